@@ -1,0 +1,62 @@
+package dev.raftlifecycle.rig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What cluster to start. Defaults: one node in each of three AZ-pinned groups (3 voters), autopilot
+ * server_stabilization_time 3 s and last_contact_threshold 5 s (shorter than Vault's 10 s defaults so
+ * the tests do not idle; the handlers read these values from Vault rather than assuming them).
+ *
+ * @param capacities desired capacity of the group in each zone, in zone order
+ */
+public record ClusterSpec(String name, List<String> zones, List<Integer> capacities, Duration stabilizationTime,
+                          Duration lastContactThreshold, String tlsServerName, boolean configureAuth) {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final List<String> ZONES = List.of("us-east-1a", "us-east-1b", "us-east-1c");
+
+    public ClusterSpec {
+        zones = List.copyOf(zones);
+        capacities = List.copyOf(capacities);
+        if (zones.size() != capacities.size()) {
+            throw new IllegalArgumentException("one capacity per zone");
+        }
+    }
+
+    public static ClusterSpec defaults() {
+        return new ClusterSpec("rig" + ProcessHandle.current().pid() % 10000 + "x" + COUNTER.incrementAndGet(),
+                ZONES, List.of(1, 1, 1), Duration.ofSeconds(3), Duration.ofSeconds(5),
+                "vault.raft-lifecycle.internal", true);
+    }
+
+    public ClusterSpec withName(String value) {
+        return new ClusterSpec(value, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                configureAuth);
+    }
+
+    /** Total node count spread over the zones as Auto Scaling would (5 → 2+2+1). */
+    public ClusterSpec withTotalNodes(int total) {
+        List<Integer> spread = new ArrayList<>();
+        for (int i = 0; i < zones.size(); i++) {
+            spread.add(total / zones.size() + (i < total % zones.size() ? 1 : 0));
+        }
+        return new ClusterSpec(name, zones, spread, stabilizationTime, lastContactThreshold, tlsServerName,
+                configureAuth);
+    }
+
+    public ClusterSpec withStabilizationTime(Duration value) {
+        return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth);
+    }
+
+    /** Skip the AWS auth method and Lambda policy (for clusters that are never logged in to). */
+    public ClusterSpec withoutAuth() {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                false);
+    }
+
+    public int totalNodes() {
+        return capacities.stream().mapToInt(Integer::intValue).sum();
+    }
+}

@@ -1,0 +1,335 @@
+package dev.raftlifecycle.rig;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The AWS endpoint the code under test talks to: a small HTTP front that forwards every request to moto,
+ * except the two Auto Scaling lifecycle calls moto lacks (CompleteLifecycleAction and
+ * RecordLifecycleActionHeartbeat), which it answers itself against the lifecycle actions the test or the
+ * lab opened. It records every AWS call (service and action) and every lifecycle call (token, result,
+ * order), so tests can assert exactly what the handlers did.
+ */
+public final class LifecycleRecorder implements AutoCloseable {
+    private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "expect",
+            "upgrade", "transfer-encoding", "keep-alive", "date");
+    private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=[^/]+/\\d{8}/[^/]+/([^/]+)/aws4_request");
+    private static final Pattern RPC_V2_PATH = Pattern.compile("/service/[^/]+/operation/([A-Za-z]+)");
+
+    /** One lifecycle action the emulator keeps open until it is completed or expires. */
+    public record LifecycleAction(String token, String groupName, String hookName, String instanceId,
+                                  String transition, Instant openedAt) {
+    }
+
+    /** A lifecycle call the code under test made, accepted or refused. */
+    public record LifecycleCall(String action, String groupName, String hookName, String token, String instanceId,
+                                String result, boolean accepted, Instant at) {
+    }
+
+    /** Any AWS call that passed through, by service (from the SigV4 scope) and action. */
+    public record AwsCall(String service, String action, Instant at) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final HttpClient upstream;
+    private final URI moto;
+    private final Map<String, LifecycleAction> open = new ConcurrentHashMap<>();
+    private final Map<String, String> outcomes = new ConcurrentHashMap<>();
+    private final List<LifecycleCall> lifecycleCalls = new CopyOnWriteArrayList<>();
+    private final List<AwsCall> awsCalls = new CopyOnWriteArrayList<>();
+    private final Object completion = new Object();
+
+    private LifecycleRecorder(URI moto) throws IOException {
+        this.moto = moto;
+        this.upstream = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.executor = Executors.newFixedThreadPool(16, r -> {
+            Thread t = new Thread(r, "aws-front");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public static LifecycleRecorder start(URI moto) {
+        try {
+            return new LifecycleRecorder(moto);
+        } catch (IOException e) {
+            throw new RigException("cannot start the AWS front: " + e.getMessage(), e);
+        }
+    }
+
+    /** The endpoint to give the AWS SDK (AWS_ENDPOINT_URL). */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    // ---- lifecycle actions -------------------------------------------------------------------------
+
+    /** Opens a lifecycle action as Auto Scaling would when an instance enters a Wait state. */
+    public LifecycleAction open(String groupName, String hookName, String instanceId, String transition) {
+        LifecycleAction action = new LifecycleAction(UUID.randomUUID().toString(), groupName, hookName, instanceId,
+                transition, Instant.now());
+        open.put(action.token(), action);
+        return action;
+    }
+
+    /** Ends an action without a result, as the heartbeat timeout would. */
+    public void expire(String token) {
+        open.remove(token);
+        outcomes.putIfAbsent(token, "EXPIRED");
+        synchronized (completion) {
+            completion.notifyAll();
+        }
+    }
+
+    public boolean isOpen(String token) {
+        return open.containsKey(token);
+    }
+
+    public List<LifecycleAction> openActions() {
+        return List.copyOf(open.values());
+    }
+
+    /** The result an action ended with (CONTINUE, ABANDON, EXPIRED), if it has ended. */
+    public Optional<String> outcome(String token) {
+        return Optional.ofNullable(outcomes.get(token));
+    }
+
+    /** Waits until the action is completed (or expires); returns its result. */
+    public Optional<String> awaitOutcome(String token, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        synchronized (completion) {
+            while (!outcomes.containsKey(token)) {
+                long left = Duration.between(Instant.now(), deadline).toMillis();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                try {
+                    completion.wait(Math.min(left, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(outcomes.get(token));
+    }
+
+    public List<LifecycleCall> lifecycleCalls() {
+        return List.copyOf(lifecycleCalls);
+    }
+
+    /** Lifecycle calls carrying the given token, in order. */
+    public List<LifecycleCall> lifecycleCalls(String token) {
+        return lifecycleCalls.stream().filter(c -> token.equals(c.token())).toList();
+    }
+
+    public List<AwsCall> awsCalls() {
+        return List.copyOf(awsCalls);
+    }
+
+    /** Forgets recorded calls (open actions stay open). */
+    public void clearCalls() {
+        lifecycleCalls.clear();
+        awsCalls.clear();
+    }
+
+    // ---- HTTP ---------------------------------------------------------------------------------------
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String service = service(exchange);
+            String action = action(exchange, body);
+            awsCalls.add(new AwsCall(service, action, Instant.now()));
+            if ("autoscaling".equals(service) && ("CompleteLifecycleAction".equals(action)
+                    || "RecordLifecycleActionHeartbeat".equals(action))) {
+                answerLifecycle(exchange, action, formParams(body));
+            } else {
+                forward(exchange, body);
+            }
+        } catch (Exception e) {
+            byte[] message = ("aws front failure: " + e).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(502, message.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(message);
+            }
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+        URI target = moto.resolve(exchange.getRequestURI().toString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60))
+                .method(exchange.getRequestMethod(), body.length == 0
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> request.header(name, v));
+            }
+        });
+        HttpResponse<byte[]> response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        response.headers().map().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                exchange.getResponseHeaders().put(name, new ArrayList<>(values));
+            }
+        });
+        byte[] out = response.body();
+        exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            try (OutputStream stream = exchange.getResponseBody()) {
+                stream.write(out);
+            }
+        }
+    }
+
+    private void answerLifecycle(HttpExchange exchange, String action, Map<String, String> params) throws IOException {
+        String token = params.get("LifecycleActionToken");
+        String group = params.get("AutoScalingGroupName");
+        String hook = params.get("LifecycleHookName");
+        String instance = params.get("InstanceId");
+        String result = params.get("LifecycleActionResult");
+        LifecycleAction match = token != null ? open.get(token) : open.values().stream()
+                .filter(a -> a.instanceId().equals(instance) && a.groupName().equals(group) && a.hookName().equals(hook))
+                .findFirst().orElse(null);
+        String error = null;
+        if (match == null || !match.groupName().equals(group) || !match.hookName().equals(hook)) {
+            error = "No active Lifecycle Action found with token " + token;
+        } else if ("CompleteLifecycleAction".equals(action) && !"CONTINUE".equals(result) && !"ABANDON".equals(result)) {
+            error = "Invalid LifecycleActionResult: " + result;
+        }
+        lifecycleCalls.add(new LifecycleCall(action, group, hook, token, instance, result, error == null, Instant.now()));
+        if (error != null) {
+            reply(exchange, 400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error>"
+                    + "<Type>Sender</Type><Code>ValidationError</Code><Message>" + xml(error) + "</Message></Error>"
+                    + "<RequestId>" + UUID.randomUUID() + "</RequestId></ErrorResponse>");
+            return;
+        }
+        if ("CompleteLifecycleAction".equals(action)) {
+            open.remove(match.token());
+            outcomes.put(match.token(), result);
+            synchronized (completion) {
+                completion.notifyAll();
+            }
+        }
+        reply(exchange, 200, "<" + action + "Response xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><"
+                + action + "Result/><ResponseMetadata><RequestId>" + UUID.randomUUID()
+                + "</RequestId></ResponseMetadata></" + action + "Response>");
+    }
+
+    private static void reply(HttpExchange exchange, int status, String xml) throws IOException {
+        byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/xml");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static String service(HttpExchange exchange) {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        if (auth != null) {
+            Matcher m = CREDENTIAL_SCOPE.matcher(auth);
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return "unknown";
+    }
+
+    private static String action(HttpExchange exchange, byte[] body) {
+        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        if (target != null && target.contains(".")) {
+            return target.substring(target.lastIndexOf('.') + 1);
+        }
+        Matcher rpc = RPC_V2_PATH.matcher(exchange.getRequestURI().getPath());
+        if (rpc.find()) {
+            return rpc.group(1);
+        }
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (contentType != null && contentType.startsWith("application/x-www-form-urlencoded")) {
+            String action = formParams(body).get("Action");
+            if (action != null) {
+                return action;
+            }
+        }
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            String action = parseForm(query).get("Action");
+            if (action != null) {
+                return action;
+            }
+        }
+        return exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+    }
+
+    private static Map<String, String> formParams(byte[] body) {
+        return parseForm(new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> parseForm(String form) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String pair : form.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.put(key, value);
+        }
+        return params;
+    }
+
+    /** Counts of recorded AWS calls per "service:Action", for assertions and diagnostics. */
+    public Map<String, Integer> awsCallCounts() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (AwsCall call : awsCalls) {
+            counts.merge(call.service() + ":" + call.action(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

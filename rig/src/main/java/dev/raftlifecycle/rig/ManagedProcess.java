@@ -1,0 +1,118 @@
+package dev.raftlifecycle.rig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child process the rig owns: output goes to a log file, and every live one is killed when the JVM
+ * exits (normally, on a failed test, or on Ctrl-C), so no stray Vault or moto outlives the run.
+ */
+public final class ManagedProcess {
+    private static final Set<ManagedProcess> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (ManagedProcess p : LIVE) {
+                p.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.process.destroyForcibly();
+            }
+        }, "rig-process-reaper"));
+    }
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private ManagedProcess(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    public static ManagedProcess start(String name, List<String> command, Path log, Map<String, String> env) {
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().putAll(env);
+            ManagedProcess managed = new ManagedProcess(name, builder.start(), log);
+            LIVE.add(managed);
+            return managed;
+        } catch (IOException e) {
+            throw new RigException("cannot start " + name + " (" + command.get(0) + "): " + e.getMessage(), e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** Exit code if the process has ended. */
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
+    }
+
+    /** SIGKILL: a crash or a lost instance, no chance to clean up. */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        await(10);
+        LIVE.remove(this);
+    }
+
+    /** SIGTERM, then SIGKILL after the grace period. */
+    public void stop(int graceSeconds) {
+        process.destroy();
+        if (!await(graceSeconds)) {
+            kill();
+        }
+        LIVE.remove(this);
+    }
+
+    private boolean await(int seconds) {
+        try {
+            return process.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The last lines of the log, for failure messages. */
+    public String tail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> last = new ArrayList<>(all.subList(Math.max(0, all.size() - lines), all.size()));
+            return String.join("\n", last);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "[pid " + pid() + (alive() ? "" : ", exited " + exitCode()) + "]";
+    }
+}

@@ -1,0 +1,226 @@
+package dev.raftlifecycle.rig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.Credentials;
+
+/**
+ * One rig session: the AWS emulator (moto), the recording AWS front the code under test talks to, the IAM
+ * role the Lambda handlers assume, and the Vault clusters started in it. {@link #shared()} gives one per
+ * JVM, closed (with every process it started) when the JVM exits.
+ */
+public final class Rig implements AutoCloseable {
+    public static final Region REGION = Region.US_EAST_1;
+    private static Rig shared;
+
+    private final Path workDir;
+    private final MotoServer moto;
+    private final LifecycleRecorder front;
+    private final Path vaultBin;
+    private final String vaultVersion;
+    private final String lambdaRoleArn;
+    private final AwsSessionCredentials lambdaCredentials;
+    private final List<VaultCluster> clusters = new CopyOnWriteArrayList<>();
+
+    private final Ec2Client ec2;
+    private final AutoScalingClient autoScaling;
+    private final IamClient iam;
+    private final StsClient sts;
+    private final KmsClient kms;
+    private final DynamoDbClient dynamoDb;
+    private final SecretsManagerClient secretsManager;
+    private final CloudWatchClient cloudWatch;
+
+    private Rig(Path workDir) {
+        this.workDir = workDir;
+        this.vaultBin = Tools.vault();
+        this.vaultVersion = Tools.vaultVersion(vaultBin);
+        this.moto = MotoServer.start(workDir);
+        this.front = LifecycleRecorder.start(moto.endpoint());
+        // The rig's own clients go straight to moto, so the front records only the code under test.
+        this.ec2 = client(Ec2Client.builder());
+        this.autoScaling = client(AutoScalingClient.builder());
+        this.iam = client(IamClient.builder());
+        this.sts = client(StsClient.builder());
+        this.kms = client(KmsClient.builder());
+        this.dynamoDb = client(DynamoDbClient.builder());
+        this.secretsManager = client(SecretsManagerClient.builder());
+        this.cloudWatch = client(CloudWatchClient.builder());
+
+        String roleName = "raft-lifecycle-handlers-" + UUID.randomUUID().toString().substring(0, 8);
+        this.lambdaRoleArn = iam.createRole(r -> r.roleName(roleName).assumeRolePolicyDocument("""
+                {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""")).role().arn();
+        Credentials assumed = sts.assumeRole(r -> r.roleArn(lambdaRoleArn).roleSessionName("raft-lifecycle-handler")
+                .durationSeconds(43200)).credentials();
+        this.lambdaCredentials = AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(),
+                assumed.sessionToken());
+    }
+
+    /** The JVM-wide rig session, started on first use. */
+    public static synchronized Rig shared() {
+        if (shared == null) {
+            shared = start(defaultWorkDir());
+            Rig session = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(session::close, "rig-shutdown"));
+        }
+        return shared;
+    }
+
+    public static Rig start(Path workDir) {
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new RigException("cannot create rig work dir " + workDir + ": " + e.getMessage(), e);
+        }
+        return new Rig(workDir);
+    }
+
+    /** target/rig-runs/<run> under the module when run by Maven, else a temp folder. */
+    static Path defaultWorkDir() {
+        String configured = System.getProperty("rig.workDir");
+        Path base = configured != null ? Path.of(configured)
+                : Path.of(System.getProperty("java.io.tmpdir"), "raft-lifecycle-rig");
+        return base.resolve("run-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 6));
+    }
+
+    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C client(B builder) {
+        builder.region(REGION)
+                .endpointOverride(moto.endpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("rig", "rig")));
+        builder.httpClientBuilder(UrlConnectionHttpClient.builder());
+        return builder.build();
+    }
+
+    /** Starts a Vault cluster in this session; it is stopped with the session if not closed before. */
+    public VaultCluster startCluster(ClusterSpec spec) {
+        VaultCluster cluster = VaultCluster.start(this, spec);
+        clusters.add(cluster);
+        return cluster;
+    }
+
+    void forget(VaultCluster cluster) {
+        clusters.remove(cluster);
+    }
+
+    /** The endpoint the code under test uses for every AWS service (AWS_ENDPOINT_URL). */
+    public URI awsEndpoint() {
+        return front.endpoint();
+    }
+
+    /** moto itself, for Vault's own calls (KMS seal, STS/IAM for the AWS auth method). */
+    public URI motoEndpoint() {
+        return moto.endpoint();
+    }
+
+    public LifecycleRecorder recorder() {
+        return front;
+    }
+
+    public String lambdaRoleArn() {
+        return lambdaRoleArn;
+    }
+
+    /** Credentials of the assumed Lambda role, as the Lambda runtime would provide them. */
+    public AwsSessionCredentials lambdaCredentials() {
+        return lambdaCredentials;
+    }
+
+    public Path vaultBin() {
+        return vaultBin;
+    }
+
+    public String vaultVersion() {
+        return vaultVersion;
+    }
+
+    public String motoVersion() {
+        return moto.version();
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public Ec2Client ec2() {
+        return ec2;
+    }
+
+    public AutoScalingClient autoScaling() {
+        return autoScaling;
+    }
+
+    public IamClient iam() {
+        return iam;
+    }
+
+    public StsClient sts() {
+        return sts;
+    }
+
+    public KmsClient kms() {
+        return kms;
+    }
+
+    public DynamoDbClient dynamoDb() {
+        return dynamoDb;
+    }
+
+    public SecretsManagerClient secretsManager() {
+        return secretsManager;
+    }
+
+    public CloudWatchClient cloudWatch() {
+        return cloudWatch;
+    }
+
+    /** The repository root (for files the rig shares with the deployment, e.g. the Vault policy). */
+    public static Path repoRoot() {
+        String configured = System.getProperty("raftlifecycle.repoRoot");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null) {
+            if (Files.isDirectory(dir.resolve("functions")) && Files.isRegularFile(dir.resolve("pom.xml"))
+                    && Files.isDirectory(dir.resolve("rig"))) {
+                return dir;
+            }
+            dir = dir.getParent();
+        }
+        throw new RigException("cannot find the repository root from " + Path.of("").toAbsolutePath()
+                + "; set -Draftlifecycle.repoRoot");
+    }
+
+    @Override
+    public synchronized void close() {
+        for (VaultCluster cluster : List.copyOf(clusters)) {
+            try {
+                cluster.close();
+            } catch (RuntimeException e) {
+                System.err.println("rig: closing " + cluster.name() + " failed: " + e.getMessage());
+            }
+        }
+        front.close();
+        moto.close();
+    }
+}

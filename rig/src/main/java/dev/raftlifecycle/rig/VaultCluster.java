@@ -1,0 +1,576 @@
+package dev.raftlifecycle.rig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceType;
+
+/**
+ * A real Vault Raft cluster started by the rig, wired to the emulator exactly as the deployment wires it
+ * to AWS: three AZ-pinned Auto Scaling groups with launch and terminate hooks, one Vault process per
+ * instance the emulator assigns (node_id = instance id, bound to the instance's private IP), auto-unseal
+ * through the emulator's KMS, the AWS IAM auth method pointed at the emulator's STS/IAM, and the Lambda
+ * policy from the repository.
+ */
+public final class VaultCluster implements AutoCloseable {
+    /** The Vault role and policy names the handlers log in with; same as scripts/configure-vault. */
+    public static final String AUTH_ROLE = "raft-lifecycle";
+    public static final String POLICY_NAME = "raft-lifecycle";
+    public static final String POLICY_FILE = "functions/src/main/resources/vault/raft-lifecycle-policy.hcl";
+    /** The EC2 tag the groups propagate to instances; what Vault's auto_join looks for in AWS. */
+    public static final String CLUSTER_TAG = "raft-lifecycle:cluster";
+
+    private static final Set<Integer> OCTETS_IN_USE = new HashSet<>();
+    private static final int VAULT_API_PORT = 8200;
+
+    private final Rig rig;
+    private final ClusterSpec spec;
+    private final Path dir;
+    private final int octet;
+    private final int apiPort;
+    private final TlsMaterial tls;
+    private final Path caFile;
+    private final VaultHttp http;
+    private final List<String> groupNames = new ArrayList<>();
+    private final Map<String, VaultNode> nodes = new LinkedHashMap<>();
+    private String kmsKeyId;
+    private String rootToken;
+    private String launchTemplateId;
+
+    private VaultCluster(Rig rig, ClusterSpec spec, int octet, int apiPort) {
+        this.rig = rig;
+        this.spec = spec;
+        this.octet = octet;
+        this.apiPort = apiPort;
+        this.dir = rig.workDir().resolve(spec.name());
+        this.tls = TlsMaterial.newAuthority("raft-lifecycle rig CA " + spec.name());
+        this.caFile = tls.writeCa(dir.resolve("ca.pem"));
+        this.http = new VaultHttp(tls.sslContext());
+    }
+
+    static VaultCluster start(Rig rig, ClusterSpec spec) {
+        Instant begin = Instant.now();
+        int[] address = allocateAddresses();
+        VaultCluster cluster = new VaultCluster(rig, spec, address[0], address[1]);
+        try {
+            cluster.createInfrastructure();
+            cluster.startInitialNodes();
+            if (spec.configureAuth()) {
+                cluster.configureAuth();
+            }
+            System.err.printf("rig: vault %s (%d nodes), moto %s — cluster %s on 127.%d.0.0/16 ready in %.1f s%n",
+                    rig.vaultVersion(), cluster.nodes.size(), rig.motoVersion(), spec.name(), cluster.octet,
+                    Duration.between(begin, Instant.now()).toMillis() / 1000.0);
+            return cluster;
+        } catch (RuntimeException e) {
+            String detail = e.getMessage().contains("cluster " + spec.name() + ":") ? "" : "\n" + cluster.diagnostics();
+            cluster.close();
+            throw new RigException("cluster " + spec.name() + " did not start: " + e.getMessage() + detail, e);
+        }
+    }
+
+    /** Picks a 127.X.0.0/16 range not used by this JVM and whose node addresses can bind the Vault port. */
+    private static synchronized int[] allocateAddresses() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = ThreadLocalRandom.current().nextInt(16, 250);
+            if (OCTETS_IN_USE.contains(candidate)) {
+                continue;
+            }
+            boolean free = true;
+            for (int zone = 1; zone <= 3 && free; zone++) {
+                free = Net.bindable("127." + candidate + "." + zone + ".4", VAULT_API_PORT)
+                        && Net.bindable("127." + candidate + "." + zone + ".4", VAULT_API_PORT + 1);
+            }
+            if (free) {
+                OCTETS_IN_USE.add(candidate);
+                return new int[] {candidate, VAULT_API_PORT};
+            }
+        }
+        // Something holds the Vault port on every loopback address (e.g. a vault on 0.0.0.0:8200):
+        // fall back to a free port pair; the handlers get it through VAULT_PORT.
+        int port = Net.freePort();
+        int candidate = ThreadLocalRandom.current().nextInt(16, 250);
+        OCTETS_IN_USE.add(candidate);
+        System.err.println("rig: port " + VAULT_API_PORT + " is taken on loopback; using " + port);
+        return new int[] {candidate, port};
+    }
+
+    // ---- setup --------------------------------------------------------------------------------------
+
+    private void createInfrastructure() {
+        String vpcId = rig.ec2().createVpc(r -> r.cidrBlock("127." + octet + ".0.0/16")).vpc().vpcId();
+        launchTemplateId = rig.ec2().createLaunchTemplate(r -> r.launchTemplateName(spec.name() + "-vault")
+                .launchTemplateData(d -> d.imageId("ami-12c6146b").instanceType(InstanceType.T3_SMALL)
+                        .metadataOptions(m -> m.httpTokens("required").httpPutResponseHopLimit(1))))
+                .launchTemplate().launchTemplateId();
+        kmsKeyId = rig.kms().createKey(r -> r.description("raft-lifecycle rig unseal key " + spec.name()))
+                .keyMetadata().keyId();
+        for (int i = 0; i < spec.zones().size(); i++) {
+            String zone = spec.zones().get(i);
+            String cidr = "127." + octet + "." + (i + 1) + ".0/24";
+            String subnetId = rig.ec2().createSubnet(r -> r.vpcId(vpcId).cidrBlock(cidr).availabilityZone(zone))
+                    .subnet().subnetId();
+            String group = spec.name() + "-" + zone.substring(zone.length() - 1);
+            int capacity = spec.capacities().get(i);
+            rig.autoScaling().createAutoScalingGroup(r -> r.autoScalingGroupName(group)
+                    .launchTemplate(t -> t.launchTemplateId(launchTemplateId).version("$Latest"))
+                    .minSize(0).maxSize(Math.max(capacity * 2, 2)).desiredCapacity(capacity)
+                    .vpcZoneIdentifier(subnetId)
+                    .tags(t -> t.key(CLUSTER_TAG).value(spec.name()).propagateAtLaunch(true)
+                            .resourceId(group).resourceType("auto-scaling-group")));
+            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook())
+                    .lifecycleTransition("autoscaling:EC2_INSTANCE_LAUNCHING").heartbeatTimeout(300)
+                    .defaultResult("ABANDON"));
+            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook())
+                    .lifecycleTransition("autoscaling:EC2_INSTANCE_TERMINATING").heartbeatTimeout(300)
+                    .defaultResult("ABANDON"));
+            groupNames.add(group);
+        }
+    }
+
+    /**
+     * Starts the first instance's node and initializes it, then the others, which join through retry_join
+     * (every node lists every instance, as auto_join would). Starting the others after init saves their
+     * first failed join round (about 7 s) without changing what is tested.
+     */
+    private void startInitialNodes() {
+        List<Instance> instances = new ArrayList<>();
+        for (String group : groupNames) {
+            instances.addAll(describe(groupInstanceIds(group)));
+        }
+        List<String> joinAddresses = instances.stream()
+                .map(i -> "https://" + i.privateIpAddress() + ":" + apiPort).toList();
+        VaultNode first = startNode(instances.get(0), new VaultNode.Options(kmsKeyId, joinAddresses));
+        awaitListening(first);
+        initialize(first);
+        for (Instance instance : instances.subList(1, instances.size())) {
+            startNode(instance, new VaultNode.Options(kmsKeyId, joinAddresses));
+        }
+        for (VaultNode node : nodes()) {
+            awaitListening(node);
+        }
+        for (VaultNode node : nodes()) {
+            awaitVoter(node.instanceId(), Duration.ofSeconds(90));
+        }
+        await("autopilot healthy", Duration.ofSeconds(60), () -> autopilot().path("healthy").asBoolean(false));
+    }
+
+    private void initialize(VaultNode first) {
+        VaultHttp.Reply init = call(() -> http.put(first.apiAddress(), "sys/init", null,
+                Map.of("recovery_shares", 1, "recovery_threshold", 1)));
+        if (!init.ok()) {
+            throw new RigException("sys/init failed: " + init.status() + " " + init.body());
+        }
+        rootToken = init.body().path("root_token").asText();
+        await("first node active", Duration.ofSeconds(60), () -> healthCode(first) == 200);
+        VaultHttp.Reply autopilot = call(() -> http.put(first.apiAddress(),
+                "sys/storage/raft/autopilot/configuration", rootToken, Map.of(
+                        "cleanup_dead_servers", false,
+                        "server_stabilization_time", spec.stabilizationTime().toSeconds() + "s",
+                        "last_contact_threshold", spec.lastContactThreshold().toSeconds() + "s")));
+        if (!autopilot.ok()) {
+            throw new RigException("autopilot configuration failed: " + autopilot.status() + " " + autopilot.body());
+        }
+    }
+
+    private void configureAuth() {
+        String policy;
+        try {
+            policy = Files.readString(Rig.repoRoot().resolve(POLICY_FILE));
+        } catch (IOException e) {
+            throw new RigException("cannot read the Lambda policy " + POLICY_FILE + ": " + e.getMessage(), e);
+        }
+        String moto = rig.motoEndpoint().toString();
+        admin("PUT", "sys/mounts/secret", Map.of("type", "kv", "options", Map.of("version", "1")));
+        admin("PUT", "sys/auth/aws", Map.of("type", "aws"));
+        admin("PUT", "auth/aws/config/client", Map.of(
+                "access_key", "rig", "secret_key", "rig",
+                "sts_endpoint", moto, "iam_endpoint", moto, "ec2_endpoint", moto, "sts_region", Rig.REGION.id(),
+                "iam_server_id_header_value", spec.tlsServerName()));
+        admin("PUT", "sys/policies/acl/" + POLICY_NAME, Map.of("policy", policy));
+        admin("PUT", "auth/aws/role/" + AUTH_ROLE, Map.of(
+                "auth_type", "iam",
+                "bound_iam_principal_arn", List.of(rig.lambdaRoleArn()),
+                "token_policies", List.of(POLICY_NAME),
+                "token_ttl", "15m", "token_max_ttl", "1h"));
+    }
+
+    // ---- nodes --------------------------------------------------------------------------------------
+
+    private VaultNode startNode(Instance instance, VaultNode.Options options) {
+        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
+                .map(t -> t.value()).findFirst().orElse("?");
+        VaultNode node = new VaultNode(instance.instanceId(), group, instance.placement().availabilityZone(),
+                instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instance.instanceId()));
+        TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
+        node.start(rig.vaultBin(), options, cert, caFile, rig.motoEndpoint(), Rig.REGION.id());
+        synchronized (nodes) {
+            nodes.put(node.instanceId(), node);
+        }
+        return node;
+    }
+
+    /** Starts a Vault process for an instance of this cluster's groups (e.g. a replacement). */
+    public VaultNode startNode(String instanceId, VaultNode.Options options) {
+        VaultNode node = startNode(describe(List.of(instanceId)).get(0), options);
+        awaitListening(node);
+        return node;
+    }
+
+    /** Starts a Vault process for the instance, joining the running members, with the cluster's KMS key. */
+    public VaultNode startNode(String instanceId) {
+        return startNode(instanceId, defaultOptions());
+    }
+
+    /** Options of a healthy new member: the cluster's KMS key, retry_join to every running node. */
+    public VaultNode.Options defaultOptions() {
+        List<String> join = runningNodes().stream().map(n -> n.apiAddress().toString()).toList();
+        return new VaultNode.Options(kmsKeyId, join);
+    }
+
+    /** Restarts a node's process with the same configuration and data (as a reboot would). */
+    public void restartNode(String instanceId) {
+        VaultNode node = node(instanceId);
+        node.restart();
+        awaitListening(node);
+    }
+
+    private void awaitListening(VaultNode node) {
+        await(node.instanceId() + " listening", Duration.ofSeconds(30), () -> {
+            if (!node.running()) {
+                throw new NodeExitedException(node.instanceId() + " exited at start:\n" + node.logTail(15));
+            }
+            return healthCode(node) > 0;
+        });
+    }
+
+    public Collection<VaultNode> nodes() {
+        synchronized (nodes) {
+            return List.copyOf(nodes.values());
+        }
+    }
+
+    public List<VaultNode> runningNodes() {
+        return nodes().stream().filter(VaultNode::running).toList();
+    }
+
+    public VaultNode node(String instanceId) {
+        VaultNode node;
+        synchronized (nodes) {
+            node = nodes.get(instanceId);
+        }
+        if (node == null) {
+            throw new RigException("no node for instance " + instanceId + " in " + spec.name());
+        }
+        return node;
+    }
+
+    /** The active node, asked of the running nodes (sys/leader needs no token). */
+    public Optional<VaultNode> leader() {
+        for (VaultNode node : runningNodes()) {
+            try {
+                VaultHttp.Reply reply = http.get(node.apiAddress(), "sys/leader", null);
+                String address = reply.body().path("leader_address").asText("");
+                if (reply.ok() && !address.isEmpty()) {
+                    URI leader = URI.create(address);
+                    return nodes().stream().filter(n -> n.ip().equals(leader.getHost()) && n.running()).findFirst();
+                }
+            } catch (IOException e) {
+                // try the next node
+            }
+        }
+        return Optional.empty();
+    }
+
+    public VaultNode awaitLeader(Duration timeout) {
+        await("a leader", timeout, () -> leader().isPresent());
+        return leader().orElseThrow();
+    }
+
+    /** The HTTP status of the node's sys/health, or -1 if it does not answer. */
+    public int healthCode(VaultNode node) {
+        try {
+            return http.get(node.apiAddress(), "sys/health", null).status();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** node_ids in the Raft configuration, read with the root token through any running node. */
+    public Set<String> raftNodeIds() {
+        return raftServers().stream().map(s -> s.path("node_id").asText()).collect(Collectors.toSet());
+    }
+
+    public List<JsonNode> raftServers() {
+        JsonNode servers = adminRead("sys/storage/raft/configuration").path("config").path("servers");
+        List<JsonNode> out = new ArrayList<>();
+        servers.forEach(out::add);
+        return out;
+    }
+
+    public JsonNode autopilot() {
+        return adminRead("sys/storage/raft/autopilot/state");
+    }
+
+    /** Waits until autopilot reports the server a healthy voter (or leader). */
+    public void awaitVoter(String instanceId, Duration timeout) {
+        await(instanceId + " a healthy voter", timeout, () -> {
+            JsonNode server = autopilot().path("servers").path(instanceId);
+            String status = server.path("status").asText("");
+            return server.path("healthy").asBoolean(false) && (status.equals("voter") || status.equals("leader"));
+        });
+    }
+
+    // ---- instance lifecycle in the emulator ---------------------------------------------------------
+
+    /** Instance ids of a group, in service or pending. */
+    public List<String> groupInstanceIds(String group) {
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        return asg.instances().stream()
+                .filter(i -> i.lifecycleState() == LifecycleState.IN_SERVICE || i.lifecycleState() == LifecycleState.PENDING)
+                .map(i -> i.instanceId()).toList();
+    }
+
+    /**
+     * Terminates the instance through Auto Scaling without lowering desired capacity; the emulator launches
+     * the replacement at once. Returns the replacement's instance id (no Vault process started yet).
+     */
+    public String replaceInstance(String instanceId) {
+        String group = node(instanceId).groupName();
+        Set<String> before = new HashSet<>(groupInstanceIds(group));
+        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(false));
+        List<String> after = groupInstanceIds(group);
+        return after.stream().filter(id -> !before.contains(id)).findFirst()
+                .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
+    }
+
+    /** Raises a group's desired capacity by one; returns the new instance id (no Vault process yet). */
+    public String launchInstance(String group) {
+        Set<String> before = new HashSet<>(groupInstanceIds(group));
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        rig.autoScaling().setDesiredCapacity(r -> r.autoScalingGroupName(group).desiredCapacity(asg.desiredCapacity() + 1));
+        return groupInstanceIds(group).stream().filter(id -> !before.contains(id)).findFirst()
+                .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
+    }
+
+    /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement). */
+    public void terminateInEc2(String instanceId) {
+        rig.ec2().terminateInstances(r -> r.instanceIds(instanceId));
+    }
+
+    private List<Instance> describe(List<String> instanceIds) {
+        if (instanceIds.isEmpty()) {
+            return List.of();
+        }
+        return rig.ec2().describeInstances(r -> r.instanceIds(instanceIds)).reservations().stream()
+                .flatMap(r -> r.instances().stream()).toList();
+    }
+
+    // ---- KV and admin -------------------------------------------------------------------------------
+
+    /** Writes secret/<key> through the first running node that accepts it. Returns false if none did. */
+    public boolean kvPut(String key, String value) {
+        for (VaultNode node : runningNodes()) {
+            try {
+                if (http.put(node.apiAddress(), "secret/" + key, rootToken, Map.of("value", value)).ok()) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // next node
+            }
+        }
+        return false;
+    }
+
+    /** Reads secret/<key>; empty if absent or no node answered. */
+    public Optional<String> kvGet(String key) {
+        for (VaultNode node : runningNodes()) {
+            try {
+                VaultHttp.Reply reply = http.get(node.apiAddress(), "secret/" + key, rootToken);
+                if (reply.ok()) {
+                    return Optional.of(reply.data().path("value").asText());
+                }
+                if (reply.status() == 404) {
+                    return Optional.empty();
+                }
+            } catch (IOException e) {
+                // next node
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A root-token read through any running node that answers 200. */
+    public JsonNode adminRead(String path) {
+        RuntimeException last = null;
+        for (VaultNode node : runningNodes()) {
+            try {
+                VaultHttp.Reply reply = http.get(node.apiAddress(), path, rootToken);
+                if (reply.ok()) {
+                    return reply.data();
+                }
+                last = new RigException(path + " on " + node + ": " + reply.status() + " " + reply.body());
+            } catch (IOException e) {
+                last = new RigException(path + " on " + node + ": " + e.getMessage(), e);
+            }
+        }
+        throw last != null ? last : new RigException("no running node to read " + path);
+    }
+
+    /** A root-token write through any running node that accepts it. */
+    public VaultHttp.Reply admin(String method, String path, Object body) {
+        RuntimeException last = null;
+        for (VaultNode node : runningNodes()) {
+            try {
+                VaultHttp.Reply reply = http.send(node.apiAddress(), method, path, rootToken, body);
+                if (reply.ok()) {
+                    return reply;
+                }
+                last = new RigException(method + " " + path + " on " + node + ": " + reply.status() + " " + reply.body());
+            } catch (IOException e) {
+                last = new RigException(method + " " + path + " on " + node + ": " + e.getMessage(), e);
+            }
+        }
+        throw last != null ? last : new RigException("no running node for " + method + " " + path);
+    }
+
+    /** The rig's HTTP client (trusts this cluster's CA), for tests that probe nodes directly. */
+    public VaultHttp http() {
+        return http;
+    }
+
+    // ---- waiting and diagnostics --------------------------------------------------------------------
+
+    /** Polls until the condition holds; on timeout fails with the cluster's state and crashed nodes' logs. */
+    public void await(String description, Duration timeout, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(timeout);
+        RuntimeException lastError = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+                lastError = null;
+            } catch (NodeExitedException e) {
+                throw new RigException(e.getMessage() + "\n" + diagnostics(), e);
+            } catch (RuntimeException e) {
+                lastError = e;
+            }
+            MotoServer.sleep(200);
+        }
+        throw new RigException("timed out after " + timeout.toSeconds() + " s waiting for " + description
+                + (lastError != null ? " (last error: " + lastError.getMessage() + ")" : "") + "\n" + diagnostics());
+    }
+
+    /** Node by node: address, process state, health; the last log lines of nodes that died unexpectedly. */
+    public String diagnostics() {
+        StringBuilder out = new StringBuilder("cluster ").append(spec.name()).append(":\n");
+        for (VaultNode node : nodes()) {
+            ManagedProcess process = node.process();
+            out.append("  ").append(node.instanceId()).append(' ').append(node.apiAddress()).append(' ')
+                    .append(process == null ? "not started" : process.toString())
+                    .append(" health=").append(node.running() ? healthCode(node) : -1).append('\n');
+            if (process != null && !process.alive() && process.exitCode() != null && process.exitCode() != 137
+                    && process.exitCode() != 143 && process.exitCode() != 0) {
+                out.append("    last log lines of ").append(node.instanceId()).append(":\n    ")
+                        .append(node.logTail(20).replace("\n", "\n    ")).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    // ---- accessors ----------------------------------------------------------------------------------
+
+    public String name() {
+        return spec.name();
+    }
+
+    public ClusterSpec spec() {
+        return spec;
+    }
+
+    public List<String> groupNames() {
+        return List.copyOf(groupNames);
+    }
+
+    public String launchHook() {
+        return spec.name() + "-launch";
+    }
+
+    public String terminateHook() {
+        return spec.name() + "-terminate";
+    }
+
+    public String kmsKeyId() {
+        return kmsKeyId;
+    }
+
+    public String rootToken() {
+        return rootToken;
+    }
+
+    public String caPem() {
+        return tls.caPem();
+    }
+
+    public Path caFile() {
+        return caFile;
+    }
+
+    public String tlsServerName() {
+        return spec.tlsServerName();
+    }
+
+    public int vaultPort() {
+        return apiPort;
+    }
+
+    public Rig rig() {
+        return rig;
+    }
+
+    @Override
+    public void close() {
+        for (VaultNode node : nodes()) {
+            node.kill();
+        }
+        rig.forget(this);
+        synchronized (VaultCluster.class) {
+            OCTETS_IN_USE.remove(octet);
+        }
+    }
+
+    private VaultHttp.Reply call(IoCall call) {
+        try {
+            return call.run();
+        } catch (IOException e) {
+            throw new RigException(e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoCall {
+        VaultHttp.Reply run() throws IOException;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.raftlifecycle.rig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The rig's own small Vault HTTP client, used for setup and inspection with the root token (init, auth
+ * configuration, KV helpers, reading state for assertions). The code under test has its own client in
+ * functions/; this one is deliberately separate so that a bug there cannot hide itself here.
+ */
+public final class VaultHttp {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A response: status and parsed JSON body (MissingNode when empty or not JSON). */
+    public record Reply(int status, JsonNode body) {
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        public JsonNode data() {
+            return body.path("data");
+        }
+    }
+
+    private final HttpClient client;
+
+    public VaultHttp(SSLContext sslContext) {
+        this.client = HttpClient.newBuilder()
+                .sslContext(sslContext)
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
+    public Reply get(URI node, String path, String token) throws IOException {
+        return send(node, "GET", path, token, null);
+    }
+
+    public Reply put(URI node, String path, String token, Object body) throws IOException {
+        return send(node, "PUT", path, token, body);
+    }
+
+    public Reply delete(URI node, String path, String token) throws IOException {
+        return send(node, "DELETE", path, token, null);
+    }
+
+    public Reply send(URI node, String method, String path, String token, Object body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.resolve("/v1/" + path))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        if (token != null) {
+            request.header("X-Vault-Token", token);
+        }
+        try {
+            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode parsed = MissingNode.getInstance();
+            if (response.body().length > 0) {
+                try {
+                    parsed = JSON.readTree(response.body());
+                } catch (IOException notJson) {
+                    parsed = MissingNode.getInstance();
+                }
+            }
+            return new Reply(response.statusCode(), parsed);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

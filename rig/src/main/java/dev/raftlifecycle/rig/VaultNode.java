@@ -1,0 +1,178 @@
+package dev.raftlifecycle.rig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One real Vault server process standing in for one EC2 instance: it binds the instance's private IP
+ * (a loopback address from the emulator's subnet) on the standard ports, uses the instance id as its Raft
+ * node_id, auto-unseals through the emulator's KMS and serves TLS from the rig's CA.
+ */
+public final class VaultNode {
+    private final String instanceId;
+    private final String groupName;
+    private final String availabilityZone;
+    private final String ip;
+    private final int apiPort;
+    private final int clusterPort;
+    private final Path dir;
+    private volatile ManagedProcess process;
+    private volatile Runnable launch;
+
+    VaultNode(String instanceId, String groupName, String availabilityZone, String ip, int apiPort, int clusterPort,
+              Path dir) {
+        this.instanceId = instanceId;
+        this.groupName = groupName;
+        this.availabilityZone = availabilityZone;
+        this.ip = ip;
+        this.apiPort = apiPort;
+        this.clusterPort = clusterPort;
+        this.dir = dir;
+    }
+
+    /** How a node is started; the defaults are those of a healthy cluster member. */
+    public record Options(String kmsKeyId, List<String> retryJoinAddresses) {
+        public Options withKmsKeyId(String keyId) {
+            return new Options(keyId, retryJoinAddresses);
+        }
+
+        public Options withRetryJoin(List<String> addresses) {
+            return new Options(kmsKeyId, addresses);
+        }
+    }
+
+    void start(Path vaultBin, Options options, TlsMaterial.NodeCert cert, Path caFile, URI kmsEndpoint,
+               String region) {
+        launch = () -> launch(vaultBin, options, cert, caFile, kmsEndpoint, region);
+        launch.run();
+    }
+
+    /** Stops the process (SIGTERM) and starts it again with the same configuration and data. */
+    public void restart() {
+        stop();
+        launch.run();
+    }
+
+    private void launch(Path vaultBin, Options options, TlsMaterial.NodeCert cert, Path caFile, URI kmsEndpoint,
+                        String region) {
+        try {
+            Path data = dir.resolve("data");
+            Files.createDirectories(data);
+            StringBuilder joins = new StringBuilder();
+            for (String address : options.retryJoinAddresses()) {
+                joins.append("""
+                          retry_join {
+                            leader_api_addr     = "%s"
+                            leader_ca_cert_file = "%s"
+                          }
+                        """.formatted(address, caFile));
+            }
+            String hcl = """
+                    # Rendered by the raft-lifecycle test rig for instance %s (%s, %s)
+                    ui            = false
+                    disable_mlock = true
+                    log_level     = "info"
+                    api_addr      = "https://%s:%d"
+                    cluster_addr  = "https://%s:%d"
+
+                    storage "raft" {
+                      path    = "%s"
+                      node_id = "%s"
+                    %s}
+
+                    listener "tcp" {
+                      address         = "%s:%d"
+                      cluster_address = "%s:%d"
+                      tls_cert_file   = "%s"
+                      tls_key_file    = "%s"
+                    }
+
+                    seal "awskms" {
+                      region     = "%s"
+                      kms_key_id = "%s"
+                      endpoint   = "%s"
+                    }
+                    """.formatted(instanceId, groupName, availabilityZone, ip, apiPort, ip, clusterPort, data,
+                    instanceId, joins, ip, apiPort, ip, clusterPort, cert.certFile(), cert.keyFile(), region,
+                    options.kmsKeyId(), kmsEndpoint);
+            Path config = dir.resolve("vault.hcl");
+            Files.writeString(config, hcl);
+            process = ManagedProcess.start("vault " + instanceId,
+                    List.of(vaultBin.toString(), "server", "-config=" + config),
+                    dir.resolve("vault.log"),
+                    // The seal's AWS credentials; the emulator accepts any.
+                    Map.of("AWS_ACCESS_KEY_ID", "rig", "AWS_SECRET_ACCESS_KEY", "rig",
+                            "AWS_EC2_METADATA_DISABLED", "true", "VAULT_LOG_FORMAT", "standard"));
+        } catch (IOException e) {
+            throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public String groupName() {
+        return groupName;
+    }
+
+    public String availabilityZone() {
+        return availabilityZone;
+    }
+
+    /** The instance's private IP, which the node binds. */
+    public String ip() {
+        return ip;
+    }
+
+    public int apiPort() {
+        return apiPort;
+    }
+
+    public URI apiAddress() {
+        return URI.create("https://" + ip + ":" + apiPort);
+    }
+
+    public String clusterAddress() {
+        return ip + ":" + clusterPort;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean running() {
+        return process != null && process.alive();
+    }
+
+    /** SIGKILL, as when an instance is lost. */
+    public void kill() {
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    /** SIGTERM with a grace period, as systemd stopping the service. */
+    public void stop() {
+        if (process != null) {
+            process.stop(10);
+        }
+    }
+
+    public String logTail(int lines) {
+        return process == null ? "(never started)" : process.tail(lines);
+    }
+
+    public ManagedProcess process() {
+        return process;
+    }
+
+    @Override
+    public String toString() {
+        return instanceId + "@" + ip + (running() ? "" : " (stopped)");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.raftlifecycle.rig;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
+
+/** The recording front answers the two lifecycle calls moto lacks and passes everything else to moto. */
+class LifecycleRecorderIT {
+    private final Rig rig = Rig.shared();
+    private final AutoScalingClient client = AutoScalingClient.builder()
+            .region(Rig.REGION).endpointOverride(rig.awsEndpoint())
+            .credentialsProvider(StaticCredentialsProvider.create(rig.lambdaCredentials()))
+            .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+
+    @Test
+    void completesAnOpenActionOnceAndRefusesTheSecondTimeAsAutoScalingDoes() {
+        LifecycleRecorder recorder = rig.recorder();
+        LifecycleRecorder.LifecycleAction action = recorder.open("g-rec", "hook", "i-0123456789abcdef0",
+                "autoscaling:EC2_INSTANCE_TERMINATING");
+        client.recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName("g-rec").lifecycleHookName("hook")
+                .lifecycleActionToken(action.token()));
+        client.completeLifecycleAction(r -> r.autoScalingGroupName("g-rec").lifecycleHookName("hook")
+                .lifecycleActionToken(action.token()).lifecycleActionResult("CONTINUE"));
+        assertThat(recorder.awaitOutcome(action.token(), Duration.ofSeconds(1))).contains("CONTINUE");
+
+        assertThatThrownBy(() -> client.completeLifecycleAction(r -> r.autoScalingGroupName("g-rec")
+                .lifecycleHookName("hook").lifecycleActionToken(action.token()).lifecycleActionResult("ABANDON")))
+                .isInstanceOf(AutoScalingException.class)
+                .hasMessageContaining("No active Lifecycle Action found")
+                .satisfies(e -> assertThat(((AutoScalingException) e).awsErrorDetails().errorCode())
+                        .isEqualTo("ValidationError"));
+
+        assertThat(recorder.lifecycleCalls(action.token()))
+                .extracting(LifecycleRecorder.LifecycleCall::action, LifecycleRecorder.LifecycleCall::result,
+                        LifecycleRecorder.LifecycleCall::accepted)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("RecordLifecycleActionHeartbeat", null, true),
+                        org.assertj.core.groups.Tuple.tuple("CompleteLifecycleAction", "CONTINUE", true),
+                        org.assertj.core.groups.Tuple.tuple("CompleteLifecycleAction", "ABANDON", false));
+        assertThat(recorder.outcome(action.token())).contains("CONTINUE");
+    }
+
+    @Test
+    void passesOtherCallsThroughToMotoAndRecordsThem() {
+        rig.autoScaling().createAutoScalingGroup(r -> r.autoScalingGroupName("g-pass").minSize(0).maxSize(1)
+                .desiredCapacity(0).availabilityZones("us-east-1a")
+                .launchConfigurationName(createLaunchConfiguration()));
+        int before = rig.recorder().awsCallCounts().getOrDefault("autoscaling:DescribeAutoScalingGroups", 0);
+        assertThat(client.describeAutoScalingGroups(r -> r.autoScalingGroupNames("g-pass")).autoScalingGroups())
+                .singleElement().satisfies(g -> assertThat(g.autoScalingGroupName()).isEqualTo("g-pass"));
+        assertThat(rig.recorder().awsCallCounts().get("autoscaling:DescribeAutoScalingGroups")).isEqualTo(before + 1);
+    }
+
+    private String createLaunchConfiguration() {
+        rig.autoScaling().createLaunchConfiguration(r -> r.launchConfigurationName("lc-pass").imageId("ami-12c6146b")
+                .instanceType("t3.small"));
+        return "lc-pass";
+    }
+
+    @Test
+    void expiredActionIsNoLongerActive() {
+        LifecycleRecorder.LifecycleAction action = rig.recorder().open("g-exp", "hook", "i-0fedcba9876543210",
+                "autoscaling:EC2_INSTANCE_LAUNCHING");
+        rig.recorder().expire(action.token());
+        assertThatThrownBy(() -> client.completeLifecycleAction(r -> r.autoScalingGroupName("g-exp")
+                .lifecycleHookName("hook").lifecycleActionToken(action.token()).lifecycleActionResult("CONTINUE")))
+                .hasMessageContaining("No active Lifecycle Action found");
+        assertThat(rig.recorder().outcome(action.token())).contains("EXPIRED");
+    }
+}

@@ -75,6 +75,10 @@ use_maven() {
   fi
   MVN="$home/bin/mvn"
   export MVN
+  # Maven 3.9 on JDK 24+ warns about jansi's native access and Guice's sun.misc.Unsafe use; both harmless.
+  if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+  fi
 }
 
 # moto (the AWS emulator) in a virtualenv of its own, pinned.

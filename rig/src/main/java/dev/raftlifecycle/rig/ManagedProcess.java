@@ -74,6 +74,15 @@ public final class ManagedProcess {
         return process.isAlive() ? null : process.exitValue();
     }
 
+    /** Waits for the process to end; returns its exit code, or null on timeout. */
+    public Integer waitFor(int seconds) {
+        if (await(seconds)) {
+            LIVE.remove(this);
+            return process.exitValue();
+        }
+        return null;
+    }
+
     /** SIGKILL: a crash or a lost instance, no chance to clean up. */
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -3,7 +3,6 @@ package dev.raftlifecycle.rig;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +33,6 @@ public final class VaultCluster implements AutoCloseable {
     /** The Vault role and policy names the handlers log in with; same as scripts/configure-vault. */
     public static final String AUTH_ROLE = "raft-lifecycle";
     public static final String POLICY_NAME = "raft-lifecycle";
-    public static final String POLICY_FILE = "functions/src/main/resources/vault/raft-lifecycle-policy.hcl";
     /** The EC2 tag the groups propagate to instances; what Vault's auto_join looks for in AWS. */
     public static final String CLUSTER_TAG = "raft-lifecycle:cluster";
 
@@ -191,26 +189,25 @@ public final class VaultCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The Vault side of the deployment, applied by the same script an operator runs
+     * (scripts/configure-vault), pointed at the emulator's STS and IAM. Plus a KV mount at secret/ that
+     * only the rig has, for the data-survival checks.
+     */
     private void configureAuth() {
-        String policy;
-        try {
-            policy = Files.readString(Rig.repoRoot().resolve(POLICY_FILE));
-        } catch (IOException e) {
-            throw new RigException("cannot read the Lambda policy " + POLICY_FILE + ": " + e.getMessage(), e);
-        }
         String moto = rig.motoEndpoint().toString();
+        VaultNode target = runningNodes().get(0);
+        List<String> command = List.of("bash", Rig.repoRoot().resolve("scripts/configure-vault").toString(),
+                "--role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
+                "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto);
+        ManagedProcess script = ManagedProcess.start("configure-vault", command, dir.resolve("configure-vault.log"),
+                Map.of("VAULT_ADDR", target.apiAddress().toString(), "VAULT_TOKEN", rootToken,
+                        "VAULT_CACERT", caFile.toString(), "VAULT_BIN", rig.vaultBin().toString()));
+        Integer exit = script.waitFor(60);
+        if (exit == null || exit != 0) {
+            throw new RigException("scripts/configure-vault failed (exit " + exit + "):\n" + script.tail(20));
+        }
         admin("PUT", "sys/mounts/secret", Map.of("type", "kv", "options", Map.of("version", "1")));
-        admin("PUT", "sys/auth/aws", Map.of("type", "aws"));
-        admin("PUT", "auth/aws/config/client", Map.of(
-                "access_key", "rig", "secret_key", "rig",
-                "sts_endpoint", moto, "iam_endpoint", moto, "ec2_endpoint", moto, "sts_region", Rig.REGION.id(),
-                "iam_server_id_header_value", spec.tlsServerName()));
-        admin("PUT", "sys/policies/acl/" + POLICY_NAME, Map.of("policy", policy));
-        admin("PUT", "auth/aws/role/" + AUTH_ROLE, Map.of(
-                "auth_type", "iam",
-                "bound_iam_principal_arn", List.of(rig.lambdaRoleArn()),
-                "token_policies", List.of(POLICY_NAME),
-                "token_ttl", "15m", "token_max_ttl", "1h"));
     }
 
     // ---- nodes --------------------------------------------------------------------------------------

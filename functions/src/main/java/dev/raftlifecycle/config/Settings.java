@@ -1,0 +1,309 @@
+package dev.raftlifecycle.config;
+
+import dev.raftlifecycle.contract.MetricName;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The handlers' configuration: one immutable record built from environment variables at cold start.
+ * A missing or invalid variable fails the cold start with a message naming it (and every other problem
+ * found, so one deploy fixes them all). The variable names are the contract with the CDK app.
+ */
+public record Settings(
+        String clusterName,
+        List<String> groupNames,
+        int vaultPort,
+        String authMount,
+        String authRole,
+        String iamServerId,
+        String caPem,
+        Optional<String> tlsServerName,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        Optional<String> lockTable,
+        String metricsNamespace,
+        Duration heartbeatInterval,
+        Duration stepDownWait,
+        int clusterAttempts,
+        Duration retryBaseDelay,
+        Duration safetyMargin,
+        Duration launchMaxWait,
+        Duration launchPollInterval,
+        boolean nonVoters,
+        Optional<String> expectedVaultVersion,
+        boolean reconcileRemoves,
+        Duration staleGrace,
+        String region,
+        Optional<URI> awsEndpoint,
+        String stsUrl,
+        String stsRegion) {
+
+    public static final String CLUSTER_NAME = "CLUSTER_NAME";
+    public static final String ASG_NAMES = "ASG_NAMES";
+    public static final String VAULT_PORT = "VAULT_PORT";
+    public static final String VAULT_AUTH_MOUNT = "VAULT_AUTH_MOUNT";
+    public static final String VAULT_AUTH_ROLE = "VAULT_AUTH_ROLE";
+    public static final String VAULT_IAM_SERVER_ID = "VAULT_IAM_SERVER_ID";
+    public static final String VAULT_CA_PEM = "VAULT_CA_PEM";
+    public static final String VAULT_CA_FILE = "VAULT_CA_FILE";
+    public static final String VAULT_TLS_SERVER_NAME = "VAULT_TLS_SERVER_NAME";
+    public static final String VAULT_CONNECT_TIMEOUT_MS = "VAULT_CONNECT_TIMEOUT_MS";
+    public static final String VAULT_REQUEST_TIMEOUT_MS = "VAULT_REQUEST_TIMEOUT_MS";
+    public static final String LOCK_TABLE = "LOCK_TABLE";
+    public static final String METRICS_NAMESPACE = "METRICS_NAMESPACE";
+    public static final String LIFECYCLE_HEARTBEAT_SECONDS = "LIFECYCLE_HEARTBEAT_SECONDS";
+    public static final String STEP_DOWN_WAIT_SECONDS = "STEP_DOWN_WAIT_SECONDS";
+    public static final String CLUSTER_ATTEMPTS = "CLUSTER_ATTEMPTS";
+    public static final String RETRY_BASE_DELAY_MS = "RETRY_BASE_DELAY_MS";
+    public static final String SAFETY_MARGIN_SECONDS = "SAFETY_MARGIN_SECONDS";
+    public static final String LAUNCH_MAX_WAIT_SECONDS = "LAUNCH_MAX_WAIT_SECONDS";
+    public static final String LAUNCH_POLL_INTERVAL_MS = "LAUNCH_POLL_INTERVAL_MS";
+    public static final String NON_VOTERS = "NON_VOTERS";
+    public static final String EXPECTED_VAULT_VERSION = "EXPECTED_VAULT_VERSION";
+    public static final String RECONCILE_MODE = "RECONCILE_MODE";
+    public static final String STALE_GRACE_SECONDS = "STALE_GRACE_SECONDS";
+    public static final String AWS_REGION = "AWS_REGION";
+    public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
+    public static final String VAULT_IAM_STS_URL = "VAULT_IAM_STS_URL";
+    public static final String VAULT_IAM_STS_REGION = "VAULT_IAM_STS_REGION";
+
+    /** Every variable this record reads, for documentation and the CDK app. */
+    public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
+            VAULT_AUTH_ROLE, VAULT_IAM_SERVER_ID, VAULT_CA_PEM, VAULT_CA_FILE, VAULT_TLS_SERVER_NAME,
+            VAULT_CONNECT_TIMEOUT_MS, VAULT_REQUEST_TIMEOUT_MS, LOCK_TABLE, METRICS_NAMESPACE,
+            LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
+            SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
+            EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, AWS_REGION, AWS_ENDPOINT_URL,
+            VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION);
+
+    private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
+    private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
+    private static final Pattern DNS_NAME = Pattern.compile("(?i)[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+
+    /** Reads and validates the process environment. */
+    public static Settings fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /**
+     * Reads and validates the given variables.
+     *
+     * @throws InvalidSettingsException naming every missing or invalid variable
+     */
+    public static Settings from(Map<String, String> env) {
+        Reader r = new Reader(env);
+        String clusterName = r.required(CLUSTER_NAME, "the cluster's name, used as the metric dimension");
+        List<String> groups = r.list(ASG_NAMES);
+        int port = r.integer(VAULT_PORT, 8200, 1, 65535);
+        String mount = r.optional(VAULT_AUTH_MOUNT).orElse("aws");
+        if (!MOUNT.matcher(mount).matches()) {
+            r.problem(VAULT_AUTH_MOUNT, "is not a mount path: " + mount);
+        }
+        String role = r.optional(VAULT_AUTH_ROLE).orElse("raft-lifecycle");
+        String serverId = r.required(VAULT_IAM_SERVER_ID,
+                "the X-Vault-AWS-IAM-Server-ID value configured on the Vault AWS auth method");
+        String caPem = r.caPem();
+        Optional<String> serverName = r.optional(VAULT_TLS_SERVER_NAME);
+        serverName.ifPresent(name -> {
+            if (!DNS_NAME.matcher(name).matches()) {
+                r.problem(VAULT_TLS_SERVER_NAME, "is not a DNS name: " + name);
+            }
+        });
+        Duration connect = r.millis(VAULT_CONNECT_TIMEOUT_MS, 1000, 50, 30_000);
+        Duration request = r.millis(VAULT_REQUEST_TIMEOUT_MS, 3000, 100, 60_000);
+        Optional<String> lock = r.optional(LOCK_TABLE);
+        String namespace = r.optional(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
+        Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, 60, 5, 3600);
+        Duration stepDown = r.seconds(STEP_DOWN_WAIT_SECONDS, 30, 1, 600);
+        int attempts = r.integer(CLUSTER_ATTEMPTS, 3, 1, 20);
+        Duration retryDelay = r.millis(RETRY_BASE_DELAY_MS, 500, 0, 60_000);
+        Duration margin = r.seconds(SAFETY_MARGIN_SECONDS, 10, 1, 120);
+        Duration launchWait = r.seconds(LAUNCH_MAX_WAIT_SECONDS, 600, 5, 7200);
+        Duration launchPoll = r.millis(LAUNCH_POLL_INTERVAL_MS, 1000, 100, 60_000);
+        boolean nonVoters = r.bool(NON_VOTERS, false);
+        Optional<String> expectedVersion = r.optional(EXPECTED_VAULT_VERSION).map(v -> v.startsWith("v") ? v.substring(1) : v);
+        String mode = r.optional(RECONCILE_MODE).orElse("remove");
+        if (!mode.equals("remove") && !mode.equals("report")) {
+            r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + mode + "'");
+        }
+        Duration grace = r.seconds(STALE_GRACE_SECONDS, 300, 0, 86_400);
+        String region = r.optional(AWS_REGION).orElse(null);
+        if (region == null) {
+            r.problem(AWS_REGION, "is required (the Lambda runtime sets it)");
+        }
+        Optional<URI> endpoint = r.optional(AWS_ENDPOINT_URL).map(v -> r.uri(AWS_ENDPOINT_URL, v));
+        String stsUrl = r.optional(VAULT_IAM_STS_URL).orElse("https://sts.amazonaws.com/");
+        r.uri(VAULT_IAM_STS_URL, stsUrl);
+        String stsRegion = r.optional(VAULT_IAM_STS_REGION).orElse("us-east-1");
+        r.failIfProblems();
+        return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
+                lock, namespace, heartbeat, stepDown, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
+                expectedVersion, mode.equals("remove"), grace, region, endpoint, stsUrl, stsRegion);
+    }
+
+    /** Whether the group belongs to this cluster. */
+    public boolean ownsGroup(String groupName) {
+        return groupNames.contains(groupName);
+    }
+
+    /** The lock table name, or a clear failure for a handler that mutates the cluster without one. */
+    public String requireLockTable() {
+        return lockTable.orElseThrow(() -> new InvalidSettingsException(List.of(
+                LOCK_TABLE + ": is required by this handler (the DynamoDB table that serializes cluster changes)")));
+    }
+
+    /** Collects problems instead of failing at the first. */
+    private static final class Reader {
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        void problem(String variable, String message) {
+            problems.add(variable + ": " + message);
+        }
+
+        Optional<String> optional(String name) {
+            String value = env.get(name);
+            return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+        }
+
+        String required(String name, String what) {
+            Optional<String> value = optional(name);
+            if (value.isEmpty()) {
+                problem(name, "is required (" + what + ")");
+                return "";
+            }
+            return value.get();
+        }
+
+        List<String> list(String name) {
+            String raw = required(name, "comma-separated Auto Scaling group names of this cluster");
+            Set<String> names = new LinkedHashSet<>();
+            for (String part : raw.split(",")) {
+                String trimmed = part.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                if (!GROUP_NAME.matcher(trimmed).matches()) {
+                    problem(name, "'" + trimmed + "' is not an Auto Scaling group name");
+                }
+                names.add(trimmed);
+            }
+            if (!raw.isEmpty() && names.isEmpty()) {
+                problem(name, "lists no group");
+            }
+            return List.copyOf(names);
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            Optional<String> value = optional(name);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            try {
+                int parsed = Integer.parseInt(value.get());
+                if (parsed < min || parsed > max) {
+                    problem(name, "must be between " + min + " and " + max + ", not " + parsed);
+                    return fallback;
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                problem(name, "must be a whole number, not '" + value.get() + "'");
+                return fallback;
+            }
+        }
+
+        Duration seconds(String name, int fallback, int min, int max) {
+            return Duration.ofSeconds(integer(name, fallback, min, max));
+        }
+
+        Duration millis(String name, int fallback, int min, int max) {
+            return Duration.ofMillis(integer(name, fallback, min, max));
+        }
+
+        boolean bool(String name, boolean fallback) {
+            Optional<String> value = optional(name);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            return switch (value.get().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> {
+                    problem(name, "must be true or false, not '" + value.get() + "'");
+                    yield fallback;
+                }
+            };
+        }
+
+        URI uri(String name, String value) {
+            try {
+                URI uri = URI.create(value);
+                if (uri.getScheme() == null || uri.getHost() == null) {
+                    problem(name, "must be an absolute URL, not '" + value + "'");
+                }
+                return uri;
+            } catch (IllegalArgumentException e) {
+                problem(name, "must be an absolute URL, not '" + value + "'");
+                return null;
+            }
+        }
+
+        String caPem() {
+            Optional<String> inline = optional(VAULT_CA_PEM);
+            Optional<String> file = optional(VAULT_CA_FILE);
+            if (inline.isPresent() && file.isPresent()) {
+                problem(VAULT_CA_PEM, "set either " + VAULT_CA_PEM + " or " + VAULT_CA_FILE + ", not both");
+                return "";
+            }
+            String pem;
+            String source;
+            if (inline.isPresent()) {
+                pem = inline.get().replace("\\n", "\n");
+                source = VAULT_CA_PEM;
+            } else if (file.isPresent()) {
+                source = VAULT_CA_FILE;
+                try {
+                    pem = Files.readString(Path.of(file.get()), StandardCharsets.US_ASCII);
+                } catch (Exception e) {
+                    problem(VAULT_CA_FILE, "cannot read " + file.get() + ": " + e.getMessage());
+                    return "";
+                }
+            } else {
+                problem(VAULT_CA_PEM, "is required (the PEM of the CA that signed Vault's TLS certificates; "
+                        + "or set " + VAULT_CA_FILE + "); TLS verification cannot be turned off");
+                return "";
+            }
+            if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+                problem(source, "holds no PEM certificate");
+            }
+            return pem;
+        }
+
+        void failIfProblems() {
+            if (!problems.isEmpty()) {
+                throw new InvalidSettingsException(problems);
+            }
+        }
+    }
+
+    /** Human-readable summary for the cold-start log line; no secrets exist in this record. */
+    public String summary() {
+        return "cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
+                + " authMount=" + authMount + " role=" + authRole + " tlsServerName=" + tlsServerName.orElse("(ip)")
+                + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.raftlifecycle.contract;
+
+/**
+ * Every CloudWatch metric raft-lifecycle emits: one source of truth for the publisher, the handlers'
+ * Embedded Metric Format lines, the CDK alarms and dashboard, and the tests.
+ */
+public enum MetricName {
+    // Published by the health publisher (PutMetricData), dimension ClusterName.
+    LEADER_PRESENT("LeaderPresent", Unit.NONE, Source.PUBLISHER, "1 when the cluster reports a leader, else 0"),
+    RAFT_PEERS("RaftPeers", Unit.COUNT, Source.PUBLISHER, "servers in the Raft configuration"),
+    VOTERS("Voters", Unit.COUNT, Source.PUBLISHER, "voters in the Raft configuration"),
+    NON_VOTERS("NonVoters", Unit.COUNT, Source.PUBLISHER, "non-voters in the Raft configuration"),
+    HEALTHY_VOTERS("HealthyVoters", Unit.COUNT, Source.PUBLISHER, "voters autopilot reports healthy"),
+    AUTOPILOT_HEALTHY("AutopilotHealthy", Unit.NONE, Source.PUBLISHER, "1 when autopilot reports the cluster healthy"),
+    FAILURE_TOLERANCE("FailureTolerance", Unit.COUNT, Source.PUBLISHER, "voters that can fail without losing quorum"),
+    SEALED_NODES("SealedNodes", Unit.COUNT, Source.PUBLISHER, "instances answering sys/health as sealed"),
+    UNINITIALIZED_NODES("UninitializedNodes", Unit.COUNT, Source.PUBLISHER, "instances answering as not initialized"),
+    UNREACHABLE_NODES("UnreachableNodes", Unit.COUNT, Source.PUBLISHER, "instances not answering sys/health"),
+    MAX_LAST_CONTACT_MS("MaxLastContactMs", Unit.MILLISECONDS, Source.PUBLISHER, "largest follower last contact"),
+    MAX_INDEX_LAG("MaxIndexLag", Unit.COUNT, Source.PUBLISHER, "leader index minus the lowest healthy follower's"),
+    STALE_PEERS("StalePeers", Unit.COUNT, Source.PUBLISHER, "Raft peers with no running instance"),
+    MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER, "running, initialized instances not in Raft"),
+    VERSION_COUNT("VersionCount", Unit.COUNT, Source.PUBLISHER, "distinct Vault versions answering"),
+    EXPECTED_SERVERS("ExpectedServers", Unit.COUNT, Source.PUBLISHER, "sum of the groups' desired capacity"),
+    STALE_PEERS_REMOVED("StalePeersRemoved", Unit.COUNT, Source.PUBLISHER, "stale peers the reconciler removed"),
+
+    // Emitted by the lifecycle handlers as Embedded Metric Format log lines.
+    PEER_REMOVED("PeerRemoved", Unit.COUNT, Source.HANDLER, "peers a handler removed from Raft"),
+    LIFECYCLE_CONTINUE("LifecycleContinue", Unit.COUNT, Source.HANDLER, "lifecycle actions completed CONTINUE"),
+    LIFECYCLE_ABANDON("LifecycleAbandon", Unit.COUNT, Source.HANDLER, "lifecycle actions completed ABANDON"),
+    DECISION_LATENCY_MS("DecisionLatencyMs", Unit.MILLISECONDS, Source.HANDLER, "invocation to completed action");
+
+    /** CloudWatch units used here. */
+    public enum Unit {
+        NONE("None"), COUNT("Count"), MILLISECONDS("Milliseconds");
+
+        private final String cloudWatchName;
+
+        Unit(String cloudWatchName) {
+            this.cloudWatchName = cloudWatchName;
+        }
+
+        public String cloudWatchName() {
+            return cloudWatchName;
+        }
+    }
+
+    /** Who emits the metric. */
+    public enum Source { PUBLISHER, HANDLER }
+
+    /** Default namespace (METRICS_NAMESPACE overrides it). */
+    public static final String DEFAULT_NAMESPACE = "RaftLifecycle";
+    /** The dimension every metric carries. */
+    public static final String CLUSTER_DIMENSION = "ClusterName";
+    /** Second dimension of handler metrics that have a reason (LifecycleContinue/Abandon). */
+    public static final String REASON_DIMENSION = "Reason";
+    /** Second dimension identifying which handler emitted a handler metric. */
+    public static final String HANDLER_DIMENSION = "Handler";
+
+    private final String metricName;
+    private final Unit unit;
+    private final Source source;
+    private final String meaning;
+
+    MetricName(String metricName, Unit unit, Source source, String meaning) {
+        this.metricName = metricName;
+        this.unit = unit;
+        this.source = source;
+        this.meaning = meaning;
+    }
+
+    /** The name as it appears in CloudWatch. */
+    public String metricName() {
+        return metricName;
+    }
+
+    public Unit unit() {
+        return unit;
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+}

@@ -52,10 +52,11 @@ public enum MetricName {
     public static final String DEFAULT_NAMESPACE = "RaftLifecycle";
     /** The dimension every metric carries. */
     public static final String CLUSTER_DIMENSION = "ClusterName";
-    /** Second dimension of handler metrics that have a reason (LifecycleContinue/Abandon). */
+    /**
+     * Handler metrics are emitted with two dimension sets: [ClusterName] and [ClusterName, Reason]
+     * (Reason = the decision's reason, e.g. quorum-would-break, sealed, not-a-member).
+     */
     public static final String REASON_DIMENSION = "Reason";
-    /** Second dimension identifying which handler emitted a handler metric. */
-    public static final String HANDLER_DIMENSION = "Handler";
 
     private final String metricName;
     private final Unit unit;

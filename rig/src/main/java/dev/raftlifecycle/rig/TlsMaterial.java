@@ -71,8 +71,28 @@ public final class TlsMaterial {
         }
     }
 
+    /** A node certificate as PEM text: the leaf followed by the CA, the private key (PKCS#8), the CA. */
+    public record NodeCertPem(String certificateChainPem, String privateKeyPem, String caPem) {
+    }
+
     /** Issues a server+client certificate for a node, naming its IP address and the given DNS names. */
     public NodeCert issue(String ipAddress, List<String> dnsNames, Path dir) {
+        NodeCertPem pem = issuePem(ipAddress, dnsNames);
+        try {
+            Files.createDirectories(dir);
+            Path certFile = dir.resolve("tls.crt");
+            Path keyFile = dir.resolve("tls.key");
+            Files.writeString(certFile, pem.certificateChainPem());
+            Files.writeString(keyFile, pem.privateKeyPem());
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            return new NodeCert(certFile, keyFile);
+        } catch (IOException e) {
+            throw new RigException("cannot write the certificate for " + ipAddress + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Issues a node certificate and returns it as PEM text (nothing written to disk). */
+    public NodeCertPem issuePem(String ipAddress, List<String> dnsNames) {
         try {
             KeyPair keys = ecKeys();
             Instant now = Instant.now();
@@ -91,13 +111,8 @@ public final class TlsMaterial {
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                     new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
             X509Certificate cert = sign(builder, caKeys);
-            Files.createDirectories(dir);
-            Path certFile = dir.resolve("tls.crt");
-            Path keyFile = dir.resolve("tls.key");
-            Files.writeString(certFile, pem(cert) + pem(caCert));
-            Files.writeString(keyFile, pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
-            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-            return new NodeCert(certFile, keyFile);
+            return new NodeCertPem(pem(cert) + pem(caCert), pem(new JcaPKCS8Generator(keys.getPrivate(), null)),
+                    pem(caCert));
         } catch (Exception e) {
             throw new RigException("cannot issue a certificate for " + ipAddress + ": " + e.getMessage(), e);
         }

@@ -243,6 +243,38 @@ public final class VaultCluster implements AutoCloseable {
         return new VaultNode.Options(kmsKeyId, join);
     }
 
+    /**
+     * Starts a Vault process for the instance from a configuration file rendered outside the rig (the
+     * first-boot playbook's vault.hcl). The environment carries what an instance profile would provide
+     * (AWS credentials for the seal and auto_join); the rig's emulator accepts any.
+     */
+    public VaultNode startNodeFromConfig(String instanceId, Path configFile, Map<String, String> env) {
+        Instance instance = describe(List.of(instanceId)).get(0);
+        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
+                .map(t -> t.value()).findFirst().orElse("?");
+        VaultNode node = new VaultNode(instanceId, group, instance.placement().availabilityZone(),
+                instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instanceId));
+        java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("AWS_ACCESS_KEY_ID", "rig",
+                "AWS_SECRET_ACCESS_KEY", "rig", "AWS_REGION", Rig.REGION.id()));
+        all.putAll(env);
+        node.startWithConfig(rig.vaultBin(), configFile, all);
+        synchronized (nodes) {
+            nodes.put(instanceId, node);
+        }
+        awaitListening(node);
+        return node;
+    }
+
+    /** A certificate for a node at this IP, signed by the cluster's CA, naming the TLS server name too. */
+    public TlsMaterial.NodeCertPem issueNodeCertificate(String ipAddress) {
+        return tls.issuePem(ipAddress, List.of(spec.tlsServerName()));
+    }
+
+    /** The instance's private IP as the emulator reports it. */
+    public String privateIp(String instanceId) {
+        return describe(List.of(instanceId)).get(0).privateIpAddress();
+    }
+
     /** Restarts a node's process with the same configuration and data (as a reboot would). */
     public void restartNode(String instanceId) {
         VaultNode node = node(instanceId);

@@ -51,6 +51,20 @@ public final class VaultNode {
         launch.run();
     }
 
+    /**
+     * Starts the node from a configuration file rendered elsewhere (the first-boot playbook), with the
+     * given extra environment (e.g. AWS credentials for the seal).
+     */
+    void startWithConfig(Path vaultBin, Path configFile, Map<String, String> env) {
+        launch = () -> {
+            java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("AWS_EC2_METADATA_DISABLED", "true"));
+            all.putAll(env);
+            process = ManagedProcess.start("vault " + instanceId,
+                    List.of(vaultBin.toString(), "server", "-config=" + configFile), dir.resolve("vault.log"), all);
+        };
+        launch.run();
+    }
+
     /** Stops the process (SIGTERM) and starts it again with the same configuration and data. */
     public void restart() {
         stop();

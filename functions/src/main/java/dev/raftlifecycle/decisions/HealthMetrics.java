@@ -1,0 +1,76 @@
+package dev.raftlifecycle.decisions;
+
+import dev.raftlifecycle.contract.MetricName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The publisher's metrics from one observation. When the cluster's own view could not be read, the
+ * metrics that need it are left out (CloudWatch sees missing data) while LeaderPresent is published as 0
+ * together with what the node probes showed: a silent publisher must not look like a healthy cluster.
+ */
+public final class HealthMetrics {
+    private HealthMetrics() {
+    }
+
+    /**
+     * @param nodes           sys/health of every instance probed
+     * @param instances       the groups' instances with EC2 state
+     * @param view            the cluster's Raft/autopilot view, if it could be read
+     * @param fates           the Raft peers classified against EC2 (empty without a view)
+     * @param expectedServers sum of the groups' desired capacity
+     */
+    public record Snapshot(List<NodeHealth> nodes, List<ClusterInstance> instances, Optional<ClusterView> view,
+                           List<StalePeers.PeerFate> fates, int expectedServers) {
+    }
+
+    public static List<MetricValue> compute(Snapshot s) {
+        List<MetricValue> out = new ArrayList<>();
+        boolean leader = s.view().map(ClusterView::leaderPresent).orElse(false);
+        out.add(new MetricValue(MetricName.LEADER_PRESENT, leader ? 1 : 0));
+        out.add(new MetricValue(MetricName.SEALED_NODES, s.nodes().stream().filter(NodeHealth::sealed).count()));
+        out.add(new MetricValue(MetricName.UNINITIALIZED_NODES,
+                s.nodes().stream().filter(n -> n.state() == NodeHealth.State.UNINITIALIZED).count()));
+        out.add(new MetricValue(MetricName.UNREACHABLE_NODES, s.nodes().stream().filter(n -> !n.answered()).count()));
+        out.add(new MetricValue(MetricName.VERSION_COUNT, s.nodes().stream().map(NodeHealth::version)
+                .flatMap(Optional::stream).distinct().count()));
+        out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
+        if (s.view().isEmpty()) {
+            return out;
+        }
+        ClusterView view = s.view().get();
+        AutopilotState autopilot = view.autopilot();
+        List<RaftPeer> peers = view.peers();
+        Set<String> voters = peers.stream().filter(RaftPeer::voter).map(RaftPeer::nodeId).collect(Collectors.toSet());
+        out.add(new MetricValue(MetricName.RAFT_PEERS, peers.size()));
+        out.add(new MetricValue(MetricName.VOTERS, voters.size()));
+        out.add(new MetricValue(MetricName.NON_VOTERS, peers.size() - voters.size()));
+        out.add(new MetricValue(MetricName.HEALTHY_VOTERS, voters.stream()
+                .filter(id -> autopilot.server(id).map(AutopilotServer::healthy).orElse(false)).count()));
+        out.add(new MetricValue(MetricName.AUTOPILOT_HEALTHY, autopilot.healthy() ? 1 : 0));
+        out.add(new MetricValue(MetricName.FAILURE_TOLERANCE, autopilot.failureTolerance()));
+        String leaderId = view.leader().map(RaftPeer::nodeId).orElse(autopilot.leader());
+        out.add(new MetricValue(MetricName.MAX_LAST_CONTACT_MS, autopilot.servers().values().stream()
+                .filter(server -> !server.id().equals(leaderId))
+                .mapToLong(server -> server.lastContact().toMillis()).max().orElse(0)));
+        long leaderIndex = autopilot.server(leaderId).map(AutopilotServer::lastIndex).orElse(0L);
+        long lowestHealthyFollower = autopilot.servers().values().stream()
+                .filter(server -> !server.id().equals(leaderId) && server.healthy())
+                .mapToLong(AutopilotServer::lastIndex).min().orElse(leaderIndex);
+        out.add(new MetricValue(MetricName.MAX_INDEX_LAG, Math.max(0, leaderIndex - lowestHealthyFollower)));
+        out.add(new MetricValue(MetricName.STALE_PEERS, s.fates().stream().filter(StalePeers.PeerFate::stale).count()));
+        Set<String> members = peers.stream().map(RaftPeer::nodeId).collect(Collectors.toSet());
+        Set<String> initializedAndRunning = s.nodes().stream().filter(NodeHealth::initialized)
+                .map(NodeHealth::instanceId).collect(Collectors.toSet());
+        out.add(new MetricValue(MetricName.MISSING_PEERS, s.instances().stream()
+                .filter(ClusterInstance::running)
+                .filter(i -> !i.terminating())
+                .filter(i -> initializedAndRunning.contains(i.instanceId()))
+                .filter(i -> !members.contains(i.instanceId()))
+                .count()));
+        return out;
+    }
+}

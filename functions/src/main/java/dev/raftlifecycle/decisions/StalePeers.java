@@ -1,0 +1,150 @@
+package dev.raftlifecycle.decisions;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Raft peers whose instance is gone, and what the reconciler may do about them. Only peers whose node_id
+ * is an EC2 instance id are managed; a peer named otherwise was not created by this system and is left
+ * alone (and not counted).
+ */
+public final class StalePeers {
+    private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
+
+    private StalePeers() {
+    }
+
+    /** What EC2 says about a peer's instance. */
+    public enum Fate {
+        /** pending or running: the peer may be alive, even if unhealthy. Never removed by the reconciler. */
+        RUNNING,
+        /** stopping or stopped: not serving, but could come back. Stale, not removed. */
+        STOPPED,
+        /** shutting-down or terminated. */
+        TERMINATED,
+        /** EC2 does not know the instance (terminated long ago, or never existed). */
+        UNKNOWN,
+        /** The node_id is not an instance id: not ours to judge. */
+        UNMANAGED
+    }
+
+    public record PeerFate(RaftPeer peer, Fate fate) {
+        public boolean stale() {
+            return fate == Fate.STOPPED || fate == Fate.TERMINATED || fate == Fate.UNKNOWN;
+        }
+
+        public boolean removable() {
+            return fate == Fate.TERMINATED || fate == Fate.UNKNOWN;
+        }
+    }
+
+    public static boolean isInstanceId(String nodeId) {
+        return INSTANCE_ID.matcher(nodeId).matches();
+    }
+
+    /**
+     * @param ec2States instance id → EC2 state name, for the instances EC2 knows
+     */
+    public static List<PeerFate> classify(List<RaftPeer> peers, Map<String, String> ec2States) {
+        List<PeerFate> out = new ArrayList<>();
+        for (RaftPeer peer : peers) {
+            Fate fate;
+            if (!isInstanceId(peer.nodeId())) {
+                fate = Fate.UNMANAGED;
+            } else {
+                String state = ec2States.get(peer.nodeId());
+                if (state == null) {
+                    fate = Fate.UNKNOWN;
+                } else {
+                    fate = switch (state) {
+                        case "pending", "running" -> Fate.RUNNING;
+                        case "stopping", "stopped" -> Fate.STOPPED;
+                        default -> Fate.TERMINATED;
+                    };
+                }
+            }
+            out.add(new PeerFate(peer, fate));
+        }
+        return out;
+    }
+
+    /** One peer the reconciler removes (in order; each was checked against the configuration left by the previous). */
+    public record Removal(RaftPeer peer, boolean stepDownFirst, RemovalSafety.Assessment safety) {
+    }
+
+    /** A stale peer left in place this run, and why. */
+    public record Kept(RaftPeer peer, String reason) {
+    }
+
+    /**
+     * What to do this run.
+     *
+     * @param remove     peers to remove, in order (empty in report-only mode)
+     * @param kept       stale peers left in place, with the reason
+     * @param markFirstSeen stale peers seen for the first time: remember now as when they were first seen
+     * @param clearMarks peers no longer stale (or about to be removed): forget their first-seen time
+     */
+    public record Plan(List<Removal> remove, List<Kept> kept, Set<String> markFirstSeen, Set<String> clearMarks) {
+    }
+
+    /**
+     * Plans the reconciler's run.
+     *
+     * @param firstSeen when each peer was first seen stale (from earlier runs)
+     */
+    public static Plan plan(List<PeerFate> fates, Map<String, Instant> firstSeen, Instant now, Duration grace,
+                            boolean removeMode, ClusterView view) {
+        List<Removal> remove = new ArrayList<>();
+        List<Kept> kept = new ArrayList<>();
+        Set<String> mark = new HashSet<>();
+        Set<String> clear = new HashSet<>();
+        Set<String> staleIds = new HashSet<>();
+        List<RaftPeer> remaining = new ArrayList<>(view.peers());
+        for (PeerFate fate : fates) {
+            String id = fate.peer().nodeId();
+            if (!fate.stale()) {
+                continue;
+            }
+            staleIds.add(id);
+            Optional<Instant> since = Optional.ofNullable(firstSeen.get(id));
+            if (since.isEmpty()) {
+                mark.add(id);
+            }
+            if (!fate.removable()) {
+                kept.add(new Kept(fate.peer(), "instance-stopped"));
+                continue;
+            }
+            Instant first = since.orElse(now);
+            if (first.plus(grace).isAfter(now)) {
+                kept.add(new Kept(fate.peer(), "within-grace"));
+                continue;
+            }
+            if (!removeMode) {
+                kept.add(new Kept(fate.peer(), "report-only"));
+                continue;
+            }
+            RemovalSafety.Assessment safety = RemovalSafety.assess(id, remaining, view.autopilot(), view.leaderPresent());
+            if (!safety.safe()) {
+                kept.add(new Kept(fate.peer(), safety.reason()));
+                continue;
+            }
+            boolean otherVoters = remaining.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(id));
+            remove.add(new Removal(fate.peer(), fate.peer().leader() && otherVoters, safety));
+            remaining.removeIf(p -> p.nodeId().equals(id));
+            clear.add(id);
+        }
+        for (String id : firstSeen.keySet()) {
+            if (!staleIds.contains(id)) {
+                clear.add(id);
+            }
+        }
+        return new Plan(List.copyOf(remove), List.copyOf(kept), Set.copyOf(mark), Set.copyOf(clear));
+    }
+}

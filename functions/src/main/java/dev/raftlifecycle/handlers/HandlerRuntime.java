@@ -1,0 +1,123 @@
+package dev.raftlifecycle.handlers;
+
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.ports.AutoScalingPort;
+import dev.raftlifecycle.ports.AwsClients;
+import dev.raftlifecycle.ports.CloudWatchPort;
+import dev.raftlifecycle.ports.Ec2Port;
+import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.ports.VaultClient;
+import dev.raftlifecycle.ports.VaultTls;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+
+/**
+ * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the
+ * validated settings, the ports, the Vault session cache, the probe executor, the clock and the log sink.
+ * Building it does no network I/O, so it is safe to snapshot.
+ */
+public final class HandlerRuntime {
+    private final Settings settings;
+    private final AwsCredentialsProvider credentials;
+    private final VaultClient vault;
+    private final AutoScalingPort autoScaling;
+    private final Ec2Port ec2;
+    private final CloudWatchPort cloudWatch;
+    private final Optional<MutationLock> lock;
+    private final Clock clock;
+    private final DecisionLog log;
+    private final Consumer<String> sink;
+    private final ExecutorService probes;
+    private final SessionCache sessions;
+
+    public HandlerRuntime(Settings settings, AwsCredentialsProvider credentials, Clock clock, Consumer<String> sink) {
+        this.settings = settings;
+        this.credentials = credentials;
+        this.clock = clock;
+        this.sink = sink;
+        this.vault = new VaultClient(VaultTls.context(settings.caPem(), settings.tlsServerName()),
+                settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
+        AwsClients aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
+        this.autoScaling = new AutoScalingPort(aws.autoScaling());
+        this.ec2 = new Ec2Port(aws.ec2());
+        this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
+        this.lock = settings.lockTable().map(table -> new MutationLock(aws.dynamoDb(), table, settings.clusterName()));
+        this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());
+        this.probes = Executors.newFixedThreadPool(16, r -> {
+            Thread t = new Thread(r, "vault-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        this.sessions = new SessionCache();
+    }
+
+    /** The Lambda runtime's wiring: environment variables, the execution role's credentials, stdout. */
+    public static HandlerRuntime fromEnvironment() {
+        Settings settings = Settings.fromEnvironment();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        HandlerRuntime runtime = new HandlerRuntime(settings, EnvironmentVariableCredentialsProvider.create(),
+                Clock.systemUTC(), out::println);
+        runtime.log.line("runtime", "cold-start").field("settings", settings.summary()).emit(runtime.clock.instant());
+        return runtime;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    public VaultClient vault() {
+        return vault;
+    }
+
+    public AutoScalingPort autoScaling() {
+        return autoScaling;
+    }
+
+    public Ec2Port ec2() {
+        return ec2;
+    }
+
+    public CloudWatchPort cloudWatch() {
+        return cloudWatch;
+    }
+
+    public MutationLock lock() {
+        settings.requireLockTable();
+        return lock.orElseThrow();
+    }
+
+    public Optional<MutationLock> optionalLock() {
+        return lock;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public DecisionLog log() {
+        return log;
+    }
+
+    public Consumer<String> sink() {
+        return sink;
+    }
+
+    public ExecutorService probes() {
+        return probes;
+    }
+
+    SessionCache sessions() {
+        return sessions;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.raftlifecycle.ports;
+
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+
+/** The Auto Scaling calls the handlers make. */
+public final class AutoScalingPort {
+    private final AutoScalingClient client;
+
+    public AutoScalingPort(AutoScalingClient client) {
+        this.client = client;
+    }
+
+    /** A group's desired capacity and instances (id, lifecycle state, AZ). */
+    public record Group(String name, int desiredCapacity, List<Member> members) {
+    }
+
+    public record Member(String instanceId, String lifecycleState, String availabilityZone) {
+    }
+
+    public List<Group> describe(List<String> groupNames) {
+        List<Group> groups = new ArrayList<>();
+        client.describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
+                .forEach(g -> groups.add(toGroup(g)));
+        return groups;
+    }
+
+    private static Group toGroup(AutoScalingGroup g) {
+        List<Member> members = g.instances().stream()
+                .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString(), i.availabilityZone())).toList();
+        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), members);
+    }
+
+    /** The outcome of completing a lifecycle action. */
+    public enum Completion {
+        COMPLETED,
+        /** "No active Lifecycle Action found": completed before (duplicate delivery) or timed out. */
+        ALREADY_ENDED
+    }
+
+    public Completion complete(String group, String hook, String token, String instanceId, String result) {
+        try {
+            client.completeLifecycleAction(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+                    .lifecycleActionToken(token).instanceId(instanceId).lifecycleActionResult(result));
+            return Completion.COMPLETED;
+        } catch (AutoScalingException e) {
+            if (isNoActiveAction(e)) {
+                return Completion.ALREADY_ENDED;
+            }
+            throw e;
+        }
+    }
+
+    /** Records a heartbeat; returns false if the action has already ended. */
+    public boolean heartbeat(String group, String hook, String token, String instanceId) {
+        try {
+            client.recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+                    .lifecycleActionToken(token).instanceId(instanceId));
+            return true;
+        } catch (AutoScalingException e) {
+            if (isNoActiveAction(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    static boolean isNoActiveAction(AutoScalingException e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+        return "ValidationError".equals(code) && message != null && message.contains("No active Lifecycle Action found");
+    }
+}

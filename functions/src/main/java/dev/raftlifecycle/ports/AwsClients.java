@@ -1,0 +1,72 @@
+package dev.raftlifecycle.ports;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+
+/**
+ * Builds the AWS SDK clients the handlers use: one small URLConnection HTTP client shared by all (cheap to
+ * load on a cold start), explicit timeouts, the SDK's standard bounded retries, an optional endpoint
+ * override (AWS_ENDPOINT_URL, for the local rig and lab only).
+ */
+public final class AwsClients {
+    private final Region region;
+    private final Optional<URI> endpoint;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
+
+    public AwsClients(String region, Optional<URI> endpoint, AwsCredentialsProvider credentials) {
+        this.region = Region.of(region);
+        this.endpoint = endpoint;
+        this.credentials = credentials;
+        this.http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    public AutoScalingClient autoScaling() {
+        return configure(AutoScalingClient.builder());
+    }
+
+    public Ec2Client ec2() {
+        return configure(Ec2Client.builder());
+    }
+
+    public CloudWatchClient cloudWatch() {
+        return configure(CloudWatchClient.builder());
+    }
+
+    public DynamoDbClient dynamoDb() {
+        return configure(DynamoDbClient.builder());
+    }
+
+    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
+        builder.region(region)
+                .credentialsProvider(credentials)
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .apiCallTimeout(Duration.ofSeconds(20))
+                        .apiCallAttemptTimeout(Duration.ofSeconds(8))
+                        .retryStrategy(RetryMode.STANDARD)
+                        .build());
+        builder.httpClient(http);
+        endpoint.ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+}

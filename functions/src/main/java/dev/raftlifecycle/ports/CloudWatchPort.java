@@ -1,0 +1,43 @@
+package dev.raftlifecycle.ports;
+
+import dev.raftlifecycle.contract.MetricName;
+import dev.raftlifecycle.decisions.MetricValue;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
+import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
+
+/** PutMetricData: all of a run's values in as few calls as the API allows (1000 data per call). */
+public final class CloudWatchPort {
+    static final int MAX_DATA_PER_CALL = 1000;
+    private final CloudWatchClient client;
+
+    public CloudWatchPort(CloudWatchClient client) {
+        this.client = client;
+    }
+
+    /** Publishes; returns the number of PutMetricData calls made. */
+    public int put(String namespace, String clusterName, Instant timestamp, List<MetricValue> values) {
+        Dimension cluster = Dimension.builder().name(MetricName.CLUSTER_DIMENSION).value(clusterName).build();
+        List<MetricDatum> data = new ArrayList<>();
+        for (MetricValue value : values) {
+            data.add(MetricDatum.builder()
+                    .metricName(value.name().metricName())
+                    .unit(StandardUnit.fromValue(value.name().unit().cloudWatchName()))
+                    .value(value.value())
+                    .timestamp(timestamp)
+                    .dimensions(cluster)
+                    .build());
+        }
+        int calls = 0;
+        for (int from = 0; from < data.size(); from += MAX_DATA_PER_CALL) {
+            List<MetricDatum> chunk = data.subList(from, Math.min(data.size(), from + MAX_DATA_PER_CALL));
+            client.putMetricData(r -> r.namespace(namespace).metricData(chunk));
+            calls++;
+        }
+        return calls;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.raftlifecycle.ports;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+
+/** EC2 DescribeInstances by id (unknown ids are simply absent, not an error). */
+public final class Ec2Port {
+    private static final int IDS_PER_CALL = 200;
+    private final Ec2Client client;
+
+    public Ec2Port(Ec2Client client) {
+        this.client = client;
+    }
+
+    public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
+    }
+
+    public Map<String, Instance> describe(List<String> instanceIds) {
+        Map<String, Instance> out = new HashMap<>();
+        List<String> ids = new ArrayList<>(instanceIds);
+        for (int from = 0; from < ids.size(); from += IDS_PER_CALL) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_CALL));
+            // A filter instead of InstanceIds: ids EC2 no longer knows do not fail the whole call.
+            client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id").values(chunk).build()))
+                    .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(),
+                            new Instance(i.instanceId(), i.state() == null ? "unknown" : i.state().nameAsString(),
+                                    Optional.ofNullable(i.privateIpAddress()),
+                                    i.placement() == null ? "" : i.placement().availabilityZone()))));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,308 @@
+package dev.raftlifecycle.ports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.decisions.AutopilotServer;
+import dev.raftlifecycle.decisions.AutopilotSettings;
+import dev.raftlifecycle.decisions.AutopilotState;
+import dev.raftlifecycle.decisions.NodeHealth;
+import dev.raftlifecycle.decisions.RaftPeer;
+import io.github.jopenlibs.vault.EnvironmentLoader;
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.AuthResponse;
+import io.github.jopenlibs.vault.response.LogicalResponse;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
+/**
+ * The Vault port: one small typed call per endpoint the handlers use, against one node addressed by its
+ * private IP. Calls go through the jopenlibs Vault driver (engine version 1, so sys/ paths are not
+ * rewritten) over one shared java.net.http client with the project's TLS (see {@link VaultTls});
+ * sys/health is a thin direct call because the driver rejects the 474/530 codes and drops the body.
+ * Tokens are never logged or put into exception messages.
+ */
+public final class VaultClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
+        @Override
+        public String loadVariable(String name) {
+            return null; // never pick up VAULT_TOKEN/VAULT_ADDR from the environment
+        }
+    };
+
+    private final HttpClient http;
+    private final int port;
+    private final Duration requestTimeout;
+
+    public VaultClient(SSLContext tls, Duration connectTimeout, Duration requestTimeout, int port) {
+        this.http = HttpClient.newBuilder()
+                .sslContext(tls)
+                .connectTimeout(connectTimeout)
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.port = port;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** A Vault token with its expiry. toString never shows the token. */
+    public record Session(String token, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Session[expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /** Why a call failed, in the terms the handlers decide on. */
+    public enum Failure { UNREACHABLE, TLS, DENIED, NO_LEADER, BAD_RESPONSE }
+
+    /** A failed Vault call. The message names the node and path, never a token. */
+    public static final class VaultCallException extends Exception {
+        private final Failure failure;
+        private final int status;
+
+        VaultCallException(Failure failure, int status, String message, Throwable cause) {
+            super(message, cause);
+            this.failure = failure;
+            this.status = status;
+        }
+
+        public Failure failure() {
+            return failure;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    URI base(String ip) {
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        return URI.create("https://" + host + ":" + port);
+    }
+
+    /** The node's own sys/health, without authentication. Never throws: failures become states. */
+    public NodeHealth health(String instanceId, String ip) {
+        HttpRequest request = HttpRequest.newBuilder(base(ip).resolve("/v1/sys/health"))
+                .timeout(requestTimeout).GET().build();
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            NodeHealth.State state = NodeHealth.State.ofStatus(response.statusCode());
+            Optional<String> version = Optional.empty();
+            if (response.body().length > 0) {
+                try {
+                    JsonNode body = JSON.readTree(response.body());
+                    String v = body.path("version").asText("");
+                    version = v.isEmpty() ? Optional.empty() : Optional.of(v);
+                } catch (IOException notJson) {
+                    // keep the state from the status code
+                }
+            }
+            return new NodeHealth(instanceId, ip, state, version, "HTTP " + response.statusCode());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return NodeHealth.unreachable(instanceId, ip, "interrupted");
+        } catch (IOException e) {
+            if (isTls(e)) {
+                return new NodeHealth(instanceId, ip, NodeHealth.State.TLS_FAILURE, Optional.empty(), describe(e));
+            }
+            return NodeHealth.unreachable(instanceId, ip, describe(e));
+        }
+    }
+
+    /** auth/{mount}/login with a signed GetCallerIdentity request. */
+    public Session login(String ip, String mount, String role, IamLoginRequest.Payload payload, Instant now)
+            throws VaultCallException {
+        try {
+            AuthResponse response = driver(ip, null).auth().loginByAwsIam(role, payload.urlBase64(),
+                    payload.bodyBase64(), payload.headersBase64(), mount);
+            String token = response.getAuthClientToken();
+            if (token == null || token.isEmpty()) {
+                throw new VaultCallException(Failure.BAD_RESPONSE, 200, "login on " + ip + " returned no token", null);
+            }
+            return new Session(token, now.plusSeconds(Math.max(0, response.getAuthLeaseDuration())));
+        } catch (VaultException e) {
+            throw translate(e, ip, "auth/" + mount + "/login");
+        }
+    }
+
+    public List<RaftPeer> raftConfiguration(String ip, Session session) throws VaultCallException {
+        JsonNode data = read(ip, session, "sys/storage/raft/configuration");
+        List<RaftPeer> peers = new ArrayList<>();
+        for (JsonNode server : data.path("config").path("servers")) {
+            peers.add(new RaftPeer(server.path("node_id").asText(), server.path("address").asText(),
+                    server.path("leader").asBoolean(false), server.path("voter").asBoolean(false)));
+        }
+        if (!data.path("config").path("servers").isArray()) {
+            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
+        }
+        return peers;
+    }
+
+    public AutopilotState autopilotState(String ip, Session session) throws VaultCallException {
+        JsonNode data = read(ip, session, "sys/storage/raft/autopilot/state");
+        try {
+            return parseAutopilot(data);
+        } catch (IllegalArgumentException e) {
+            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "autopilot state from " + ip + ": " + e.getMessage(), e);
+        }
+    }
+
+    static AutopilotState parseAutopilot(JsonNode data) {
+        Map<String, AutopilotServer> servers = new HashMap<>();
+        data.path("servers").fields().forEachRemaining(entry -> {
+            JsonNode s = entry.getValue();
+            servers.put(entry.getKey(), new AutopilotServer(entry.getKey(), s.path("address").asText(""),
+                    s.path("node_status").asText(""), GoDuration.parse(s.path("last_contact").asText("0s")),
+                    s.path("last_term").asLong(0), s.path("last_index").asLong(0), s.path("healthy").asBoolean(false),
+                    timestamp(s.path("stable_since").asText("")), s.path("status").asText(""),
+                    s.path("version").asText("")));
+        });
+        List<String> voters = new ArrayList<>();
+        data.path("voters").forEach(v -> voters.add(v.asText()));
+        return new AutopilotState(data.path("healthy").asBoolean(false), data.path("failure_tolerance").asInt(0),
+                data.path("leader").asText(""), voters, servers);
+    }
+
+    public AutopilotSettings autopilotSettings(String ip, Session session) throws VaultCallException {
+        JsonNode data = read(ip, session, "sys/storage/raft/autopilot/configuration");
+        try {
+            return new AutopilotSettings(GoDuration.parse(data.path("server_stabilization_time").asText("10s")),
+                    GoDuration.parse(data.path("last_contact_threshold").asText("10s")));
+        } catch (IllegalArgumentException e) {
+            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** sys/storage/raft/remove-peer. Vault answers success even for an unknown id: confirm by re-reading. */
+    public void removePeer(String ip, Session session, String nodeId) throws VaultCallException {
+        write(ip, session, "sys/storage/raft/remove-peer", Map.of("server_id", nodeId));
+    }
+
+    /** sys/step-down: the active node gives up leadership (forwarded by standbys). */
+    public void stepDown(String ip, Session session) throws VaultCallException {
+        write(ip, session, "sys/step-down", Map.of());
+    }
+
+    private JsonNode read(String ip, Session session, String path) throws VaultCallException {
+        try {
+            LogicalResponse response = driver(ip, session.token()).logical().read(path);
+            JsonNode body = JSON.readTree(response.getRestResponse().getBody());
+            if (!body.path("data").isObject()) {
+                throw new VaultCallException(Failure.BAD_RESPONSE, response.getRestResponse().getStatus(),
+                        path + " on " + ip + " returned no data object", null);
+            }
+            return body.path("data");
+        } catch (VaultException e) {
+            throw translate(e, ip, path);
+        } catch (IOException e) {
+            throw new VaultCallException(Failure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
+        }
+    }
+
+    private void write(String ip, Session session, String path, Map<String, Object> body) throws VaultCallException {
+        try {
+            driver(ip, session.token()).logical().write(path, body);
+        } catch (VaultException e) {
+            throw translate(e, ip, path);
+        }
+    }
+
+    private Vault driver(String ip, String token) throws VaultException {
+        int seconds = (int) Math.max(1, (requestTimeout.toMillis() + 999) / 1000);
+        VaultConfig config = new VaultConfig()
+                .environmentLoader(NO_ENVIRONMENT)
+                .address(base(ip).toString())
+                .engineVersion(1)
+                .httpClient(http)
+                .readTimeout(seconds)
+                .openTimeout(seconds);
+        if (token != null) {
+            config.token(token);
+        }
+        return Vault.create(config.build(), 1);
+    }
+
+    private static VaultCallException translate(VaultException e, String ip, String path) {
+        int status = e.getHttpStatusCode();
+        String where = path + " on " + ip;
+        if (status == 0) {
+            if (isTls(e)) {
+                return new VaultCallException(Failure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
+            }
+            return new VaultCallException(Failure.UNREACHABLE, 0, where + ": " + describe(e), e);
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (status == 403 || status == 400 && path.contains("/login")) {
+            return new VaultCallException(Failure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
+        }
+        if ((status == 500 || status == 503) && (message.contains("no active node") || message.contains("leadership")
+                || message.contains("local node not active") || message.contains("Vault is sealed"))) {
+            return new VaultCallException(Failure.NO_LEADER, status, where + ": no active node (HTTP " + status + ")", null);
+        }
+        return new VaultCallException(Failure.BAD_RESPONSE, status, where + ": HTTP " + status + " " + firstError(message), null);
+    }
+
+    /** The first "errors" entry of a Vault error body, short; never the request. */
+    private static String firstError(String message) {
+        int idx = message.indexOf("\"errors\"");
+        if (idx < 0) {
+            return "";
+        }
+        String tail = message.substring(idx);
+        return tail.length() > 200 ? tail.substring(0, 200) : tail;
+    }
+
+    private static boolean isTls(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException || t instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (root instanceof HttpTimeoutException || root instanceof java.net.SocketTimeoutException) {
+            return "timed out";
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private static Optional<Instant> timestamp(String text) {
+        if (text.isEmpty() || text.startsWith("0001-01-01")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(text).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

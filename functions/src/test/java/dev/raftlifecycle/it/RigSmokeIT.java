@@ -1,0 +1,102 @@
+package dev.raftlifecycle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.ports.IamLoginRequest;
+import dev.raftlifecycle.ports.VaultClient;
+import dev.raftlifecycle.ports.VaultTls;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.VaultHttp;
+import dev.raftlifecycle.rig.VaultNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+
+/**
+ * The production login path against the real rig: a SigV4-signed sts:GetCallerIdentity (SDK v2 signer,
+ * server-ID header signed, credentials of a role assumed in the emulator) logs in to Vault's AWS auth
+ * method, and the token's policy is the least-privilege one from the repository.
+ */
+class RigSmokeIT {
+    @RegisterExtension
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+
+    private static VaultClient client(VaultCluster cluster) {
+        return new VaultClient(VaultTls.context(cluster.caPem(), Optional.of(cluster.tlsServerName())),
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+    }
+
+    private static VaultClient.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
+        IamLoginRequest.Payload payload = IamLoginRequest.sign(cluster.rig().lambdaCredentials(),
+                "https://sts.amazonaws.com/", "us-east-1", serverId, Clock.systemUTC());
+        return client.login(cluster.runningNodes().get(0).ip(), "aws", VaultCluster.AUTH_ROLE, payload, Instant.now());
+    }
+
+    @Test
+    void iamLoginGivesATokenThatReadsRaftStateButNotSecretsOrMounts() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        VaultClient.Session session = login(cluster, client, cluster.tlsServerName());
+        assertThat(session.expiresAt()).isAfter(Instant.now().plusSeconds(60));
+
+        VaultNode node = cluster.runningNodes().get(0);
+        assertThat(client.raftConfiguration(node.ip(), session)).extracting(RaftPeer::nodeId)
+                .containsExactlyInAnyOrderElementsOf(cluster.raftNodeIds());
+        assertThat(client.autopilotState(node.ip(), session).servers()).hasSize(3);
+
+        // An independent client with the same token: denied outside the policy.
+        assertThat(cluster.kvPut("smoke/secret", "x")).isTrue();
+        VaultHttp http = cluster.http();
+        assertThat(http.get(node.apiAddress(), "secret/smoke/secret", session.token()).status()).isEqualTo(403);
+        assertThat(http.put(node.apiAddress(), "secret/smoke/other", session.token(), java.util.Map.of("v", "1")).status())
+                .isEqualTo(403);
+        assertThat(http.get(node.apiAddress(), "sys/mounts", session.token()).status()).isEqualTo(403);
+        assertThat(http.get(node.apiAddress(), "sys/storage/raft/configuration", session.token()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aLoginSignedForAnotherServerIdIsRefused() {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        assertThatThrownBy(() -> login(cluster, client, "some-other-vault.example"))
+                .isInstanceOf(VaultClient.VaultCallException.class)
+                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(VaultClient.Failure.DENIED))
+                .hasMessageNotContaining("hvs.");
+    }
+
+    @Test
+    void credentialsOfAPrincipalNotBoundToTheRoleAreRefused() {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        String arn = cluster.rig().iam().createUser(r -> r.userName("intruder-" + System.nanoTime())).user().arn();
+        assertThat(arn).contains(":user/");
+        var keys = cluster.rig().iam().createAccessKey(r -> r.userName(arn.substring(arn.lastIndexOf('/') + 1))).accessKey();
+        IamLoginRequest.Payload payload = IamLoginRequest.sign(AwsBasicCredentials.create(keys.accessKeyId(),
+                keys.secretAccessKey()), "https://sts.amazonaws.com/", "us-east-1", cluster.tlsServerName(), Clock.systemUTC());
+        assertThatThrownBy(() -> client.login(cluster.runningNodes().get(0).ip(), "aws", VaultCluster.AUTH_ROLE, payload,
+                Instant.now())).isInstanceOf(VaultClient.VaultCallException.class)
+                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(VaultClient.Failure.DENIED));
+    }
+
+    @Test
+    void tlsVerificationRejectsACertificateThatDoesNotNameTheServerName() {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient wrongName = new VaultClient(VaultTls.context(cluster.caPem(), Optional.of("not-vault.example")),
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+        VaultNode node = cluster.runningNodes().get(0);
+        assertThat(wrongName.health(node.instanceId(), node.ip()).state())
+                .isEqualTo(dev.raftlifecycle.decisions.NodeHealth.State.TLS_FAILURE);
+        // Connecting by IP without a server name verifies the IP SAN instead.
+        VaultClient byIp = new VaultClient(VaultTls.context(cluster.caPem(), Optional.empty()),
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+        assertThat(byIp.health(node.instanceId(), node.ip()).unsealed()).isTrue();
+    }
+}

@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 public final class LifecycleRecorder implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "expect",
             "upgrade", "transfer-encoding", "keep-alive", "date");
-    private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=[^/]+/\\d{8}/[^/]+/([^/]+)/aws4_request");
+    private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=([^/]+)/\\d{8}/[^/]+/([^/]+)/aws4_request");
     private static final Pattern RPC_V2_PATH = Pattern.compile("/service/[^/]+/operation/([A-Za-z]+)");
 
     /** One lifecycle action the emulator keeps open until it is completed or expires. */
@@ -53,8 +53,8 @@ public final class LifecycleRecorder implements AutoCloseable {
                                 String result, boolean accepted, Instant at) {
     }
 
-    /** Any AWS call that passed through, by service (from the SigV4 scope) and action. */
-    public record AwsCall(String service, String action, Instant at) {
+    /** Any AWS call that passed through, by caller (access key id), service (from the SigV4 scope) and action. */
+    public record AwsCall(String accessKeyId, String service, String action, Instant at) {
     }
 
     private final HttpServer server;
@@ -160,6 +160,11 @@ public final class LifecycleRecorder implements AutoCloseable {
         return List.copyOf(awsCalls);
     }
 
+    /** Calls made with the given access key (one caller), in order. */
+    public List<AwsCall> awsCallsBy(String accessKeyId) {
+        return awsCalls.stream().filter(c -> c.accessKeyId().equals(accessKeyId)).toList();
+    }
+
     /** Forgets recorded calls (open actions stay open). */
     public void clearCalls() {
         lifecycleCalls.clear();
@@ -171,9 +176,12 @@ public final class LifecycleRecorder implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            String service = service(exchange);
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            Matcher scope = CREDENTIAL_SCOPE.matcher(auth == null ? "" : auth);
+            boolean signed = scope.find();
+            String service = signed ? scope.group(2) : "unknown";
             String action = action(exchange, body);
-            awsCalls.add(new AwsCall(service, action, Instant.now()));
+            awsCalls.add(new AwsCall(signed ? scope.group(1) : "", service, action, Instant.now()));
             if ("autoscaling".equals(service) && ("CompleteLifecycleAction".equals(action)
                     || "RecordLifecycleActionHeartbeat".equals(action))) {
                 answerLifecycle(exchange, action, formParams(body));
@@ -261,17 +269,6 @@ public final class LifecycleRecorder implements AutoCloseable {
 
     private static String xml(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
-
-    private static String service(HttpExchange exchange) {
-        String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth != null) {
-            Matcher m = CREDENTIAL_SCOPE.matcher(auth);
-            if (m.find()) {
-                return m.group(1);
-            }
-        }
-        return "unknown";
     }
 
     private static String action(HttpExchange exchange, byte[] body) {

@@ -140,6 +140,17 @@ public final class Rig implements AutoCloseable {
         return lambdaRoleArn;
     }
 
+    /**
+     * Fresh credentials of the Lambda role (a new AssumeRole session with its own access key), so a test can
+     * tell its handler's AWS calls from everyone else's in the recorder.
+     */
+    public AwsSessionCredentials newLambdaCredentials() {
+        Credentials assumed = sts.assumeRole(r -> r.roleArn(lambdaRoleArn)
+                .roleSessionName("handler-" + UUID.randomUUID().toString().substring(0, 8)).durationSeconds(43200))
+                .credentials();
+        return AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken());
+    }
+
     /** Credentials of the assumed Lambda role, as the Lambda runtime would provide them. */
     public AwsSessionCredentials lambdaCredentials() {
         return lambdaCredentials;

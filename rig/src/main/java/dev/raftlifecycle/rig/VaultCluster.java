@@ -208,6 +208,8 @@ public final class VaultCluster implements AutoCloseable {
             throw new RigException("scripts/configure-vault failed (exit " + exit + "):\n" + script.tail(20));
         }
         admin("PUT", "sys/mounts/secret", Map.of("type", "kv", "options", Map.of("version", "1")));
+        // Audit to each node's log, so tests can count the authenticated requests a handler made.
+        admin("PUT", "sys/audit/stdout", Map.of("type", "file", "options", Map.of("file_path", "stdout")));
     }
 
     // ---- nodes --------------------------------------------------------------------------------------
@@ -487,6 +489,99 @@ public final class VaultCluster implements AutoCloseable {
     /** The rig's HTTP client (trusts this cluster's CA), for tests that probe nodes directly. */
     public VaultHttp http() {
         return http;
+    }
+
+    /**
+     * Authenticated requests (including logins) received by all nodes so far, from the audit device the rig
+     * enables. Unauthenticated calls such as sys/health are not audited.
+     */
+    public long auditedRequests() {
+        long count = 0;
+        for (VaultNode node : nodes()) {
+            try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(node.dir().resolve("vault.log"))) {
+                count += lines.filter(l -> l.startsWith("{") && l.contains("\"type\":\"request\"")).count();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // a node without a log has received nothing
+            }
+        }
+        return count;
+    }
+
+    // ---- lifecycle actions as Auto Scaling would open them ------------------------------------------
+
+    /** Opens the terminate hook's lifecycle action for an instance (as Auto Scaling does on scale-in). */
+    public LifecycleRecorder.LifecycleAction openTermination(String instanceId) {
+        return rig.recorder().open(node(instanceId).groupName(), terminateHook(), instanceId,
+                "autoscaling:EC2_INSTANCE_TERMINATING");
+    }
+
+    /** Opens the launch hook's lifecycle action for an instance of the given group. */
+    public LifecycleRecorder.LifecycleAction openLaunch(String groupName, String instanceId) {
+        return rig.recorder().open(groupName, launchHook(), instanceId, "autoscaling:EC2_INSTANCE_LAUNCHING");
+    }
+
+    /**
+     * What Auto Scaling does after a terminate hook completes: the instance goes away (its Vault process is
+     * killed) and the group launches a replacement instance. Returns the replacement's id (no Vault yet).
+     */
+    public String finishTermination(String instanceId) {
+        VaultNode node = node(instanceId);
+        node.kill();
+        String replacement = replaceInstance(instanceId);
+        synchronized (nodes) {
+            nodes.remove(instanceId);
+        }
+        return replacement;
+    }
+
+    /**
+     * Brings the cluster back to its spec: every node that is stopped or no longer in the Raft configuration
+     * is killed, its instance replaced, a Vault process started for the replacement, and the replacement
+     * awaited as a healthy voter. Used between tests that remove or kill nodes.
+     */
+    public void heal(Duration timeout) {
+        Set<String> members = raftNodeIds();
+        for (VaultNode node : nodes()) {
+            if (!node.running() || !members.contains(node.instanceId())) {
+                node.kill();
+                if (groupInstanceIds(node.groupName()).contains(node.instanceId())) {
+                    rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(node.instanceId())
+                            .shouldDecrementDesiredCapacity(false));
+                }
+                synchronized (nodes) {
+                    nodes.remove(node.instanceId());
+                }
+            }
+        }
+        for (int i = 0; i < groupNames.size(); i++) {
+            int capacity = spec.capacities().get(i);
+            String group = groupNames.get(i);
+            rig.autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).desiredCapacity(capacity));
+        }
+        List<String> started = new ArrayList<>();
+        for (String group : groupNames) {
+            for (String id : groupInstanceIds(group)) {
+                boolean known;
+                synchronized (nodes) {
+                    known = nodes.containsKey(id);
+                }
+                if (!known) {
+                    startNode(id);
+                    started.add(id);
+                }
+            }
+        }
+        for (String id : started) {
+            awaitVoter(id, timeout);
+        }
+        // Peers whose process is gone must leave the configuration too.
+        for (String stale : raftNodeIds()) {
+            if (nodes().stream().noneMatch(n -> n.instanceId().equals(stale))) {
+                admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", stale));
+            }
+        }
+        await("autopilot healthy after heal", timeout, () -> autopilot().path("healthy").asBoolean(false)
+                && raftNodeIds().size() == spec.totalNodes());
     }
 
     // ---- waiting and diagnostics --------------------------------------------------------------------

@@ -1,0 +1,102 @@
+package dev.raftlifecycle.it;
+
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.handlers.HandlerRuntime;
+import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.TerminatingHandler;
+import dev.raftlifecycle.rig.Rig;
+import dev.raftlifecycle.rig.VaultCluster;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * Wires the real handlers to a rig cluster as the deployment wires them to AWS: the environment variables
+ * the CDK app sets, the Lambda role's credentials (a fresh session per harness, so its AWS calls can be
+ * told apart in the recorder), the lock table in the emulator's DynamoDB, and a captured log.
+ */
+final class HandlerHarness {
+    final VaultCluster cluster;
+    final Rig rig;
+    final String lockTable;
+    final AwsSessionCredentials credentials;
+    final List<String> log = new CopyOnWriteArrayList<>();
+    private final Map<String, String> overrides = new HashMap<>();
+
+    HandlerHarness(VaultCluster cluster) {
+        this.cluster = cluster;
+        this.rig = cluster.rig();
+        this.lockTable = createLockTable(rig);
+        this.credentials = rig.newLambdaCredentials();
+    }
+
+    static String createLockTable(Rig rig) {
+        String name = "raft-lifecycle-lock-" + UUID.randomUUID().toString().substring(0, 8);
+        rig.dynamoDb().createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(AttributeDefinition.builder().attributeName(LockTable.PARTITION_KEY)
+                        .attributeType(ScalarAttributeType.S).build())
+                .keySchema(KeySchemaElement.builder().attributeName(LockTable.PARTITION_KEY).keyType(KeyType.HASH).build()));
+        return name;
+    }
+
+    HandlerHarness with(String variable, String value) {
+        overrides.put(variable, value);
+        return this;
+    }
+
+    Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.CLUSTER_NAME, cluster.name());
+        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
+        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
+        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
+        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.AWS_REGION, Rig.REGION.id());
+        env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
+        env.put(Settings.CLUSTER_ATTEMPTS, "3");
+        env.put(Settings.RETRY_BASE_DELAY_MS, "200");
+        env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, "5");
+        env.put(Settings.SAFETY_MARGIN_SECONDS, "2");
+        env.put(Settings.STEP_DOWN_WAIT_SECONDS, "30");
+        env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
+        env.putAll(overrides);
+        return env;
+    }
+
+    HandlerRuntime runtime() {
+        return new HandlerRuntime(Settings.from(environment()), StaticCredentialsProvider.create(credentials),
+                Clock.systemUTC(), log::add);
+    }
+
+    TerminatingHandler terminating() {
+        return new TerminatingHandler(runtime());
+    }
+
+    LaunchingHandler launching() {
+        return new LaunchingHandler(runtime());
+    }
+
+    HealthPublisherHandler publisher() {
+        return new HealthPublisherHandler(runtime());
+    }
+
+    /** AWS calls this harness's handlers made. */
+    List<String> awsCalls() {
+        return rig.recorder().awsCallsBy(credentials.accessKeyId()).stream()
+                .map(c -> c.service() + ":" + c.action()).toList();
+    }
+}

@@ -31,9 +31,14 @@ public final class LaunchReadiness {
     public record ClusterUninitialized(String reason) implements Verdict {
     }
 
-    /** What one poll observed. */
-    public record Observation(NodeHealth node, boolean clusterUninitialized, Reachability reachability,
-                              Optional<ClusterView> view) {
+    /**
+     * What one poll observed.
+     *
+     * @param clusterUninitialized every other node answered and none is initialized (first deploy)
+     * @param clusterInitialized   some other node reported itself initialized
+     */
+    public record Observation(NodeHealth node, boolean clusterUninitialized, boolean clusterInitialized,
+                              Reachability reachability, Optional<ClusterView> view) {
     }
 
     /** The expectations that do not change between polls. */
@@ -51,7 +56,12 @@ public final class LaunchReadiness {
             case TLS_FAILURE:
                 return new Waiting("tls-failure", node.detail());
             case UNINITIALIZED:
-                return new Waiting("not-initialized", "the node has not joined or been initialized");
+                // With auto-unseal a node only becomes initialized by joining (the join handshake itself needs
+                // the seal to decrypt the leader's challenge), so in an initialized cluster this means it has
+                // not joined: wrong retry_join/auto_join, no route to the leader, or a seal that cannot decrypt.
+                return observation.clusterInitialized()
+                        ? new Waiting("not-in-raft", "the node is not initialized: it has not joined the cluster")
+                        : new Waiting("not-initialized", "the node is not initialized and no other node answered as initialized");
             case SEALED:
                 return new Waiting("sealed", "the node is initialized but sealed (auto-unseal failing?)");
             case REMOVED:

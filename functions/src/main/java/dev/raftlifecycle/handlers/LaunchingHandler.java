@@ -144,28 +144,24 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .stream().filter(i -> !i.instanceId().equals(id)).filter(i -> !i.terminating()).toList();
         if (!node.initialized()) {
             // Is this the first deploy? Only if every other running node answers and none is initialized.
-            boolean uninitialized;
-            if (node.answered()) {
-                Map<String, NodeHealth> health = access.probe(others);
-                uninitialized = health.values().stream().allMatch(NodeHealth::answered)
-                        && health.values().stream().noneMatch(NodeHealth::initialized);
-            } else {
-                uninitialized = false;
-            }
-            return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, uninitialized,
+            Map<String, NodeHealth> health = access.probe(others);
+            boolean othersInitialized = health.values().stream().anyMatch(NodeHealth::initialized);
+            boolean uninitialized = node.answered() && health.values().stream().allMatch(NodeHealth::answered)
+                    && !othersInitialized;
+            return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, uninitialized, othersInitialized,
                     Reachability.UNREACHABLE, Optional.empty()), expected, runtime.clock().instant());
         }
         if (!node.unsealed()) {
-            return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, false, Reachability.UNREACHABLE,
-                    Optional.empty()), expected, runtime.clock().instant());
+            return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, false, true,
+                    Reachability.UNREACHABLE, Optional.empty()), expected, runtime.clock().instant());
         }
         // Read the cluster's view through the established members first, the new node last.
         List<ClusterInstance> candidates = new ArrayList<>(others);
         self.ifPresent(candidates::add);
         ClusterAccess.Observation observation = access.observe(candidates, true, deadline.within(Duration.ofSeconds(30)),
                 actions::heartbeatIfDue);
-        return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, false, observation.reachability(),
-                observation.view()), expected, runtime.clock().instant());
+        return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, false, true,
+                observation.reachability(), observation.view()), expected, runtime.clock().instant());
     }
 
     private Outcome finish(LifecycleEvent event, LifecycleActions actions, Instant started, String result,

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param capacities desired capacity of the group in each zone, in zone order
  */
 public record ClusterSpec(String name, List<String> zones, List<Integer> capacities, Duration stabilizationTime,
-                          Duration lastContactThreshold, String tlsServerName, boolean configureAuth) {
+                          Duration lastContactThreshold, String tlsServerName, boolean configureAuth,
+                          boolean initialize) {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final List<String> ZONES = List.of("us-east-1a", "us-east-1b", "us-east-1c");
 
@@ -28,12 +29,12 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     public static ClusterSpec defaults() {
         return new ClusterSpec("rig" + ProcessHandle.current().pid() % 10000 + "x" + COUNTER.incrementAndGet(),
                 ZONES, List.of(1, 1, 1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                "vault.raft-lifecycle.internal", true);
+                "vault.raft-lifecycle.internal", true, true);
     }
 
     public ClusterSpec withName(String value) {
         return new ClusterSpec(value, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth);
+                configureAuth, initialize);
     }
 
     /** Total node count spread over the zones as Auto Scaling would (5 → 2+2+1). */
@@ -43,17 +44,27 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
             spread.add(total / zones.size() + (i < total % zones.size() ? 1 : 0));
         }
         return new ClusterSpec(name, zones, spread, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth);
+                configureAuth, initialize);
     }
 
     public ClusterSpec withStabilizationTime(Duration value) {
-        return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth);
+        return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth,
+                initialize);
     }
 
     /** Skip the AWS auth method and Lambda policy (for clusters that are never logged in to). */
     public ClusterSpec withoutAuth() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false);
+                false, initialize);
+    }
+
+    /**
+     * Start the Vault processes but do not initialize them: the first deploy, before an operator has run
+     * `vault operator init` (implies no auth configuration).
+     */
+    public ClusterSpec uninitialized() {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                false, false);
     }
 
     public int totalNodes() {

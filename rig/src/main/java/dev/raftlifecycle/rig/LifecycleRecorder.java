@@ -34,13 +34,20 @@ import java.util.regex.Pattern;
  * The AWS endpoint the code under test talks to: a small HTTP front that forwards every request to moto,
  * except the two Auto Scaling lifecycle calls moto lacks (CompleteLifecycleAction and
  * RecordLifecycleActionHeartbeat), which it answers itself against the lifecycle actions the test or the
- * lab opened. It records every AWS call (service and action) and every lifecycle call (token, result,
- * order), so tests can assert exactly what the handlers did.
+ * lab opened. It records every AWS call (caller, service and action) and every lifecycle call (token,
+ * result, order), so tests can assert exactly what the handlers did.
+ *
+ * <p>One more gap of the emulator is closed here: moto's KMS encrypts and decrypts with a disabled key.
+ * AWS refuses (DisabledException), and Vault's auto-unseal depends on that, so key-use calls whose key is
+ * disabled are answered with AWS's error (the state is read from moto, never kept here).
  */
 public final class LifecycleRecorder implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "expect",
             "upgrade", "transfer-encoding", "keep-alive", "date");
     private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=([^/]+)/\\d{8}/[^/]+/([^/]+)/aws4_request");
+    private static final Set<String> KMS_KEY_USE = Set.of("Encrypt", "Decrypt", "GenerateDataKey",
+            "GenerateDataKeyWithoutPlaintext", "ReEncrypt");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Pattern RPC_V2_PATH = Pattern.compile("/service/[^/]+/operation/([A-Za-z]+)");
 
     /** One lifecycle action the emulator keeps open until it is completed or expires. */
@@ -210,6 +217,22 @@ public final class LifecycleRecorder implements AutoCloseable {
             }
         });
         HttpResponse<byte[]> response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        String amzTarget = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        if (response.statusCode() == 200 && amzTarget != null && amzTarget.startsWith("TrentService.")
+                && KMS_KEY_USE.contains(amzTarget.substring(amzTarget.indexOf('.') + 1))) {
+            String action = amzTarget.substring(amzTarget.indexOf('.') + 1);
+            String keyId = jsonField(action.equals("Decrypt") ? response.body() : body, "KeyId");
+            if (keyId != null && !kmsKeyEnabled(exchange, keyId)) {
+                byte[] error = JSON.writeValueAsBytes(Map.of("__type", "DisabledException",
+                        "message", keyId + " is disabled."));
+                exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+                exchange.sendResponseHeaders(400, error.length);
+                try (OutputStream stream = exchange.getResponseBody()) {
+                    stream.write(error);
+                }
+                return;
+            }
+        }
         response.headers().map().forEach((name, values) -> {
             if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
                 exchange.getResponseHeaders().put(name, new ArrayList<>(values));
@@ -222,6 +245,34 @@ public final class LifecycleRecorder implements AutoCloseable {
                 stream.write(out);
             }
         }
+    }
+
+    private static String jsonField(byte[] json, String field) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(json);
+            return node == null || !node.path(field).isTextual() ? null : node.path(field).asText();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Asks moto for the key's state, reusing the caller's (unverified) signature headers. */
+    private boolean kmsKeyEnabled(HttpExchange exchange, String keyId) throws IOException, InterruptedException {
+        HttpRequest.Builder describe = HttpRequest.newBuilder(moto.resolve("/")).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Map.of("KeyId", keyId))))
+                .header("X-Amz-Target", "TrentService.DescribeKey")
+                .header("Content-Type", "application/x-amz-json-1.1");
+        for (String name : List.of("Authorization", "X-Amz-Date", "X-Amz-Security-Token")) {
+            String value = exchange.getRequestHeaders().getFirst(name);
+            if (value != null) {
+                describe.header(name, value);
+            }
+        }
+        HttpResponse<byte[]> reply = upstream.send(describe.build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (reply.statusCode() != 200) {
+            return true; // cannot tell: do not invent a failure
+        }
+        return "Enabled".equals(JSON.readTree(reply.body()).path("KeyMetadata").path("KeyState").asText());
     }
 
     private void answerLifecycle(HttpExchange exchange, String action, Map<String, String> params) throws IOException {

@@ -158,6 +158,15 @@ public final class VaultCluster implements AutoCloseable {
                 .map(i -> "https://" + i.privateIpAddress() + ":" + apiPort).toList();
         VaultNode first = startNode(instances.get(0), new VaultNode.Options(kmsKeyId, joinAddresses));
         awaitListening(first);
+        if (!spec.initialize()) {
+            for (Instance instance : instances.subList(1, instances.size())) {
+                startNode(instance, new VaultNode.Options(kmsKeyId, joinAddresses));
+            }
+            for (VaultNode node : nodes()) {
+                awaitListening(node);
+            }
+            return;
+        }
         initialize(first);
         for (Instance instance : instances.subList(1, instances.size())) {
             startNode(instance, new VaultNode.Options(kmsKeyId, joinAddresses));
@@ -220,7 +229,8 @@ public final class VaultCluster implements AutoCloseable {
         VaultNode node = new VaultNode(instance.instanceId(), group, instance.placement().availabilityZone(),
                 instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instance.instanceId()));
         TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
-        node.start(rig.vaultBin(), options, cert, caFile, rig.motoEndpoint(), Rig.REGION.id());
+        // KMS goes through the rig's AWS front, which enforces disabled keys as AWS does (moto does not).
+        node.start(rig.vaultBin(), options, cert, caFile, rig.awsEndpoint(), Rig.REGION.id());
         synchronized (nodes) {
             nodes.put(node.instanceId(), node);
         }
@@ -275,6 +285,21 @@ public final class VaultCluster implements AutoCloseable {
     /** The instance's private IP as the emulator reports it. */
     public String privateIp(String instanceId) {
         return describe(List.of(instanceId)).get(0).privateIpAddress();
+    }
+
+    /**
+     * Takes an instance out for good, as a scale-in that this test does not want the handlers involved in:
+     * remove-peer (root token), kill the process, terminate the instance lowering desired capacity.
+     */
+    public void retire(String instanceId) {
+        VaultNode node = node(instanceId);
+        admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", instanceId));
+        node.kill();
+        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(true));
+        synchronized (nodes) {
+            nodes.remove(instanceId);
+        }
     }
 
     /** Restarts a node's process with the same configuration and data (as a reboot would). */

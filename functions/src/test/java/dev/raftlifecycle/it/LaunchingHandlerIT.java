@@ -1,0 +1,240 @@
+package dev.raftlifecycle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.events.InvalidEventException;
+import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.EventBridgeEvents;
+import dev.raftlifecycle.rig.LifecycleRecorder;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.VaultNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The launching handler against a real Vault Raft cluster and the AWS emulator. */
+class LaunchingHandlerIT {
+    private static final Duration LAMBDA_TIME = Duration.ofMinutes(15);
+
+    @RegisterExtension
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+
+    private VaultCluster cluster;
+    private HandlerHarness harness;
+
+    @BeforeEach
+    void setUp() {
+        cluster = CLUSTER.cluster();
+        harness = new HandlerHarness(cluster);
+    }
+
+    @AfterEach
+    void restoreThreeVoters() {
+        cluster.heal(Duration.ofSeconds(120));
+    }
+
+    /** Takes a follower out (as a completed termination would) and returns its replacement instance. */
+    private String replaceAFollower() {
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode follower = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        cluster.admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", follower.instanceId()));
+        String group = follower.groupName();
+        String replacement = cluster.finishTermination(follower.instanceId());
+        assertThat(cluster.groupInstanceIds(group)).contains(replacement);
+        return replacement;
+    }
+
+    private String groupOf(String instanceId) {
+        return cluster.groupNames().stream().filter(g -> cluster.groupInstanceIds(g).contains(instanceId))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void continuesOnlyAfterAutopilotReportsTheNewNodeStableAndHealthy() {
+        String newId = replaceAFollower();
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+        LaunchingHandler handler = harness.launching();
+        CompletableFuture<LaunchingHandler.Outcome> running = CompletableFuture.supplyAsync(
+                () -> handler.handle(EventBridgeEvents.forAction(action), LAMBDA_TIME));
+        // The instance boots a little later, as a real one would.
+        sleep(1500);
+        assertThat(cluster.rig().recorder().isOpen(action.token())).isTrue();
+        cluster.startNode(newId);
+
+        LaunchingHandler.Outcome outcome = running.join();
+
+        assertThat(outcome.action()).isEqualTo("CONTINUE");
+        assertThat(outcome.reason()).isEqualTo("ready");
+        LifecycleRecorder.LifecycleCall continued = cluster.rig().recorder().lifecycleCalls(action.token()).stream()
+                .filter(c -> c.action().equals("CompleteLifecycleAction")).findFirst().orElseThrow();
+        assertThat(continued.result()).isEqualTo("CONTINUE");
+        JsonNode server = cluster.autopilot().path("servers").path(newId);
+        assertThat(server.path("healthy").asBoolean()).isTrue();
+        assertThat(server.path("status").asText()).isIn("voter", "leader");
+        Instant stableSince = OffsetDateTime.parse(server.path("stable_since").asText()).toInstant();
+        Duration stabilization = cluster.spec().stabilizationTime();
+        // Ordering: the CONTINUE was sent only once the node had been stable for server_stabilization_time.
+        assertThat(continued.at()).isAfterOrEqualTo(stableSince.plus(stabilization));
+        assertThat(cluster.raftNodeIds()).contains(newId).hasSize(3);
+        assertThat(harness.awsCalls()).contains("autoscaling:CompleteLifecycleAction");
+    }
+
+    @Test
+    void aMemberWhoseKmsKeyIsDisabledStaysSealedAndIsAbandonedWithReasonSealed() {
+        String newId = replaceAFollower();
+        cluster.startNode(newId);
+        cluster.awaitVoter(newId, Duration.ofSeconds(90));
+        VaultNode node = cluster.node(newId);
+        cluster.rig().kms().disableKey(r -> r.keyId(cluster.kmsKeyId()));
+        try {
+            cluster.restartNode(newId);
+            cluster.await("restarted node sealed", Duration.ofSeconds(30), () -> cluster.healthCode(node) == 503);
+            LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+            harness.with(Settings.LAUNCH_MAX_WAIT_SECONDS, "6");
+
+            LaunchingHandler.Outcome outcome = harness.launching().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+            assertThat(outcome.action()).isEqualTo("ABANDON");
+            assertThat(outcome.reason()).isEqualTo("sealed");
+            assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
+            assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"LifecycleAbandon\":1.0", "\"Reason\":\"sealed\""));
+        } finally {
+            cluster.rig().kms().enableKey(r -> r.keyId(cluster.kmsKeyId()));
+        }
+        node.kill(); // heal replaces it
+    }
+
+    @Test
+    void aNodeWithAWrongRetryJoinNeverJoinsAndIsAbandonedWithReasonNotInRaft() {
+        String newId = replaceAFollower();
+        cluster.startNode(newId, cluster.defaultOptions().withRetryJoin(List.of("https://127.0.0.1:1")));
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+        harness.with(Settings.LAUNCH_MAX_WAIT_SECONDS, "6");
+
+        LaunchingHandler.Outcome outcome = harness.launching().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+        assertThat(outcome.action()).isEqualTo("ABANDON");
+        assertThat(outcome.reason()).isEqualTo("not-in-raft");
+        assertThat(cluster.raftNodeIds()).doesNotContain(newId);
+        assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
+    }
+
+    @Test
+    void aNewNodeThatCannotUseTheDisabledKmsKeyNeverJoinsAndIsAbandoned() {
+        String newId = replaceAFollower();
+        cluster.rig().kms().disableKey(r -> r.keyId(cluster.kmsKeyId()));
+        try {
+            cluster.startNode(newId);
+            LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+            harness.with(Settings.LAUNCH_MAX_WAIT_SECONDS, "6");
+
+            LaunchingHandler.Outcome outcome = harness.launching().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+            // With auto-unseal, joining needs the seal to decrypt the leader's challenge: with the key disabled
+            // the node stays uninitialized (sys/health 501) and the handler reports that it has not joined.
+            assertThat(outcome.action()).isEqualTo("ABANDON");
+            assertThat(outcome.reason()).isEqualTo("not-in-raft");
+            assertThat(cluster.healthCode(cluster.node(newId))).isEqualTo(501);
+            assertThat(cluster.raftNodeIds()).doesNotContain(newId);
+        } finally {
+            cluster.rig().kms().enableKey(r -> r.keyId(cluster.kmsKeyId()));
+        }
+    }
+
+    @Test
+    void launchingIntoTheWarmPoolContinuesAtOnceWithoutTouchingVault() {
+        String group = cluster.groupNames().get(0);
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(group, "i-0aaaaaaaaaaaaaaa1");
+        long audited = cluster.auditedRequests();
+
+        LaunchingHandler.Outcome outcome = harness.launching()
+                .handle(EventBridgeEvents.forAction(action, "EC2", "WarmPool"), LAMBDA_TIME);
+
+        assertThat(outcome.action()).isEqualTo("CONTINUE");
+        assertThat(outcome.reason()).isEqualTo("warm-pool");
+        assertThat(outcome.polls()).isZero();
+        assertThat(harness.awsCalls()).containsExactly("autoscaling:CompleteLifecycleAction");
+        assertThat(cluster.auditedRequests()).isEqualTo(audited);
+    }
+
+    @Test
+    void aDuplicateEventForAnInstanceAlreadyInServiceCompletesWithoutError() {
+        VaultNode member = cluster.runningNodes().get(0);
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(member.groupName(), member.instanceId());
+        byte[] event = EventBridgeEvents.forAction(action);
+        LaunchingHandler handler = harness.launching();
+
+        LaunchingHandler.Outcome first = handler.handle(event, LAMBDA_TIME);
+        LaunchingHandler.Outcome second = handler.handle(event, LAMBDA_TIME);
+
+        assertThat(first.action()).isEqualTo("CONTINUE");
+        assertThat(first.completion()).isEqualTo("COMPLETED");
+        assertThat(second.action()).isEqualTo("CONTINUE");
+        assertThat(second.completion()).isEqualTo("ALREADY_ENDED");
+    }
+
+    @Test
+    void verificationsOfDifferentInstancesRunInParallel() {
+        String a = cluster.launchInstance(cluster.groupNames().get(0));
+        String b = cluster.launchInstance(cluster.groupNames().get(1));
+        LifecycleRecorder.LifecycleAction actionA = cluster.openLaunch(cluster.groupNames().get(0), a);
+        LifecycleRecorder.LifecycleAction actionB = cluster.openLaunch(cluster.groupNames().get(1), b);
+        LaunchingHandler handlerA = harness.launching();
+        LaunchingHandler handlerB = new HandlerHarness(cluster).launching();
+        Instant started = Instant.now();
+        CompletableFuture<LaunchingHandler.Outcome> runA = CompletableFuture.supplyAsync(
+                () -> handlerA.handle(EventBridgeEvents.forAction(actionA), LAMBDA_TIME));
+        CompletableFuture<LaunchingHandler.Outcome> runB = CompletableFuture.supplyAsync(
+                () -> handlerB.handle(EventBridgeEvents.forAction(actionB), LAMBDA_TIME));
+        sleep(1000);
+        cluster.startNode(a);
+        cluster.startNode(b);
+        LaunchingHandler.Outcome outcomeA = runA.join();
+        LaunchingHandler.Outcome outcomeB = runB.join();
+        Duration wall = Duration.between(started, Instant.now());
+        try {
+            assertThat(outcomeA.action()).isEqualTo("CONTINUE");
+            assertThat(outcomeB.action()).isEqualTo("CONTINUE");
+            // Each verification takes most of the wall time; run one after the other they would take the sum.
+            assertThat(wall.toMillis()).isLessThan(outcomeA.latencyMs() + outcomeB.latencyMs());
+        } finally {
+            cluster.retire(a);
+            cluster.retire(b);
+        }
+    }
+
+    @Test
+    void malformedInputFailsNamingTheFieldAndCallsNothing() {
+        LaunchingHandler handler = harness.launching();
+        String terminateEvent = new String(EventBridgeEvents.forAction(cluster.openTermination(
+                cluster.runningNodes().get(0).instanceId())), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> handler.handle(terminateEvent.getBytes(StandardCharsets.UTF_8), LAMBDA_TIME))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("detail-type:");
+        assertThatThrownBy(() -> handler.handle("{".getBytes(StandardCharsets.UTF_8), LAMBDA_TIME))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("event:");
+        assertThatThrownBy(() -> handler.handle(new byte[0], LAMBDA_TIME))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("event:");
+        assertThat(harness.awsCalls()).isEmpty();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.raftlifecycle.rig.firstboot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs ansible/firstboot.yml for real, on this machine (connection local), as the instance's first-boot
+ * service does, with the playbook's variables in a JSON file passed as extra vars (the same mechanism as
+ * /etc/raft-lifecycle/firstboot.json). Every path points into a scratch root.
+ */
+final class FirstBootPlaybook {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern RECAP = Pattern.compile("localhost\\s*:\\s*ok=(\\d+)\\s+changed=(\\d+)\\s+"
+            + "unreachable=(\\d+)\\s+failed=(\\d+)\\s+skipped=(\\d+)\\s+rescued=(\\d+)\\s+ignored=(\\d+)");
+
+    private FirstBootPlaybook() {
+    }
+
+    /** The PLAY RECAP line of the run. */
+    record Recap(int ok, int changed, int unreachable, int failed) {
+    }
+
+    record Result(NodeImageTools.Run run, Recap recap) {
+        boolean succeeded() {
+            return run.ok() && recap.failed() == 0 && recap.unreachable() == 0;
+        }
+
+        String output() {
+            return run.output();
+        }
+    }
+
+    /** A scratch filesystem root for one run: the playbook's directories, all under {@code root}. */
+    record ScratchRoot(Path base, Path root) {
+        static ScratchRoot create(Path base) {
+            try {
+                Path root = Files.createDirectories(base.resolve("root"));
+                // The unit directory exists on any instance; the playbook does not create it.
+                Files.createDirectories(root.resolve("etc/systemd/system"));
+                return new ScratchRoot(base, root);
+            } catch (IOException e) {
+                throw new AssertionError("cannot create scratch root under " + base + ": " + e.getMessage(), e);
+            }
+        }
+
+        Path configDir() {
+            return root.resolve("etc/vault.d");
+        }
+
+        Path dataDir() {
+            return root.resolve("opt/vault/data");
+        }
+
+        Path tlsDir() {
+            return root.resolve("opt/vault/tls");
+        }
+
+        Path systemdDir() {
+            return root.resolve("etc/systemd/system");
+        }
+
+        Path vaultHcl() {
+            return configDir().resolve("vault.hcl");
+        }
+
+        /** Regular files anywhere under the root: what a failed run must not have left. */
+        long regularFiles() {
+            try (Stream<Path> files = Files.walk(root)) {
+                return files.filter(Files::isRegularFile).count();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        /** The variables that put every file of the playbook under this root, owned by the current user. */
+        Map<String, Object> pathVariables() {
+            String user = System.getProperty("user.name");
+            String group;
+            try {
+                group = Files.readAttributes(root, PosixFileAttributes.class).group().getName();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            Map<String, Object> vars = new LinkedHashMap<>();
+            vars.put("vault_node_config_dir", configDir().toString());
+            vars.put("vault_node_data_dir", dataDir().toString());
+            vars.put("vault_node_tls_dir", tlsDir().toString());
+            vars.put("vault_node_systemd_dir", systemdDir().toString());
+            vars.put("vault_node_user", user);
+            vars.put("vault_node_group", group);
+            vars.put("vault_node_config_owner", user);
+            return vars;
+        }
+    }
+
+    static Result run(ScratchRoot scratch, Map<String, Object> variables) {
+        Path varsFile = scratch.base().resolve("firstboot-" + System.nanoTime() + ".json");
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(varsFile.toFile(), variables);
+        } catch (IOException e) {
+            throw new AssertionError("cannot write " + varsFile + ": " + e.getMessage(), e);
+        }
+        Map<String, String> env = NodeImageTools.ansibleEnvironment(scratch.base());
+        // What an instance profile provides; the emulator accepts any credentials.
+        env.put("AWS_ACCESS_KEY_ID", "rig");
+        env.put("AWS_SECRET_ACCESS_KEY", "rig");
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        NodeImageTools.Run run = NodeImageTools.run(NodeImageTools.command(NodeImageTools.ansiblePlaybook(),
+                        NodeImageTools.ansibleDir().resolve("firstboot.yml"), "-e", "@" + varsFile),
+                NodeImageTools.ansibleDir(), env, 300);
+        Matcher recap = RECAP.matcher(run.output());
+        Recap parsed = null;
+        while (recap.find()) {
+            parsed = new Recap(Integer.parseInt(recap.group(1)), Integer.parseInt(recap.group(2)),
+                    Integer.parseInt(recap.group(3)), Integer.parseInt(recap.group(4)));
+        }
+        if (parsed == null) {
+            throw new AssertionError("ansible-playbook printed no PLAY RECAP:\n" + run.describe());
+        }
+        return new Result(run, parsed);
+    }
+}

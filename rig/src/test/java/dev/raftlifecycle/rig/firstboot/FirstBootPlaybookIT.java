@@ -1,0 +1,340 @@
+package dev.raftlifecycle.rig.firstboot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.Net;
+import dev.raftlifecycle.rig.Rig;
+import dev.raftlifecycle.rig.TlsMaterial;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.VaultNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.ec2.model.Instance;
+
+/**
+ * The first-boot playbook, run for real on this machine for a new instance of the rig's cluster: identity
+ * from an IMDSv2 stub, TLS material from Secrets Manager in the emulator, every file under a scratch root.
+ * The proof that the rendered vault.hcl is right is that a real Vault started from it, unchanged, joins the
+ * running cluster through auto_join (EC2 DescribeInstances answered by the emulator) and auto-unseals
+ * through the emulator's KMS.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FirstBootPlaybookIT {
+    @RegisterExtension
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withoutAuth());
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static NewInstance instance;
+    private static FirstBootPlaybook.Result firstRun;
+    private static AwsTlsRelay relay;
+
+    /** An instance launched in the cluster's first group, with its TLS secret and IMDS. */
+    private record NewInstance(String id, String ip, String zone, String secretId, TlsMaterial.NodeCertPem tls,
+                               ImdsStub imds) {
+    }
+
+    @AfterAll
+    static void closeStubs() {
+        if (instance != null) {
+            instance.imds().close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    // ---- a new node of the cluster -----------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void firstRunRendersTheNodeFromImdsAndSecretsManager() throws IOException {
+        FirstBootPlaybook.Result run = firstRun();
+        VaultCluster cluster = CLUSTER.cluster();
+        NewInstance node = newInstance();
+        FirstBootPlaybook.ScratchRoot root = mainRoot();
+
+        assertThat(run.recap().changed()).as("first run changes the host").isPositive();
+        String hcl = Files.readString(root.vaultHcl());
+        String port = Integer.toString(cluster.vaultPort());
+        assertThat(hcl)
+                .contains("node_id = \"" + node.id() + "\"")
+                .contains("api_addr     = \"https://" + node.ip() + ":" + port + "\"")
+                .contains("cluster_addr = \"https://" + node.ip() + ":" + (cluster.vaultPort() + 1) + "\"")
+                .contains("address         = \"" + node.ip() + ":" + port + "\"")
+                .contains("auto_join             = \"provider=aws region=" + Rig.REGION.id() + " tag_key="
+                        + VaultCluster.CLUSTER_TAG + " tag_value=" + cluster.name() + " addr_type=private_v4\"")
+                .contains("auto_join_scheme      = \"https\"")
+                .contains("leader_tls_servername = \"" + cluster.tlsServerName() + "\"")
+                .contains("kms_key_id = \"" + cluster.kmsKeyId() + "\"")
+                .contains("disable_mlock = true")
+                .contains("statsd_address   = \"127.0.0.1:8125\"")
+                .doesNotContain("autopilot_redundancy_zone");
+
+        assertThat(Files.readString(root.tlsDir().resolve("ca.pem"))).isEqualToIgnoringWhitespace(node.tls().caPem());
+        assertThat(Files.readString(root.tlsDir().resolve("vault.crt")))
+                .isEqualToIgnoringWhitespace(node.tls().certificateChainPem());
+        assertThat(Files.readString(root.tlsDir().resolve("vault.key")))
+                .isEqualToIgnoringWhitespace(node.tls().privateKeyPem());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.tlsDir().resolve("vault.key"))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.tlsDir().resolve("vault.crt"))))
+                .isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.vaultHcl())))
+                .isEqualTo("rw-r-----");
+        assertThat(Files.getOwner(root.tlsDir().resolve("vault.key")).getName())
+                .isEqualTo(System.getProperty("user.name"));
+
+        // Token first: every metadata read carried a token the stub had issued.
+        assertThat(node.imds().tokensIssued()).isPositive();
+        assertThat(node.imds().readsServed()).isGreaterThanOrEqualTo(4);
+        assertThat(node.imds().readsWithoutValidToken()).isZero();
+        // The private key never reaches the output.
+        String keyBody = node.tls().privateKeyPem().lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+        assertThat(run.output()).doesNotContain(keyBody);
+    }
+
+    @Test
+    @Order(2)
+    void renderedConfigBootsANodeThatJoinsTheClusterAsAVoterAndAutoUnseals() throws IOException {
+        firstRun();
+        VaultCluster cluster = CLUSTER.cluster();
+        NewInstance node = newInstance();
+        relay = new AwsTlsRelay(CLUSTER.rig().motoEndpoint(), Set.of("ec2." + Rig.REGION.id() + ".amazonaws.com"),
+                mainRoot().base().resolve("aws-relay-ca.pem"));
+
+        // vault.hcl exactly as rendered. auto_join's EC2 client cannot be given an endpoint, so it reaches the
+        // emulator through the relay (HTTPS_PROXY + a trusted test CA); the seal uses the endpoint override.
+        VaultNode started = cluster.startNodeFromConfig(node.id(), mainRoot().vaultHcl(), Map.of(
+                "HTTPS_PROXY", relay.proxyUrl().toString(),
+                "SSL_CERT_FILE", relay.caFile().toString(),
+                "VAULT_LOG_FORMAT", "standard"));
+        cluster.awaitVoter(node.id(), Duration.ofSeconds(120));
+
+        JsonNode server = cluster.raftServers().stream().filter(s -> s.path("node_id").asText().equals(node.id()))
+                .findFirst().orElseThrow();
+        assertThat(server.path("address").asText()).isEqualTo(node.ip() + ":" + (cluster.vaultPort() + 1));
+        assertThat(server.path("voter").asBoolean()).isTrue();
+
+        JsonNode seal = cluster.http().get(started.apiAddress(), "sys/seal-status", null).body();
+        // recovery_seal is true only for an auto-unseal barrier: this node unsealed through the emulator's KMS.
+        assertThat(seal.path("recovery_seal").asBoolean(false)).as("auto-unseal barrier").isTrue();
+        assertThat(seal.path("sealed").asBoolean(true)).isFalse();
+        assertThat(cluster.healthCode(started)).isIn(200, 429);
+
+        // auto_join really asked EC2 (the emulator) for the tagged, running instances; nothing else left.
+        assertThat(relay.relayed("Action=DescribeInstances")).as("DescribeInstances through the relay").isTrue();
+        assertThat(relay.relayed("tag%3A" + VaultCluster.CLUSTER_TAG.replace(":", "%3A"))).isTrue();
+        assertThat(relay.refusedHosts()).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void secondRunChangesNothing() {
+        firstRun();
+        FirstBootPlaybook.Result again = FirstBootPlaybook.run(mainRoot(), mainVariables());
+        assertThat(again.succeeded()).as(again.run().describe()).isTrue();
+        assertThat(again.recap().changed()).as(again.output()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void renderedVaultUnitPassesSystemdVerifyWithThePackagingHardening() throws IOException {
+        firstRun();
+        Path unit = mainRoot().systemdDir().resolve("vault.service");
+        NodeImageTools.Run verify = SystemdUnits.verify(unit, mainRoot().base());
+        assertThat(verify.ok()).as(verify.describe()).isTrue();
+        assertThat(SystemdUnits.findings(verify)).as(verify.describe()).isEmpty();
+        assertThat(Files.readString(unit))
+                .contains("ExecStart=" + CLUSTER.rig().vaultBin() + " server -config=" + mainRoot().vaultHcl())
+                .contains("ProtectSystem=full", "PrivateTmp=yes", "NoNewPrivileges=yes", "AmbientCapabilities=CAP_IPC_LOCK",
+                        "CapabilityBoundingSet=CAP_SYSLOG CAP_IPC_LOCK", "LimitNOFILE=65536", "KillSignal=SIGINT",
+                        "TimeoutStopSec=30", "ConditionFileNotEmpty=" + mainRoot().vaultHcl(),
+                        "User=" + System.getProperty("user.name"));
+    }
+
+    @Test
+    @Order(5)
+    void enterpriseModeNamesTheInstancesZoneAsRedundancyZone() throws IOException {
+        NewInstance node = newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("enterprise");
+        Map<String, Object> vars = variables(root, node);
+        vars.put("vault_node_enterprise", true);
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+        assertThat(run.succeeded()).as(run.run().describe()).isTrue();
+        assertThat(Files.readString(root.vaultHcl()))
+                .contains("autopilot_redundancy_zone = \"" + node.zone() + "\"");
+    }
+
+    // ---- bad input: fail early, name the cause, write nothing ---------------------------------------
+
+    @Test
+    void missingSecretFailsNamingTheSecretAndWritesNothing() {
+        NewInstance node = newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("missing-secret");
+        Map<String, Object> vars = variables(root, node);
+        String missing = "raft-lifecycle/absent-" + UUID.randomUUID();
+        vars.put("vault_node_tls_secret_id", missing);
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+        assertFailedWithoutWriting(run, root, "TLS secret '" + missing + "' not found in Secrets Manager");
+    }
+
+    @Test
+    void unreachableImdsFailsNamingImdsAndWritesNothing() {
+        NewInstance node = newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("imds-unreachable");
+        Map<String, Object> vars = variables(root, node);
+        String closed = "http://127.0.0.1:" + Net.freePort();
+        vars.put("vault_node_imds_url", closed);
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+        assertFailedWithoutWriting(run, root, "IMDS unreachable at " + closed);
+    }
+
+    @Test
+    void refusedImdsTokenFailsNamingTheRefusalAndNeverFallsBackToImdsV1() {
+        NewInstance node = newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("imds-refused");
+        try (ImdsStub refusing = ImdsStub.refusingTokens()) {
+            Map<String, Object> vars = variables(root, node);
+            vars.put("vault_node_imds_url", refusing.url().toString());
+            FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+            assertFailedWithoutWriting(run, root, "IMDSv2 token refused by " + refusing.url()
+                    + ": PUT /latest/api/token answered HTTP 403");
+            assertThat(refusing.tokensRefused()).isPositive();
+            assertThat(refusing.readsServed() + refusing.readsWithoutValidToken())
+                    .as("metadata reads attempted without a token").isZero();
+        }
+    }
+
+    @Test
+    void imdsStubEnforcesTheTokenProtocol() throws Exception {
+        try (ImdsStub imds = ImdsStub.forInstance("i-0123456789abcdef0", "us-east-1a", "us-east-1", "10.0.1.5")) {
+            HttpClient http = HttpClient.newHttpClient();
+            URI id = imds.url().resolve("/latest/meta-data/instance-id");
+            URI token = imds.url().resolve("/latest/api/token");
+            assertThat(http.send(HttpRequest.newBuilder(id).GET().build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).as("IMDSv1 read").isEqualTo(401);
+            assertThat(http.send(HttpRequest.newBuilder(token).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("token without TTL").isEqualTo(400);
+            String issued = http.send(HttpRequest.newBuilder(token).header(ImdsStub.TTL_HEADER, "60")
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(http.send(HttpRequest.newBuilder(id).header(ImdsStub.TOKEN_HEADER, "forged").GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("unknown token").isEqualTo(401);
+            HttpResponse<String> read = http.send(HttpRequest.newBuilder(id).header(ImdsStub.TOKEN_HEADER, issued)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(read.body()).isEqualTo("i-0123456789abcdef0");
+            assertThat(imds.readsWithoutValidToken()).isEqualTo(2);
+        }
+    }
+
+    private static void assertFailedWithoutWriting(FirstBootPlaybook.Result run, FirstBootPlaybook.ScratchRoot root,
+                                                   String cause) {
+        assertThat(run.succeeded()).as("the play must fail:\n" + run.output()).isFalse();
+        assertThat(run.recap().failed()).isEqualTo(1);
+        assertThat(run.output()).contains(cause);
+        assertThat(Files.exists(root.vaultHcl())).as("vault.hcl left behind").isFalse();
+        assertThat(root.regularFiles()).as("files written under " + root.root()).isZero();
+    }
+
+    // ---- fixtures -----------------------------------------------------------------------------------
+
+    private static synchronized NewInstance newInstance() {
+        if (instance == null) {
+            VaultCluster cluster = CLUSTER.cluster();
+            Rig rig = CLUSTER.rig();
+            String id = cluster.launchInstance(cluster.groupNames().get(0));
+            Instance described = rig.ec2().describeInstances(r -> r.instanceIds(id)).reservations().get(0)
+                    .instances().get(0);
+            String ip = described.privateIpAddress();
+            String zone = described.placement().availabilityZone();
+            TlsMaterial.NodeCertPem tls = cluster.issueNodeCertificate(ip);
+            String secretId = "raft-lifecycle/" + cluster.name() + "/tls";
+            String bundle;
+            try {
+                bundle = JSON.writeValueAsString(Map.of("ca", tls.caPem(), "cert", tls.certificateChainPem(),
+                        "key", tls.privateKeyPem()));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            rig.secretsManager().createSecret(r -> r.name(secretId).secretString(bundle));
+            instance = new NewInstance(id, ip, zone, secretId, tls,
+                    ImdsStub.forInstance(id, zone, Rig.REGION.id(), ip));
+        }
+        return instance;
+    }
+
+    private static synchronized FirstBootPlaybook.Result firstRun() {
+        if (firstRun == null) {
+            FirstBootPlaybook.Result run = FirstBootPlaybook.run(mainRoot(), mainVariables());
+            assertThat(run.succeeded()).as(run.run().describe()).isTrue();
+            firstRun = run;
+        }
+        return firstRun;
+    }
+
+    private static FirstBootPlaybook.ScratchRoot mainRoot;
+
+    private static synchronized FirstBootPlaybook.ScratchRoot mainRoot() {
+        if (mainRoot == null) {
+            mainRoot = scratch("node");
+        }
+        return mainRoot;
+    }
+
+    private static Map<String, Object> mainVariables() {
+        return variables(mainRoot(), newInstance());
+    }
+
+    private static FirstBootPlaybook.ScratchRoot scratch(String name) {
+        return FirstBootPlaybook.ScratchRoot.create(CLUSTER.rig().workDir().resolve("firstboot")
+                .resolve(CLUSTER.cluster().name() + "-" + name));
+    }
+
+    /**
+     * What the launch template's firstboot.json gives (cluster name, KMS key, TLS secret; the auto_join tag
+     * and region are left to their defaults: the cluster tag, and the region from IMDS), plus the test's
+     * overrides: where IMDS and the AWS endpoints are, the scratch paths, and no service management.
+     */
+    private static Map<String, Object> variables(FirstBootPlaybook.ScratchRoot root, NewInstance node) {
+        VaultCluster cluster = CLUSTER.cluster();
+        Rig rig = CLUSTER.rig();
+        Map<String, Object> vars = new LinkedHashMap<>();
+        vars.put("vault_node_cluster_name", cluster.name());
+        vars.put("vault_node_kms_key_id", cluster.kmsKeyId());
+        vars.put("vault_node_tls_secret_id", node.secretId());
+        vars.put("vault_node_enterprise", false);
+        vars.put("vault_node_tls_server_name", cluster.tlsServerName());
+        vars.put("vault_node_api_port", cluster.vaultPort());
+        vars.put("vault_node_cluster_port", cluster.vaultPort() + 1);
+        vars.put("vault_node_imds_url", node.imds().url().toString());
+        vars.put("vault_node_secretsmanager_endpoint", rig.motoEndpoint().toString());
+        vars.put("vault_node_kms_endpoint", rig.motoEndpoint().toString());
+        vars.put("vault_node_bin", rig.vaultBin().toString());
+        vars.put("vault_node_manage_service", false);
+        // The build machine's swap says nothing about the instance's; the AMI has none.
+        vars.put("vault_node_require_swap_off", false);
+        vars.putAll(root.pathVariables());
+        return vars;
+    }
+}

@@ -70,11 +70,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         Instant started = runtime.clock().instant();
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
         ClusterAccess.Groups groups = access.groups();
-        List<ClusterInstance> probed = groups.instances().stream()
-                .filter(i -> i.running() || i.terminating()).toList();
+        // Every instance the groups count (in service, pending, terminating), whatever EC2 says of it.
+        List<ClusterInstance> probed = groups.instances().stream().filter(HealthPublisherHandler::counted).toList();
         Instant observedAt = runtime.clock().instant();
         ClusterAccess.Observation observation = access.observe(ClusterAccess.preferenceOrder(probed, Optional.empty()),
                 false, deadline, () -> { });
+        // preferenceOrder keeps only instances EC2 reports running; the others are unreachable by definition.
         Map<String, NodeHealth> health = new LinkedHashMap<>(observation.health());
         // Instances observe() did not probe (e.g. not running but still listed) count as unreachable.
         for (ClusterInstance instance : probed) {
@@ -109,6 +110,11 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         line.emit(runtime.clock().instant());
         return new Outcome(observedAt, observation.reachability().name(), values, calls, reconciliation.removed(),
                 reconciliation.kept(), wall, observation.detail() + reconciliation.detail());
+    }
+
+    static boolean counted(ClusterInstance instance) {
+        String state = instance.lifecycleState() == null ? "" : instance.lifecycleState();
+        return state.equals("InService") || state.startsWith("Pending") || state.startsWith("Terminating");
     }
 
     private List<StalePeers.PeerFate> classify(ClusterView view, ClusterAccess.Groups groups) {

@@ -89,6 +89,7 @@ class FirstBootPlaybookIT {
                 .contains("kms_key_id = \"" + cluster.kmsKeyId() + "\"")
                 .contains("disable_mlock = true")
                 .contains("statsd_address   = \"127.0.0.1:8125\"")
+                .contains("filter_default   = false")
                 .doesNotContain("autopilot_redundancy_zone");
 
         assertThat(Files.readString(root.tlsDir().resolve("ca.pem"))).isEqualToIgnoringWhitespace(node.tls().caPem());

@@ -38,6 +38,10 @@ final class NodeImageTools {
         return tool("RIG_ANSIBLE_LINT");
     }
 
+    static Path shellcheck() {
+        return tool("RIG_SHELLCHECK");
+    }
+
     static Path packer() {
         return tool("RIG_PACKER");
     }

@@ -1,0 +1,108 @@
+package dev.raftlifecycle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftlifecycle.handlers.HandlerRuntime;
+import dev.raftlifecycle.handlers.TerminatingHandler;
+import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.EventBridgeEvents;
+import dev.raftlifecycle.rig.LifecycleRecorder;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.VaultNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** Cluster mutations are serialized across invocations (and functions) by the lock in DynamoDB. */
+class ConcurrentTerminationIT {
+    @RegisterExtension
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withTotalNodes(5));
+
+    @Test
+    void twoTerminationsAtOnceInAFiveNodeClusterBothRemoveTheirPeerWithALeaderThroughout() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        List<VaultNode> victims = cluster.runningNodes().stream().filter(n -> n != leader).limit(2).toList();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        AtomicInteger leaderlessSamples = new AtomicInteger();
+        AtomicInteger samples = new AtomicInteger();
+        CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
+            while (watching.get()) {
+                samples.incrementAndGet();
+                if (cluster.leader().isEmpty()) {
+                    leaderlessSamples.incrementAndGet();
+                }
+                sleep(100);
+            }
+        });
+
+        List<CompletableFuture<TerminatingHandler.Outcome>> runs = victims.stream().map(v -> {
+            LifecycleRecorder.LifecycleAction action = cluster.openTermination(v.instanceId());
+            TerminatingHandler handler = harness.terminating();
+            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)));
+        }).toList();
+        List<TerminatingHandler.Outcome> outcomes = runs.stream().map(CompletableFuture::join).toList();
+        watching.set(false);
+        watcher.join();
+
+        assertThat(outcomes).allSatisfy(o -> {
+            assertThat(o.action()).isEqualTo("CONTINUE");
+            assertThat(o.peerRemoved()).isTrue();
+        });
+        assertThat(cluster.raftNodeIds()).hasSize(3).doesNotContainAnyElementsOf(victims.stream().map(VaultNode::instanceId).toList());
+        assertThat(samples.get()).isPositive();
+        assertThat(leaderlessSamples.get()).isZero();
+        // Serialized: the later one waited for the lock while the earlier checked and removed.
+        assertThat(harness.log).filteredOn(l -> l.contains("\"event\":\"decision\""))
+                .anySatisfy(l -> assertThat(l).containsPattern("\"lockWaitMs\":[1-9][0-9]*"));
+        for (VaultNode v : victims) {
+            cluster.finishTermination(v.instanceId());
+        }
+        cluster.heal(Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aTerminationWaitsWhileAnotherMutationHoldsTheLockAndProceedsWhenItIsReleased() {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        HandlerRuntime runtime = harness.runtime();
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        DynamoDbClient dynamo = cluster.rig().dynamoDb();
+        MutationLock competitor = new MutationLock(dynamo, harness.lockTable, cluster.name());
+        assertThat(competitor.tryAcquire("reconciler-under-test", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
+
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+        TerminatingHandler handler = new TerminatingHandler(runtime);
+        CompletableFuture<TerminatingHandler.Outcome> run = CompletableFuture.supplyAsync(
+                () -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)));
+        sleep(3000);
+        assertThat(run).isNotDone();
+        assertThat(cluster.raftNodeIds()).contains(victim.instanceId());
+        assertThat(cluster.rig().recorder().isOpen(action.token())).isTrue();
+
+        competitor.release("reconciler-under-test");
+        TerminatingHandler.Outcome outcome = run.join();
+        assertThat(outcome.action()).isEqualTo("CONTINUE");
+        assertThat(outcome.peerRemoved()).isTrue();
+        cluster.finishTermination(victim.instanceId());
+        cluster.heal(Duration.ofSeconds(120));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.raftlifecycle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.TerminatingHandler;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.EventBridgeEvents;
+import dev.raftlifecycle.rig.LifecycleRecorder;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.VaultNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The first deploy: three real Vault processes that nobody has initialized yet. The lifecycle handlers
+ * must not fight the operator: launches and terminations complete CONTINUE (reason cluster-uninitialized),
+ * and the publisher still reports what it sees.
+ */
+class FirstDeployIT {
+    @RegisterExtension
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().uninitialized());
+
+    @Test
+    void launchesOfAllThreeGroupsContinueInParallelWhileNoNodeIsInitialized() {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        List<VaultNode> nodes = List.copyOf(cluster.nodes());
+        assertThat(nodes).hasSize(3).allSatisfy(n -> assertThat(cluster.healthCode(n)).isEqualTo(501));
+
+        List<CompletableFuture<LaunchingHandler.Outcome>> runs = nodes.stream().map(node -> {
+            LifecycleRecorder.LifecycleAction action = cluster.openLaunch(node.groupName(), node.instanceId());
+            LaunchingHandler handler = harness.launching();
+            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(15)));
+        }).toList();
+
+        for (CompletableFuture<LaunchingHandler.Outcome> run : runs) {
+            LaunchingHandler.Outcome outcome = run.join();
+            assertThat(outcome.action()).isEqualTo("CONTINUE");
+            assertThat(outcome.reason()).isEqualTo("cluster-uninitialized");
+            assertThat(outcome.completion()).isEqualTo("COMPLETED");
+        }
+        assertThat(harness.log).filteredOn(l -> l.contains("cluster-uninitialized")).hasSize(3);
+    }
+
+    @Test
+    void aTerminationContinuesWhileNoNodeIsInitialized() {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        VaultNode node = cluster.nodes().iterator().next();
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(node.instanceId());
+
+        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
+
+        assertThat(outcome.action()).isEqualTo("CONTINUE");
+        assertThat(outcome.reason()).isEqualTo("cluster-uninitialized");
+        assertThat(cluster.rig().recorder().outcome(action.token())).contains("CONTINUE");
+    }
+
+    @Test
+    void thePublisherReportsNoLeaderAndThreeUninitializedNodes() {
+        VaultCluster cluster = CLUSTER.cluster();
+        HealthPublisherHandler.Outcome outcome = new HandlerHarness(cluster).publisher().run(Duration.ofMinutes(1));
+        assertThat(outcome.reachability()).isEqualTo("UNINITIALIZED");
+        assertThat(outcome.metrics()).containsEntry("LeaderPresent", 0.0).containsEntry("UninitializedNodes", 3.0)
+                .containsEntry("ExpectedServers", 3.0).doesNotContainKey("RaftPeers");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.raftlifecycle.rig.firstboot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The first-boot playbook is lint-clean, parses, and documents every input it takes. */
+class FirstBootLintIT {
+    private static final Pattern DEFAULT = Pattern.compile("^(vault_node_[a-z0-9_]+):", Pattern.MULTILINE);
+
+    @TempDir
+    Path scratch;
+
+    @Test
+    void ansibleLintPassesTheProductionProfile() {
+        NodeImageTools.Run lint = NodeImageTools.run(NodeImageTools.command(NodeImageTools.ansibleLint(),
+                "--nocolor", "--offline"), NodeImageTools.ansibleDir(), NodeImageTools.ansibleEnvironment(scratch), 300);
+        assertThat(lint.ok()).as(lint.describe()).isTrue();
+        assertThat(lint.output()).as(lint.describe())
+                .contains("Profile 'production' was required, and it passed")
+                .contains("0 failure(s), 0 warning(s)");
+    }
+
+    @Test
+    void playbookPassesSyntaxCheck() {
+        NodeImageTools.Run check = NodeImageTools.run(NodeImageTools.command(NodeImageTools.ansiblePlaybook(),
+                        "--syntax-check", NodeImageTools.ansibleDir().resolve("firstboot.yml")),
+                NodeImageTools.ansibleDir(), NodeImageTools.ansibleEnvironment(scratch), 120);
+        assertThat(check.ok()).as(check.describe()).isTrue();
+        assertThat(check.output()).as(check.describe()).doesNotContain("WARNING", "ERROR");
+    }
+
+    @Test
+    void everyRoleVariableHasADefaultAndIsDocumentedInTheReadme() throws IOException {
+        Set<String> variables = roleVariables();
+        assertThat(variables).contains("vault_node_cluster_name", "vault_node_kms_key_id", "vault_node_tls_secret_id",
+                "vault_node_imds_url", "vault_node_manage_service");
+        String readme = Files.readString(NodeImageTools.ansibleDir().resolve("README.md"));
+        List<String> undocumented = new ArrayList<>();
+        for (String variable : variables) {
+            if (!readme.contains("| `" + variable + "` |")) {
+                undocumented.add(variable);
+            }
+        }
+        assertThat(undocumented).as("variables missing from the table in ansible/README.md").isEmpty();
+    }
+
+    @Test
+    void exampleFirstbootJsonUsesOnlyRoleVariables() throws IOException {
+        JsonNode example = new ObjectMapper().readTree(NodeImageTools.ansibleDir()
+                .resolve("firstboot.example.json").toFile());
+        Set<String> keys = new LinkedHashSet<>();
+        example.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).isNotEmpty();
+        assertThat(roleVariables()).containsAll(keys);
+        assertThat(example.path("vault_node_enterprise").isBoolean()).isTrue();
+    }
+
+    private static Set<String> roleVariables() throws IOException {
+        String defaults = Files.readString(NodeImageTools.ansibleDir().resolve("roles/vault_node/defaults/main.yml"));
+        Set<String> names = new LinkedHashSet<>();
+        Matcher matcher = DEFAULT.matcher(defaults);
+        while (matcher.find()) {
+            names.add(matcher.group(1));
+        }
+        return names;
+    }
+}

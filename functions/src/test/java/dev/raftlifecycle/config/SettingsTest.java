@@ -1,0 +1,112 @@
+package dev.raftlifecycle.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    private static final String CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+    private static Map<String, String> minimal() {
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.CLUSTER_NAME, "prod-vault");
+        env.put(Settings.ASG_NAMES, "prod-a, prod-b ,prod-c");
+        env.put(Settings.VAULT_IAM_SERVER_ID, "vault.example.internal");
+        env.put(Settings.VAULT_CA_PEM, CA);
+        env.put(Settings.AWS_REGION, "eu-west-1");
+        return env;
+    }
+
+    @Test
+    void minimalConfigurationGetsDocumentedDefaults() {
+        Settings s = Settings.from(minimal());
+        assertThat(s.groupNames()).containsExactly("prod-a", "prod-b", "prod-c");
+        assertThat(s.vaultPort()).isEqualTo(8200);
+        assertThat(s.authMount()).isEqualTo("aws");
+        assertThat(s.authRole()).isEqualTo("raft-lifecycle");
+        assertThat(s.metricsNamespace()).isEqualTo("RaftLifecycle");
+        assertThat(s.launchMaxWait()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.staleGrace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.reconcileRemoves()).isTrue();
+        assertThat(s.tlsServerName()).isEmpty();
+        assertThat(s.lockTable()).isEmpty();
+        assertThat(s.ownsGroup("prod-b")).isTrue();
+        assertThat(s.ownsGroup("prod-d")).isFalse();
+    }
+
+    @Test
+    void everyMissingRequiredVariableIsNamedInOneMessage() {
+        assertThatThrownBy(() -> Settings.from(Map.of()))
+                .isInstanceOf(InvalidSettingsException.class)
+                .hasMessageContaining("CLUSTER_NAME: is required")
+                .hasMessageContaining("ASG_NAMES: is required")
+                .hasMessageContaining("VAULT_IAM_SERVER_ID: is required")
+                .hasMessageContaining("VAULT_CA_PEM: is required")
+                .hasMessageContaining("AWS_REGION: is required");
+    }
+
+    @Test
+    void invalidValuesAreNamedWithWhatWasGiven() {
+        Map<String, String> env = minimal();
+        env.put(Settings.VAULT_PORT, "eighty");
+        env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, "1");
+        env.put(Settings.NON_VOTERS, "maybe");
+        env.put(Settings.RECONCILE_MODE, "delete-everything");
+        env.put(Settings.AWS_ENDPOINT_URL, "not a url");
+        env.put(Settings.VAULT_TLS_SERVER_NAME, "bad name!");
+        assertThatThrownBy(() -> Settings.from(env))
+                .isInstanceOf(InvalidSettingsException.class)
+                .satisfies(e -> assertThat(((InvalidSettingsException) e).problems()).hasSize(6))
+                .hasMessageContaining("VAULT_PORT: must be a whole number, not 'eighty'")
+                .hasMessageContaining("LAUNCH_MAX_WAIT_SECONDS: must be between 5 and 7200, not 1")
+                .hasMessageContaining("NON_VOTERS: must be true or false, not 'maybe'")
+                .hasMessageContaining("RECONCILE_MODE: must be 'remove' or 'report'")
+                .hasMessageContaining("AWS_ENDPOINT_URL: must be an absolute URL")
+                .hasMessageContaining("VAULT_TLS_SERVER_NAME: is not a DNS name");
+    }
+
+    @Test
+    void theCaCannotBeMissingNorGivenTwiceNorBeSomethingElse() {
+        Map<String, String> both = minimal();
+        both.put(Settings.VAULT_CA_FILE, "/etc/vault/ca.pem");
+        assertThatThrownBy(() -> Settings.from(both)).hasMessageContaining("not both");
+
+        Map<String, String> junk = minimal();
+        junk.put(Settings.VAULT_CA_PEM, "hello");
+        assertThatThrownBy(() -> Settings.from(junk)).hasMessageContaining("VAULT_CA_PEM: holds no PEM certificate");
+
+        Map<String, String> missingFile = minimal();
+        missingFile.remove(Settings.VAULT_CA_PEM);
+        missingFile.put(Settings.VAULT_CA_FILE, "/nonexistent/ca.pem");
+        assertThatThrownBy(() -> Settings.from(missingFile)).hasMessageContaining("VAULT_CA_FILE: cannot read /nonexistent/ca.pem");
+    }
+
+    @Test
+    void escapedNewlinesInAnInlinePemAreAccepted() {
+        Map<String, String> env = minimal();
+        env.put(Settings.VAULT_CA_PEM, CA.replace("\n", "\\n"));
+        assertThat(Settings.from(env).caPem()).isEqualTo(CA);
+    }
+
+    @Test
+    void aHandlerThatMutatesRequiresTheLockTable() {
+        Settings s = Settings.from(minimal());
+        assertThatThrownBy(s::requireLockTable).hasMessageContaining("LOCK_TABLE: is required");
+    }
+
+    @Test
+    void groupListWithOnlyCommasIsRejected() {
+        Map<String, String> env = minimal();
+        env.put(Settings.ASG_NAMES, " , ,");
+        assertThatThrownBy(() -> Settings.from(env)).hasMessageContaining("ASG_NAMES: lists no group");
+    }
+
+    @Test
+    void summaryNeverShowsTheCa() {
+        assertThat(Settings.from(minimal()).summary()).doesNotContain("BEGIN CERTIFICATE").contains("prod-vault");
+    }
+}

@@ -81,10 +81,6 @@ final class AwsTlsRelay implements AutoCloseable {
         return transcripts.stream().anyMatch(t -> t.indexOf(text) >= 0);
     }
 
-    int connections() {
-        return transcripts.size();
-    }
-
     /** Hosts whose CONNECT was refused. */
     List<String> refusedHosts() {
         return List.copyOf(refused);

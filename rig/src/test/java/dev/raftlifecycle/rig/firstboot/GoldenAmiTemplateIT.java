@@ -72,6 +72,22 @@ class GoldenAmiTemplateIT {
     }
 
     @Test
+    void systemdVerifyReportsAMistakeInAUnit() throws IOException {
+        // The control for the two checks above: a unit with an unknown key and a bad value is reported.
+        Path unit = Files.writeString(scratch.resolve("broken.service"), """
+                [Unit]
+                Description=broken on purpose
+
+                [Service]
+                Type=oneshotish
+                ExecStart=/usr/bin/true
+                ProtectSystm=full
+                """);
+        NodeImageTools.Run verify = SystemdUnits.verify(unit, scratch);
+        assertThat(SystemdUnits.findings(verify)).as(verify.describe()).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void installScriptVerifiesTheVaultZipBeforeInstallingIt() throws IOException {
         List<String> lines = Files.readAllLines(NodeImageTools.amiDir().resolve("scripts/install.sh"));
         int check = indexOf(lines, "sha256sum --check --strict");

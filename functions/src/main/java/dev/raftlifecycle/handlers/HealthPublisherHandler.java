@@ -55,7 +55,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     }
 
     /** The run's result; also its JSON output. */
-    public record Outcome(Instant observedAt, String reachability, Map<String, Double> metrics, int putCalls,
+    public record Outcome(String observedAt, String reachability, Map<String, Double> metrics, int putCalls,
                           List<String> removed, List<String> kept, long wallTimeMs, String detail) {
     }
 
@@ -108,7 +108,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
             line.metric(MetricName.STALE_PEERS_REMOVED, reconciliation.removed().size());
         }
         line.emit(runtime.clock().instant());
-        return new Outcome(observedAt, observation.reachability().name(), values, calls, reconciliation.removed(),
+        return new Outcome(observedAt.toString(), observation.reachability().name(), values, calls, reconciliation.removed(),
                 reconciliation.kept(), wall, observation.detail() + reconciliation.detail());
     }
 

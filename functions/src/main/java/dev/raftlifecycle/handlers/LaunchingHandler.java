@@ -54,7 +54,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
 
     /** What the invocation did; also its JSON output. */
     public record Outcome(String instanceId, String action, String reason, String completion, long latencyMs,
-                          int polls, String detail, Instant readyObservedAt) {
+                          int polls, String detail, String readyObservedAt) {
     }
 
     @Override
@@ -184,6 +184,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .metric(MetricName.DECISION_LATENCY_MS, latency)
                 .metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1)
                 .emit(runtime.clock().instant());
-        return new Outcome(event.instanceId(), result, reason, completion.name(), latency, polls, detail, readyAt);
+        return new Outcome(event.instanceId(), result, reason, completion.name(), latency, polls, detail,
+                readyAt == null ? null : readyAt.toString());
     }
 }

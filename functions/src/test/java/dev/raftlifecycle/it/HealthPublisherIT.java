@@ -86,10 +86,14 @@ class HealthPublisherIT {
 
     @Test
     @Order(1)
-    void aHealthyClusterPublishesExactlyTheRightValuesInOneCall() {
-        HealthPublisherHandler.Outcome outcome = harness.publisher().run(LAMBDA_TIME);
+    void aHealthyClusterPublishesExactlyTheRightValuesInOneCall() throws Exception {
+        // Through the Lambda entry point, with the schedule's event as input.
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+        harness.publisher().handleRequest(new java.io.ByteArrayInputStream(("{\"source\":\"aws.events\","
+                + "\"detail-type\":\"Scheduled Event\",\"detail\":{}}").getBytes()), output, new TestLambdaContext(LAMBDA_TIME));
+        com.fasterxml.jackson.databind.JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
-        assertThat(outcome.putCalls()).isEqualTo(1);
+        assertThat(outcome.path("putCalls").asInt()).isEqualTo(1);
         assertThat(harness.awsCalls().stream().filter(c -> c.startsWith("monitoring:"))).hasSize(1);
         Map<String, Double> published = readBack();
         assertThat(published)

@@ -155,17 +155,20 @@ class LaunchingHandlerIT {
     }
 
     @Test
-    void launchingIntoTheWarmPoolContinuesAtOnceWithoutTouchingVault() {
+    void launchingIntoTheWarmPoolContinuesAtOnceWithoutTouchingVault() throws Exception {
         String group = cluster.groupNames().get(0);
         LifecycleRecorder.LifecycleAction action = cluster.openLaunch(group, "i-0aaaaaaaaaaaaaaa1");
         long audited = cluster.auditedRequests();
 
-        LaunchingHandler.Outcome outcome = harness.launching()
-                .handle(EventBridgeEvents.forAction(action, "EC2", "WarmPool"), LAMBDA_TIME);
+        // Through the Lambda entry point, as the runtime calls it.
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+        harness.launching().handleRequest(new java.io.ByteArrayInputStream(
+                EventBridgeEvents.forAction(action, "EC2", "WarmPool")), output, new TestLambdaContext(LAMBDA_TIME));
+        JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
-        assertThat(outcome.action()).isEqualTo("CONTINUE");
-        assertThat(outcome.reason()).isEqualTo("warm-pool");
-        assertThat(outcome.polls()).isZero();
+        assertThat(outcome.path("action").asText()).isEqualTo("CONTINUE");
+        assertThat(outcome.path("reason").asText()).isEqualTo("warm-pool");
+        assertThat(outcome.path("polls").asInt()).isZero();
         assertThat(harness.awsCalls()).containsExactly("autoscaling:CompleteLifecycleAction");
         assertThat(cluster.auditedRequests()).isEqualTo(audited);
     }

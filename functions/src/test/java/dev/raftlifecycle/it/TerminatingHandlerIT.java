@@ -124,16 +124,20 @@ class TerminatingHandlerIT {
     }
 
     @Test
-    void anInstanceThatIsNotAMemberContinuesAndNothingIsRemoved() {
+    void anInstanceThatIsNotAMemberContinuesAndNothingIsRemoved() throws Exception {
         String group = cluster.groupNames().get(0);
         LifecycleRecorder.LifecycleAction action = cluster.rig().recorder().open(group, cluster.terminateHook(),
                 "i-0123456789abcdef0", "autoscaling:EC2_INSTANCE_TERMINATING");
 
-        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+        // Through the Lambda entry point, as the runtime calls it.
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+        harness.terminating().handleRequest(new java.io.ByteArrayInputStream(EventBridgeEvents.forAction(action)), output,
+                new TestLambdaContext(LAMBDA_TIME));
+        com.fasterxml.jackson.databind.JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
-        assertThat(outcome.action()).isEqualTo("CONTINUE");
-        assertThat(outcome.reason()).isEqualTo("not-a-member");
-        assertThat(outcome.peerRemoved()).isFalse();
+        assertThat(outcome.path("action").asText()).isEqualTo("CONTINUE");
+        assertThat(outcome.path("reason").asText()).isEqualTo("not-a-member");
+        assertThat(outcome.path("peerRemoved").asBoolean()).isFalse();
         assertThat(cluster.raftNodeIds()).hasSize(3);
         assertThat(cluster.rig().recorder().outcome(action.token())).contains("CONTINUE");
     }

@@ -1,0 +1,411 @@
+package dev.raftlifecycle.infra;
+
+import dev.raftlifecycle.contract.MetricName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+/**
+ * Everything a deployment can choose, read once from CDK context values (cdk.json or {@code cdk synth -c key=value})
+ * and validated with messages naming the context key. Every key and its default is documented in infra/README.md;
+ * {@link #KEYS} lists them so a test can hold the README to it.
+ */
+public record ClusterConfig(
+        String clusterName,
+        String stackName,
+        Optional<ExistingVpc> existingVpc,
+        String vpcCidr,
+        List<String> availabilityZones,
+        int natGateways,
+        List<String> clientCidrs,
+        String instanceType,
+        Optional<String> amiId,
+        String amiSsmParameter,
+        String rootVolumeDevice,
+        int rootVolumeGiB,
+        int nodesPerAz,
+        String vaultVersion,
+        String tlsSecret,
+        Optional<String> tlsSecretKmsKeyArn,
+        String tlsServerName,
+        String iamServerId,
+        Optional<String> caCertificatePem,
+        Optional<String> alarmEmail,
+        Optional<String> alarmTopicArn,
+        boolean enterprise,
+        String metricsNamespace,
+        int launchMaxWaitSeconds,
+        boolean elbHealthChecks,
+        int healthCheckGracePeriodSeconds,
+        int staleGraceSeconds,
+        String reconcileMode,
+        int logRetentionDays,
+        Path functionsJar) {
+
+    /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
+    public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
+    }
+
+    public static final String CLUSTER_NAME = "clusterName";
+    public static final String STACK_NAME = "stackName";
+    public static final String VPC_ID = "vpcId";
+    public static final String PRIVATE_SUBNET_IDS = "privateSubnetIds";
+    public static final String VPC_CIDR = "vpcCidr";
+    public static final String AVAILABILITY_ZONES = "availabilityZones";
+    public static final String NAT_GATEWAYS = "natGateways";
+    public static final String CLIENT_CIDRS = "clientCidrs";
+    public static final String INSTANCE_TYPE = "instanceType";
+    public static final String AMI_ID = "amiId";
+    public static final String AMI_SSM_PARAMETER = "amiSsmParameter";
+    public static final String ROOT_VOLUME_DEVICE = "rootVolumeDevice";
+    public static final String ROOT_VOLUME_GIB = "rootVolumeGiB";
+    public static final String NODES_PER_AZ = "nodesPerAz";
+    public static final String VAULT_VERSION = "vaultVersion";
+    public static final String TLS_SECRET = "tlsSecret";
+    public static final String TLS_SECRET_KMS_KEY_ARN = "tlsSecretKmsKeyArn";
+    public static final String TLS_SERVER_NAME = "tlsServerName";
+    public static final String IAM_SERVER_ID = "iamServerId";
+    public static final String CA_CERTIFICATE_FILE = "caCertificateFile";
+    public static final String CA_CERTIFICATE_PEM = "caCertificatePem";
+    public static final String ALARM_EMAIL = "alarmEmail";
+    public static final String ALARM_TOPIC_ARN = "alarmTopicArn";
+    public static final String ENTERPRISE = "enterprise";
+    public static final String METRICS_NAMESPACE = "metricsNamespace";
+    public static final String LAUNCH_MAX_WAIT_SECONDS = "launchMaxWaitSeconds";
+    public static final String ELB_HEALTH_CHECKS = "elbHealthChecks";
+    public static final String HEALTH_CHECK_GRACE_PERIOD_SECONDS = "healthCheckGracePeriodSeconds";
+    public static final String STALE_GRACE_SECONDS = "staleGraceSeconds";
+    public static final String RECONCILE_MODE = "reconcileMode";
+    public static final String LOG_RETENTION_DAYS = "logRetentionDays";
+    public static final String FUNCTIONS_JAR = "functionsJar";
+
+    /** Every context key this app reads. */
+    public static final List<String> KEYS = List.of(CLUSTER_NAME, STACK_NAME, VPC_ID, PRIVATE_SUBNET_IDS, VPC_CIDR,
+            AVAILABILITY_ZONES, NAT_GATEWAYS, CLIENT_CIDRS, INSTANCE_TYPE, AMI_ID, AMI_SSM_PARAMETER,
+            ROOT_VOLUME_DEVICE, ROOT_VOLUME_GIB, NODES_PER_AZ, VAULT_VERSION, TLS_SECRET, TLS_SECRET_KMS_KEY_ARN,
+            TLS_SERVER_NAME, IAM_SERVER_ID, CA_CERTIFICATE_FILE, CA_CERTIFICATE_PEM, ALARM_EMAIL, ALARM_TOPIC_ARN,
+            ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
+            HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, LOG_RETENTION_DAYS,
+            FUNCTIONS_JAR);
+
+    /** Three groups, one per availability zone. */
+    public static final int ZONES = 3;
+    /** The launching Lambda's timeout: Lambda's maximum. */
+    public static final int LAUNCHING_TIMEOUT_SECONDS = 900;
+    /** Settings.SAFETY_MARGIN_SECONDS as the CDK sets it: time kept to complete the action before the timeout. */
+    public static final int SAFETY_MARGIN_SECONDS = 10;
+    /**
+     * Lambda allows 4 KB for all environment variables together; the CA PEM is by far the largest, so it gets a
+     * budget that leaves room for the others.
+     */
+    public static final int MAX_CA_PEM_CHARS = 3000;
+
+    public static final String DEFAULT_CLUSTER_NAME = "vault";
+    public static final String DEFAULT_VPC_CIDR = "10.64.0.0/16";
+    public static final String DEFAULT_INSTANCE_TYPE = "m6i.large";
+    public static final String DEFAULT_AMI_SSM_PARAMETER = "/raft-lifecycle/ami/latest";
+    /** The Vault release the AMI pins (ami/versions.auto.pkrvars.hcl); a test keeps the two equal. */
+    public static final String DEFAULT_VAULT_VERSION = "1.21.4";
+
+    private static final Pattern CLUSTER = Pattern.compile("[a-z][a-z0-9-]{0,26}[a-z0-9]");
+    private static final Pattern STACK = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,127}");
+    private static final Pattern VPC = Pattern.compile("vpc-[0-9a-f]{8,17}");
+    private static final Pattern SUBNET = Pattern.compile("subnet-[0-9a-f]{8,17}");
+    private static final Pattern AMI = Pattern.compile("ami-[0-9a-f]{8,17}");
+    private static final Pattern CIDR = Pattern.compile(
+            "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
+    private static final Pattern AZ = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d[a-z](-[a-z0-9]+)?");
+    private static final Pattern INSTANCE = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
+    private static final Pattern SSM_NAME = Pattern.compile("/?[A-Za-z0-9_.\\-/]{1,1000}");
+    private static final Pattern DEVICE = Pattern.compile("/dev/[a-z0-9]+");
+    private static final Pattern VERSION = Pattern.compile("v?\\d+\\.\\d+\\.\\d+([+-][A-Za-z0-9.+-]+)?");
+    private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z0-9/_+=.@-]{1,512}");
+    private static final Pattern ARN = Pattern.compile("arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\\d{12}:.+");
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._/#:-]{1,255}");
+    private static final Pattern SERVER_ID = Pattern.compile("[\\x21-\\x7E]{1,255}");
+
+    /** Auto Scaling group names: {@code <clusterName>-servers-1..3}, one per availability zone. */
+    public List<String> groupNames() {
+        return IntStream.rangeClosed(1, ZONES).mapToObj(i -> clusterName + "-servers-" + i).toList();
+    }
+
+    /** Servers when every group is at its desired capacity. */
+    public int totalServers() {
+        return ZONES * nodesPerAz;
+    }
+
+    /**
+     * Voters when the cluster is settled: with Enterprise redundancy zones autopilot keeps one voter per zone and
+     * the others as non-voters; without them every server votes.
+     */
+    public int voters() {
+        return enterprise ? ZONES : totalServers();
+    }
+
+    /**
+     * Reads and validates the configuration.
+     *
+     * @param context the CDK context (node.tryGetContext); values may be strings (from -c) or JSON values (cdk.json)
+     * @param baseDir where relative paths (caCertificateFile, functionsJar) are resolved: the directory cdk runs in
+     * @throws InvalidConfigurationException naming every invalid or missing context key
+     */
+    public static ClusterConfig fromContext(Function<String, Object> context, Path baseDir) {
+        Reader r = new Reader(context);
+        String cluster = r.string(CLUSTER_NAME).orElse(DEFAULT_CLUSTER_NAME);
+        r.check(CLUSTER_NAME, cluster, CLUSTER, "lowercase letters, digits and '-', 2-28 characters, starting with a letter");
+        String stack = r.string(STACK_NAME).orElse("RaftLifecycle-" + cluster);
+        r.check(STACK_NAME, stack, STACK, "a CloudFormation stack name");
+
+        Optional<String> vpcId = r.string(VPC_ID);
+        vpcId.ifPresent(v -> r.check(VPC_ID, v, VPC, "a VPC id (vpc-...)"));
+        List<String> zones = r.list(AVAILABILITY_ZONES);
+        zones.forEach(z -> r.check(AVAILABILITY_ZONES, z, AZ, "an availability zone name such as eu-west-1a"));
+        if (!zones.isEmpty() && zones.size() != ZONES) {
+            r.problem(AVAILABILITY_ZONES, "needs exactly " + ZONES + " distinct zones, got " + zones.size());
+        }
+        List<String> subnets = r.list(PRIVATE_SUBNET_IDS);
+        subnets.forEach(s -> r.check(PRIVATE_SUBNET_IDS, s, SUBNET, "a subnet id (subnet-...)"));
+        Optional<String> cidr = r.string(VPC_CIDR);
+        Optional<ExistingVpc> existing = Optional.empty();
+        if (vpcId.isPresent()) {
+            if (subnets.size() != ZONES) {
+                r.problem(PRIVATE_SUBNET_IDS, "with " + VPC_ID + " give exactly " + ZONES
+                        + " private subnet ids, one per availability zone, in the order of " + AVAILABILITY_ZONES);
+            }
+            if (zones.isEmpty()) {
+                r.problem(AVAILABILITY_ZONES, "is required with " + VPC_ID
+                        + " (the zones of " + PRIVATE_SUBNET_IDS + ", in the same order; no lookups are made)");
+            }
+            if (cidr.isEmpty()) {
+                r.problem(VPC_CIDR, "is required with " + VPC_ID + " (the VPC's CIDR block; no lookups are made)");
+            }
+            existing = Optional.of(new ExistingVpc(vpcId.get(), subnets));
+        } else if (!subnets.isEmpty()) {
+            r.problem(PRIVATE_SUBNET_IDS, "only applies to an existing VPC: set " + VPC_ID + " too");
+        }
+        String vpcCidr = cidr.orElse(DEFAULT_VPC_CIDR);
+        r.check(VPC_CIDR, vpcCidr, CIDR, "an IPv4 CIDR block");
+        int nat = r.integer(NAT_GATEWAYS, 3, 1, 3);
+        List<String> clients = r.list(CLIENT_CIDRS);
+        clients.forEach(c -> r.check(CLIENT_CIDRS, c, CIDR, "an IPv4 CIDR block"));
+        if (clients.contains("0.0.0.0/0")) {
+            r.problem(CLIENT_CIDRS, "must not contain 0.0.0.0/0: Vault's API is reachable only from known networks");
+        }
+
+        String instanceType = r.string(INSTANCE_TYPE).orElse(DEFAULT_INSTANCE_TYPE);
+        r.check(INSTANCE_TYPE, instanceType, INSTANCE, "an EC2 instance type such as m6i.large");
+        Optional<String> ami = r.string(AMI_ID);
+        ami.ifPresent(a -> r.check(AMI_ID, a, AMI, "an AMI id (ami-...)"));
+        Optional<String> amiParameter = r.string(AMI_SSM_PARAMETER);
+        if (ami.isPresent() && amiParameter.isPresent()) {
+            r.problem(AMI_ID, "set either " + AMI_ID + " or " + AMI_SSM_PARAMETER + ", not both");
+        }
+        String ssm = amiParameter.orElse(DEFAULT_AMI_SSM_PARAMETER);
+        r.check(AMI_SSM_PARAMETER, ssm, SSM_NAME, "an SSM parameter name");
+        String device = r.string(ROOT_VOLUME_DEVICE).orElse("/dev/xvda");
+        r.check(ROOT_VOLUME_DEVICE, device, DEVICE, "a device name such as /dev/xvda");
+        int rootGiB = r.integer(ROOT_VOLUME_GIB, 50, 8, 16384);
+        int perAz = r.integer(NODES_PER_AZ, 1, 1, 5);
+        String vaultVersion = r.string(VAULT_VERSION).orElse(DEFAULT_VAULT_VERSION);
+        r.check(VAULT_VERSION, vaultVersion, VERSION, "a Vault version such as 1.21.4");
+
+        String tlsSecret = r.string(TLS_SECRET).orElse("raft-lifecycle/" + cluster + "/tls");
+        if (!ARN.matcher(tlsSecret).matches()) {
+            r.check(TLS_SECRET, tlsSecret, SECRET_NAME, "a Secrets Manager secret name or ARN");
+        } else if (!tlsSecret.contains(":secretsmanager:")) {
+            r.problem(TLS_SECRET, "is not a Secrets Manager ARN: " + tlsSecret);
+        }
+        Optional<String> tlsKey = r.string(TLS_SECRET_KMS_KEY_ARN);
+        tlsKey.ifPresent(k -> {
+            if (!ARN.matcher(k).matches() || !k.contains(":kms:") || !k.contains(":key/")) {
+                r.problem(TLS_SECRET_KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:...:key/...), not " + k);
+            }
+        });
+        String serverName = r.string(TLS_SERVER_NAME).orElse("vault." + cluster + ".internal");
+        r.check(TLS_SERVER_NAME, serverName, DNS_NAME, "a DNS name in the Vault server certificate");
+        String serverId = r.string(IAM_SERVER_ID).orElse(serverName);
+        r.check(IAM_SERVER_ID, serverId, SERVER_ID, "printable characters without spaces");
+        Optional<String> caPem = r.caPem(baseDir);
+
+        Optional<String> email = r.string(ALARM_EMAIL);
+        email.ifPresent(e -> r.check(ALARM_EMAIL, e, EMAIL, "an email address"));
+        Optional<String> topic = r.string(ALARM_TOPIC_ARN);
+        topic.ifPresent(t -> {
+            if (!ARN.matcher(t).matches() || !t.contains(":sns:")) {
+                r.problem(ALARM_TOPIC_ARN, "must be an SNS topic ARN, not " + t);
+            }
+        });
+        if (email.isPresent() && topic.isPresent()) {
+            r.problem(ALARM_EMAIL, "set either " + ALARM_EMAIL + " (a new topic is created) or " + ALARM_TOPIC_ARN
+                    + " (your topic is used as is), not both");
+        }
+
+        boolean enterprise = r.bool(ENTERPRISE, false);
+
+        String namespace = r.string(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
+        r.check(METRICS_NAMESPACE, namespace, NAMESPACE, "a CloudWatch namespace");
+        if (namespace.startsWith("AWS/")) {
+            r.problem(METRICS_NAMESPACE, "must not start with AWS/ (reserved for AWS services)");
+        }
+        int launchWait = r.integer(LAUNCH_MAX_WAIT_SECONDS, 600, 60,
+                LAUNCHING_TIMEOUT_SECONDS - SAFETY_MARGIN_SECONDS - 1);
+        boolean elb = r.bool(ELB_HEALTH_CHECKS, true);
+        int grace = r.integer(HEALTH_CHECK_GRACE_PERIOD_SECONDS, 300, 0, 7200);
+        int staleGrace = r.integer(STALE_GRACE_SECONDS, 300, 0, 86_400);
+        String reconcile = r.string(RECONCILE_MODE).orElse("remove");
+        if (!reconcile.equals("remove") && !reconcile.equals("report")) {
+            r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + reconcile + "'");
+        }
+        int retention = r.integer(LOG_RETENTION_DAYS, 30, 1, 3653);
+        if (!LogRetention.isSupported(retention)) {
+            r.problem(LOG_RETENTION_DAYS, "must be one of the CloudWatch Logs retention periods "
+                    + LogRetention.SUPPORTED_DAYS + ", not " + retention);
+        }
+        Path jar = baseDir.resolve(r.string(FUNCTIONS_JAR).orElse("../functions/target/raft-lifecycle-functions.jar"))
+                .normalize();
+
+        r.failIfProblems();
+        return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
+                rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
+                tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
+                grace, staleGrace, reconcile, retention, jar);
+    }
+
+    /** Collects every problem instead of stopping at the first, so one run reports them all. */
+    private static final class Reader {
+        private final Function<String, Object> context;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Function<String, Object> context) {
+            this.context = context;
+        }
+
+        void problem(String key, String message) {
+            problems.add(key + ": " + message);
+        }
+
+        void check(String key, String value, Pattern pattern, String what) {
+            if (!pattern.matcher(value).matches()) {
+                problem(key, "'" + value + "' is not " + what);
+            }
+        }
+
+        Optional<String> string(String key) {
+            Object value = context.apply(key);
+            if (value == null) {
+                return Optional.empty();
+            }
+            String text = (value instanceof List<?> list)
+                    ? String.join(",", list.stream().map(String::valueOf).toList())
+                    : String.valueOf(value);
+            return text.isBlank() ? Optional.empty() : Optional.of(text.trim());
+        }
+
+        List<String> list(String key) {
+            Object value = context.apply(key);
+            if (value == null) {
+                return List.of();
+            }
+            List<String> parts = value instanceof List<?> list
+                    ? list.stream().map(String::valueOf).toList()
+                    : List.of(String.valueOf(value).split(","));
+            LinkedHashSet<String> items = new LinkedHashSet<>();
+            for (String part : parts) {
+                if (!part.isBlank() && !items.add(part.trim())) {
+                    problem(key, "lists '" + part.trim() + "' twice");
+                }
+            }
+            return List.copyOf(items);
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            Optional<String> value = string(key);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            try {
+                double parsed = Double.parseDouble(value.get());
+                if (parsed != Math.rint(parsed) || parsed < min || parsed > max) {
+                    problem(key, "must be a whole number from " + min + " to " + max + ", not " + value.get());
+                    return fallback;
+                }
+                return (int) parsed;
+            } catch (NumberFormatException e) {
+                problem(key, "must be a whole number, not '" + value.get() + "'");
+                return fallback;
+            }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Optional<String> value = string(key);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            return switch (value.get().toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "1" -> true;
+                case "false", "no", "0" -> false;
+                default -> {
+                    problem(key, "must be true or false, not '" + value.get() + "'");
+                    yield fallback;
+                }
+            };
+        }
+
+        Optional<String> caPem(Path baseDir) {
+            Optional<String> file = string(CA_CERTIFICATE_FILE);
+            Optional<String> inline = string(CA_CERTIFICATE_PEM);
+            if (file.isPresent() && inline.isPresent()) {
+                problem(CA_CERTIFICATE_FILE, "set either " + CA_CERTIFICATE_FILE + " or " + CA_CERTIFICATE_PEM
+                        + ", not both");
+                return Optional.empty();
+            }
+            String key;
+            String pem;
+            if (file.isPresent()) {
+                key = CA_CERTIFICATE_FILE;
+                Path path = baseDir.resolve(file.get()).normalize();
+                try {
+                    pem = Files.readString(path, StandardCharsets.US_ASCII);
+                } catch (IOException | RuntimeException e) {
+                    problem(CA_CERTIFICATE_FILE, "cannot read " + path + ": " + e.getMessage());
+                    return Optional.empty();
+                }
+            } else if (inline.isPresent()) {
+                key = CA_CERTIFICATE_PEM;
+                pem = inline.get().replace("\\n", "\n");
+            } else {
+                return Optional.empty();
+            }
+            pem = pem.strip().replace("\r\n", "\n") + "\n";
+            if (!pem.contains("-----BEGIN CERTIFICATE-----") || !pem.contains("-----END CERTIFICATE-----")) {
+                problem(key, "holds no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
+            }
+            if (pem.contains("PRIVATE KEY")) {
+                problem(key, "contains a private key: give only the CA certificate (it is public; keys never go here)");
+            }
+            if (LambdaEnvironment.escape(pem).length() > MAX_CA_PEM_CHARS) {
+                problem(key, "is longer than " + MAX_CA_PEM_CHARS + " characters: Lambda allows 4 KB for all "
+                        + "environment variables; give only the CA certificate(s) that signed the Vault servers' certificate");
+            }
+            return Optional.of(pem);
+        }
+
+        void failIfProblems() {
+            if (!problems.isEmpty()) {
+                throw new InvalidConfigurationException(problems);
+            }
+        }
+    }
+}

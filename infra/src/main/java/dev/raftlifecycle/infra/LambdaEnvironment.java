@@ -1,0 +1,64 @@
+package dev.raftlifecycle.infra;
+
+import dev.raftlifecycle.config.Settings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The handlers' environment variables, named by the functions module's {@link Settings} (the contract). One builder
+ * per handler so each gets exactly what it reads.
+ */
+final class LambdaEnvironment {
+    /** The Vault auth mount and role scripts/configure-vault creates by default; the handlers log in with them. */
+    static final String AUTH_MOUNT = "aws";
+    static final String AUTH_ROLE = "raft-lifecycle";
+    static final int HEARTBEAT_SECONDS = 60;
+
+    private LambdaEnvironment() {
+    }
+
+    /** Lambda environment values are single strings; Settings turns the two characters \n back into newlines. */
+    static String escape(String pem) {
+        return pem.strip().replace("\r\n", "\n").replace("\n", "\\n");
+    }
+
+    /** Shared by the three handlers. caPem may be a CloudFormation parameter token. */
+    static Map<String, String> common(ClusterConfig config, String caPem) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(Settings.CLUSTER_NAME, config.clusterName());
+        env.put(Settings.ASG_NAMES, String.join(",", config.groupNames()));
+        env.put(Settings.VAULT_PORT, String.valueOf(ServerGroups.API_PORT));
+        env.put(Settings.VAULT_AUTH_MOUNT, AUTH_MOUNT);
+        env.put(Settings.VAULT_AUTH_ROLE, AUTH_ROLE);
+        env.put(Settings.VAULT_IAM_SERVER_ID, config.iamServerId());
+        env.put(Settings.VAULT_CA_PEM, caPem);
+        // Handlers connect to node IPs; the certificate is verified against this name, never skipped.
+        env.put(Settings.VAULT_TLS_SERVER_NAME, config.tlsServerName());
+        env.put(Settings.METRICS_NAMESPACE, config.metricsNamespace());
+        env.put(Settings.NON_VOTERS, String.valueOf(config.enterprise()));
+        env.put(Settings.EXPECTED_VAULT_VERSION, config.vaultVersion());
+        env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, String.valueOf(HEARTBEAT_SECONDS));
+        env.put(Settings.SAFETY_MARGIN_SECONDS, String.valueOf(ClusterConfig.SAFETY_MARGIN_SECONDS));
+        return env;
+    }
+
+    static Map<String, String> terminating(ClusterConfig config, String caPem, String lockTable) {
+        Map<String, String> env = common(config, caPem);
+        env.put(Settings.LOCK_TABLE, lockTable);
+        return env;
+    }
+
+    static Map<String, String> launching(ClusterConfig config, String caPem) {
+        Map<String, String> env = common(config, caPem);
+        env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, String.valueOf(config.launchMaxWaitSeconds()));
+        return env;
+    }
+
+    static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable) {
+        Map<String, String> env = common(config, caPem);
+        env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.RECONCILE_MODE, config.reconcileMode());
+        env.put(Settings.STALE_GRACE_SECONDS, String.valueOf(config.staleGraceSeconds()));
+        return env;
+    }
+}

@@ -1,0 +1,349 @@
+package dev.raftlifecycle.infra;
+
+import dev.raftlifecycle.contract.HandlerNames;
+import dev.raftlifecycle.contract.LockTable;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.CfnParameter;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.events.EventPattern;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.destinations.SqsDestination;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+/**
+ * The three Lambda handlers and what drives them: EventBridge rules for the lifecycle events of exactly this
+ * cluster's groups and hooks, a one-minute schedule for the health publisher, the DynamoDB lock table that serializes
+ * cluster changes, and dead-letter queues for events that could not be handled.
+ *
+ * <p>Each handler has its own role with only what it calls: the lifecycle actions of these three groups (by ARN),
+ * the describe calls that have no resource-level permissions, this lock table, and (publisher only) PutMetricData in
+ * this namespace. The handlers log in to Vault with these roles (scripts/configure-vault binds them).
+ */
+public final class LifecycleAutomation extends Construct {
+
+    public static final String ALIAS_NAME = "live";
+    public static final String CA_PARAMETER = "VaultCaCertificatePem";
+    public static final String TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
+    public static final String LAUNCH_DETAIL_TYPE = "EC2 Instance-launch Lifecycle Action";
+    public static final int TERMINATING_TIMEOUT_SECONDS = 300;
+    public static final int PUBLISHER_TIMEOUT_SECONDS = 60;
+    public static final int MEMORY_MB = 1024;
+    /** Lambda's own retries of a failed asynchronous invocation; duplicates are harmless (already-completed). */
+    public static final int LIFECYCLE_RETRY_ATTEMPTS = 2;
+    /** A missed publisher tick is replaced by the next one a minute later. */
+    public static final int PUBLISHER_RETRY_ATTEMPTS = 0;
+
+    /** What the automation acts on. */
+    public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers) {
+    }
+
+    /** One handler: its function, the alias EventBridge invokes (SnapStart runs on published versions), its role. */
+    public record Handler(Function function, Alias alias, Role role, LogGroup logGroup) {
+    }
+
+    private final ClusterConfig config;
+    private final ClusterNetwork network;
+    private final SecurityGroup securityGroup;
+    private final Table lockTable;
+    private final Queue lifecycleDeadLetters;
+    private final Queue publisherDeadLetters;
+    private final Code code;
+    private final String caPem;
+    private final Handler terminating;
+    private final Handler launching;
+    private final Handler publisher;
+
+    public LifecycleAutomation(Construct scope, String id, Props props) {
+        super(scope, id);
+        this.config = props.config();
+        this.network = props.network();
+        ServerGroups servers = props.servers();
+
+        if (!Files.isRegularFile(config.functionsJar())) {
+            throw new IllegalStateException("the Lambda jar " + config.functionsJar() + " does not exist: build it "
+                    + "first with `mvn -pl functions -am package` (from the repository root), or point the context "
+                    + "value " + ClusterConfig.FUNCTIONS_JAR + " at it");
+        }
+        this.code = Code.fromAsset(config.functionsJar().toString());
+        this.caPem = config.caCertificatePem().map(LambdaEnvironment::escape).orElseGet(this::caParameter);
+
+        this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
+                .vpc(network.vpc())
+                .description("raft-lifecycle Lambdas of " + config.clusterName() + ": Vault API and AWS APIs only")
+                .allowAllOutbound(false)
+                .build();
+        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(ServerGroups.API_PORT), "Vault API on the servers");
+        securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443),
+                "AWS APIs (Auto Scaling, EC2, CloudWatch, DynamoDB) through the NAT gateways or endpoints");
+        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
+                "Vault API from the lifecycle Lambdas");
+
+        this.lockTable = Table.Builder.create(this, "LockTable")
+                .partitionKey(Attribute.builder().name(LockTable.PARTITION_KEY).type(AttributeType.STRING).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .timeToLiveAttribute(LockTable.TTL_ATTRIBUTE)
+                // Only short-lived locks and "stale since" timestamps: nothing to keep when the cluster goes.
+                .removalPolicy(RemovalPolicy.DESTROY)
+                .build();
+        Suppressions.accept(lockTable, "AwsSolutions-DDB3", "The table holds only locks and 'stale since' timestamps "
+                + "that expire within minutes; restoring an old copy would resurrect stale locks, so there is "
+                + "nothing point-in-time recovery should bring back.");
+
+        this.lifecycleDeadLetters = deadLetterQueue("LifecycleDeadLetters", Duration.days(14));
+        this.publisherDeadLetters = deadLetterQueue("PublisherDeadLetters", Duration.days(1));
+
+        this.terminating = handler("Terminating", HandlerNames.TERMINATING,
+                "Removes a terminating instance's Raft peer, then completes its lifecycle action",
+                TERMINATING_TIMEOUT_SECONDS, LambdaEnvironment.terminating(config, caPem, lockTable.getTableName()),
+                null, lifecycleDeadLetters, LIFECYCLE_RETRY_ATTEMPTS, Duration.minutes(15));
+        this.launching = handler("Launching", HandlerNames.LAUNCHING,
+                "Waits until a launching instance is unsealed, in Raft and stable, then completes its lifecycle action",
+                ClusterConfig.LAUNCHING_TIMEOUT_SECONDS, LambdaEnvironment.launching(config, caPem),
+                null, lifecycleDeadLetters, LIFECYCLE_RETRY_ATTEMPTS, Duration.minutes(15));
+        // One publisher at a time: a slow run is never overlapped by the next tick.
+        this.publisher = handler("Publisher", HandlerNames.PUBLISHER,
+                "Probes the cluster every minute, publishes its health metrics and reconciles stale peers",
+                PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName()),
+                1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
+
+        grantLifecycleActions(terminating.role());
+        grantLifecycleActions(launching.role());
+        for (Handler h : List.of(terminating, launching, publisher)) {
+            grantInventoryReads(h.role());
+        }
+        List<String> lockActions = List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                "dynamodb:UpdateItem");
+        lockTable.grant(terminating.role(), lockActions.toArray(String[]::new));
+        lockTable.grant(publisher.role(), lockActions.toArray(String[]::new));
+        // Only the publisher calls PutMetricData; the handlers' metrics travel as Embedded Metric Format log lines.
+        publisher.role().addToPolicy(PolicyStatement.Builder.create()
+                .sid("PublishClusterMetrics")
+                .actions(List.of("cloudwatch:PutMetricData"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", config.metricsNamespace())))
+                .build());
+
+        lifecycleRule("TerminatingEvents", TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
+        lifecycleRule("LaunchingEvents", LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
+        Rule.Builder.create(this, "PublisherSchedule")
+                .description("raft-lifecycle " + config.clusterName() + ": health publisher every minute")
+                .schedule(Schedule.rate(Duration.minutes(1)))
+                .targets(List.of(LambdaFunction.Builder.create(publisher.alias())
+                        .deadLetterQueue(publisherDeadLetters)
+                        .retryAttempts(0)
+                        .maxEventAge(Duration.minutes(1))
+                        .build()))
+                .build();
+    }
+
+    private Queue deadLetterQueue(String id, Duration retention) {
+        Queue queue = Queue.Builder.create(this, id)
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(retention)
+                .build();
+        Suppressions.accept(queue, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue (the Lambda "
+                + "on-failure destination and the EventBridge target DLQ); nothing consumes it automatically.");
+        return queue;
+    }
+
+    /** No CA in the context: the stack asks for it at deploy time, so synth stays possible and deploys fail closed. */
+    private String caParameter() {
+        return CfnParameter.Builder.create(Stack.of(this), CA_PARAMETER)
+                .type("String")
+                .description("PEM of the CA that signed the Vault servers' certificates (newlines may be written "
+                        + "as \\n). Set the caCertificateFile context value instead to avoid this parameter.")
+                .allowedPattern("[\\s\\S]*-----BEGIN CERTIFICATE-----[\\s\\S]*")
+                .constraintDescription("must contain a PEM certificate")
+                .maxLength(ClusterConfig.MAX_CA_PEM_CHARS)
+                .build()
+                .getValueAsString();
+    }
+
+    private Handler handler(String name, String handlerString, String description, int timeoutSeconds,
+            Map<String, String> environment, Integer reservedConcurrency, Queue onFailure, int retryAttempts,
+            Duration maxEventAge) {
+        Role role = Role.Builder.create(this, name + "Role")
+                .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+                .description("raft-lifecycle " + name.toLowerCase(Locale.ROOT) + " handler of "
+                        + config.clusterName() + "; bound to Vault's raft-lifecycle role by scripts/configure-vault")
+                .build();
+        LogGroup logGroup = LogGroup.Builder.create(this, name + "Logs")
+                .retention(LogRetention.of(config.logRetentionDays()))
+                .build();
+        logGroup.grantWrite(role);
+        // A function in a VPC needs these to manage its network interfaces (what AWSLambdaVPCAccessExecutionRole
+        // grants). Lambda validates them on the role; EC2 supports no resource scoping that Lambda would honour.
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("LambdaVpcNetworkInterfaces")
+                .actions(List.of("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses"))
+                .resources(List.of("*"))
+                .build());
+        Function.Builder builder = Function.Builder.create(this, name + "Function")
+                .description("raft-lifecycle " + config.clusterName() + ": " + description)
+                .runtime(Runtime.JAVA_21)
+                .architecture(Architecture.ARM_64)
+                .handler(handlerString)
+                .code(code)
+                .memorySize(MEMORY_MB)
+                .timeout(Duration.seconds(timeoutSeconds))
+                .role(role)
+                .vpc(network.vpc())
+                .vpcSubnets(network.privateSubnetSelection())
+                .securityGroups(List.of(securityGroup))
+                .environment(environment)
+                .logGroup(logGroup)
+                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS);
+        if (reservedConcurrency != null) {
+            builder.reservedConcurrentExecutions(reservedConcurrency);
+        }
+        Function function = builder.build();
+        Suppressions.accept(function, "AwsSolutions-L1", "Java 21 is the runtime this project targets (release 21 "
+                + "in the build, an LTS runtime Lambda supports with SnapStart); moving to a newer Java runtime is "
+                + "a deliberate upgrade of the functions module, not a deploy-time default.");
+        // The alias below publishes the version SnapStart snapshots; nothing invokes $LATEST.
+        Annotations.of(function).acknowledgeWarning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", "invoked only through the alias on a published version");
+        Alias alias = Alias.Builder.create(this, name + "Alias")
+                .aliasName(ALIAS_NAME)
+                .version(function.getCurrentVersion())
+                .retryAttempts(retryAttempts)
+                .maxEventAge(maxEventAge)
+                .onFailure(new SqsDestination(onFailure))
+                .build();
+        Suppressions.accept(role, "AwsSolutions-IAM5", "Resource * only for actions without resource-level "
+                + "permissions: the VPC network-interface actions Lambda requires, autoscaling:DescribeAutoScalingGroups "
+                + "and ec2:DescribeInstances (read-only), and cloudwatch:PutMetricData (limited by the "
+                + "cloudwatch:namespace condition).", List.of("Resource::*"));
+        return new Handler(function, alias, role, logGroup);
+    }
+
+    /** CompleteLifecycleAction and RecordLifecycleActionHeartbeat on these three groups only. */
+    private void grantLifecycleActions(Role role) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .sid("CompleteLifecycleActionsOfThisCluster")
+                .actions(List.of("autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"))
+                .resources(groupArns())
+                .build());
+        Suppressions.accept(role, "AwsSolutions-IAM5", "An Auto Scaling group ARN contains a UUID assigned when the "
+                + "group is created; the wildcard stands for that UUID only, and the group name after it pins each "
+                + "ARN to one of this cluster's three groups.", config.groupNames().stream()
+                .map(name -> "Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:"
+                        + "autoScalingGroup:*:autoScalingGroupName/" + name)
+                .toList());
+    }
+
+    /**
+     * DescribeAutoScalingGroups and DescribeInstances support no resource-level permissions: "*" is the only
+     * resource IAM accepts for them. They are read-only.
+     */
+    private void grantInventoryReads(IRole role) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .sid("ReadGroupsAndInstances")
+                .actions(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"))
+                .resources(List.of("*"))
+                .build());
+    }
+
+    /** A group's ARN embeds a UUID assigned at creation; the name part pins each ARN to one of our groups. */
+    public List<String> groupArns() {
+        Stack stack = Stack.of(this);
+        return config.groupNames().stream().map(name -> stack.formatArn(ArnComponents.builder()
+                .service("autoscaling")
+                .resource("autoScalingGroup")
+                .resourceName("*:autoScalingGroupName/" + name)
+                .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
+                .build())).toList();
+    }
+
+    private void lifecycleRule(String id, String detailType, String hookName, Handler target) {
+        Rule.Builder.create(this, id)
+                .description("raft-lifecycle " + config.clusterName() + ": " + detailType + " of its three groups")
+                .eventPattern(EventPattern.builder()
+                        .source(List.of("aws.autoscaling"))
+                        .detailType(List.of(detailType))
+                        .detail(Map.of(
+                                "AutoScalingGroupName", config.groupNames(),
+                                "LifecycleHookName", List.of(hookName)))
+                        .build())
+                .targets(List.of(LambdaFunction.Builder.create(target.alias())
+                        .deadLetterQueue(lifecycleDeadLetters)
+                        .retryAttempts(3)
+                        .maxEventAge(Duration.minutes(15))
+                        .build()))
+                .build();
+    }
+
+    public Handler terminating() {
+        return terminating;
+    }
+
+    public Handler launching() {
+        return launching;
+    }
+
+    public Handler publisher() {
+        return publisher;
+    }
+
+    public List<Handler> handlers() {
+        return List.of(terminating, launching, publisher);
+    }
+
+    public List<IRole> roles() {
+        return List.of(terminating.role(), launching.role(), publisher.role());
+    }
+
+    public Table lockTable() {
+        return lockTable;
+    }
+
+    public Queue lifecycleDeadLetters() {
+        return lifecycleDeadLetters;
+    }
+
+    public Queue publisherDeadLetters() {
+        return publisherDeadLetters;
+    }
+
+    public SecurityGroup securityGroup() {
+        return securityGroup;
+    }
+
+    /** Whether the CA certificate is asked for at deploy time (no CA in the context). */
+    public boolean caFromParameter() {
+        return config.caCertificatePem().isEmpty();
+    }
+}

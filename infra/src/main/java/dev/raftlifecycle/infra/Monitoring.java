@@ -1,0 +1,380 @@
+package dev.raftlifecycle.infra;
+
+import dev.raftlifecycle.contract.MetricName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.AlarmRule;
+import software.amazon.awscdk.services.cloudwatch.AlarmState;
+import software.amazon.awscdk.services.cloudwatch.AlarmStatusWidget;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.CompositeAlarm;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.HorizontalAnnotation;
+import software.amazon.awscdk.services.cloudwatch.IAlarm;
+import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.IWidget;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TextWidget;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.YAxisProps;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.constructs.Construct;
+
+/**
+ * Alarms (each naming its RUNBOOK.md section, each notifying the alarm topic), burn-rate alerts for the SLOs, and a
+ * dashboard grouped by subsystem, each group introduced by what its graphs mean and what healthy looks like.
+ */
+public final class Monitoring extends Construct {
+
+    /** What is watched. */
+    public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation) {
+    }
+
+    private final ClusterConfig config;
+    private final ClusterMetrics metrics;
+    private final ITopic topic;
+    private final SnsAction notify;
+    private final List<Alarm> alarms = new ArrayList<>();
+    private final List<Alarm> burnRateComponents = new ArrayList<>();
+    private final List<CompositeAlarm> compositeAlarms = new ArrayList<>();
+    private final Dashboard dashboard;
+
+    public Monitoring(Construct scope, String id, Props props) {
+        super(scope, id);
+        this.config = props.config();
+        this.metrics = new ClusterMetrics(config.metricsNamespace(), config.clusterName());
+        this.topic = config.alarmTopicArn().isPresent()
+                ? Topic.fromTopicArn(this, "AlarmTopic", config.alarmTopicArn().get())
+                : newTopic();
+        this.notify = new SnsAction(topic);
+        LifecycleAutomation automation = props.automation();
+
+        // Consensus
+        alarm("NoLeader", "no-leader", RunbookSection.NO_LEADER,
+                "No Raft leader reported for 2 of the last 3 minutes (or no report at all): Vault cannot serve.",
+                metrics.metric(MetricName.LEADER_PRESENT, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD, 1,
+                3, 2, TreatMissingData.BREACHING);
+        alarm("FailureTolerance", "failure-tolerance", RunbookSection.FAILURE_TOLERANCE,
+                "Failure tolerance below 1 for 10 minutes: one more lost voter loses quorum.",
+                metrics.metric(MetricName.FAILURE_TOLERANCE, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD, 1,
+                10, 10, TreatMissingData.MISSING);
+        alarm("AutopilotUnhealthy", "autopilot-unhealthy", RunbookSection.AUTOPILOT_UNHEALTHY,
+                "Autopilot has reported the cluster unhealthy for 5 minutes.",
+                metrics.metric(MetricName.AUTOPILOT_HEALTHY, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD, 1,
+                5, 5, TreatMissingData.MISSING);
+        // Seal
+        alarm("SealedNodes", "sealed-nodes", RunbookSection.SEALED_NODES,
+                "At least one instance has answered sys/health as sealed for 5 minutes.",
+                metrics.metric(MetricName.SEALED_NODES, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                5, 5, TreatMissingData.MISSING);
+        // Capacity vs peers
+        int staleMinutes = Math.min(1440, Math.max(10, config.staleGraceSeconds() / 60 + 5));
+        alarm("StalePeers", "stale-peers", RunbookSection.STALE_PEERS,
+                "A Raft peer without a running instance for " + staleMinutes + " minutes (the reconciler's grace "
+                        + "is " + config.staleGraceSeconds() + " s): it inflates the quorum.",
+                metrics.metric(MetricName.STALE_PEERS, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                staleMinutes, staleMinutes, TreatMissingData.MISSING);
+        alarm("MissingPeers", "missing-peers", RunbookSection.MISSING_PEERS,
+                "A running, initialized instance has not been in the Raft configuration for 10 minutes.",
+                metrics.metric(MetricName.MISSING_PEERS, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                10, 10, TreatMissingData.MISSING);
+        // Lifecycle automation
+        LifecycleAutomation.Handler publisher = automation.publisher();
+        MathExpression successfulRuns = MathExpression.Builder.create()
+                .expression("FILL(invocations, 0) - FILL(errors, 0)")
+                .usingMetrics(Map.of(
+                        "invocations", publisher.function().metricInvocations(),
+                        "errors", publisher.function().metricErrors()))
+                .period(Duration.minutes(1))
+                .label("successful publisher runs")
+                .build();
+        alarm("PublisherNotReporting", "publisher-not-reporting", RunbookSection.PUBLISHER_NOT_REPORTING,
+                "The health publisher completed no run in 4 of the last 5 minutes: every cluster metric is stale.",
+                // 4 of 5 rather than 3 of 3: Lambda's own metrics can arrive a minute late.
+                successfulRuns, ComparisonOperator.LESS_THAN_THRESHOLD, 1, 5, 4, TreatMissingData.BREACHING);
+        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
+            String which = handler == automation.terminating() ? "terminating" : "launching";
+            alarm(capitalize(which) + "HandlerErrors", which + "-handler-errors", RunbookSection.HANDLER_ERRORS,
+                    "The " + which + " handler failed (an exception or timeout, not a decision) in the last 5 minutes.",
+                    handler.function().metricErrors(metricOptions(Duration.minutes(5), "Sum")),
+                    ComparisonOperator.GREATER_THAN_THRESHOLD, 0, 1, 1, TreatMissingData.NOT_BREACHING);
+        }
+        alarm("DeadLetters", "lifecycle-dead-letters", RunbookSection.DEAD_LETTERS,
+                "A lifecycle event could not be handled after its retries and is waiting in the dead-letter queue.",
+                automation.lifecycleDeadLetters().metricApproximateNumberOfMessagesVisible(
+                        metricOptions(Duration.minutes(5), "Maximum")),
+                ComparisonOperator.GREATER_THAN_THRESHOLD, 0, 1, 1, TreatMissingData.NOT_BREACHING);
+        alarm("LifecycleAbandon", "lifecycle-abandon", RunbookSection.LIFECYCLE_ABANDON,
+                "A lifecycle handler completed an action with ABANDON: a launch was rejected or a terminating "
+                        + "instance is retained for an operator.",
+                metrics.metric(MetricName.LIFECYCLE_ABANDON, "Sum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                1, 1, TreatMissingData.NOT_BREACHING);
+
+        for (ServiceLevelObjective slo : objectives()) {
+            burnRateAlarms(slo);
+        }
+        this.dashboard = dashboard(props.servers(), automation);
+    }
+
+    /** The SLOs from the product brief, over one-minute samples. */
+    public List<ServiceLevelObjective> objectives() {
+        return List.of(
+                new ServiceLevelObjective("availability",
+                        "a leader present (so unsealed, with quorum, serving) in 99.9% of minutes",
+                        99.9, metrics.metric(MetricName.LEADER_PRESENT, "Minimum"),
+                        ComparisonOperator.LESS_THAN_THRESHOLD, 1, TreatMissingData.BREACHING,
+                        RunbookSection.AVAILABILITY_BURN),
+                new ServiceLevelObjective("latency",
+                        "largest follower last contact within 500 ms in 99% of minutes (the replication part of "
+                                + "write latency; request latency itself is not among the published metrics)",
+                        99.0, metrics.metric(MetricName.MAX_LAST_CONTACT_MS, "Maximum"),
+                        ComparisonOperator.GREATER_THAN_THRESHOLD, 500, TreatMissingData.NOT_BREACHING,
+                        RunbookSection.LATENCY_BURN));
+    }
+
+    private void burnRateAlarms(ServiceLevelObjective slo) {
+        for (ServiceLevelObjective.BurnWindow window : ServiceLevelObjective.WINDOWS) {
+            String base = capitalize(slo.name()) + capitalize(window.speed()) + "Burn";
+            String summary = "SLO " + slo.name() + " (" + slo.description() + "): error budget burning "
+                    + window.burnRate() + "x too fast";
+            Alarm longWindow = windowAlarm(slo, base + "Long", window.longMinutes(), window.burnRate(), summary);
+            Alarm shortWindow = windowAlarm(slo, base + "Short", window.shortMinutes(), window.burnRate(), summary);
+            CompositeAlarm composite = CompositeAlarm.Builder.create(this, base)
+                    .compositeAlarmName(config.clusterName() + "-" + slo.name() + "-slo-" + window.speed() + "-burn")
+                    .alarmDescription(summary + " over both " + window.longMinutes() + " and "
+                            + window.shortMinutes() + " minutes. " + slo.runbook().reference())
+                    .alarmRule(AlarmRule.allOf(
+                            AlarmRule.fromAlarm(longWindow, AlarmState.ALARM),
+                            AlarmRule.fromAlarm(shortWindow, AlarmState.ALARM)))
+                    .build();
+            composite.addAlarmAction(notify);
+            composite.addOkAction(notify);
+            compositeAlarms.add(composite);
+        }
+    }
+
+    /** A component of a burn-rate composite: no actions of its own (the composite notifies). */
+    private Alarm windowAlarm(ServiceLevelObjective slo, String id, int minutes, double burnRate, String summary) {
+        int bad = slo.badMinutesToAlarm(minutes, burnRate);
+        Alarm alarm = Alarm.Builder.create(this, id)
+                .alarmName(config.clusterName() + "-" + slo.name() + "-slo-" + minutes + "m")
+                .alarmDescription(summary + ": " + bad + " bad of the last " + minutes + " minutes. "
+                        + slo.runbook().reference())
+                .metric(slo.badMinute())
+                .comparisonOperator(slo.comparison())
+                .threshold(slo.threshold())
+                .evaluationPeriods(minutes)
+                .datapointsToAlarm(bad)
+                .treatMissingData(slo.missingData())
+                .build();
+        burnRateComponents.add(alarm);
+        return alarm;
+    }
+
+    private Alarm alarm(String id, String name, RunbookSection runbook, String summary, IMetric metric,
+            ComparisonOperator comparison, double threshold, int evaluationPeriods, int datapointsToAlarm,
+            TreatMissingData missingData) {
+        Alarm alarm = Alarm.Builder.create(this, id)
+                .alarmName(config.clusterName() + "-" + name)
+                .alarmDescription(summary + " " + runbook.reference())
+                .metric(metric)
+                .comparisonOperator(comparison)
+                .threshold(threshold)
+                .evaluationPeriods(evaluationPeriods)
+                .datapointsToAlarm(datapointsToAlarm)
+                .treatMissingData(missingData)
+                .build();
+        alarm.addAlarmAction(notify);
+        alarm.addOkAction(notify);
+        alarms.add(alarm);
+        return alarm;
+    }
+
+    private ITopic newTopic() {
+        // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: a key of our own that lets
+        // the CloudWatch service use it for this account's alarms.
+        Key key = Key.Builder.create(this, "AlarmTopicKey")
+                .description("raft-lifecycle " + config.clusterName() + ": encrypts the alarm topic")
+                .enableKeyRotation(true)
+                .removalPolicy(RemovalPolicy.DESTROY)
+                .pendingWindow(Duration.days(7))
+                .build();
+        key.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("CloudWatchAlarmsPublish")
+                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount",
+                        Aws.ACCOUNT_ID)))
+                .build());
+        Topic created = Topic.Builder.create(this, "AlarmTopic")
+                .displayName("raft-lifecycle " + config.clusterName() + " alarms")
+                .masterKey(key)
+                .enforceSsl(true)
+                .build();
+        config.alarmEmail().ifPresent(email -> created.addSubscription(new EmailSubscription(email)));
+        return created;
+    }
+
+    private static MetricOptions metricOptions(Duration period, String statistic) {
+        return MetricOptions.builder()
+                .period(period)
+                .statistic(statistic)
+                .build();
+    }
+
+    private static String capitalize(String word) {
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
+    }
+
+    private Dashboard dashboard(ServerGroups servers, LifecycleAutomation automation) {
+        List<List<IWidget>> rows = new ArrayList<>();
+        rows.add(List.of(text("# raft-lifecycle: " + config.clusterName() + "\n"
+                + "Vault Raft cluster of " + config.totalServers() + " servers in three Auto Scaling groups ("
+                + String.join(", ", config.groupNames()) + "). Every alarm's description names its section in "
+                + "RUNBOOK.md. Cluster metrics come from the health publisher once a minute; lifecycle metrics from "
+                + "the handlers as they act.", 24, 3)));
+        rows.add(List.of(AlarmStatusWidget.Builder.create().title("Alarms").alarms(new ArrayList<IAlarm>(alarms))
+                .width(24).height(4).build()));
+
+        rows.add(List.of(text("## Consensus\n"
+                + "Is there a leader, and how many voters can fail before quorum is lost? **Healthy:** LeaderPresent "
+                + "1 every minute; FailureTolerance at least 1 (" + (config.voters() - 1) / 2 + " for "
+                + config.voters() + " voters); HealthyVoters = Voters; largest follower last contact under 200 ms "
+                + "and index lag near 0. Leader changes should be rare (about daily at most).", 24, 2)));
+        rows.add(List.of(
+                graph("Leader present, failure tolerance, autopilot healthy", List.of(
+                        metrics.metric(MetricName.LEADER_PRESENT, "Minimum"),
+                        metrics.metric(MetricName.FAILURE_TOLERANCE, "Minimum"),
+                        metrics.metric(MetricName.AUTOPILOT_HEALTHY, "Minimum")), List.of()),
+                graph("Voters", List.of(
+                        metrics.metric(MetricName.VOTERS, "Maximum"),
+                        metrics.metric(MetricName.HEALTHY_VOTERS, "Minimum"),
+                        metrics.metric(MetricName.NON_VOTERS, "Maximum")), List.of()),
+                graph("Follower last contact (ms) and index lag", List.of(
+                        metrics.metric(MetricName.MAX_LAST_CONTACT_MS, "Maximum"),
+                        metrics.metric(MetricName.MAX_INDEX_LAG, "Maximum")),
+                        List.of(HorizontalAnnotation.builder().value(200).label("200 ms").build()))));
+
+        rows.add(List.of(text("## Seal\n"
+                + "Can every node decrypt its data with the KMS unseal key? **Healthy:** 0 sealed, 0 uninitialized "
+                + "(after the first `vault operator init`), 0 unreachable, one Vault version (two only during a "
+                + "rolling upgrade). A sealed node usually means KMS access or the key policy broke.", 24, 2)));
+        rows.add(List.of(
+                graph("Sealed, uninitialized, unreachable nodes", List.of(
+                        metrics.metric(MetricName.SEALED_NODES, "Maximum"),
+                        metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
+                        metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
+                graph("Vault versions answering", List.of(
+                        metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of())));
+
+        rows.add(List.of(text("## Lifecycle automation\n"
+                + "The Lambdas that remove terminating peers and admit launching ones. **Healthy:** every lifecycle "
+                + "action CONTINUE, no ABANDON, no handler errors, an empty dead-letter queue, decisions well "
+                + "within the hooks' heartbeat timeouts (terminate " + ServerGroups.TERMINATE_HOOK_HEARTBEAT_SECONDS
+                + " s, launch " + ServerGroups.LAUNCH_HOOK_HEARTBEAT_SECONDS + " s).", 24, 2)));
+        List<IMetric> lambdaHealth = new ArrayList<>();
+        for (LifecycleAutomation.Handler h : automation.handlers()) {
+            lambdaHealth.add(h.function().metricErrors(metricOptions(Duration.minutes(1), "Sum")));
+            lambdaHealth.add(h.function().metricThrottles(metricOptions(Duration.minutes(1), "Sum")));
+        }
+        lambdaHealth.add(automation.lifecycleDeadLetters().metricApproximateNumberOfMessagesVisible(
+                metricOptions(Duration.minutes(5), "Maximum")));
+        rows.add(List.of(
+                graph("Lifecycle actions and peer removals", List.of(
+                        metrics.metric(MetricName.LIFECYCLE_CONTINUE, "Sum"),
+                        metrics.metric(MetricName.LIFECYCLE_ABANDON, "Sum"),
+                        metrics.metric(MetricName.PEER_REMOVED, "Sum"),
+                        metrics.metric(MetricName.STALE_PEERS_REMOVED, "Sum")), List.of()),
+                graph("Decision latency (ms)", List.of(
+                        metrics.metric(MetricName.DECISION_LATENCY_MS, "p50"),
+                        metrics.metric(MetricName.DECISION_LATENCY_MS, "p99")), List.of()),
+                graph("Handler errors, throttles, dead letters", lambdaHealth, List.of())));
+
+        rows.add(List.of(text("## Capacity vs peers\n"
+                + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers = "
+                + config.totalServers() + "; no stale peers (a peer without an instance inflates the quorum) and "
+                + "no missing peers (an instance that never joined); each group InService = " + config.nodesPerAz()
+                + ". During a rolling upgrade a group briefly runs one extra instance.", 24, 2)));
+        rows.add(List.of(
+                graph("Peers vs expected servers", List.of(
+                        metrics.metric(MetricName.RAFT_PEERS, "Maximum"),
+                        metrics.metric(MetricName.EXPECTED_SERVERS, "Maximum")), List.of()),
+                graph("Stale and missing peers", List.of(
+                        metrics.metric(MetricName.STALE_PEERS, "Maximum"),
+                        metrics.metric(MetricName.MISSING_PEERS, "Maximum")), List.of()),
+                graph("InService instances per group", servers.groupNames().stream()
+                        .map(group -> (IMetric) Metric.Builder.create()
+                                .namespace("AWS/AutoScaling")
+                                .metricName("GroupInServiceInstances")
+                                .dimensionsMap(Map.of("AutoScalingGroupName", group))
+                                .statistic("Minimum")
+                                .period(Duration.minutes(1))
+                                .label(group)
+                                .build())
+                        .toList(), List.of())));
+
+        rows.add(List.of(text("## Service level objectives\n"
+                + "Availability: " + objectives().get(0).description() + ". Latency: "
+                + objectives().get(1).description() + ". Burn-rate alerts fire when the 30-day error budget burns "
+                + "14.4x too fast over an hour (and the last 5 minutes) or 6x over six hours (and the last 30 "
+                + "minutes). **Healthy:** all OK.", 24, 2)));
+        rows.add(List.of(AlarmStatusWidget.Builder.create().title("SLO burn rates")
+                .alarms(new ArrayList<IAlarm>(compositeAlarms)).width(24).height(3).build()));
+
+        return Dashboard.Builder.create(this, "Dashboard")
+                .dashboardName("raft-lifecycle-" + config.clusterName())
+                .widgets(rows)
+                .build();
+    }
+
+    private static TextWidget text(String markdown, int width, int height) {
+        return TextWidget.Builder.create().markdown(markdown).width(width).height(height).build();
+    }
+
+    private static GraphWidget graph(String title, List<IMetric> left, List<HorizontalAnnotation> annotations) {
+        return GraphWidget.Builder.create()
+                .title(title)
+                .left(left)
+                .leftAnnotations(annotations)
+                .leftYAxis(YAxisProps.builder().min(0).build())
+                .width(8)
+                .height(6)
+                .build();
+    }
+
+    public ITopic topic() {
+        return topic;
+    }
+
+    public List<Alarm> alarms() {
+        return List.copyOf(alarms);
+    }
+
+    /** The burn-rate window alarms, which notify only through their composites. */
+    public List<Alarm> burnRateComponents() {
+        return List.copyOf(burnRateComponents);
+    }
+
+    public List<CompositeAlarm> compositeAlarms() {
+        return List.copyOf(compositeAlarms);
+    }
+
+    public Dashboard dashboard() {
+        return dashboard;
+    }
+}

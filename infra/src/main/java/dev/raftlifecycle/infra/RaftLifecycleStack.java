@@ -1,0 +1,105 @@
+package dev.raftlifecycle.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.constructs.Construct;
+
+/**
+ * One Vault cluster with its lifecycle automation. The stack only composes the constructs, each owning one concern,
+ * and publishes what the operator needs next (see the First deploy procedure in infra/README.md).
+ */
+public final class RaftLifecycleStack extends Stack {
+
+    private final ClusterNetwork network;
+    private final UnsealKey unsealKey;
+    private final ServerGroups servers;
+    private final VaultLoadBalancer loadBalancer;
+    private final LifecycleAutomation automation;
+    private final Monitoring monitoring;
+
+    public RaftLifecycleStack(Construct scope, String id, StackProps props, ClusterConfig config) {
+        super(scope, id, props);
+        this.network = new ClusterNetwork(this, "Network", new ClusterNetwork.Props(config));
+        this.unsealKey = new UnsealKey(this, "UnsealKey", new UnsealKey.Props(config.clusterName()));
+        this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey));
+        this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
+                new VaultLoadBalancer.Props(config, network, servers));
+        this.automation = new LifecycleAutomation(this, "Lifecycle",
+                new LifecycleAutomation.Props(config, network, servers));
+        servers.allowAuthMethodToResolve(automation.roles());
+        // The handlers (and their rules) exist before the first instance launches and outlive the last one.
+        servers.startAfter(automation);
+        this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, servers, automation));
+
+        if (config.voters() % 2 == 0) {
+            Annotations.of(this).addWarningV2("raft-lifecycle:even-voters", config.voters() + " voters ("
+                    + config.nodesPerAz() + " per zone): an even voter count tolerates no more failures than one "
+                    + "voter less, and a zone outage can leave exactly half. Prefer an odd count (nodesPerAz 1 or 3).");
+        }
+        if (automation.caFromParameter()) {
+            Annotations.of(this).addInfo("No CA certificate in the context: `cdk deploy` asks for the stack "
+                    + "parameter " + LifecycleAutomation.CA_PARAMETER + ". Set the context value "
+                    + ClusterConfig.CA_CERTIFICATE_FILE + " to avoid it.");
+        }
+        outputs(config);
+    }
+
+    private void outputs(ClusterConfig config) {
+        output("ClusterName", config.clusterName(), "the cluster's name (metric dimension, auto_join tag value)");
+        output("ServerGroupNames", String.join(",", servers.groupNames()),
+                "the three Auto Scaling groups, one per zone (scripts/rolling-upgrade reads this)");
+        output("VaultAddress", "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":"
+                + ServerGroups.API_PORT, "VAULT_ADDR for clients inside the VPC (set VAULT_TLS_SERVER_NAME too)");
+        output("VaultTlsServerName", config.tlsServerName(), "the name to verify the Vault certificate against");
+        output("VaultIamServerId", config.iamServerId(), "configure-vault --server-id");
+        List<String> roleArns = new ArrayList<>();
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            String name = handler.role().getNode().getId().replace("Role", "");
+            output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault --role-arn (" + name + " handler)");
+            roleArns.add(handler.role().getRoleArn());
+        }
+        StringBuilder command = new StringBuilder("scripts/configure-vault");
+        roleArns.forEach(arn -> command.append(" --role-arn ").append(arn));
+        command.append(" --server-id ").append(config.iamServerId());
+        output("ConfigureVaultCommand", command.toString(),
+                "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
+        output("UnsealKeyArn", unsealKey.key().getKeyArn(), "the auto-unseal KMS key (retained on stack deletion)");
+        output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
+        output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
+        output("LifecycleDeadLetterQueueUrl", automation.lifecycleDeadLetters().getQueueUrl(),
+                "lifecycle events that could not be handled");
+        output("DashboardName", "raft-lifecycle-" + config.clusterName(), "the CloudWatch dashboard");
+    }
+
+    private void output(String id, String value, String description) {
+        CfnOutput.Builder.create(this, id).value(value).description(description).build();
+    }
+
+    public ClusterNetwork network() {
+        return network;
+    }
+
+    public UnsealKey unsealKey() {
+        return unsealKey;
+    }
+
+    public ServerGroups servers() {
+        return servers;
+    }
+
+    public VaultLoadBalancer loadBalancer() {
+        return loadBalancer;
+    }
+
+    public LifecycleAutomation automation() {
+        return automation;
+    }
+
+    public Monitoring monitoring() {
+        return monitoring;
+    }
+}

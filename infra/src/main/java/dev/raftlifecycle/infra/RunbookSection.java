@@ -1,0 +1,44 @@
+package dev.raftlifecycle.infra;
+
+/**
+ * The sections of RUNBOOK.md (at the repository root) that alarms point to. Each section starts with an HTML anchor
+ * {@code <a id="..."></a>} equal to {@link #anchor()}; a test holds RUNBOOK.md to this list.
+ */
+public enum RunbookSection {
+    NO_LEADER("no-leader", "No leader"),
+    FAILURE_TOLERANCE("failure-tolerance", "Failure tolerance below 1"),
+    SEALED_NODES("sealed-nodes", "Sealed nodes"),
+    STALE_PEERS("stale-peers", "Stale peers"),
+    MISSING_PEERS("missing-peers", "Missing peers"),
+    AUTOPILOT_UNHEALTHY("autopilot-unhealthy", "Autopilot unhealthy"),
+    PUBLISHER_NOT_REPORTING("publisher-not-reporting", "Health publisher not reporting"),
+    HANDLER_ERRORS("handler-errors", "Lifecycle handler errors"),
+    DEAD_LETTERS("dead-letter-queue", "Lifecycle dead-letter queue not empty"),
+    LIFECYCLE_ABANDON("lifecycle-abandon", "Lifecycle action ABANDONed"),
+    AVAILABILITY_BURN("availability-slo-burn", "Availability SLO burning"),
+    LATENCY_BURN("latency-slo-burn", "Replication latency SLO burning");
+
+    /** The runbook file, relative to the repository root. */
+    public static final String FILE = "RUNBOOK.md";
+
+    private final String anchor;
+    private final String title;
+
+    RunbookSection(String anchor, String title) {
+        this.anchor = anchor;
+        this.title = title;
+    }
+
+    public String anchor() {
+        return anchor;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** What an alarm description ends with, so the on-call engineer knows where to look. */
+    public String reference() {
+        return "Runbook: " + FILE + "#" + anchor;
+    }
+}

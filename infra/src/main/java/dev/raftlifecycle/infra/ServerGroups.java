@@ -1,0 +1,324 @@
+package dev.raftlifecycle.infra;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.TagProps;
+import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.autoscaling.AdditionalHealthCheckType;
+import software.amazon.awscdk.services.autoscaling.AdditionalHealthChecksOptions;
+import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
+import software.amazon.awscdk.services.autoscaling.CfnAutoScalingGroup;
+import software.amazon.awscdk.services.autoscaling.Ec2HealthChecksOptions;
+import software.amazon.awscdk.services.autoscaling.GroupMetrics;
+import software.amazon.awscdk.services.autoscaling.HealthChecks;
+import software.amazon.awscdk.services.autoscaling.InstanceLifecyclePolicy;
+import software.amazon.awscdk.services.autoscaling.RetentionTriggers;
+import software.amazon.awscdk.services.autoscaling.TerminateHookAbandonAction;
+import software.amazon.awscdk.services.ec2.BlockDevice;
+import software.amazon.awscdk.services.ec2.BlockDeviceVolume;
+import software.amazon.awscdk.services.ec2.EbsDeviceOptions;
+import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
+import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.LaunchTemplate;
+import software.amazon.awscdk.services.ec2.LaunchTemplateHttpTokens;
+import software.amazon.awscdk.services.ec2.MachineImage;
+import software.amazon.awscdk.services.ec2.OperatingSystemType;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ec2.SsmParameterImageOptions;
+import software.amazon.awscdk.services.ec2.SubnetSelection;
+import software.amazon.awscdk.services.ec2.UserData;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.constructs.Construct;
+import software.constructs.IDependable;
+
+/**
+ * The Vault servers: their instance role, security group, launch template and three Auto Scaling groups, each pinned
+ * to one availability zone, with a launch and a terminate lifecycle hook (both defaulting to ABANDON) and an instance
+ * lifecycle policy that RETAINS an instance whose terminate hook was abandoned, for an operator to look at.
+ */
+public final class ServerGroups extends Construct {
+
+    public static final int API_PORT = 8200;
+    public static final int CLUSTER_PORT = 8201;
+    /** The EC2 tag Vault's retry_join auto_join looks for; value = the cluster name. Propagated at launch. */
+    public static final String AUTO_JOIN_TAG_KEY = "raft-lifecycle:cluster";
+    public static final String LAUNCH_HOOK_NAME = "raft-lifecycle-launch";
+    public static final String TERMINATE_HOOK_NAME = "raft-lifecycle-terminate";
+    /**
+     * At least twice the handlers' heartbeat interval (LIFECYCLE_HEARTBEAT_SECONDS, 60 s), so one late heartbeat does
+     * not end the action. The launching handler waits up to launchMaxWaitSeconds while heartbeating.
+     */
+    public static final int LAUNCH_HOOK_HEARTBEAT_SECONDS = 600;
+    public static final int TERMINATE_HOOK_HEARTBEAT_SECONDS = 300;
+    /** The CloudWatch agent's namespace in the AMI (ami/files/cloudwatch-agent.json): host and Vault telemetry. */
+    public static final String NODE_METRICS_NAMESPACE = "RaftLifecycle/Node";
+    /** Where the user data writes the first-boot variables for the AMI's raft-lifecycle-firstboot.service. */
+    public static final String FIRST_BOOT_FILE = "/etc/raft-lifecycle/firstboot.json";
+    public static final String FIRST_BOOT_UNIT = "raft-lifecycle-firstboot.service";
+
+    /** What the servers need: configuration, network, unseal key. */
+    public record Props(ClusterConfig config, ClusterNetwork network, UnsealKey unsealKey) {
+    }
+
+    private static final Pattern COMPLETE_SECRET_ARN = Pattern.compile(".*:secret:.+-[A-Za-z0-9]{6}");
+
+    private final ClusterConfig config;
+    private final SecurityGroup securityGroup;
+    private final Role role;
+    private final LaunchTemplate launchTemplate;
+    private final List<AutoScalingGroup> groups = new ArrayList<>();
+
+    public ServerGroups(Construct scope, String id, Props props) {
+        super(scope, id);
+        this.config = props.config();
+        ClusterNetwork network = props.network();
+
+        this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
+                .vpc(network.vpc())
+                .description("Vault servers of " + config.clusterName() + ": 8200 from clients, the load balancer "
+                        + "and the lifecycle Lambdas; 8201 between servers only")
+                .allowAllOutbound(false)
+                .build();
+        securityGroup.addIngressRule(securityGroup, Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
+        securityGroup.addEgressRule(securityGroup, Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
+        securityGroup.addIngressRule(securityGroup, Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
+        securityGroup.addEgressRule(securityGroup, Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
+        for (String cidr : clientCidrs(network)) {
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(API_PORT), "Vault API from clients");
+        }
+        securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443),
+                "AWS APIs (KMS, Secrets Manager, EC2, STS, IAM, CloudWatch) through the NAT gateways or endpoints");
+
+        this.role = Role.Builder.create(this, "InstanceRole")
+                .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
+                .description("Vault servers of " + config.clusterName()
+                        + ": unseal key (via its key policy), auto_join, TLS secret, CloudWatch agent")
+                .build();
+        props.unsealKey().allowSealUse(role);
+        // retry_join's auto_join (go-discover) lists instances by tag. DescribeInstances has no resource-level
+        // permissions, so "*" is the only possible resource.
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("AutoJoinDiscovery")
+                .actions(List.of("ec2:DescribeInstances"))
+                .resources(List.of("*"))
+                .build());
+        // The first-boot playbook reads the TLS material (JSON {"ca", "cert", "key"}) from this secret.
+        ISecret tlsSecret = importSecret("TlsSecret", config.tlsSecret());
+        tlsSecret.grantRead(role);
+        config.tlsSecretKmsKeyArn().ifPresent(keyArn -> role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("DecryptTlsSecret")
+                .actions(List.of("kms:Decrypt"))
+                .resources(List.of(keyArn))
+                .conditions(Map.of("StringEquals", Map.of("kms:ViaService",
+                        "secretsmanager." + Aws.REGION + ".amazonaws.com")))
+                .build()));
+
+        // The CloudWatch agent baked into the AMI (ami/files/cloudwatch-agent.json) publishes host and Vault
+        // telemetry metrics to NODE_METRICS_NAMESPACE, with the group's name as a dimension, which it reads from
+        // the instance's tags (ec2:DescribeTags). Neither action supports resource-level permissions; the
+        // namespace condition is what scopes PutMetricData. (The agent ships no logs, so no log permissions.)
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("CloudWatchAgentMetrics")
+                .actions(List.of("cloudwatch:PutMetricData"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", NODE_METRICS_NAMESPACE)))
+                .build());
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("CloudWatchAgentDimensions")
+                .actions(List.of("ec2:DescribeTags"))
+                .resources(List.of("*"))
+                .build());
+        Suppressions.accept(role, "AwsSolutions-IAM5", "Resource * only for ec2:DescribeInstances (auto_join), "
+                + "ec2:DescribeTags (the CloudWatch agent's AutoScalingGroupName dimension) and "
+                + "cloudwatch:PutMetricData (limited by the cloudwatch:namespace condition): none of them supports "
+                + "resource-level permissions.", List.of("Resource::*"));
+
+        UserData userData = UserData.forLinux();
+        userData.addCommands(
+                "set -euo pipefail",
+                "umask 027",
+                "install -d -m 0755 /etc/raft-lifecycle",
+                "cat > " + FIRST_BOOT_FILE + " <<'RAFT_LIFECYCLE_FIRSTBOOT'",
+                Stack.of(this).toJsonString(firstBootVariables(props.unsealKey())),
+                "RAFT_LIFECYCLE_FIRSTBOOT",
+                "chown root:root " + FIRST_BOOT_FILE,
+                "chmod 0640 " + FIRST_BOOT_FILE,
+                // --no-block: the unit may be ordered after cloud-init, which is running this script.
+                "systemctl start --no-block " + FIRST_BOOT_UNIT);
+        this.launchTemplate = LaunchTemplate.Builder.create(this, "LaunchTemplate")
+                .machineImage(machineImage())
+                .instanceType(new InstanceType(config.instanceType()))
+                .userData(userData)
+                .role(role)
+                .securityGroup(securityGroup)
+                .requireImdsv2(true)
+                .httpTokens(LaunchTemplateHttpTokens.REQUIRED)
+                .httpEndpoint(true)
+                // One hop: containers or anything behind a forwarding hop on the host cannot reach the credentials.
+                .httpPutResponseHopLimit(1)
+                .instanceMetadataTags(false)
+                .blockDevices(List.of(BlockDevice.builder()
+                        .deviceName(config.rootVolumeDevice())
+                        .volume(BlockDeviceVolume.ebs(config.rootVolumeGiB(), EbsDeviceOptions.builder()
+                                .volumeType(EbsDeviceVolumeType.GP3)
+                                .encrypted(true)
+                                .deleteOnTermination(true)
+                                .build()))
+                        .build()))
+                .ebsOptimized(true)
+                .detailedMonitoring(true)
+                .build();
+
+        List<String> names = config.groupNames();
+        for (int i = 0; i < names.size(); i++) {
+            groups.add(group(i, names.get(i), network));
+        }
+    }
+
+    private AutoScalingGroup group(int zoneIndex, String name, ClusterNetwork network) {
+        HealthChecks healthChecks = config.elbHealthChecks()
+                ? HealthChecks.withAdditionalChecks(AdditionalHealthChecksOptions.builder()
+                        .additionalTypes(List.of(AdditionalHealthCheckType.ELB))
+                        .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
+                        .build())
+                : HealthChecks.ec2(Ec2HealthChecksOptions.builder()
+                        .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
+                        .build());
+        AutoScalingGroup group = AutoScalingGroup.Builder.create(this, "Group" + (zoneIndex + 1))
+                .autoScalingGroupName(name)
+                .vpc(network.vpc())
+                .vpcSubnets(SubnetSelection.builder().subnets(List.of(network.privateSubnets().get(zoneIndex))).build())
+                .launchTemplate(launchTemplate)
+                .minCapacity(config.nodesPerAz())
+                // Room for an instance refresh to launch before it terminates (MaxHealthyPercentage 200).
+                .maxCapacity(2 * config.nodesPerAz())
+                .healthChecks(healthChecks)
+                .groupMetrics(List.of(GroupMetrics.all()))
+                .instanceLifecyclePolicy(InstanceLifecyclePolicy.builder()
+                        .retentionTriggers(RetentionTriggers.builder()
+                                .terminateHookAbandon(TerminateHookAbandonAction.RETAIN)
+                                .build())
+                        .build())
+                .build();
+        Suppressions.accept(group, "AwsSolutions-AS3", "Scaling events are consumed by the lifecycle hooks through "
+                + "EventBridge (the handlers act on every launch and termination); failures surface as the "
+                + "lifecycle-abandon, handler-errors and dead-letter-queue alarms. Mail for every scaling event "
+                + "would only train people to ignore the topic.");
+        // The hooks are part of the group itself (not separate resources) so that the very first instances, launched
+        // while CloudFormation creates the group, already wait for the launching handler.
+        CfnAutoScalingGroup cfn = (CfnAutoScalingGroup) group.getNode().getDefaultChild();
+        cfn.setLifecycleHookSpecificationList(List.of(
+                CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
+                        .lifecycleHookName(LAUNCH_HOOK_NAME)
+                        .lifecycleTransition("autoscaling:EC2_INSTANCE_LAUNCHING")
+                        .defaultResult("ABANDON")
+                        .heartbeatTimeout(LAUNCH_HOOK_HEARTBEAT_SECONDS)
+                        .build(),
+                CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
+                        .lifecycleHookName(TERMINATE_HOOK_NAME)
+                        .lifecycleTransition("autoscaling:EC2_INSTANCE_TERMINATING")
+                        .defaultResult("ABANDON")
+                        .heartbeatTimeout(TERMINATE_HOOK_HEARTBEAT_SECONDS)
+                        .build()));
+        Tags.of(group).add(AUTO_JOIN_TAG_KEY, config.clusterName(),
+                TagProps.builder().applyToLaunchedInstances(true).build());
+        Tags.of(group).add("Name", config.clusterName() + "-server",
+                TagProps.builder().applyToLaunchedInstances(true).build());
+        return group;
+    }
+
+    private List<String> clientCidrs(ClusterNetwork network) {
+        return config.clientCidrs().isEmpty() ? List.of(network.vpcCidr()) : config.clientCidrs();
+    }
+
+    private ISecret importSecret(String id, String nameOrArn) {
+        if (!nameOrArn.startsWith("arn:")) {
+            return Secret.fromSecretNameV2(this, id, nameOrArn);
+        }
+        return COMPLETE_SECRET_ARN.matcher(nameOrArn).matches()
+                ? Secret.fromSecretCompleteArn(this, id, nameOrArn)
+                : Secret.fromSecretPartialArn(this, id, nameOrArn);
+    }
+
+    private IMachineImage machineImage() {
+        if (config.amiId().isPresent()) {
+            return new FixedImage(config.amiId().get());
+        }
+        // Resolved by CloudFormation when the stack is deployed (a stack parameter of type
+        // AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>): a new AMI reaches the launch template on the next
+        // `cdk deploy`, and instances change only when scripts/rolling-upgrade refreshes them.
+        return MachineImage.fromSsmParameter(config.amiSsmParameter(), SsmParameterImageOptions.builder()
+                .os(OperatingSystemType.LINUX)
+                .build());
+    }
+
+    /**
+     * The first-boot variables: extra vars of the AMI's playbook (ansible-playbook -e @firstboot.json), named after
+     * the vault_node role's variables (ansible/README.md). Only what differs per deployment; no secrets.
+     */
+    private Map<String, Object> firstBootVariables(UnsealKey unsealKey) {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        vars.put("vault_node_cluster_name", config.clusterName());
+        vars.put("vault_node_region", Aws.REGION);
+        vars.put("vault_node_kms_key_id", unsealKey.key().getKeyArn());
+        vars.put("vault_node_tls_secret_id", config.tlsSecret());
+        vars.put("vault_node_tls_server_name", config.tlsServerName());
+        vars.put("vault_node_auto_join_tag_key", AUTO_JOIN_TAG_KEY);
+        vars.put("vault_node_auto_join_tag_value", config.clusterName());
+        vars.put("vault_node_enterprise", config.enterprise());
+        vars.put("vault_node_api_port", API_PORT);
+        vars.put("vault_node_cluster_port", CLUSTER_PORT);
+        return vars;
+    }
+
+    /**
+     * Vault's AWS auth method resolves a bound IAM role to its unique id (resolve_aws_unique_ids, the default) with
+     * iam:GetRole, using the servers' credentials: allow exactly that, on exactly the roles configure-vault binds.
+     */
+    public void allowAuthMethodToResolve(List<IRole> boundRoles) {
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("VaultAwsAuthResolvesBoundRoles")
+                .actions(List.of("iam:GetRole"))
+                .resources(boundRoles.stream().map(IRole::getRoleArn).toList())
+                .build());
+    }
+
+    /** The groups are created only after what must handle their first lifecycle events, and deleted before it. */
+    public void startAfter(IDependable dependency) {
+        groups.forEach(group -> group.getNode().addDependency(dependency));
+    }
+
+    public List<AutoScalingGroup> groups() {
+        return List.copyOf(groups);
+    }
+
+    public List<String> groupNames() {
+        return config.groupNames();
+    }
+
+    public SecurityGroup securityGroup() {
+        return securityGroup;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public LaunchTemplate launchTemplate() {
+        return launchTemplate;
+    }
+}

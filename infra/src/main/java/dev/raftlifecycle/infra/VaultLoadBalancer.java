@@ -1,0 +1,106 @@
+package dev.raftlifecycle.infra;
+
+import java.util.List;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.elasticloadbalancingv2.BaseNetworkListenerProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
+import software.amazon.awscdk.services.elasticloadbalancingv2.NetworkListener;
+import software.amazon.awscdk.services.elasticloadbalancingv2.NetworkLoadBalancer;
+import software.amazon.awscdk.services.elasticloadbalancingv2.NetworkTargetGroup;
+import software.amazon.awscdk.services.elasticloadbalancingv2.Protocol;
+import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
+import software.constructs.Construct;
+
+/**
+ * The clients' entry point: an internal Network Load Balancer passing TCP 8200 through to the servers, so TLS ends
+ * at Vault (clients verify Vault's own certificate). Its health check asks {@code sys/health} over HTTPS in a way
+ * that makes an unsealed active or standby node healthy (200) and a sealed (503), uninitialized (501), removed
+ * (530) or standby node that cannot reach the active node (474) unhealthy.
+ */
+public final class VaultLoadBalancer extends Construct {
+
+    /**
+     * standbyok/perfstandbyok turn the standby codes (429, 473) into 200; every other non-200 status is unhealthy.
+     * (A DR secondary answers 472 and stays out of rotation, which is what a DR secondary should do.)
+     */
+    public static final String HEALTH_CHECK_PATH = "/v1/sys/health?standbyok=true&perfstandbyok=true";
+
+    /** What the load balancer fronts. */
+    public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers) {
+    }
+
+    private final NetworkLoadBalancer loadBalancer;
+    private final NetworkTargetGroup targetGroup;
+    private final SecurityGroup securityGroup;
+
+    public VaultLoadBalancer(Construct scope, String id, Props props) {
+        super(scope, id);
+        ClusterConfig config = props.config();
+        ServerGroups servers = props.servers();
+        this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
+                .vpc(props.network().vpc())
+                .description("Vault load balancer of " + config.clusterName() + ": 8200 from clients to the servers")
+                .allowAllOutbound(false)
+                .build();
+        List<String> clients = config.clientCidrs().isEmpty() ? List.of(props.network().vpcCidr()) : config.clientCidrs();
+        for (String cidr : clients) {
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(ServerGroups.API_PORT), "Vault API from clients");
+        }
+        // Traffic and health checks to the servers; the servers admit the load balancer's group.
+        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(ServerGroups.API_PORT), "to the Vault servers");
+        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
+                "Vault API and health checks from the load balancer");
+
+        this.loadBalancer = NetworkLoadBalancer.Builder.create(this, "LoadBalancer")
+                .vpc(props.network().vpc())
+                .vpcSubnets(props.network().privateSubnetSelection())
+                .internetFacing(false)
+                .crossZoneEnabled(true)
+                .securityGroups(List.of(securityGroup))
+                .build();
+        Suppressions.accept(loadBalancer, "AwsSolutions-ELB2", "A Network Load Balancer writes access logs only for "
+                + "TLS listeners; this one passes TCP through so that TLS ends at Vault. Requests are recorded by "
+                + "Vault's audit device instead, and connections by the VPC flow logs.");
+        this.targetGroup = NetworkTargetGroup.Builder.create(this, "Servers")
+                .vpc(props.network().vpc())
+                .port(ServerGroups.API_PORT)
+                .protocol(Protocol.TCP)
+                .targetType(TargetType.INSTANCE)
+                // A terminating node is already out of Raft when the hook completes; 30 s lets requests drain.
+                .deregistrationDelay(Duration.seconds(30))
+                .connectionTermination(true)
+                .healthCheck(HealthCheck.builder()
+                        .enabled(true)
+                        .protocol(Protocol.HTTPS)
+                        .port(String.valueOf(ServerGroups.API_PORT))
+                        .path(HEALTH_CHECK_PATH)
+                        .healthyHttpCodes("200")
+                        .interval(Duration.seconds(10))
+                        .timeout(Duration.seconds(5))
+                        .healthyThresholdCount(2)
+                        .unhealthyThresholdCount(2)
+                        .build())
+                .build();
+        NetworkListener listener = loadBalancer.addListener("Api", BaseNetworkListenerProps.builder()
+                .port(ServerGroups.API_PORT)
+                .protocol(Protocol.TCP)
+                .build());
+        listener.addTargetGroups("Servers", targetGroup);
+        servers.groups().forEach(group -> group.attachToNetworkTargetGroup(targetGroup));
+    }
+
+    public NetworkLoadBalancer loadBalancer() {
+        return loadBalancer;
+    }
+
+    public NetworkTargetGroup targetGroup() {
+        return targetGroup;
+    }
+
+    public SecurityGroup securityGroup() {
+        return securityGroup;
+    }
+}

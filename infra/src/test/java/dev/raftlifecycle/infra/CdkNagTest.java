@@ -1,0 +1,53 @@
+package dev.raftlifecycle.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftlifecycle.infra.TestStacks.Scenario;
+import dev.raftlifecycle.infra.TestStacks.Synthesized;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awscdk.assertions.Annotations;
+import software.amazon.awscdk.assertions.Match;
+
+/** cdk-nag's AwsSolutions pack, applied by the app itself: no unsuppressed finding, error or warning. */
+class CdkNagTest {
+
+    @ParameterizedTest
+    @EnumSource(Scenario.class)
+    void noUnsuppressedAwsSolutionsFindings(Scenario scenario) {
+        Annotations annotations = Annotations.fromStack(TestStacks.get(scenario).stack());
+        annotations.hasNoError("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        annotations.hasNoWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        // No other error of any kind either (the CDK's own template validation reports here too), and no warning
+        // but the deliberate one about an even voter count.
+        annotations.hasNoError("*", Match.anyValue());
+        annotations.hasNoWarning("*", Match.not(Match.stringLikeRegexp(".*even voter count.*")));
+    }
+
+    @Test
+    void everySuppressionCarriesItsReason() {
+        Synthesized synth = TestStacks.get(Scenario.EXISTING_VPC_ENTERPRISE);
+        int suppressions = 0;
+        for (JsonNode resource : synth.json().path("Resources")) {
+            for (JsonNode suppression : resource.path("Metadata").path("cdk_nag").path("rules_to_suppress")) {
+                assertThat(suppression.path("id").asText()).startsWith("AwsSolutions-");
+                assertThat(suppression.path("reason").asText()).as(suppression.toString()).hasSizeGreaterThan(60);
+                suppressions++;
+            }
+        }
+        assertThat(suppressions).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    void anEvenVoterCountIsWarnedAbout() {
+        Annotations.fromStack(TestStacks.get(Scenario.EVEN_VOTERS).stack())
+                .hasWarning("*", Match.stringLikeRegexp(".*6 voters.*even voter count.*"));
+        Annotations.fromStack(TestStacks.get(Scenario.DEFAULT).stack())
+                .hasNoWarning("*", Match.stringLikeRegexp(".*even voter count.*"));
+        // Enterprise redundancy zones keep one voter per zone: 3, whatever nodesPerAz.
+        Annotations.fromStack(TestStacks.get(Scenario.EXISTING_VPC_ENTERPRISE).stack())
+                .hasNoWarning("*", Match.stringLikeRegexp(".*even voter count.*"));
+    }
+}

@@ -1,0 +1,276 @@
+package dev.raftlifecycle.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.HandlerNames;
+import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.infra.TestStacks.Scenario;
+import dev.raftlifecycle.infra.TestStacks.Synthesized;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The Lambdas, their roles, triggers, dead letters and the lock table. */
+class LifecycleAutomationTest {
+
+    private final Synthesized synth = TestStacks.get(Scenario.DEFAULT);
+    private final JsonNode template = synth.json();
+    private final LifecycleAutomation automation = synth.stack().automation();
+
+    private JsonNode function(LifecycleAutomation.Handler handler) {
+        return Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.function())).path("Properties");
+    }
+
+    private Map<String, String> environment(LifecycleAutomation.Handler handler) {
+        Map<String, String> env = new HashMap<>();
+        function(handler).path("Environment").path("Variables").properties()
+                .forEach(e -> env.put(e.getKey(), Cfn.flatten(e.getValue())));
+        return env;
+    }
+
+    private List<JsonNode> statements(LifecycleAutomation.Handler handler) {
+        return Cfn.identityStatements(template, Cfn.logicalId(synth.stack(), handler.role()));
+    }
+
+    @Test
+    void threeJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
+        assertThat(Cfn.resources(template, "AWS::Lambda::Function").values().stream()
+                .filter(f -> f.path("Properties").path("Runtime").asText().startsWith("java")))
+                .hasSize(3);
+        record Expected(LifecycleAutomation.Handler handler, String handlerString, int timeout) {
+        }
+        for (Expected e : List.of(
+                new Expected(automation.terminating(), HandlerNames.TERMINATING, 300),
+                new Expected(automation.launching(), HandlerNames.LAUNCHING, 900),
+                new Expected(automation.publisher(), HandlerNames.PUBLISHER, 60))) {
+            JsonNode p = function(e.handler());
+            assertThat(p.path("Runtime").asText()).isEqualTo("java21");
+            assertThat(p.path("Handler").asText()).isEqualTo(e.handlerString());
+            assertThat(p.path("Timeout").asInt()).isEqualTo(e.timeout());
+            assertThat(p.path("MemorySize").asInt()).isEqualTo(1024);
+            assertThat(p.path("SnapStart").path("ApplyOn").asText()).isEqualTo("PublishedVersions");
+            assertThat(p.path("VpcConfig").path("SubnetIds")).hasSize(3);
+            assertThat(Cfn.strings(p.path("VpcConfig").path("SecurityGroupIds")).toString())
+                    .contains(Cfn.logicalId(synth.stack(), automation.securityGroup()));
+            assertThat(p.path("Role").path("Fn::GetAtt").path(0).asText())
+                    .isEqualTo(Cfn.logicalId(synth.stack(), e.handler().role()));
+            assertThat(p.path("LoggingConfig").path("LogGroup").path("Ref").asText())
+                    .isEqualTo(Cfn.logicalId(synth.stack(), e.handler().logGroup()));
+        }
+        // Launch verifications run in parallel and terminations serialize through the lock table: no
+        // reserved-concurrency-1 on those two. One publisher at a time.
+        assertThat(function(automation.terminating()).has("ReservedConcurrentExecutions")).isFalse();
+        assertThat(function(automation.launching()).has("ReservedConcurrentExecutions")).isFalse();
+        assertThat(function(automation.publisher()).path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void environmentCarriesTheSettingsTheHandlersNeed() {
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            Map<String, String> env = environment(handler);
+            assertThat(env).containsEntry(Settings.CLUSTER_NAME, "vault")
+                    .containsEntry(Settings.ASG_NAMES, "vault-servers-1,vault-servers-2,vault-servers-3")
+                    .containsEntry(Settings.VAULT_PORT, "8200")
+                    .containsEntry(Settings.VAULT_IAM_SERVER_ID, "vault.vault.internal")
+                    .containsEntry(Settings.VAULT_TLS_SERVER_NAME, "vault.vault.internal")
+                    .containsEntry(Settings.METRICS_NAMESPACE, "RaftLifecycle")
+                    .containsEntry(Settings.NON_VOTERS, "false")
+                    .containsEntry(Settings.EXPECTED_VAULT_VERSION, ClusterConfig.DEFAULT_VAULT_VERSION)
+                    .containsEntry(Settings.VAULT_AUTH_MOUNT, "aws")
+                    .containsEntry(Settings.VAULT_AUTH_ROLE, "raft-lifecycle");
+            assertThat(env.get(Settings.VAULT_CA_PEM)).startsWith("-----BEGIN CERTIFICATE-----\\n")
+                    .endsWith("-----END CERTIFICATE-----").doesNotContain("\n");
+            assertThat(env.keySet()).isSubsetOf(Settings.ALL);
+            // Lambda allows 4 KB of environment in total.
+            int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+            assertThat(size).isLessThan(4096 - 200);
+        }
+        String lockTable = "${Ref:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + "}";
+        assertThat(environment(automation.terminating())).containsEntry(Settings.LOCK_TABLE, lockTable);
+        assertThat(environment(automation.publisher())).containsEntry(Settings.LOCK_TABLE, lockTable);
+        assertThat(environment(automation.launching())).doesNotContainKey(Settings.LOCK_TABLE);
+
+        int launchWait = Integer.parseInt(environment(automation.launching()).get(Settings.LAUNCH_MAX_WAIT_SECONDS));
+        int margin = Integer.parseInt(environment(automation.launching()).get(Settings.SAFETY_MARGIN_SECONDS));
+        assertThat(launchWait).isEqualTo(600);
+        assertThat(launchWait).isLessThan(function(automation.launching()).path("Timeout").asInt() - margin);
+    }
+
+    @Test
+    void theFunctionsModuleAcceptsTheEnvironmentAsItIs() {
+        for (Synthesized s : List.of(synth, TestStacks.get(Scenario.EXISTING_VPC_ENTERPRISE))) {
+            for (LifecycleAutomation.Handler handler : s.stack().automation().handlers()) {
+                Map<String, String> env = new HashMap<>();
+                Cfn.resource(s.json(), Cfn.logicalId(s.stack(), handler.function())).path("Properties")
+                        .path("Environment").path("Variables").properties().forEach(e -> env.put(e.getKey(),
+                                // Deploy-time references (the lock table name) become a plausible literal.
+                                e.getValue().isTextual() ? e.getValue().asText() : "raft-lifecycle-lock-table"));
+                env.put(Settings.AWS_REGION, "eu-west-1"); // set by Lambda itself
+                Settings settings = Settings.from(env);
+                assertThat(settings.groupNames()).isEqualTo(s.config().groupNames());
+                assertThat(settings.caPem()).contains("-----BEGIN CERTIFICATE-----\n");
+                assertThat(settings.tlsServerName()).contains(s.config().tlsServerName());
+                assertThat(settings.nonVoters()).isEqualTo(s.config().enterprise());
+                assertThat(settings.metricsNamespace()).isEqualTo(s.config().metricsNamespace());
+            }
+        }
+    }
+
+    @Test
+    void noCaInContextMeansADeployTimeParameter() {
+        Synthesized noCa = TestStacks.get(Scenario.NO_CA);
+        JsonNode parameter = noCa.json().path("Parameters").path(LifecycleAutomation.CA_PARAMETER);
+        assertThat(parameter.path("Type").asText()).isEqualTo("String");
+        assertThat(parameter.has("Default")).isFalse();
+        assertThat("x\n-----BEGIN CERTIFICATE-----\nabc").matches(parameter.path("AllowedPattern").asText());
+        assertThat("no certificate").doesNotMatch(parameter.path("AllowedPattern").asText());
+        for (LifecycleAutomation.Handler handler : noCa.stack().automation().handlers()) {
+            assertThat(Cfn.resource(noCa.json(), Cfn.logicalId(noCa.stack(), handler.function()))
+                    .path("Properties").path("Environment").path("Variables").path(Settings.VAULT_CA_PEM)
+                    .path("Ref").asText()).isEqualTo(LifecycleAutomation.CA_PARAMETER);
+        }
+        assertThat(template.path("Parameters").has(LifecycleAutomation.CA_PARAMETER)).isFalse();
+    }
+
+    @Test
+    void aliasesOnPublishedVersionsWithBoundedRetriesAndOnFailureQueues() {
+        String lifecycleQueue = Cfn.logicalId(synth.stack(), automation.lifecycleDeadLetters());
+        String publisherQueue = Cfn.logicalId(synth.stack(), automation.publisherDeadLetters());
+        Map<String, JsonNode> configs = Cfn.resources(template, "AWS::Lambda::EventInvokeConfig");
+        assertThat(configs).hasSize(3);
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            JsonNode alias = Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.alias())).path("Properties");
+            assertThat(alias.path("Name").asText()).isEqualTo(LifecycleAutomation.ALIAS_NAME);
+            assertThat(alias.path("FunctionVersion").path("Fn::GetAtt").path(1).asText()).isEqualTo("Version");
+            String functionId = Cfn.logicalId(synth.stack(), handler.function());
+            JsonNode config = configs.values().stream()
+                    .filter(c -> c.path("Properties").path("FunctionName").path("Ref").asText().equals(functionId))
+                    .findFirst().orElseThrow().path("Properties");
+            // The alias name, selected from the alias ARN: the configuration applies to the alias, not $LATEST.
+            assertThat(config.path("Qualifier").path("Fn::Select").path(1).path("Fn::Split").path(1).path("Ref")
+                    .asText()).isEqualTo(Cfn.logicalId(synth.stack(), handler.alias()));
+            boolean isPublisher = handler == automation.publisher();
+            assertThat(config.path("MaximumRetryAttempts").asInt()).isEqualTo(isPublisher ? 0 : 2);
+            assertThat(config.path("DestinationConfig").path("OnFailure").path("Destination")
+                    .path("Fn::GetAtt").path(0).asText()).isEqualTo(isPublisher ? publisherQueue : lifecycleQueue);
+            // The on-failure destination needs the role to send to that queue (and only that queue).
+            assertThat(Cfn.allowing(statements(handler), "sqs:SendMessage")).singleElement()
+                    .satisfies(s -> assertThat(Cfn.flatten(s.path("Resource")))
+                            .isEqualTo("${GetAtt:" + (isPublisher ? publisherQueue : lifecycleQueue) + ".Arn}"));
+        }
+        for (JsonNode queue : Cfn.resources(template, "AWS::SQS::Queue").values()) {
+            assertThat(queue.path("Properties").path("SqsManagedSseEnabled").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void rulesMatchLifecycleEventsOfExactlyTheseGroupsAndTheScheduleRunsEveryMinute() {
+        Map<String, JsonNode> rules = Cfn.resources(template, "AWS::Events::Rule");
+        assertThat(rules).hasSize(3);
+        List<String> seen = new ArrayList<>();
+        for (JsonNode rule : rules.values()) {
+            JsonNode p = rule.path("Properties");
+            JsonNode target = p.path("Targets").get(0);
+            String targetId = target.path("Arn").path("Ref").asText();
+            JsonNode pattern = p.path("EventPattern");
+            if (p.has("ScheduleExpression")) {
+                assertThat(p.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
+                assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.publisher().alias()));
+                assertThat(target.path("RetryPolicy").path("MaximumRetryAttempts").asInt()).isZero();
+                seen.add("schedule");
+                continue;
+            }
+            assertThat(Cfn.strings(pattern.path("source"))).containsExactly("aws.autoscaling");
+            assertThat(Cfn.strings(pattern.path("detail").path("AutoScalingGroupName")))
+                    .containsExactlyInAnyOrder("vault-servers-1", "vault-servers-2", "vault-servers-3");
+            assertThat(target.path("DeadLetterConfig").path("Arn").path("Fn::GetAtt").path(0).asText())
+                    .isEqualTo(Cfn.logicalId(synth.stack(), automation.lifecycleDeadLetters()));
+            String detailType = Cfn.strings(pattern.path("detail-type")).get(0);
+            assertThat(Cfn.strings(pattern.path("detail-type"))).hasSize(1);
+            if (detailType.equals("EC2 Instance-terminate Lifecycle Action")) {
+                assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.terminating().alias()));
+                assertThat(Cfn.strings(pattern.path("detail").path("LifecycleHookName")))
+                        .containsExactly(ServerGroups.TERMINATE_HOOK_NAME);
+                seen.add("terminate");
+            } else {
+                assertThat(detailType).isEqualTo("EC2 Instance-launch Lifecycle Action");
+                assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.launching().alias()));
+                assertThat(Cfn.strings(pattern.path("detail").path("LifecycleHookName")))
+                        .containsExactly(ServerGroups.LAUNCH_HOOK_NAME);
+                seen.add("launch");
+            }
+        }
+        assertThat(seen).containsExactlyInAnyOrder("schedule", "terminate", "launch");
+    }
+
+    @Test
+    void lockTableIsOnDemandWithTheContractKeyAndTtl() {
+        synth.template().hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+                "KeySchema", List.of(Map.of("AttributeName", LockTable.PARTITION_KEY, "KeyType", "HASH")),
+                "AttributeDefinitions", List.of(Map.of("AttributeName", LockTable.PARTITION_KEY,
+                        "AttributeType", "S")),
+                "BillingMode", "PAY_PER_REQUEST",
+                "TimeToLiveSpecification", Map.of("AttributeName", LockTable.TTL_ATTRIBUTE, "Enabled", true)));
+    }
+
+    @Test
+    void eachRoleHasOnlyWhatItsHandlerCalls() {
+        Set<String> vpcAccess = Set.of("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses");
+        Set<String> common = new java.util.TreeSet<>(vpcAccess);
+        common.addAll(Set.of("logs:CreateLogStream", "logs:PutLogEvents", "autoscaling:DescribeAutoScalingGroups",
+                "ec2:DescribeInstances", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"));
+        Set<String> lifecycle = Set.of("autoscaling:CompleteLifecycleAction",
+                "autoscaling:RecordLifecycleActionHeartbeat");
+        Set<String> lock = Set.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                "dynamodb:UpdateItem");
+
+        assertThat(Cfn.actions(statements(automation.terminating()))).isEqualTo(union(common, lifecycle, lock));
+        assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle));
+        assertThat(Cfn.actions(statements(automation.publisher())))
+                .isEqualTo(union(common, lock, Set.of("cloudwatch:PutMetricData")));
+
+        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
+            JsonNode complete = Cfn.allowing(statements(handler), "autoscaling:CompleteLifecycleAction").get(0);
+            List<String> arns = new ArrayList<>();
+            complete.path("Resource").forEach(r -> arns.add(Cfn.flatten(r)));
+            assertThat(arns).containsExactlyInAnyOrder(
+                    groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
+        }
+        String table = "${GetAtt:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + ".Arn}";
+        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.publisher())) {
+            JsonNode put = Cfn.allowing(statements(handler), "dynamodb:PutItem").get(0);
+            List<String> resources = new ArrayList<>();
+            if (put.path("Resource").isArray()) {
+                put.path("Resource").forEach(r -> resources.add(Cfn.flatten(r)));
+            } else {
+                resources.add(Cfn.flatten(put.path("Resource")));
+            }
+            assertThat(resources).containsExactly(table);
+        }
+        JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);
+        assertThat(metrics.path("Condition").path("StringEquals").path("cloudwatch:namespace").asText())
+                .isEqualTo("RaftLifecycle");
+        assertThat(Cfn.strings(metrics.path("Action"))).containsExactly("cloudwatch:PutMetricData");
+    }
+
+    private static String groupArn(String name) {
+        return "arn:${Ref:AWS::Partition}:autoscaling:${Ref:AWS::Region}:${Ref:AWS::AccountId}:autoScalingGroup:*:"
+                + "autoScalingGroupName/" + name;
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        Set<String> all = new java.util.TreeSet<>();
+        for (Set<String> set : sets) {
+            all.addAll(set);
+        }
+        return all;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.raftlifecycle.infra;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.assertions.Template;
+
+/**
+ * Synthesizes each test configuration once per JVM (jsii and synthesis are slow) with the same context the CDK CLI
+ * would use: infra/cdk.json's context (feature flags included) plus the configuration's values.
+ */
+final class TestStacks {
+
+    /** A synthesized configuration: the stack, its template as CDK assertions and as JSON. */
+    record Synthesized(String name, ClusterConfig config, RaftLifecycleStack stack, Template template,
+            JsonNode json, Path templateFile) {
+    }
+
+    /** The configurations the tests cover. */
+    enum Scenario {
+        /** cdk.json as shipped, plus the CA file a user must give. */
+        DEFAULT(Map.of()),
+        /** Existing VPC, Enterprise mode, own SNS topic, fixed AMI, TLS secret by ARN with its own KMS key. */
+        EXISTING_VPC_ENTERPRISE(Map.ofEntries(
+                Map.entry(ClusterConfig.CLUSTER_NAME, "prod-eu"),
+                Map.entry(ClusterConfig.VPC_ID, "vpc-0123456789abcdef0"),
+                Map.entry(ClusterConfig.VPC_CIDR, "10.20.0.0/16"),
+                Map.entry(ClusterConfig.AVAILABILITY_ZONES, "eu-west-1a,eu-west-1b,eu-west-1c"),
+                Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS,
+                        "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2,subnet-0ccccccccccccccc3"),
+                Map.entry(ClusterConfig.CLIENT_CIDRS, "10.20.0.0/16,192.168.10.0/24"),
+                Map.entry(ClusterConfig.ENTERPRISE, "true"),
+                Map.entry(ClusterConfig.NODES_PER_AZ, "2"),
+                Map.entry(ClusterConfig.ALARM_TOPIC_ARN, "arn:aws:sns:eu-west-1:123456789012:ops-pager"),
+                Map.entry(ClusterConfig.AMI_ID, "ami-0123456789abcdef0"),
+                Map.entry(ClusterConfig.TLS_SECRET,
+                        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:vault/prod-eu/tls-AbCdEf"),
+                Map.entry(ClusterConfig.TLS_SECRET_KMS_KEY_ARN,
+                        "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"),
+                Map.entry(ClusterConfig.TLS_SERVER_NAME, "vault.prod-eu.example.internal"),
+                Map.entry(ClusterConfig.VAULT_VERSION, "v1.21.4+ent"))),
+        /** Two voters per zone (an even total), an email subscription, named zones, one NAT gateway. */
+        EVEN_VOTERS(Map.of(
+                ClusterConfig.CLUSTER_NAME, "even",
+                ClusterConfig.NODES_PER_AZ, 2,
+                ClusterConfig.ALARM_EMAIL, "oncall@example.com",
+                ClusterConfig.ELB_HEALTH_CHECKS, false,
+                ClusterConfig.AVAILABILITY_ZONES, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+                ClusterConfig.NAT_GATEWAYS, 1)),
+        /** No CA in the context: asked for at deploy time. */
+        NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca"));
+
+        private final Map<String, Object> context;
+
+        Scenario(Map<String, Object> context) {
+            this.context = context;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<Scenario, Synthesized> CACHE = new ConcurrentHashMap<>();
+
+    private TestStacks() {
+    }
+
+    static Synthesized get(Scenario scenario) {
+        return CACHE.computeIfAbsent(scenario, TestStacks::synthesize);
+    }
+
+    /** The infra module directory (surefire runs tests there). */
+    static Path infraDir() {
+        return Path.of("").toAbsolutePath();
+    }
+
+    static Path repoRoot() {
+        return Path.of(System.getProperty("infra.repoRoot", "..")).toAbsolutePath().normalize();
+    }
+
+    static Path testOut() {
+        return Path.of(System.getProperty("infra.testOut", "target/test-synth")).toAbsolutePath();
+    }
+
+    static Path functionsJar() {
+        return Path.of(System.getProperty("infra.functionsJar", "../functions/target/raft-lifecycle-functions.jar"))
+                .toAbsolutePath().normalize();
+    }
+
+    static Path testCa() {
+        return infraDir().resolve("src/test/resources/test-ca.pem");
+    }
+
+    /** infra/cdk.json's context, as the CLI passes it. */
+    static Map<String, Object> cdkJsonContext() {
+        try {
+            JsonNode context = JSON.readTree(infraDir().resolve("cdk.json").toFile()).get("context");
+            Map<String, Object> values = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> field : context.properties()) {
+                values.put(field.getKey(), JSON.treeToValue(field.getValue(), Object.class));
+            }
+            return values;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> context(Scenario scenario) {
+        Map<String, Object> context = new HashMap<>(cdkJsonContext());
+        context.put(ClusterConfig.FUNCTIONS_JAR, functionsJar().toString());
+        if (scenario != Scenario.NO_CA) {
+            context.put(ClusterConfig.CA_CERTIFICATE_FILE, testCa().toString());
+        }
+        context.putAll(scenario.context);
+        return context;
+    }
+
+    private static Synthesized synthesize(Scenario scenario) {
+        try {
+            Path outdir = testOut().resolve(scenario.name().toLowerCase(java.util.Locale.ROOT));
+            Files.createDirectories(outdir);
+            Map<String, Object> context = context(scenario);
+            App app = App.Builder.create().context(context).outdir(outdir.toString()).build();
+            ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), infraDir());
+            RaftLifecycleStack stack = RaftLifecycleApp.compose(app, config);
+            Template template = Template.fromStack(stack);
+            JsonNode json = JSON.valueToTree(template.toJSON());
+            Path file = outdir.resolve(stack.getStackName() + ".template.json");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+            return new Synthesized(scenario.name(), config, stack, template, json, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package dev.raftlifecycle.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.raftlifecycle.rig.LifecycleRecorder;
+import dev.raftlifecycle.rig.VaultNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * scripts/lab: the whole lifecycle on one machine, no AWS account.
+ *
+ * <pre>
+ *   scripts/lab                      the scripted demo (up, terminate a follower, terminate the leader, down)
+ *   scripts/lab up [--nodes N]       start a lab in the background
+ *   scripts/lab status [--json]      nodes and cluster
+ *   scripts/lab terminate ID|leader|random
+ *   scripts/lab kill [--process-only] ID
+ *   scripts/lab invoke terminating|launching|publisher EVENT.json
+ *   scripts/lab down                 stop everything the lab started
+ *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
+ * </pre>
+ */
+public final class Lab {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USAGE = """
+            usage: scripts/lab [command]
+              (no command)                          scripted demo: up, status, terminate a follower, terminate the leader, down
+              up [--nodes N]                        start a lab in the background (default 3 nodes over 3 AZ groups)
+              status [--json]                       nodes and cluster of the running lab
+              terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
+              kill [--process-only] <instance-id>   SIGKILL with no lifecycle event (Spot loss; --process-only: a crash)
+              invoke <terminating|launching|publisher> <event.json>
+                                                    deliver an event to a handler against the running lab
+              down                                  stop everything the lab started (and only that)
+              chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
+                                                    R rounds of random terminations under KV load (own cluster)
+            """;
+
+    private Lab() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
+    static int run(String[] args, PrintStream out) throws Exception {
+        Path dir = Path.of(System.getProperty("lab.dir", "out/lab")).toAbsolutePath();
+        Files.createDirectories(dir);
+        String command = args.length == 0 ? "demo" : args[0];
+        Map<String, String> options = new HashMap<>();
+        List<String> positional = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].startsWith("--")) {
+                String name = args[i].substring(2);
+                if (name.equals("json") || name.equals("process-only")) {
+                    options.put(name, "true");
+                } else if (i + 1 < args.length) {
+                    options.put(name, args[++i]);
+                } else {
+                    return usage(out, "--" + name + " needs a value");
+                }
+            } else {
+                positional.add(args[i]);
+            }
+        }
+        try {
+            return switch (command) {
+                case "demo" -> Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
+                case "chaos" -> Chaos.run(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
+                        number(options, "load", 20, 0, 1000),
+                        Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))), dir, out);
+                case "up" -> up(dir, number(options, "nodes", 3, 3, 9), out);
+                case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9));
+                case "status" -> client(dir, out, "GET", "/status" + (options.containsKey("json") ? "?json=1" : ""), null);
+                case "terminate" -> positional.size() != 1 ? usage(out, "terminate takes one instance id, 'leader' or 'random'")
+                        : client(dir, out, "POST", "/terminate?target=" + encode(positional.get(0)), null);
+                case "kill" -> positional.size() != 1 ? usage(out, "kill takes one instance id")
+                        : client(dir, out, "POST", "/kill?instance=" + encode(positional.get(0))
+                        + (options.containsKey("process-only") ? "&processOnly=1" : ""), null);
+                case "invoke" -> invoke(dir, out, positional);
+                case "down" -> client(dir, out, "POST", "/down", null);
+                case "help", "-h", "--help" -> {
+                    out.print(USAGE);
+                    yield 0;
+                }
+                default -> usage(out, "unknown command '" + command + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            return usage(out, e.getMessage());
+        }
+    }
+
+    private static int usage(PrintStream out, String problem) {
+        out.println("lab: " + problem);
+        out.print(USAGE);
+        return 2;
+    }
+
+    private static int number(Map<String, String> options, String name, int fallback, int min, int max) {
+        String value = options.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n < min || n > max) {
+                throw new IllegalArgumentException("--" + name + " must be between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a number, not '" + value + "'");
+        }
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    // ---- background lab --------------------------------------------------------------------------
+
+    private static Path stateFile(Path dir) {
+        return dir.resolve("lab.json");
+    }
+
+    /** The running daemon's state, if its process is alive. */
+    private static Optional<JsonNode> running(Path dir) {
+        Path file = stateFile(dir);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode state = JSON.readTree(file.toFile());
+            long pid = state.path("pid").asLong();
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                return Optional.of(state);
+            }
+        } catch (IOException e) {
+            // unreadable: treat as not running
+        }
+        return Optional.empty();
+    }
+
+    private static int up(Path dir, int nodes, PrintStream out) throws Exception {
+        Optional<JsonNode> existing = running(dir);
+        if (existing.isPresent()) {
+            out.println("lab: a lab is already running (pid " + existing.get().path("pid").asLong() + ", started "
+                    + existing.get().path("startedAt").asText() + "); use 'scripts/lab status' or 'scripts/lab down'");
+            return 1;
+        }
+        Files.deleteIfExists(stateFile(dir));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid"); // its own session: a Ctrl-C in this terminal does not reach it
+        }
+        command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), "-Dlab.dir=" + dir));
+        for (String property : List.of("raftlifecycle.repoRoot", "RIG_VAULT_BIN", "RIG_MOTO_SERVER")) {
+            if (System.getProperty(property) != null) {
+                command.add("-D" + property + "=" + System.getProperty(property));
+            }
+        }
+        command.addAll(List.of(Lab.class.getName(), "daemon", "--nodes", Integer.toString(nodes)));
+        Path log = dir.resolve("daemon.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        out.println("lab: starting " + nodes + " Vault nodes in the background (log: " + log + ") ...");
+        Instant deadline = Instant.now().plusSeconds(240);
+        while (Instant.now().isBefore(deadline)) {
+            Optional<JsonNode> state = running(dir);
+            if (state.isPresent() && state.get().path("ready").asBoolean()) {
+                out.println("lab: up (pid " + state.get().path("pid").asLong() + ")");
+                return client(dir, out, "GET", "/status", null);
+            }
+            if (!process.isAlive()) {
+                out.println("lab: the lab failed to start:\n" + tail(log, 25));
+                return 1;
+            }
+            Thread.sleep(300);
+        }
+        process.destroy();
+        out.println("lab: the lab did not come up within 240 s:\n" + tail(log, 25));
+        return 1;
+    }
+
+    private static String tail(Path file, int lines) throws IOException {
+        List<String> all = Files.readAllLines(file);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private static int daemon(Path dir, int nodes) throws Exception {
+        LabEnvironment lab = LabEnvironment.start(nodes, dir);
+        CountDownLatch stop = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(0);
+            lab.close();
+            try {
+                Files.deleteIfExists(stateFile(dir));
+            } catch (IOException e) {
+                // best effort
+            }
+        }, "lab-daemon-shutdown"));
+        lab.startSchedules(Duration.ofSeconds(10));
+        server.createContext("/", exchange -> serve(lab, exchange, stop));
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        server.start();
+        ObjectNode state = JSON.createObjectNode();
+        state.put("pid", ProcessHandle.current().pid());
+        state.put("port", server.getAddress().getPort());
+        state.put("startedAt", Instant.now().toString());
+        state.put("nodes", nodes);
+        state.put("dir", lab.dir.toString());
+        state.put("ready", true);
+        Path tmp = dir.resolve("lab.json.tmp");
+        JSON.writeValue(tmp.toFile(), state);
+        Files.move(tmp, stateFile(dir), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        System.out.println("lab daemon: ready on port " + server.getAddress().getPort());
+        stop.await();
+        Thread.sleep(200); // let the last response flush
+        return 0;
+    }
+
+    private static void serve(LabEnvironment lab, HttpExchange exchange, CountDownLatch stop) throws IOException {
+        String text;
+        int status = 200;
+        try {
+            Map<String, String> query = query(exchange.getRequestURI());
+            String path = exchange.getRequestURI().getPath();
+            text = switch (path) {
+                case "/status" -> query.containsKey("json")
+                        ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(StatusView.collect(lab)) + "\n"
+                        : StatusView.render(StatusView.collect(lab));
+                case "/terminate" -> terminate(lab, query.getOrDefault("target", ""));
+                case "/kill" -> lab.driver.kill(instance(lab, query.getOrDefault("instance", "")),
+                        !query.containsKey("processOnly")) + "\n";
+                case "/invoke" -> invoke(lab, query.getOrDefault("handler", ""), exchange.getRequestBody().readAllBytes());
+                case "/down" -> {
+                    stop.countDown();
+                    yield "lab: stopping every process the lab started\n";
+                }
+                default -> {
+                    status = 404;
+                    yield "unknown path " + path + "\n";
+                }
+            };
+        } catch (RuntimeException e) {
+            status = 400;
+            text = "lab: " + e.getMessage() + "\n";
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream body = exchange.getResponseBody()) {
+            body.write(bytes);
+        }
+    }
+
+    private static String instance(LabEnvironment lab, String id) {
+        return lab.cluster.nodes().stream().map(VaultNode::instanceId).filter(id::equals).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no lab node " + id + " (see scripts/lab status)"));
+    }
+
+    private static String terminate(LabEnvironment lab, String target) {
+        String id = switch (target) {
+            case "leader" -> lab.cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
+            case "random" -> {
+                List<VaultNode> running = lab.cluster.runningNodes();
+                yield running.get(ThreadLocalRandom.current().nextInt(running.size())).instanceId();
+            }
+            default -> instance(lab, target);
+        };
+        LifecycleDriver.Termination t = lab.driver.terminate(id);
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("terminate %s: terminate hook %s (%s)%s%s in %.1f s%n", id, t.result(), t.reason(),
+                t.steppedDown() ? ", leader stepped down" : "", t.peerRemoved() ? ", peer removed" : "",
+                t.handlerTime().toMillis() / 1000.0));
+        t.replacement().ifPresent(l -> out.append(String.format("replacement %s: launch hook %s (%s) after %.1f s%n",
+                l.instanceId(), l.result(), l.reason(), l.took().toMillis() / 1000.0)));
+        out.append(String.format("total %.1f s%n", t.total().toMillis() / 1000.0));
+        return out.toString();
+    }
+
+    private static String invoke(LabEnvironment lab, String handler, byte[] event) {
+        JsonNode output = lab.invoke(handler, event);
+        StringBuilder out = new StringBuilder("handler output: ").append(output).append('\n');
+        try {
+            String token = JSON.readTree(event).path("detail").path("LifecycleActionToken").asText("");
+            for (LifecycleRecorder.LifecycleCall call : token.isEmpty() ? List.<LifecycleRecorder.LifecycleCall>of()
+                    : lab.rig.recorder().lifecycleCalls(token)) {
+                out.append("lifecycle call: ").append(call.action()).append(' ').append(call.result() == null ? "" : call.result())
+                        .append(call.accepted() ? " (accepted)" : " (refused: no active lifecycle action)").append('\n');
+            }
+        } catch (IOException e) {
+            // not JSON: the handler already said so
+        }
+        return out.toString();
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> out = new HashMap<>();
+        String raw = uri.getRawQuery();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                out.put(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    // ---- client side ------------------------------------------------------------------------------
+
+    private static int invoke(Path dir, PrintStream out, List<String> positional) throws Exception {
+        if (positional.size() != 2) {
+            return usage(out, "invoke takes a handler (terminating, launching, publisher) and an event file");
+        }
+        Path file = Path.of(positional.get(1));
+        if (!Files.isReadable(file)) {
+            return usage(out, "cannot read event file " + file);
+        }
+        return client(dir, out, "POST", "/invoke?handler=" + encode(positional.get(0)), Files.readAllBytes(file));
+    }
+
+    private static int client(Path dir, PrintStream out, String method, String path, byte[] body) throws Exception {
+        Optional<JsonNode> state = running(dir);
+        if (state.isEmpty()) {
+            out.println("lab: no lab is running; start one with 'scripts/lab up'");
+            return 1;
+        }
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get().path("port").asInt() + path))
+                .timeout(Duration.ofMinutes(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        out.print(response.body());
+        if (path.equals("/down")) {
+            long pid = state.get().path("pid").asLong();
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+            }
+            out.println("lab: down");
+        }
+        return response.statusCode() == 200 ? 0 : 1;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.raftlifecycle.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.handlers.HandlerRuntime;
+import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.TerminatingHandler;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.Rig;
+import dev.raftlifecycle.rig.VaultCluster;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * Everything the lab runs: the AWS emulator, a real Vault cluster spread over three AZ groups, the three
+ * real handlers wired as in AWS (same environment variables, the Lambda role's credentials, the lock
+ * table), the lifecycle driver standing in for Auto Scaling + EventBridge, and the publisher on a short
+ * schedule. Closing it stops every process it started, and only those.
+ */
+final class LabEnvironment implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Rig rig;
+    final VaultCluster cluster;
+    final Path dir;
+    final LifecycleDriver driver;
+    final Timeline timeline;
+    private final HandlerRuntime runtime;
+    private final TerminatingHandler terminating;
+    private final LaunchingHandler launching;
+    private final HealthPublisherHandler publisher;
+    private final PrintWriter handlerLog;
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "lab-schedule");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile JsonNode lastPublish;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private LabEnvironment(Rig rig, VaultCluster cluster, Path dir) throws IOException {
+        this.rig = rig;
+        this.cluster = cluster;
+        this.dir = dir;
+        this.handlerLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("handlers.log"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        String lockTable = "raft-lifecycle-lab-lock";
+        rig.dynamoDb().createTable(r -> r.tableName(lockTable).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(AttributeDefinition.builder().attributeName(LockTable.PARTITION_KEY)
+                        .attributeType(ScalarAttributeType.S).build())
+                .keySchema(KeySchemaElement.builder().attributeName(LockTable.PARTITION_KEY).keyType(KeyType.HASH).build()));
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.CLUSTER_NAME, cluster.name());
+        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
+        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
+        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
+        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.AWS_REGION, Rig.REGION.id());
+        env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
+        env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, "10");
+        env.put(Settings.SAFETY_MARGIN_SECONDS, "2");
+        env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, "120");
+        env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
+        env.put(Settings.STALE_GRACE_SECONDS, "30");
+        Settings settings = Settings.from(env);
+        this.runtime = new HandlerRuntime(settings, StaticCredentialsProvider.create(rig.lambdaCredentials()),
+                Clock.systemUTC(), handlerLog::println);
+        this.terminating = new TerminatingHandler(runtime);
+        this.launching = new LaunchingHandler(runtime);
+        this.publisher = new HealthPublisherHandler(runtime);
+        this.timeline = new Timeline(cluster);
+        this.driver = new LifecycleDriver(this);
+    }
+
+    /** Starts the emulator and a cluster of {@code nodes} Vault processes over three AZ groups. */
+    static LabEnvironment start(int nodes, Path outDir) throws IOException {
+        Path dir = outDir.resolve("run-" + Instant.now().toString().replace(":", "").replace(".", "") + "-"
+                + UUID.randomUUID().toString().substring(0, 4));
+        Files.createDirectories(dir);
+        Rig rig = Rig.start(dir);
+        try {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
+                    .withTotalNodes(nodes));
+            return new LabEnvironment(rig, cluster, dir);
+        } catch (RuntimeException | IOException e) {
+            rig.close();
+            throw e;
+        }
+    }
+
+    /** Runs the publisher every {@code every} and samples the timeline every half second. */
+    void startSchedules(Duration every) {
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                lastPublish = invoke("publisher", "{}".getBytes(StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                handlerLog.println("{\"event\":\"lab-publisher-failed\",\"error\":\"" + e.getMessage() + "\"}");
+            }
+        }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(timeline::sample, 0, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** The publisher's last result (metrics, stale peers removed), if it ran. */
+    JsonNode lastPublish() {
+        return lastPublish;
+    }
+
+    /** Delivers an event to a handler through its Lambda entry point; returns the handler's JSON output. */
+    JsonNode invoke(String handler, byte[] event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            switch (handler) {
+                case "terminating" -> terminating.handleRequest(new ByteArrayInputStream(event), out,
+                        new LambdaContext("raft-lifecycle-terminating", Duration.ofMinutes(5), handlerLog::println));
+                case "launching" -> launching.handleRequest(new ByteArrayInputStream(event), out,
+                        new LambdaContext("raft-lifecycle-launching", Duration.ofMinutes(15), handlerLog::println));
+                case "publisher" -> publisher.handleRequest(new ByteArrayInputStream(event), out,
+                        new LambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
+                default -> throw new IllegalArgumentException("no handler '" + handler
+                        + "': use terminating, launching or publisher");
+            }
+            return JSON.readTree(out.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException("handler output unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        rig.close();
+        handlerLog.close();
+    }
+}

@@ -69,7 +69,10 @@ public final class Lab {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
-        Path dir = Path.of(System.getProperty("lab.dir", "out/lab")).toAbsolutePath();
+        return run(args, out, Path.of(System.getProperty("lab.dir", "out/lab")).toAbsolutePath());
+    }
+
+    static int run(String[] args, PrintStream out, Path dir) throws Exception {
         Files.createDirectories(dir);
         String command = args.length == 0 ? "demo" : args[0];
         Map<String, String> options = new HashMap<>();

@@ -1,0 +1,61 @@
+package dev.raftlifecycle.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LabCommandLineTest {
+    @TempDir
+    Path dir;
+
+    private String run(int expectedExit, String... args) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        String previous = System.getProperty("lab.dir");
+        System.setProperty("lab.dir", dir.toString());
+        try {
+            int exit = Lab.run(args, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            assertThat(exit).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(expectedExit);
+        } finally {
+            if (previous == null) {
+                System.clearProperty("lab.dir");
+            } else {
+                System.setProperty("lab.dir", previous);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unknownCommandsAndBadOptionsPrintUsageWithExitCodeTwo() throws Exception {
+        assertThat(run(2, "explode")).contains("lab: unknown command 'explode'", "usage: scripts/lab");
+        assertThat(run(2, "chaos", "--rounds", "many")).contains("--rounds must be a number, not 'many'");
+        assertThat(run(2, "up", "--nodes", "2")).contains("--nodes must be between 3 and 9");
+        assertThat(run(2, "terminate")).contains("terminate takes one instance id");
+        assertThat(run(2, "invoke", "launching")).contains("invoke takes a handler");
+        assertThat(run(2, "chaos", "--rounds")).contains("--rounds needs a value");
+    }
+
+    @Test
+    void commandsForARunningLabSayWhenNoneIsRunning() throws Exception {
+        assertThat(run(1, "status")).contains("no lab is running; start one with 'scripts/lab up'");
+        assertThat(run(1, "down")).contains("no lab is running");
+    }
+
+    @Test
+    void aStaleStateFileOfADeadDaemonIsNotMistakenForARunningLab() throws Exception {
+        Files.writeString(dir.resolve("lab.json"), "{\"pid\":999999999,\"port\":1,\"ready\":true}");
+        assertThat(run(1, "status")).contains("no lab is running");
+    }
+
+    @Test
+    void helpListsEveryCommand() throws Exception {
+        assertThat(run(0, "help")).contains("up [--nodes N]", "status [--json]", "terminate <instance-id|leader|random>",
+                "kill [--process-only]", "invoke <terminating|launching|publisher>", "down", "chaos [--nodes N]");
+    }
+}

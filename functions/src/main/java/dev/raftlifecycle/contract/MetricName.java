@@ -22,9 +22,10 @@ public enum MetricName {
     MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER, "running, initialized instances not in Raft"),
     VERSION_COUNT("VersionCount", Unit.COUNT, Source.PUBLISHER, "distinct Vault versions answering"),
     EXPECTED_SERVERS("ExpectedServers", Unit.COUNT, Source.PUBLISHER, "sum of the groups' desired capacity"),
-    STALE_PEERS_REMOVED("StalePeersRemoved", Unit.COUNT, Source.PUBLISHER, "stale peers the reconciler removed"),
 
-    // Emitted by the lifecycle handlers as Embedded Metric Format log lines.
+    // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
+    // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.
+    STALE_PEERS_REMOVED("StalePeersRemoved", Unit.COUNT, Source.HANDLER, "stale peers the reconciler removed"),
     PEER_REMOVED("PeerRemoved", Unit.COUNT, Source.HANDLER, "peers a handler removed from Raft"),
     LIFECYCLE_CONTINUE("LifecycleContinue", Unit.COUNT, Source.HANDLER, "lifecycle actions completed CONTINUE"),
     LIFECYCLE_ABANDON("LifecycleAbandon", Unit.COUNT, Source.HANDLER, "lifecycle actions completed ABANDON"),
@@ -45,7 +46,10 @@ public enum MetricName {
         }
     }
 
-    /** Who emits the metric. */
+    /**
+     * How the metric is emitted: PUBLISHER = the publisher's one PutMetricData call, dimension [ClusterName];
+     * HANDLER = an Embedded Metric Format line of a decision log (lifecycle handlers and the reconciler).
+     */
     public enum Source { PUBLISHER, HANDLER }
 
     /** Default namespace (METRICS_NAMESPACE overrides it). */

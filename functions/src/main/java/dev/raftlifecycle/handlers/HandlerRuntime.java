@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 
 /**
@@ -62,10 +64,22 @@ public final class HandlerRuntime {
     public static HandlerRuntime fromEnvironment() {
         Settings settings = Settings.fromEnvironment();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        HandlerRuntime runtime = new HandlerRuntime(settings, EnvironmentVariableCredentialsProvider.create(),
-                Clock.systemUTC(), out::println);
+        HandlerRuntime runtime = new HandlerRuntime(settings, lambdaCredentials(), Clock.systemUTC(), out::println);
         runtime.log.line("runtime", "cold-start").field("settings", settings.summary()).emit(runtime.clock.instant());
         return runtime;
+    }
+
+    /**
+     * The execution role's credentials as Lambda hands them over: environment variables on a plain function, the
+     * container credentials endpoint ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} plus its authorization token) on a
+     * SnapStart function, where the key variables are not set. Nothing is resolved here (no I/O at init, so no
+     * credentials end up in a snapshot); the first AWS call or Vault login resolves them, the container provider
+     * refreshes them before they expire.
+     */
+    public static AwsCredentialsProvider lambdaCredentials() {
+        return AwsCredentialsProviderChain.builder()
+                .credentialsProviders(EnvironmentVariableCredentialsProvider.create(), ContainerCredentialsProvider.builder().build())
+                .build();
     }
 
     public Settings settings() {

@@ -41,7 +41,7 @@ class HealthMetricsTest {
                 .containsEntry("VersionCount", 1.0).containsEntry("ExpectedServers", 3.0).containsEntry("MaxIndexLag", 0.0)
                 .containsEntry("MaxLastContactMs", 50.0);
         assertThat(m.keySet()).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(MetricName.values())
-                .filter(n -> n.source() == MetricName.Source.PUBLISHER && n != MetricName.STALE_PEERS_REMOVED)
+                .filter(n -> n.source() == MetricName.Source.PUBLISHER)
                 .map(MetricName::metricName).toList());
     }
 

@@ -1,0 +1,370 @@
+package dev.raftlifecycle.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.HandlerNames;
+import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.handlers.HandlerRuntime;
+import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.TerminatingHandler;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.EventBridgeEvents;
+import dev.raftlifecycle.rig.LifecycleRecorder;
+import dev.raftlifecycle.rig.Rig;
+import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.VaultNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * The benchmarks behind BENCHMARKS.md (scripts/bench). Each prints its figures as a Markdown section and
+ * replaces the section of the same name in BENCHMARKS.md. Not tests: nothing here asserts on speed.
+ */
+public final class Benchmarks {
+    private static final Pattern TIMING = Pattern.compile("timing jvmToMainMs=(\\d+) constructMs=(\\d+) invokeMs=(\\d+)");
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String which = args.length == 0 ? "all" : args[0];
+        Path repo = Rig.repoRoot();
+        Path out = repo.resolve("out/bench");
+        Files.createDirectories(out);
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos") : List.of(which);
+        for (String name : names) {
+            String section = switch (name) {
+                case "terminating" -> terminating(out, repo);
+                case "launching" -> launching(out);
+                case "publisher" -> publisher(out);
+                case "chaos" -> chaos(out);
+                default -> throw new IllegalArgumentException("unknown benchmark " + name
+                        + " (terminating, launching, publisher, chaos, all)");
+            };
+            System.out.println(section);
+            replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
+        }
+        System.exit(0);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String list(List<Double> values) {
+        return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+    }
+
+    private static String machine() {
+        return String.format(Locale.ROOT, "%d cores, %d GiB, %s %s, JDK %s; Vault 1.14.10 (rig build), moto 5.2.5; %s",
+                Runtime.getRuntime().availableProcessors(),
+                ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize() / (1024L * 1024 * 1024),
+                System.getProperty("os.name"), System.getProperty("os.arch"), Runtime.version().feature(),
+                Instant.now().toString().substring(0, 10));
+    }
+
+    static void replaceSection(Path file, String name, String section) throws IOException {
+        String begin = "<!-- bench:" + name + " -->";
+        String end = "<!-- /bench:" + name + " -->";
+        String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n";
+        int i = text.indexOf(begin);
+        int j = text.indexOf(end);
+        String block = begin + "\n" + section.strip() + "\n" + end;
+        text = i >= 0 && j > i ? text.substring(0, i) + block + text.substring(j + end.length()) : text + "\n" + block + "\n";
+        Files.writeString(file, text);
+    }
+
+    private static Map<String, String> environment(VaultCluster cluster, String lockTable) {
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.CLUSTER_NAME, cluster.name());
+        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
+        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
+        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
+        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.AWS_REGION, Rig.REGION.id());
+        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
+        return env;
+    }
+
+    private static String lockTable(Rig rig) {
+        String name = "bench-lock-" + UUID.randomUUID().toString().substring(0, 8);
+        rig.dynamoDb().createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(AttributeDefinition.builder().attributeName(LockTable.PARTITION_KEY)
+                        .attributeType(ScalarAttributeType.S).build())
+                .keySchema(KeySchemaElement.builder().attributeName(LockTable.PARTITION_KEY).keyType(KeyType.HASH).build()));
+        return name;
+    }
+
+    private static HandlerRuntime runtime(VaultCluster cluster, String lockTable, Map<String, String> extra) {
+        Map<String, String> env = environment(cluster, lockTable);
+        env.putAll(extra);
+        return new HandlerRuntime(Settings.from(env), StaticCredentialsProvider.create(cluster.rig().lambdaCredentials()),
+                Clock.systemUTC(), line -> { });
+    }
+
+    private static VaultNode follower(VaultCluster cluster) {
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        return cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    }
+
+    private static Instant completedAt(Rig rig, LifecycleRecorder.LifecycleAction action) {
+        return rig.recorder().lifecycleCalls(action.token()).stream()
+                .filter(c -> c.action().equals("CompleteLifecycleAction") && c.accepted()).findFirst().orElseThrow().at();
+    }
+
+    // ---- terminating ----------------------------------------------------------------------------------
+
+    static String terminating(Path out, Path repo) throws Exception {
+        Path jar = repo.resolve("functions/target/raft-lifecycle-functions.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("build the Lambda jar first: mvn -pl functions -am package");
+        }
+        try (Rig rig = Rig.start(out.resolve("terminating-" + System.currentTimeMillis()))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
+            String lock = lockTable(rig);
+            TerminatingHandler handler = new TerminatingHandler(runtime(cluster, lock, Map.of()));
+            // Warm: one JVM, one handler instance, as in a warm Lambda container. The first call warms up.
+            List<Double> warm = new ArrayList<>();
+            for (int i = 0; i <= 10; i++) {
+                VaultNode victim = follower(cluster);
+                LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+                Instant start = Instant.now();
+                TerminatingHandler.Outcome outcome = handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
+                double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
+                if (!outcome.peerRemoved()) {
+                    throw new IllegalStateException("benchmark removal failed: " + outcome);
+                }
+                if (i > 0) {
+                    warm.add(ms);
+                }
+                cluster.finishTermination(victim.instanceId());
+                cluster.heal(Duration.ofSeconds(120));
+            }
+            // Cold: a fresh JVM per invocation running the deployable jar, as a Lambda cold start (no SnapStart).
+            List<Double> cold = new ArrayList<>();
+            List<Double> jvm = new ArrayList<>();
+            List<Double> construct = new ArrayList<>();
+            List<Double> invoke = new ArrayList<>();
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String launcher = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            for (int i = 0; i < 5; i++) {
+                VaultNode victim = follower(cluster);
+                LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+                Path event = out.resolve("event-" + i + ".json");
+                Files.write(event, EventBridgeEvents.forAction(action));
+                ProcessBuilder builder = new ProcessBuilder(java, "-cp", jar + ":" + launcher,
+                        LocalLambda.class.getName(), HandlerNames.TERMINATING.substring(0, HandlerNames.TERMINATING.indexOf("::")),
+                        event.toString()).redirectErrorStream(true);
+                builder.environment().putAll(environment(cluster, lock));
+                builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
+                builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
+                builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
+                Instant start = Instant.now();
+                Process process = builder.start();
+                String output = new String(process.getInputStream().readAllBytes());
+                process.waitFor(5, TimeUnit.MINUTES);
+                double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
+                Matcher m = TIMING.matcher(output);
+                if (!m.find() || !output.contains("\"peerRemoved\":true")) {
+                    throw new IllegalStateException("cold run failed:\n" + output);
+                }
+                cold.add(ms);
+                jvm.add(Double.parseDouble(m.group(1)));
+                construct.add(Double.parseDouble(m.group(2)));
+                invoke.add(Double.parseDouble(m.group(3)));
+                cluster.finishTermination(victim.instanceId());
+                cluster.heal(Duration.ofSeconds(120));
+            }
+            long jarBytes = Files.size(jar);
+            return String.format(Locale.ROOT, """
+                    ## Terminating handler: invocation to completed lifecycle action
+
+                    `scripts/bench terminating` — local 3-node rig, follower removals (the common case), each timed from the
+                    handler invocation to the `CompleteLifecycleAction` the recording front received. Machine: %s.
+
+                    | Path | Median | Runs (ms) |
+                    | --- | --- | --- |
+                    | warm (same JVM and handler, after one warm-up call) | **%.0f ms** | %s |
+                    | cold (fresh JVM on the deployable jar: JVM start, class loading, clients, login, removal) | **%.0f ms** | %s |
+                    | — of which JVM start to `main` | %.0f ms | %s |
+                    | — of which handler construction (settings, TLS context, SDK clients) | %.0f ms | %s |
+                    | — of which the first invocation (login, reads, lock, removal, confirm, complete) | %.0f ms | %s |
+
+                    Deployable jar `functions/target/raft-lifecycle-functions.jar`: **%.1f MiB**.
+                    """, machine(), median(warm), list(warm), median(cold), list(cold), median(jvm), list(jvm),
+                    median(construct), list(construct), median(invoke), list(invoke), jarBytes / (1024.0 * 1024.0));
+        }
+    }
+
+    // ---- launching ------------------------------------------------------------------------------------
+
+    static String launching(Path out) throws Exception {
+        try (Rig rig = Rig.start(out.resolve("launching-" + System.currentTimeMillis()))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
+            String lock = lockTable(rig);
+            LaunchingHandler handler = new LaunchingHandler(runtime(cluster, lock, Map.of()));
+            List<Double> delays = new ArrayList<>();
+            List<Double> totals = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                VaultNode victim = follower(cluster);
+                cluster.admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", victim.instanceId()));
+                String group = victim.groupName();
+                String newId = cluster.finishTermination(victim.instanceId());
+                LifecycleRecorder.LifecycleAction action = cluster.openLaunch(group, newId);
+                Duration stabilization = cluster.spec().stabilizationTime();
+                AtomicReference<Instant> readySeen = new AtomicReference<>();
+                CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
+                    while (readySeen.get() == null && rig.recorder().isOpen(action.token())) {
+                        try {
+                            JsonNode server = cluster.autopilot().path("servers").path(newId);
+                            String status = server.path("status").asText("");
+                            String since = server.path("stable_since").asText("");
+                            if (server.path("healthy").asBoolean(false) && (status.equals("voter") || status.equals("leader"))
+                                    && !since.isEmpty() && !since.startsWith("0001")
+                                    && !OffsetDateTime.parse(since).toInstant().plus(stabilization).isAfter(Instant.now())) {
+                                readySeen.set(Instant.now());
+                            }
+                        } catch (RuntimeException e) {
+                            // not listed yet
+                        }
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                Instant start = Instant.now();
+                CompletableFuture<LaunchingHandler.Outcome> run = CompletableFuture.supplyAsync(
+                        () -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(15)));
+                cluster.startNode(newId);
+                LaunchingHandler.Outcome outcome = run.join();
+                watcher.join();
+                if (!"CONTINUE".equals(outcome.action()) || readySeen.get() == null) {
+                    throw new IllegalStateException("launch benchmark run failed: " + outcome);
+                }
+                Instant continued = completedAt(rig, action);
+                if (i > 0) {
+                    delays.add(Duration.between(readySeen.get(), continued).toNanos() / 1e6);
+                    totals.add(Duration.between(start, continued).toNanos() / 1e6);
+                }
+                cluster.heal(Duration.ofSeconds(120));
+            }
+            return String.format(Locale.ROOT, """
+                    ## Launching handler: autopilot stable-healthy to CONTINUE
+
+                    `scripts/bench launching` — local 3-node rig, 5 replacements (after one warm-up). A watcher polls autopilot
+                    every 50 ms with the root token and notes the first moment the new node is healthy, a voter and stable for
+                    `server_stabilization_time`; the delay is from then to the `CompleteLifecycleAction CONTINUE`. The handler
+                    polls at its default `LAUNCH_POLL_INTERVAL_MS` = 1000. Machine: %s.
+
+                    | Figure | Median | Runs (ms) |
+                    | --- | --- | --- |
+                    | stable-healthy → CONTINUE | **%.0f ms** (goal ≤ 2000) | %s |
+                    | launch event → CONTINUE (boot, join, unseal, promotion, stabilization) | %.0f ms | %s |
+                    """, machine(), median(delays), list(delays), median(totals), list(totals));
+        }
+    }
+
+    // ---- publisher ------------------------------------------------------------------------------------
+
+    static String publisher(Path out) throws Exception {
+        StringBuilder rows = new StringBuilder();
+        double base = 0;
+        for (int nodes : List.of(3, 6, 12)) {
+            try (Rig rig = Rig.start(out.resolve("publisher-" + nodes + "-" + System.currentTimeMillis()))) {
+                VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(nodes));
+                HealthPublisherHandler handler = new HealthPublisherHandler(runtime(cluster, lockTable(rig), Map.of()));
+                List<Double> runs = new ArrayList<>();
+                for (int i = 0; i <= 7; i++) {
+                    Instant start = Instant.now();
+                    HealthPublisherHandler.Outcome outcome = handler.run(Duration.ofMinutes(1));
+                    double ms = Duration.between(start, Instant.now()).toNanos() / 1e6;
+                    if (outcome.metrics().get("RaftPeers") != nodes) {
+                        throw new IllegalStateException("publisher saw " + outcome.metrics());
+                    }
+                    if (i > 0) {
+                        runs.add(ms);
+                    }
+                }
+                double median = median(runs);
+                if (nodes == 3) {
+                    base = median;
+                }
+                rows.append(String.format(Locale.ROOT, "| %d | **%.0f ms** | %.2f× | %s |%n", nodes, median, median / base, list(runs)));
+            }
+        }
+        return String.format(Locale.ROOT, """
+                ## Health publisher: wall time per run
+
+                `scripts/bench publisher` — one run = describe groups and instances, probe every node's `sys/health`
+                concurrently, read Raft configuration and autopilot (cached login), publish one `PutMetricData`, plan the
+                reconciler. Warm handler, 7 runs after one warm-up per size. Goal: flat (12 nodes ≤ 1.5× the 3-node time).
+                Machine: %s.
+
+                | Nodes | Median | vs 3 nodes | Runs (ms) |
+                | --- | --- | --- | --- |
+                %s""", machine(), rows);
+    }
+
+    // ---- chaos ----------------------------------------------------------------------------------------
+
+    static String chaos(Path out) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream tee = new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                bytes.write(b);
+                System.out.write(b);
+            }
+        }, true);
+        int exit = Chaos.run(5, 20, 50, 20261122L, out, tee);
+        String text = bytes.toString();
+        String line = text.lines().filter(l -> l.startsWith("chaos: rounds=")).reduce((a, b) -> b).orElse("(no result)");
+        String detail = text.lines().filter(l -> l.startsWith("p99 inside")).findFirst().orElse("");
+        return String.format(Locale.ROOT, """
+                ## Reliability: chaos with 5 nodes, 20 rounds, 50 req/s
+
+                `scripts/lab chaos --nodes 5 --rounds 20 --load 50 --seed 20261122` (what `scripts/bench chaos` runs). Each round
+                terminates a random node (every third round the leader) through the full lifecycle path and waits for the
+                replacement and full failure tolerance, while a KV client writes and reads at 50 req/s against nodes passing
+                the load balancer's health check (2 s budget per operation, retried across nodes). Machine: %s.
+                Exit code %d.
+
+                ```
+                %s
+                %s
+                ```
+                """, machine(), exit, line, detail);
+    }
+}

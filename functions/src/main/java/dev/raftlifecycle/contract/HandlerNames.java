@@ -6,6 +6,12 @@ public final class HandlerNames {
     public static final String LAUNCHING = "dev.raftlifecycle.handlers.LaunchingHandler::handleRequest";
     public static final String PUBLISHER = "dev.raftlifecycle.handlers.HealthPublisherHandler::handleRequest";
 
+    /**
+     * JAVA_TOOL_OPTIONS the CDK app gives the functions: C1 only. These handlers are short and I/O-bound, so the
+     * C2 compiler's later gains never pay back its start-up work; scripts/bench terminating measures the difference.
+     */
+    public static final String JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+
     private HandlerNames() {
     }
 }

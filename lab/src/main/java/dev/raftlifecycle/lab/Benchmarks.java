@@ -3,7 +3,6 @@ package dev.raftlifecycle.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.HandlerNames;
-import dev.raftlifecycle.contract.LockTable;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,11 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * The benchmarks behind BENCHMARKS.md (scripts/bench). Each prints its figures as a Markdown section and
@@ -103,26 +96,11 @@ public final class Benchmarks {
     }
 
     private static Map<String, String> environment(VaultCluster cluster, String lockTable) {
-        Map<String, String> env = new HashMap<>();
-        env.put(Settings.CLUSTER_NAME, cluster.name());
-        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
-        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
-        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
-        env.put(Settings.LOCK_TABLE, lockTable);
-        env.put(Settings.AWS_REGION, Rig.REGION.id());
-        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
-        return env;
+        return LabEnvironment.handlerEnvironment(cluster, lockTable);
     }
 
     private static String lockTable(Rig rig) {
-        String name = "bench-lock-" + UUID.randomUUID().toString().substring(0, 8);
-        rig.dynamoDb().createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(AttributeDefinition.builder().attributeName(LockTable.PARTITION_KEY)
-                        .attributeType(ScalarAttributeType.S).build())
-                .keySchema(KeySchemaElement.builder().attributeName(LockTable.PARTITION_KEY).keyType(KeyType.HASH).build()));
-        return name;
+        return LabEnvironment.createLockTable(rig, "bench-lock-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     private static HandlerRuntime runtime(VaultCluster cluster, String lockTable, Map<String, String> extra) {

@@ -62,17 +62,17 @@ final class LabEnvironment implements AutoCloseable {
     private volatile JsonNode lastPublish;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private LabEnvironment(Rig rig, VaultCluster cluster, Path dir) throws IOException {
-        this.rig = rig;
-        this.cluster = cluster;
-        this.dir = dir;
-        this.handlerLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("handlers.log"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
-        String lockTable = "raft-lifecycle-lab-lock";
-        rig.dynamoDb().createTable(r -> r.tableName(lockTable).billingMode(BillingMode.PAY_PER_REQUEST)
+    /** A DynamoDB lock table in the emulator, shaped as the CDK app creates it. */
+    static String createLockTable(Rig rig, String name) {
+        rig.dynamoDb().createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
                 .attributeDefinitions(AttributeDefinition.builder().attributeName(LockTable.PARTITION_KEY)
                         .attributeType(ScalarAttributeType.S).build())
                 .keySchema(KeySchemaElement.builder().attributeName(LockTable.PARTITION_KEY).keyType(KeyType.HASH).build()));
+        return name;
+    }
+
+    /** The handlers' environment for a rig cluster, as the CDK app would set it (the rest at defaults). */
+    static Map<String, String> handlerEnvironment(VaultCluster cluster, String lockTable) {
         Map<String, String> env = new HashMap<>();
         env.put(Settings.CLUSTER_NAME, cluster.name());
         env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
@@ -82,7 +82,18 @@ final class LabEnvironment implements AutoCloseable {
         env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
         env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.AWS_REGION, Rig.REGION.id());
-        env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
+        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
+        return env;
+    }
+
+    private LabEnvironment(Rig rig, VaultCluster cluster, Path dir) throws IOException {
+        this.rig = rig;
+        this.cluster = cluster;
+        this.dir = dir;
+        this.handlerLog = new PrintWriter(Files.newBufferedWriter(dir.resolve("handlers.log"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        String lockTable = createLockTable(rig, "raft-lifecycle-lab-lock");
+        Map<String, String> env = handlerEnvironment(cluster, lockTable);
         env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, "10");
         env.put(Settings.SAFETY_MARGIN_SECONDS, "2");
         env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, "120");

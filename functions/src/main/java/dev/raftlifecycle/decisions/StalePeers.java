@@ -89,7 +89,8 @@ public final class StalePeers {
      * @param remove     peers to remove, in order (empty in report-only mode)
      * @param kept       stale peers left in place, with the reason
      * @param markFirstSeen stale peers seen for the first time: remember now as when they were first seen
-     * @param clearMarks peers no longer stale (or about to be removed): forget their first-seen time
+     * @param clearMarks peers no longer stale: forget their first-seen time (a removed peer's mark is cleared by
+     *                   the caller once the removal is confirmed)
      */
     public record Plan(List<Removal> remove, List<Kept> kept, Set<String> markFirstSeen, Set<String> clearMarks) {
     }
@@ -138,7 +139,8 @@ public final class StalePeers {
             boolean otherVoters = remaining.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(id));
             remove.add(new Removal(fate.peer(), fate.peer().leader() && otherVoters, safety));
             remaining.removeIf(p -> p.nodeId().equals(id));
-            clear.add(id);
+            // Its mark stays until the removal is confirmed: a removal deferred (lock busy) or failed must not
+            // restart the grace period.
         }
         for (String id : firstSeen.keySet()) {
             if (!staleIds.contains(id)) {

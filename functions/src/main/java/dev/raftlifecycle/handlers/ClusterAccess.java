@@ -93,13 +93,11 @@ final class ClusterAccess {
     }
 
     /**
-     * Observes the cluster through the given candidates (in order of preference).
-     *
-     * @param allMustAnswerForUninitialized only call the cluster uninitialized when every candidate answered
-     *                                      (the launch check: an unreachable old node may well be initialized)
+     * Observes the cluster through the given candidates (in order of preference). The cluster counts as
+     * uninitialized (first deploy) only when every candidate answered and none is initialized: a node that does
+     * not answer may well be an initialized member, and a replacement that has not joined yet answers 501.
      */
-    Observation observe(List<ClusterInstance> candidates, boolean allMustAnswerForUninitialized, Deadline deadline,
-                        Runnable whileWaiting) {
+    Observation observe(List<ClusterInstance> candidates, Deadline deadline, Runnable whileWaiting) {
         Map<String, NodeHealth> health = Map.of();
         Reachability last = Reachability.UNREACHABLE;
         String detail = "no candidate instance";
@@ -110,7 +108,7 @@ final class ClusterAccess {
             List<NodeHealth> answered = health.values().stream().filter(NodeHealth::answered).toList();
             boolean anyInitialized = answered.stream().anyMatch(NodeHealth::initialized);
             boolean allAnswered = answered.size() == health.size();
-            if (!answered.isEmpty() && !anyInitialized && (allAnswered || !allMustAnswerForUninitialized)) {
+            if (!answered.isEmpty() && !anyInitialized && allAnswered) {
                 return new Observation(Reachability.UNINITIALIZED, Optional.empty(), health, Optional.empty(), attempt,
                         answered.size() + " node(s) answered, none initialized");
             }
@@ -121,12 +119,16 @@ final class ClusterAccess {
                 detail = describe(health);
             } else {
                 for (NodeHealth node : usable) {
+                    if (deadline.passed()) {
+                        break; // each read is bounded by the request timeout; do not start one past the deadline
+                    }
                     try {
                         ClusterView view = read(node.address());
                         if (!view.leaderPresent()) {
+                            // This node may have lost touch with a leader the others still see: try the next one.
                             last = Reachability.NO_LEADER;
                             detail = "the Raft configuration read through " + node.address() + " has no leader";
-                            break;
+                            continue;
                         }
                         return new Observation(Reachability.OBSERVED, Optional.of(view), health,
                                 Optional.of(node.address()), attempt, "via " + node.address());
@@ -141,9 +143,8 @@ final class ClusterAccess {
                             case TLS -> last = Reachability.TLS_FAILURE;
                             default -> last = Reachability.UNREACHABLE;
                         }
-                        if (e.failure() == VaultClient.Failure.NO_LEADER) {
-                            break; // every node would say the same; wait and retry
-                        }
+                        // A standby that cannot reach the leader answers "no leader" while the others may not:
+                        // try the next node before waiting and retrying.
                     }
                 }
             }

@@ -111,10 +111,6 @@ public final class HandlerRuntime {
         return lock.orElseThrow();
     }
 
-    public Optional<MutationLock> optionalLock() {
-        return lock;
-    }
-
     public Clock clock() {
         return clock;
     }

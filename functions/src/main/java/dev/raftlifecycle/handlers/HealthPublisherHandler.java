@@ -49,6 +49,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     }
 
     public HealthPublisherHandler(HandlerRuntime runtime) {
+        runtime.settings().requireLockTable(); // the reconciler's lock and its first-seen marks live there
         this.runtime = runtime;
         this.access = new ClusterAccess(runtime);
         this.peerRemoval = new PeerRemoval(runtime, access);
@@ -74,7 +75,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         List<ClusterInstance> probed = groups.instances().stream().filter(HealthPublisherHandler::counted).toList();
         Instant observedAt = runtime.clock().instant();
         ClusterAccess.Observation observation = access.observe(ClusterAccess.preferenceOrder(probed, Optional.empty()),
-                false, deadline, () -> { });
+                deadline, () -> { });
         // preferenceOrder keeps only instances EC2 reports running; the others are unreachable by definition.
         Map<String, NodeHealth> health = new LinkedHashMap<>(observation.health());
         // Instances observe() did not probe (e.g. not running but still listed) count as unreachable.
@@ -89,7 +90,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 observedAt, metrics);
 
         Reconciliation reconciliation = Reconciliation.NONE;
-        if (observation.reachability() == Reachability.OBSERVED && runtime.optionalLock().isPresent()) {
+        if (observation.reachability() == Reachability.OBSERVED) {
             reconciliation = reconcile(fates, observation, groups, deadline);
         }
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
@@ -104,9 +105,6 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 .field("kept", reconciliation.kept())
                 .field("wallTimeMs", wall)
                 .field("detail", observation.detail() + reconciliation.detail());
-        if (!reconciliation.removed().isEmpty()) {
-            line.metric(MetricName.STALE_PEERS_REMOVED, reconciliation.removed().size());
-        }
         line.emit(runtime.clock().instant());
         return new Outcome(observedAt.toString(), observation.reachability().name(), values, calls, reconciliation.removed(),
                 reconciliation.kept(), wall, observation.detail() + reconciliation.detail());
@@ -157,7 +155,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 try {
                     // Check again under the lock: the state read before may have changed.
                     ClusterAccess.Observation fresh = access.observe(ClusterAccess.preferenceOrder(groups.instances(),
-                            Optional.empty()), false, deadline, () -> { });
+                            Optional.empty()), deadline, () -> { });
                     if (fresh.reachability() == Reachability.OBSERVED) {
                         StalePeers.Plan confirmed = StalePeers.plan(classify(fresh.view().get(), groups), firstSeen,
                                 runtime.clock().instant(), runtime.settings().staleGrace(),
@@ -187,8 +185,9 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
             lock.saveStaleSince(marks, now);
         }
         for (String id : removed) {
+            // Counted on its own line, so the Reason dimension says what it is (not the run's reachability).
             runtime.log().line(NAME, "stale-peer-removed").field("peer", id).field("Reason", "stale-peer")
-                    .emit(runtime.clock().instant());
+                    .metric(MetricName.STALE_PEERS_REMOVED, 1).emit(runtime.clock().instant());
         }
         return new Reconciliation(List.copyOf(removed), List.copyOf(kept), detail);
     }

@@ -29,8 +29,9 @@ import java.util.Optional;
  * group replaces the instance.
  *
  * <p>Input handling as in {@link TerminatingHandler}: malformed → the invocation fails naming the field,
- * no call made; foreign group → ignored; duplicates complete without error ("No active Lifecycle Action
- * found" = already done). Launching into a warm pool → CONTINUE at once, no Vault call. While no node of
+ * no call made; foreign group → ignored; an action that already ended (duplicate, timeout) → nothing done;
+ * a duplicate for an instance already in service completes without error ("No active Lifecycle Action
+ * found" = already done). A failed AWS call during a poll is retried at the next poll. Launching into a warm pool → CONTINUE at once, no Vault call. While no node of
  * the cluster is initialized (first deploy, before `vault operator init`) → CONTINUE with reason
  * cluster-uninitialized, so the group does not replace instances in a loop. Verifications of different
  * instances are independent invocations and hold no lock: they run in parallel.
@@ -84,6 +85,10 @@ public final class LaunchingHandler implements RequestStreamHandler {
             return finish(event, actions, started, "CONTINUE", "warm-pool", 0,
                     "launching into the warm pool: the node must not join while warm", null);
         }
+        if (!actions.stillOpen()) {
+            return finish(event, actions, started, "NONE", "already-ended", 0,
+                    "the lifecycle action had already ended (completed by an earlier delivery, or timed out)", null);
+        }
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin())
                 .within(runtime.settings().launchMaxWait());
         LaunchReadiness.Expectations expected = new LaunchReadiness.Expectations(runtime.settings().nonVoters(),
@@ -94,35 +99,36 @@ public final class LaunchingHandler implements RequestStreamHandler {
         int polls = 0;
         ClusterAccess.Groups groups = null;
         Instant groupsAt = Instant.MIN;
-        try {
-            while (true) {
-                polls++;
+        while (true) {
+            polls++;
+            LaunchReadiness.Verdict verdict;
+            try {
                 Instant now = runtime.clock().instant();
                 if (groups == null || Duration.between(groupsAt, now).compareTo(GROUP_REFRESH) >= 0) {
                     groups = access.groups();
                     groupsAt = now;
                 }
-                LaunchReadiness.Verdict verdict = poll(event, groups, expected, deadline, actions);
-                if (!(verdict instanceof LaunchReadiness.Waiting waiting)) {
-                    Instant readyAt = runtime.clock().instant();
-                    return finish(event, actions, started, "CONTINUE", verdict.reason(), polls,
-                            "after " + polls + " poll(s)", readyAt);
-                }
-                reason = waiting.reason();
-                detail = waiting.detail();
-                actions.heartbeatIfDue();
-                if (actions.endedElsewhere()) {
-                    return finish(event, actions, started, "CONTINUE", "already-ended", polls,
-                            "the lifecycle action ended before verification finished (last: " + reason + ")", null);
-                }
-                if (!deadline.sleep(runtime.settings().launchPollInterval())) {
-                    break;
-                }
+                verdict = poll(event, groups, expected, deadline, actions);
+            } catch (RuntimeException e) {
+                // An AWS API failure (throttling, a network error): one failed poll proves nothing about the
+                // node, so keep polling; if it is still failing at the deadline, that is the reason reported.
+                verdict = new LaunchReadiness.Waiting("observation-failed", e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-        } catch (RuntimeException e) {
-            // An AWS API failure: keep polling would hide it; report it and let the group decide (ABANDON).
-            reason = "observation-failed";
-            detail = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!(verdict instanceof LaunchReadiness.Waiting waiting)) {
+                Instant readyAt = runtime.clock().instant();
+                return finish(event, actions, started, "CONTINUE", verdict.reason(), polls,
+                        "after " + polls + " poll(s)", readyAt);
+            }
+            reason = waiting.reason();
+            detail = waiting.detail();
+            actions.heartbeatIfDue();
+            if (actions.endedElsewhere()) {
+                return finish(event, actions, started, "NONE", "already-ended", polls,
+                        "the lifecycle action ended before verification finished (last: " + reason + ")", null);
+            }
+            if (!deadline.sleep(runtime.settings().launchPollInterval())) {
+                break;
+            }
         }
         return finish(event, actions, started, "ABANDON", reason, polls, detail, null);
     }
@@ -158,7 +164,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
         // Read the cluster's view through the established members first, the new node last.
         List<ClusterInstance> candidates = new ArrayList<>(others);
         self.ifPresent(candidates::add);
-        ClusterAccess.Observation observation = access.observe(candidates, true, deadline.within(Duration.ofSeconds(30)),
+        ClusterAccess.Observation observation = access.observe(candidates, deadline.within(Duration.ofSeconds(30)),
                 actions::heartbeatIfDue);
         return LaunchReadiness.evaluate(id, new LaunchReadiness.Observation(node, false, true,
                 observation.reachability(), observation.view()), expected, runtime.clock().instant());
@@ -166,9 +172,11 @@ public final class LaunchingHandler implements RequestStreamHandler {
 
     private Outcome finish(LifecycleEvent event, LifecycleActions actions, Instant started, String result,
                            String reason, int polls, String detail, Instant readyAt) {
-        AutoScalingPort.Completion completion = actions.complete(result);
+        // NONE: the action had already ended, there is nothing to complete.
+        AutoScalingPort.Completion completion = "NONE".equals(result)
+                ? AutoScalingPort.Completion.ALREADY_ENDED : actions.complete(result);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
-        runtime.log().line(NAME, "decision")
+        DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
                 .field("group", event.groupName())
                 .field("eventId", event.eventId())
@@ -178,12 +186,15 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .field("Reason", reason)
                 .field("polls", polls)
                 .field("heartbeats", actions.heartbeats())
+                .field("heartbeatFailures", actions.failedHeartbeats())
                 .field("completion", completion.name())
                 .field("latencyMs", latency)
                 .field("detail", detail)
-                .metric(MetricName.DECISION_LATENCY_MS, latency)
-                .metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1)
-                .emit(runtime.clock().instant());
+                .metric(MetricName.DECISION_LATENCY_MS, latency);
+        if (!"NONE".equals(result)) {
+            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
+        }
+        line.emit(runtime.clock().instant());
         return new Outcome(event.instanceId(), result, reason, completion.name(), latency, polls, detail,
                 readyAt == null ? null : readyAt.toString());
     }

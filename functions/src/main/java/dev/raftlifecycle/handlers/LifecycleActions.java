@@ -15,6 +15,7 @@ final class LifecycleActions {
     private Instant lastBeat;
     private boolean ended;
     private int heartbeats;
+    private int failedHeartbeats;
 
     LifecycleActions(AutoScalingPort autoScaling, LifecycleEvent event, Clock clock, Duration heartbeatInterval) {
         this.autoScaling = autoScaling;
@@ -24,16 +25,41 @@ final class LifecycleActions {
         this.lastBeat = clock.instant();
     }
 
-    /** Records a heartbeat if one is due; remembers if the action already ended. */
+    /**
+     * Records a heartbeat if one is due; remembers if the action already ended. Best effort: a failed heartbeat
+     * (throttling, a network error) must not turn work already done — a peer removed, a node verified — into an
+     * ABANDON, so it is counted and tried again after half an interval; the hook's heartbeat timeout is at least
+     * twice the interval, so one miss does not end the action.
+     */
     void heartbeatIfDue() {
-        if (ended || Duration.between(lastBeat, clock.instant()).compareTo(heartbeatInterval) < 0) {
+        Instant now = clock.instant();
+        if (ended || Duration.between(lastBeat, now).compareTo(heartbeatInterval) < 0) {
             return;
         }
-        lastBeat = clock.instant();
+        lastBeat = now;
         heartbeats++;
-        if (!autoScaling.heartbeat(event.groupName(), event.hookName(), event.token(), event.instanceId())) {
-            ended = true;
+        try {
+            if (!autoScaling.heartbeat(event.groupName(), event.hookName(), event.token(), event.instanceId())) {
+                ended = true;
+            }
+        } catch (RuntimeException e) {
+            failedHeartbeats++;
+            lastBeat = now.minus(heartbeatInterval.dividedBy(2));
         }
+    }
+
+    int failedHeartbeats() {
+        return failedHeartbeats;
+    }
+
+    /**
+     * Whether the action is still open, asked with a heartbeat now (which also restarts its timeout). A failed
+     * call tells nothing, so it counts as open.
+     */
+    boolean stillOpen() {
+        lastBeat = Instant.MIN;
+        heartbeatIfDue();
+        return !ended;
     }
 
     /** True once a heartbeat found the action already ended (completed elsewhere or timed out). */

@@ -32,8 +32,10 @@ import java.util.stream.Collectors;
  * <p>Input handling: a malformed event, a wrong detail-type or transition, a missing or non-string field
  * fails the invocation with the field named (no Vault or AWS call; EventBridge's bounded retries then the
  * dead-letter queue make it visible). An event for a group that is not this cluster's is ignored with one
- * log line and no call. A duplicate or an instance that is no longer a member completes CONTINUE without
- * removal; "No active Lifecycle Action found" when completing means it was already done. Check-then-remove
+ * log line and no call. An opening heartbeat tells whether the action is still open: if it already ended
+ * (a late duplicate, or it timed out) nothing is changed or completed. An instance that is no longer a member
+ * (a duplicate racing the first delivery, never joined) completes CONTINUE without removal; "No active Lifecycle
+ * Action found" when completing means it was already done. Check-then-remove
  * runs under the cluster's lock in DynamoDB, so concurrent terminations and the reconciler never interleave.
  */
 public final class TerminatingHandler implements RequestStreamHandler {
@@ -50,6 +52,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
     }
 
     public TerminatingHandler(HandlerRuntime runtime) {
+        runtime.settings().requireLockTable(); // fail the cold start, not the first termination
         this.runtime = runtime;
         this.access = new ClusterAccess(runtime);
         this.removal = new PeerRemoval(runtime, access);
@@ -94,9 +97,17 @@ public final class TerminatingHandler implements RequestStreamHandler {
         Optional<RaftPeer> peer = Optional.empty();
         PeerRemoval.Result execution = PeerRemoval.Result.NONE;
         Instant lockedAt = null;
-        boolean locked = acquire(lock, owner, deadline, actions);
+        Instant releasedAt = null;
+        int attempts = 0;
+        boolean locked = false;
         try {
-            if (!locked) {
+            if (!actions.stillOpen()) {
+                // A late duplicate, or an action that timed out: the group has already decided this instance's
+                // fate (with the retain policy an expired action keeps it, Vault running). Change nothing.
+                result = "NONE";
+                reason = "already-ended";
+                detail = "the lifecycle action had already ended (completed by an earlier delivery, or timed out)";
+            } else if (!(locked = acquire(lock, owner, deadline, actions))) {
                 result = "ABANDON";
                 reason = "lock-timeout";
                 detail = "another cluster change held the lock until this invocation's deadline";
@@ -110,8 +121,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 boolean decommissioning = groups.desiredCapacity(event.groupName()) == 0;
                 List<ClusterInstance> candidates = ClusterAccess.preferenceOrder(groups.instances(),
                         Optional.of(event.instanceId()));
-                ClusterAccess.Observation observation = access.observe(candidates, false, deadline,
+                ClusterAccess.Observation observation = access.observe(candidates, deadline,
                         actions::heartbeatIfDue);
+                attempts = observation.attempts();
                 Set<String> otherIps = groups.instances().stream()
                         .filter(i -> !i.instanceId().equals(event.instanceId()) && i.running())
                         .flatMap(i -> i.privateIp().stream()).collect(Collectors.toSet());
@@ -141,17 +153,20 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 }
             }
         } catch (RuntimeException e) {
-            // An AWS API failure while observing: nothing was changed; keep the instance for an operator.
+            // An AWS API failure while locking or observing (the removal itself reports its failures as a
+            // result): nothing was changed; keep the instance for an operator.
             result = "ABANDON";
-            reason = "observation-failed";
+            reason = locked ? "observation-failed" : "lock-failed";
             detail = e.getClass().getSimpleName() + ": " + e.getMessage();
         } finally {
             if (locked) {
-                lock.release(owner);
+                releaseQuietly(lock, owner);
+                releasedAt = runtime.clock().instant();
             }
         }
 
-        AutoScalingPort.Completion completion = actions.complete(result);
+        AutoScalingPort.Completion completion = "NONE".equals(result)
+                ? AutoScalingPort.Completion.ALREADY_ENDED : actions.complete(result);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
@@ -164,12 +179,18 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("steppedDown", execution.steppedDown())
                 .field("peerRemoved", execution.removed())
                 .field("completion", completion.name())
+                .field("clusterAttempts", attempts)
                 .field("heartbeats", actions.heartbeats())
+                .field("heartbeatFailures", actions.failedHeartbeats())
                 .field("lockWaitMs", lockedAt == null ? null : Duration.between(started, lockedAt).toMillis())
+                .field("lockedAt", lockedAt == null ? null : lockedAt.toString())
+                .field("unlockedAt", releasedAt == null ? null : releasedAt.toString())
                 .field("latencyMs", latency)
                 .field("detail", detail)
-                .metric(MetricName.DECISION_LATENCY_MS, latency)
-                .metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
+                .metric(MetricName.DECISION_LATENCY_MS, latency);
+        if (!"NONE".equals(result)) {
+            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
+        }
         if (execution.removed()) {
             line.metric(MetricName.PEER_REMOVED, 1);
         }
@@ -189,6 +210,15 @@ public final class TerminatingHandler implements RequestStreamHandler {
             return "; matched by address";
         }
         return "";
+    }
+
+    /** A release that fails leaves the lease to expire at this invocation's deadline; the decision stands. */
+    private static void releaseQuietly(MutationLock lock, String owner) {
+        try {
+            lock.release(owner);
+        } catch (RuntimeException e) {
+            // lease expires on its own
+        }
     }
 
     private boolean acquire(MutationLock lock, String owner, Deadline deadline, LifecycleActions actions) {

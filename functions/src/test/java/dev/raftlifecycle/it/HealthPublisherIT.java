@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.VaultCluster;
 import dev.raftlifecycle.rig.VaultClusterExtension;
@@ -210,6 +211,32 @@ class HealthPublisherIT {
 
     @Test
     @Order(7)
+    void aRemovalDeferredBecauseTheLockIsBusyKeepsItsGraceClock() {
+        harness.with(Settings.STALE_GRACE_SECONDS, "2");
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        victim.kill();
+        cluster.terminateInEc2(victim.instanceId());
+        HealthPublisherHandler.Outcome first = harness.publisher().run(LAMBDA_TIME);
+        assertThat(first.kept()).containsExactly(victim.instanceId() + ":within-grace");
+
+        MutationLock competitor = new MutationLock(cluster.rig().dynamoDb(), harness.lockTable, dimension);
+        assertThat(competitor.tryAcquire("terminating-under-test", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
+        sleep(2500);
+        HealthPublisherHandler.Outcome deferred = harness.publisher().run(LAMBDA_TIME);
+        assertThat(deferred.removed()).isEmpty();
+        assertThat(deferred.kept()).containsExactly(victim.instanceId() + ":lock-busy");
+        assertThat(cluster.raftNodeIds()).contains(victim.instanceId());
+
+        // Once the lock is free the next run removes it at once: the deferral did not restart the grace period.
+        competitor.release("terminating-under-test");
+        HealthPublisherHandler.Outcome next = harness.publisher().run(LAMBDA_TIME);
+        assertThat(next.removed()).containsExactly(victim.instanceId());
+        assertThat(cluster.raftNodeIds()).doesNotContain(victim.instanceId());
+    }
+
+    @Test
+    @Order(8)
     void withTheWholeClusterDownLeaderPresentZeroIsStillPublished() {
         heal = false; // last test of the class: the cluster is not brought back
         cluster.nodes().forEach(VaultNode::kill);

@@ -113,11 +113,12 @@ class TerminatingHandlerIT {
 
         assertThat(first.peerRemoved()).isTrue();
         assertThat(first.completion()).isEqualTo("COMPLETED");
-        assertThat(second.action()).isEqualTo("CONTINUE");
-        assertThat(second.reason()).isEqualTo("not-a-member");
+        // The second delivery finds the action ended (its opening heartbeat is refused) and changes nothing.
+        assertThat(second.action()).isEqualTo("NONE");
+        assertThat(second.reason()).isEqualTo("already-ended");
         assertThat(second.peerRemoved()).isFalse();
         assertThat(second.completion()).isEqualTo("ALREADY_ENDED");
-        assertThat(completions(action)).extracting(LifecycleRecorder.LifecycleCall::accepted).containsExactly(true, false);
+        assertThat(completions(action)).extracting(LifecycleRecorder.LifecycleCall::accepted).containsExactly(true);
         assertThat(harness.log.stream().filter(l -> l.contains("\"PeerRemoved\":1.0")).count()).isEqualTo(1);
         assertThat(cluster.raftNodeIds()).hasSize(2);
         cluster.finishTermination(follower.instanceId());
@@ -181,6 +182,9 @@ class TerminatingHandlerIT {
 
         assertThat(outcome.action()).isEqualTo("ABANDON");
         assertThat(outcome.reason()).isEqualTo("cluster-unreachable");
+        // Exactly the configured number of attempts (with backoff between them), then it gives up.
+        assertThat(harness.log).filteredOn(l -> l.contains("\"event\":\"decision\""))
+                .singleElement().satisfies(l -> assertThat(l).contains("\"clusterAttempts\":3"));
         assertThat(took).isLessThan(Duration.ofSeconds(30));
         assertThat(cluster.raftNodeIds()).hasSize(3);
         assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
@@ -208,8 +212,16 @@ class TerminatingHandlerIT {
 
         TerminatingHandler.Outcome outcome = harness.terminating().handle(event, LAMBDA_TIME);
 
+        assertThat(outcome.action()).isEqualTo("NONE");
+        assertThat(outcome.reason()).isEqualTo("already-ended");
         assertThat(outcome.completion()).isEqualTo("ALREADY_ENDED");
-        assertThat(completions(action)).hasSize(1); // no retry loop
+        assertThat(outcome.peerRemoved()).isFalse();
+        // The group already decided (an expired terminate action with the retain policy keeps the instance,
+        // Vault running): nothing is changed and nothing is retried.
+        assertThat(cluster.raftNodeIds()).contains(follower.instanceId()).hasSize(3);
+        assertThat(completions(action)).isEmpty();
+        assertThat(cluster.rig().recorder().lifecycleCalls(action.token()))
+                .extracting(LifecycleRecorder.LifecycleCall::action).containsExactly("RecordLifecycleActionHeartbeat");
         cluster.finishTermination(follower.instanceId());
     }
 

@@ -51,6 +51,7 @@ public final class Monitoring extends Construct {
     private final List<Alarm> alarms = new ArrayList<>();
     private final List<Alarm> burnRateComponents = new ArrayList<>();
     private final List<CompositeAlarm> compositeAlarms = new ArrayList<>();
+    private final List<String> gateAlarmNames = new ArrayList<>();
     private final Dashboard dashboard;
 
     public Monitoring(Construct scope, String id, Props props) {
@@ -153,8 +154,10 @@ public final class Monitoring extends Construct {
                     + window.burnRate() + "x too fast";
             Alarm longWindow = windowAlarm(slo, base + "Long", window.longMinutes(), window.burnRate(), summary);
             Alarm shortWindow = windowAlarm(slo, base + "Short", window.shortMinutes(), window.burnRate(), summary);
+            String compositeName = config.clusterName() + "-" + slo.name() + "-slo-" + window.speed() + "-burn";
+            gateAlarmNames.add(compositeName);
             CompositeAlarm composite = CompositeAlarm.Builder.create(this, base)
-                    .compositeAlarmName(config.clusterName() + "-" + slo.name() + "-slo-" + window.speed() + "-burn")
+                    .compositeAlarmName(compositeName)
                     .alarmDescription(summary + " over both " + window.longMinutes() + " and "
                             + window.shortMinutes() + " minutes. " + slo.runbook().reference())
                     .alarmRule(AlarmRule.allOf(
@@ -188,6 +191,7 @@ public final class Monitoring extends Construct {
     private Alarm alarm(String id, String name, RunbookSection runbook, String summary, IMetric metric,
             ComparisonOperator comparison, double threshold, int evaluationPeriods, int datapointsToAlarm,
             TreatMissingData missingData) {
+        gateAlarmNames.add(config.clusterName() + "-" + name);
         Alarm alarm = Alarm.Builder.create(this, id)
                 .alarmName(config.clusterName() + "-" + name)
                 .alarmDescription(summary + " " + runbook.reference())
@@ -372,6 +376,14 @@ public final class Monitoring extends Construct {
 
     public List<CompositeAlarm> compositeAlarms() {
         return List.copyOf(compositeAlarms);
+    }
+
+    /**
+     * The names of the alarms that should stop a rolling upgrade while in ALARM: every alarm and composite except
+     * the burn-rate windows (their composites carry the signal). Plain names, as CloudWatch knows them.
+     */
+    public List<String> gateAlarmNames() {
+        return List.copyOf(gateAlarmNames);
     }
 
     public Dashboard dashboard() {

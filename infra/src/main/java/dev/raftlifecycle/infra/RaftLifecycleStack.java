@@ -69,6 +69,8 @@ public final class RaftLifecycleStack extends Stack {
                 "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
         output("UnsealKeyArn", unsealKey.key().getKeyArn(), "the auto-unseal KMS key (retained on stack deletion)");
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
+        output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
+                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows)");
         output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
         output("LifecycleDeadLetterQueueUrl", automation.lifecycleDeadLetters().getQueueUrl(),
                 "lifecycle events that could not be handled");

@@ -15,18 +15,31 @@ import software.constructs.Construct;
  * Raft snapshots can ever be unsealed again.
  *
  * <p>The key policy is written out instead of CDK's default (which lets any IAM policy in the account use the key):
- * the account root may administer the key but not use it, and only the server instance role may Encrypt, Decrypt
- * and DescribeKey. IAM policies therefore cannot grant anyone else cryptographic use of the key.
+ * the account root may administer the key (including DescribeKey, which CloudFormation needs) but not use it or
+ * create grants on it, and only the server instance role may Encrypt and Decrypt. IAM policies therefore cannot
+ * give anyone else cryptographic use of the key.
  */
 public final class UnsealKey extends Construct {
 
     /** The actions Vault's awskms seal performs. */
     public static final List<String> SEAL_ACTIONS = List.of("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey");
 
-    /** Administration without use: what the account (and so CloudFormation) needs to manage the key. */
-    static final List<String> ADMIN_ACTIONS = List.of("kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*",
-            "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-            "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand");
+    /**
+     * Administration without use: what the account (and so CloudFormation) needs to manage the key. Spelled out
+     * rather than {@code kms:Create*}, which would include {@code kms:CreateGrant}: a grant is a way to hand out
+     * Encrypt/Decrypt around this policy. {@code kms:DescribeKey} stays: CloudFormation's read of the key resource
+     * needs it, and it reveals metadata only (no cryptographic use).
+     */
+    static final List<String> ADMIN_ACTIONS = List.of("kms:CreateAlias", "kms:DescribeKey", "kms:EnableKey",
+            "kms:EnableKeyRotation", "kms:List*", "kms:PutKeyPolicy", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+            "kms:RevokeGrant", "kms:RetireGrant", "kms:DisableKey", "kms:DisableKeyRotation", "kms:Get*",
+            "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand");
+
+    /** Never granted to anyone by this key's policy: each would let a principal use or re-share the key. */
+    static final List<String> NEVER_GRANTED = List.of("kms:CreateGrant", "kms:Encrypt", "kms:Decrypt",
+            "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext");
 
     /** What the key is for. */
     public record Props(String clusterName) {

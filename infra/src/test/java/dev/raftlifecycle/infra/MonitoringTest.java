@@ -48,6 +48,20 @@ class MonitoringTest {
     }
 
     @Test
+    void theRollingUpgradeGateNamesEveryAlarmAndCompositeButNoBurnRateWindow() {
+        List<String> gate = List.of(template.path("Outputs").path("GateAlarmNames").path("Value").asText().split(","));
+        Set<String> expected = new HashSet<>();
+        Set<String> windows = new HashSet<>();
+        synth.stack().monitoring().burnRateComponents().forEach(a -> windows.add(
+                Cfn.resource(template, Cfn.logicalId(synth.stack(), a)).path("Properties").path("AlarmName").asText()));
+        alarmsByName().keySet().stream().filter(n -> !windows.contains(n)).forEach(expected::add);
+        Cfn.resources(template, "AWS::CloudWatch::CompositeAlarm").values()
+                .forEach(c -> expected.add(c.path("Properties").path("AlarmName").asText()));
+        assertThat(windows).isNotEmpty();
+        assertThat(gate).containsExactlyInAnyOrderElementsOf(expected).doesNotContainAnyElementsOf(windows);
+    }
+
+    @Test
     void theReadmeCountsTheAlarmsAndMetricsThatExist() throws IOException {
         String readme = Files.readString(TestStacks.infraDir().resolve("README.md"));
         int alarms = Cfn.resources(template, "AWS::CloudWatch::Alarm").size();

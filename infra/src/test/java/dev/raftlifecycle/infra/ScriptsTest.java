@@ -44,6 +44,7 @@ class ScriptsTest {
                 case "$*" in
                   *ServerGroupNames*) echo "vault-servers-1,vault-servers-2,vault-servers-3" ;;
                   *ClusterName*) echo "vault" ;;
+                  *GateAlarmNames*) echo "vault-no-leader,vault-failure-tolerance,vault-availability-slo-fast-burn" ;;
                 esac ;;
               "cloudwatch describe-alarms") cat "$d/alarms" 2>/dev/null || true ;;
               "autoscaling start-instance-refresh") echo "refresh-$group" ;;
@@ -194,8 +195,20 @@ class ScriptsTest {
         Result result = runStack();
         assertThat(result.exit()).as(result.output()).isEqualTo(3);
         assertThat(result.started()).isEmpty();
-        assertThat(result.calls()).anyMatch(c -> c.contains("--alarm-name-prefix vault-"));
+        assertThat(result.calls()).anyMatch(c -> c.contains(
+                "--alarm-names vault-no-leader vault-failure-tolerance vault-availability-slo-fast-burn"));
         assertThat(runStack("--no-alarm-gate").exit()).isZero();
+    }
+
+    @Test
+    void aBurnRateWindowAloneDoesNotStopTheRoll() throws Exception {
+        // One bad minute keeps a 60-minute window in ALARM for an hour; the composite is what counts.
+        Files.writeString(state.resolve("alarms"), "vault-availability-slo-60m\tvault-availability-slo-5m\n");
+        List<String> args = new ArrayList<>(List.of("--groups", "vault-servers-1", "--cluster", "vault"));
+        args.addAll(List.of(FAST));
+        Result result = run(args.toArray(String[]::new));
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.started()).hasSize(1);
     }
 
     @Test

@@ -46,7 +46,16 @@ class ServerGroupsTest {
             } else {
                 // The account administers the key (CloudFormation needs that) but cannot encrypt or decrypt.
                 assertThat(principal).contains(":root");
-                assertThat(actions).contains("kms:Put*", "kms:ScheduleKeyDeletion");
+                assertThat(actions).contains("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion");
+                // No wildcard that could reach a cryptographic action or CreateGrant (a grant would hand out use).
+                assertThat(actions).noneMatch(a -> a.equals("kms:*") || a.startsWith("kms:Create") && !a.equals("kms:CreateAlias")
+                        || a.equals("kms:Describe*") || a.startsWith("kms:Encrypt") || a.startsWith("kms:Decrypt")
+                        || a.startsWith("kms:ReEncrypt") || a.startsWith("kms:Generate"));
+                for (String forbidden : UnsealKey.NEVER_GRANTED) {
+                    assertThat(actions).noneMatch(a -> a.endsWith("*")
+                            && forbidden.startsWith(a.substring(0, a.length() - 1)));
+                    assertThat(actions).doesNotContain(forbidden);
+                }
             }
         }
         assertThat(usingPrincipals).containsExactly("${GetAtt:" + serverRole + ".Arn}");

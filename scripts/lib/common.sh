@@ -33,6 +33,7 @@ find_jdk() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
     major="$(java_major "$JAVA_HOME/bin/java")"
     if [ "${major:-0}" -ge 21 ]; then printf '%s\n' "$JAVA_HOME"; return 0; fi
+    log "JAVA_HOME=$JAVA_HOME is Java ${major:-?}; looking for a JDK >= 21 under /usr/lib/jvm instead"
   fi
   for candidate in /usr/lib/jvm/*; do
     [ -x "$candidate/bin/javac" ] || continue

@@ -47,9 +47,27 @@ public final class ManagedProcess {
             builder.environment().putAll(env);
             ManagedProcess managed = new ManagedProcess(name, builder.start(), log);
             LIVE.add(managed);
+            record(managed.pid(), command.get(0));
             return managed;
         } catch (IOException e) {
             throw new RigException("cannot start " + name + " (" + command.get(0) + "): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends "pid program" to the file named by RIG_PID_FILE, when set (scripts/test sets it): the shutdown hook
+     * cannot run when a test JVM is killed outright, and then scripts/test kills exactly what this run started.
+     */
+    private static synchronized void record(long pid, String program) {
+        String ledger = System.getenv("RIG_PID_FILE");
+        if (ledger == null || ledger.isBlank()) {
+            return;
+        }
+        try {
+            Files.writeString(Path.of(ledger), pid + " " + program + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // best effort: the shutdown hook still covers every normal exit
         }
     }
 

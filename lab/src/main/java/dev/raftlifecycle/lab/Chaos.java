@@ -35,7 +35,16 @@ final class Chaos {
     static int run(int nodes, int rounds, int rps, long seed, Path outDir, PrintStream out) throws Exception {
         Steps steps = new Steps(out);
         out.printf(Locale.ROOT, "chaos: %d nodes, %d rounds, %d req/s, seed %d%n", nodes, rounds, rps, seed);
-        LabEnvironment lab = LabEnvironment.start(nodes, outDir);
+        LabEnvironment[] holder = new LabEnvironment[1];
+        if (!steps.run("bring up the cluster (moto, Vault processes, init, auth)", () -> {
+            holder[0] = LabEnvironment.start(nodes, outDir);
+            return holder[0].cluster.raftNodeIds().size() + " voters";
+        })) {
+            // Nothing ran: the summary line still ends the output, with nothing passed.
+            out.println(new Result(rounds, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).line());
+            return 1;
+        }
+        LabEnvironment lab = holder[0];
         Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "chaos-teardown"));
         Result result;
         try {
@@ -44,15 +53,15 @@ final class Chaos {
             List<String> summary = List.of(result.line(), String.format(Locale.ROOT,
                     "p99 inside election windows %.0f ms, outside %.0f ms; mean time to full failure tolerance %.1f s; %d KV operations",
                     result.p99InsideElectionsMs(), result.p99OutsideElectionsMs(), result.meanSecondsToFullTolerance(), result.ops()));
-            Path page = lab.timeline.write(outDir.resolve("chaos-" + System.currentTimeMillis() + ".html"),
-                    "raft-lifecycle chaos: " + nodes + " nodes, " + rounds + " rounds, " + rps + " req/s", summary);
             out.println(summary.get(1));
-            out.println("chaos: timeline written to " + page);
+            steps.run("write the timeline page", () -> "chaos: timeline written to " + lab.timeline.write(
+                    outDir.resolve("chaos-" + System.currentTimeMillis() + ".html"),
+                    "raft-lifecycle chaos: " + nodes + " nodes, " + rounds + " rounds, " + rps + " req/s", summary));
         } finally {
             lab.close();
         }
         out.println(result.line());
-        return result.passed() == result.rounds() && result.lostWrites() == 0 ? 0 : 1;
+        return result.passed() == result.rounds() && result.lostWrites() == 0 && steps.failed() == 0 ? 0 : 1;
     }
 
     private static Result rounds(LabEnvironment lab, int nodes, int rounds, int rps, Random random, Steps steps) {
@@ -64,37 +73,44 @@ final class Chaos {
         try (KvLoad load = new KvLoad(lab.cluster, lab.timeline, rps)) {
             load.start();
             sleep(2000);
+            Set<String> lostWrites = new java.util.TreeSet<>();
             for (int round = 1; round <= rounds; round++) {
-                VaultNode leader = lab.cluster.awaitLeader(Duration.ofSeconds(60));
-                List<VaultNode> candidates = lab.cluster.runningNodes().stream()
-                        .sorted(Comparator.comparing(VaultNode::instanceId)).toList();
-                VaultNode victim = round % 3 == 0 ? leader : candidates.get(random.nextInt(candidates.size()));
-                boolean wasLeader = victim == leader;
-                Instant started = Instant.now();
-                String name = String.format(Locale.ROOT, "round %d: terminate %s%s", round, victim.instanceId(),
-                        wasLeader ? " (leader)" : "");
+                int number = round;
+                Instant[] started = new Instant[1];
                 double[] tolerance = new double[1];
                 int[] roundStale = new int[1];
                 int[] roundStuck = new int[1];
-                boolean ok = steps.run(name, () -> {
+                // Everything a round does happens inside its step, so a failure anywhere fails that round only.
+                boolean ok = steps.run(String.format(Locale.ROOT, "round %d", round), () -> {
+                    VaultNode leader = lab.cluster.awaitLeader(Duration.ofSeconds(60));
+                    List<VaultNode> candidates = lab.cluster.runningNodes().stream()
+                            .sorted(Comparator.comparing(VaultNode::instanceId)).toList();
+                    VaultNode victim = number % 3 == 0 ? leader : candidates.get(random.nextInt(candidates.size()));
+                    boolean wasLeader = victim == leader;
+                    started[0] = Instant.now();
                     LifecycleDriver.Termination t = lab.driver.terminate(victim.instanceId());
-                    Steps.require("CONTINUE".equals(t.result()), "terminate " + t.result() + " (" + t.reason() + ")");
+                    String what = "terminated " + victim.instanceId() + (wasLeader ? " (leader)" : "");
+                    Steps.require("CONTINUE".equals(t.result()), what + ": terminate " + t.result() + " (" + t.reason() + ")");
                     Steps.require(t.replacement().map(l -> "CONTINUE".equals(l.result())).orElse(false),
-                            "replacement not in service: " + t.replacement());
+                            what + ": replacement not in service: " + t.replacement());
                     lab.cluster.await("full failure tolerance", Duration.ofSeconds(120), () -> {
                         var state = lab.cluster.autopilot();
                         return state.path("healthy").asBoolean(false) && state.path("voters").size() == nodes
                                 && state.path("failure_tolerance").asInt() >= expectedTolerance;
                     });
-                    tolerance[0] = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+                    tolerance[0] = Duration.between(started[0], Instant.now()).toMillis() / 1000.0;
                     Steps.require(lab.cluster.leader().isPresent(), "no leader after the round");
                     Set<String> running = lab.cluster.runningNodes().stream().map(VaultNode::instanceId).collect(Collectors.toSet());
                     roundStale[0] = (int) lab.cluster.raftNodeIds().stream().filter(id -> !running.contains(id)).count();
                     roundStuck[0] = (int) lab.rig.recorder().openActions().stream()
                             .filter(a -> lab.cluster.groupNames().contains(a.groupName())).count();
+                    Set<String> lostNow = load.lostWrites();
+                    lostWrites.addAll(lostNow);
                     Steps.require(roundStale[0] == 0, roundStale[0] + " stale peer(s)");
                     Steps.require(roundStuck[0] == 0, roundStuck[0] + " lifecycle action(s) pending");
-                    return String.format(Locale.ROOT, "%s, full tolerance after %.1f s", t.reason(), tolerance[0]);
+                    Steps.require(lostNow.isEmpty(), lostNow.size() + " acknowledged write(s) not readable: " + lostNow);
+                    return String.format(Locale.ROOT, "%s: %s, full tolerance after %.1f s, all acknowledged writes readable",
+                            what, t.reason(), tolerance[0]);
                 });
                 stale += roundStale[0];
                 stuck += roundStuck[0];
@@ -105,8 +121,11 @@ final class Chaos {
             }
             sleep(1000);
             load.close();
-            int lost = load.lostWrites();
-            steps.check("every acknowledged write is readable", lost == 0, Duration.ZERO, lost + " lost");
+            Set<String> lostAtEnd = load.lostWrites();
+            lostWrites.addAll(lostAtEnd);
+            int lost = lostWrites.size();
+            steps.check("every acknowledged write is readable (after every round and at the end)", lost == 0,
+                    Duration.ZERO, lost + " lost");
             List<KvLoad.Op> ops = load.ops();
             List<Instant[]> windows = lab.timeline.leaderlessWindows();
             List<Duration> all = ops.stream().filter(KvLoad.Op::ok).map(KvLoad.Op::took).toList();

@@ -41,13 +41,18 @@ final class Demo {
                 Steps.require(lab.cluster.kvPut("demo/before", "survives"), "KV write failed");
                 return "secret/demo/before";
             });
-            String follower = lab.cluster.runningNodes().stream()
-                    .filter(n -> !lab.cluster.leader().map(l -> l == n).orElse(false)).findFirst().orElseThrow().instanceId();
-            steps.run("terminate follower " + follower, () -> describe(lab.driver.terminate(follower), summary, nodes, lab, false));
+            steps.run("terminate a follower", () -> {
+                String follower = lab.cluster.runningNodes().stream()
+                        .filter(n -> !lab.cluster.leader().map(l -> l == n).orElse(false)).findFirst()
+                        .orElseThrow(() -> new AssertionError("no follower running")).instanceId();
+                return follower + ": " + describe(lab.driver.terminate(follower), summary, nodes, lab, false);
+            });
             steps.info("");
             steps.info(StatusView.render(StatusView.collect(lab)));
-            String leader = lab.cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
-            steps.run("terminate the leader " + leader, () -> describe(lab.driver.terminate(leader), summary, nodes, lab, true));
+            steps.run("terminate the leader", () -> {
+                String leader = lab.cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
+                return leader + ": " + describe(lab.driver.terminate(leader), summary, nodes, lab, true);
+            });
             steps.info("");
             steps.info(StatusView.render(StatusView.collect(lab)));
             steps.run("the secret written first is still readable", () -> {
@@ -68,9 +73,11 @@ final class Demo {
                 Steps.require(pending == 0, pending + " pending");
                 return "0 pending";
             });
-            Path page = lab.timeline.write(outDir.resolve("lab-demo-" + System.currentTimeMillis() + ".html"),
-                    "raft-lifecycle lab demo", summary);
-            steps.info("lab: timeline written to " + page);
+            steps.run("write the timeline page", () -> "lab: timeline written to " + lab.timeline.write(
+                    outDir.resolve("lab-demo-" + System.currentTimeMillis() + ".html"), "raft-lifecycle lab demo", summary));
+        } catch (RuntimeException e) {
+            // Outside any step (e.g. the status table): counted as a failure, and the teardown still runs.
+            steps.check("the demo ran to its end", false, Duration.ZERO, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             steps.run("tear down (every process the lab started)", () -> {
                 lab.close();

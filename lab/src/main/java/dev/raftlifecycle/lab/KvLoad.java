@@ -140,9 +140,12 @@ final class KvLoad implements AutoCloseable {
         return false;
     }
 
-    /** Reads every key and counts acknowledged writes that are not there. */
-    int lostWrites() {
-        int lost = 0;
+    /**
+     * Reads every key back and returns the acknowledged writes that are not there ("key@sequence"). Safe while the
+     * load runs: a key can only have moved on to a later acknowledged sequence, which counts as present.
+     */
+    java.util.Set<String> lostWrites() {
+        java.util.Set<String> lost = new java.util.TreeSet<>();
         for (Map.Entry<Integer, Long> entry : Map.copyOf(acknowledged).entrySet()) {
             long seen = -1;
             for (int tries = 0; tries < 20 && seen < 0; tries++) {
@@ -152,7 +155,7 @@ final class KvLoad implements AutoCloseable {
                 }
             }
             if (seen < entry.getValue()) {
-                lost++;
+                lost.add(entry.getKey() + "@" + entry.getValue());
             }
         }
         return lost;

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * scripts/lab: the whole lifecycle on one machine, no AWS account.
@@ -169,10 +170,26 @@ public final class Lab {
     }
 
     private static int up(Path dir, int nodes, PrintStream out) throws Exception {
+        // Two 'up's at once must not both start a daemon: the check and the "starting" state are written under an
+        // exclusive lock, and the state names the new daemon from the moment it is spawned.
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("up.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+                out.println("lab: another 'scripts/lab up' is starting a lab right now; use 'scripts/lab status' in a moment");
+                return 1;
+            }
+            return upLocked(dir, nodes, out);
+        }
+    }
+
+    private static int upLocked(Path dir, int nodes, PrintStream out) throws Exception {
         Optional<JsonNode> existing = running(dir);
         if (existing.isPresent()) {
-            out.println("lab: a lab is already running (pid " + existing.get().path("pid").asLong() + ", started "
-                    + existing.get().path("startedAt").asText() + "); use 'scripts/lab status' or 'scripts/lab down'");
+            boolean ready = existing.get().path("ready").asBoolean();
+            out.println("lab: a lab is already " + (ready ? "running" : "starting") + " (pid "
+                    + existing.get().path("pid").asLong() + ", started " + existing.get().path("startedAt").asText()
+                    + "); use 'scripts/lab status' or 'scripts/lab down'");
             return 1;
         }
         Files.deleteIfExists(stateFile(dir));
@@ -192,6 +209,12 @@ public final class Lab {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        ObjectNode starting = JSON.createObjectNode();
+        starting.put("pid", process.pid());
+        starting.put("startedAt", Instant.now().toString());
+        starting.put("nodes", nodes);
+        starting.put("ready", false);
+        writeState(dir, starting);
         out.println("lab: starting " + nodes + " Vault nodes in the background (log: " + log + ") ...");
         Instant deadline = Instant.now().plusSeconds(240);
         while (Instant.now().isBefore(deadline)) {
@@ -201,14 +224,24 @@ public final class Lab {
                 return client(dir, out, "GET", "/status", null);
             }
             if (!process.isAlive()) {
+                Files.deleteIfExists(stateFile(dir));
                 out.println("lab: the lab failed to start:\n" + tail(log, 25));
                 return 1;
             }
             Thread.sleep(300);
         }
         process.destroy();
+        process.waitFor(60, TimeUnit.SECONDS);
+        Files.deleteIfExists(stateFile(dir));
         out.println("lab: the lab did not come up within 240 s:\n" + tail(log, 25));
         return 1;
+    }
+
+    private static void writeState(Path dir, ObjectNode state) throws IOException {
+        Path tmp = dir.resolve("lab.json.tmp");
+        JSON.writeValue(tmp.toFile(), state);
+        Files.move(tmp, stateFile(dir), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static String tail(Path file, int lines) throws IOException {
@@ -240,9 +273,7 @@ public final class Lab {
         state.put("nodes", nodes);
         state.put("dir", lab.dir.toString());
         state.put("ready", true);
-        Path tmp = dir.resolve("lab.json.tmp");
-        JSON.writeValue(tmp.toFile(), state);
-        Files.move(tmp, stateFile(dir), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        writeState(dir, state);
         System.out.println("lab daemon: ready on port " + server.getAddress().getPort());
         stop.await();
         Thread.sleep(200); // let the last response flush
@@ -355,6 +386,22 @@ public final class Lab {
         if (state.isEmpty()) {
             out.println("lab: no lab is running; start one with 'scripts/lab up'");
             return 1;
+        }
+        if (!state.get().path("ready").asBoolean()) {
+            long pid = state.get().path("pid").asLong();
+            if (!path.equals("/down")) {
+                out.println("lab: the lab (pid " + pid + ") is still starting; try again in a moment");
+                return 1;
+            }
+            // Still starting: no control port yet. SIGTERM runs its shutdown hooks, which stop what it started.
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+            }
+            Files.deleteIfExists(stateFile(dir));
+            out.println("lab: down");
+            return 0;
         }
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get().path("port").asInt() + path))

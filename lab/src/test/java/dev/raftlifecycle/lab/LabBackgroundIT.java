@@ -42,10 +42,36 @@ class LabBackgroundIT {
     @Test
     void theBackgroundLabRunsTheFullLifecycleAndDownStopsEverythingItStarted() throws Exception {
         Path dir = labDir("background");
+        Files.deleteIfExists(dir.resolve("lab.json"));
+        List<ProcessHandle> started = new ArrayList<>();
         try {
-            Result up = script(dir, "up");
+            java.util.concurrent.CompletableFuture<Result> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return script(dir, "up");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // A second up while the first is still bringing the cluster up says so and starts nothing.
+            java.time.Instant until = java.time.Instant.now().plusSeconds(60);
+            while (!Files.exists(dir.resolve("lab.json")) && java.time.Instant.now().isBefore(until)) {
+                Thread.sleep(100);
+            }
+            Result racing = script(dir, "up");
+            assertThat(racing.exit()).as(racing.out()).isEqualTo(1);
+            assertThat(racing.out()).containsAnyOf("is starting a lab right now", "a lab is already starting",
+                    "a lab is already running");
+
+            Result up = first.join();
             assertThat(up.exit()).as(up.out()).isZero();
             assertThat(up.out()).contains("lab: up", "failure tolerance 1");
+            long daemon = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("lab.json").toFile())
+                    .path("pid").asLong();
+            ProcessHandle.of(daemon).ifPresent(d -> {
+                started.add(d);
+                d.descendants().forEach(started::add);
+            });
+            assertThat(started).hasSizeGreaterThanOrEqualTo(5); // the daemon, moto, three Vault nodes
 
             Result again = script(dir, "up");
             assertThat(again.exit()).isEqualTo(1);
@@ -76,6 +102,9 @@ class LabBackgroundIT {
             assertThat(down.out()).contains("lab: down");
         }
         assertThat(Files.exists(dir.resolve("lab.json"))).isFalse();
+        // What the daemon had started by then (moto, the first Vault nodes) is gone with it; the check below
+        // covers the Vault processes started later (replacements).
+        assertThat(started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::info)).isEmpty();
         long leftovers = ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString()) && c.contains("vault")).orElse(false))
                 .count();

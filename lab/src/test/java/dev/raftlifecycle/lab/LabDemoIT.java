@@ -29,7 +29,7 @@ class LabDemoIT {
     @Test
     void theDemoPassesEveryStep() throws Exception {
         String out = runInProcess(labDir("demo"), 0);
-        assertThat(out).contains("PASS  terminate follower", "PASS  terminate the leader", "leader-removed after step-down",
+        assertThat(out).contains("PASS  terminate a follower", "PASS  terminate the leader", "leader-removed after step-down",
                 "lab: timeline written to").containsPattern("lab: (\\d+) passed, 0 failed");
         assertThat(out).doesNotContain("FAIL");
     }

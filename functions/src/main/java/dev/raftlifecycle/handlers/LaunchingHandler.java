@@ -9,7 +9,6 @@ import dev.raftlifecycle.decisions.LaunchReadiness;
 import dev.raftlifecycle.decisions.NodeHealth;
 import dev.raftlifecycle.decisions.Reachability;
 import dev.raftlifecycle.events.LifecycleEvent;
-import dev.raftlifecycle.events.LifecycleEventParser;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.Ec2Port;
 import java.io.IOException;
@@ -66,18 +65,10 @@ public final class LaunchingHandler implements RequestStreamHandler {
 
     public Outcome handle(byte[] input, Duration remaining) {
         Instant started = runtime.clock().instant();
-        LifecycleEvent event;
-        try {
-            event = LifecycleEventParser.parse(input, LifecycleEvent.Kind.LAUNCH);
-        } catch (RuntimeException e) {
-            runtime.log().line(NAME, "invalid-event").field("error", e.getMessage()).emit(runtime.clock().instant());
-            throw e;
-        }
-        if (!runtime.settings().ownsGroup(event.groupName())) {
-            runtime.log().line(NAME, "ignored").field("instance", event.instanceId()).field("group", event.groupName())
-                    .field("Reason", "foreign-group").emit(runtime.clock().instant());
+        LifecycleEvent event = EventIntake.parse(runtime, NAME, input, LifecycleEvent.Kind.LAUNCH);
+        if (EventIntake.foreign(runtime, NAME, event)) {
             return new Outcome(event.instanceId(), "IGNORED", "foreign-group", "none", 0, 0,
-                    "group " + event.groupName() + " is not one of this cluster's", null);
+                    EventIntake.foreignDetail(event), null);
         }
         LifecycleActions actions = new LifecycleActions(runtime.autoScaling(), event, runtime.clock(),
                 runtime.settings().heartbeatInterval());

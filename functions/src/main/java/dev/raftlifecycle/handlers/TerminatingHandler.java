@@ -9,7 +9,6 @@ import dev.raftlifecycle.decisions.PeerMatch;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.events.LifecycleEvent;
-import dev.raftlifecycle.events.LifecycleEventParser;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.MutationLock;
 import java.io.IOException;
@@ -72,18 +71,10 @@ public final class TerminatingHandler implements RequestStreamHandler {
 
     public Outcome handle(byte[] input, Duration remaining) {
         Instant started = runtime.clock().instant();
-        LifecycleEvent event;
-        try {
-            event = LifecycleEventParser.parse(input, LifecycleEvent.Kind.TERMINATE);
-        } catch (RuntimeException e) {
-            runtime.log().line(NAME, "invalid-event").field("error", e.getMessage()).emit(runtime.clock().instant());
-            throw e;
-        }
-        if (!runtime.settings().ownsGroup(event.groupName())) {
-            runtime.log().line(NAME, "ignored").field("instance", event.instanceId()).field("group", event.groupName())
-                    .field("Reason", "foreign-group").emit(runtime.clock().instant());
+        LifecycleEvent event = EventIntake.parse(runtime, NAME, input, LifecycleEvent.Kind.TERMINATE);
+        if (EventIntake.foreign(runtime, NAME, event)) {
             return new Outcome(event.instanceId(), "IGNORED", "foreign-group", null, false, false, "none", 0,
-                    "group " + event.groupName() + " is not one of this cluster's");
+                    EventIntake.foreignDetail(event));
         }
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
         LifecycleActions actions = new LifecycleActions(runtime.autoScaling(), event, runtime.clock(),

@@ -116,10 +116,15 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     }
 
     private List<StalePeers.PeerFate> classify(ClusterView view, ClusterAccess.Groups groups) {
-        List<String> ids = view.peers().stream().map(RaftPeer::nodeId).filter(StalePeers::isInstanceId).toList();
+        // EC2 already described the groups' instances this run; ask it only about the other peers (usually none:
+        // a peer whose instance has left its group).
         Map<String, String> states = new HashMap<>();
-        if (!ids.isEmpty()) {
-            runtime.ec2().describe(ids).forEach((id, instance) -> states.put(id, instance.state()));
+        groups.instances().stream().filter(i -> !"unknown".equals(i.ec2State()))
+                .forEach(i -> states.put(i.instanceId(), i.ec2State()));
+        List<String> others = view.peers().stream().map(RaftPeer::nodeId).filter(StalePeers::isInstanceId)
+                .filter(id -> !states.containsKey(id)).toList();
+        if (!others.isEmpty()) {
+            runtime.ec2().describe(others).forEach((id, instance) -> states.put(id, instance.state()));
         }
         return StalePeers.classify(view.peers(), states);
     }

@@ -97,6 +97,15 @@ ensure_moto() {
   export RIG_MOTO_SERVER="$venv/bin/moto_server"
 }
 
+# Where scripts/build-vault puts its binary: keyed by the version and by what the build is made of (the wrapper
+# module, its compatibility snippets and the build script), so a change to any of them builds afresh.
+vault_build_dir() {
+  local key
+  key="$(cat "$REPO_ROOT"/rig/vault-build/go.mod "$REPO_ROOT"/rig/vault-build/go.sum "$REPO_ROOT"/rig/vault-build/main.go \
+    "$REPO_ROOT"/rig/vault-build/compat/* "$REPO_ROOT/scripts/build-vault" | sha256sum | cut -c1-12)"
+  printf '%s\n' "$RAFT_LIFECYCLE_CACHE/vault/$VAULT_VERSION-$key"
+}
+
 # Vault: VAULT_BIN, else `vault` on PATH, else build 1.14.x from Go modules (scripts/build-vault).
 ensure_vault() {
   if [ -n "${VAULT_BIN:-}" ]; then
@@ -105,7 +114,8 @@ ensure_vault() {
   elif command -v vault >/dev/null 2>&1; then
     export RIG_VAULT_BIN="$(command -v vault)"
   else
-    local built="$RAFT_LIFECYCLE_CACHE/vault/$VAULT_VERSION/vault"
+    local built
+    built="$(vault_build_dir)/vault"
     if [ ! -x "$built" ]; then
       "$REPO_ROOT/scripts/build-vault" >&2
     fi

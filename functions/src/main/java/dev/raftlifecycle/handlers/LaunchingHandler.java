@@ -77,7 +77,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
                     "launching into the warm pool: the node must not join while warm", null);
         }
         if (!actions.stillOpen()) {
-            return finish(event, actions, started, "NONE", "already-ended", 0,
+            return finish(event, actions, started, LifecycleActions.NONE, "already-ended", 0,
                     "the lifecycle action had already ended (completed by an earlier delivery, or timed out)", null);
         }
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin())
@@ -114,7 +114,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
             detail = waiting.detail();
             actions.heartbeatIfDue();
             if (actions.endedElsewhere()) {
-                return finish(event, actions, started, "NONE", "already-ended", polls,
+                return finish(event, actions, started, LifecycleActions.NONE, "already-ended", polls,
                         "the lifecycle action ended before verification finished (last: " + reason + ")", null);
             }
             if (!deadline.sleep(runtime.settings().launchPollInterval())) {
@@ -163,9 +163,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
 
     private Outcome finish(LifecycleEvent event, LifecycleActions actions, Instant started, String result,
                            String reason, int polls, String detail, Instant readyAt) {
-        // NONE: the action had already ended, there is nothing to complete.
-        AutoScalingPort.Completion completion = "NONE".equals(result)
-                ? AutoScalingPort.Completion.ALREADY_ENDED : actions.complete(result);
+        AutoScalingPort.Completion completion = actions.complete(result);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
@@ -182,9 +180,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .field("latencyMs", latency)
                 .field("detail", detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
-        if (!"NONE".equals(result)) {
-            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
-        }
+        LifecycleActions.count(line, result);
         line.emit(runtime.clock().instant());
         return new Outcome(event.instanceId(), result, reason, completion.name(), latency, polls, detail,
                 readyAt == null ? null : readyAt.toString());

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.handlers;
 
+import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import java.time.Clock;
@@ -8,6 +9,9 @@ import java.time.Instant;
 
 /** Completing and heartbeating one event's lifecycle action. */
 final class LifecycleActions {
+    /** A handler's result when the action had already ended before it acted: nothing done, nothing completed. */
+    static final String NONE = "NONE";
+
     private final AutoScalingPort autoScaling;
     private final LifecycleEvent event;
     private final Clock clock;
@@ -32,10 +36,13 @@ final class LifecycleActions {
      * twice the interval, so one miss does not end the action.
      */
     void heartbeatIfDue() {
-        Instant now = clock.instant();
-        if (ended || Duration.between(lastBeat, now).compareTo(heartbeatInterval) < 0) {
-            return;
+        if (!ended && Duration.between(lastBeat, clock.instant()).compareTo(heartbeatInterval) >= 0) {
+            beat();
         }
+    }
+
+    private void beat() {
+        Instant now = clock.instant();
         lastBeat = now;
         heartbeats++;
         try {
@@ -57,8 +64,9 @@ final class LifecycleActions {
      * call tells nothing, so it counts as open.
      */
     boolean stillOpen() {
-        lastBeat = Instant.MIN;
-        heartbeatIfDue();
+        if (!ended) {
+            beat();
+        }
         return !ended;
     }
 
@@ -71,7 +79,18 @@ final class LifecycleActions {
         return heartbeats;
     }
 
+    /** Completes with CONTINUE or ABANDON; {@link #NONE} (the action had already ended) completes nothing. */
     AutoScalingPort.Completion complete(String result) {
+        if (NONE.equals(result)) {
+            return AutoScalingPort.Completion.ALREADY_ENDED;
+        }
         return autoScaling.complete(event.groupName(), event.hookName(), event.token(), event.instanceId(), result);
+    }
+
+    /** Counts the result on the decision line: LifecycleContinue or LifecycleAbandon; NONE counts as neither. */
+    static void count(DecisionLog.Line line, String result) {
+        if (!NONE.equals(result)) {
+            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
+        }
     }
 }

@@ -95,7 +95,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
             if (!actions.stillOpen()) {
                 // A late duplicate, or an action that timed out: the group has already decided this instance's
                 // fate (with the retain policy an expired action keeps it, Vault running). Change nothing.
-                result = "NONE";
+                result = LifecycleActions.NONE;
                 reason = "already-ended";
                 detail = "the lifecycle action had already ended (completed by an earlier delivery, or timed out)";
             } else if (!(locked = acquire(lock, owner, deadline, actions))) {
@@ -151,13 +151,12 @@ public final class TerminatingHandler implements RequestStreamHandler {
             detail = e.getClass().getSimpleName() + ": " + e.getMessage();
         } finally {
             if (locked) {
-                releaseQuietly(lock, owner);
+                lock.release(owner);
                 releasedAt = runtime.clock().instant();
             }
         }
 
-        AutoScalingPort.Completion completion = "NONE".equals(result)
-                ? AutoScalingPort.Completion.ALREADY_ENDED : actions.complete(result);
+        AutoScalingPort.Completion completion = actions.complete(result);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
@@ -179,9 +178,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("latencyMs", latency)
                 .field("detail", detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
-        if (!"NONE".equals(result)) {
-            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
-        }
+        LifecycleActions.count(line, result);
         if (execution.removed()) {
             line.metric(MetricName.PEER_REMOVED, 1);
         }
@@ -201,15 +198,6 @@ public final class TerminatingHandler implements RequestStreamHandler {
             return "; matched by address";
         }
         return "";
-    }
-
-    /** A release that fails leaves the lease to expire at this invocation's deadline; the decision stands. */
-    private static void releaseQuietly(MutationLock lock, String owner) {
-        try {
-            lock.release(owner);
-        } catch (RuntimeException e) {
-            // lease expires on its own
-        }
     }
 
     private boolean acquire(MutationLock lock, String owner, Deadline deadline, LifecycleActions actions) {

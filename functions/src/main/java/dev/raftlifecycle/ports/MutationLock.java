@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -52,15 +53,23 @@ public final class MutationLock {
         }
     }
 
-    /** Releases the lock if this owner still holds it. */
-    public void release(String owner) {
+    /**
+     * Releases the lock if this owner still holds it. Best effort, and so it never throws: if the call fails the
+     * lease simply runs out at the holder's deadline, and the change made under the lock stands.
+     *
+     * @return whether this call released it (false: someone else holds it now, or the call failed)
+     */
+    public boolean release(String owner) {
         try {
             client.deleteItem(r -> r.tableName(table).key(key("mutation"))
                     .conditionExpression("#owner = :me")
                     .expressionAttributeNames(Map.of("#owner", OWNER))
                     .expressionAttributeValues(Map.of(":me", AttributeValue.fromS(owner))));
+            return true;
         } catch (ConditionalCheckFailedException e) {
-            // lease expired and someone else took it: nothing of ours to release
+            return false; // lease expired and someone else took it: nothing of ours to release
+        } catch (SdkException e) {
+            return false; // the lease expires on its own
         }
     }
 

@@ -73,6 +73,13 @@ class LifecycleActionsTest {
         return new LifecycleActions(new AutoScalingPort(client), EVENT, clock, INTERVAL);
     }
 
+    /** The next heartbeat call fails with this exception. */
+    private void failNextWith(RuntimeException failure) {
+        answers.add(() -> {
+            throw failure;
+        });
+    }
+
     @Test
     void beatsOnlyWhenAnIntervalHasPassed() {
         LifecycleActions actions = actions();
@@ -94,9 +101,7 @@ class LifecycleActionsTest {
     @Test
     void aFailedHeartbeatIsCountedNotThrownAndTriedAgainAfterHalfAnInterval() {
         LifecycleActions actions = actions();
-        answers.add(() -> {
-            throw SdkClientException.create("connection reset");
-        });
+        failNextWith(SdkClientException.create("connection reset"));
         clock.advance(INTERVAL);
         actions.heartbeatIfDue();
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
@@ -113,12 +118,10 @@ class LifecycleActionsTest {
     @Test
     void noActiveLifecycleActionMeansItEndedElsewhere() {
         LifecycleActions actions = actions();
-        answers.add(() -> {
-            throw (AutoScalingException) AutoScalingException.builder().statusCode(400)
-                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("ValidationError")
-                            .errorMessage("No active Lifecycle Action found with instance ID i-0123456789abcdef0").build())
-                    .build();
-        });
+        failNextWith(AutoScalingException.builder().statusCode(400)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("ValidationError")
+                        .errorMessage("No active Lifecycle Action found with instance ID i-0123456789abcdef0").build())
+                .build());
         assertThat(actions.stillOpen()).isFalse();
         assertThat(actions.endedElsewhere()).isTrue();
         clock.advance(INTERVAL.multipliedBy(3));
@@ -130,9 +133,7 @@ class LifecycleActionsTest {
     void stillOpenAsksAtOnceAndAFailureCountsAsOpen() {
         LifecycleActions actions = actions();
         assertThat(actions.stillOpen()).isTrue();
-        answers.add(() -> {
-            throw SdkClientException.create("timeout");
-        });
+        failNextWith(SdkClientException.create("timeout"));
         assertThat(actions.stillOpen()).isTrue();
         assertThat(beats).hasSize(2);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);

@@ -98,7 +98,7 @@ class ConcurrentTerminationIT {
         assertThat(cluster.raftNodeIds()).contains(victim.instanceId());
         assertThat(cluster.rig().recorder().isOpen(action.token())).isTrue();
 
-        competitor.release("reconciler-under-test");
+        assertThat(competitor.release("reconciler-under-test")).isTrue();
         TerminatingHandler.Outcome outcome = run.join();
         assertThat(outcome.action()).isEqualTo("CONTINUE");
         assertThat(outcome.peerRemoved()).isTrue();

@@ -229,7 +229,7 @@ class HealthPublisherIT {
         assertThat(cluster.raftNodeIds()).contains(victim.instanceId());
 
         // Once the lock is free the next run removes it at once: the deferral did not restart the grace period.
-        competitor.release("terminating-under-test");
+        assertThat(competitor.release("terminating-under-test")).isTrue();
         HealthPublisherHandler.Outcome next = harness.publisher().run(LAMBDA_TIME);
         assertThat(next.removed()).containsExactly(victim.instanceId());
         assertThat(cluster.raftNodeIds()).doesNotContain(victim.instanceId());

@@ -395,10 +395,7 @@ public final class Lab {
             }
             // Still starting: no control port yet. SIGTERM runs its shutdown hooks, which stop what it started.
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-            Instant deadline = Instant.now().plusSeconds(60);
-            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Instant.now().isBefore(deadline)) {
-                Thread.sleep(200);
-            }
+            awaitExit(pid);
             Files.deleteIfExists(stateFile(dir));
             out.println("lab: down");
             return 0;
@@ -411,13 +408,17 @@ public final class Lab {
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         out.print(response.body());
         if (path.equals("/down")) {
-            long pid = state.get().path("pid").asLong();
-            Instant deadline = Instant.now().plusSeconds(60);
-            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Instant.now().isBefore(deadline)) {
-                Thread.sleep(200);
-            }
+            awaitExit(state.get().path("pid").asLong());
             out.println("lab: down");
         }
         return response.statusCode() == 200 ? 0 : 1;
+    }
+
+    /** Waits (up to a minute) for the lab daemon to exit. */
+    private static void awaitExit(long pid) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
     }
 }

@@ -250,6 +250,7 @@ class LaunchingHandlerIT {
         LaunchingHandler handler = harness.launching();
         String terminateEvent = new String(EventBridgeEvents.forAction(cluster.openTermination(
                 cluster.runningNodes().get(0).instanceId())), StandardCharsets.UTF_8);
+        long audited = cluster.auditedRequests();
         assertThatThrownBy(() -> handler.handle(terminateEvent.getBytes(StandardCharsets.UTF_8), LAMBDA_TIME))
                 .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("detail-type:");
         assertThatThrownBy(() -> handler.handle("{".getBytes(StandardCharsets.UTF_8), LAMBDA_TIME))
@@ -257,6 +258,7 @@ class LaunchingHandlerIT {
         assertThatThrownBy(() -> handler.handle(new byte[0], LAMBDA_TIME))
                 .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("event:");
         assertThat(harness.awsCalls()).isEmpty();
+        assertThat(cluster.auditedRequests()).isEqualTo(audited); // and no Vault request
     }
 
     private static void sleep(long millis) {

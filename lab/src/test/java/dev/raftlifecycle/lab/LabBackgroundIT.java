@@ -32,7 +32,8 @@ class LabBackgroundIT {
         command.add(Rig.repoRoot().resolve("scripts/lab").toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1"));
+        // LAB_PREBUILT: this Maven run has just built the classes; scripts/lab must not rebuild them under us.
+        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();

@@ -1,7 +1,8 @@
-# Vault policy for the raft-lifecycle Lambda handlers (terminating, launching, health publisher).
+# Vault policy for the raft-lifecycle handlers that change the cluster: the terminating handler and the reconciler
+# (the launching handler and the publisher get raft-lifecycle-read-policy.hcl, which only reads).
 # Least privilege: read the Raft and autopilot state, remove a departed peer, and hand leadership
 # off before removing the leader. Nothing else: no secrets, no mounts, no auth or policy changes.
-# Applied by scripts/configure-vault in a deployment and by the test rig, from this one file.
+# Applied by scripts/configure-vault (role raft-lifecycle) in a deployment and by the test rig, from this file.
 
 path "sys/storage/raft/configuration" {
   capabilities = ["read"]

@@ -1,6 +1,10 @@
 package dev.raftlifecycle.config;
 
+import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.MetricName;
+import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.contract.VaultPorts;
+import dev.raftlifecycle.decisions.SafetyRules;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -24,7 +29,7 @@ public record Settings(
         List<String> groupNames,
         int vaultPort,
         String authMount,
-        String authRole,
+        Optional<String> authRole,
         String iamServerId,
         String caPem,
         Optional<String> tlsServerName,
@@ -46,7 +51,8 @@ public record Settings(
         String region,
         Optional<URI> awsEndpoint,
         String stsUrl,
-        String stsRegion) {
+        String stsRegion,
+        SafetyRules safetyRules) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     public static final String ASG_NAMES = "ASG_NAMES";
@@ -76,6 +82,8 @@ public record Settings(
     public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     public static final String VAULT_IAM_STS_URL = "VAULT_IAM_STS_URL";
     public static final String VAULT_IAM_STS_REGION = "VAULT_IAM_STS_REGION";
+    public static final String MIN_QUORUM = "MIN_QUORUM";
+    public static final String MAX_VOTER_LAST_CONTACT_MS = "MAX_VOTER_LAST_CONTACT_MS";
 
     /** Every variable this record reads, for documentation and the CDK app. */
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
@@ -84,7 +92,7 @@ public record Settings(
             LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, AWS_REGION, AWS_ENDPOINT_URL,
-            VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION);
+            VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -104,12 +112,13 @@ public record Settings(
         Reader r = new Reader(env);
         String clusterName = r.required(CLUSTER_NAME, "the cluster's name, used as the metric dimension");
         List<String> groups = r.list(ASG_NAMES);
-        int port = r.integer(VAULT_PORT, 8200, 1, 65535);
-        String mount = r.optional(VAULT_AUTH_MOUNT).orElse("aws");
+        int port = r.integer(VAULT_PORT, VaultPorts.API, 1, 65535);
+        String mount = r.optional(VAULT_AUTH_MOUNT).orElse(VaultAccess.AUTH_MOUNT);
         if (!MOUNT.matcher(mount).matches()) {
             r.problem(VAULT_AUTH_MOUNT, "is not a mount path: " + mount);
         }
-        String role = r.optional(VAULT_AUTH_ROLE).orElse("raft-lifecycle");
+        // Each handler has its own default (read-only or mutating); the CDK app sets it per function.
+        Optional<String> role = r.optional(VAULT_AUTH_ROLE);
         String serverId = r.required(VAULT_IAM_SERVER_ID,
                 "the X-Vault-AWS-IAM-Server-ID value configured on the Vault AWS auth method");
         String caPem = r.caPem();
@@ -123,20 +132,24 @@ public record Settings(
         Duration request = r.millis(VAULT_REQUEST_TIMEOUT_MS, 3000, 100, 60_000);
         Optional<String> lock = r.optional(LOCK_TABLE);
         String namespace = r.optional(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
-        Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, 60, 5, 3600);
+        Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, Defaults.HEARTBEAT_SECONDS, 5, 3600);
         Duration stepDown = r.seconds(STEP_DOWN_WAIT_SECONDS, 30, 1, 600);
         int attempts = r.integer(CLUSTER_ATTEMPTS, 3, 1, 20);
         Duration retryDelay = r.millis(RETRY_BASE_DELAY_MS, 500, 0, 60_000);
-        Duration margin = r.seconds(SAFETY_MARGIN_SECONDS, 10, 1, 120);
-        Duration launchWait = r.seconds(LAUNCH_MAX_WAIT_SECONDS, 600, 5, 7200);
+        Duration margin = r.seconds(SAFETY_MARGIN_SECONDS, Defaults.SAFETY_MARGIN_SECONDS, 1, 120);
+        Duration launchWait = r.seconds(LAUNCH_MAX_WAIT_SECONDS, Defaults.LAUNCH_MAX_WAIT_SECONDS, 5, 7200);
         Duration launchPoll = r.millis(LAUNCH_POLL_INTERVAL_MS, 1000, 100, 60_000);
         boolean nonVoters = r.bool(NON_VOTERS, false);
         Optional<String> expectedVersion = r.optional(EXPECTED_VAULT_VERSION).map(v -> v.startsWith("v") ? v.substring(1) : v);
-        String mode = r.optional(RECONCILE_MODE).orElse("remove");
+        String mode = r.optional(RECONCILE_MODE).orElse(Defaults.RECONCILE_MODE);
         if (!mode.equals("remove") && !mode.equals("report")) {
             r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + mode + "'");
         }
-        Duration grace = r.seconds(STALE_GRACE_SECONDS, 300, 0, 86_400);
+        Duration grace = r.seconds(STALE_GRACE_SECONDS, Defaults.STALE_GRACE_SECONDS, 0, 86_400);
+        OptionalInt minQuorum = r.optional(MIN_QUORUM).isPresent() ? OptionalInt.of(r.integer(MIN_QUORUM, 1, 1, 99))
+                : OptionalInt.empty();
+        Duration contactBound = r.millis(MAX_VOTER_LAST_CONTACT_MS,
+                (int) SafetyRules.DEFAULT_MAX_VOTER_LAST_CONTACT.toMillis(), 100, 600_000);
         String region = r.optional(AWS_REGION).orElse(null);
         if (region == null) {
             r.problem(AWS_REGION, "is required (the Lambda runtime sets it)");
@@ -148,7 +161,8 @@ public record Settings(
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
-                expectedVersion, mode.equals("remove"), grace, region, endpoint, stsUrl, stsRegion);
+                expectedVersion, mode.equals("remove"), grace, region, endpoint, stsUrl, stsRegion,
+                new SafetyRules(contactBound, minQuorum));
     }
 
     /** Whether the group belongs to this cluster. */
@@ -303,7 +317,7 @@ public record Settings(
     /** Human-readable summary for the cold-start log line; no secrets exist in this record. */
     public String summary() {
         return "cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
-                + " authMount=" + authMount + " role=" + authRole + " tlsServerName=" + tlsServerName.orElse("(ip)")
+                + " authMount=" + authMount + " role=" + authRole.orElse("(handler default)") + " tlsServerName=" + tlsServerName.orElse("(ip)")
                 + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace;
     }
 }

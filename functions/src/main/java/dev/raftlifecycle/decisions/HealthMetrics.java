@@ -17,25 +17,33 @@ public final class HealthMetrics {
     }
 
     /**
-     * @param nodes           sys/health of every instance probed
-     * @param instances       the groups' instances with EC2 state
-     * @param view            the cluster's Raft/autopilot view, if it could be read
-     * @param fates           the Raft peers classified against EC2 (empty without a view)
-     * @param expectedServers sum of the groups' desired capacity
+     * Every instance the groups count (in service, pending, terminating: not yet terminated in Auto Scaling's
+     * eyes) is a node the cluster should hear from; one that is not running or was not probed counts as unreachable.
      */
-    public record Snapshot(List<NodeHealth> nodes, List<ClusterInstance> instances, Optional<ClusterView> view,
-                           List<StalePeers.PeerFate> fates, int expectedServers) {
+    static List<NodeHealth> counted(ClusterSnapshot s) {
+        List<NodeHealth> out = new ArrayList<>();
+        for (ClusterInstance i : s.instances()) {
+            if (i.inService() || i.pending() || i.terminating()) {
+                out.add(Optional.ofNullable(s.health().get(i.instanceId()))
+                        .orElse(NodeHealth.unreachable(i.instanceId(), i.privateIp().orElse(""), "not probed")));
+            }
+        }
+        return out;
     }
 
-    public static List<MetricValue> compute(Snapshot s) {
+    /**
+     * @param fates the Raft peers classified against EC2 (empty without a view)
+     */
+    public static List<MetricValue> compute(ClusterSnapshot s, List<StalePeers.PeerFate> fates, SafetyRules rules) {
         List<MetricValue> out = new ArrayList<>();
+        List<NodeHealth> nodes = counted(s);
         boolean leader = s.view().map(ClusterView::leaderPresent).orElse(false);
         out.add(new MetricValue(MetricName.LEADER_PRESENT, leader ? 1 : 0));
-        out.add(new MetricValue(MetricName.SEALED_NODES, s.nodes().stream().filter(NodeHealth::sealed).count()));
+        out.add(new MetricValue(MetricName.SEALED_NODES, nodes.stream().filter(NodeHealth::sealed).count()));
         out.add(new MetricValue(MetricName.UNINITIALIZED_NODES,
-                s.nodes().stream().filter(n -> n.state() == NodeHealth.State.UNINITIALIZED).count()));
-        out.add(new MetricValue(MetricName.UNREACHABLE_NODES, s.nodes().stream().filter(n -> !n.answered()).count()));
-        out.add(new MetricValue(MetricName.VERSION_COUNT, s.nodes().stream().map(NodeHealth::version)
+                nodes.stream().filter(n -> n.state() == NodeHealth.State.UNINITIALIZED).count()));
+        out.add(new MetricValue(MetricName.UNREACHABLE_NODES, nodes.stream().filter(n -> !n.answered()).count()));
+        out.add(new MetricValue(MetricName.VERSION_COUNT, nodes.stream().map(NodeHealth::version)
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
         if (s.view().isEmpty()) {
@@ -48,8 +56,8 @@ public final class HealthMetrics {
         out.add(new MetricValue(MetricName.RAFT_PEERS, peers.size()));
         out.add(new MetricValue(MetricName.VOTERS, voters.size()));
         out.add(new MetricValue(MetricName.NON_VOTERS, peers.size() - voters.size()));
-        out.add(new MetricValue(MetricName.HEALTHY_VOTERS, voters.stream()
-                .filter(id -> autopilot.server(id).map(AutopilotServer::healthy).orElse(false)).count()));
+        // The same judgement as the quorum guard: autopilot healthy, answering now, and in recent contact.
+        out.add(new MetricValue(MetricName.HEALTHY_VOTERS, HealthyVoters.of(s, rules).size()));
         out.add(new MetricValue(MetricName.AUTOPILOT_HEALTHY, autopilot.healthy() ? 1 : 0));
         out.add(new MetricValue(MetricName.FAILURE_TOLERANCE, autopilot.failureTolerance()));
         String leaderId = view.leader().map(RaftPeer::nodeId).orElse(autopilot.leader());
@@ -61,9 +69,9 @@ public final class HealthMetrics {
                 .filter(server -> !server.id().equals(leaderId) && server.healthy())
                 .mapToLong(AutopilotServer::lastIndex).min().orElse(leaderIndex);
         out.add(new MetricValue(MetricName.MAX_INDEX_LAG, Math.max(0, leaderIndex - lowestHealthyFollower)));
-        out.add(new MetricValue(MetricName.STALE_PEERS, s.fates().stream().filter(StalePeers.PeerFate::stale).count()));
+        out.add(new MetricValue(MetricName.STALE_PEERS, fates.stream().filter(StalePeers.PeerFate::stale).count()));
         Set<String> members = peers.stream().map(RaftPeer::nodeId).collect(Collectors.toSet());
-        Set<String> initializedAndRunning = s.nodes().stream().filter(NodeHealth::initialized)
+        Set<String> initializedAndRunning = nodes.stream().filter(NodeHealth::initialized)
                 .map(NodeHealth::instanceId).collect(Collectors.toSet());
         out.add(new MetricValue(MetricName.MISSING_PEERS, s.instances().stream()
                 .filter(ClusterInstance::running)

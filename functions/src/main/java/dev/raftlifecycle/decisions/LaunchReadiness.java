@@ -5,10 +5,11 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Whether a launching instance is ready to be put in service: its own sys/health says initialized and
- * unsealed (200/429/473), the Raft configuration lists it under its instance id, autopilot reports it
- * healthy with the expected status and stable for at least server_stabilization_time, the cluster has a
- * leader, and (optionally) it runs the expected Vault version.
+ * Whether a launching instance is ready to be put in service: its own sys/health says initialized and unsealed
+ * (200/429/473), the Raft configuration lists it under its instance id, autopilot reports it healthy with the
+ * expected status and stable for at least server_stabilization_time, the cluster has a leader, and (optionally) it
+ * runs the expected Vault version. While no node of the cluster is initialized (first deploy) it is let through,
+ * but only on positive evidence ({@link ClusterInitialization}).
  */
 public final class LaunchReadiness {
     private LaunchReadiness() {
@@ -16,100 +17,99 @@ public final class LaunchReadiness {
 
     /** The verdict for one poll. */
     public sealed interface Verdict {
-        String reason();
+        Reason reason();
     }
 
     /** Every condition holds. */
-    public record Ready(String reason) implements Verdict {
+    public record Ready() implements Verdict {
+        @Override
+        public Reason reason() {
+            return Reason.READY;
+        }
     }
 
     /** Not yet; {@code reason} is what a timeout would report. */
-    public record Waiting(String reason, String detail) implements Verdict {
+    public record Waiting(Reason reason, String detail) implements Verdict {
     }
 
     /** No node of the cluster is initialized: the first deploy, before `vault operator init`. */
-    public record ClusterUninitialized(String reason) implements Verdict {
-    }
-
-    /**
-     * What one poll observed.
-     *
-     * @param clusterUninitialized every other node answered and none is initialized (first deploy)
-     * @param clusterInitialized   some other node reported itself initialized
-     */
-    public record Observation(NodeHealth node, boolean clusterUninitialized, boolean clusterInitialized,
-                              Reachability reachability, Optional<ClusterView> view) {
+    public record ClusterUninitialized() implements Verdict {
+        @Override
+        public Reason reason() {
+            return Reason.CLUSTER_UNINITIALIZED;
+        }
     }
 
     /** The expectations that do not change between polls. */
     public record Expectations(boolean nonVoters, Optional<String> vaultVersion) {
     }
 
-    public static Verdict evaluate(String instanceId, Observation observation, Expectations expected, Instant now) {
-        if (observation.clusterUninitialized()) {
-            return new ClusterUninitialized("cluster-uninitialized");
+    public static Verdict evaluate(ClusterSnapshot s, String instanceId, Expectations expected, Instant now) {
+        NodeHealth node = Optional.ofNullable(s.health().get(instanceId))
+                .orElse(NodeHealth.unreachable(instanceId, "", s.instance(instanceId).flatMap(ClusterInstance::privateIp)
+                        .isPresent() ? "not probed" : "no private IP yet"));
+        ClusterInitialization initialization = ClusterInitialization.judge(s, Optional.of(instanceId));
+        if (node.state() == NodeHealth.State.UNINITIALIZED && initialization == ClusterInitialization.UNINITIALIZED) {
+            return new ClusterUninitialized();
         }
-        NodeHealth node = observation.node();
         switch (node.state()) {
             case UNREACHABLE:
-                return new Waiting("unreachable", node.detail());
+                return new Waiting(Reason.UNREACHABLE, node.detail());
             case TLS_FAILURE:
-                return new Waiting("tls-failure", node.detail());
+                return new Waiting(Reason.TLS_FAILURE, node.detail());
             case UNINITIALIZED:
                 // With auto-unseal a node only becomes initialized by joining (the join handshake itself needs
                 // the seal to decrypt the leader's challenge), so in an initialized cluster this means it has
                 // not joined: wrong retry_join/auto_join, no route to the leader, or a seal that cannot decrypt.
-                return observation.clusterInitialized()
-                        ? new Waiting("not-in-raft", "the node is not initialized: it has not joined the cluster")
-                        : new Waiting("not-initialized", "the node is not initialized and no other node answered as initialized");
+                return initialization == ClusterInitialization.INITIALIZED
+                        ? new Waiting(Reason.NOT_IN_RAFT, "the node is not initialized: it has not joined the cluster")
+                        : new Waiting(Reason.NOT_INITIALIZED, "the node is not initialized and the other instances do "
+                        + "not all answer as uninitialized (some do not answer, or there is none)");
             case SEALED:
-                return new Waiting("sealed", "the node is initialized but sealed (auto-unseal failing?)");
+                return new Waiting(Reason.SEALED, "the node is initialized but sealed (auto-unseal failing?)");
             case REMOVED:
-                return new Waiting("not-in-raft", "the node reports it was removed from the cluster (530)");
+                return new Waiting(Reason.NOT_IN_RAFT, "the node reports it was removed from the cluster (530)");
             case ACTIVE:
             case STANDBY:
             case PERFORMANCE_STANDBY:
                 break;
             default:
-                return new Waiting("unhealthy", "sys/health answered " + node.state() + " (" + node.state().code() + ")");
+                return new Waiting(Reason.UNHEALTHY, "sys/health answered " + node.state() + " (" + node.state().code() + ")");
         }
         if (expected.vaultVersion().isPresent() && node.version().isPresent()
                 && !versionMatches(expected.vaultVersion().get(), node.version().get())) {
-            return new Waiting("version-mismatch", "runs " + node.version().get() + ", expected " + expected.vaultVersion().get());
+            return new Waiting(Reason.VERSION_MISMATCH, "runs " + node.version().get() + ", expected " + expected.vaultVersion().get());
         }
-        if (observation.reachability() != Reachability.OBSERVED || observation.view().isEmpty()) {
-            return new Waiting(switch (observation.reachability()) {
-                case AUTH_FAILED -> "auth-failed";
-                case TLS_FAILURE -> "tls-failure";
-                case NO_LEADER -> "no-leader";
-                default -> "cluster-unreachable";
-            }, "the cluster's Raft state could not be read");
+        Reachability reachability = Reachability.of(s);
+        if (reachability != Reachability.OBSERVED || s.view().isEmpty()) {
+            return new Waiting(reachability == Reachability.OBSERVED || reachability == Reachability.UNINITIALIZED
+                    ? Reason.CLUSTER_UNREACHABLE : Reason.of(reachability), "the cluster's Raft state could not be read");
         }
-        ClusterView view = observation.view().get();
+        ClusterView view = s.view().get();
         if (!view.leaderPresent()) {
-            return new Waiting("no-leader", "the Raft configuration has no leader");
+            return new Waiting(Reason.NO_LEADER, "the Raft configuration has no leader");
         }
         if (view.peer(instanceId).isEmpty()) {
-            return new Waiting("not-in-raft", "no peer with node_id " + instanceId);
+            return new Waiting(Reason.NOT_IN_RAFT, "no peer with node_id " + instanceId);
         }
         Optional<AutopilotServer> server = view.autopilot().server(instanceId);
         if (server.isEmpty() || !server.get().healthy()) {
-            return new Waiting("unhealthy", server.isEmpty() ? "autopilot does not list the server yet"
+            return new Waiting(Reason.UNHEALTHY, server.isEmpty() ? "autopilot does not list the server yet"
                     : "autopilot reports it unhealthy (last contact " + server.get().lastContact().toMillis() + " ms)");
         }
         String status = server.get().status();
         boolean statusOk = expected.nonVoters() ? "non-voter".equals(status) || server.get().isVoterOrLeader()
                 : server.get().isVoterOrLeader();
         if (!statusOk) {
-            return new Waiting("not-stable", "autopilot status is " + status + " (not yet promoted)");
+            return new Waiting(Reason.NOT_STABLE, "autopilot status is " + status + " (not yet promoted)");
         }
         Duration stabilization = view.settings().serverStabilizationTime();
         Optional<Instant> stableSince = server.get().stableSince();
         if (stableSince.isEmpty() || stableSince.get().plus(stabilization).isAfter(now)) {
-            return new Waiting("not-stable", "stable since " + stableSince.map(Instant::toString).orElse("never")
+            return new Waiting(Reason.NOT_STABLE, "stable since " + stableSince.map(Instant::toString).orElse("never")
                     + ", needs " + stabilization.toSeconds() + " s");
         }
-        return new Ready("ready");
+        return new Ready();
     }
 
     /** "1.14.10" matches "1.14.10", "v1.14.10" and "1.14.10+ent". */

@@ -49,6 +49,17 @@ public final class StalePeers {
         return INSTANCE_ID.matcher(nodeId).matches();
     }
 
+    /** The snapshot's peers, classified by what EC2 said of their instances in the same snapshot. */
+    public static List<PeerFate> classify(ClusterSnapshot s) {
+        if (s.view().isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> states = new java.util.HashMap<>();
+        s.instances().stream().filter(i -> !"unknown".equals(i.ec2State()))
+                .forEach(i -> states.put(i.instanceId(), i.ec2State()));
+        return classify(s.view().get().peers(), states);
+    }
+
     /**
      * @param ec2States instance id → EC2 state name, for the instances EC2 knows
      */
@@ -76,11 +87,11 @@ public final class StalePeers {
     }
 
     /** One peer the reconciler removes (in order; each was checked against the configuration left by the previous). */
-    public record Removal(RaftPeer peer, boolean stepDownFirst, RemovalSafety.Assessment safety) {
+    public record Removal(RaftPeer peer, RemovalSafety.Assessment safety) {
     }
 
     /** A stale peer left in place this run, and why. */
-    public record Kept(RaftPeer peer, String reason) {
+    public record Kept(RaftPeer peer, Reason reason) {
     }
 
     /**
@@ -101,7 +112,10 @@ public final class StalePeers {
      * @param firstSeen when each peer was first seen stale (from earlier runs)
      */
     public static Plan plan(List<PeerFate> fates, Map<String, Instant> firstSeen, Instant now, Duration grace,
-                            boolean removeMode, ClusterView view) {
+                            boolean removeMode, ClusterSnapshot snapshot, SafetyRules rules) {
+        ClusterView view = snapshot.view().orElseThrow(() -> new IllegalArgumentException("no view to plan on"));
+        Set<String> healthy = HealthyVoters.of(snapshot, rules);
+        int floor = rules.floor(snapshot);
         List<Removal> remove = new ArrayList<>();
         List<Kept> kept = new ArrayList<>();
         Set<String> mark = new HashSet<>();
@@ -119,25 +133,31 @@ public final class StalePeers {
                 mark.add(id);
             }
             if (!fate.removable()) {
-                kept.add(new Kept(fate.peer(), "instance-stopped"));
+                kept.add(new Kept(fate.peer(), Reason.INSTANCE_STOPPED));
                 continue;
             }
             Instant first = since.orElse(now);
             if (first.plus(grace).isAfter(now)) {
-                kept.add(new Kept(fate.peer(), "within-grace"));
+                kept.add(new Kept(fate.peer(), Reason.WITHIN_GRACE));
+                continue;
+            }
+            if (snapshot.healthOfPeer(id).map(NodeHealth::answered).orElse(false)) {
+                // Whatever EC2 says, something at the peer's own address answers as this node: never remove it.
+                kept.add(new Kept(fate.peer(), Reason.PEER_ANSWERS));
                 continue;
             }
             if (!removeMode) {
-                kept.add(new Kept(fate.peer(), "report-only"));
+                kept.add(new Kept(fate.peer(), Reason.REPORT_ONLY));
                 continue;
             }
-            RemovalSafety.Assessment safety = RemovalSafety.assess(id, remaining, view.autopilot(), view.leaderPresent());
+            RemovalSafety.Assessment safety = RemovalSafety.assess(id, remaining, healthy, view.leaderPresent(), floor);
             if (!safety.safe()) {
-                kept.add(new Kept(fate.peer(), safety.reason()));
+                kept.add(new Kept(fate.peer(), safety.verdict() == RemovalSafety.Verdict.NO_LEADER ? Reason.NO_LEADER
+                        : safety.verdict() == RemovalSafety.Verdict.BELOW_FLOOR ? Reason.VOTER_FLOOR
+                        : Reason.QUORUM_WOULD_BREAK));
                 continue;
             }
-            boolean otherVoters = remaining.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(id));
-            remove.add(new Removal(fate.peer(), fate.peer().leader() && otherVoters, safety));
+            remove.add(new Removal(fate.peer(), safety));
             remaining.removeIf(p -> p.nodeId().equals(id));
             // Its mark stays until the removal is confirmed: a removal deferred (lock busy) or failed must not
             // restart the grace period.

@@ -4,74 +4,122 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the terminating handler does for one instance: remove its peer (stepping the leader down first),
- * then CONTINUE; CONTINUE without removal; or ABANDON so the group keeps the instance for an operator.
+ * What to do about one instance leaving the cluster: remove its peer (stepping the leader down first) and let it go,
+ * let it go without touching Raft, refuse (ABANDON: the group keeps the instance for an operator), or wait for a
+ * replacement to join before removing a healthy voter below the floor. The same decision serves the terminating
+ * handler and the reconciler, and is taken again on a fresh snapshot after a step-down.
  */
-public record TerminationDecision(Action action, Optional<RaftPeer> peer, boolean stepDownFirst, String reason,
-                                  Optional<RemovalSafety.Assessment> safety) {
+public sealed interface TerminationDecision {
 
-    public enum Action {
-        /** Remove the peer, confirm it is gone, then complete CONTINUE. */
-        REMOVE_THEN_CONTINUE,
-        /** Complete CONTINUE without touching Raft. */
-        CONTINUE,
-        /** Complete ABANDON: unsafe or impossible to decide. */
-        ABANDON
+    Reason reason();
+
+    /** Whether the guard was bypassed because the whole cluster is being taken down. */
+    boolean decommissioning();
+
+    /** The label for logs, outputs and the Reason dimension. */
+    default String label() {
+        return reason().label(decommissioning());
     }
 
-    /** Everything the decision needs; no I/O behind it. */
-    public record Facts(String instanceId, Reachability reachability, Optional<ClusterView> view, PeerMatch match,
-                        boolean decommissioning) {
+    /** Remove the peer (after a step-down if it leads), confirm it is gone, then let the instance go. */
+    record Remove(RaftPeer peer, boolean stepDownFirst, Reason reason, Optional<RemovalSafety.Assessment> safety,
+                  boolean decommissioning) implements TerminationDecision {
     }
 
-    public static TerminationDecision decide(Facts facts) {
-        boolean decommissioning = facts.decommissioning();
-        switch (facts.reachability()) {
-            case UNINITIALIZED:
-                return new TerminationDecision(Action.CONTINUE, Optional.empty(), false, "cluster-uninitialized", Optional.empty());
-            case UNREACHABLE:
-            case TLS_FAILURE:
-            case AUTH_FAILED:
-            case NO_LEADER: {
-                String reason = switch (facts.reachability()) {
-                    case UNREACHABLE -> "cluster-unreachable";
-                    case TLS_FAILURE -> "tls-failure";
-                    case AUTH_FAILED -> "auth-failed";
-                    default -> "no-leader";
-                };
-                return decommissioning
-                        ? new TerminationDecision(Action.CONTINUE, Optional.empty(), false, "decommissioning-" + reason, Optional.empty())
-                        : new TerminationDecision(Action.ABANDON, Optional.empty(), false, reason, Optional.empty());
-            }
-            case OBSERVED:
-            default:
-                break;
+    /** Let the instance go without touching Raft (nothing of it is in the configuration, or nothing can be done). */
+    record Release(Reason reason, Optional<RaftPeer> peer, boolean decommissioning) implements TerminationDecision {
+    }
+
+    /** Keep the instance: removing it is unsafe or its peer cannot be told. */
+    record Refuse(Reason reason, Optional<RaftPeer> peer, Optional<RemovalSafety.Assessment> safety)
+            implements TerminationDecision {
+        @Override
+        public boolean decommissioning() {
+            return false;
         }
-        ClusterView view = facts.view().orElseThrow(() -> new IllegalArgumentException("OBSERVED without a view"));
-        PeerMatch match = facts.match();
+    }
+
+    /** Removing this healthy voter would go below the floor: wait (within the deadline) for a replacement. */
+    record AwaitReplacement(RaftPeer peer, RemovalSafety.Assessment safety) implements TerminationDecision {
+        @Override
+        public Reason reason() {
+            return Reason.VOTER_FLOOR;
+        }
+
+        @Override
+        public boolean decommissioning() {
+            return false;
+        }
+    }
+
+    /** The peer the decision is about, if one matched. */
+    default Optional<RaftPeer> subjectPeer() {
+        if (this instanceof Remove r) {
+            return Optional.of(r.peer());
+        }
+        if (this instanceof Release r) {
+            return r.peer();
+        }
+        if (this instanceof Refuse r) {
+            return r.peer();
+        }
+        return Optional.of(((AwaitReplacement) this).peer());
+    }
+
+    /** The safety numbers behind the decision, if it got that far. */
+    default Optional<RemovalSafety.Assessment> assessment() {
+        if (this instanceof Remove r) {
+            return r.safety();
+        }
+        if (this instanceof Refuse r) {
+            return r.safety();
+        }
+        if (this instanceof AwaitReplacement a) {
+            return Optional.of(a.safety());
+        }
+        return Optional.empty();
+    }
+
+    /** The decision for one instance on one snapshot. */
+    static TerminationDecision decide(ClusterSnapshot s, String instanceId, SafetyRules rules) {
+        if (ClusterInitialization.judge(s, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
+            return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false);
+        }
+        boolean decommissioning = Decommissioning.of(s.groups(), s.expectedGroups()).active();
+        Reachability reachability = Reachability.of(s);
+        if (reachability != Reachability.OBSERVED) {
+            Reason reason = Reason.of(reachability);
+            return decommissioning ? new Release(reason, Optional.empty(), true)
+                    : new Refuse(reason, Optional.empty(), Optional.empty());
+        }
+        ClusterView view = s.view().orElseThrow();
+        Optional<String> ip = s.instance(instanceId).flatMap(ClusterInstance::privateIp);
+        PeerMatch match = PeerMatch.find(instanceId, ip, view.peers(), s.otherRunningIps(instanceId));
         if (match instanceof PeerMatch.NotMember) {
-            return new TerminationDecision(Action.CONTINUE, Optional.empty(), false, "not-a-member", Optional.empty());
+            return new Release(Reason.NOT_A_MEMBER, Optional.empty(), false);
         }
         if (match instanceof PeerMatch.Ambiguous) {
-            return decommissioning
-                    ? new TerminationDecision(Action.CONTINUE, Optional.empty(), false, "decommissioning-ambiguous-match", Optional.empty())
-                    : new TerminationDecision(Action.ABANDON, Optional.empty(), false, "ambiguous-match", Optional.empty());
+            return decommissioning ? new Release(Reason.AMBIGUOUS_MATCH, Optional.empty(), true)
+                    : new Refuse(Reason.AMBIGUOUS_MATCH, Optional.empty(), Optional.empty());
         }
         RaftPeer peer = match.matched().orElseThrow();
         List<RaftPeer> peers = view.peers();
         boolean otherVoters = peers.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(peer.nodeId()));
         boolean stepDown = peer.leader() && otherVoters;
         if (decommissioning) {
-            if (!view.leaderPresent()) {
-                return new TerminationDecision(Action.CONTINUE, Optional.of(peer), false, "decommissioning-no-leader", Optional.empty());
-            }
-            return new TerminationDecision(Action.REMOVE_THEN_CONTINUE, Optional.of(peer), stepDown, "decommissioning", Optional.empty());
+            // Nobody needs this cluster's quorum any more: remove when a leader can carry it out, else just go.
+            return view.leaderPresent()
+                    ? new Remove(peer, stepDown, Reason.DECOMMISSIONING, Optional.empty(), true)
+                    : new Release(Reason.NO_LEADER, Optional.of(peer), true);
         }
-        RemovalSafety.Assessment safety = RemovalSafety.assess(peer.nodeId(), peers, view.autopilot(), view.leaderPresent());
-        if (!safety.safe()) {
-            return new TerminationDecision(Action.ABANDON, Optional.of(peer), false, safety.reason(), Optional.of(safety));
-        }
-        return new TerminationDecision(Action.REMOVE_THEN_CONTINUE, Optional.of(peer), stepDown,
-                stepDown ? "leader-removed" : (peer.voter() ? "voter-removed" : "non-voter-removed"), Optional.of(safety));
+        RemovalSafety.Assessment safety = RemovalSafety.assess(peer.nodeId(), s, rules);
+        return switch (safety.verdict()) {
+            case NO_LEADER -> new Refuse(Reason.NO_LEADER, Optional.of(peer), Optional.of(safety));
+            case QUORUM_WOULD_BREAK -> new Refuse(Reason.QUORUM_WOULD_BREAK, Optional.of(peer), Optional.of(safety));
+            case BELOW_FLOOR -> new AwaitReplacement(peer, safety);
+            case SAFE_NON_VOTER -> new Remove(peer, false, Reason.NON_VOTER_REMOVED, Optional.of(safety), false);
+            case SAFE_QUORUM_KEPT -> new Remove(peer, stepDown, stepDown ? Reason.LEADER_REMOVED : Reason.VOTER_REMOVED,
+                    Optional.of(safety), false);
+        };
     }
 }

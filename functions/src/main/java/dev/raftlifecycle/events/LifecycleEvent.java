@@ -1,5 +1,6 @@
 package dev.raftlifecycle.events;
 
+import dev.raftlifecycle.contract.LifecycleEvents;
 import java.util.Optional;
 
 /**
@@ -16,8 +17,8 @@ public record LifecycleEvent(Kind kind, String eventId, String groupName, String
 
     /** Which lifecycle transition the event is about. */
     public enum Kind {
-        TERMINATE("EC2 Instance-terminate Lifecycle Action", "autoscaling:EC2_INSTANCE_TERMINATING"),
-        LAUNCH("EC2 Instance-launch Lifecycle Action", "autoscaling:EC2_INSTANCE_LAUNCHING");
+        TERMINATE(LifecycleEvents.TERMINATE_DETAIL_TYPE, LifecycleEvents.TERMINATING_TRANSITION),
+        LAUNCH(LifecycleEvents.LAUNCH_DETAIL_TYPE, LifecycleEvents.LAUNCHING_TRANSITION);
 
         private final String detailType;
         private final String transition;

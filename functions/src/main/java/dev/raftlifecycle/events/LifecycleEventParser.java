@@ -1,5 +1,6 @@
 package dev.raftlifecycle.events;
 
+import dev.raftlifecycle.contract.LifecycleEvents;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,7 @@ import java.util.regex.Pattern;
 
 /** Parses and validates the EventBridge JSON of a lifecycle action; every problem names its field. */
 public final class LifecycleEventParser {
-    public static final String SOURCE = "aws.autoscaling";
+    public static final String SOURCE = LifecycleEvents.SOURCE;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");

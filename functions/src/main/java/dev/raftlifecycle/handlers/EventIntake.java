@@ -1,5 +1,7 @@
 package dev.raftlifecycle.handlers;
 
+import dev.raftlifecycle.contract.MetricName;
+import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.events.LifecycleEventParser;
 
@@ -27,7 +29,7 @@ final class EventIntake {
             return false;
         }
         runtime.log().line(handler, "ignored").field("instance", event.instanceId()).field("group", event.groupName())
-                .field("Reason", "foreign-group").emit(runtime.clock().instant());
+                .field(MetricName.REASON_DIMENSION, Reason.FOREIGN_GROUP.label()).emit(runtime.clock().instant());
         return true;
     }
 

@@ -1,9 +1,12 @@
 package dev.raftlifecycle.handlers;
 
 import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.observation.ClusterObserver;
+import dev.raftlifecycle.observation.VaultSessions;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
+import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.VaultClient;
@@ -11,7 +14,6 @@ import dev.raftlifecycle.ports.VaultTls;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -21,9 +23,9 @@ import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 
 /**
- * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the
- * validated settings, the ports, the Vault session cache, the probe executor, the clock and the log sink.
- * Building it does no network I/O, so it is safe to snapshot.
+ * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the validated
+ * settings, the ports, the probe executor, the clock and the log sink. Building it does no network I/O, so it is
+ * safe to snapshot.
  */
 public final class HandlerRuntime {
     private final Settings settings;
@@ -32,14 +34,15 @@ public final class HandlerRuntime {
     private final AutoScalingPort autoScaling;
     private final Ec2Port ec2;
     private final CloudWatchPort cloudWatch;
-    private final Optional<MutationLock> lock;
+    private final MutationLock lock;
+    private final ClusterRecords records;
     private final Clock clock;
     private final DecisionLog log;
     private final Consumer<String> sink;
     private final ExecutorService probes;
-    private final SessionCache sessions;
 
     public HandlerRuntime(Settings settings, AwsCredentialsProvider credentials, Clock clock, Consumer<String> sink) {
+        String table = settings.requireLockTable(); // every handler: the lock, the stale marks, the initialized mark
         this.settings = settings;
         this.credentials = credentials;
         this.clock = clock;
@@ -50,14 +53,15 @@ public final class HandlerRuntime {
         this.autoScaling = new AutoScalingPort(aws.autoScaling());
         this.ec2 = new Ec2Port(aws.ec2());
         this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
-        this.lock = settings.lockTable().map(table -> new MutationLock(aws.dynamoDb(), table, settings.clusterName()));
+        var dynamo = aws.dynamoDb();
+        this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
+        this.records = new ClusterRecords(dynamo, table, settings.clusterName());
         this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());
         this.probes = Executors.newFixedThreadPool(16, r -> {
             Thread t = new Thread(r, "vault-probe");
             t.setDaemon(true);
             return t;
         });
-        this.sessions = new SessionCache();
     }
 
     /** The Lambda runtime's wiring: environment variables, the execution role's credentials, stdout. */
@@ -80,6 +84,20 @@ public final class HandlerRuntime {
         return AwsCredentialsProviderChain.builder()
                 .credentialsProviders(EnvironmentVariableCredentialsProvider.create(), ContainerCredentialsProvider.builder().build())
                 .build();
+    }
+
+    /**
+     * The handler's observer, logging in with VAULT_AUTH_ROLE or, when unset, the handler's own default role (the
+     * read-only one for the launching handler and the publisher, the mutating one for the others).
+     */
+    ClusterObserver observer(String defaultRole) {
+        VaultSessions sessions = new VaultSessions(settings, vault, credentials, clock,
+                settings.authRole().orElse(defaultRole));
+        return new ClusterObserver(settings, vault, autoScaling, ec2, records, sessions, clock, probes);
+    }
+
+    RemovalSteps removalSteps(ClusterObserver observer) {
+        return new RemovalSteps(vault, observer.sessions(), observer, settings.requestTimeout(), settings.stepDownWait());
     }
 
     public Settings settings() {
@@ -107,8 +125,11 @@ public final class HandlerRuntime {
     }
 
     public MutationLock lock() {
-        settings.requireLockTable();
-        return lock.orElseThrow();
+        return lock;
+    }
+
+    public ClusterRecords records() {
+        return records;
     }
 
     public Clock clock() {
@@ -125,9 +146,5 @@ public final class HandlerRuntime {
 
     public ExecutorService probes() {
         return probes;
-    }
-
-    SessionCache sessions() {
-        return sessions;
     }
 }

@@ -9,9 +9,6 @@ import java.time.Instant;
 
 /** Completing and heartbeating one event's lifecycle action. */
 final class LifecycleActions {
-    /** A handler's result when the action had already ended before it acted: nothing done, nothing completed. */
-    static final String NONE = "NONE";
-
     private final AutoScalingPort autoScaling;
     private final LifecycleEvent event;
     private final Clock clock;
@@ -79,18 +76,18 @@ final class LifecycleActions {
         return heartbeats;
     }
 
-    /** Completes with CONTINUE or ABANDON; {@link #NONE} (the action had already ended) completes nothing. */
-    AutoScalingPort.Completion complete(String result) {
-        if (NONE.equals(result)) {
+    /** Completes with CONTINUE or ABANDON; NONE (the action had already ended) completes nothing. */
+    AutoScalingPort.Completion complete(LifecycleResult result) {
+        if (result == LifecycleResult.NONE) {
             return AutoScalingPort.Completion.ALREADY_ENDED;
         }
-        return autoScaling.complete(event.groupName(), event.hookName(), event.token(), event.instanceId(), result);
+        return autoScaling.complete(event.groupName(), event.hookName(), event.token(), event.instanceId(), result.wire());
     }
 
     /** Counts the result on the decision line: LifecycleContinue or LifecycleAbandon; NONE counts as neither. */
-    static void count(DecisionLog.Line line, String result) {
-        if (!NONE.equals(result)) {
-            line.metric("CONTINUE".equals(result) ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
+    static void count(DecisionLog.Line line, LifecycleResult result) {
+        if (result != LifecycleResult.NONE) {
+            line.metric(result == LifecycleResult.CONTINUE ? MetricName.LIFECYCLE_CONTINUE : MetricName.LIFECYCLE_ABANDON, 1);
         }
     }
 }

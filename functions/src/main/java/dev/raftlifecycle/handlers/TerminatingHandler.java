@@ -4,46 +4,50 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
-import dev.raftlifecycle.decisions.ClusterInstance;
-import dev.raftlifecycle.decisions.PeerMatch;
+import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.decisions.ClusterSnapshot;
 import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.events.LifecycleEvent;
+import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.time.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 /**
- * EC2_INSTANCE_TERMINATING → remove the instance's peer from Raft when that is safe (stepping the leader
- * down first), confirm it is gone, and let the instance go (CONTINUE). When it is unsafe or impossible to
- * tell — no leader, quorum would break, ambiguous match, cluster unreachable or TLS failure — ABANDON,
- * which with the group's TerminateHookAbandon=retain policy keeps the instance for an operator.
+ * EC2_INSTANCE_TERMINATING → remove the instance's peer from Raft when that is safe (stepping the leader down first),
+ * confirm it is gone, and let the instance go (CONTINUE). When it is unsafe or impossible to tell — no leader, quorum
+ * would break, ambiguous match, cluster unreachable or TLS failure — ABANDON, which with the group's
+ * TerminateHookAbandon=retain policy keeps the instance for an operator. Removing a healthy voter that would go
+ * below the voter floor waits (heartbeating, lock released) for a replacement to join, then ABANDONs at the deadline.
  *
- * <p>Input handling: a malformed event, a wrong detail-type or transition, a missing or non-string field
- * fails the invocation with the field named (no Vault or AWS call; EventBridge's bounded retries then the
- * dead-letter queue make it visible). An event for a group that is not this cluster's is ignored with one
- * log line and no call. An opening heartbeat tells whether the action is still open: if it already ended
- * (a late duplicate, or it timed out) nothing is changed or completed. An instance that is no longer a member
- * (a duplicate racing the first delivery, never joined) completes CONTINUE without removal; "No active Lifecycle
- * Action found" when completing means it was already done. Check-then-remove
- * runs under the cluster's lock in DynamoDB, so concurrent terminations and the reconciler never interleave.
+ * <p>One path: parse → lock → snapshot → decide → act → complete → log. The action is re-checked (a heartbeat)
+ * after taking the lock and right before each mutation: an action that ended meanwhile (another delivery completed
+ * it, or it timed out and the instance is retained) stops everything. After a step-down the removal is decided
+ * again on a fresh snapshot. A mutation starts only while the lock's lease covers the call and its confirmation.
+ *
+ * <p>Input handling: a malformed event, a wrong detail-type or transition, a missing or non-string field fails the
+ * invocation with the field named (no Vault or AWS call). An event for a group that is not this cluster's is
+ * ignored with one log line and no call. "No active Lifecycle Action found" when completing means it was already
+ * done.
  */
 public final class TerminatingHandler implements RequestStreamHandler {
     static final String NAME = "terminating";
+    /** Between two looks at the voter floor while waiting for a replacement to join. */
+    private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HandlerRuntime runtime;
-    private final ClusterAccess access;
-    private final PeerRemoval removal;
+    private final ClusterObserver observer;
+    private final RemovalSteps steps;
 
     /** Lambda entry: configuration from the environment, validated at cold start. */
     public TerminatingHandler() {
@@ -51,10 +55,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
     }
 
     public TerminatingHandler(HandlerRuntime runtime) {
-        runtime.settings().requireLockTable(); // fail the cold start, not the first termination
         this.runtime = runtime;
-        this.access = new ClusterAccess(runtime);
-        this.removal = new PeerRemoval(runtime, access);
+        this.observer = runtime.observer(VaultAccess.MUTATING_ROLE);
+        this.steps = runtime.removalSteps(observer);
     }
 
     /** What the invocation did; also its JSON output. */
@@ -73,144 +76,234 @@ public final class TerminatingHandler implements RequestStreamHandler {
         Instant started = runtime.clock().instant();
         LifecycleEvent event = EventIntake.parse(runtime, NAME, input, LifecycleEvent.Kind.TERMINATE);
         if (EventIntake.foreign(runtime, NAME, event)) {
-            return new Outcome(event.instanceId(), "IGNORED", "foreign-group", null, false, false, "none", 0,
+            return new Outcome(event.instanceId(), "IGNORED", Reason.FOREIGN_GROUP.label(), null, false, false, "none", 0,
                     EventIntake.foreignDetail(event));
         }
-        Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
-        LifecycleActions actions = new LifecycleActions(runtime.autoScaling(), event, runtime.clock(),
-                runtime.settings().heartbeatInterval());
-        MutationLock lock = runtime.lock();
-        String owner = NAME + ":" + event.instanceId() + ":" + UUID.randomUUID();
+        Invocation run = new Invocation(event, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()),
+                new LifecycleActions(runtime.autoScaling(), event, runtime.clock(), runtime.settings().heartbeatInterval()));
+        Result result = run.actions.stillOpen() ? underLock(run)
+                : Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery, or timed out)");
 
-        String result;
-        String reason;
-        String detail;
-        Optional<RaftPeer> peer = Optional.empty();
-        PeerRemoval.Result execution = PeerRemoval.Result.NONE;
-        Instant lockedAt = null;
-        Instant releasedAt = null;
-        int attempts = 0;
-        boolean locked = false;
-        try {
-            if (!actions.stillOpen()) {
-                // A late duplicate, or an action that timed out: the group has already decided this instance's
-                // fate (with the retain policy an expired action keeps it, Vault running). Change nothing.
-                result = LifecycleActions.NONE;
-                reason = "already-ended";
-                detail = "the lifecycle action had already ended (completed by an earlier delivery, or timed out)";
-            } else if (!(locked = acquire(lock, owner, deadline, actions))) {
-                result = "ABANDON";
-                reason = "lock-timeout";
-                detail = "another cluster change held the lock until this invocation's deadline";
-            } else {
-                lockedAt = runtime.clock().instant();
-                ClusterAccess.Groups groups = access.groups();
-                Optional<ClusterInstance> target = groups.instance(event.instanceId());
-                Optional<String> ip = target.flatMap(ClusterInstance::privateIp)
-                        .or(() -> Optional.ofNullable(runtime.ec2().describe(List.of(event.instanceId()))
-                                .get(event.instanceId())).flatMap(i -> i.privateIp()));
-                boolean decommissioning = groups.desiredCapacity(event.groupName()) == 0;
-                List<ClusterInstance> candidates = ClusterAccess.preferenceOrder(groups.instances(),
-                        Optional.of(event.instanceId()));
-                ClusterAccess.Observation observation = access.observe(candidates, deadline,
-                        actions::heartbeatIfDue);
-                attempts = observation.attempts();
-                Set<String> otherIps = groups.instances().stream()
-                        .filter(i -> !i.instanceId().equals(event.instanceId()) && i.running())
-                        .flatMap(i -> i.privateIp().stream()).collect(Collectors.toSet());
-                PeerMatch match = observation.view()
-                        .map(v -> PeerMatch.find(event.instanceId(), ip, v.peers(), otherIps))
-                        .orElse(new PeerMatch.NotMember("cluster not observed"));
-                TerminationDecision decision = TerminationDecision.decide(new TerminationDecision.Facts(
-                        event.instanceId(), observation.reachability(), observation.view(), match, decommissioning));
-                peer = decision.peer();
-                reason = decision.reason();
-                detail = observation.detail() + matchDetail(match)
-                        + decision.safety().map(s -> "; voters after " + s.votersAfter() + ", healthy after "
-                        + s.healthyVotersAfter() + ", quorum " + s.quorumAfter()).orElse("");
-                result = decision.action() == TerminationDecision.Action.ABANDON ? "ABANDON" : "CONTINUE";
-                if (decision.action() == TerminationDecision.Action.REMOVE_THEN_CONTINUE) {
-                    execution = removal.remove(observation.viaIp().orElseThrow(), decision.peer().orElseThrow().nodeId(),
-                            decision.stepDownFirst(), deadline, actions::heartbeatIfDue);
-                    if (execution.failure() != null) {
-                        detail = detail + "; " + execution.detail();
-                        if (decommissioning) {
-                            reason = "decommissioning-" + execution.failure();
-                        } else {
-                            result = "ABANDON";
-                            reason = execution.failure();
-                        }
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            // An AWS API failure while locking or observing (the removal itself reports its failures as a
-            // result): nothing was changed; keep the instance for an operator.
-            result = "ABANDON";
-            reason = locked ? "observation-failed" : "lock-failed";
-            detail = e.getClass().getSimpleName() + ": " + e.getMessage();
-        } finally {
-            if (locked) {
-                lock.release(owner);
-                releasedAt = runtime.clock().instant();
-            }
-        }
-
-        AutoScalingPort.Completion completion = actions.complete(result);
+        AutoScalingPort.Completion completion = run.actions.complete(result.action);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
                 .field("group", event.groupName())
                 .field("eventId", event.eventId())
-                .field("peer", peer.map(RaftPeer::nodeId).orElse(null))
-                .field("peerWasLeader", peer.map(RaftPeer::leader).orElse(null))
-                .field("action", result)
-                .field("Reason", reason)
-                .field("steppedDown", execution.steppedDown())
-                .field("peerRemoved", execution.removed())
+                .field("peer", result.peer.map(RaftPeer::nodeId).orElse(null))
+                .field("peerWasLeader", result.peer.map(RaftPeer::leader).orElse(null))
+                .field("action", result.action.name())
+                .field(MetricName.REASON_DIMENSION, result.reason)
+                .field("steppedDown", run.steppedDown)
+                .field("peerRemoved", result.removed)
                 .field("completion", completion.name())
-                .field("clusterAttempts", attempts)
-                .field("heartbeats", actions.heartbeats())
-                .field("heartbeatFailures", actions.failedHeartbeats())
-                .field("lockWaitMs", lockedAt == null ? null : Duration.between(started, lockedAt).toMillis())
-                .field("lockedAt", lockedAt == null ? null : lockedAt.toString())
-                .field("unlockedAt", releasedAt == null ? null : releasedAt.toString())
+                .field("clusterAttempts", run.attempts)
+                .field("snapshots", run.snapshots)
+                .field("floorWaits", run.floorWaits)
+                .field("heartbeats", run.actions.heartbeats())
+                .field("heartbeatFailures", run.actions.failedHeartbeats())
+                .field("lockWaitMs", run.firstLockedAt == null ? null : Duration.between(started, run.firstLockedAt).toMillis())
+                .field("lockedAt", run.lockedAt == null ? null : run.lockedAt.toString())
+                .field("unlockedAt", run.unlockedAt == null ? null : run.unlockedAt.toString())
                 .field("latencyMs", latency)
-                .field("detail", detail)
+                .field("detail", result.detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
-        LifecycleActions.count(line, result);
-        if (execution.removed()) {
+        LifecycleActions.count(line, result.action);
+        if (result.removed) {
             line.metric(MetricName.PEER_REMOVED, 1);
         }
         line.emit(runtime.clock().instant());
-        return new Outcome(event.instanceId(), result, reason, peer.map(RaftPeer::nodeId).orElse(null),
-                execution.steppedDown(), execution.removed(), completion.name(), latency, detail);
+        return new Outcome(event.instanceId(), result.action.name(), result.reason,
+                result.peer.map(RaftPeer::nodeId).orElse(null), run.steppedDown, result.removed, completion.name(),
+                latency, result.detail);
     }
 
-    private static String matchDetail(PeerMatch match) {
-        if (match instanceof PeerMatch.NotMember notMember) {
-            return "; " + notMember.why();
-        }
-        if (match instanceof PeerMatch.Ambiguous ambiguous) {
-            return "; " + ambiguous.why();
-        }
-        if (match instanceof PeerMatch.ByAddress) {
-            return "; matched by address";
-        }
-        return "";
-    }
-
-    private boolean acquire(MutationLock lock, String owner, Deadline deadline, LifecycleActions actions) {
-        Duration wait = Duration.ofMillis(200);
+    /** Takes the lock (heartbeating while it waits), decides and acts under it; waits outside it for the floor. */
+    private Result underLock(Invocation run) {
+        MutationLock lock = runtime.lock();
+        String owner = NAME + ":" + run.event.instanceId() + ":" + UUID.randomUUID();
         while (true) {
-            if (lock.tryAcquire(owner, runtime.clock().instant(), deadline.at())) {
-                return true;
+            Optional<MutationLock.Lease> lease;
+            try {
+                lease = lock.acquire(owner, run.deadline, run.actions::heartbeatIfDue);
+            } catch (RuntimeException e) {
+                return Result.abandon(Reason.LOCK_FAILED, Optional.empty(), e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-            actions.heartbeatIfDue();
-            if (!deadline.sleep(wait)) {
-                return false;
+            if (lease.isEmpty()) {
+                return Result.abandon(Reason.LOCK_TIMEOUT, Optional.empty(),
+                        "another cluster change held the lock until this invocation's deadline");
             }
-            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : wait.multipliedBy(2);
+            run.lockedAt = lease.get().acquiredAt();
+            if (run.firstLockedAt == null) {
+                run.firstLockedAt = run.lockedAt;
+            }
+            Result result;
+            try {
+                result = decideAndAct(run, lease.get());
+            } catch (RuntimeException e) {
+                // An AWS API failure while observing (the mutations report their failures as results): nothing was
+                // changed by this invocation that the re-read did not account for; keep the instance.
+                result = Result.abandon(Reason.OBSERVATION_FAILED, Optional.empty(),
+                        e.getClass().getSimpleName() + ": " + e.getMessage());
+            } finally {
+                lock.release(lease.get());
+                run.unlockedAt = runtime.clock().instant();
+            }
+            if (!result.awaitingReplacement) {
+                return result;
+            }
+            // Below the floor: a replacement may join; look again, outside the lock, until the deadline allows no
+            // further round (a snapshot plus a removal).
+            run.actions.heartbeatIfDue();
+            Duration needed = FLOOR_RETRY.plus(steps.removalBudget()).plus(steps.stepDownBudget());
+            if (run.deadline.remaining().compareTo(needed) < 0 || !run.deadline.sleep(FLOOR_RETRY)) {
+                return Result.abandon(Reason.VOTER_FLOOR, result.peer, result.detail + "; no replacement joined in time"
+                        + " (" + run.floorWaits + " wait(s))");
+            }
+            run.floorWaits++;
+            if (!run.actions.stillOpen()) {
+                return Result.alreadyEnded("the lifecycle action ended while waiting for a replacement to join");
+            }
+        }
+    }
+
+    /** Under the lock: snapshot → decide → act, once more after a step-down. */
+    private Result decideAndAct(Invocation run, MutationLock.Lease lease) {
+        if (!run.actions.stillOpen()) {
+            return Result.alreadyEnded("the lifecycle action ended while this invocation waited for the lock");
+        }
+        String id = run.event.instanceId();
+        StringBuilder trail = new StringBuilder();
+        while (true) {
+            ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), run.deadline, run.actions::heartbeatIfDue);
+            run.snapshots++;
+            run.attempts += snapshot.attempts();
+            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules());
+            trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
+                    .append(Explain.decision(decision));
+            String detail = trail.toString();
+            Optional<RaftPeer> peer = decision.subjectPeer();
+            switch (decision) {
+                case TerminationDecision.Release release -> {
+                    return Result.of(LifecycleResult.CONTINUE, release.label(), peer, false, detail);
+                }
+                case TerminationDecision.Refuse refuse -> {
+                    return Result.abandon(refuse.reason(), peer, detail);
+                }
+                case TerminationDecision.AwaitReplacement await -> {
+                    Result r = Result.abandon(Reason.VOTER_FLOOR, peer, detail);
+                    r.awaitingReplacement = true;
+                    return r;
+                }
+                case TerminationDecision.Remove remove -> {
+                    String via = snapshot.via().orElseThrow();
+                    if (remove.stepDownFirst()) {
+                        if (run.steppedDown) {
+                            return Result.abandon(Reason.STEP_DOWN_FAILED, peer, detail + "; it leads again after its step-down");
+                        }
+                        Optional<Result> stop = beforeMutation(run, lease, steps.stepDownBudget(), peer, detail, "step-down");
+                        if (stop.isPresent()) {
+                            return stop.get();
+                        }
+                        RemovalSteps.StepDown stepDown = steps.stepDown(via, remove.peer().nodeId(), snapshot.instances(),
+                                run.deadline, run.actions::heartbeatIfDue);
+                        run.steppedDown = true;
+                        trail.append("; ").append(stepDown.detail());
+                        if (!stepDown.newLeader()) {
+                            return Result.abandon(Reason.STEP_DOWN_FAILED, peer, trail.toString());
+                        }
+                        continue; // decide the removal again, on the view after the new leader appeared
+                    }
+                    Optional<Result> stop = beforeMutation(run, lease, steps.removalBudget(), peer, detail, "remove-peer");
+                    if (stop.isPresent()) {
+                        return stop.get();
+                    }
+                    RemovalSteps.Removal removal = steps.remove(via, remove.peer().nodeId(), snapshot.instances(),
+                            run.deadline, run.actions::heartbeatIfDue);
+                    trail.append("; ").append(removal.detail());
+                    if (removal.outcome().removed()) {
+                        Result r = Result.of(LifecycleResult.CONTINUE,
+                                run.steppedDown && !remove.decommissioning() ? Reason.LEADER_REMOVED.label() : remove.label(),
+                                peer, true, trail.toString());
+                        return r;
+                    }
+                    if (remove.decommissioning()) {
+                        // Nobody needs this cluster's quorum any more: the instance goes whatever the removal did.
+                        return Result.of(LifecycleResult.CONTINUE, removal.outcome().failureReason().label(true), peer,
+                                false, trail.toString());
+                    }
+                    return Result.abandon(removal.outcome().failureReason(), peer, trail.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Right before a mutation: the lease must cover the call and its confirmation (else another holder could act
+     * while this one is still in flight), and the action must still be open.
+     */
+    private Optional<Result> beforeMutation(Invocation run, MutationLock.Lease lease, Duration budget,
+                                            Optional<RaftPeer> peer, String detail, String what) {
+        Instant now = runtime.clock().instant();
+        if (!lease.covers(now, budget)) {
+            return Optional.of(Result.abandon(Reason.LEASE_TOO_SHORT, peer, detail + "; " + what + " not started: the lock's"
+                    + " lease has " + lease.remaining(now).toMillis() + " ms left, " + budget.toMillis() + " ms needed"));
+        }
+        if (!run.actions.stillOpen()) {
+            return Optional.of(Result.alreadyEnded(detail + "; the lifecycle action ended before the " + what
+                    + ": nothing more is changed"));
+        }
+        return Optional.empty();
+    }
+
+    /** The state of one invocation, for its decision line. */
+    private static final class Invocation {
+        final LifecycleEvent event;
+        final Deadline deadline;
+        final LifecycleActions actions;
+        boolean steppedDown;
+        int attempts;
+        int snapshots;
+        int floorWaits;
+        Instant firstLockedAt;
+        Instant lockedAt;
+        Instant unlockedAt;
+
+        Invocation(LifecycleEvent event, Deadline deadline, LifecycleActions actions) {
+            this.event = event;
+            this.deadline = deadline;
+            this.actions = actions;
+        }
+    }
+
+    /** How the invocation ends. */
+    private static final class Result {
+        final LifecycleResult action;
+        final String reason;
+        final Optional<RaftPeer> peer;
+        final boolean removed;
+        final String detail;
+        boolean awaitingReplacement;
+
+        private Result(LifecycleResult action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+            this.action = action;
+            this.reason = reason;
+            this.peer = peer;
+            this.removed = removed;
+            this.detail = detail;
+        }
+
+        static Result of(LifecycleResult action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+            return new Result(action, reason, peer, removed, detail);
+        }
+
+        static Result abandon(Reason reason, Optional<RaftPeer> peer, String detail) {
+            return new Result(LifecycleResult.ABANDON, reason.label(), peer, false, detail);
+        }
+
+        /** The group has already decided this instance's fate: change nothing, complete nothing. */
+        static Result alreadyEnded(String detail) {
+            return new Result(LifecycleResult.NONE, Reason.ALREADY_ENDED.label(), Optional.empty(), false, detail);
         }
     }
 }

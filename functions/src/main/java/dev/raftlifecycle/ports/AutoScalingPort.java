@@ -14,8 +14,8 @@ public final class AutoScalingPort {
         this.client = client;
     }
 
-    /** A group's desired capacity and instances (id, lifecycle state, AZ). */
-    public record Group(String name, int desiredCapacity, List<Member> members) {
+    /** A group's desired capacity, tags and instances (id, lifecycle state, AZ). */
+    public record Group(String name, int desiredCapacity, java.util.Map<String, String> tags, List<Member> members) {
     }
 
     public record Member(String instanceId, String lifecycleState, String availabilityZone) {
@@ -31,7 +31,9 @@ public final class AutoScalingPort {
     private static Group toGroup(AutoScalingGroup g) {
         List<Member> members = g.instances().stream()
                 .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString(), i.availabilityZone())).toList();
-        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), members);
+        java.util.Map<String, String> tags = new java.util.HashMap<>();
+        g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
+        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members);
     }
 
     /** The outcome of completing a lifecycle action. */

@@ -1,6 +1,8 @@
 package dev.raftlifecycle.ports;
 
 import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.time.Deadline;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -11,33 +13,49 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
- * Serializes cluster mutations across functions (the terminating handler and the reconciler) with one
- * lock item per cluster in a DynamoDB table, taken by a conditional write and held until released or its
- * lease runs out (the holder's Lambda deadline, so a crashed holder cannot block forever). The same table
- * remembers since when each peer has looked stale (one item per cluster).
+ * Serializes cluster mutations across functions (the terminating handler and the reconciler) with one lock item per
+ * cluster in a DynamoDB table, taken by a conditional write and held until released or its lease runs out (the
+ * holder's deadline, so a crashed holder cannot block forever). Because a lease can run out, a holder only starts a
+ * mutation while its lease still covers the call and its confirmation ({@link Lease#covers}).
  */
 public final class MutationLock {
     private static final String OWNER = "Owner";
     private static final String LEASE_UNTIL_MS = "LeaseUntilMs";
-    private static final String FIRST_SEEN = "FirstSeenMs";
+    private static final Duration FIRST_RETRY = Duration.ofMillis(200);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(2);
 
     private final DynamoDbClient client;
     private final String table;
     private final String clusterName;
+    private final Clock clock;
 
-    public MutationLock(DynamoDbClient client, String table, String clusterName) {
+    public MutationLock(DynamoDbClient client, String table, String clusterName, Clock clock) {
         this.client = client;
         this.table = table;
         this.clusterName = clusterName;
+        this.clock = clock;
     }
 
-    private Map<String, AttributeValue> key(String kind) {
-        return Map.of(LockTable.PARTITION_KEY, AttributeValue.fromS(kind + "#" + clusterName));
+    /** A held lock: who holds it and until when the lease is valid. */
+    public record Lease(String owner, Instant acquiredAt, Instant until) {
+        /** Whether the lease still has at least {@code needed} left at {@code now}. */
+        public boolean covers(Instant now, Duration needed) {
+            return !now.plus(needed).isAfter(until);
+        }
+
+        public Duration remaining(Instant now) {
+            Duration left = Duration.between(now, until);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
+    }
+
+    private Map<String, AttributeValue> key() {
+        return Map.of(LockTable.PARTITION_KEY, AttributeValue.fromS(LockTable.MUTATION_PREFIX + clusterName));
     }
 
     /** Takes the lock if free or expired; false if someone else holds a live lease. */
     public boolean tryAcquire(String owner, Instant now, Instant leaseUntil) {
-        Map<String, AttributeValue> item = new HashMap<>(key("mutation"));
+        Map<String, AttributeValue> item = new HashMap<>(key());
         item.put(OWNER, AttributeValue.fromS(owner));
         item.put(LEASE_UNTIL_MS, AttributeValue.fromN(Long.toString(leaseUntil.toEpochMilli())));
         item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond())));
@@ -54,6 +72,28 @@ public final class MutationLock {
     }
 
     /**
+     * Waits for the lock (backing off from 200 ms to 2 s, calling {@code whileWaiting} between tries) until the
+     * deadline. The lease lasts until the deadline.
+     *
+     * @return the lease, or empty if another holder kept it until the deadline
+     * @throws SdkException when DynamoDB itself fails (nothing is held then)
+     */
+    public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Runnable whileWaiting) {
+        Duration wait = FIRST_RETRY;
+        while (true) {
+            Instant now = clock.instant();
+            if (tryAcquire(owner, now, deadline.at())) {
+                return java.util.Optional.of(new Lease(owner, now, deadline.at()));
+            }
+            whileWaiting.run();
+            if (!deadline.sleep(wait)) {
+                return java.util.Optional.empty();
+            }
+            wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+        }
+    }
+
+    /**
      * Releases the lock if this owner still holds it. Best effort, and so it never throws: if the call fails the
      * lease simply runs out at the holder's deadline, and the change made under the lock stands.
      *
@@ -61,7 +101,7 @@ public final class MutationLock {
      */
     public boolean release(String owner) {
         try {
-            client.deleteItem(r -> r.tableName(table).key(key("mutation"))
+            client.deleteItem(r -> r.tableName(table).key(key())
                     .conditionExpression("#owner = :me")
                     .expressionAttributeNames(Map.of("#owner", OWNER))
                     .expressionAttributeValues(Map.of(":me", AttributeValue.fromS(owner))));
@@ -73,22 +113,7 @@ public final class MutationLock {
         }
     }
 
-    /** Since when each peer has been seen stale, as recorded by earlier reconciler runs. */
-    public Map<String, Instant> staleSince() {
-        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(table).key(key("stale")).consistentRead(true)).item();
-        Map<String, Instant> out = new HashMap<>();
-        if (item != null && item.containsKey(FIRST_SEEN) && item.get(FIRST_SEEN).hasM()) {
-            item.get(FIRST_SEEN).m().forEach((id, v) -> out.put(id, Instant.ofEpochMilli(Long.parseLong(v.n()))));
-        }
-        return out;
-    }
-
-    public void saveStaleSince(Map<String, Instant> firstSeen, Instant now) {
-        Map<String, AttributeValue> marks = new HashMap<>();
-        firstSeen.forEach((id, at) -> marks.put(id, AttributeValue.fromN(Long.toString(at.toEpochMilli()))));
-        Map<String, AttributeValue> item = new HashMap<>(key("stale"));
-        item.put(FIRST_SEEN, AttributeValue.fromM(marks));
-        item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(now.plus(Duration.ofDays(7)).getEpochSecond())));
-        client.putItem(r -> r.tableName(table).item(item));
+    public boolean release(Lease lease) {
+        return release(lease.owner());
     }
 }

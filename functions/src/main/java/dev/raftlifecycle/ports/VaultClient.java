@@ -7,6 +7,7 @@ import dev.raftlifecycle.decisions.AutopilotSettings;
 import dev.raftlifecycle.decisions.AutopilotState;
 import dev.raftlifecycle.decisions.NodeHealth;
 import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.ReadFailure;
 import io.github.jopenlibs.vault.EnvironmentLoader;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
@@ -71,21 +72,18 @@ public final class VaultClient {
         }
     }
 
-    /** Why a call failed, in the terms the handlers decide on. */
-    public enum Failure { UNREACHABLE, TLS, DENIED, NO_LEADER, BAD_RESPONSE }
-
     /** A failed Vault call. The message names the node and path, never a token. */
     public static final class VaultCallException extends Exception {
-        private final Failure failure;
+        private final ReadFailure failure;
         private final int status;
 
-        VaultCallException(Failure failure, int status, String message, Throwable cause) {
+        VaultCallException(ReadFailure failure, int status, String message, Throwable cause) {
             super(message, cause);
             this.failure = failure;
             this.status = status;
         }
 
-        public Failure failure() {
+        public ReadFailure failure() {
             return failure;
         }
 
@@ -136,7 +134,7 @@ public final class VaultClient {
                     payload.bodyBase64(), payload.headersBase64(), mount);
             String token = response.getAuthClientToken();
             if (token == null || token.isEmpty()) {
-                throw new VaultCallException(Failure.BAD_RESPONSE, 200, "login on " + ip + " returned no token", null);
+                throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "login on " + ip + " returned no token", null);
             }
             return new Session(token, now.plusSeconds(Math.max(0, response.getAuthLeaseDuration())));
         } catch (VaultException e) {
@@ -152,7 +150,7 @@ public final class VaultClient {
                     server.path("leader").asBoolean(false), server.path("voter").asBoolean(false)));
         }
         if (!data.path("config").path("servers").isArray()) {
-            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
+            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
         }
         return peers;
     }
@@ -162,7 +160,7 @@ public final class VaultClient {
         try {
             return parseAutopilot(data);
         } catch (IllegalArgumentException e) {
-            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "autopilot state from " + ip + ": " + e.getMessage(), e);
+            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot state from " + ip + ": " + e.getMessage(), e);
         }
     }
 
@@ -188,7 +186,7 @@ public final class VaultClient {
             return new AutopilotSettings(GoDuration.parse(data.path("server_stabilization_time").asText("10s")),
                     GoDuration.parse(data.path("last_contact_threshold").asText("10s")));
         } catch (IllegalArgumentException e) {
-            throw new VaultCallException(Failure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
+            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
         }
     }
 
@@ -207,14 +205,14 @@ public final class VaultClient {
             LogicalResponse response = driver(ip, session.token()).logical().read(path);
             JsonNode body = JSON.readTree(response.getRestResponse().getBody());
             if (!body.path("data").isObject()) {
-                throw new VaultCallException(Failure.BAD_RESPONSE, response.getRestResponse().getStatus(),
+                throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.getRestResponse().getStatus(),
                         path + " on " + ip + " returned no data object", null);
             }
             return body.path("data");
         } catch (VaultException e) {
             throw translate(e, ip, path);
         } catch (IOException e) {
-            throw new VaultCallException(Failure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
+            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
         }
     }
 
@@ -246,19 +244,19 @@ public final class VaultClient {
         String where = path + " on " + ip;
         if (status == 0) {
             if (isTls(e)) {
-                return new VaultCallException(Failure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
+                return new VaultCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
             }
-            return new VaultCallException(Failure.UNREACHABLE, 0, where + ": " + describe(e), e);
+            return new VaultCallException(ReadFailure.UNREACHABLE, 0, where + ": " + describe(e), e);
         }
         String message = e.getMessage() == null ? "" : e.getMessage();
         if (status == 403 || status == 400 && path.contains("/login")) {
-            return new VaultCallException(Failure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
+            return new VaultCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }
         if ((status == 500 || status == 503) && (message.contains("no active node") || message.contains("leadership")
                 || message.contains("local node not active") || message.contains("Vault is sealed"))) {
-            return new VaultCallException(Failure.NO_LEADER, status, where + ": no active node (HTTP " + status + ")", null);
+            return new VaultCallException(ReadFailure.NO_LEADER, status, where + ": no active node (HTTP " + status + ")", null);
         }
-        return new VaultCallException(Failure.BAD_RESPONSE, status, where + ": HTTP " + status + " " + firstError(message), null);
+        return new VaultCallException(ReadFailure.BAD_RESPONSE, status, where + ": HTTP " + status + " " + firstError(message), null);
     }
 
     /** The first "errors" entry of a Vault error body, short; never the request. */

@@ -27,7 +27,7 @@ class SettingsTest {
         assertThat(s.groupNames()).containsExactly("prod-a", "prod-b", "prod-c");
         assertThat(s.vaultPort()).isEqualTo(8200);
         assertThat(s.authMount()).isEqualTo("aws");
-        assertThat(s.authRole()).isEqualTo("raft-lifecycle");
+        assertThat(s.authRole()).isEmpty();
         assertThat(s.metricsNamespace()).isEqualTo("RaftLifecycle");
         assertThat(s.launchMaxWait()).isEqualTo(Duration.ofMinutes(10));
         assertThat(s.staleGrace()).isEqualTo(Duration.ofMinutes(5));

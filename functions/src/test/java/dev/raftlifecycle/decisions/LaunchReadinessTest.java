@@ -1,9 +1,12 @@
 package dev.raftlifecycle.decisions;
 
 import static dev.raftlifecycle.decisions.Fixtures.NOW;
+import static dev.raftlifecycle.decisions.Fixtures.id;
+import static dev.raftlifecycle.decisions.Fixtures.snap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,97 +17,144 @@ class LaunchReadinessTest {
     private static final String NEW = "i-0000000000000000a";
     private static final LaunchReadiness.Expectations DEFAULT = new LaunchReadiness.Expectations(false, Optional.empty());
 
-    private static NodeHealth health(NodeHealth.State state) {
-        return new NodeHealth(NEW, "10.0.1.10", state, Optional.of("1.14.10"), "");
+    /**
+     * Two established voters and the new node: in the configuration with the given autopilot status, health and
+     * stable time (null: not in the configuration at all).
+     */
+    private static ClusterSnapshot cluster(NodeHealth.State answer, String status, boolean healthy, Duration stableFor,
+                                           boolean leader) {
+        List<RaftPeer> peers = new ArrayList<>(List.of(Fixtures.voter(id(1), 1, leader), Fixtures.voter(id(2), 2, false)));
+        if (status != null) {
+            peers.add(new RaftPeer(NEW, "10.0.1.10:8201", false, !"non-voter".equals(status)));
+        }
+        ClusterSnapshot base = snap(peers).build();
+        Map<String, AutopilotServer> servers = new HashMap<>(base.view().get().autopilot().servers());
+        if (status != null) {
+            servers.put(NEW, Fixtures.server(NEW, healthy, status, stableFor == null ? null : NOW.minus(stableFor)));
+        }
+        ClusterView view = new ClusterView(peers, new AutopilotState(true, 0, leader ? id(1) : "",
+                List.of(id(1), id(2)), servers), new AutopilotSettings(Duration.ofSeconds(10), Duration.ofSeconds(10)));
+        List<ClusterInstance> instances = new ArrayList<>(base.instances().stream()
+                .filter(i -> !i.instanceId().equals(NEW)).toList());
+        instances.add(new ClusterInstance(NEW, "g-a", "Pending:Wait", "running", Optional.of("10.0.1.10"), "zone-g-a"));
+        Map<String, NodeHealth> health = new HashMap<>(base.health());
+        health.remove(NEW);
+        health.put(NEW, answer == NodeHealth.State.UNREACHABLE ? NodeHealth.unreachable(NEW, "10.0.1.10", "refused")
+                : new NodeHealth(NEW, "10.0.1.10", answer, Optional.of("1.14.10"), "HTTP"));
+        return new ClusterSnapshot(base.expectedGroups(), base.groups(), instances, NOW, health, Map.of(), NOW,
+                Optional.of(view), base.via(), base.viewReadAt(), base.readFailures(), 1, false);
     }
 
-    private static ClusterView viewWith(String status, boolean healthy, Duration stableFor, boolean leader) {
-        List<RaftPeer> peers = List.of(Fixtures.voter("i-00000000000000001", 1, leader),
-                new RaftPeer(NEW, "10.0.1.10:8201", false, !"non-voter".equals(status)));
-        Map<String, AutopilotServer> servers = new HashMap<>();
-        servers.put("i-00000000000000001", Fixtures.server("i-00000000000000001", true, "leader", NOW.minusSeconds(900)));
-        servers.put(NEW, Fixtures.server(NEW, healthy, status, stableFor == null ? null : NOW.minus(stableFor)));
-        return new ClusterView(peers, new AutopilotState(true, 0, leader ? "i-00000000000000001" : "",
-                List.of("i-00000000000000001"), servers), new AutopilotSettings(Duration.ofSeconds(10), Duration.ofSeconds(10)));
-    }
-
-    private static LaunchReadiness.Verdict evaluate(NodeHealth node, ClusterView view, LaunchReadiness.Expectations e) {
-        return LaunchReadiness.evaluate(NEW, new LaunchReadiness.Observation(node, false, true, Reachability.OBSERVED,
-                Optional.ofNullable(view)), e, NOW);
+    private static LaunchReadiness.Verdict evaluate(ClusterSnapshot s, LaunchReadiness.Expectations e) {
+        return LaunchReadiness.evaluate(s, NEW, e, NOW);
     }
 
     @Test
     void readyWhenUnsealedInRaftHealthyVoterAndStableLongEnough() {
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("voter", true, Duration.ofSeconds(11), true), DEFAULT))
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(11), true), DEFAULT))
                 .isInstanceOf(LaunchReadiness.Ready.class);
-        assertThat(evaluate(health(NodeHealth.State.PERFORMANCE_STANDBY), viewWith("voter", true, Duration.ofSeconds(10), true), DEFAULT))
+        assertThat(evaluate(cluster(NodeHealth.State.PERFORMANCE_STANDBY, "voter", true, Duration.ofSeconds(10), true), DEFAULT))
                 .isInstanceOf(LaunchReadiness.Ready.class);
     }
 
     @Test
     void notStableUntilTheStabilizationTimeHasPassedOrWhileStillANonVoter() {
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("voter", true, Duration.ofSeconds(9), true), DEFAULT).reason())
-                .isEqualTo("not-stable");
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("non-voter", true, Duration.ofSeconds(60), true), DEFAULT).reason())
-                .isEqualTo("not-stable");
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("voter", true, null, true), DEFAULT).reason())
-                .isEqualTo("not-stable");
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(9), true), DEFAULT).reason())
+                .isEqualTo(Reason.NOT_STABLE);
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "non-voter", true, Duration.ofSeconds(60), true), DEFAULT).reason())
+                .isEqualTo(Reason.NOT_STABLE);
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", true, null, true), DEFAULT).reason())
+                .isEqualTo(Reason.NOT_STABLE);
     }
 
     @Test
     void aNonVoterIsAcceptedWhenTheClusterIsConfiguredForNonVoters() {
         LaunchReadiness.Expectations nonVoters = new LaunchReadiness.Expectations(true, Optional.empty());
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("non-voter", true, Duration.ofSeconds(60), true), nonVoters))
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "non-voter", true, Duration.ofSeconds(60), true), nonVoters))
                 .isInstanceOf(LaunchReadiness.Ready.class);
     }
 
     @Test
     void eachFailingConditionHasItsReason() {
-        ClusterView ready = viewWith("voter", true, Duration.ofSeconds(60), true);
-        assertThat(evaluate(health(NodeHealth.State.UNREACHABLE), ready, DEFAULT).reason()).isEqualTo("unreachable");
-        assertThat(evaluate(health(NodeHealth.State.SEALED), ready, DEFAULT).reason()).isEqualTo("sealed");
-        assertThat(evaluate(health(NodeHealth.State.UNINITIALIZED), ready, DEFAULT).reason()).isEqualTo("not-in-raft");
-        assertThat(evaluate(health(NodeHealth.State.REMOVED), ready, DEFAULT).reason()).isEqualTo("not-in-raft");
-        assertThat(evaluate(health(NodeHealth.State.DR_SECONDARY), ready, DEFAULT).reason()).isEqualTo("unhealthy");
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("voter", false, Duration.ofSeconds(60), true), DEFAULT).reason())
-                .isEqualTo("unhealthy");
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), viewWith("voter", true, Duration.ofSeconds(60), false), DEFAULT).reason())
-                .isEqualTo("no-leader");
-        ClusterView without = new ClusterView(List.of(Fixtures.voter("i-00000000000000001", 1, true)),
-                ready.autopilot(), ready.settings());
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), without, DEFAULT).reason()).isEqualTo("not-in-raft");
+        Duration stable = Duration.ofSeconds(60);
+        assertThat(evaluate(cluster(NodeHealth.State.UNREACHABLE, "voter", true, stable, true), DEFAULT).reason()).isEqualTo(Reason.UNREACHABLE);
+        assertThat(evaluate(cluster(NodeHealth.State.SEALED, "voter", true, stable, true), DEFAULT).reason()).isEqualTo(Reason.SEALED);
+        assertThat(evaluate(cluster(NodeHealth.State.UNINITIALIZED, "voter", true, stable, true), DEFAULT).reason()).isEqualTo(Reason.NOT_IN_RAFT);
+        assertThat(evaluate(cluster(NodeHealth.State.REMOVED, "voter", true, stable, true), DEFAULT).reason()).isEqualTo(Reason.NOT_IN_RAFT);
+        assertThat(evaluate(cluster(NodeHealth.State.DR_SECONDARY, "voter", true, stable, true), DEFAULT).reason()).isEqualTo(Reason.UNHEALTHY);
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", false, stable, true), DEFAULT).reason()).isEqualTo(Reason.UNHEALTHY);
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", true, stable, false), DEFAULT).reason()).isEqualTo(Reason.NO_LEADER);
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, null, true, stable, true), DEFAULT).reason()).isEqualTo(Reason.NOT_IN_RAFT);
         LaunchReadiness.Expectations version = new LaunchReadiness.Expectations(false, Optional.of("1.15.0"));
-        assertThat(evaluate(health(NodeHealth.State.STANDBY), ready, version).reason()).isEqualTo("version-mismatch");
+        assertThat(evaluate(cluster(NodeHealth.State.STANDBY, "voter", true, stable, true), version).reason())
+                .isEqualTo(Reason.VERSION_MISMATCH);
+    }
+
+    /** A new node answering 501 beside others that answer too. */
+    private static ClusterSnapshot uninitializedBeside(List<ClusterInstance> others, Map<String, NodeHealth> answers, boolean recorded) {
+        List<ClusterInstance> instances = new ArrayList<>(others);
+        instances.add(new ClusterInstance(NEW, "g-a", "Pending:Wait", "running", Optional.of("10.0.1.10"), "zone-g-a"));
+        Map<String, NodeHealth> health = new HashMap<>(answers);
+        health.put(NEW, new NodeHealth(NEW, "10.0.1.10", NodeHealth.State.UNINITIALIZED, Optional.empty(), "HTTP 501"));
+        return new ClusterSnapshot(Fixtures.GROUPS, List.of(new GroupState("g-a", 1, Map.of()),
+                new GroupState("g-b", 1, Map.of()), new GroupState("g-c", 1, Map.of())), instances, NOW, health, Map.of(),
+                NOW, Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(), 1, recorded);
+    }
+
+    private static ClusterInstance other(String id, String lifecycle) {
+        return new ClusterInstance(id, "g-b", lifecycle, "running", Optional.of("10.0.1.2"), "zone-g-b");
+    }
+
+    private static NodeHealth answer(String id, NodeHealth.State state) {
+        return new NodeHealth(id, "10.0.1.2", state, Optional.empty(), "HTTP");
     }
 
     @Test
-    void uninitializedNodeIsNotInitializedWhenNoOtherNodeSaidItWas() {
-        LaunchReadiness.Verdict v = LaunchReadiness.evaluate(NEW, new LaunchReadiness.Observation(
-                health(NodeHealth.State.UNINITIALIZED), false, false, Reachability.UNREACHABLE, Optional.empty()), DEFAULT, NOW);
-        assertThat(v.reason()).isEqualTo("not-initialized");
-    }
-
-    @Test
-    void theFirstDeployContinues() {
-        LaunchReadiness.Verdict v = LaunchReadiness.evaluate(NEW, new LaunchReadiness.Observation(
-                health(NodeHealth.State.UNINITIALIZED), true, false, Reachability.UNINITIALIZED, Optional.empty()), DEFAULT, NOW);
+    void theFirstDeployContinuesWhenEveryOtherInstanceAnswersUninitialized() {
+        LaunchReadiness.Verdict v = evaluate(uninitializedBeside(List.of(other(id(2), "Pending:Wait")),
+                Map.of(id(2), answer(id(2), NodeHealth.State.UNINITIALIZED)), false), DEFAULT);
         assertThat(v).isInstanceOf(LaunchReadiness.ClusterUninitialized.class);
-        assertThat(v.reason()).isEqualTo("cluster-uninitialized");
+        assertThat(v.reason()).isEqualTo(Reason.CLUSTER_UNINITIALIZED);
+    }
+
+    @Test
+    void anEmptySetOfOtherInstancesIsNeverEvidenceOfAFirstDeploy() {
+        LaunchReadiness.Verdict v = evaluate(uninitializedBeside(List.of(), Map.of(), false), DEFAULT);
+        assertThat(v).isInstanceOf(LaunchReadiness.Waiting.class);
+        assertThat(v.reason()).isEqualTo(Reason.NOT_INITIALIZED);
+    }
+
+    @Test
+    void retainedInstancesAreEvidenceToo() {
+        // The only other node is retained after an abandoned termination, and it is an initialized member.
+        LaunchReadiness.Verdict v = evaluate(uninitializedBeside(List.of(other(id(2), "Terminating:Retained")),
+                Map.of(id(2), answer(id(2), NodeHealth.State.STANDBY)), false), DEFAULT);
+        assertThat(v.reason()).isEqualTo(Reason.NOT_IN_RAFT);
+        // It does not answer: maybe an initialized member, so not a first deploy either.
+        LaunchReadiness.Verdict silent = evaluate(uninitializedBeside(List.of(other(id(2), "Terminating:Retained")),
+                Map.of(id(2), NodeHealth.unreachable(id(2), "10.0.1.2", "refused")), false), DEFAULT);
+        assertThat(silent.reason()).isEqualTo(Reason.NOT_INITIALIZED);
+    }
+
+    @Test
+    void onceSeenInitializedTheClusterNeverCountsAsAFirstDeployAgain() {
+        LaunchReadiness.Verdict v = evaluate(uninitializedBeside(List.of(other(id(2), "InService")),
+                Map.of(id(2), answer(id(2), NodeHealth.State.UNINITIALIZED)), true), DEFAULT);
+        assertThat(v.reason()).isEqualTo(Reason.NOT_IN_RAFT);
     }
 
     @Test
     void clusterReadFailuresAreNamed() {
-        for (Reachability r : List.of(Reachability.AUTH_FAILED, Reachability.TLS_FAILURE, Reachability.NO_LEADER, Reachability.UNREACHABLE)) {
-            LaunchReadiness.Verdict v = LaunchReadiness.evaluate(NEW, new LaunchReadiness.Observation(
-                    health(NodeHealth.State.STANDBY), false, true, r, Optional.empty()), DEFAULT, NOW);
+        Map<ReadFailure, Reason> expected = Map.of(ReadFailure.DENIED, Reason.AUTH_FAILED, ReadFailure.TLS, Reason.TLS_FAILURE,
+                ReadFailure.NO_LEADER, Reason.NO_LEADER, ReadFailure.UNREACHABLE, Reason.CLUSTER_UNREACHABLE);
+        expected.forEach((failure, reason) -> {
+            ClusterSnapshot s = cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(60), true);
+            ClusterSnapshot failed = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), NOW, s.health(),
+                    Map.of(), NOW, Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(failure), 3, false);
+            LaunchReadiness.Verdict v = evaluate(failed, DEFAULT);
             assertThat(v).isInstanceOf(LaunchReadiness.Waiting.class);
-            assertThat(v.reason()).isEqualTo(switch (r) {
-                case AUTH_FAILED -> "auth-failed";
-                case TLS_FAILURE -> "tls-failure";
-                case NO_LEADER -> "no-leader";
-                default -> "cluster-unreachable";
-            });
-        }
+            assertThat(v.reason()).as(failure.name()).isEqualTo(reason);
+        });
     }
 
     @Test
@@ -112,5 +162,15 @@ class LaunchReadinessTest {
         assertThat(LaunchReadiness.versionMatches("1.14.10", "1.14.10")).isTrue();
         assertThat(LaunchReadiness.versionMatches("v1.14.10", "1.14.10+ent")).isTrue();
         assertThat(LaunchReadiness.versionMatches("1.14.1", "1.14.10")).isFalse();
+    }
+
+    @Test
+    void aNodeWithoutAnAnswerIsUnreachable() {
+        ClusterSnapshot s = cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(60), true);
+        Map<String, NodeHealth> health = new HashMap<>(s.health());
+        health.remove(NEW);
+        ClusterSnapshot noProbe = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), NOW, health,
+                Map.of(), NOW, s.view(), s.via(), s.viewReadAt(), s.readFailures(), 1, false);
+        assertThat(evaluate(noProbe, DEFAULT).reason()).isEqualTo(Reason.UNREACHABLE);
     }
 }

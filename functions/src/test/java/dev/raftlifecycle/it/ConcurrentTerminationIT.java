@@ -86,7 +86,7 @@ class ConcurrentTerminationIT {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         DynamoDbClient dynamo = cluster.rig().dynamoDb();
-        MutationLock competitor = new MutationLock(dynamo, harness.lockTable, cluster.name());
+        MutationLock competitor = new MutationLock(dynamo, harness.lockTable, cluster.name(), java.time.Clock.systemUTC());
         assertThat(competitor.tryAcquire("reconciler-under-test", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
 
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());

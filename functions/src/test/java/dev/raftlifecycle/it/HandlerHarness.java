@@ -5,6 +5,7 @@ import dev.raftlifecycle.contract.LockTable;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.Rig;
 import dev.raftlifecycle.rig.VaultCluster;
@@ -92,6 +93,10 @@ final class HandlerHarness {
 
     HealthPublisherHandler publisher() {
         return new HealthPublisherHandler(runtime());
+    }
+
+    ReconcilerHandler reconciler() {
+        return new ReconcilerHandler(runtime());
     }
 
     /** AWS calls this harness's handlers made. */

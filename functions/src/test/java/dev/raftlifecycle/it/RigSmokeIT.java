@@ -3,7 +3,9 @@ package dev.raftlifecycle.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.ReadFailure;
 import dev.raftlifecycle.ports.IamLoginRequest;
 import dev.raftlifecycle.ports.VaultClient;
 import dev.raftlifecycle.ports.VaultTls;
@@ -35,9 +37,46 @@ class RigSmokeIT {
     }
 
     private static VaultClient.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
-        IamLoginRequest.Payload payload = IamLoginRequest.sign(cluster.rig().lambdaCredentials(),
-                "https://sts.amazonaws.com/", "us-east-1", serverId, Clock.systemUTC());
-        return client.login(cluster.runningNodes().get(0).ip(), "aws", VaultCluster.AUTH_ROLE, payload, Instant.now());
+        return login(cluster, client, serverId, cluster.rig().lambdaCredentials(), VaultAccess.MUTATING_ROLE);
+    }
+
+    private static VaultClient.Session login(VaultCluster cluster, VaultClient client, String serverId,
+                                             software.amazon.awssdk.auth.credentials.AwsCredentials credentials,
+                                             String role) throws Exception {
+        IamLoginRequest.Payload payload = IamLoginRequest.sign(credentials, "https://sts.amazonaws.com/", "us-east-1",
+                serverId, Clock.systemUTC());
+        return client.login(cluster.runningNodes().get(0).ip(), VaultAccess.AUTH_MOUNT, role, payload, Instant.now());
+    }
+
+    @Test
+    void theReadOnlyRoleReadsRaftStateButIsDeniedRemovePeerAndStepDown() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        VaultClient.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+                VaultAccess.READ_ROLE);
+        VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
+        assertThat(client.raftConfiguration(node.ip(), reader)).hasSize(3);
+        assertThat(client.autopilotState(node.ip(), reader).servers()).hasSize(3);
+        assertThat(client.autopilotSettings(node.ip(), reader).lastContactThreshold()).isPositive();
+
+        String follower = cluster.runningNodes().stream().filter(n -> n != node).findFirst().orElseThrow().instanceId();
+        assertThatThrownBy(() -> client.removePeer(node.ip(), reader, follower))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+        assertThatThrownBy(() -> client.stepDown(node.ip(), reader))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+        assertThat(cluster.raftNodeIds()).hasSize(3).contains(follower);
+        assertThat(cluster.leader()).get().extracting(VaultNode::instanceId).isEqualTo(node.instanceId());
+        // Nor secrets, nor mounts.
+        assertThat(cluster.http().get(node.apiAddress(), "sys/mounts", reader.token()).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aReadOnlyPrincipalCannotLogInWithTheMutatingRole() {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        assertThatThrownBy(() -> login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+                VaultAccess.MUTATING_ROLE))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
     }
 
     @Test
@@ -68,7 +107,7 @@ class RigSmokeIT {
         VaultClient client = client(cluster);
         assertThatThrownBy(() -> login(cluster, client, "some-other-vault.example"))
                 .isInstanceOf(VaultClient.VaultCallException.class)
-                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(VaultClient.Failure.DENIED))
+                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(ReadFailure.DENIED))
                 .hasMessageNotContaining("hvs.");
     }
 
@@ -81,9 +120,9 @@ class RigSmokeIT {
         var keys = cluster.rig().iam().createAccessKey(r -> r.userName(arn.substring(arn.lastIndexOf('/') + 1))).accessKey();
         IamLoginRequest.Payload payload = IamLoginRequest.sign(AwsBasicCredentials.create(keys.accessKeyId(),
                 keys.secretAccessKey()), "https://sts.amazonaws.com/", "us-east-1", cluster.tlsServerName(), Clock.systemUTC());
-        assertThatThrownBy(() -> client.login(cluster.runningNodes().get(0).ip(), "aws", VaultCluster.AUTH_ROLE, payload,
+        assertThatThrownBy(() -> client.login(cluster.runningNodes().get(0).ip(), "aws", VaultAccess.MUTATING_ROLE, payload,
                 Instant.now())).isInstanceOf(VaultClient.VaultCallException.class)
-                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(VaultClient.Failure.DENIED));
+                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(ReadFailure.DENIED));
     }
 
     @Test

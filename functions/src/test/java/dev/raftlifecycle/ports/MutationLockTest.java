@@ -19,7 +19,7 @@ class MutationLockTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        MutationLock lock = new MutationLock(unreachable, "lock-table", "vault");
+        MutationLock lock = new MutationLock(unreachable, "lock-table", "vault", java.time.Clock.systemUTC());
 
         assertThat(lock.release("terminating:i-0123456789abcdef0:1")).isFalse();
     }

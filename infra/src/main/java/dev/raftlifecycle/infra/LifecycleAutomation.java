@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.LockTable;
 import java.nio.file.Files;
@@ -53,8 +54,6 @@ public final class LifecycleAutomation extends Construct {
 
     public static final String ALIAS_NAME = "live";
     public static final String CA_PARAMETER = "VaultCaCertificatePem";
-    public static final String TERMINATE_DETAIL_TYPE = "EC2 Instance-terminate Lifecycle Action";
-    public static final String LAUNCH_DETAIL_TYPE = "EC2 Instance-launch Lifecycle Action";
     public static final int TERMINATING_TIMEOUT_SECONDS = 300;
     public static final int PUBLISHER_TIMEOUT_SECONDS = 60;
     public static final int MEMORY_MB = 1024;
@@ -153,8 +152,8 @@ public final class LifecycleAutomation extends Construct {
                 .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", config.metricsNamespace())))
                 .build());
 
-        lifecycleRule("TerminatingEvents", TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
-        lifecycleRule("LaunchingEvents", LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
+        lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
+        lifecycleRule("LaunchingEvents", LifecycleEvents.LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
         Rule.Builder.create(this, "PublisherSchedule")
                 .description("raft-lifecycle " + config.clusterName() + ": health publisher every minute")
                 .schedule(Schedule.rate(Duration.minutes(1)))
@@ -292,7 +291,7 @@ public final class LifecycleAutomation extends Construct {
         Rule.Builder.create(this, id)
                 .description("raft-lifecycle " + config.clusterName() + ": " + detailType + " of its three groups")
                 .eventPattern(EventPattern.builder()
-                        .source(List.of("aws.autoscaling"))
+                        .source(List.of(LifecycleEvents.SOURCE))
                         .detailType(List.of(detailType))
                         .detail(Map.of(
                                 "AutoScalingGroupName", config.groupNames(),

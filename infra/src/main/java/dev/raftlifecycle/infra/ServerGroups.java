@@ -1,5 +1,8 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.VaultPorts;
+import dev.raftlifecycle.contract.LifecycleEvents;
+import dev.raftlifecycle.contract.ClusterTags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,10 +55,10 @@ import software.constructs.IDependable;
  */
 public final class ServerGroups extends Construct {
 
-    public static final int API_PORT = 8200;
-    public static final int CLUSTER_PORT = 8201;
+    public static final int API_PORT = VaultPorts.API;
+    public static final int CLUSTER_PORT = VaultPorts.CLUSTER;
     /** The EC2 tag Vault's retry_join auto_join looks for; value = the cluster name. Propagated at launch. */
-    public static final String AUTO_JOIN_TAG_KEY = "raft-lifecycle:cluster";
+    public static final String AUTO_JOIN_TAG_KEY = ClusterTags.CLUSTER;
     public static final String LAUNCH_HOOK_NAME = "raft-lifecycle-launch";
     public static final String TERMINATE_HOOK_NAME = "raft-lifecycle-terminate";
     /**
@@ -224,13 +227,13 @@ public final class ServerGroups extends Construct {
         cfn.setLifecycleHookSpecificationList(List.of(
                 CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
                         .lifecycleHookName(LAUNCH_HOOK_NAME)
-                        .lifecycleTransition("autoscaling:EC2_INSTANCE_LAUNCHING")
+                        .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION)
                         .defaultResult("ABANDON")
                         .heartbeatTimeout(LAUNCH_HOOK_HEARTBEAT_SECONDS)
                         .build(),
                 CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
                         .lifecycleHookName(TERMINATE_HOOK_NAME)
-                        .lifecycleTransition("autoscaling:EC2_INSTANCE_TERMINATING")
+                        .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION)
                         .defaultResult("ABANDON")
                         .heartbeatTimeout(TERMINATE_HOOK_HEARTBEAT_SECONDS)
                         .build()));

@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab status [--json]      nodes and cluster
  *   scripts/lab terminate ID|leader|random
  *   scripts/lab kill [--process-only] ID
- *   scripts/lab invoke terminating|launching|publisher EVENT.json
+ *   scripts/lab invoke terminating|launching|publisher|reconciler EVENT.json
  *   scripts/lab down                 stop everything the lab started
  *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
  * </pre>
@@ -55,7 +55,7 @@ public final class Lab {
               status [--json]                       nodes and cluster of the running lab
               terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
               kill [--process-only] <instance-id>   SIGKILL with no lifecycle event (Spot loss; --process-only: a crash)
-              invoke <terminating|launching|publisher> <event.json>
+              invoke <terminating|launching|publisher|reconciler> <event.json>
                                                     deliver an event to a handler against the running lab
               down                                  stop everything the lab started (and only that)
               chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
@@ -372,7 +372,7 @@ public final class Lab {
 
     private static int invoke(Path dir, PrintStream out, List<String> positional) throws Exception {
         if (positional.size() != 2) {
-            return usage(out, "invoke takes a handler (terminating, launching, publisher) and an event file");
+            return usage(out, "invoke takes a handler (terminating, launching, publisher, reconciler) and an event file");
         }
         Path file = Path.of(positional.get(1));
         if (!Files.isReadable(file)) {

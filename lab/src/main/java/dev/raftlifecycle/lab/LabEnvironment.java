@@ -6,6 +6,7 @@ import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.LockTable;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
@@ -53,6 +54,7 @@ final class LabEnvironment implements AutoCloseable {
     private final TerminatingHandler terminating;
     private final LaunchingHandler launching;
     private final HealthPublisherHandler publisher;
+    private final ReconcilerHandler reconciler;
     private final PrintWriter handlerLog;
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "lab-schedule");
@@ -60,6 +62,7 @@ final class LabEnvironment implements AutoCloseable {
         return t;
     });
     private volatile JsonNode lastPublish;
+    private volatile JsonNode lastReconcile;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A DynamoDB lock table in the emulator, shaped as the CDK app creates it. */
@@ -105,6 +108,7 @@ final class LabEnvironment implements AutoCloseable {
         this.terminating = new TerminatingHandler(runtime);
         this.launching = new LaunchingHandler(runtime);
         this.publisher = new HealthPublisherHandler(runtime);
+        this.reconciler = new ReconcilerHandler(runtime);
         this.timeline = new Timeline(cluster);
         this.driver = new LifecycleDriver(this);
     }
@@ -125,21 +129,27 @@ final class LabEnvironment implements AutoCloseable {
         }
     }
 
-    /** Runs the publisher every {@code every} and samples the timeline every half second. */
+    /** Runs the publisher and the reconciler every {@code every} and samples the timeline every half second. */
     void startSchedules(Duration every) {
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 lastPublish = invoke("publisher", "{}".getBytes(StandardCharsets.UTF_8));
+                lastReconcile = invoke("reconciler", "{}".getBytes(StandardCharsets.UTF_8));
             } catch (RuntimeException e) {
-                handlerLog.println("{\"event\":\"lab-publisher-failed\",\"error\":\"" + e.getMessage() + "\"}");
+                handlerLog.println("{\"event\":\"lab-schedule-failed\",\"error\":\"" + e.getMessage() + "\"}");
             }
         }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(timeline::sample, 0, 500, TimeUnit.MILLISECONDS);
     }
 
-    /** The publisher's last result (metrics, stale peers removed), if it ran. */
+    /** The publisher's last result (metrics), if it ran. */
     JsonNode lastPublish() {
         return lastPublish;
+    }
+
+    /** The reconciler's last result (stale peers, removed, kept), if it ran. */
+    JsonNode lastReconcile() {
+        return lastReconcile;
     }
 
     /** Delivers an event to a handler through its Lambda entry point; returns the handler's JSON output. */
@@ -153,8 +163,10 @@ final class LabEnvironment implements AutoCloseable {
                         new LambdaContext("raft-lifecycle-launching", Duration.ofMinutes(15), handlerLog::println));
                 case "publisher" -> publisher.handleRequest(new ByteArrayInputStream(event), out,
                         new LambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
+                case "reconciler" -> reconciler.handleRequest(new ByteArrayInputStream(event), out,
+                        new LambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(1), handlerLog::println));
                 default -> throw new IllegalArgumentException("no handler '" + handler
-                        + "': use terminating, launching or publisher");
+                        + "': use terminating, launching, publisher or reconciler");
             }
             return JSON.readTree(out.toByteArray());
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.rig;
 
+import dev.raftlifecycle.contract.LifecycleEvents;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +25,12 @@ public final class EventBridgeEvents {
     }
 
     public static ObjectNode build(LifecycleRecorder.LifecycleAction action, String origin, String destination) {
-        boolean terminate = action.transition().endsWith("TERMINATING");
+        boolean terminate = action.transition().equals(LifecycleEvents.TERMINATING_TRANSITION);
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "0");
         root.put("id", UUID.randomUUID().toString());
-        root.put("detail-type", terminate ? "EC2 Instance-terminate Lifecycle Action" : "EC2 Instance-launch Lifecycle Action");
-        root.put("source", "aws.autoscaling");
+        root.put("detail-type", terminate ? LifecycleEvents.TERMINATE_DETAIL_TYPE : LifecycleEvents.LAUNCH_DETAIL_TYPE);
+        root.put("source", LifecycleEvents.SOURCE);
         root.put("account", ACCOUNT);
         root.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         root.put("region", Rig.REGION.id());
@@ -53,7 +54,7 @@ public final class EventBridgeEvents {
 
     /** Terminate events come from the group to EC2; launch events from EC2 to the group. */
     public static byte[] forAction(LifecycleRecorder.LifecycleAction action) {
-        boolean terminate = action.transition().endsWith("TERMINATING");
+        boolean terminate = action.transition().equals(LifecycleEvents.TERMINATING_TRANSITION);
         return forAction(action, terminate ? "AutoScalingGroup" : "EC2", terminate ? "EC2" : "AutoScalingGroup");
     }
 

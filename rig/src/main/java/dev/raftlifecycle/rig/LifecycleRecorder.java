@@ -73,6 +73,20 @@ public final class LifecycleRecorder implements AutoCloseable {
     private final List<LifecycleCall> lifecycleCalls = new CopyOnWriteArrayList<>();
     private final List<AwsCall> awsCalls = new CopyOnWriteArrayList<>();
     private final Object completion = new Object();
+    /** Auto Scaling lifecycle states moto does not model (Terminating:Wait, Pending:Wait, Terminating:Retained...). */
+    private final Map<String, String> lifecycleStates = new ConcurrentHashMap<>();
+    private final Map<String, HeartbeatHook> heartbeatHooks = new ConcurrentHashMap<>();
+    private final Map<String, Integer> heartbeatCounts = new ConcurrentHashMap<>();
+
+    /**
+     * Runs when a heartbeat for an action arrives, before it is answered: the test's hand on the clock, to make
+     * something happen at an exact point of a handler's path (a node dies after the step-down, the action times out
+     * right before remove-peer). Returning true ends the action first (as a timeout would), so the heartbeat is refused.
+     */
+    @FunctionalInterface
+    public interface HeartbeatHook {
+        boolean onHeartbeat(int ordinal);
+    }
 
     private LifecycleRecorder(URI moto) throws IOException {
         this.moto = moto;
@@ -104,21 +118,66 @@ public final class LifecycleRecorder implements AutoCloseable {
 
     // ---- lifecycle actions -------------------------------------------------------------------------
 
-    /** Opens a lifecycle action as Auto Scaling would when an instance enters a Wait state. */
+    /**
+     * Opens a lifecycle action as Auto Scaling would when an instance enters a Wait state; the instance shows in that
+     * state (Terminating:Wait, Pending:Wait) to the code under test until the action ends.
+     */
     public LifecycleAction open(String groupName, String hookName, String instanceId, String transition) {
-        LifecycleAction action = new LifecycleAction(UUID.randomUUID().toString(), groupName, hookName, instanceId,
-                transition, Instant.now());
+        return open(groupName, hookName, instanceId, transition, UUID.randomUUID().toString());
+    }
+
+    /** Opens an action with a given token (a replayed event's). */
+    public LifecycleAction open(String groupName, String hookName, String instanceId, String transition, String token) {
+        LifecycleAction action = new LifecycleAction(token, groupName, hookName, instanceId, transition, Instant.now());
         open.put(action.token(), action);
+        lifecycleStates.put(instanceId, terminating(transition) ? "Terminating:Wait" : "Pending:Wait");
         return action;
     }
 
-    /** Ends an action without a result, as the heartbeat timeout would. */
+    private static boolean terminating(String transition) {
+        return transition.endsWith("TERMINATING");
+    }
+
+    /** Ends an action without a result, as the heartbeat timeout would (the default result, ABANDON, applies). */
     public void expire(String token) {
-        open.remove(token);
+        LifecycleAction action = open.remove(token);
         outcomes.putIfAbsent(token, "EXPIRED");
+        if (action != null) {
+            ended(action, "ABANDON");
+        }
         synchronized (completion) {
             completion.notifyAll();
         }
+    }
+
+    /** What Auto Scaling shows once an action ends with a result (the groups retain on a terminate ABANDON). */
+    private void ended(LifecycleAction action, String result) {
+        if (terminating(action.transition())) {
+            lifecycleStates.put(action.instanceId(), "ABANDON".equals(result) ? "Terminating:Retained" : "Terminating:Proceed");
+        } else if ("CONTINUE".equals(result)) {
+            lifecycleStates.remove(action.instanceId());
+        } else {
+            lifecycleStates.put(action.instanceId(), "Terminating");
+        }
+    }
+
+    /** Shows the instance in this lifecycle state to the code under test (null: moto's own state again). */
+    public void lifecycleState(String instanceId, String state) {
+        if (state == null) {
+            lifecycleStates.remove(instanceId);
+        } else {
+            lifecycleStates.put(instanceId, state);
+        }
+    }
+
+    /** The lifecycle state shown for an instance, if it differs from moto's. */
+    public Optional<String> lifecycleState(String instanceId) {
+        return Optional.ofNullable(lifecycleStates.get(instanceId));
+    }
+
+    /** Installs a hook for the heartbeats of one action (see {@link HeartbeatHook}). */
+    public void onHeartbeat(String token, HeartbeatHook hook) {
+        heartbeatHooks.put(token, hook);
     }
 
     public boolean isOpen(String token) {
@@ -238,13 +297,30 @@ public final class LifecycleRecorder implements AutoCloseable {
                 exchange.getResponseHeaders().put(name, new ArrayList<>(values));
             }
         });
-        byte[] out = response.body();
+        byte[] out = withLifecycleStates(response.body());
         exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
         if (out.length > 0) {
             try (OutputStream stream = exchange.getResponseBody()) {
                 stream.write(out);
             }
         }
+    }
+
+    /** DescribeAutoScalingGroups as Auto Scaling would answer it: instances in the states moto does not model. */
+    private byte[] withLifecycleStates(byte[] body) {
+        if (lifecycleStates.isEmpty() || body.length == 0) {
+            return body;
+        }
+        String xml = new String(body, StandardCharsets.UTF_8);
+        if (!xml.contains("<LifecycleState>")) {
+            return body;
+        }
+        for (Map.Entry<String, String> state : lifecycleStates.entrySet()) {
+            Pattern member = Pattern.compile("(<InstanceId>" + Pattern.quote(state.getKey())
+                    + "</InstanceId>(?:(?!</member>).)*?<LifecycleState>)[^<]*(</LifecycleState>)", Pattern.DOTALL);
+            xml = member.matcher(xml).replaceAll("$1" + Matcher.quoteReplacement(state.getValue()) + "$2");
+        }
+        return xml.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String jsonField(byte[] json, String field) {
@@ -281,6 +357,13 @@ public final class LifecycleRecorder implements AutoCloseable {
         String hook = params.get("LifecycleHookName");
         String instance = params.get("InstanceId");
         String result = params.get("LifecycleActionResult");
+        if ("RecordLifecycleActionHeartbeat".equals(action) && token != null && open.containsKey(token)) {
+            HeartbeatHook beforeAnswer = heartbeatHooks.get(token);
+            int ordinal = heartbeatCounts.merge(token, 1, Integer::sum);
+            if (beforeAnswer != null && beforeAnswer.onHeartbeat(ordinal)) {
+                expire(token);
+            }
+        }
         LifecycleAction match = token != null ? open.get(token) : open.values().stream()
                 .filter(a -> a.instanceId().equals(instance) && a.groupName().equals(group) && a.hookName().equals(hook))
                 .findFirst().orElse(null);
@@ -300,6 +383,7 @@ public final class LifecycleRecorder implements AutoCloseable {
         if ("CompleteLifecycleAction".equals(action)) {
             open.remove(match.token());
             outcomes.put(match.token(), result);
+            ended(match, result);
             synchronized (completion) {
                 completion.notifyAll();
             }

@@ -39,6 +39,7 @@ public final class Rig implements AutoCloseable {
     private final Path vaultBin;
     private final String vaultVersion;
     private final String lambdaRoleArn;
+    private final String readerRoleArn;
     private final AwsSessionCredentials lambdaCredentials;
     private final List<VaultCluster> clusters = new CopyOnWriteArrayList<>();
 
@@ -67,9 +68,9 @@ public final class Rig implements AutoCloseable {
         this.secretsManager = client(SecretsManagerClient.builder());
         this.cloudWatch = client(CloudWatchClient.builder());
 
-        String roleName = "raft-lifecycle-handlers-" + UUID.randomUUID().toString().substring(0, 8);
-        this.lambdaRoleArn = iam.createRole(r -> r.roleName(roleName).assumeRolePolicyDocument("""
-                {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""")).role().arn();
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        this.lambdaRoleArn = createLambdaRole("raft-lifecycle-handlers-" + suffix);
+        this.readerRoleArn = createLambdaRole("raft-lifecycle-readers-" + suffix);
         Credentials assumed = sts.assumeRole(r -> r.roleArn(lambdaRoleArn).roleSessionName("raft-lifecycle-handler")
                 .durationSeconds(43200)).credentials();
         this.lambdaCredentials = AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(),
@@ -136,8 +137,30 @@ public final class Rig implements AutoCloseable {
         return front;
     }
 
+    private String createLambdaRole(String name) {
+        return iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument("""
+                {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""")).role().arn();
+    }
+
+    /**
+     * The IAM role of the handlers that may change the cluster (terminating, reconciler): bound to Vault's mutating
+     * role and, so that one set of credentials can drive every handler in tests and the lab, to the read-only one.
+     */
     public String lambdaRoleArn() {
         return lambdaRoleArn;
+    }
+
+    /** An IAM role bound only to Vault's read-only role (as the launching handler's and the publisher's are). */
+    public String readerRoleArn() {
+        return readerRoleArn;
+    }
+
+    /** Fresh credentials of the read-only IAM role. */
+    public AwsSessionCredentials newReaderCredentials() {
+        Credentials assumed = sts.assumeRole(r -> r.roleArn(readerRoleArn)
+                .roleSessionName("reader-" + UUID.randomUUID().toString().substring(0, 8)).durationSeconds(43200))
+                .credentials();
+        return AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken());
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.raftlifecycle.rig;
 
+import dev.raftlifecycle.contract.VaultPorts;
+import dev.raftlifecycle.contract.LifecycleEvents;
+import dev.raftlifecycle.contract.ClusterTags;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
@@ -30,14 +33,11 @@ import software.amazon.awssdk.services.ec2.model.InstanceType;
  * policy from the repository.
  */
 public final class VaultCluster implements AutoCloseable {
-    /** The Vault role and policy names the handlers log in with; same as scripts/configure-vault. */
-    public static final String AUTH_ROLE = "raft-lifecycle";
-    public static final String POLICY_NAME = "raft-lifecycle";
     /** The EC2 tag the groups propagate to instances; what Vault's auto_join looks for in AWS. */
-    public static final String CLUSTER_TAG = "raft-lifecycle:cluster";
+    public static final String CLUSTER_TAG = ClusterTags.CLUSTER;
 
     private static final Set<Integer> OCTETS_IN_USE = new HashSet<>();
-    private static final int VAULT_API_PORT = 8200;
+    private static final int VAULT_API_PORT = VaultPorts.API;
 
     private final Rig rig;
     private final ClusterSpec spec;
@@ -135,10 +135,10 @@ public final class VaultCluster implements AutoCloseable {
                     .tags(t -> t.key(CLUSTER_TAG).value(spec.name()).propagateAtLaunch(true)
                             .resourceId(group).resourceType("auto-scaling-group")));
             rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook())
-                    .lifecycleTransition("autoscaling:EC2_INSTANCE_LAUNCHING").heartbeatTimeout(300)
+                    .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION).heartbeatTimeout(300)
                     .defaultResult("ABANDON"));
             rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook())
-                    .lifecycleTransition("autoscaling:EC2_INSTANCE_TERMINATING").heartbeatTimeout(300)
+                    .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
                     .defaultResult("ABANDON"));
             groupNames.add(group);
         }
@@ -207,7 +207,8 @@ public final class VaultCluster implements AutoCloseable {
         String moto = rig.motoEndpoint().toString();
         VaultNode target = runningNodes().get(0);
         List<String> command = List.of("bash", Rig.repoRoot().resolve("scripts/configure-vault").toString(),
-                "--role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
+                "--role-arn", rig.lambdaRoleArn(), "--read-role-arn", rig.readerRoleArn(),
+                "--read-role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
                 "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto);
         ManagedProcess script = ManagedProcess.start("configure-vault", command, dir.resolve("configure-vault.log"),
                 Map.of("VAULT_ADDR", target.apiAddress().toString(), "VAULT_TOKEN", rootToken,
@@ -537,12 +538,12 @@ public final class VaultCluster implements AutoCloseable {
     /** Opens the terminate hook's lifecycle action for an instance (as Auto Scaling does on scale-in). */
     public LifecycleRecorder.LifecycleAction openTermination(String instanceId) {
         return rig.recorder().open(node(instanceId).groupName(), terminateHook(), instanceId,
-                "autoscaling:EC2_INSTANCE_TERMINATING");
+                LifecycleEvents.TERMINATING_TRANSITION);
     }
 
     /** Opens the launch hook's lifecycle action for an instance of the given group. */
     public LifecycleRecorder.LifecycleAction openLaunch(String groupName, String instanceId) {
-        return rig.recorder().open(groupName, launchHook(), instanceId, "autoscaling:EC2_INSTANCE_LAUNCHING");
+        return rig.recorder().open(groupName, launchHook(), instanceId, LifecycleEvents.LAUNCHING_TRANSITION);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.rig;
 
+import dev.raftlifecycle.contract.LifecycleEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +23,7 @@ class LifecycleRecorderIT {
     void completesAnOpenActionOnceAndRefusesTheSecondTimeAsAutoScalingDoes() {
         LifecycleRecorder recorder = rig.recorder();
         LifecycleRecorder.LifecycleAction action = recorder.open("g-rec", "hook", "i-0123456789abcdef0",
-                "autoscaling:EC2_INSTANCE_TERMINATING");
+                LifecycleEvents.TERMINATING_TRANSITION);
         client.recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName("g-rec").lifecycleHookName("hook")
                 .lifecycleActionToken(action.token()));
         client.completeLifecycleAction(r -> r.autoScalingGroupName("g-rec").lifecycleHookName("hook")
@@ -66,7 +67,7 @@ class LifecycleRecorderIT {
     @Test
     void expiredActionIsNoLongerActive() {
         LifecycleRecorder.LifecycleAction action = rig.recorder().open("g-exp", "hook", "i-0fedcba9876543210",
-                "autoscaling:EC2_INSTANCE_LAUNCHING");
+                LifecycleEvents.LAUNCHING_TRANSITION);
         rig.recorder().expire(action.token());
         assertThatThrownBy(() -> client.completeLifecycleAction(r -> r.autoScalingGroupName("g-exp")
                 .lifecycleHookName("hook").lifecycleActionToken(action.token()).lifecycleActionResult("CONTINUE")))

@@ -1,4 +1,4 @@
-package dev.raftlifecycle.handlers;
+package dev.raftlifecycle.time;
 
 import java.time.Clock;
 import java.time.Duration;

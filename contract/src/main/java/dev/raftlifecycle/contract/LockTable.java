@@ -1,0 +1,19 @@
+package dev.raftlifecycle.contract;
+
+/**
+ * The DynamoDB table that serializes cluster mutations (terminating handler and reconciler) and holds what the
+ * handlers remember between invocations: since when a peer has looked stale, and that the cluster has been seen
+ * initialized. One string partition key, one item per kind and cluster ({@code <kind>#<cluster>}); lock and stale
+ * items expire through the TTL attribute, the initialized mark never does.
+ */
+public final class LockTable {
+    public static final String PARTITION_KEY = "LockId";
+    /** Epoch seconds after which DynamoDB may delete the item (the table's TTL attribute). */
+    public static final String TTL_ATTRIBUTE = "ExpiresAt";
+    public static final String MUTATION_PREFIX = "mutation#";
+    public static final String STALE_PREFIX = "stale#";
+    public static final String INITIALIZED_PREFIX = "initialized#";
+
+    private LockTable() {
+    }
+}

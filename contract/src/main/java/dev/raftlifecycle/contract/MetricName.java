@@ -1,0 +1,86 @@
+package dev.raftlifecycle.contract;
+
+/**
+ * Every CloudWatch metric raft-lifecycle emits: one source of truth for the publisher, the handlers'
+ * Embedded Metric Format lines, the CDK alarms and dashboard, and the tests.
+ */
+public enum MetricName {
+    // Published by the health publisher (PutMetricData), dimension ClusterName.
+    LEADER_PRESENT("LeaderPresent", Unit.NONE, Source.PUBLISHER),
+    RAFT_PEERS("RaftPeers", Unit.COUNT, Source.PUBLISHER),
+    VOTERS("Voters", Unit.COUNT, Source.PUBLISHER),
+    NON_VOTERS("NonVoters", Unit.COUNT, Source.PUBLISHER),
+    HEALTHY_VOTERS("HealthyVoters", Unit.COUNT, Source.PUBLISHER),
+    AUTOPILOT_HEALTHY("AutopilotHealthy", Unit.NONE, Source.PUBLISHER),
+    FAILURE_TOLERANCE("FailureTolerance", Unit.COUNT, Source.PUBLISHER),
+    SEALED_NODES("SealedNodes", Unit.COUNT, Source.PUBLISHER),
+    UNINITIALIZED_NODES("UninitializedNodes", Unit.COUNT, Source.PUBLISHER),
+    UNREACHABLE_NODES("UnreachableNodes", Unit.COUNT, Source.PUBLISHER),
+    MAX_LAST_CONTACT_MS("MaxLastContactMs", Unit.MILLISECONDS, Source.PUBLISHER),
+    MAX_INDEX_LAG("MaxIndexLag", Unit.COUNT, Source.PUBLISHER),
+    STALE_PEERS("StalePeers", Unit.COUNT, Source.PUBLISHER),
+    MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER),
+    VERSION_COUNT("VersionCount", Unit.COUNT, Source.PUBLISHER),
+    EXPECTED_SERVERS("ExpectedServers", Unit.COUNT, Source.PUBLISHER),
+
+    // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
+    // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.
+    STALE_PEERS_REMOVED("StalePeersRemoved", Unit.COUNT, Source.HANDLER),
+    PEER_REMOVED("PeerRemoved", Unit.COUNT, Source.HANDLER),
+    LIFECYCLE_CONTINUE("LifecycleContinue", Unit.COUNT, Source.HANDLER),
+    LIFECYCLE_ABANDON("LifecycleAbandon", Unit.COUNT, Source.HANDLER),
+    DECISION_LATENCY_MS("DecisionLatencyMs", Unit.MILLISECONDS, Source.HANDLER);
+
+    /** CloudWatch units used here. */
+    public enum Unit {
+        NONE("None"), COUNT("Count"), MILLISECONDS("Milliseconds");
+
+        private final String cloudWatchName;
+
+        Unit(String cloudWatchName) {
+            this.cloudWatchName = cloudWatchName;
+        }
+
+        public String cloudWatchName() {
+            return cloudWatchName;
+        }
+    }
+
+    /**
+     * How the metric is emitted: PUBLISHER = the publisher's one PutMetricData call, dimension [ClusterName];
+     * HANDLER = an Embedded Metric Format line of a decision log (lifecycle handlers and the reconciler).
+     */
+    public enum Source { PUBLISHER, HANDLER }
+
+    /** Default namespace (METRICS_NAMESPACE overrides it). */
+    public static final String DEFAULT_NAMESPACE = "RaftLifecycle";
+    /** The dimension every metric carries. */
+    public static final String CLUSTER_DIMENSION = "ClusterName";
+    /**
+     * Handler metrics are emitted with two dimension sets: [ClusterName] and [ClusterName, Reason]
+     * (Reason = the decision's reason, e.g. quorum-would-break, sealed, not-a-member).
+     */
+    public static final String REASON_DIMENSION = "Reason";
+
+    private final String metricName;
+    private final Unit unit;
+    private final Source source;
+    MetricName(String metricName, Unit unit, Source source) {
+        this.metricName = metricName;
+        this.unit = unit;
+        this.source = source;
+    }
+
+    /** The name as it appears in CloudWatch. */
+    public String metricName() {
+        return metricName;
+    }
+
+    public Unit unit() {
+        return unit;
+    }
+
+    public Source source() {
+        return source;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.raftlifecycle.decisions;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Which voters really are healthy, for the safety rules. Autopilot's per-server flag lags: a node killed a second
+ * ago is still "healthy" until last_contact_threshold plus an update interval have passed. So a voter counts only
+ * when all three hold: autopilot says healthy, its own sys/health answered unsealed in this invocation, and its
+ * autopilot last_contact is within the bound. A node that does not answer counts as dead, whatever autopilot says.
+ */
+public final class HealthyVoters {
+    private HealthyVoters() {
+    }
+
+    /** Why a voter is not counted healthy (NONE: it is). */
+    public enum Doubt {
+        NONE,
+        /** Its own sys/health did not answer in this invocation (or it has no address). */
+        NO_ANSWER,
+        /** It answered, but not as an unsealed member (sealed, uninitialized, removed, an error). */
+        NOT_SERVING,
+        /** Autopilot does not list it. */
+        NOT_IN_AUTOPILOT,
+        /** Autopilot reports it unhealthy. */
+        AUTOPILOT_UNHEALTHY,
+        /** Autopilot's last_contact for it is beyond the bound. */
+        CONTACT_STALE
+    }
+
+    /** The judgement for every voter of the snapshot's configuration, in configuration order. */
+    public static Map<String, Doubt> judge(ClusterSnapshot s, SafetyRules rules) {
+        Map<String, Doubt> out = new LinkedHashMap<>();
+        if (s.view().isEmpty()) {
+            return out;
+        }
+        ClusterView view = s.view().get();
+        Duration bound = rules.contactBound(view.settings());
+        for (RaftPeer peer : view.peers()) {
+            if (peer.voter()) {
+                out.put(peer.nodeId(), doubt(peer, s, view, bound));
+            }
+        }
+        return out;
+    }
+
+    /** The voters counted healthy. */
+    public static Set<String> of(ClusterSnapshot s, SafetyRules rules) {
+        return judge(s, rules).entrySet().stream().filter(e -> e.getValue() == Doubt.NONE).map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
+    }
+
+    private static Doubt doubt(RaftPeer peer, ClusterSnapshot s, ClusterView view, Duration bound) {
+        Optional<NodeHealth> answer = s.healthOfPeer(peer.nodeId());
+        if (answer.isEmpty() || !answer.get().answered()) {
+            return Doubt.NO_ANSWER;
+        }
+        if (!answer.get().unsealed()) {
+            return Doubt.NOT_SERVING;
+        }
+        Optional<AutopilotServer> server = view.autopilot().server(peer.nodeId());
+        if (server.isEmpty()) {
+            return Doubt.NOT_IN_AUTOPILOT;
+        }
+        if (!server.get().healthy()) {
+            return Doubt.AUTOPILOT_UNHEALTHY;
+        }
+        boolean leader = peer.leader() || "leader".equals(server.get().status());
+        if (!leader && server.get().lastContact().compareTo(bound) > 0) {
+            return Doubt.CONTACT_STALE;
+        }
+        return Doubt.NONE;
+    }
+}

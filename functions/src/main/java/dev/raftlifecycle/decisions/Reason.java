@@ -1,0 +1,89 @@
+package dev.raftlifecycle.decisions;
+
+/**
+ * Why a handler did what it did: one value per outcome, with the label that appears in the decision line, the
+ * handler's JSON output and the {@code Reason} metric dimension. Defined once, so the runbook, the alarms and the
+ * tests all speak of the same things.
+ */
+public enum Reason {
+    // Terminating handler and reconciler: the peer was removed.
+    VOTER_REMOVED("voter-removed"),
+    LEADER_REMOVED("leader-removed"),
+    NON_VOTER_REMOVED("non-voter-removed"),
+    /** Removed although the guard was bypassed: the whole cluster is being decommissioned. */
+    DECOMMISSIONING("decommissioning"),
+    STALE_PEER("stale-peer"),
+    // ... or nothing needed removing.
+    NOT_A_MEMBER("not-a-member"),
+    CLUSTER_UNINITIALIZED("cluster-uninitialized"),
+    // ... or it was unsafe, or impossible to tell.
+    CLUSTER_UNREACHABLE("cluster-unreachable"),
+    TLS_FAILURE("tls-failure"),
+    AUTH_FAILED("auth-failed"),
+    NO_LEADER("no-leader"),
+    AMBIGUOUS_MATCH("ambiguous-match"),
+    QUORUM_WOULD_BREAK("quorum-would-break"),
+    /** Removing this healthy voter would leave fewer healthy voters than MIN_QUORUM. */
+    VOTER_FLOOR("voter-floor"),
+    LOCK_TIMEOUT("lock-timeout"),
+    LOCK_FAILED("lock-failed"),
+    OBSERVATION_FAILED("observation-failed"),
+    /** The lock's lease had too little time left to start a mutation and confirm it. */
+    LEASE_TOO_SHORT("lease-too-short"),
+    STEP_DOWN_FAILED("step-down-failed"),
+    REMOVAL_FAILED("removal-failed"),
+    REMOVAL_UNCONFIRMED("removal-unconfirmed"),
+    /** remove-peer failed or timed out and the configuration could not be re-read: the outcome is unknown. */
+    REMOVAL_UNKNOWN("removal-unknown"),
+    // Both lifecycle handlers.
+    ALREADY_ENDED("already-ended"),
+    FOREIGN_GROUP("foreign-group"),
+    // Launching handler.
+    READY("ready"),
+    WARM_POOL("warm-pool"),
+    UNREACHABLE("unreachable"),
+    SEALED("sealed"),
+    NOT_INITIALIZED("not-initialized"),
+    NOT_IN_RAFT("not-in-raft"),
+    UNHEALTHY("unhealthy"),
+    NOT_STABLE("not-stable"),
+    VERSION_MISMATCH("version-mismatch"),
+    // Reconciler: a stale peer left in place.
+    WITHIN_GRACE("within-grace"),
+    INSTANCE_STOPPED("instance-stopped"),
+    REPORT_ONLY("report-only"),
+    /** EC2 does not know the instance, yet the peer's own address answers sys/health. */
+    PEER_ANSWERS("peer-answers"),
+    LOCK_BUSY("lock-busy");
+
+    private final String label;
+
+    Reason(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** The label, prefixed with "decommissioning-" when the guard was bypassed for a cluster being taken down. */
+    public String label(boolean decommissioning) {
+        return decommissioning && this != DECOMMISSIONING ? "decommissioning-" + label : label;
+    }
+
+    /** What could not be observed, in the terms of a termination or launch reason. */
+    public static Reason of(Reachability reachability) {
+        return switch (reachability) {
+            case TLS_FAILURE -> TLS_FAILURE;
+            case AUTH_FAILED -> AUTH_FAILED;
+            case NO_LEADER -> NO_LEADER;
+            case UNINITIALIZED -> CLUSTER_UNINITIALIZED;
+            case OBSERVED, UNREACHABLE -> CLUSTER_UNREACHABLE;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,283 @@
+package dev.raftlifecycle.observation;
+
+import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.decisions.AutopilotSettings;
+import dev.raftlifecycle.decisions.AutopilotState;
+import dev.raftlifecycle.decisions.ClusterInitialization;
+import dev.raftlifecycle.decisions.ClusterInstance;
+import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.ClusterView;
+import dev.raftlifecycle.decisions.GroupState;
+import dev.raftlifecycle.decisions.NodeHealth;
+import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.ReadFailure;
+import dev.raftlifecycle.decisions.ReadOrder;
+import dev.raftlifecycle.decisions.StalePeers;
+import dev.raftlifecycle.ports.AutoScalingPort;
+import dev.raftlifecycle.ports.ClusterRecords;
+import dev.raftlifecycle.ports.Ec2Port;
+import dev.raftlifecycle.ports.VaultClient;
+import dev.raftlifecycle.ports.VaultClient.VaultCallException;
+import dev.raftlifecycle.time.Deadline;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.stream.Collectors;
+
+/**
+ * The one place that looks at the cluster: it produces an immutable {@link ClusterSnapshot} per call and judges
+ * nothing. The groups and their instances (every lifecycle state) joined with EC2 in one describe each, every
+ * running instance's own sys/health probed concurrently, then the Raft configuration and autopilot state read
+ * through the first node (in {@link ReadOrder}) that yields a view with a leader, with bounded retries and backoff;
+ * after a successful read, what EC2 says of peers that match no instance, and the sys/health of peers whose
+ * instance EC2 does not know (or that are not instances at all), at the peer's own host.
+ */
+public final class ClusterObserver {
+    private final Settings settings;
+    private final VaultClient vault;
+    private final AutoScalingPort autoScaling;
+    private final Ec2Port ec2;
+    private final VaultSessions sessions;
+    private final Clock clock;
+    private final ExecutorService probes;
+    private final InitializationMemory initialization;
+
+    public ClusterObserver(Settings settings, VaultClient vault, AutoScalingPort autoScaling, Ec2Port ec2,
+                           ClusterRecords records, VaultSessions sessions, Clock clock, ExecutorService probes) {
+        this.settings = settings;
+        this.vault = vault;
+        this.autoScaling = autoScaling;
+        this.ec2 = ec2;
+        this.sessions = sessions;
+        this.clock = clock;
+        this.probes = probes;
+        this.initialization = new InitializationMemory(records, clock);
+    }
+
+    /** The Vault session this observer reads with (the mutations use the same one). */
+    public VaultSessions sessions() {
+        return sessions;
+    }
+
+    /** The groups and their instances, joined with EC2's state and IP, as of {@code readAt}. */
+    public record ObservedGroups(List<GroupState> groups, List<ClusterInstance> instances, Instant readAt) {
+    }
+
+    /**
+     * Describes the cluster's groups and their instances; the subject (the event's instance) is described by EC2 in
+     * the same call when it is in none of the groups, so its IP is known either way.
+     */
+    public ObservedGroups describeGroups(Optional<String> subject) {
+        Instant at = clock.instant();
+        List<AutoScalingPort.Group> groups = autoScaling.describe(settings.groupNames());
+        Set<String> ids = new LinkedHashSet<>();
+        groups.forEach(g -> g.members().forEach(m -> ids.add(m.instanceId())));
+        subject.ifPresent(ids::add);
+        Map<String, Ec2Port.Instance> described = ids.isEmpty() ? Map.of() : ec2.describe(List.copyOf(ids));
+        List<ClusterInstance> instances = new ArrayList<>();
+        List<GroupState> states = new ArrayList<>();
+        for (AutoScalingPort.Group group : groups) {
+            states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags()));
+            for (AutoScalingPort.Member member : group.members()) {
+                instances.add(join(member.instanceId(), group.name(), member.lifecycleState(), member.availabilityZone(),
+                        described.get(member.instanceId())));
+            }
+        }
+        subject.filter(id -> instances.stream().noneMatch(i -> i.instanceId().equals(id)))
+                .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id))));
+        return new ObservedGroups(states, instances, at);
+    }
+
+    private static ClusterInstance join(String id, String group, String lifecycle, String zone, Ec2Port.Instance e) {
+        return new ClusterInstance(id, group, lifecycle == null ? "" : lifecycle, e == null ? "unknown" : e.state(),
+                e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone());
+    }
+
+    /** A full snapshot: groups described now. */
+    public ClusterSnapshot snapshot(Optional<String> subject, Deadline deadline, Runnable whileWaiting) {
+        return snapshot(describeGroups(subject), subject, deadline, whileWaiting);
+    }
+
+    /** A snapshot on groups described earlier (the launching handler refreshes them every few polls). */
+    public ClusterSnapshot snapshot(ObservedGroups groups, Optional<String> subject, Deadline deadline,
+                                    Runnable whileWaiting) {
+        List<ClusterInstance> candidates = ReadOrder.candidates(groups.instances(), subject);
+        Map<String, NodeHealth> health = Map.of();
+        Instant healthAt = clock.instant();
+        Optional<ClusterView> view = Optional.empty();
+        Optional<String> via = Optional.empty();
+        Optional<Instant> viewAt = Optional.empty();
+        Set<ReadFailure> failures = EnumSet.noneOf(ReadFailure.class);
+        boolean recorded = false;
+        int attempt = 0;
+        while (attempt < settings.clusterAttempts() && !deadline.passed()) {
+            attempt++;
+            healthAt = clock.instant();
+            health = probe(candidates);
+            failures = EnumSet.noneOf(ReadFailure.class);
+            view = Optional.empty();
+            via = Optional.empty();
+            ClusterSnapshot probed = assemble(groups, health, Map.of(), healthAt, Optional.empty(), Optional.empty(),
+                    Optional.empty(), failures, attempt, false);
+            if (ClusterInitialization.judge(probed, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
+                // Every running node answered and none is initialized: retrying will not change that; only the
+                // record can (a cluster seen initialized before is not a first deploy).
+                recorded = initialization.recorded();
+                break;
+            }
+            boolean denied = false;
+            for (ClusterInstance candidate : candidates) {
+                NodeHealth answer = health.get(candidate.instanceId());
+                if (answer == null || !answer.unsealed() || deadline.passed()) {
+                    continue; // each read is bounded by the request timeout; none starts past the deadline
+                }
+                try {
+                    Instant at = clock.instant();
+                    ClusterView read = read(answer.address());
+                    if (read.leaderPresent()) {
+                        view = Optional.of(read);
+                        via = Optional.of(answer.address());
+                        viewAt = Optional.of(at);
+                        break;
+                    }
+                    // This node may have lost touch with a leader the others still see: try the next one.
+                    failures.add(ReadFailure.NO_LEADER);
+                    if (view.isEmpty()) {
+                        view = Optional.of(read);
+                        via = Optional.of(answer.address());
+                        viewAt = Optional.of(at);
+                    }
+                } catch (VaultCallException e) {
+                    failures.add(e.failure());
+                    if (e.failure() == ReadFailure.DENIED) {
+                        denied = true; // a refused login does not fix itself between attempts
+                        break;
+                    }
+                }
+            }
+            if (denied || view.map(ClusterView::leaderPresent).orElse(false)) {
+                break;
+            }
+            if (attempt < settings.clusterAttempts()) {
+                whileWaiting.run();
+                long factor = 1L << Math.min(attempt - 1, 6);
+                deadline.sleep(settings.retryBaseDelay().multipliedBy(factor));
+            }
+        }
+        List<ClusterInstance> instances = new ArrayList<>(groups.instances());
+        Map<String, NodeHealth> peerHealth = Map.of();
+        if (view.isPresent()) {
+            instances.addAll(describePeersOutsideGroups(view.get(), instances));
+            peerHealth = probePeersWithoutInstance(view.get(), instances, health);
+        }
+        initialization.note(health);
+        return new ClusterSnapshot(settings.groupNames(), groups.groups(), instances, groups.readAt(), health, peerHealth,
+                healthAt, view, via, viewAt, failures, attempt, recorded);
+    }
+
+    private ClusterSnapshot assemble(ObservedGroups groups, Map<String, NodeHealth> health,
+                                     Map<String, NodeHealth> peerHealth, Instant healthAt, Optional<ClusterView> view,
+                                     Optional<String> via, Optional<Instant> viewAt, Set<ReadFailure> failures,
+                                     int attempts, boolean recorded) {
+        return new ClusterSnapshot(settings.groupNames(), groups.groups(), groups.instances(), groups.readAt(), health,
+                peerHealth, healthAt, view, via, viewAt, failures, attempts, recorded);
+    }
+
+    /** Re-reads the configuration (with a leader) through the preferred node, else any other answering one. */
+    public Optional<ClusterView> reread(String preferred, List<ClusterInstance> others) {
+        List<String> addresses = new ArrayList<>();
+        addresses.add(preferred);
+        for (ClusterInstance i : ReadOrder.candidates(others, Optional.empty())) {
+            i.privateIp().filter(ip -> !addresses.contains(ip)).ifPresent(addresses::add);
+        }
+        for (String ip : addresses) {
+            try {
+                ClusterView view = read(ip);
+                if (view.leaderPresent()) {
+                    return Optional.of(view);
+                }
+            } catch (VaultCallException e) {
+                // an election in progress, or the node briefly unavailable: the next one
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The Raft configuration, autopilot state and autopilot settings through one node. */
+    public ClusterView read(String ip) throws VaultCallException {
+        return sessions.withSession(ip, session -> {
+            List<RaftPeer> peers = vault.raftConfiguration(ip, session);
+            AutopilotState autopilot = vault.autopilotState(ip, session);
+            AutopilotSettings autopilotSettings = vault.autopilotSettings(ip, session);
+            return new ClusterView(peers, autopilot, autopilotSettings);
+        });
+    }
+
+    /** sys/health of each instance with a private IP, concurrently; each probe has its own timeout. */
+    Map<String, NodeHealth> probe(List<ClusterInstance> instances) {
+        Map<String, String> targets = new LinkedHashMap<>();
+        Map<String, NodeHealth> out = new LinkedHashMap<>();
+        for (ClusterInstance instance : instances) {
+            if (instance.privateIp().isEmpty()) {
+                out.put(instance.instanceId(), NodeHealth.unreachable(instance.instanceId(), "", "no private IP"));
+            } else {
+                targets.put(instance.instanceId(), instance.privateIp().get());
+            }
+        }
+        out.putAll(probeAll(targets));
+        return out;
+    }
+
+    private Map<String, NodeHealth> probeAll(Map<String, String> idToIp) {
+        Map<String, CompletableFuture<NodeHealth>> futures = new LinkedHashMap<>();
+        idToIp.forEach((id, ip) -> futures.put(id, CompletableFuture.supplyAsync(() -> vault.health(id, ip), probes)));
+        Map<String, NodeHealth> out = new LinkedHashMap<>();
+        futures.forEach((id, future) -> out.put(id, future.join()));
+        return out;
+    }
+
+    /** EC2's word on peers named like instances that are in none of the groups (a peer left behind). */
+    private List<ClusterInstance> describePeersOutsideGroups(ClusterView view, List<ClusterInstance> known) {
+        Set<String> knownIds = known.stream().map(ClusterInstance::instanceId).collect(Collectors.toSet());
+        List<String> outside = view.peers().stream().map(RaftPeer::nodeId).filter(StalePeers::isInstanceId)
+                .filter(id -> !knownIds.contains(id)).toList();
+        if (outside.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Ec2Port.Instance> described = ec2.describe(outside);
+        return described.values().stream().map(e -> join(e.instanceId(), "", "", "", e)).toList();
+    }
+
+    /**
+     * sys/health of peers no instance probe covered, at the peer's own host: unmanaged peers and peers whose instance
+     * EC2 does not know. Not for peers whose instance EC2 reports gone (they are dead) or whose host another running
+     * instance now owns (the answer would be that instance's).
+     */
+    private Map<String, NodeHealth> probePeersWithoutInstance(ClusterView view, List<ClusterInstance> instances,
+                                                              Map<String, NodeHealth> health) {
+        Map<String, ClusterInstance> byId = new HashMap<>();
+        instances.forEach(i -> byId.put(i.instanceId(), i));
+        Set<String> runningIps = instances.stream().filter(ClusterInstance::running)
+                .flatMap(i -> i.privateIp().stream()).collect(Collectors.toSet());
+        Map<String, String> targets = new LinkedHashMap<>();
+        for (RaftPeer peer : view.peers()) {
+            ClusterInstance instance = byId.get(peer.nodeId());
+            boolean ec2KnowsIt = instance != null && !"unknown".equals(instance.ec2State());
+            if (health.containsKey(peer.nodeId()) || ec2KnowsIt || runningIps.contains(peer.host())) {
+                continue;
+            }
+            targets.put(peer.nodeId(), peer.host());
+        }
+        return targets.isEmpty() ? Map.of() : probeAll(targets);
+    }
+}

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.MetricName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,8 @@ public record ClusterConfig(
         int staleGraceSeconds,
         String reconcileMode,
         int logRetentionDays,
-        Path functionsJar) {
+        Path functionsJar,
+        boolean decommission) {
 
     /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
@@ -87,6 +89,11 @@ public record ClusterConfig(
     public static final String RECONCILE_MODE = "reconcileMode";
     public static final String LOG_RETENTION_DAYS = "logRetentionDays";
     public static final String FUNCTIONS_JAR = "functionsJar";
+    /**
+     * true: tag every group raft-lifecycle:decommission=true, declaring that the whole cluster is being taken down
+     * (deploy with it before `cdk destroy` of a cluster with a dead voter): terminations then bypass the quorum guard.
+     */
+    public static final String DECOMMISSION = "decommission";
 
     /** Every context key this app reads. */
     public static final List<String> KEYS = List.of(CLUSTER_NAME, STACK_NAME, VPC_ID, PRIVATE_SUBNET_IDS, VPC_CIDR,
@@ -95,14 +102,14 @@ public record ClusterConfig(
             TLS_SERVER_NAME, IAM_SERVER_ID, CA_CERTIFICATE_FILE, CA_CERTIFICATE_PEM, ALARM_EMAIL, ALARM_TOPIC_ARN,
             ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, LOG_RETENTION_DAYS,
-            FUNCTIONS_JAR);
+            FUNCTIONS_JAR, DECOMMISSION);
 
     /** Three groups, one per availability zone. */
     public static final int ZONES = 3;
     /** The launching Lambda's timeout: Lambda's maximum. */
     public static final int LAUNCHING_TIMEOUT_SECONDS = 900;
     /** Settings.SAFETY_MARGIN_SECONDS as the CDK sets it: time kept to complete the action before the timeout. */
-    public static final int SAFETY_MARGIN_SECONDS = 10;
+    public static final int SAFETY_MARGIN_SECONDS = Defaults.SAFETY_MARGIN_SECONDS;
     /**
      * Lambda allows 4 KB for all environment variables together; the CA PEM is by far the largest, so it gets a
      * budget that leaves room for the others.
@@ -259,12 +266,12 @@ public record ClusterConfig(
         if (namespace.startsWith("AWS/")) {
             r.problem(METRICS_NAMESPACE, "must not start with AWS/ (reserved for AWS services)");
         }
-        int launchWait = r.integer(LAUNCH_MAX_WAIT_SECONDS, 600, 60,
+        int launchWait = r.integer(LAUNCH_MAX_WAIT_SECONDS, Defaults.LAUNCH_MAX_WAIT_SECONDS, 60,
                 LAUNCHING_TIMEOUT_SECONDS - SAFETY_MARGIN_SECONDS - 1);
         boolean elb = r.bool(ELB_HEALTH_CHECKS, true);
         int grace = r.integer(HEALTH_CHECK_GRACE_PERIOD_SECONDS, 300, 0, 7200);
-        int staleGrace = r.integer(STALE_GRACE_SECONDS, 300, 0, 86_400);
-        String reconcile = r.string(RECONCILE_MODE).orElse("remove");
+        int staleGrace = r.integer(STALE_GRACE_SECONDS, Defaults.STALE_GRACE_SECONDS, 0, 86_400);
+        String reconcile = r.string(RECONCILE_MODE).orElse(Defaults.RECONCILE_MODE);
         if (!reconcile.equals("remove") && !reconcile.equals("report")) {
             r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + reconcile + "'");
         }
@@ -276,11 +283,13 @@ public record ClusterConfig(
         Path jar = baseDir.resolve(r.string(FUNCTIONS_JAR).orElse("../functions/target/raft-lifecycle-functions.jar"))
                 .normalize();
 
+        boolean decommission = r.bool(DECOMMISSION, false);
+
         r.failIfProblems();
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
-                grace, staleGrace, reconcile, retention, jar);
+                grace, staleGrace, reconcile, retention, jar, decommission);
     }
 
     /** Collects every problem instead of stopping at the first, so one run reports them all. */

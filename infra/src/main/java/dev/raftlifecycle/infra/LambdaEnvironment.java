@@ -1,7 +1,9 @@
 package dev.raftlifecycle.infra;
 
 import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.HandlerNames;
+import dev.raftlifecycle.contract.VaultAccess;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,10 +12,6 @@ import java.util.Map;
  * per handler so each gets exactly what it reads.
  */
 final class LambdaEnvironment {
-    /** The Vault auth mount and role scripts/configure-vault creates by default; the handlers log in with them. */
-    static final String AUTH_MOUNT = "aws";
-    static final String AUTH_ROLE = "raft-lifecycle";
-    static final int HEARTBEAT_SECONDS = 60;
 
     private LambdaEnvironment() {
     }
@@ -23,14 +21,18 @@ final class LambdaEnvironment {
         return pem.strip().replace("\r\n", "\n").replace("\n", "\\n");
     }
 
-    /** Shared by the three handlers. caPem may be a CloudFormation parameter token. */
-    static Map<String, String> common(ClusterConfig config, String caPem) {
+    /**
+     * Shared by the four handlers. caPem may be a CloudFormation parameter token. Each logs in with its own Vault role:
+     * the read-only one, or the one that may remove peers and step the leader down.
+     */
+    static Map<String, String> common(ClusterConfig config, String caPem, String lockTable, String vaultRole) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(Settings.CLUSTER_NAME, config.clusterName());
         env.put(Settings.ASG_NAMES, String.join(",", config.groupNames()));
         env.put(Settings.VAULT_PORT, String.valueOf(ServerGroups.API_PORT));
-        env.put(Settings.VAULT_AUTH_MOUNT, AUTH_MOUNT);
-        env.put(Settings.VAULT_AUTH_ROLE, AUTH_ROLE);
+        env.put(Settings.VAULT_AUTH_MOUNT, VaultAccess.AUTH_MOUNT);
+        env.put(Settings.VAULT_AUTH_ROLE, vaultRole);
+        env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.VAULT_IAM_SERVER_ID, config.iamServerId());
         env.put(Settings.VAULT_CA_PEM, caPem);
         // Handlers connect to node IPs; the certificate is verified against this name, never skipped.
@@ -38,7 +40,7 @@ final class LambdaEnvironment {
         env.put(Settings.METRICS_NAMESPACE, config.metricsNamespace());
         env.put(Settings.NON_VOTERS, String.valueOf(config.enterprise()));
         env.put(Settings.EXPECTED_VAULT_VERSION, config.vaultVersion());
-        env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, String.valueOf(HEARTBEAT_SECONDS));
+        env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, String.valueOf(Defaults.HEARTBEAT_SECONDS));
         env.put(Settings.SAFETY_MARGIN_SECONDS, String.valueOf(ClusterConfig.SAFETY_MARGIN_SECONDS));
         // C1 only: about a fifth off the cold path of these short, I/O-bound handlers (BENCHMARKS.md).
         env.put("JAVA_TOOL_OPTIONS", HandlerNames.JAVA_TOOL_OPTIONS);
@@ -46,20 +48,21 @@ final class LambdaEnvironment {
     }
 
     static Map<String, String> terminating(ClusterConfig config, String caPem, String lockTable) {
-        Map<String, String> env = common(config, caPem);
-        env.put(Settings.LOCK_TABLE, lockTable);
-        return env;
+        return common(config, caPem, lockTable, VaultAccess.MUTATING_ROLE);
     }
 
-    static Map<String, String> launching(ClusterConfig config, String caPem) {
-        Map<String, String> env = common(config, caPem);
+    static Map<String, String> launching(ClusterConfig config, String caPem, String lockTable) {
+        Map<String, String> env = common(config, caPem, lockTable, VaultAccess.READ_ROLE);
         env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, String.valueOf(config.launchMaxWaitSeconds()));
         return env;
     }
 
     static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable) {
-        Map<String, String> env = common(config, caPem);
-        env.put(Settings.LOCK_TABLE, lockTable);
+        return common(config, caPem, lockTable, VaultAccess.READ_ROLE);
+    }
+
+    static Map<String, String> reconciler(ClusterConfig config, String caPem, String lockTable) {
+        Map<String, String> env = common(config, caPem, lockTable, VaultAccess.MUTATING_ROLE);
         env.put(Settings.RECONCILE_MODE, config.reconcileMode());
         env.put(Settings.STALE_GRACE_SECONDS, String.valueOf(config.staleGraceSeconds()));
         return env;

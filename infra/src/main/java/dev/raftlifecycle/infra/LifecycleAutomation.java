@@ -42,21 +42,34 @@ import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
 /**
- * The three Lambda handlers and what drives them: EventBridge rules for the lifecycle events of exactly this
- * cluster's groups and hooks, a one-minute schedule for the health publisher, the DynamoDB lock table that serializes
- * cluster changes, and dead-letter queues for events that could not be handled.
+ * The four Lambda handlers and what drives them: EventBridge rules for the lifecycle events of exactly this
+ * cluster's groups and hooks, a one-minute schedule for the health publisher and the reconciler, the DynamoDB lock
+ * table that serializes cluster changes, and dead-letter queues for events that could not be handled.
  *
- * <p>Each handler has its own role with only what it calls: the lifecycle actions of these three groups (by ARN),
- * the describe calls that have no resource-level permissions, this lock table, and (publisher only) PutMetricData in
- * this namespace. The handlers log in to Vault with these roles (scripts/configure-vault binds them).
+ * <p>Each handler has its own role with only what it calls: the lifecycle actions of these three groups (by ARN,
+ * lifecycle handlers only), the describe calls that have no resource-level permissions, the lock table items it
+ * reads and writes (DeleteItem only for the two that take the lock), and (publisher only) PutMetricData in this
+ * namespace. The handlers log in to Vault with these roles: the terminating handler and the reconciler with the
+ * mutating Vault role, the launching handler and the publisher with the read-only one (scripts/configure-vault binds
+ * them).
  */
 public final class LifecycleAutomation extends Construct {
 
     public static final String ALIAS_NAME = "live";
     public static final String CA_PARAMETER = "VaultCaCertificatePem";
-    public static final int TERMINATING_TIMEOUT_SECONDS = 300;
+    /**
+     * Lambda's maximum: a healthy voter that would go below the voter floor waits (heartbeating) for a replacement to
+     * join, which takes a boot, the first-boot playbook and autopilot's stabilization.
+     */
+    public static final int TERMINATING_TIMEOUT_SECONDS = 900;
     public static final int PUBLISHER_TIMEOUT_SECONDS = 60;
+    /** A lock wait, a fresh snapshot and a confirmed removal per stale peer. */
+    public static final int RECONCILER_TIMEOUT_SECONDS = 120;
     public static final int MEMORY_MB = 1024;
+    /** The lock table actions of the handlers that take the lock (terminating, reconciler). */
+    public static final List<String> LOCK_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem");
+    /** The lock table actions of the others (the stale marks and the initialized record only). */
+    public static final List<String> RECORD_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem");
     /** Lambda's own retries of a failed asynchronous invocation; duplicates are harmless (already-completed). */
     public static final int LIFECYCLE_RETRY_ATTEMPTS = 2;
     /** A missed publisher tick is replaced by the next one a minute later. */
@@ -81,6 +94,7 @@ public final class LifecycleAutomation extends Construct {
     private final Handler terminating;
     private final Handler launching;
     private final Handler publisher;
+    private final Handler reconciler;
 
     public LifecycleAutomation(Construct scope, String id, Props props) {
         super(scope, id);
@@ -127,23 +141,30 @@ public final class LifecycleAutomation extends Construct {
                 null, lifecycleDeadLetters, LIFECYCLE_RETRY_ATTEMPTS, Duration.minutes(15));
         this.launching = handler("Launching", HandlerNames.LAUNCHING,
                 "Waits until a launching instance is unsealed, in Raft and stable, then completes its lifecycle action",
-                ClusterConfig.LAUNCHING_TIMEOUT_SECONDS, LambdaEnvironment.launching(config, caPem),
+                ClusterConfig.LAUNCHING_TIMEOUT_SECONDS, LambdaEnvironment.launching(config, caPem, lockTable.getTableName()),
                 null, lifecycleDeadLetters, LIFECYCLE_RETRY_ATTEMPTS, Duration.minutes(15));
         // One publisher at a time: a slow run is never overlapped by the next tick.
         this.publisher = handler("Publisher", HandlerNames.PUBLISHER,
-                "Probes the cluster every minute, publishes its health metrics and reconciles stale peers",
+                "Probes the cluster every minute and publishes its health metrics (reads only)",
                 PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName()),
+                1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
+        // One reconciler at a time; it takes the same lock as the terminating handler before any removal.
+        this.reconciler = handler("Reconciler", HandlerNames.RECONCILER,
+                "Removes Raft peers whose instance is gone, every minute, under the cluster's lock",
+                RECONCILER_TIMEOUT_SECONDS, LambdaEnvironment.reconciler(config, caPem, lockTable.getTableName()),
                 1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
 
         grantLifecycleActions(terminating.role());
         grantLifecycleActions(launching.role());
-        for (Handler h : List.of(terminating, launching, publisher)) {
+        for (Handler h : handlers()) {
             grantInventoryReads(h.role());
         }
-        List<String> lockActions = List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
-                "dynamodb:UpdateItem");
-        lockTable.grant(terminating.role(), lockActions.toArray(String[]::new));
-        lockTable.grant(publisher.role(), lockActions.toArray(String[]::new));
+        // GetItem/PutItem: the stale marks and the "seen initialized" record (every handler reads or writes it);
+        // DeleteItem releases the lock, so only the two handlers that take it have it.
+        for (Handler h : handlers()) {
+            boolean locks = h == terminating || h == reconciler;
+            lockTable.grant(h.role(), (locks ? LOCK_ACTIONS : RECORD_ACTIONS).toArray(String[]::new));
+        }
         // Only the publisher calls PutMetricData; the handlers' metrics travel as Embedded Metric Format log lines.
         publisher.role().addToPolicy(PolicyStatement.Builder.create()
                 .sid("PublishClusterMetrics")
@@ -155,13 +176,17 @@ public final class LifecycleAutomation extends Construct {
         lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
         lifecycleRule("LaunchingEvents", LifecycleEvents.LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
         Rule.Builder.create(this, "PublisherSchedule")
-                .description("raft-lifecycle " + config.clusterName() + ": health publisher every minute")
+                .description("raft-lifecycle " + config.clusterName() + ": health publisher and reconciler every minute")
                 .schedule(Schedule.rate(Duration.minutes(1)))
-                .targets(List.of(LambdaFunction.Builder.create(publisher.alias())
-                        .deadLetterQueue(publisherDeadLetters)
-                        .retryAttempts(0)
-                        .maxEventAge(Duration.minutes(1))
-                        .build()))
+                .targets(List.of(scheduled(publisher), scheduled(reconciler)))
+                .build();
+    }
+
+    private LambdaFunction scheduled(Handler handler) {
+        return LambdaFunction.Builder.create(handler.alias())
+                .deadLetterQueue(publisherDeadLetters)
+                .retryAttempts(0)
+                .maxEventAge(Duration.minutes(1))
                 .build();
     }
 
@@ -195,7 +220,7 @@ public final class LifecycleAutomation extends Construct {
         Role role = Role.Builder.create(this, name + "Role")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("raft-lifecycle " + name.toLowerCase(Locale.ROOT) + " handler of "
-                        + config.clusterName() + "; bound to Vault's raft-lifecycle role by scripts/configure-vault")
+                        + config.clusterName() + "; bound to a Vault role by scripts/configure-vault")
                 .build();
         LogGroup logGroup = LogGroup.Builder.create(this, name + "Logs")
                 .retention(LogRetention.of(config.logRetentionDays()))
@@ -317,12 +342,26 @@ public final class LifecycleAutomation extends Construct {
         return publisher;
     }
 
+    public Handler reconciler() {
+        return reconciler;
+    }
+
     public List<Handler> handlers() {
-        return List.of(terminating, launching, publisher);
+        return List.of(terminating, launching, publisher, reconciler);
+    }
+
+    /** The handlers that log in with Vault's mutating role (remove-peer, step-down). */
+    public List<Handler> mutatingHandlers() {
+        return List.of(terminating, reconciler);
+    }
+
+    /** The handlers that log in with Vault's read-only role. */
+    public List<Handler> readingHandlers() {
+        return List.of(launching, publisher);
     }
 
     public List<IRole> roles() {
-        return List.of(terminating.role(), launching.role(), publisher.role());
+        return handlers().stream().map(h -> (IRole) h.role()).toList();
     }
 
     public Table lockTable() {

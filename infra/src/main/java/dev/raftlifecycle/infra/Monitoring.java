@@ -107,8 +107,10 @@ public final class Monitoring extends Construct {
                 "The health publisher completed no run in 4 of the last 5 minutes: every cluster metric is stale.",
                 // 4 of 5 rather than 3 of 3: Lambda's own metrics can arrive a minute late.
                 successfulRuns, ComparisonOperator.LESS_THAN_THRESHOLD, 1, 5, 4, TreatMissingData.BREACHING);
-        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
-            String which = handler == automation.terminating() ? "terminating" : "launching";
+        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching(),
+                automation.reconciler())) {
+            String which = handler == automation.terminating() ? "terminating"
+                    : handler == automation.launching() ? "launching" : "reconciler";
             alarm(capitalize(which) + "HandlerErrors", which + "-handler-errors", RunbookSection.HANDLER_ERRORS,
                     "The " + which + " handler failed (an exception or timeout, not a decision) in the last 5 minutes.",
                     handler.function().metricErrors(metricOptions(Duration.minutes(5), "Sum")),
@@ -341,7 +343,7 @@ public final class Monitoring extends Construct {
                 .alarms(new ArrayList<IAlarm>(compositeAlarms)).width(24).height(3).build()));
 
         return Dashboard.Builder.create(this, "Dashboard")
-                .dashboardName("raft-lifecycle-" + config.clusterName())
+                .dashboardName(dashboardName(config))
                 .widgets(rows)
                 .build();
     }
@@ -384,6 +386,11 @@ public final class Monitoring extends Construct {
      */
     public List<String> gateAlarmNames() {
         return List.copyOf(gateAlarmNames);
+    }
+
+    /** The dashboard's name: one definition for the dashboard and the stack output. */
+    public static String dashboardName(ClusterConfig config) {
+        return "raft-lifecycle-" + config.clusterName();
     }
 
     public Dashboard dashboard() {

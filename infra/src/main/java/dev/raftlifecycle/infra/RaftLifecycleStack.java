@@ -1,6 +1,5 @@
 package dev.raftlifecycle.infra;
 
-import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
@@ -56,14 +55,13 @@ public final class RaftLifecycleStack extends Stack {
                 + ServerGroups.API_PORT, "VAULT_ADDR for clients inside the VPC (set VAULT_TLS_SERVER_NAME too)");
         output("VaultTlsServerName", config.tlsServerName(), "the name to verify the Vault certificate against");
         output("VaultIamServerId", config.iamServerId(), "configure-vault --server-id");
-        List<String> roleArns = new ArrayList<>();
+        StringBuilder command = new StringBuilder("scripts/configure-vault");
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             String name = handler.role().getNode().getId().replace("Role", "");
-            output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault --role-arn (" + name + " handler)");
-            roleArns.add(handler.role().getRoleArn());
+            String option = automation.mutatingHandlers().contains(handler) ? "--role-arn" : "--read-role-arn";
+            output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
+            command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
         }
-        StringBuilder command = new StringBuilder("scripts/configure-vault");
-        roleArns.forEach(arn -> command.append(" --role-arn ").append(arn));
         command.append(" --server-id ").append(config.iamServerId());
         output("ConfigureVaultCommand", command.toString(),
                 "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
@@ -74,7 +72,7 @@ public final class RaftLifecycleStack extends Stack {
         output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
         output("LifecycleDeadLetterQueueUrl", automation.lifecycleDeadLetters().getQueueUrl(),
                 "lifecycle events that could not be handled");
-        output("DashboardName", "raft-lifecycle-" + config.clusterName(), "the CloudWatch dashboard");
+        output("DashboardName", Monitoring.dashboardName(config), "the CloudWatch dashboard");
     }
 
     private void output(String id, String value, String description) {

@@ -1,8 +1,8 @@
 package dev.raftlifecycle.infra;
 
-import dev.raftlifecycle.contract.VaultPorts;
-import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.ClusterTags;
+import dev.raftlifecycle.contract.LifecycleEvents;
+import dev.raftlifecycle.contract.VaultPorts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -241,6 +241,11 @@ public final class ServerGroups extends Construct {
                 TagProps.builder().applyToLaunchedInstances(true).build());
         Tags.of(group).add("Name", config.clusterName() + "-server",
                 TagProps.builder().applyToLaunchedInstances(true).build());
+        if (config.decommission()) {
+            // On every group at once: only a cluster-wide declaration lets terminations bypass the quorum guard.
+            Tags.of(group).add(ClusterTags.DECOMMISSION, ClusterTags.DECOMMISSION_VALUE,
+                    TagProps.builder().applyToLaunchedInstances(false).build());
+        }
         return group;
     }
 

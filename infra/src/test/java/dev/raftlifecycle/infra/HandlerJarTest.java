@@ -39,7 +39,7 @@ class HandlerJarTest {
             }
         }
         assertThat(handlers).containsExactlyInAnyOrder(HandlerNames.TERMINATING, HandlerNames.LAUNCHING,
-                HandlerNames.PUBLISHER);
+                HandlerNames.PUBLISHER, HandlerNames.RECONCILER);
     }
 
     @Test
@@ -52,7 +52,8 @@ class HandlerJarTest {
                 ClassLoader.getPlatformClassLoader())) {
             Class<?> streamHandler = Class.forName(STREAM_HANDLER, false, loader);
             Class<?> context = Class.forName(CONTEXT, false, loader);
-            for (String handler : List.of(HandlerNames.TERMINATING, HandlerNames.LAUNCHING, HandlerNames.PUBLISHER)) {
+            for (String handler : List.of(HandlerNames.TERMINATING, HandlerNames.LAUNCHING, HandlerNames.PUBLISHER,
+                    HandlerNames.RECONCILER)) {
                 String[] parts = handler.split("::");
                 assertThat(parts).as(handler).hasSize(2);
                 Class<?> type;

@@ -38,16 +38,17 @@ class LifecycleAutomationTest {
     }
 
     @Test
-    void threeJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
+    void fourJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
         assertThat(Cfn.resources(template, "AWS::Lambda::Function").values().stream()
                 .filter(f -> f.path("Properties").path("Runtime").asText().startsWith("java")))
-                .hasSize(3);
+                .hasSize(4);
         record Expected(LifecycleAutomation.Handler handler, String handlerString, int timeout) {
         }
         for (Expected e : List.of(
-                new Expected(automation.terminating(), HandlerNames.TERMINATING, 300),
+                new Expected(automation.terminating(), HandlerNames.TERMINATING, 900),
                 new Expected(automation.launching(), HandlerNames.LAUNCHING, 900),
-                new Expected(automation.publisher(), HandlerNames.PUBLISHER, 60))) {
+                new Expected(automation.publisher(), HandlerNames.PUBLISHER, 60),
+                new Expected(automation.reconciler(), HandlerNames.RECONCILER, 120))) {
             JsonNode p = function(e.handler());
             assertThat(p.path("Runtime").asText()).isEqualTo("java21");
             assertThat(p.path("Handler").asText()).isEqualTo(e.handlerString());
@@ -64,10 +65,11 @@ class LifecycleAutomationTest {
                     .isEqualTo(Cfn.logicalId(synth.stack(), e.handler().logGroup()));
         }
         // Launch verifications run in parallel and terminations serialize through the lock table: no
-        // reserved-concurrency-1 on those two. One publisher at a time.
+        // reserved-concurrency-1 on those two. One publisher and one reconciler at a time.
         assertThat(function(automation.terminating()).has("ReservedConcurrentExecutions")).isFalse();
         assertThat(function(automation.launching()).has("ReservedConcurrentExecutions")).isFalse();
         assertThat(function(automation.publisher()).path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
+        assertThat(function(automation.reconciler()).path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -83,7 +85,8 @@ class LifecycleAutomationTest {
                     .containsEntry(Settings.NON_VOTERS, "false")
                     .containsEntry(Settings.EXPECTED_VAULT_VERSION, ClusterConfig.DEFAULT_VAULT_VERSION)
                     .containsEntry(Settings.VAULT_AUTH_MOUNT, "aws")
-                    .containsEntry(Settings.VAULT_AUTH_ROLE, "raft-lifecycle");
+                    .containsEntry(Settings.VAULT_AUTH_ROLE, automation.mutatingHandlers().contains(handler)
+                            ? "raft-lifecycle" : "raft-lifecycle-read");
             assertThat(env.get(Settings.VAULT_CA_PEM)).startsWith("-----BEGIN CERTIFICATE-----\\n")
                     .endsWith("-----END CERTIFICATE-----").doesNotContain("\n");
             java.util.Set<String> known = new java.util.HashSet<>(Settings.ALL);
@@ -93,10 +96,15 @@ class LifecycleAutomationTest {
             int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
             assertThat(size).isLessThan(4096 - 200);
         }
+        // Only the handlers that may remove peers log in with the mutating Vault role.
+        assertThat(automation.mutatingHandlers()).containsExactly(automation.terminating(), automation.reconciler());
         String lockTable = "${Ref:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + "}";
-        assertThat(environment(automation.terminating())).containsEntry(Settings.LOCK_TABLE, lockTable);
-        assertThat(environment(automation.publisher())).containsEntry(Settings.LOCK_TABLE, lockTable);
-        assertThat(environment(automation.launching())).doesNotContainKey(Settings.LOCK_TABLE);
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            assertThat(environment(handler)).containsEntry(Settings.LOCK_TABLE, lockTable);
+        }
+        assertThat(environment(automation.reconciler())).containsEntry(Settings.STALE_GRACE_SECONDS, "300")
+                .containsEntry(Settings.RECONCILE_MODE, "remove");
+        assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS);
 
         int launchWait = Integer.parseInt(environment(automation.launching()).get(Settings.LAUNCH_MAX_WAIT_SECONDS));
         int margin = Integer.parseInt(environment(automation.launching()).get(Settings.SAFETY_MARGIN_SECONDS));
@@ -145,7 +153,7 @@ class LifecycleAutomationTest {
         String lifecycleQueue = Cfn.logicalId(synth.stack(), automation.lifecycleDeadLetters());
         String publisherQueue = Cfn.logicalId(synth.stack(), automation.publisherDeadLetters());
         Map<String, JsonNode> configs = Cfn.resources(template, "AWS::Lambda::EventInvokeConfig");
-        assertThat(configs).hasSize(3);
+        assertThat(configs).hasSize(4);
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             JsonNode alias = Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.alias())).path("Properties");
             assertThat(alias.path("Name").asText()).isEqualTo(LifecycleAutomation.ALIAS_NAME);
@@ -157,7 +165,7 @@ class LifecycleAutomationTest {
             // The alias name, selected from the alias ARN: the configuration applies to the alias, not $LATEST.
             assertThat(config.path("Qualifier").path("Fn::Select").path(1).path("Fn::Split").path(1).path("Ref")
                     .asText()).isEqualTo(Cfn.logicalId(synth.stack(), handler.alias()));
-            boolean isPublisher = handler == automation.publisher();
+            boolean isPublisher = handler == automation.publisher() || handler == automation.reconciler();
             assertThat(config.path("MaximumRetryAttempts").asInt()).isEqualTo(isPublisher ? 0 : 2);
             assertThat(config.path("DestinationConfig").path("OnFailure").path("Destination")
                     .path("Fn::GetAtt").path(0).asText()).isEqualTo(isPublisher ? publisherQueue : lifecycleQueue);
@@ -183,8 +191,13 @@ class LifecycleAutomationTest {
             JsonNode pattern = p.path("EventPattern");
             if (p.has("ScheduleExpression")) {
                 assertThat(p.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
-                assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.publisher().alias()));
-                assertThat(target.path("RetryPolicy").path("MaximumRetryAttempts").asInt()).isZero();
+                List<String> targets = new ArrayList<>();
+                p.path("Targets").forEach(t -> {
+                    targets.add(t.path("Arn").path("Ref").asText());
+                    assertThat(t.path("RetryPolicy").path("MaximumRetryAttempts").asInt()).isZero();
+                });
+                assertThat(targets).containsExactlyInAnyOrder(Cfn.logicalId(synth.stack(), automation.publisher().alias()),
+                        Cfn.logicalId(synth.stack(), automation.reconciler().alias()));
                 seen.add("schedule");
                 continue;
             }
@@ -231,13 +244,15 @@ class LifecycleAutomationTest {
                 "ec2:DescribeInstances", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"));
         Set<String> lifecycle = Set.of("autoscaling:CompleteLifecycleAction",
                 "autoscaling:RecordLifecycleActionHeartbeat");
-        Set<String> lock = Set.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
-                "dynamodb:UpdateItem");
+        // No UpdateItem: no code calls it. DeleteItem (releasing the lock) only for the two that take it.
+        Set<String> records = Set.of("dynamodb:GetItem", "dynamodb:PutItem");
+        Set<String> lock = union(records, Set.of("dynamodb:DeleteItem"));
 
         assertThat(Cfn.actions(statements(automation.terminating()))).isEqualTo(union(common, lifecycle, lock));
-        assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle));
+        assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle, records));
         assertThat(Cfn.actions(statements(automation.publisher())))
-                .isEqualTo(union(common, lock, Set.of("cloudwatch:PutMetricData")));
+                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData")));
+        assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
 
         for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
             JsonNode complete = Cfn.allowing(statements(handler), "autoscaling:CompleteLifecycleAction").get(0);
@@ -247,7 +262,7 @@ class LifecycleAutomationTest {
                     groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
         }
         String table = "${GetAtt:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + ".Arn}";
-        for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.publisher())) {
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
             JsonNode put = Cfn.allowing(statements(handler), "dynamodb:PutItem").get(0);
             List<String> resources = new ArrayList<>();
             if (put.path("Resource").isArray()) {

@@ -56,6 +56,6 @@ class LabCommandLineTest {
     @Test
     void helpListsEveryCommand() throws Exception {
         assertThat(run(0, "help")).contains("up [--nodes N]", "status [--json]", "terminate <instance-id|leader|random>",
-                "kill [--process-only]", "invoke <terminating|launching|publisher>", "down", "chaos [--nodes N]");
+                "kill [--process-only]", "invoke <terminating|launching|publisher|reconciler>", "down", "chaos [--nodes N]");
     }
 }

@@ -212,6 +212,10 @@ public final class TerminatingHandler implements RequestStreamHandler {
                         if (!stepDown.newLeader()) {
                             return Result.abandon(Reason.STEP_DOWN_FAILED, peer, trail.toString());
                         }
+                        if (!run.actions.stillOpen()) {
+                            return Result.alreadyEnded(trail + "; the lifecycle action ended during the step-down:"
+                                    + " nothing more is changed");
+                        }
                         continue; // decide the removal again, on the view after the new leader appeared
                     }
                     Optional<Result> stop = beforeMutation(run, lease, steps.removalBudget(), peer, detail, "remove-peer");

@@ -203,6 +203,7 @@ public final class VaultClient {
     private JsonNode read(String ip, Session session, String path) throws VaultCallException {
         try {
             LogicalResponse response = driver(ip, session.token()).logical().read(path);
+            refuseErrorStatus(response, ip, path);
             JsonNode body = JSON.readTree(response.getRestResponse().getBody());
             if (!body.path("data").isObject()) {
                 throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.getRestResponse().getStatus(),
@@ -217,10 +218,24 @@ public final class VaultClient {
     }
 
     private void write(String ip, Session session, String path, Map<String, Object> body) throws VaultCallException {
+        LogicalResponse response;
         try {
-            driver(ip, session.token()).logical().write(path, body);
+            response = driver(ip, session.token()).logical().write(path, body);
         } catch (VaultException e) {
             throw translate(e, ip, path);
+        }
+        refuseErrorStatus(response, ip, path);
+    }
+
+    /**
+     * The driver returns 4xx answers (but 412) as if they were results instead of failing: a denied remove-peer or
+     * step-down would look done. Any status from 400 up is a failure here, named like the driver's own.
+     */
+    private static void refuseErrorStatus(LogicalResponse response, String ip, String path) throws VaultCallException {
+        int status = response.getRestResponse() == null ? 0 : response.getRestResponse().getStatus();
+        if (status >= 400) {
+            byte[] body = response.getRestResponse().getBody();
+            throw translate(status, body == null ? "" : new String(body, java.nio.charset.StandardCharsets.UTF_8), ip, path);
         }
     }
 
@@ -248,7 +263,11 @@ public final class VaultClient {
             }
             return new VaultCallException(ReadFailure.UNREACHABLE, 0, where + ": " + describe(e), e);
         }
-        String message = e.getMessage() == null ? "" : e.getMessage();
+        return translate(status, e.getMessage() == null ? "" : e.getMessage(), ip, path);
+    }
+
+    private static VaultCallException translate(int status, String message, String ip, String path) {
+        String where = path + " on " + ip;
         if (status == 403 || status == 400 && path.contains("/login")) {
             return new VaultCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }

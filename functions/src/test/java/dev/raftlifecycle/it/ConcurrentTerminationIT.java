@@ -78,6 +78,43 @@ class ConcurrentTerminationIT {
         cluster.heal(Duration.ofSeconds(120));
     }
 
+    /**
+     * The outage this project once caused: two followers crash, and within a second a third, healthy voter is
+     * terminated. Autopilot still reports the crashed nodes healthy; removing the third would leave a leader with
+     * one live voter of four, unable to commit anything. The guard must refuse and change nothing.
+     */
+    @Test
+    void twoFollowersCrashedASecondAgoAThirdVoterIsNotRemoved() {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        assertThat(cluster.kvPut("outage/before", "kept")).isTrue();
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
+        followers.get(0).kill();
+        followers.get(1).kill();
+        VaultNode third = followers.get(2);
+        Instant crashedAt = Instant.now();
+        for (VaultNode crashed : followers.subList(0, 2)) {
+            assertThat(cluster.autopilot().path("servers").path(crashed.instanceId()).path("healthy").asBoolean())
+                    .as("autopilot has not noticed %s yet", crashed.instanceId()).isTrue();
+        }
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(third.instanceId());
+
+        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
+
+        assertThat(Duration.between(crashedAt, Instant.now())).isLessThan(Duration.ofSeconds(5));
+        assertThat(outcome.action()).isEqualTo("ABANDON");
+        assertThat(outcome.reason()).isEqualTo("quorum-would-break");
+        assertThat(outcome.peerRemoved()).isFalse();
+        assertThat(outcome.detail()).contains("voters after 4, healthy after 2, quorum 3");
+        assertThat(cluster.raftNodeIds()).hasSize(5).contains(third.instanceId());
+        assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
+        assertThat(cluster.leader()).get().extracting(VaultNode::instanceId).isEqualTo(leader.instanceId());
+        assertThat(cluster.kvGet("outage/before")).contains("kept");
+        assertThat(cluster.kvPut("outage/after", "written")).isTrue();
+        cluster.heal(Duration.ofSeconds(120));
+    }
+
     @Test
     void aTerminationWaitsWhileAnotherMutationHoldsTheLockAndProceedsWhenItIsReleased() {
         VaultCluster cluster = CLUSTER.cluster();

@@ -36,11 +36,45 @@ final class HandlerHarness {
     final List<String> log = new CopyOnWriteArrayList<>();
     private final Map<String, String> overrides = new HashMap<>();
 
+    private static final java.util.Queue<HandlerHarness> CREATED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            "hv[sbr]\\.[A-Za-z0-9_-]{16,}|Signature=|X-Amz-Security-Token|Authorization");
+    private int checked;
+
     HandlerHarness(VaultCluster cluster) {
         this.cluster = cluster;
         this.rig = cluster.rig();
         this.lockTable = createLockTable(rig);
         this.credentials = rig.newLambdaCredentials();
+        CREATED.add(this);
+    }
+
+    /** The decision lines of this harness's handlers. */
+    List<String> decisionLines() {
+        return log.stream().filter(l -> l.contains("\"event\":\"decision\"") || l.contains("\"event\":\"reconciled\"")
+                || l.contains("\"event\":\"published\"")).toList();
+    }
+
+    /** Every harness made in this JVM. */
+    static List<HandlerHarness> created() {
+        return List.copyOf(CREATED);
+    }
+
+    /** Log lines not checked before that carry a secret (a token, a key, a signature); each line is checked once. */
+    synchronized List<String> uncheckedLinesWithSecrets() {
+        List<String> lines = List.copyOf(log);
+        List<String> leaks = new java.util.ArrayList<>();
+        for (int i = checked; i < lines.size(); i++) {
+            String line = lines.get(i);
+            boolean leak = SECRET.matcher(line).find() || line.contains(credentials.secretAccessKey())
+                    || line.contains(credentials.sessionToken())
+                    || cluster.rootToken() != null && line.contains(cluster.rootToken());
+            if (leak) {
+                leaks.add(line);
+            }
+        }
+        checked = lines.size();
+        return leaks;
     }
 
     static String createLockTable(Rig rig) {

@@ -225,8 +225,9 @@ class TerminatingHandlerIT {
         cluster.finishTermination(follower.instanceId());
     }
 
+    /** One group emptied on its own is an ordinary termination (decommissioning is judged per cluster). */
     @Test
-    void decommissioningAGroupRemovesThePeerAndContinues() {
+    void emptyingOneGroupOfAHealthyClusterIsAnOrdinaryRemoval() {
         VaultNode follower = follower();
         String group = follower.groupName();
         cluster.rig().autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).minSize(0).desiredCapacity(0));
@@ -236,7 +237,7 @@ class TerminatingHandlerIT {
         TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
 
         assertThat(outcome.action()).isEqualTo("CONTINUE");
-        assertThat(outcome.reason()).isEqualTo("decommissioning");
+        assertThat(outcome.reason()).isEqualTo("voter-removed");
         assertThat(outcome.peerRemoved()).isTrue();
         assertThat(cluster.raftNodeIds()).doesNotContain(follower.instanceId());
     }

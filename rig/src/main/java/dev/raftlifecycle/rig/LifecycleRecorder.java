@@ -298,6 +298,12 @@ public final class LifecycleRecorder implements AutoCloseable {
             }
         });
         byte[] out = withLifecycleStates(response.body());
+        if (out != response.body() && exchange.getResponseHeaders().containsKey("x-amz-crc32")) {
+            // The body changed: its checksum must too (the SDK checks it).
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(out);
+            exchange.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+        }
         exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
         if (out.length > 0) {
             try (OutputStream stream = exchange.getResponseBody()) {

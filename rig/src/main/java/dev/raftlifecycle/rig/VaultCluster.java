@@ -49,6 +49,7 @@ public final class VaultCluster implements AutoCloseable {
     private final VaultHttp http;
     private final List<String> groupNames = new ArrayList<>();
     private final Map<String, VaultNode> nodes = new LinkedHashMap<>();
+    private final List<VaultRelay> relays = new ArrayList<>();
     private String kmsKeyId;
     private String rootToken;
     private String launchTemplateId;
@@ -431,6 +432,32 @@ public final class VaultCluster implements AutoCloseable {
                 .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
     }
 
+    /**
+     * A relay in front of every running node's API (see {@link VaultRelay}); give the handlers its port. Closed with the
+     * cluster, or by the caller.
+     */
+    public VaultRelay relay() {
+        VaultRelay relay = VaultRelay.start(runningNodes().stream().map(VaultNode::ip).toList(), apiPort);
+        synchronized (relays) {
+            relays.add(relay);
+        }
+        return relay;
+    }
+
+    /** Tags every group of the cluster (not propagated to instances), as an operator or the CDK app would. */
+    public void tagGroups(String key, String value) {
+        for (String group : groupNames) {
+            rig.autoScaling().createOrUpdateTags(r -> r.tags(t -> t.key(key).value(value).propagateAtLaunch(false)
+                    .resourceId(group).resourceType("auto-scaling-group")));
+        }
+    }
+
+    public void untagGroups(String key) {
+        for (String group : groupNames) {
+            rig.autoScaling().deleteTags(r -> r.tags(t -> t.key(key).resourceId(group).resourceType("auto-scaling-group")));
+        }
+    }
+
     /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement). */
     public void terminateInEc2(String instanceId) {
         rig.ec2().terminateInstances(r -> r.instanceIds(instanceId));
@@ -566,6 +593,9 @@ public final class VaultCluster implements AutoCloseable {
      * awaited as a healthy voter. Used between tests that remove or kill nodes.
      */
     public void heal(Duration timeout) {
+        for (VaultNode node : nodes()) {
+            rig.recorder().lifecycleState(node.instanceId(), null); // retained or waiting: in service again
+        }
         Set<String> members = raftNodeIds();
         for (VaultNode node : nodes()) {
             if (!node.running() || !members.contains(node.instanceId())) {
@@ -702,6 +732,9 @@ public final class VaultCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (relays) {
+            relays.forEach(VaultRelay::close);
+        }
         for (VaultNode node : nodes()) {
             node.kill();
         }

@@ -1,0 +1,41 @@
+package dev.raftlifecycle.it;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * After every integration test (registered for all of them through the service loader): every line any handler
+ * logged — every one, not a sample — is checked for secrets: Vault tokens, the cluster's root token, the Lambda
+ * role's secret key and session token, a SigV4 signature or a security-token header of the signed login.
+ */
+public final class NoSecretsInLogs implements AfterEachCallback, AfterAllCallback {
+    @Override
+    public void afterEach(ExtensionContext context) {
+        check();
+        if (context.getExecutionException().isPresent()) {
+            // Diagnostics for a failed test: the decision lines the handlers logged (already checked for secrets).
+            for (HandlerHarness harness : HandlerHarness.created()) {
+                harness.decisionLines().forEach(l -> System.err.println("handler log: " + l));
+            }
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        check();
+    }
+
+    private static void check() {
+        List<String> leaks = new ArrayList<>();
+        for (HandlerHarness harness : HandlerHarness.created()) {
+            leaks.addAll(harness.uncheckedLinesWithSecrets());
+        }
+        if (!leaks.isEmpty()) {
+            throw new AssertionError(leaks.size() + " log line(s) carry a secret, e.g.: " + leaks.get(0)
+                    .replaceAll("[A-Za-z0-9+/=_.-]{16,}", "<redacted>"));
+        }
+    }
+}

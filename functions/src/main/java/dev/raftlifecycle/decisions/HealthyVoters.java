@@ -48,6 +48,18 @@ public final class HealthyVoters {
         return out;
     }
 
+    /**
+     * Whether autopilot disagrees with what the nodes themselves answered: a voter that answered unsealed in this
+     * invocation is unhealthy, unknown or out of contact in autopilot's eyes. Typical for a few seconds after a
+     * leadership change (the new leader has not heard from the standbys yet); a decision that refuses because of it
+     * is worth taking again a moment later, never worth acting against.
+     */
+    public static boolean autopilotLagging(ClusterSnapshot s, SafetyRules rules) {
+        Map<String, Doubt> doubts = judge(s, rules);
+        return doubts.values().stream().anyMatch(d -> d == Doubt.AUTOPILOT_UNHEALTHY || d == Doubt.NOT_IN_AUTOPILOT
+                || d == Doubt.CONTACT_STALE);
+    }
+
     /** The voters counted healthy. */
     public static Set<String> of(ClusterSnapshot s, SafetyRules rules) {
         return judge(s, rules).entrySet().stream().filter(e -> e.getValue() == Doubt.NONE).map(Map.Entry::getKey)

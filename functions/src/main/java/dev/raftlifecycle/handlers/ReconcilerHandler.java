@@ -107,7 +107,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         if (!plan.remove().isEmpty()) {
             MutationLock lock = runtime.lock();
             String owner = NAME + ":" + UUID.randomUUID();
-            Optional<MutationLock.Lease> lease = lock.acquire(owner, deadline.within(LOCK_WAIT), () -> { });
+            Optional<MutationLock.Lease> lease = lock.acquire(owner, deadline, deadline.within(LOCK_WAIT), () -> { });
             if (lease.isEmpty()) {
                 plan.remove().forEach(r -> keptIds.add(r.peer().nodeId() + ":" + Reason.LOCK_BUSY.label()));
                 detail.append("; another cluster change holds the lock, removal deferred to the next run");

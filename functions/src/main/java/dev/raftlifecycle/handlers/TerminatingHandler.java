@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.HealthyVoters;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.decisions.TerminationDecision;
@@ -43,6 +44,8 @@ public final class TerminatingHandler implements RequestStreamHandler {
     static final String NAME = "terminating";
     /** Between two looks at the voter floor while waiting for a replacement to join. */
     private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
+    /** Between two looks while autopilot catches up with the nodes' own answers. */
+    private static final Duration SETTLE_RETRY = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HandlerRuntime runtime;
@@ -100,6 +103,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("clusterAttempts", run.attempts)
                 .field("snapshots", run.snapshots)
                 .field("floorWaits", run.floorWaits)
+                .field("settleLooks", run.settleLooks)
                 .field("heartbeats", run.actions.heartbeats())
                 .field("heartbeatFailures", run.actions.failedHeartbeats())
                 .field("lockWaitMs", run.firstLockedAt == null ? null : Duration.between(started, run.firstLockedAt).toMillis())
@@ -174,11 +178,21 @@ public final class TerminatingHandler implements RequestStreamHandler {
         }
         String id = run.event.instanceId();
         StringBuilder trail = new StringBuilder();
+        Deadline settling = run.deadline.within(runtime.settings().stepDownWait());
         while (true) {
             ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), run.deadline, run.actions::heartbeatIfDue);
             run.snapshots++;
             run.attempts += snapshot.attempts();
             TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules());
+            if (!(decision instanceof TerminationDecision.Remove)
+                    && HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules()) && !settling.passed()) {
+                // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
+                // has not heard from the standbys yet): look again in a moment rather than refuse on it.
+                run.actions.heartbeatIfDue();
+                run.settleLooks++;
+                settling.sleep(SETTLE_RETRY);
+                continue;
+            }
             trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
                     .append(Explain.decision(decision));
             String detail = trail.toString();
@@ -269,6 +283,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
         int attempts;
         int snapshots;
         int floorWaits;
+        int settleLooks;
         Instant firstLockedAt;
         Instant lockedAt;
         Instant unlockedAt;

@@ -120,7 +120,9 @@ public final class ClusterObserver {
         Set<ReadFailure> failures = EnumSet.noneOf(ReadFailure.class);
         boolean recorded = false;
         int attempt = 0;
-        while (attempt < settings.clusterAttempts() && !deadline.passed()) {
+        // The first attempt always runs (its probes and reads are bounded by the request timeout): a snapshot taken at
+        // the deadline still says what the nodes answered.
+        while (attempt == 0 || attempt < settings.clusterAttempts() && !deadline.passed()) {
             attempt++;
             healthAt = clock.instant();
             health = probe(candidates);
@@ -138,8 +140,8 @@ public final class ClusterObserver {
             boolean denied = false;
             for (ClusterInstance candidate : candidates) {
                 NodeHealth answer = health.get(candidate.instanceId());
-                if (answer == null || !answer.unsealed() || deadline.passed()) {
-                    continue; // each read is bounded by the request timeout; none starts past the deadline
+                if (answer == null || !answer.unsealed() || deadline.passed() && view.isPresent()) {
+                    continue; // each read is bounded by the request timeout; past the deadline, one is enough
                 }
                 try {
                     Instant at = clock.instant();

@@ -79,6 +79,14 @@ public final class MutationLock {
      * @throws SdkException when DynamoDB itself fails (nothing is held then)
      */
     public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Runnable whileWaiting) {
+        return acquire(owner, deadline, deadline, whileWaiting);
+    }
+
+    /**
+     * As {@link #acquire(String, Deadline, Runnable)}, but gives up waiting at {@code stopWaiting} while the lease
+     * still lasts until {@code deadline}.
+     */
+    public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Deadline stopWaiting, Runnable whileWaiting) {
         Duration wait = FIRST_RETRY;
         while (true) {
             Instant now = clock.instant();
@@ -86,7 +94,7 @@ public final class MutationLock {
                 return java.util.Optional.of(new Lease(owner, now, deadline.at()));
             }
             whileWaiting.run();
-            if (!deadline.sleep(wait)) {
+            if (!stopWaiting.sleep(wait)) {
                 return java.util.Optional.empty();
             }
             wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);

@@ -40,6 +40,8 @@ final class HandlerHarness {
     private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
             "hv[sbr]\\.[A-Za-z0-9_-]{16,}|Signature=|X-Amz-Security-Token|Authorization");
     private int checked;
+    private final Thread creator = Thread.currentThread();
+    private final java.time.Instant createdAt = java.time.Instant.now();
 
     HandlerHarness(VaultCluster cluster) {
         this.cluster = cluster;
@@ -53,6 +55,11 @@ final class HandlerHarness {
     List<String> decisionLines() {
         return log.stream().filter(l -> l.contains("\"event\":\"decision\"") || l.contains("\"event\":\"reconciled\"")
                 || l.contains("\"event\":\"published\"")).toList();
+    }
+
+    /** Whether this harness was made by the current thread since {@code since} (by the running test). */
+    boolean madeByCurrentTestSince(java.time.Instant since) {
+        return creator == Thread.currentThread() && !createdAt.isBefore(since);
     }
 
     /** Every harness made in this JVM. */

@@ -597,16 +597,27 @@ public final class VaultCluster implements AutoCloseable {
             rig.recorder().lifecycleState(node.instanceId(), null); // retained or waiting: in service again
         }
         Set<String> members = raftNodeIds();
-        for (VaultNode node : nodes()) {
-            if (!node.running() || !members.contains(node.instanceId())) {
-                node.kill();
-                if (groupInstanceIds(node.groupName()).contains(node.instanceId())) {
-                    rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(node.instanceId())
-                            .shouldDecrementDesiredCapacity(false));
+        // Stopped, no longer a peer, or its instance gone from the group (e.g. a group scaled to 0): replaced. The dead
+        // first, and each peer removed before its process stops, so that every removal still has a quorum to commit.
+        List<VaultNode> retiring = new ArrayList<>(nodes().stream().filter(node -> !node.running()
+                || !members.contains(node.instanceId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
+                .toList());
+        retiring.sort(java.util.Comparator.comparing(VaultNode::running));
+        for (VaultNode node : retiring) {
+            if (members.contains(node.instanceId())) {
+                try {
+                    admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", node.instanceId()));
+                } catch (RigException e) {
+                    // no quorum to commit it: the later pass (or the test's failure report) shows it
                 }
-                synchronized (nodes) {
-                    nodes.remove(node.instanceId());
-                }
+            }
+            node.kill();
+            if (groupInstanceIds(node.groupName()).contains(node.instanceId())) {
+                rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(node.instanceId())
+                        .shouldDecrementDesiredCapacity(false));
+            }
+            synchronized (nodes) {
+                nodes.remove(node.instanceId());
             }
         }
         for (int i = 0; i < groupNames.size(); i++) {

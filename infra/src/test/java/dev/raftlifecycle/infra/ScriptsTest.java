@@ -233,6 +233,21 @@ class ScriptsTest {
     }
 
     @Test
+    void configureVaultUsesTheContractsRolesPoliciesAndPolicyFiles() throws Exception {
+        String script = Files.readString(TestStacks.repoRoot().resolve("scripts/configure-vault"));
+        assertThat(script).contains("mutating_role=\"" + dev.raftlifecycle.contract.VaultAccess.MUTATING_ROLE + "\"",
+                "mutating_policy=\"" + dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY + "\"",
+                "read_role=\"" + dev.raftlifecycle.contract.VaultAccess.READ_ROLE + "\"",
+                "read_policy=\"" + dev.raftlifecycle.contract.VaultAccess.READ_POLICY + "\"",
+                "$policy_dir/" + Path.of(dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY_RESOURCE).getFileName(),
+                "$policy_dir/" + Path.of(dev.raftlifecycle.contract.VaultAccess.READ_POLICY_RESOURCE).getFileName());
+        Path policies = TestStacks.repoRoot().resolve("functions/src/main/resources");
+        assertThat(policies.resolve(dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY_RESOURCE)).isRegularFile();
+        assertThat(Files.readString(policies.resolve(dev.raftlifecycle.contract.VaultAccess.READ_POLICY_RESOURCE)))
+                .doesNotContain("remove-peer", "step-down", "update", "sudo");
+    }
+
+    @Test
     void shellEntryPointsParse() throws Exception {
         for (Path file : List.of(script(), TestStacks.infraDir().resolve("bin/cdk-app"),
                 TestStacks.repoRoot().resolve("scripts/lib/tools-infra.sh"))) {

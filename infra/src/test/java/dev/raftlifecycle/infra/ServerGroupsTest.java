@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.ClusterTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -253,6 +254,29 @@ class ServerGroupsTest {
             zones.add(subnet.path("AvailabilityZone").toString());
         }
         assertThat(zones).hasSize(3);
+    }
+
+    @Test
+    void aDecommissionIsDeclaredOnEveryGroupOrOnNone() {
+        for (JsonNode group : Cfn.resources(template, "AWS::AutoScaling::AutoScalingGroup").values()) {
+            List<String> keys = new ArrayList<>();
+            group.path("Properties").path("Tags").forEach(t -> keys.add(t.path("Key").asText()));
+            assertThat(keys).doesNotContain(ClusterTags.DECOMMISSION);
+        }
+        Synthesized decommissioned = TestStacks.get(Scenario.EVEN_VOTERS);
+        Map<String, JsonNode> groups = Cfn.resources(decommissioned.json(), "AWS::AutoScaling::AutoScalingGroup");
+        assertThat(groups).hasSize(3);
+        for (JsonNode group : groups.values()) {
+            JsonNode tag = null;
+            for (JsonNode t : group.path("Properties").path("Tags")) {
+                if (t.path("Key").asText().equals(ClusterTags.DECOMMISSION)) {
+                    tag = t;
+                }
+            }
+            assertThat(tag).as("decommission tag on every group").isNotNull();
+            assertThat(tag.path("Value").asText()).isEqualTo(ClusterTags.DECOMMISSION_VALUE);
+            assertThat(tag.path("PropagateAtLaunch").asBoolean()).isFalse();
+        }
     }
 
     @Test

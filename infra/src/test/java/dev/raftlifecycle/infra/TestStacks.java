@@ -55,7 +55,8 @@ final class TestStacks {
                 ClusterConfig.ALARM_EMAIL, "oncall@example.com",
                 ClusterConfig.ELB_HEALTH_CHECKS, false,
                 ClusterConfig.AVAILABILITY_ZONES, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
-                ClusterConfig.NAT_GATEWAYS, 1)),
+                ClusterConfig.NAT_GATEWAYS, 1,
+                ClusterConfig.DECOMMISSION, true)),
         /** No CA in the context: asked for at deploy time. */
         NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca"));
 

@@ -150,8 +150,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 result = Result.abandon(Reason.OBSERVATION_FAILED, Optional.empty(),
                         e.getClass().getSimpleName() + ": " + e.getMessage());
             } finally {
-                lock.release(lease.get());
+                // The hold ends here: nothing is done under the lock after this instant, whenever the release lands.
                 run.unlockedAt = runtime.clock().instant();
+                lock.release(lease.get());
             }
             if (!result.awaitingReplacement) {
                 return result;

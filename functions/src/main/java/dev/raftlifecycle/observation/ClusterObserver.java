@@ -79,11 +79,20 @@ public final class ClusterObserver {
      */
     public ObservedGroups describeGroups(Optional<String> subject) {
         Instant at = clock.instant();
+        // EC2 is asked for the groups' members (by Auto Scaling's own tag) while Auto Scaling describes the groups:
+        // neither waits for the other. A member EC2 did not list (eventual consistency) and the subject, when it is
+        // in no group, are then described by id.
+        CompletableFuture<Map<String, Ec2Port.Instance>> members =
+                CompletableFuture.supplyAsync(() -> ec2.describeGroupMembers(settings.groupNames()), probes);
         List<AutoScalingPort.Group> groups = autoScaling.describe(settings.groupNames());
-        Set<String> ids = new LinkedHashSet<>();
-        groups.forEach(g -> g.members().forEach(m -> ids.add(m.instanceId())));
-        subject.ifPresent(ids::add);
-        Map<String, Ec2Port.Instance> described = ids.isEmpty() ? Map.of() : ec2.describe(List.copyOf(ids));
+        Map<String, Ec2Port.Instance> described = new HashMap<>(join(members));
+        Set<String> missing = new LinkedHashSet<>();
+        groups.forEach(g -> g.members().forEach(m -> missing.add(m.instanceId())));
+        subject.ifPresent(missing::add);
+        missing.removeAll(described.keySet());
+        if (!missing.isEmpty()) {
+            described.putAll(ec2.describe(List.copyOf(missing)));
+        }
         List<ClusterInstance> instances = new ArrayList<>();
         List<GroupState> states = new ArrayList<>();
         for (AutoScalingPort.Group group : groups) {
@@ -215,14 +224,50 @@ public final class ClusterObserver {
         return Optional.empty();
     }
 
-    /** The Raft configuration, autopilot state and autopilot settings through one node. */
+    /** The Raft configuration, autopilot state and autopilot settings through one node, the three reads at once. */
     public ClusterView read(String ip) throws VaultCallException {
         return sessions.withSession(ip, session -> {
+            CompletableFuture<AutopilotState> autopilot = call(() -> vault.autopilotState(ip, session));
+            CompletableFuture<AutopilotSettings> autopilotSettings = call(() -> vault.autopilotSettings(ip, session));
             List<RaftPeer> peers = vault.raftConfiguration(ip, session);
-            AutopilotState autopilot = vault.autopilotState(ip, session);
-            AutopilotSettings autopilotSettings = vault.autopilotSettings(ip, session);
-            return new ClusterView(peers, autopilot, autopilotSettings);
+            return new ClusterView(peers, result(autopilot), result(autopilotSettings));
         });
+    }
+
+    private interface VaultRead<T> {
+        T run() throws VaultCallException;
+    }
+
+    private <T> CompletableFuture<T> call(VaultRead<T> read) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return read.run();
+            } catch (VaultCallException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, probes);
+    }
+
+    private static <T> T result(CompletableFuture<T> future) throws VaultCallException {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof VaultCallException v) {
+                throw v;
+            }
+            throw e;
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r; // an AWS failure, as if called on this thread
+            }
+            throw e;
+        }
     }
 
     /** sys/health of each instance with a private IP, concurrently; each probe has its own timeout. */

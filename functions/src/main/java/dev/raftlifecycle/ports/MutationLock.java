@@ -89,9 +89,9 @@ public final class MutationLock {
     public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Deadline stopWaiting, Runnable whileWaiting) {
         Duration wait = FIRST_RETRY;
         while (true) {
-            Instant now = clock.instant();
-            if (tryAcquire(owner, now, deadline.at())) {
-                return java.util.Optional.of(new Lease(owner, now, deadline.at()));
+            if (tryAcquire(owner, clock.instant(), deadline.at())) {
+                // Held from the moment the conditional write came back, not from when it was sent.
+                return java.util.Optional.of(new Lease(owner, clock.instant(), deadline.at()));
             }
             whileWaiting.run();
             if (!stopWaiting.sleep(wait)) {

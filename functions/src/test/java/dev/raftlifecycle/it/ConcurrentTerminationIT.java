@@ -45,12 +45,12 @@ class ConcurrentTerminationIT {
                 }
                 sleep(100);
             }
-        });
+        }, HandlerHarness.THREADS);
 
         List<CompletableFuture<TerminatingHandler.Outcome>> runs = victims.stream().map(v -> {
             LifecycleRecorder.LifecycleAction action = cluster.openTermination(v.instanceId());
             TerminatingHandler handler = harness.terminating();
-            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)));
+            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)), HandlerHarness.THREADS);
         }).toList();
         List<TerminatingHandler.Outcome> outcomes = runs.stream().map(CompletableFuture::join).toList();
         watching.set(false);
@@ -129,7 +129,7 @@ class ConcurrentTerminationIT {
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
         TerminatingHandler handler = new TerminatingHandler(runtime);
         CompletableFuture<TerminatingHandler.Outcome> run = CompletableFuture.supplyAsync(
-                () -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)));
+                () -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5)), HandlerHarness.THREADS);
         sleep(3000);
         assertThat(run).isNotDone();
         assertThat(cluster.raftNodeIds()).contains(victim.instanceId());

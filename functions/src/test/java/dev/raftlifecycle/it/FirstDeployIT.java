@@ -36,7 +36,7 @@ class FirstDeployIT {
         List<CompletableFuture<LaunchingHandler.Outcome>> runs = nodes.stream().map(node -> {
             LifecycleRecorder.LifecycleAction action = cluster.openLaunch(node.groupName(), node.instanceId());
             LaunchingHandler handler = harness.launching();
-            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(15)));
+            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(15)), HandlerHarness.THREADS);
         }).toList();
 
         for (CompletableFuture<LaunchingHandler.Outcome> run : runs) {

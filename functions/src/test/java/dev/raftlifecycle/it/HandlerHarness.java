@@ -36,6 +36,16 @@ final class HandlerHarness {
     final List<String> log = new CopyOnWriteArrayList<>();
     private final Map<String, String> overrides = new HashMap<>();
 
+    /**
+     * Threads for handler runs a test starts concurrently: never the common pool, whose one or two threads other
+     * test classes running at the same time may hold for minutes (a handler waiting below the voter floor).
+     */
+    static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "it-handler");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static final java.util.Queue<HandlerHarness> CREATED = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
             "hv[sbr]\\.[A-Za-z0-9_-]{16,}|Signature=|X-Amz-Security-Token|Authorization");

@@ -68,7 +68,7 @@ class LaunchingHandlerIT {
         LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
         LaunchingHandler handler = harness.launching();
         CompletableFuture<LaunchingHandler.Outcome> running = CompletableFuture.supplyAsync(
-                () -> handler.handle(EventBridgeEvents.forAction(action), LAMBDA_TIME));
+                () -> handler.handle(EventBridgeEvents.forAction(action), LAMBDA_TIME), HandlerHarness.THREADS);
         // The instance boots a little later, as a real one would.
         sleep(1500);
         assertThat(cluster.rig().recorder().isOpen(action.token())).isTrue();
@@ -213,9 +213,9 @@ class LaunchingHandlerIT {
         Instant[] spanA = new Instant[2];
         Instant[] spanB = new Instant[2];
         CompletableFuture<LaunchingHandler.Outcome> runA = CompletableFuture.supplyAsync(
-                () -> timed(spanA, () -> handlerA.handle(EventBridgeEvents.forAction(actionA), LAMBDA_TIME)));
+                () -> timed(spanA, () -> handlerA.handle(EventBridgeEvents.forAction(actionA), LAMBDA_TIME)), HandlerHarness.THREADS);
         CompletableFuture<LaunchingHandler.Outcome> runB = CompletableFuture.supplyAsync(
-                () -> timed(spanB, () -> handlerB.handle(EventBridgeEvents.forAction(actionB), LAMBDA_TIME)));
+                () -> timed(spanB, () -> handlerB.handle(EventBridgeEvents.forAction(actionB), LAMBDA_TIME)), HandlerHarness.THREADS);
         sleep(1000);
         cluster.startNode(a);
         cluster.startNode(b);

@@ -139,7 +139,7 @@ class QuorumGuardIT {
 
         // The second delivery passes its opening check and waits for the lock...
         TerminatingHandler second = harness.terminating();
-        CompletableFuture<TerminatingHandler.Outcome> waiting = CompletableFuture.supplyAsync(() -> second.handle(event, LAMBDA_TIME));
+        CompletableFuture<TerminatingHandler.Outcome> waiting = CompletableFuture.supplyAsync(() -> second.handle(event, LAMBDA_TIME), HandlerHarness.THREADS);
         sleep(1500);
         assertThat(waiting).isNotDone();
         // ...while the first gives up on the lock and ABANDONs (the instance is retained, Vault keeps running).
@@ -248,7 +248,7 @@ class QuorumGuardIT {
                 .map(f -> cluster.openTermination(f.instanceId())).toList();
         List<CompletableFuture<TerminatingHandler.Outcome>> runs = actions.stream().map(a -> {
             TerminatingHandler handler = harness.terminating();
-            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(a), Duration.ofMinutes(3)));
+            return CompletableFuture.supplyAsync(() -> handler.handle(EventBridgeEvents.forAction(a), Duration.ofMinutes(3)), HandlerHarness.THREADS);
         }).toList();
         // The first to get the lock removes its peer: three expected servers, a floor of two healthy voters.
         CompletableFuture<Object> firstDone = CompletableFuture.anyOf(runs.toArray(CompletableFuture[]::new));

@@ -332,9 +332,10 @@ public final class Benchmarks {
         return String.format(Locale.ROOT, """
                 ## Health publisher: wall time per run
 
-                `scripts/bench publisher` — one run = describe groups and instances, probe every node's `sys/health`
-                concurrently, read Raft configuration and autopilot (cached login), publish one `PutMetricData`, plan the
-                reconciler. Warm handler, 7 runs after one warm-up per size. Goal: flat (12 nodes ≤ 1.5× the 3-node time).
+                `scripts/bench publisher` — one run = describe the groups and (at the same time) their instances in EC2, probe
+                every node's `sys/health` concurrently, read Raft configuration, autopilot state and settings at once (cached
+                login), publish one `PutMetricData`. Warm handler, 7 runs after one warm-up per size. Goal: flat (12 nodes
+                ≤ 1.5× the 3-node time).
                 Machine: %s.
 
                 | Nodes | Median | vs 3 nodes | Runs (ms) |

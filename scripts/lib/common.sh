@@ -19,6 +19,26 @@ VAULT_GO_TOOLCHAIN="go1.21.13"
 log() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Runs a long command and says every 30 s that it still runs, with the time so far: no silent minutes.
+# with_ticker <label> <command>...   (the command's exit status is returned)
+with_ticker() {
+  local label="$1" start pid status
+  shift
+  start=$(date +%s)
+  "$@" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+      sleep 2
+      kill -0 "$pid" 2>/dev/null || break
+    done
+    kill -0 "$pid" 2>/dev/null && log "$label: still running ($(( ($(date +%s) - start) / 60 ))m$(( ($(date +%s) - start) % 60 ))s)"
+  done
+  status=0
+  wait "$pid" || status=$?
+  return "$status"
+}
+
 need_cmd() { # need_cmd <command> <how to provide it>
   command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: $2"
 }

@@ -68,7 +68,7 @@ _tools_node_packer() {
     work="$(mktemp -d)"
     log "setup: building Packer $PACKER_VERSION from Go modules (a few minutes, once)"
     GOTOOLCHAIN="$PACKER_GO_TOOLCHAIN" GOBIN="$work" GOFLAGS="-buildvcs=false" \
-      go install -trimpath -ldflags "-s -w" "github.com/hashicorp/packer@v$PACKER_VERSION" >&2 \
+      with_ticker "setup: building Packer" go install -trimpath -ldflags "-s -w" "github.com/hashicorp/packer@v$PACKER_VERSION" >&2 \
       || { rm -rf "$work"; die "building Packer $PACKER_VERSION from Go modules failed (GOPROXY=$(go env GOPROXY))"; }
     "$work/packer" version >&2 || { rm -rf "$work"; die "the built packer does not run"; }
     mkdir -p "$dir"
@@ -81,7 +81,7 @@ _tools_node_packer() {
     work="$(mktemp -d)"
     log "setup: building the Packer Amazon plugin $plugin_version from Go modules (ami/packer-plugin-build)"
     (cd "$build" && GOTOOLCHAIN="$PACKER_GO_TOOLCHAIN" GOFLAGS="-mod=readonly -buildvcs=false" \
-      go build -trimpath -ldflags "-s -w" -o "$work/packer-plugin-amazon" github.com/hashicorp/packer-plugin-amazon) >&2 \
+      with_ticker "setup: building the Packer Amazon plugin" go build -trimpath -ldflags "-s -w" -o "$work/packer-plugin-amazon" github.com/hashicorp/packer-plugin-amazon) >&2 \
       || { rm -rf "$work"; die "building packer-plugin-amazon $plugin_version failed (GOPROXY=$(go env GOPROXY))"; }
     # Packer finds an installed plugin by name: packer-plugin-<name>_v<version>_<api>_<os>_<arch>, with a
     # _SHA256SUM file beside it. The API version is the one the plugin itself reports.

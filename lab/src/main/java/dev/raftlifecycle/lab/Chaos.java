@@ -37,7 +37,7 @@ final class Chaos {
         out.printf(Locale.ROOT, "chaos: %d nodes, %d rounds, %d req/s, seed %d%n", nodes, rounds, rps, seed);
         LabEnvironment[] holder = new LabEnvironment[1];
         if (!steps.run("bring up the cluster (moto, Vault processes, init, auth)", () -> {
-            holder[0] = LabEnvironment.start(nodes, outDir);
+            holder[0] = LabEnvironment.start(nodes, outDir, java.util.Map.of(), new Progress(out));
             return holder[0].cluster.raftNodeIds().size() + " voters";
         })) {
             // Nothing ran: the summary line still ends the output, with nothing passed.

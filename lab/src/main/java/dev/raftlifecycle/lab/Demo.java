@@ -22,7 +22,7 @@ final class Demo {
         steps.info("lab: starting the AWS emulator and " + nodes + " Vault nodes over three AZ groups ...");
         LabEnvironment[] holder = new LabEnvironment[1];
         boolean up = steps.run("bring up the cluster (moto, Vault processes, init, auth)", () -> {
-            holder[0] = LabEnvironment.start(nodes, outDir);
+            holder[0] = LabEnvironment.start(nodes, outDir, java.util.Map.of(), new Progress(out));
             holder[0].startSchedules(Duration.ofSeconds(5));
             VaultNode leader = holder[0].cluster.awaitLeader(Duration.ofSeconds(30));
             return "leader " + leader.instanceId() + ", " + holder[0].cluster.raftNodeIds().size() + " voters";
@@ -34,6 +34,9 @@ final class Demo {
         LabEnvironment lab = holder[0];
         Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "lab-teardown"));
         List<String> summary = new ArrayList<>();
+        // A light KV client through the whole demo, so the timeline shows what a user of the cluster saw.
+        KvLoad load = new KvLoad(lab.cluster, lab.timeline, 5);
+        load.start();
         try {
             steps.info("");
             steps.info(StatusView.render(StatusView.collect(lab)));
@@ -73,12 +76,19 @@ final class Demo {
                 Steps.require(pending == 0, pending + " pending");
                 return "0 pending";
             });
+            steps.run("KV reads and writes kept working", () -> {
+                long ok = load.ops().stream().filter(KvLoad.Op::ok).count();
+                Steps.require(ok > 0, "no KV operation succeeded");
+                Steps.require(load.lostWrites().isEmpty(), "acknowledged writes lost: " + load.lostWrites());
+                return ok + " of " + load.ops().size() + " operations succeeded, no acknowledged write lost";
+            });
             steps.run("write the timeline page", () -> "lab: timeline written to " + lab.timeline.write(
                     outDir.resolve("lab-demo-" + System.currentTimeMillis() + ".html"), "raft-lifecycle lab demo", summary));
         } catch (RuntimeException e) {
             // Outside any step (e.g. the status table): counted as a failure, and the teardown still runs.
             steps.check("the demo ran to its end", false, Duration.ZERO, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
+            load.close();
             steps.run("tear down (every process the lab started)", () -> {
                 lab.close();
                 return "stopped";

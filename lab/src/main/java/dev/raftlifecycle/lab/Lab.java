@@ -41,22 +41,38 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab status [--json]      nodes and cluster
  *   scripts/lab terminate ID|leader|random
  *   scripts/lab kill [--process-only] ID
- *   scripts/lab invoke terminating|launching|publisher|reconciler EVENT.json
+ *   scripts/lab invoke terminating|launching|publisher|reconciler EVENT.json [--instance ID] [--deliver-only]
+ *   scripts/lab env                  shell exports for the vault and aws CLIs
+ *   scripts/lab restart ID           start a killed Vault process again
+ *   scripts/lab timeline             write the timeline page of the running lab
  *   scripts/lab down                 stop everything the lab started
  *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
  * </pre>
  */
 public final class Lab {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The background lab's KV probe rate (operations per second): enough for a latency line, no real load. */
+    private static final int DEFAULT_PROBE_RPS = 2;
     private static final String USAGE = """
             usage: scripts/lab [command]
               (no command)                          scripted demo: up, status, terminate a follower, terminate the leader, down
-              up [--nodes N]                        start a lab in the background (default 3 nodes over 3 AZ groups)
+              up [--nodes N] [--launch-wait S] [--probe RPS]
+                                                    start a lab in the background (default 3 nodes over 3 AZ groups;
+                                                    S: the launching handler's budget, default 120 s; RPS: a KV
+                                                    probe's rate for the timeline's latency, default 2, 0 = off)
               status [--json]                       nodes and cluster of the running lab
               terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
               kill [--process-only] <instance-id>   SIGKILL with no lifecycle event (Spot loss; --process-only: a crash)
-              invoke <terminating|launching|publisher|reconciler> <event.json>
-                                                    deliver an event to a handler against the running lab
+              invoke <terminating|launching|publisher|reconciler> <event.json> [--instance ID] [--deliver-only] [--no-boot]
+                                                    replay an event as AWS would: open the lifecycle action it names,
+                                                    deliver it, then do what Auto Scaling does with the result
+                                                    (--instance: a lab instance id, leader, follower, random, or new
+                                                    for a launch; fills in the event's instance, group, hook;
+                                                    --deliver-only: just deliver; --no-boot: the new instance's
+                                                    Vault never starts)
+              env                                   shell exports for vault/aws CLIs: eval "$(scripts/lab env)"
+              restart <instance-id>                 start a killed Vault process again, with its data
+              timeline                              write the timeline page of the running lab
               down                                  stop everything the lab started (and only that)
               chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
                                                     R rounds of random terminations under KV load (own cluster)
@@ -81,7 +97,8 @@ public final class Lab {
         for (int i = 1; i < args.length; i++) {
             if (args[i].startsWith("--")) {
                 String name = args[i].substring(2);
-                if (name.equals("json") || name.equals("process-only")) {
+                if (name.equals("json") || name.equals("process-only") || name.equals("deliver-only")
+                        || name.equals("no-boot")) {
                     options.put(name, "true");
                 } else if (i + 1 < args.length) {
                     options.put(name, args[++i]);
@@ -98,15 +115,21 @@ public final class Lab {
                 case "chaos" -> Chaos.run(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
                         number(options, "load", 20, 0, 1000),
                         Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))), dir, out);
-                case "up" -> up(dir, number(options, "nodes", 3, 3, 9), out);
-                case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9));
+                case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
+                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50), out);
+                case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
+                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50));
                 case "status" -> client(dir, out, "GET", "/status" + (options.containsKey("json") ? "?json=1" : ""), null);
                 case "terminate" -> positional.size() != 1 ? usage(out, "terminate takes one instance id, 'leader' or 'random'")
                         : client(dir, out, "POST", "/terminate?target=" + encode(positional.get(0)), null);
                 case "kill" -> positional.size() != 1 ? usage(out, "kill takes one instance id")
                         : client(dir, out, "POST", "/kill?instance=" + encode(positional.get(0))
                         + (options.containsKey("process-only") ? "&processOnly=1" : ""), null);
-                case "invoke" -> invoke(dir, out, positional);
+                case "invoke" -> invoke(dir, out, positional, options);
+                case "env" -> client(dir, out, "GET", "/env", null);
+                case "timeline" -> client(dir, out, "POST", "/timeline", null);
+                case "restart" -> positional.size() != 1 ? usage(out, "restart takes one instance id")
+                        : client(dir, out, "POST", "/restart?instance=" + encode(positional.get(0)), null);
                 case "down" -> client(dir, out, "POST", "/down", null);
                 case "help", "-h", "--help" -> {
                     out.print(USAGE);
@@ -169,7 +192,7 @@ public final class Lab {
         return Optional.empty();
     }
 
-    private static int up(Path dir, int nodes, PrintStream out) throws Exception {
+    private static int up(Path dir, int nodes, int launchWait, int probe, PrintStream out) throws Exception {
         // Two 'up's at once must not both start a daemon: the check and the "starting" state are written under an
         // exclusive lock, and the state names the new daemon from the moment it is spawned.
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("up.lock"),
@@ -179,11 +202,11 @@ public final class Lab {
                 out.println("lab: another 'scripts/lab up' is starting a lab right now; use 'scripts/lab status' in a moment");
                 return 1;
             }
-            return upLocked(dir, nodes, out);
+            return upLocked(dir, nodes, launchWait, probe, out);
         }
     }
 
-    private static int upLocked(Path dir, int nodes, PrintStream out) throws Exception {
+    private static int upLocked(Path dir, int nodes, int launchWait, int probe, PrintStream out) throws Exception {
         Optional<JsonNode> existing = running(dir);
         if (existing.isPresent()) {
             boolean ready = existing.get().path("ready").asBoolean();
@@ -204,7 +227,8 @@ public final class Lab {
                 command.add("-D" + property + "=" + System.getProperty(property));
             }
         }
-        command.addAll(List.of(Lab.class.getName(), "daemon", "--nodes", Integer.toString(nodes)));
+        command.addAll(List.of(Lab.class.getName(), "daemon", "--nodes", Integer.toString(nodes),
+                "--launch-wait", Integer.toString(launchWait), "--probe", Integer.toString(probe)));
         Path log = dir.resolve("daemon.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
@@ -217,9 +241,12 @@ public final class Lab {
         writeState(dir, starting);
         out.println("lab: starting " + nodes + " Vault nodes in the background (log: " + log + ") ...");
         Instant deadline = Instant.now().plusSeconds(240);
+        int progressLines = 0;
         while (Instant.now().isBefore(deadline)) {
+            progressLines = echoProgress(log, progressLines, out);
             Optional<JsonNode> state = running(dir);
             if (state.isPresent() && state.get().path("ready").asBoolean()) {
+                echoProgress(log, progressLines, out);
                 out.println("lab: up (pid " + state.get().path("pid").asLong() + ")");
                 return client(dir, out, "GET", "/status", null);
             }
@@ -237,6 +264,19 @@ public final class Lab {
         return 1;
     }
 
+    /** Prints the daemon's progress lines ("lab: [ 12.3 s] ...") written since the last call; returns the count seen. */
+    private static int echoProgress(Path log, int seen, PrintStream out) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> l.startsWith(Progress.PREFIX)).toList();
+            for (int i = seen; i < lines.size(); i++) {
+                out.println(lines.get(i));
+            }
+            return lines.size();
+        } catch (IOException e) {
+            return seen;
+        }
+    }
+
     private static void writeState(Path dir, ObjectNode state) throws IOException {
         Path tmp = dir.resolve("lab.json.tmp");
         JSON.writeValue(tmp.toFile(), state);
@@ -249,12 +289,16 @@ public final class Lab {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    private static int daemon(Path dir, int nodes) throws Exception {
-        LabEnvironment lab = LabEnvironment.start(nodes, dir);
+    private static int daemon(Path dir, int nodes, int launchWait, int probe) throws Exception {
+        LabEnvironment lab = LabEnvironment.start(nodes, dir, Map.of(
+                dev.raftlifecycle.config.Settings.LAUNCH_MAX_WAIT_SECONDS, Integer.toString(launchWait)),
+                new Progress(System.out));
         CountDownLatch stop = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        KvLoad load = new KvLoad(lab.cluster, lab.timeline, probe);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop(0);
+            load.close();
             lab.close();
             try {
                 Files.deleteIfExists(stateFile(dir));
@@ -263,6 +307,7 @@ public final class Lab {
             }
         }, "lab-daemon-shutdown"));
         lab.startSchedules(Duration.ofSeconds(10));
+        load.start();
         server.createContext("/", exchange -> serve(lab, exchange, stop));
         server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
         server.start();
@@ -293,7 +338,14 @@ public final class Lab {
                 case "/terminate" -> terminate(lab, query.getOrDefault("target", ""));
                 case "/kill" -> lab.driver.kill(instance(lab, query.getOrDefault("instance", "")),
                         !query.containsKey("processOnly")) + "\n";
-                case "/invoke" -> invoke(lab, query.getOrDefault("handler", ""), exchange.getRequestBody().readAllBytes());
+                case "/invoke" -> EventReplay.run(lab, new EventReplay.Request(query.getOrDefault("handler", ""),
+                        exchange.getRequestBody().readAllBytes(), Optional.ofNullable(query.get("instance")),
+                        query.containsKey("deliverOnly"), query.containsKey("noBoot")));
+                case "/env" -> lab.env();
+                case "/restart" -> lab.driver.restart(knownInstance(lab, query.getOrDefault("instance", ""))) + "\n";
+                case "/timeline" -> "lab: timeline written to " + lab.timeline.write(lab.dir.resolve("timeline-"
+                        + System.currentTimeMillis() + ".html"), "raft-lifecycle lab " + lab.cluster.name(),
+                        List.of(StatusView.render(StatusView.collect(lab)).lines().reduce((a, b) -> b).orElse(""))) + "\n";
                 case "/down" -> {
                     stop.countDown();
                     yield "lab: stopping every process the lab started\n";
@@ -314,6 +366,16 @@ public final class Lab {
         }
     }
 
+    /** A lab instance, running or not; one that is terminated (gone from the groups) is named as such. */
+    private static String knownInstance(LabEnvironment lab, String id) {
+        if (lab.cluster.nodes().stream().anyMatch(n -> n.instanceId().equals(id))) {
+            return id;
+        }
+        String state = lab.driver.state(id);
+        throw new IllegalArgumentException(state.startsWith("Terminated") ? id + " is terminated: nothing to restart"
+                : "no lab node " + id + " (see scripts/lab status)");
+    }
+
     private static String instance(LabEnvironment lab, String id) {
         return lab.cluster.nodes().stream().map(VaultNode::instanceId).filter(id::equals).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no lab node " + id + " (see scripts/lab status)"));
@@ -323,11 +385,16 @@ public final class Lab {
         String id = switch (target) {
             case "leader" -> lab.cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
             case "random" -> {
-                List<VaultNode> running = lab.cluster.runningNodes();
+                List<VaultNode> running = lab.cluster.runningNodes().stream()
+                        .filter(n -> lab.driver.state(n.instanceId()).equals("InService")).toList();
+                if (running.isEmpty()) {
+                    throw new IllegalArgumentException("no running instance in service to terminate");
+                }
                 yield running.get(ThreadLocalRandom.current().nextInt(running.size())).instanceId();
             }
             default -> instance(lab, target);
         };
+        EventReplay.refuseOpenAction(lab, id);
         LifecycleDriver.Termination t = lab.driver.terminate(id);
         StringBuilder out = new StringBuilder();
         out.append(String.format("terminate %s: terminate hook %s (%s)%s%s in %.1f s%n", id, t.result(), t.reason(),
@@ -336,22 +403,6 @@ public final class Lab {
         t.replacement().ifPresent(l -> out.append(String.format("replacement %s: launch hook %s (%s) after %.1f s%n",
                 l.instanceId(), l.result(), l.reason(), l.took().toMillis() / 1000.0)));
         out.append(String.format("total %.1f s%n", t.total().toMillis() / 1000.0));
-        return out.toString();
-    }
-
-    private static String invoke(LabEnvironment lab, String handler, byte[] event) {
-        JsonNode output = lab.invoke(handler, event);
-        StringBuilder out = new StringBuilder("handler output: ").append(output).append('\n');
-        try {
-            String token = JSON.readTree(event).path("detail").path("LifecycleActionToken").asText("");
-            for (LifecycleRecorder.LifecycleCall call : token.isEmpty() ? List.<LifecycleRecorder.LifecycleCall>of()
-                    : lab.rig.recorder().lifecycleCalls(token)) {
-                out.append("lifecycle call: ").append(call.action()).append(' ').append(call.result() == null ? "" : call.result())
-                        .append(call.accepted() ? " (accepted)" : " (refused: no active lifecycle action)").append('\n');
-            }
-        } catch (IOException e) {
-            // not JSON: the handler already said so
-        }
         return out.toString();
     }
 
@@ -370,15 +421,27 @@ public final class Lab {
 
     // ---- client side ------------------------------------------------------------------------------
 
-    private static int invoke(Path dir, PrintStream out, List<String> positional) throws Exception {
+    private static int invoke(Path dir, PrintStream out, List<String> positional, Map<String, String> options)
+            throws Exception {
         if (positional.size() != 2) {
             return usage(out, "invoke takes a handler (terminating, launching, publisher, reconciler) and an event file");
         }
         Path file = Path.of(positional.get(1));
         if (!Files.isReadable(file)) {
-            return usage(out, "cannot read event file " + file);
+            out.println("lab: cannot read event file " + file);
+            return 2;
         }
-        return client(dir, out, "POST", "/invoke?handler=" + encode(positional.get(0)), Files.readAllBytes(file));
+        StringBuilder path = new StringBuilder("/invoke?handler=").append(encode(positional.get(0)));
+        if (options.containsKey("instance")) {
+            path.append("&instance=").append(encode(options.get("instance")));
+        }
+        if (options.containsKey("deliver-only")) {
+            path.append("&deliverOnly=1");
+        }
+        if (options.containsKey("no-boot")) {
+            path.append("&noBoot=1");
+        }
+        return client(dir, out, "POST", path.toString(), Files.readAllBytes(file));
     }
 
     private static int client(Path dir, PrintStream out, String method, String path, byte[] body) throws Exception {

@@ -56,6 +56,8 @@ final class LabEnvironment implements AutoCloseable {
     private final HealthPublisherHandler publisher;
     private final ReconcilerHandler reconciler;
     private final PrintWriter handlerLog;
+    private final LoadBalancerStandIn loadBalancer;
+    private final Path operatorToken;
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "lab-schedule");
         t.setDaemon(true);
@@ -89,7 +91,7 @@ final class LabEnvironment implements AutoCloseable {
         return env;
     }
 
-    private LabEnvironment(Rig rig, VaultCluster cluster, Path dir) throws IOException {
+    private LabEnvironment(Rig rig, VaultCluster cluster, Path dir, Map<String, String> overrides) throws IOException {
         this.rig = rig;
         this.cluster = cluster;
         this.dir = dir;
@@ -102,6 +104,7 @@ final class LabEnvironment implements AutoCloseable {
         env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, "120");
         env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
         env.put(Settings.STALE_GRACE_SECONDS, "30");
+        env.putAll(overrides);
         Settings settings = Settings.from(env);
         this.runtime = new HandlerRuntime(settings, StaticCredentialsProvider.create(rig.lambdaCredentials()),
                 Clock.systemUTC(), handlerLog::println);
@@ -109,20 +112,50 @@ final class LabEnvironment implements AutoCloseable {
         this.launching = new LaunchingHandler(runtime);
         this.publisher = new HealthPublisherHandler(runtime);
         this.reconciler = new ReconcilerHandler(runtime);
-        this.timeline = new Timeline(cluster);
+        this.timeline = new Timeline(cluster, () -> cluster.groupNames().stream().mapToInt(g -> rig.autoScaling()
+                .describeAutoScalingGroups(r -> r.autoScalingGroupNames(g)).autoScalingGroups().get(0).desiredCapacity())
+                .sum());
         this.driver = new LifecycleDriver(this);
+        timeline.lifecycleFrom(driver::state);
+        this.loadBalancer = new LoadBalancerStandIn(cluster, LoadBalancerStandIn.NLB_INTERVAL,
+                LoadBalancerStandIn.NLB_THRESHOLD, LoadBalancerStandIn.NLB_THRESHOLD);
+        // The operator token a lab user's vault CLI gets: the cluster's root token. The lab is a disposable local
+        // cluster of one user, so an operator token would only be root under another name; the file is the user's
+        // alone (0600) and the token is never printed.
+        this.operatorToken = dir.resolve("operator-token");
+        Files.writeString(operatorToken, cluster.rootToken());
+        try {
+            Files.setPosixFilePermissions(operatorToken, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the run folder's own permissions apply
+        }
     }
 
     /** Starts the emulator and a cluster of {@code nodes} Vault processes over three AZ groups. */
     static LabEnvironment start(int nodes, Path outDir) throws IOException {
+        return start(nodes, outDir, Map.of(), step -> { });
+    }
+
+    /**
+     * @param overrides handler settings that differ from the lab's (e.g. LAUNCH_MAX_WAIT_SECONDS)
+     * @param progress  where each step of the start is reported
+     */
+    static LabEnvironment start(int nodes, Path outDir, Map<String, String> overrides,
+                                java.util.function.Consumer<String> progress) throws IOException {
         Path dir = outDir.resolve("run-" + Instant.now().toString().replace(":", "").replace(".", "") + "-"
                 + UUID.randomUUID().toString().substring(0, 4));
         Files.createDirectories(dir);
+        progress.accept("starting the AWS emulator (moto) and its recording front");
         Rig rig = Rig.start(dir);
+        rig.progress(progress);
         try {
+            progress.accept("starting a cluster of " + nodes + " Vault nodes");
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
                     .withTotalNodes(nodes));
-            return new LabEnvironment(rig, cluster, dir);
+            LabEnvironment lab = new LabEnvironment(rig, cluster, dir, overrides);
+            progress.accept("handlers wired (terminating, launching, publisher, reconciler), load-balancer stand-in on port "
+                    + lab.loadBalancer.port());
+            return lab;
         } catch (RuntimeException | IOException e) {
             rig.close();
             throw e;
@@ -174,11 +207,39 @@ final class LabEnvironment implements AutoCloseable {
         }
     }
 
+    /**
+     * Shell exports that aim the vault CLI, the AWS CLI or one's own script at this lab: the load-balancer stand-in
+     * with the cluster's CA and TLS name, the operator token read from its file at eval time (never printed), the
+     * emulator's endpoint (the same recording front the handlers use, so the lifecycle states match), its region
+     * and credentials (the emulator takes any).
+     */
+    String env() {
+        StringBuilder out = new StringBuilder();
+        out.append("# raft-lifecycle lab ").append(cluster.name()).append(": eval \"$(scripts/lab env)\"\n");
+        out.append("export VAULT_ADDR='https://127.0.0.1:").append(loadBalancer.port()).append("'")
+                .append("   # the load-balancer stand-in (passthrough to nodes passing sys/health)\n");
+        out.append("export VAULT_CACERT='").append(cluster.caFile()).append("'\n");
+        out.append("export VAULT_TLS_SERVER_NAME='").append(cluster.tlsServerName()).append("'\n");
+        out.append("export VAULT_TOKEN=\"$(cat '").append(operatorToken).append("')\"")
+                .append("   # the lab's root token (a disposable local cluster)\n");
+        out.append("export AWS_ENDPOINT_URL='").append(rig.awsEndpoint()).append("'\n");
+        out.append("export AWS_REGION='").append(Rig.REGION.id()).append("' AWS_DEFAULT_REGION='")
+                .append(Rig.REGION.id()).append("'\n");
+        out.append("export AWS_ACCESS_KEY_ID='lab' AWS_SECRET_ACCESS_KEY='lab'   # the emulator accepts any\n");
+        out.append("# the vault CLI of this lab: ").append(rig.vaultBin()).append('\n');
+        return out.toString();
+    }
+
+    LoadBalancerStandIn loadBalancer() {
+        return loadBalancer;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        loadBalancer.close();
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);

@@ -17,11 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * its CompleteLifecycleAction; on CONTINUE the Vault process stops and the instance terminates in the
  * emulator, the group's replacement instance gets a Vault process and its launch event goes to the
  * launching handler; it is InService only after CONTINUE (after ABANDON the group replaces it, twice at
- * most here). A terminate ABANDON retains the instance (TerminateHookAbandon = retain).
+ * most here). A terminate ABANDON retains the instance (TerminateHookAbandon = retain) and, as in AWS, the group
+ * launches a replacement for it (a retained instance does not count toward desired capacity); terminating a retained
+ * instance later runs the hook again and, on CONTINUE, terminates it without a further replacement.
  */
 final class LifecycleDriver {
     private static final Duration WAIT = Duration.ofMinutes(16);
     private static final int LAUNCH_ATTEMPTS = 3;
+    static final String RETAINED = "Terminating:Retained";
 
     private final LabEnvironment lab;
     private final VaultCluster cluster;
@@ -51,23 +54,53 @@ final class LifecycleDriver {
                        Duration handlerTime, Optional<Launch> replacement, Duration total) {
     }
 
+    /**
+     * A replayed event: the token its action is opened with, and the event to deliver for that action (the replayed
+     * JSON with the lab's instance, group, hook and token filled in).
+     */
+    record Replay(String token, java.util.function.Function<LifecycleRecorder.LifecycleAction, byte[]> event) {
+    }
+
     Termination terminate(String instanceId) {
+        return terminate(instanceId, null);
+    }
+
+    /** The full terminate path; with a replay, its token and event instead of a generated one. */
+    Termination terminate(String instanceId, Replay replay) {
         Instant started = Instant.now();
         VaultNode node = cluster.node(instanceId);
+        boolean wasRetained = RETAINED.equals(states.get(instanceId));
         states.put(instanceId, "Terminating:Wait");
-        lab.timeline.mark("terminate " + instanceId);
-        LifecycleRecorder.LifecycleAction action = cluster.openTermination(instanceId);
-        JsonNode output = lab.invoke("terminating", EventBridgeEvents.forAction(action));
+        lab.timeline.mark("terminate", instanceId, "terminate " + instanceId);
+        LifecycleRecorder.LifecycleAction action = replay == null ? cluster.openTermination(instanceId)
+                : lab.rig.recorder().open(node.groupName(), cluster.terminateHook(), instanceId,
+                dev.raftlifecycle.contract.LifecycleEvents.TERMINATING_TRANSITION, replay.token());
+        JsonNode output = lab.invoke("terminating", replay == null ? EventBridgeEvents.forAction(action)
+                : replay.event().apply(action));
         String result = lab.rig.recorder().awaitOutcome(action.token(), WAIT).orElse("TIMEOUT");
         Duration handlerTime = Duration.between(started, Instant.now());
+        lab.timeline.mark("CONTINUE".equals(result) ? "continue" : "abandon", instanceId,
+                result + " " + output.path("reason").asText() + " (terminate " + instanceId + ")");
         if (!"CONTINUE".equals(result)) {
-            // TerminateHookAbandon = retain: the instance stays for an operator, Vault keeps running.
-            states.put(instanceId, "Terminating:Retained");
-            lab.timeline.mark("retained " + instanceId);
+            // TerminateHookAbandon = retain: the instance stays for an operator, Vault keeps running. It no longer
+            // counts toward the desired capacity, so the group launches a replacement (once per retained instance).
+            states.put(instanceId, RETAINED);
+            if (!wasRetained) {
+                launchInBackground(replaceRetained(node.groupName()));
+            }
             return new Termination(instanceId, result, output.path("reason").asText(), false, false, handlerTime,
                     Optional.empty(), Duration.between(started, Instant.now()));
         }
         node.stop(); // the instance shuts down: systemd stops Vault
+        if (wasRetained) {
+            // Its replacement was launched when it was retained: it goes without another one.
+            cluster.retireInstance(instanceId);
+            lab.rig.recorder().adjustDesiredCapacity(node.groupName(), 1);
+            states.put(instanceId, "Terminated");
+            return new Termination(instanceId, result, output.path("reason").asText(),
+                    output.path("peerRemoved").asBoolean(), output.path("steppedDown").asBoolean(), handlerTime,
+                    Optional.empty(), Duration.between(started, Instant.now()));
+        }
         String replacement = cluster.finishTermination(instanceId);
         states.put(instanceId, "Terminated");
         Launch launch = launch(replacement);
@@ -76,31 +109,92 @@ final class LifecycleDriver {
                 Optional.of(launch), Duration.between(started, Instant.now()));
     }
 
+    /**
+     * The replacement Auto Scaling launches for a retained instance. moto still counts the retained instance, so its
+     * desired capacity goes up by one and the recorder shows one less (what AWS would show).
+     */
+    private String replaceRetained(String group) {
+        String replacement = cluster.launchInstance(group);
+        lab.rig.recorder().adjustDesiredCapacity(group, -1);
+        return replacement;
+    }
+
     /** Boots Vault on a new instance of a group and runs the launch hook; replaces it after an ABANDON. */
     Launch launch(String instanceId) {
+        return launch(instanceId, null, true);
+    }
+
+    /**
+     * The launch path for an instance the group has just launched: its Vault boots (unless {@code boot} is false: an
+     * instance whose first boot never starts Vault), its launch action opens (with the replay's token and event, if
+     * any) and the launching handler decides; after an ABANDON the group replaces it (a replay: once, no further
+     * replacement is replayed).
+     */
+    Launch launch(String instanceId, Replay replay, boolean boot) {
         String current = instanceId;
         Launch last = null;
-        for (int attempt = 1; attempt <= LAUNCH_ATTEMPTS; attempt++) {
+        for (int attempt = 1; attempt <= (replay == null ? LAUNCH_ATTEMPTS : 1); attempt++) {
             Instant started = Instant.now();
             states.put(current, "Pending:Wait");
-            lab.timeline.mark("launch " + current);
+            lab.timeline.mark("launch", current, "launch " + current);
             String group = groupOf(current);
-            LifecycleRecorder.LifecycleAction action = cluster.openLaunch(group, current);
-            cluster.startNode(current);
-            JsonNode output = lab.invoke("launching", EventBridgeEvents.forAction(action));
+            LifecycleRecorder.LifecycleAction action = replay == null ? cluster.openLaunch(group, current)
+                    : lab.rig.recorder().open(group, cluster.launchHook(), current,
+                    dev.raftlifecycle.contract.LifecycleEvents.LAUNCHING_TRANSITION, replay.token());
+            if (boot) {
+                cluster.startNode(current);
+            }
+            JsonNode output = lab.invoke("launching", replay == null ? EventBridgeEvents.forAction(action)
+                    : replay.event().apply(action));
             String result = lab.rig.recorder().awaitOutcome(action.token(), WAIT).orElse("TIMEOUT");
             last = new Launch(current, result, output.path("reason").asText(), Duration.between(started, Instant.now()));
+            lab.timeline.mark("CONTINUE".equals(result) ? "continue" : "abandon", current,
+                    result + " " + last.reason() + " (launch " + current + ")");
             if ("CONTINUE".equals(result)) {
                 states.put(current, "InService");
-                lab.timeline.mark("in service " + current);
                 return last;
             }
             // ABANDON on launch: Auto Scaling terminates the instance and launches another.
             states.put(current, "Terminated");
-            String next = cluster.finishTermination(current);
+            String next = boot ? cluster.finishTermination(current) : cluster.replaceInstance(current, group);
             current = next;
+            if (replay != null) {
+                // The group's own replacement of a replayed launch is not part of the replay: boot it normally.
+                launchInBackground(next);
+            }
         }
         return last;
+    }
+
+    /** A new instance in the group (desired capacity + 1), whose launch goes through the replay. */
+    Launch launchNew(String group, Replay replay, boolean boot) {
+        String id = cluster.launchInstance(group);
+        return launch(id, replay, boot);
+    }
+
+    private void launchInBackground(String instanceId) {
+        Thread t = new Thread(() -> {
+            try {
+                launch(instanceId);
+            } catch (RuntimeException e) {
+                lab.timeline.mark("replacement " + instanceId + " failed: " + e.getMessage());
+            }
+        }, "lab-launch-" + instanceId);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Starts the Vault process of an instance whose process died (a crash), with its data, as systemd would. */
+    String restart(String instanceId) {
+        VaultNode node = cluster.node(instanceId);
+        if (node.running()) {
+            throw new IllegalArgumentException("the Vault process of " + instanceId + " is running; restart brings back"
+                    + " a killed process (scripts/lab kill --process-only)");
+        }
+        cluster.restartNode(instanceId);
+        states.put(instanceId, "InService");
+        lab.timeline.mark("restart", instanceId, "restart " + instanceId);
+        return "restarted the Vault process of " + instanceId + " with its data (health " + cluster.healthCode(node) + ")";
     }
 
     /**
@@ -111,10 +205,18 @@ final class LifecycleDriver {
     String kill(String instanceId, boolean instanceLost) {
         VaultNode node = cluster.node(instanceId);
         node.kill();
-        lab.timeline.mark("kill " + instanceId);
+        lab.timeline.mark("crash", instanceId, (instanceLost ? "lost " : "crash ") + instanceId);
         if (!instanceLost) {
             states.put(instanceId, "InService (process dead)");
             return "killed the Vault process of " + instanceId + " (the instance keeps running)";
+        }
+        if (RETAINED.equals(states.get(instanceId))) {
+            // A retained instance lost: it already had its replacement.
+            cluster.retireInstance(instanceId);
+            lab.rig.recorder().adjustDesiredCapacity(node.groupName(), 1);
+            states.put(instanceId, "Terminated (lost)");
+            return "killed " + instanceId + " and terminated its instance (it was retained: no replacement); the"
+                    + " reconciler removes the dead peer after the grace period (30 s in the lab)";
         }
         // The instance is gone (no hook runs for a Spot interruption) and Auto Scaling launches a replacement,
         // which goes through the launch hook; the dead peer stays in Raft until the reconciler removes it.
@@ -133,7 +235,7 @@ final class LifecycleDriver {
         replace.setDaemon(true);
         replace.start();
         return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss);"
-                + " the group launches a replacement through the launch hook, and the publisher's reconciler removes"
+                + " the group launches a replacement through the launch hook, and the reconciler removes"
                 + " the dead peer after the grace period (30 s in the lab) — watch scripts/lab status";
     }
 

@@ -52,8 +52,27 @@ final class StatusView {
             row.put("healthy", server.path("healthy").asBoolean(false));
             row.put("lastContact", server.path("last_contact").asText("-"));
         }
+        java.util.Set<String> known = sorted.stream().map(VaultNode::instanceId)
+                .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+        // Instances of the groups with no Vault process at all (launched, first boot not done or never done).
+        for (String group : cluster.groupNames()) {
+            for (String id : cluster.groupInstanceIds(group)) {
+                if (known.add(id)) {
+                    ObjectNode row = nodes.addObject();
+                    row.put("instance", id);
+                    row.put("group", group);
+                    row.put("az", "-");
+                    row.put("address", "-");
+                    row.put("lifecycle", lab.driver.state(id));
+                    row.put("role", "-");
+                    row.put("vault", "not started");
+                    row.put("sealed", false);
+                    row.put("healthy", false);
+                    row.put("lastContact", "-");
+                }
+            }
+        }
         // Raft peers whose instance is gone (a stale peer until the reconciler removes it).
-        var known = sorted.stream().map(VaultNode::instanceId).collect(java.util.stream.Collectors.toSet());
         var servers = autopilot.path("servers").fieldNames();
         while (servers.hasNext()) {
             String id = servers.next();

@@ -9,50 +9,139 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
- * What happened over a lab run, sampled every half second (Raft peers, voters, failure tolerance, leader)
- * plus step marks and KV latencies, written at the end as a self-contained HTML page with SVG charts.
+ * What happened over a lab run, sampled every half second — each instance's lifecycle state and Raft role, the
+ * cluster's peers, voters, expected servers, failure tolerance and leader — plus labelled marks (terminate, crash,
+ * launch, CONTINUE/ABANDON with reason, restart; leader changes are found in the samples) and every KV operation's
+ * latency. Written as one self-contained HTML page of SVG charts on a shared time axis in seconds, with a legend,
+ * one lane per instance, and sampling gaps drawn as gaps (a chart never joins two samples more than 1.5 s apart or
+ * across a failed sample).
  */
 final class Timeline {
-    /** One sample of the cluster. */
-    record Sample(Instant at, int peers, int voters, int failureTolerance, String leader) {
+    /** One instance at one sample. */
+    record NodeSample(String instanceId, String lifecycle, String role) {
     }
 
-    record Mark(Instant at, String label) {
+    /** One sample of the cluster; {@code ok} false when autopilot could not be read (a gap, not zeros). */
+    record Sample(Instant at, boolean ok, int peers, int voters, int expected, int failureTolerance, String leader,
+                  List<NodeSample> nodes) {
+    }
+
+    /** A labelled event; {@code kind} picks its colour (terminate, crash, launch, continue, abandon, restart, leader). */
+    record Mark(Instant at, String kind, String instance, String label) {
     }
 
     record Latency(Instant at, long micros, boolean ok) {
     }
 
+    static final Map<String, String> ROLE_COLORS = Map.of("leader", "#ff7f0e", "voter", "#2ca02c",
+            "non-voter", "#98df8a", "not a peer", "#c7c7c7", "dead", "#7f0000");
+    static final Map<String, String> MARK_COLORS = Map.of("terminate", "#9467bd", "crash", "#d62728",
+            "launch", "#1f77b4", "continue", "#2ca02c", "abandon", "#e377c2", "restart", "#17becf",
+            "leader", "#ff7f0e", "note", "#7f7f7f");
+    private static final Duration GAP = Duration.ofMillis(1500);
+    private static final int LEFT = 150;
+    private static final int WIDTH = 1180;
+    private static final int RIGHT = 20;
+
     private final VaultCluster cluster;
+    private final IntSupplier expectedServers;
+    private volatile Function<String, String> lifecycle = id -> "InService";
     private final Instant start = Instant.now();
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final List<Mark> marks = new CopyOnWriteArrayList<>();
     private final List<Latency> latencies = new CopyOnWriteArrayList<>();
+    /** The leader at the last sample that could tell ("" none; null not known yet). Written by the sampler only. */
+    private volatile String lastLeader;
 
-    Timeline(VaultCluster cluster) {
+    Timeline(VaultCluster cluster, IntSupplier expectedServers) {
         this.cluster = cluster;
+        this.expectedServers = expectedServers;
+    }
+
+    /** Where the lanes read each instance's lifecycle state (the lab's Auto Scaling stand-in). */
+    void lifecycleFrom(Function<String, String> states) {
+        this.lifecycle = states;
     }
 
     void sample() {
+        Instant at = Instant.now();
+        List<NodeSample> nodes = new ArrayList<>();
         try {
             JsonNode state = cluster.autopilot();
-            int voters = state.path("voters").size();
+            JsonNode servers = state.path("servers");
+            for (VaultNode node : List.copyOf(cluster.nodes())) {
+                JsonNode server = servers.path(node.instanceId());
+                String role = !node.running() ? "dead" : server.isMissingNode() ? "not a peer"
+                        : switch (server.path("status").asText("")) {
+                            case "leader" -> "leader";
+                            case "voter" -> "voter";
+                            default -> "non-voter";
+                        };
+                nodes.add(new NodeSample(node.instanceId(), lifecycle.apply(node.instanceId()), role));
+            }
             String leader = state.path("leader").asText("");
-            samples.add(new Sample(Instant.now(), state.path("servers").size(), voters,
-                    state.path("failure_tolerance").asInt(0), leader));
+            int expected = safeExpected();
+            samples.add(new Sample(at, true, servers.size(), state.path("voters").size(), expected,
+                    state.path("failure_tolerance").asInt(0), leader, nodes));
+            leaderSeen(at, leader);
         } catch (RuntimeException e) {
-            samples.add(new Sample(Instant.now(), 0, 0, 0, ""));
+            for (VaultNode node : List.copyOf(cluster.nodes())) {
+                nodes.add(new NodeSample(node.instanceId(), lifecycle.apply(node.instanceId()),
+                        node.running() ? "not a peer" : "dead"));
+            }
+            samples.add(new Sample(at, false, 0, 0, safeExpected(), 0, "", nodes));
+            // Autopilot cannot be read without an active node. The nodes' own health says whether one is active
+            // (200); some answering and none active is "no leader"; none answering tells nothing.
+            String active = "";
+            boolean answered = false;
+            for (VaultNode node : cluster.runningNodes()) {
+                int code = cluster.healthCode(node);
+                answered |= code > 0;
+                if (code == 200) {
+                    active = node.instanceId();
+                }
+            }
+            if (answered) {
+                leaderSeen(at, active);
+            }
+        }
+    }
+
+    /** A leader change (or its loss) against the last leader known, as a labelled marker. */
+    private void leaderSeen(Instant at, String leader) {
+        String before = lastLeader;
+        lastLeader = leader;
+        if (before != null && !leader.equals(before)) {
+            marks.add(new Mark(at, "leader", leader, leader.isEmpty() ? "no leader" : "leader " + leader));
+        }
+    }
+
+    private int safeExpected() {
+        try {
+            return expectedServers.getAsInt();
+        } catch (RuntimeException e) {
+            return -1;
         }
     }
 
     void mark(String label) {
-        marks.add(new Mark(Instant.now(), label));
+        marks.add(new Mark(Instant.now(), "note", "", label));
+    }
+
+    void mark(String kind, String instance, String label) {
+        marks.add(new Mark(Instant.now(), kind, instance, label));
     }
 
     void latency(Instant at, Duration took, boolean ok) {
@@ -63,7 +152,11 @@ final class Timeline {
         return List.copyOf(samples);
     }
 
-    /** Windows with no leader reported, from consecutive samples. */
+    List<Mark> marks() {
+        return List.copyOf(marks);
+    }
+
+    /** Windows with no leader reported, from consecutive (readable) samples. */
     List<Instant[]> leaderlessWindows() {
         List<Instant[]> windows = new ArrayList<>();
         Instant open = null;
@@ -85,104 +178,307 @@ final class Timeline {
         return cluster.leader().map(VaultNode::instanceId);
     }
 
+    // ---- the page -------------------------------------------------------------------------------------------
+
     /** Writes the page; returns its path. */
     Path write(Path file, String title, List<String> summary) throws IOException {
         Files.createDirectories(file.getParent());
-        double total = Math.max(1, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+        double total = Math.max(1, seconds(Instant.now()));
         StringBuilder html = new StringBuilder();
         html.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").append(escape(title))
-                .append("</title><style>body{font:14px sans-serif;margin:24px;max-width:1100px}"
-                        + "svg{background:#fafafa;border:1px solid #ddd;margin:6px 0}"
-                        + "h2{font-size:15px;margin:18px 0 4px} .mark{fill:#b00;font-size:10px}</style></head><body>")
-                .append("<h1>").append(escape(title)).append("</h1><ul>");
+                .append("</title><style>body{font:13px sans-serif;margin:20px;max-width:1240px;color:#222}"
+                        + "svg{background:#fbfbfb;border:1px solid #ddd;margin:4px 0 14px;display:block}"
+                        + "h2{font-size:14px;margin:14px 0 2px} .legend span{display:inline-block;margin-right:14px}"
+                        + ".sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin-right:4px}"
+                        + "text{font-family:sans-serif}</style></head><body>")
+                .append("<h1>").append(escape(title)).append("</h1><ul class=\"summary\">");
         for (String line : summary) {
             html.append("<li>").append(escape(line)).append("</li>");
         }
         html.append("</ul>");
-        chart(html, "Raft peers (blue) and voters (green)", total, 0, 7,
-                List.of(series(s -> s.peers(), "#1f77b4"), series(s -> s.voters(), "#2ca02c")));
-        chart(html, "Failure tolerance", total, 0, 3, List.of(series(s -> s.failureTolerance(), "#9467bd")));
-        chart(html, "Leader present (1) — leader changes are marked", total, 0, 1,
-                List.of(series(s -> s.leader().isEmpty() ? 0 : 1, "#ff7f0e")));
+        legend(html, "Markers", MARK_COLORS, List.of("terminate", "crash", "launch", "continue", "abandon", "restart",
+                "leader", "note"));
+        markerChart(html, total);
+        lanes(html, total);
+        lineChart(html, "Failure tolerance (voters that may fail without losing quorum)", total, 0, 3, List.of(
+                new Line("failure tolerance", "#9467bd", s -> s.failureTolerance())));
+        lineChart(html, "Raft peers and voters against expected servers (the groups' desired capacity)", total, 0,
+                Math.max(3, samples.stream().mapToInt(s -> Math.max(s.peers(), s.expected())).max().orElse(3) + 1), List.of(
+                        new Line("peers", "#1f77b4", s -> s.peers()),
+                        new Line("voters", "#2ca02c", s -> s.voters()),
+                        new Line("expected servers", "#7f7f7f", s -> s.expected())));
         latencyChart(html, total);
-        html.append("<h2>Steps</h2><ol>");
+        html.append("<h2>Steps and events</h2><ol class=\"events\">");
         for (Mark m : marks) {
-            html.append("<li>").append(String.format(Locale.ROOT, "%.1f s", seconds(m.at())))
-                    .append(" — ").append(escape(m.label())).append("</li>");
+            html.append("<li data-kind=\"").append(m.kind()).append("\">")
+                    .append(String.format(Locale.ROOT, "%.1f s", seconds(m.at()))).append(" — ")
+                    .append(escape(m.label())).append("</li>");
         }
         html.append("</ol></body></html>");
         Files.writeString(file, html.toString());
         return file;
     }
 
-    private interface Value {
-        double of(Sample s);
-    }
-
-    private record Series(Value value, String color) {
-    }
-
-    private static Series series(Value value, String color) {
-        return new Series(value, color);
+    private record Line(String name, String color, ToDoubleFunction<Sample> value) {
     }
 
     private double seconds(Instant at) {
         return Duration.between(start, at).toMillis() / 1000.0;
     }
 
-    private void chart(StringBuilder html, String title, double total, double min, double max, List<Series> series) {
-        int w = 1000;
-        int h = 140;
-        html.append("<h2>").append(escape(title)).append("</h2><svg width=\"").append(w).append("\" height=\"").append(h)
-                .append("\" viewBox=\"0 0 ").append(w).append(' ').append(h).append("\">");
-        marks(html, total, w, h);
-        for (Series s : series) {
-            StringBuilder points = new StringBuilder();
-            for (Sample sample : samples) {
-                double x = 40 + seconds(sample.at()) / total * (w - 50);
-                double y = h - 15 - (Math.min(max, s.value().of(sample)) - min) / (max - min) * (h - 30);
-                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-            }
-            html.append("<polyline fill=\"none\" stroke=\"").append(s.color()).append("\" stroke-width=\"2\" points=\"")
-                    .append(points).append("\"/>");
+    private double x(double seconds, double total) {
+        return LEFT + seconds / total * (WIDTH - LEFT - RIGHT);
+    }
+
+    private static void legend(StringBuilder html, String title, Map<String, String> colors, List<String> order) {
+        html.append("<div class=\"legend\"><b>").append(escape(title)).append(":</b> ");
+        for (String key : order) {
+            html.append("<span><i class=\"sw\" style=\"background:").append(colors.get(key)).append("\"></i>")
+                    .append(escape(key)).append("</span>");
         }
-        for (int v = (int) min; v <= max; v++) {
-            double y = h - 15 - (v - min) / (max - min) * (h - 30);
-            html.append(String.format(Locale.ROOT, "<text x=\"4\" y=\"%.1f\" font-size=\"10\">%d</text>", y + 3, v));
+        html.append("</div>");
+    }
+
+    /** The time axis in seconds, at the bottom of a chart of height h. */
+    private void axis(StringBuilder html, double total, int h) {
+        double step = niceStep(total / 10);
+        html.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#888\"/>",
+                LEFT, WIDTH - RIGHT, h - 18, h - 18));
+        for (double t = 0; t <= total + 1e-9; t += step) {
+            double x = x(t, total);
+            html.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s s</text>", x, x, h - 18, h - 14,
+                    x, h - 4, step < 1 ? String.format(Locale.ROOT, "%.1f", t) : String.format(Locale.ROOT, "%.0f", t)));
+        }
+    }
+
+    static double niceStep(double raw) {
+        double[] steps = {0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600};
+        for (double s : steps) {
+            if (s >= raw) {
+                return s;
+            }
+        }
+        return 1200;
+    }
+
+    /** Dashed lines of every marker across a chart of height h (labels are in the marker chart above). */
+    private void markerLines(StringBuilder html, double total, int top, int h) {
+        for (Mark m : marks) {
+            double x = x(seconds(m.at()), total);
+            html.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" "
+                    + "stroke-width=\"1\" stroke-dasharray=\"3,3\" opacity=\"0.6\"/>", x, x, top, h - 18,
+                    MARK_COLORS.getOrDefault(m.kind(), "#7f7f7f")));
+        }
+    }
+
+    /** Every marker, labelled, on the shared time axis. */
+    private void markerChart(StringBuilder html, double total) {
+        int h = 170;
+        html.append("<h2>What happened when</h2><svg class=\"markers\" width=\"").append(WIDTH).append("\" height=\"")
+                .append(h).append("\">");
+        axis(html, total, h);
+        for (Mark m : marks) {
+            double x = x(seconds(m.at()), total);
+            String color = MARK_COLORS.getOrDefault(m.kind(), "#7f7f7f");
+            html.append("<g class=\"marker\" data-kind=\"").append(m.kind()).append("\" data-instance=\"")
+                    .append(escape(m.instance())).append("\">")
+                    .append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" "
+                            + "stroke-width=\"2\"/>", x, x, h - 48, h - 18, color))
+                    .append(String.format(Locale.ROOT, "<text transform=\"translate(%.1f,%d) rotate(-35)\" "
+                            + "font-size=\"10\" fill=\"%s\">%s</text>", x + 2, h - 50, color, escape(shorten(m.label()))))
+                    .append("</g>");
         }
         html.append("</svg>");
     }
 
+    private static String shorten(String label) {
+        return label.length() <= 48 ? label : label.substring(0, 47) + "…";
+    }
+
+    /** One lane per instance: its Raft role as the bar's colour, its lifecycle state written on it. */
+    private void lanes(StringBuilder html, double total) {
+        LinkedHashSet<String> ids = new LinkedHashSet<>();
+        samples.forEach(s -> s.nodes().forEach(n -> ids.add(n.instanceId())));
+        int laneHeight = 22;
+        int h = 30 + ids.size() * laneHeight + 22;
+        html.append("<h2>Instances: Raft role (colour) and lifecycle state (text) over time</h2>");
+        legend(html, "Role", ROLE_COLORS, List.of("leader", "voter", "non-voter", "not a peer", "dead"));
+        html.append("<svg class=\"lanes\" width=\"").append(WIDTH).append("\" height=\"").append(h).append("\">");
+        markerLines(html, total, 0, h);
+        int row = 0;
+        for (String id : ids) {
+            int y = 10 + row * laneHeight;
+            html.append("<g class=\"lane\" data-instance=\"").append(id).append("\">")
+                    .append(String.format(Locale.ROOT, "<text x=\"4\" y=\"%d\" font-size=\"11\">%s</text>", y + 14, id));
+            Segment open = null;
+            for (int i = 0; i < samples.size(); i++) {
+                Sample s = samples.get(i);
+                Optional<NodeSample> node = s.nodes().stream().filter(n -> n.instanceId().equals(id)).findFirst();
+                boolean gap = i > 0 && Duration.between(samples.get(i - 1).at(), s.at()).compareTo(GAP) > 0;
+                String key = node.map(n -> n.role() + "|" + n.lifecycle()).orElse(null);
+                if (open != null && (gap || !open.key().equals(key))) {
+                    segment(html, open, gap ? samples.get(i - 1).at() : s.at(), total, y);
+                    open = null;
+                }
+                if (open == null && key != null) {
+                    open = new Segment(key, node.get().role(), node.get().lifecycle(), s.at());
+                }
+            }
+            if (open != null) {
+                segment(html, open, samples.get(samples.size() - 1).at(), total, y);
+            }
+            html.append("</g>");
+            row++;
+        }
+        axis(html, total, h);
+        html.append("</svg>");
+    }
+
+    private record Segment(String key, String role, String lifecycle, Instant from) {
+    }
+
+    private void segment(StringBuilder html, Segment seg, Instant to, double total, int y) {
+        double x1 = x(seconds(seg.from()), total);
+        double x2 = Math.max(x1 + 1, x(seconds(to), total));
+        html.append(String.format(Locale.ROOT, "<rect class=\"segment\" data-role=\"%s\" data-lifecycle=\"%s\" "
+                + "x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"><title>%s, %s</title></rect>",
+                seg.role(), escape(seg.lifecycle()), x1, y, x2 - x1, ROLE_COLORS.getOrDefault(seg.role(), "#ccc"),
+                escape(seg.role()), escape(seg.lifecycle())));
+        if (x2 - x1 > 70 && !"InService".equals(seg.lifecycle())) {
+            html.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#fff\">%s</text>",
+                    x1 + 3, y + 13, escape(seg.lifecycle())));
+        }
+    }
+
+    /** Lines of sample values; a gap in sampling (or a failed sample) breaks the line. */
+    private void lineChart(StringBuilder html, String title, double total, double min, double max, List<Line> lines) {
+        int h = 150;
+        html.append("<h2>").append(escape(title)).append("</h2>");
+        Map<String, String> colors = new LinkedHashMap<>();
+        lines.forEach(l -> colors.put(l.name(), l.color()));
+        legend(html, "Lines", colors, lines.stream().map(Line::name).toList());
+        html.append("<svg class=\"chart\" width=\"").append(WIDTH).append("\" height=\"").append(h).append("\">");
+        for (int v = (int) min; v <= max; v++) {
+            double y = yOf(v, min, max, h);
+            html.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%d</text>", LEFT, WIDTH - RIGHT, y, y,
+                    LEFT - 6, y + 3, v));
+        }
+        markerLines(html, total, 0, h);
+        for (Line line : lines) {
+            StringBuilder run = new StringBuilder();
+            Sample previous = null;
+            for (Sample s : samples) {
+                double v = line.value().applyAsDouble(s);
+                boolean valid = s.ok() && v >= 0;
+                boolean gapBefore = previous != null && Duration.between(previous.at(), s.at()).compareTo(GAP) > 0;
+                if (!valid || gapBefore) {
+                    appendSeries(html, line, run);
+                    run = new StringBuilder();
+                }
+                if (valid) {
+                    run.append(String.format(Locale.ROOT, "%.1f,%.1f ", x(seconds(s.at()), total),
+                            yOf(Math.min(max, v), min, max, h)));
+                }
+                previous = s;
+            }
+            appendSeries(html, line, run);
+        }
+        axis(html, total, h);
+        html.append("</svg>");
+    }
+
+    private static void appendSeries(StringBuilder html, Line line, StringBuilder points) {
+        if (points.length() > 0) {
+            html.append("<polyline class=\"series\" data-series=\"").append(escape(line.name()))
+                    .append("\" fill=\"none\" stroke=\"").append(line.color()).append("\" stroke-width=\"2\" points=\"")
+                    .append(points).append("\"/>");
+        }
+    }
+
+    private static double yOf(double v, double min, double max, int h) {
+        return h - 24 - (v - min) / (max - min) * (h - 36);
+    }
+
+    /** KV latency p50/p99 per second (log scale) and, below, the fraction of operations that succeeded each second. */
     private void latencyChart(StringBuilder html, double total) {
         if (latencies.isEmpty()) {
             return;
         }
-        int w = 1000;
-        int h = 160;
-        double maxMs = Math.max(10, latencies.stream().mapToLong(Latency::micros).max().orElse(0) / 1000.0);
-        html.append("<h2>KV request latency (ms, log scale; red = failed) — max ")
-                .append(String.format(Locale.ROOT, "%.0f", maxMs)).append(" ms</h2><svg width=\"").append(w)
-                .append("\" height=\"").append(h).append("\">");
-        marks(html, total, w, h);
-        double logMax = Math.log10(maxMs + 1);
+        Map<Long, List<Latency>> perSecond = new java.util.TreeMap<>();
         for (Latency l : latencies) {
-            double x = 40 + seconds(l.at()) / total * (w - 50);
-            double y = h - 15 - Math.log10(l.micros() / 1000.0 + 1) / logMax * (h - 30);
-            html.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\" fill=\"%s\"/>", x, y,
-                    l.ok() ? "#1f77b4" : "#d62728"));
+            perSecond.computeIfAbsent((long) Math.floor(seconds(l.at())), k -> new ArrayList<>()).add(l);
         }
+        double maxMs = Math.max(10, latencies.stream().mapToLong(Latency::micros).max().orElse(0) / 1000.0);
+        int h = 200;
+        html.append("<h2>KV latency per second (ms, log scale): p50 and p99 of the operations that started that second;"
+                + " and the share of them that succeeded</h2>");
+        legend(html, "Lines", Map.of("p50", "#1f77b4", "p99", "#d62728", "availability (share ok)", "#2ca02c"),
+                List.of("p50", "p99", "availability (share ok)"));
+        html.append("<svg class=\"latency\" width=\"").append(WIDTH).append("\" height=\"").append(h).append("\">");
+        double logMax = Math.log10(maxMs + 1);
+        for (double ms : new double[] {1, 10, 100, 1000, 10000}) {
+            if (ms > maxMs * 1.5) {
+                break;
+            }
+            double y = 10 + (1 - Math.log10(ms + 1) / logMax) * 110;
+            html.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.0f ms</text>", LEFT, WIDTH - RIGHT,
+                    y, y, LEFT - 6, y + 3, ms));
+        }
+        html.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">100%%</text>"
+                + "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">0%%</text>", LEFT - 6, 138, LEFT - 6, 176));
+        markerLines(html, total, 0, h);
+        for (String which : List.of("p50", "p99", "ok")) {
+            StringBuilder points = new StringBuilder();
+            long previous = Long.MIN_VALUE;
+            for (Map.Entry<Long, List<Latency>> e : perSecond.entrySet()) {
+                if (previous != Long.MIN_VALUE && e.getKey() - previous > 1 && points.length() > 0) {
+                    html.append(polyline(which, points)); // a second without operations: a gap
+                    points = new StringBuilder();
+                }
+                previous = e.getKey();
+                double x = x(e.getKey() + 0.5, total);
+                List<Latency> ops = e.getValue();
+                double y;
+                if (which.equals("ok")) {
+                    double share = ops.stream().filter(Latency::ok).count() / (double) ops.size();
+                    y = 176 - share * 38;
+                } else {
+                    List<Long> ok = ops.stream().filter(Latency::ok).map(Latency::micros).sorted().toList();
+                    if (ok.isEmpty()) {
+                        if (points.length() > 0) {
+                            html.append(polyline(which, points));
+                            points = new StringBuilder();
+                        }
+                        continue;
+                    }
+                    double q = which.equals("p50") ? 0.5 : 0.99;
+                    double ms = ok.get(Math.max(0, (int) Math.ceil(q * ok.size()) - 1)) / 1000.0;
+                    y = 10 + (1 - Math.log10(ms + 1) / logMax) * 110;
+                }
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+            }
+            if (points.length() > 0) {
+                html.append(polyline(which, points));
+            }
+        }
+        axis(html, total, h);
         html.append("</svg>");
     }
 
-    private void marks(StringBuilder html, double total, int w, int h) {
-        for (Mark m : marks) {
-            double x = 40 + seconds(m.at()) / total * (w - 50);
-            html.append(String.format(Locale.ROOT,
-                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%d\" stroke=\"#bbb\" stroke-dasharray=\"3,3\"/>", x, x, h));
-        }
+    private static String polyline(String which, StringBuilder points) {
+        String color = switch (which) {
+            case "p50" -> "#1f77b4";
+            case "p99" -> "#d62728";
+            default -> "#2ca02c";
+        };
+        return "<polyline class=\"series\" data-series=\"" + which + "\" fill=\"none\" stroke=\"" + color
+                + "\" stroke-width=\"2\" points=\"" + points + "\"/>";
     }
 
     private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -75,6 +75,12 @@ public final class LifecycleRecorder implements AutoCloseable {
     private final Object completion = new Object();
     /** Auto Scaling lifecycle states moto does not model (Terminating:Wait, Pending:Wait, Terminating:Retained...). */
     private final Map<String, String> lifecycleStates = new ConcurrentHashMap<>();
+    /**
+     * Per group, what to add to moto's desired capacity to show Auto Scaling's: a retained instance does not count
+     * toward desired capacity and AWS launches a replacement for it; moto counts it, so the lab raises moto's desired
+     * capacity by one for the replacement and shows one less here.
+     */
+    private final Map<String, Integer> desiredCapacityOffsets = new ConcurrentHashMap<>();
     private final Map<String, HeartbeatHook> heartbeatHooks = new ConcurrentHashMap<>();
     private final Map<String, Integer> heartbeatCounts = new ConcurrentHashMap<>();
 
@@ -170,6 +176,11 @@ public final class LifecycleRecorder implements AutoCloseable {
         }
     }
 
+    /** Adds {@code delta} to the desired capacity shown for a group (see {@link #desiredCapacityOffsets}). */
+    public void adjustDesiredCapacity(String groupName, int delta) {
+        desiredCapacityOffsets.merge(groupName, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
     /** The lifecycle state shown for an instance, if it differs from moto's. */
     public Optional<String> lifecycleState(String instanceId) {
         return Optional.ofNullable(lifecycleStates.get(instanceId));
@@ -178,6 +189,11 @@ public final class LifecycleRecorder implements AutoCloseable {
     /** Installs a hook for the heartbeats of one action (see {@link HeartbeatHook}). */
     public void onHeartbeat(String token, HeartbeatHook hook) {
         heartbeatHooks.put(token, hook);
+    }
+
+    /** Whether an action with this token was ever opened here (open or ended): tokens are unique in AWS. */
+    public boolean tokenUsed(String token) {
+        return open.containsKey(token) || outcomes.containsKey(token);
     }
 
     public boolean isOpen(String token) {
@@ -312,14 +328,20 @@ public final class LifecycleRecorder implements AutoCloseable {
         }
     }
 
-    /** DescribeAutoScalingGroups as Auto Scaling would answer it: instances in the states moto does not model. */
+    /**
+     * DescribeAutoScalingGroups (and DescribeAutoScalingInstances) as Auto Scaling would answer: instances in the
+     * states moto does not model, and desired capacities without the instances AWS would not count.
+     */
     private byte[] withLifecycleStates(byte[] body) {
-        if (lifecycleStates.isEmpty() || body.length == 0) {
+        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty()) || body.length == 0) {
             return body;
         }
         String xml = new String(body, StandardCharsets.UTF_8);
-        if (!xml.contains("<LifecycleState>")) {
+        if (!xml.contains("<LifecycleState>") && !xml.contains("<DesiredCapacity>")) {
             return body;
+        }
+        if (!desiredCapacityOffsets.isEmpty() && xml.contains("<DescribeAutoScalingGroupsResponse")) {
+            xml = withDesiredCapacities(xml);
         }
         for (Map.Entry<String, String> state : lifecycleStates.entrySet()) {
             Pattern member = Pattern.compile("(<InstanceId>" + Pattern.quote(state.getKey())
@@ -327,6 +349,47 @@ public final class LifecycleRecorder implements AutoCloseable {
             xml = member.matcher(xml).replaceAll("$1" + Matcher.quoteReplacement(state.getValue()) + "$2");
         }
         return xml.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Each described group's DesiredCapacity plus its offset (parsed, not pattern-matched: groups nest members). */
+    private String withDesiredCapacities(String xml) {
+        try {
+            javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            org.w3c.dom.Document doc = factory.newDocumentBuilder()
+                    .parse(new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+            org.w3c.dom.NodeList desired = doc.getElementsByTagNameNS("*", "DesiredCapacity");
+            boolean changed = false;
+            for (int i = 0; i < desired.getLength(); i++) {
+                org.w3c.dom.Element capacity = (org.w3c.dom.Element) desired.item(i);
+                String group = childText((org.w3c.dom.Element) capacity.getParentNode(), "AutoScalingGroupName");
+                Integer offset = group == null ? null : desiredCapacityOffsets.get(group);
+                if (offset != null) {
+                    int value = Integer.parseInt(capacity.getTextContent().trim());
+                    capacity.setTextContent(Integer.toString(Math.max(0, value + offset)));
+                    changed = true;
+                }
+            }
+            if (!changed) {
+                return xml;
+            }
+            java.io.StringWriter out = new java.io.StringWriter();
+            javax.xml.transform.TransformerFactory.newInstance().newTransformer()
+                    .transform(new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(out));
+            return out.toString();
+        } catch (Exception e) {
+            throw new RigException("could not adjust DesiredCapacity in a DescribeAutoScalingGroups answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static String childText(org.w3c.dom.Element parent, String localName) {
+        for (org.w3c.dom.Node child = parent.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof org.w3c.dom.Element e && localName.equals(e.getLocalName())) {
+                return e.getTextContent().trim();
+            }
+        }
+        return null;
     }
 
     private static String jsonField(byte[] json, String field) {

@@ -146,6 +146,17 @@ public final class Rig implements AutoCloseable {
      * The IAM role of the handlers that may change the cluster (terminating, reconciler): bound to Vault's mutating
      * role and, so that one set of credentials can drive every handler in tests and the lab, to the read-only one.
      */
+    private volatile java.util.function.Consumer<String> progress = step -> { };
+
+    /** Where the rig reports the steps of starting a cluster (the lab prints them; tests need not). */
+    public void progress(java.util.function.Consumer<String> listener) {
+        this.progress = listener;
+    }
+
+    void progressed(String step) {
+        progress.accept(step);
+    }
+
     public String lambdaRoleArn() {
         return lambdaRoleArn;
     }

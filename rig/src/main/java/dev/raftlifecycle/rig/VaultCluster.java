@@ -71,9 +71,12 @@ public final class VaultCluster implements AutoCloseable {
         VaultCluster cluster = new VaultCluster(rig, spec, address[0], address[1]);
         try {
             cluster.createInfrastructure();
+            rig.progressed("emulator: VPC, KMS key, " + spec.zones().size() + " Auto Scaling groups with hooks");
             cluster.startInitialNodes();
+            rig.progressed(cluster.nodes.size() + " Vault nodes started" + (spec.initialize() ? ", initialized, voters, autopilot healthy" : ""));
             if (spec.configureAuth()) {
                 cluster.configureAuth();
+                rig.progressed("Vault configured: AWS auth method, roles and policies (scripts/configure-vault)");
             }
             System.err.printf("rig: vault %s (%d nodes), moto %s — cluster %s on 127.%d.0.0/16 ready in %.1f s%n",
                     rig.vaultVersion(), cluster.nodes.size(), rig.motoVersion(), spec.name(), cluster.octet,
@@ -413,13 +416,31 @@ public final class VaultCluster implements AutoCloseable {
      * the replacement at once. Returns the replacement's instance id (no Vault process started yet).
      */
     public String replaceInstance(String instanceId) {
-        String group = node(instanceId).groupName();
+        return replaceInstance(instanceId, node(instanceId).groupName());
+    }
+
+    /** As {@link #replaceInstance(String)}, for an instance of {@code group} that may have no Vault node at all. */
+    public String replaceInstance(String instanceId, String group) {
         Set<String> before = new HashSet<>(groupInstanceIds(group));
         rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
                 .shouldDecrementDesiredCapacity(false));
         List<String> after = groupInstanceIds(group);
         return after.stream().filter(id -> !before.contains(id)).findFirst()
                 .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
+    }
+
+    /**
+     * Terminates an instance through Auto Scaling, lowering desired capacity (no replacement), kills its process and
+     * forgets the node.
+     */
+    public void retireInstance(String instanceId) {
+        VaultNode node = node(instanceId);
+        node.kill();
+        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(true));
+        synchronized (nodes) {
+            nodes.remove(instanceId);
+        }
     }
 
     /** Raises a group's desired capacity by one; returns the new instance id (no Vault process yet). */

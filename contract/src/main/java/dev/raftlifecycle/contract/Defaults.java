@@ -11,8 +11,15 @@ public final class Defaults {
     public static final int SAFETY_MARGIN_SECONDS = 10;
     /** The launching handler's verification budget. */
     public static final int LAUNCH_MAX_WAIT_SECONDS = 600;
-    /** How long a peer whose instance EC2 does not know is left before the reconciler removes it. */
+    /**
+     * How long a peer whose instance EC2 does not know is left before the reconciler removes it (EC2 is eventually
+     * consistent: a new instance can be missing from DescribeInstances for a while). A peer whose instance EC2 reports
+     * shutting-down or terminated is not given this grace: those states are final.
+     */
     public static final int STALE_GRACE_SECONDS = 300;
+    /** A rebalance recommendation is only counted and logged ("count"), or treated as an interruption warning. */
+    public static final String REBALANCE_ACTION = "count";
+    public static final String REBALANCE_AS_INTERRUPTION = "interruption";
     /** The reconciler removes stale peers ("remove") or only reports them ("report"). */
     public static final String RECONCILE_MODE = "remove";
 

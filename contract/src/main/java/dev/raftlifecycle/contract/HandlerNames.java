@@ -6,6 +6,7 @@ public final class HandlerNames {
     public static final String LAUNCHING = "dev.raftlifecycle.handlers.LaunchingHandler::handleRequest";
     public static final String PUBLISHER = "dev.raftlifecycle.handlers.HealthPublisherHandler::handleRequest";
     public static final String RECONCILER = "dev.raftlifecycle.handlers.ReconcilerHandler::handleRequest";
+    public static final String INTERRUPTION = "dev.raftlifecycle.handlers.InterruptionHandler::handleRequest";
 
     /**
      * JAVA_TOOL_OPTIONS the CDK app gives the functions: C1 only. These handlers are short and I/O-bound, so the

@@ -29,7 +29,12 @@ public enum MetricName {
     PEER_REMOVED("PeerRemoved", Unit.COUNT, Source.HANDLER),
     LIFECYCLE_CONTINUE("LifecycleContinue", Unit.COUNT, Source.HANDLER),
     LIFECYCLE_ABANDON("LifecycleAbandon", Unit.COUNT, Source.HANDLER),
-    DECISION_LATENCY_MS("DecisionLatencyMs", Unit.MILLISECONDS, Source.HANDLER);
+    DECISION_LATENCY_MS("DecisionLatencyMs", Unit.MILLISECONDS, Source.HANDLER),
+    // The interruption handler: every Spot interruption warning for a cluster instance (Reason = what was done),
+    // the ones whose peer could not be removed before the instance dies, and rebalance recommendations.
+    INTERRUPTION_WARNINGS("InterruptionWarnings", Unit.COUNT, Source.HANDLER),
+    INTERRUPTION_PEER_KEPT("InterruptionPeerKept", Unit.COUNT, Source.HANDLER),
+    REBALANCE_RECOMMENDATIONS("RebalanceRecommendations", Unit.COUNT, Source.HANDLER);
 
     /** CloudWatch units used here. */
     public enum Unit {

@@ -48,6 +48,7 @@ public record Settings(
         Optional<String> expectedVaultVersion,
         boolean reconcileRemoves,
         Duration staleGrace,
+        boolean rebalanceAsInterruption,
         String region,
         Optional<URI> awsEndpoint,
         String stsUrl,
@@ -78,6 +79,8 @@ public record Settings(
     public static final String EXPECTED_VAULT_VERSION = "EXPECTED_VAULT_VERSION";
     public static final String RECONCILE_MODE = "RECONCILE_MODE";
     public static final String STALE_GRACE_SECONDS = "STALE_GRACE_SECONDS";
+    /** What the interruption handler does with a rebalance recommendation: "count" (default) or "interruption". */
+    public static final String REBALANCE_ACTION = "REBALANCE_ACTION";
     public static final String AWS_REGION = "AWS_REGION";
     public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     public static final String VAULT_IAM_STS_URL = "VAULT_IAM_STS_URL";
@@ -91,7 +94,7 @@ public record Settings(
             VAULT_CONNECT_TIMEOUT_MS, VAULT_REQUEST_TIMEOUT_MS, LOCK_TABLE, METRICS_NAMESPACE,
             LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
-            EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, AWS_REGION, AWS_ENDPOINT_URL,
+            EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
@@ -146,6 +149,11 @@ public record Settings(
             r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + mode + "'");
         }
         Duration grace = r.seconds(STALE_GRACE_SECONDS, Defaults.STALE_GRACE_SECONDS, 0, 86_400);
+        String rebalance = r.optional(REBALANCE_ACTION).orElse(Defaults.REBALANCE_ACTION);
+        if (!rebalance.equals(Defaults.REBALANCE_ACTION) && !rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION)) {
+            r.problem(REBALANCE_ACTION, "must be '" + Defaults.REBALANCE_ACTION + "' or '"
+                    + Defaults.REBALANCE_AS_INTERRUPTION + "', not '" + rebalance + "'");
+        }
         OptionalInt minQuorum = r.optional(MIN_QUORUM).isPresent() ? OptionalInt.of(r.integer(MIN_QUORUM, 1, 1, 99))
                 : OptionalInt.empty();
         Duration contactBound = r.millis(MAX_VOTER_LAST_CONTACT_MS,
@@ -161,7 +169,7 @@ public record Settings(
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
-                expectedVersion, mode.equals("remove"), grace, region, endpoint, stsUrl, stsRegion,
+                expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
                 new SafetyRules(contactBound, minQuorum));
     }
 

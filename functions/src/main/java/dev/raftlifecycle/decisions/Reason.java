@@ -54,7 +54,20 @@ public enum Reason {
     REPORT_ONLY("report-only"),
     /** EC2 does not know the instance, yet the peer's own address answers sys/health. */
     PEER_ANSWERS("peer-answers"),
-    LOCK_BUSY("lock-busy");
+    LOCK_BUSY("lock-busy"),
+    /** EC2 reports the instance gone, but its peer still leads: left to the departure path (it steps down first). */
+    PEER_LEADS("peer-leads"),
+    // EC2 events (reconciler and interruption handler): nothing done.
+    FOREIGN_INSTANCE("foreign-instance"),
+    FOREIGN_ACCOUNT("foreign-account"),
+    /** The state-change is not to a final state (shutting-down, terminated). */
+    NOT_FINAL("not-final"),
+    /** A warning for an instance EC2 already reports shutting down or terminated: its state change reconciles it. */
+    ALREADY_GONE("already-gone"),
+    /** A Spot interruption that stops or hibernates the instance: it comes back, its peer stays. */
+    NOT_A_TERMINATION("not-a-termination"),
+    /** A rebalance recommendation, counted and logged only (REBALANCE_ACTION=count). */
+    REBALANCE_COUNTED("rebalance-counted");
 
     private final String label;
 

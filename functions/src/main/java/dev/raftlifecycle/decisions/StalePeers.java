@@ -27,9 +27,12 @@ public final class StalePeers {
         RUNNING,
         /** stopping or stopped: not serving, but could come back. Stale, not removed. */
         STOPPED,
-        /** shutting-down or terminated. */
+        /** shutting-down or terminated: final, the instance never comes back. Removed without a grace period. */
         TERMINATED,
-        /** EC2 does not know the instance (terminated long ago, or never existed). */
+        /**
+         * EC2 does not know the instance (terminated long ago, never existed, or so new that DescribeInstances does not
+         * list it yet): removed only after the grace period.
+         */
         UNKNOWN,
         /** The node_id is not an instance id: not ours to judge. */
         UNMANAGED
@@ -137,8 +140,15 @@ public final class StalePeers {
                 continue;
             }
             Instant first = since.orElse(now);
-            if (first.plus(grace).isAfter(now)) {
+            if (fate.fate() == Fate.UNKNOWN && first.plus(grace).isAfter(now)) {
+                // Only "EC2 does not know it" waits: shutting-down and terminated are final.
                 kept.add(new Kept(fate.peer(), Reason.WITHIN_GRACE));
+                continue;
+            }
+            if (fate.peer().leader()) {
+                // EC2 says it is going while it still leads: removing it here would remove a leader without a
+                // step-down; its state-change event takes the departure path, which steps it down first.
+                kept.add(new Kept(fate.peer(), Reason.PEER_LEADS));
                 continue;
             }
             if (snapshot.healthOfPeer(id).map(NodeHealth::answered).orElse(false)) {

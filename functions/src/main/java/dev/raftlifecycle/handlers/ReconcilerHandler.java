@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.EventScope;
+import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reachability;
 import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.decisions.StalePeers;
+import dev.raftlifecycle.events.Ec2Event;
+import dev.raftlifecycle.events.Ec2EventParser;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.time.Deadline;
@@ -18,6 +22,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,20 +30,31 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Scheduled (every minute): removes Raft peers whose instance is gone. A peer whose instance EC2 reports terminated
- * (or does not know) for longer than the grace period is removed under the same lock, the same safety rules and the
- * same fencing as a termination; a peer whose instance runs, healthy or not, or whose own address still answers, is
- * never removed. RECONCILE_MODE=report only reports. The plan is made on one snapshot and made again on a fresh one
- * under the lock before anything is removed.
+ * Removes Raft peers whose instance is gone, two ways.
+ *
+ * <p>On an EC2 state change (shutting-down, terminated) of a cluster instance, at once: {@link #stateChange}.
+ *
+ * <p>On the schedule (every minute), as the backstop: a peer whose instance EC2 reports shutting down or terminated
+ * is removed at once, one whose instance EC2 does not know only after the grace period (EC2 is eventually
+ * consistent: a new instance can be missing from DescribeInstances for a while), under the same lock, safety rules
+ * and fencing as a termination; a peer whose instance runs, healthy or not, whose own address still answers, or
+ * that still leads, is never removed here. RECONCILE_MODE=report only reports. The plan is made on one snapshot and
+ * made again on a fresh one under the lock before anything is removed.
+ *
+ * <p>Input: the schedule's event, an empty one or {@code {}}, or an EC2 state-change notification; anything else fails
+ * the invocation naming the field, before any call.
  */
 public final class ReconcilerHandler implements RequestStreamHandler {
     static final String NAME = "reconciler";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+    /** A state change waits longer for the lock than the schedule: it is the fast path, the schedule only a backstop. */
+    private static final Duration EVENT_LOCK_WAIT = Duration.ofSeconds(30);
 
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
     private final RemovalSteps steps;
+    private final Departure departure;
 
     public ReconcilerHandler() {
         this(HandlerRuntime.fromEnvironment());
@@ -48,6 +64,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         this.runtime = runtime;
         this.observer = runtime.observer(VaultAccess.MUTATING_ROLE);
         this.steps = runtime.removalSteps(observer);
+        this.departure = new Departure(runtime, observer, steps);
     }
 
     /** The run's result; also its JSON output. */
@@ -55,11 +72,117 @@ public final class ReconcilerHandler implements RequestStreamHandler {
                           long wallTimeMs, String detail) {
     }
 
+    /**
+     * What a state-change event did; also its JSON output.
+     *
+     * @param action REMOVED, KEPT (unsafe or unclear now: the schedule looks again), NONE (no peer to remove),
+     *               IGNORED (not a final state, or not this cluster's instance)
+     */
+    public record EventOutcome(String instanceId, String state, String action, String reason, String peer,
+                               boolean steppedDown, boolean peerRemoved, long wallTimeMs, String detail) {
+    }
+
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        input.readAllBytes();
+        byte[] bytes = input.readAllBytes();
         Duration remaining = context == null ? Duration.ofMinutes(1) : Duration.ofMillis(context.getRemainingTimeInMillis());
-        JSON.writeValue(output, run(remaining));
+        JSON.writeValue(output, handle(bytes, remaining, Ec2EventIntake.ownAccount(context)));
+    }
+
+    /** The schedule's event (or an empty one): {@link #run}; an EC2 state change: {@link #stateChange}. */
+    public Object handle(byte[] input, Duration remaining, Optional<String> ownAccount) {
+        Ec2Event event = Ec2EventIntake.parse(runtime, NAME, input,
+                EnumSet.of(Ec2EventParser.Kind.SCHEDULED, Ec2EventParser.Kind.STATE_CHANGE));
+        return event instanceof Ec2Event.StateChange change ? stateChange(change, remaining, ownAccount) : run(remaining);
+    }
+
+    /**
+     * An instance EC2 reports shutting down or terminated: those states are final, so its peer goes at once, with no
+     * grace period, through the same departure path as a termination (under the lock, the quorum rules, a step-down
+     * first if it still leads). Not a final state, or not this cluster's instance: one line, nothing else. Left in
+     * place (unsafe now, lock busy): the schedule looks again.
+     */
+    public EventOutcome stateChange(Ec2Event.StateChange event, Duration remaining, Optional<String> ownAccount) {
+        Instant started = runtime.clock().instant();
+        String id = event.instanceId();
+        if (!event.isFinal()) {
+            runtime.log().line(NAME, "ignored").field("instance", id).field("state", event.state())
+                    .field(MetricName.REASON_DIMENSION, Reason.NOT_FINAL.label()).emit(runtime.clock().instant());
+            return new EventOutcome(id, event.state(), "IGNORED", Reason.NOT_FINAL.label(), null, false, false,
+                    millisSince(started), "state " + event.state() + " is not final: nothing to reconcile");
+        }
+        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id, ownAccount);
+        if (subject.scope() != EventScope.Scope.OURS) {
+            return new EventOutcome(id, event.state(), "IGNORED", subject.scope().reason().label(), null, false, false,
+                    millisSince(started), "not this cluster's instance (" + subject.scope().reason().label() + ")");
+        }
+        if (!runtime.settings().reconcileRemoves()) {
+            runtime.log().line(NAME, "state-change").field("instance", id).field("state", event.state())
+                    .field("action", "KEPT").field(MetricName.REASON_DIMENSION, Reason.REPORT_ONLY.label())
+                    .emit(runtime.clock().instant());
+            return new EventOutcome(id, event.state(), "KEPT", Reason.REPORT_ONLY.label(), null, false, false,
+                    millisSince(started), "RECONCILE_MODE=report: nothing removed");
+        }
+        Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
+        Departure.Counters counters = new Departure.Counters();
+        String action;
+        String reason;
+        Optional<RaftPeer> peer = Optional.empty();
+        boolean removed = false;
+        String detail;
+        MutationLock lock = runtime.lock();
+        Optional<MutationLock.Lease> lease = lock.acquire(NAME + ":" + id + ":" + UUID.randomUUID(), deadline,
+                deadline.within(EVENT_LOCK_WAIT), () -> { });
+        if (lease.isEmpty()) {
+            action = "KEPT";
+            reason = Reason.LOCK_BUSY.label();
+            detail = "another cluster change held the lock: the schedule looks again";
+        } else {
+            try {
+                Departure.Outcome outcome = departure.decideAndAct(id, deadline, lease.get(), Departure.EVENT, counters);
+                peer = outcome.peer();
+                removed = outcome.removed();
+                reason = outcome.reason();
+                detail = outcome.detail();
+                action = outcome.verdict() == Departure.Verdict.GO ? (removed ? "REMOVED" : "NONE") : "KEPT";
+            } catch (RuntimeException e) {
+                action = "KEPT";
+                reason = Reason.OBSERVATION_FAILED.label();
+                detail = e.getClass().getSimpleName() + ": " + e.getMessage();
+            } finally {
+                lock.release(lease.get());
+            }
+        }
+        if (removed) {
+            Map<String, Instant> marks = new HashMap<>(runtime.records().staleSince());
+            if (marks.remove(id) != null) {
+                runtime.records().saveStaleSince(marks, runtime.clock().instant());
+            }
+        }
+        long wall = millisSince(started);
+        DecisionLog.Line line = runtime.log().line(NAME, "state-change")
+                .field("instance", id)
+                .field("state", event.state())
+                .field("eventId", event.eventId())
+                .field("peer", peer.map(RaftPeer::nodeId).orElse(null))
+                .field("peerWasLeader", peer.map(RaftPeer::leader).orElse(null))
+                .field("action", action)
+                .field(MetricName.REASON_DIMENSION, reason)
+                .field("steppedDown", counters.steppedDown)
+                .field("peerRemoved", removed)
+                .field("snapshots", counters.snapshots)
+                .field("wallTimeMs", wall)
+                .field("detail", detail);
+        if (removed) {
+            line.metric(MetricName.STALE_PEERS_REMOVED, 1);
+        }
+        line.emit(runtime.clock().instant());
+        return new EventOutcome(id, event.state(), action, reason, peer.map(RaftPeer::nodeId).orElse(null),
+                counters.steppedDown, removed, wall, detail);
+    }
+
+    private long millisSince(Instant started) {
+        return Duration.between(started, runtime.clock().instant()).toMillis();
     }
 
     public Outcome run(Duration remaining) {

@@ -5,11 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
-import dev.raftlifecycle.decisions.ClusterSnapshot;
-import dev.raftlifecycle.decisions.HealthyVoters;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
-import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.AutoScalingPort;
@@ -44,13 +41,11 @@ public final class TerminatingHandler implements RequestStreamHandler {
     static final String NAME = "terminating";
     /** Between two looks at the voter floor while waiting for a replacement to join. */
     private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
-    /** Between two looks while autopilot catches up with the nodes' own answers. */
-    private static final Duration SETTLE_RETRY = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HandlerRuntime runtime;
-    private final ClusterObserver observer;
     private final RemovalSteps steps;
+    private final Departure departure;
 
     /** Lambda entry: configuration from the environment, validated at cold start. */
     public TerminatingHandler() {
@@ -59,8 +54,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
 
     public TerminatingHandler(HandlerRuntime runtime) {
         this.runtime = runtime;
-        this.observer = runtime.observer(VaultAccess.MUTATING_ROLE);
+        ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE);
         this.steps = runtime.removalSteps(observer);
+        this.departure = new Departure(runtime, observer, steps);
     }
 
     /** What the invocation did; also its JSON output. */
@@ -97,13 +93,13 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("peerWasLeader", result.peer.map(RaftPeer::leader).orElse(null))
                 .field("action", result.action.name())
                 .field(MetricName.REASON_DIMENSION, result.reason)
-                .field("steppedDown", run.steppedDown)
+                .field("steppedDown", run.counters.steppedDown)
                 .field("peerRemoved", result.removed)
                 .field("completion", completion.name())
-                .field("clusterAttempts", run.attempts)
-                .field("snapshots", run.snapshots)
+                .field("clusterAttempts", run.counters.attempts)
+                .field("snapshots", run.counters.snapshots)
                 .field("floorWaits", run.floorWaits)
-                .field("settleLooks", run.settleLooks)
+                .field("settleLooks", run.counters.settleLooks)
                 .field("heartbeats", run.actions.heartbeats())
                 .field("heartbeatFailures", run.actions.failedHeartbeats())
                 .field("lockWaitMs", run.firstLockedAt == null ? null : Duration.between(started, run.firstLockedAt).toMillis())
@@ -118,7 +114,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
         }
         line.emit(runtime.clock().instant());
         return new Outcome(event.instanceId(), result.action.name(), result.reason,
-                result.peer.map(RaftPeer::nodeId).orElse(null), run.steppedDown, result.removed, completion.name(),
+                result.peer.map(RaftPeer::nodeId).orElse(null), run.counters.steppedDown, result.removed, completion.name(),
                 latency, result.detail);
     }
 
@@ -172,107 +168,19 @@ public final class TerminatingHandler implements RequestStreamHandler {
         }
     }
 
-    /** Under the lock: snapshot → decide → act, once more after a step-down. */
+    /** Under the lock: the departure's snapshot → decide → act, its outcome as a lifecycle result. */
     private Result decideAndAct(Invocation run, MutationLock.Lease lease) {
-        if (!run.actions.stillOpen()) {
-            return Result.alreadyEnded("the lifecycle action ended while this invocation waited for the lock");
-        }
-        String id = run.event.instanceId();
-        StringBuilder trail = new StringBuilder();
-        Deadline settling = run.deadline.within(runtime.settings().stepDownWait());
-        while (true) {
-            ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), run.deadline, run.actions::heartbeatIfDue);
-            run.snapshots++;
-            run.attempts += snapshot.attempts();
-            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules());
-            if (!(decision instanceof TerminationDecision.Remove)
-                    && HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules()) && !settling.passed()) {
-                // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
-                // has not heard from the standbys yet): look again in a moment rather than refuse on it.
-                run.actions.heartbeatIfDue();
-                run.settleLooks++;
-                settling.sleep(SETTLE_RETRY);
-                continue;
-            }
-            trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
-                    .append(Explain.decision(decision));
-            String detail = trail.toString();
-            Optional<RaftPeer> peer = decision.subjectPeer();
-            switch (decision) {
-                case TerminationDecision.Release release -> {
-                    return Result.of(LifecycleResult.CONTINUE, release.label(), peer, false, detail);
-                }
-                case TerminationDecision.Refuse refuse -> {
-                    return Result.abandon(refuse.reason(), peer, detail);
-                }
-                case TerminationDecision.AwaitReplacement await -> {
-                    Result r = Result.abandon(Reason.VOTER_FLOOR, peer, detail);
-                    r.awaitingReplacement = true;
-                    return r;
-                }
-                case TerminationDecision.Remove remove -> {
-                    String via = snapshot.via().orElseThrow();
-                    if (remove.stepDownFirst()) {
-                        if (run.steppedDown) {
-                            return Result.abandon(Reason.STEP_DOWN_FAILED, peer, detail + "; it leads again after its step-down");
-                        }
-                        Optional<Result> stop = beforeMutation(run, lease, steps.stepDownBudget(), peer, detail, "step-down");
-                        if (stop.isPresent()) {
-                            return stop.get();
-                        }
-                        RemovalSteps.StepDown stepDown = steps.stepDown(via, remove.peer().nodeId(), snapshot.instances(),
-                                run.deadline, run.actions::heartbeatIfDue);
-                        run.steppedDown = true;
-                        trail.append("; ").append(stepDown.detail());
-                        if (!stepDown.newLeader()) {
-                            return Result.abandon(Reason.STEP_DOWN_FAILED, peer, trail.toString());
-                        }
-                        if (!run.actions.stillOpen()) {
-                            return Result.alreadyEnded(trail + "; the lifecycle action ended during the step-down:"
-                                    + " nothing more is changed");
-                        }
-                        continue; // decide the removal again, on the view after the new leader appeared
-                    }
-                    Optional<Result> stop = beforeMutation(run, lease, steps.removalBudget(), peer, detail, "remove-peer");
-                    if (stop.isPresent()) {
-                        return stop.get();
-                    }
-                    RemovalSteps.Removal removal = steps.remove(via, remove.peer().nodeId(), snapshot.instances(),
-                            run.deadline, run.actions::heartbeatIfDue);
-                    trail.append("; ").append(removal.detail());
-                    if (removal.outcome().removed()) {
-                        Result r = Result.of(LifecycleResult.CONTINUE,
-                                run.steppedDown && !remove.decommissioning() ? Reason.LEADER_REMOVED.label() : remove.label(),
-                                peer, true, trail.toString());
-                        return r;
-                    }
-                    if (remove.decommissioning()) {
-                        // Nobody needs this cluster's quorum any more: the instance goes whatever the removal did.
-                        return Result.of(LifecycleResult.CONTINUE, removal.outcome().failureReason().label(true), peer,
-                                false, trail.toString());
-                    }
-                    return Result.abandon(removal.outcome().failureReason(), peer, trail.toString());
-                }
-            }
-        }
-    }
-
-    /**
-     * Right before a mutation: the lease must cover the call and its confirmation (else another holder could act
-     * while this one is still in flight), and the action must still be open.
-     */
-    private Optional<Result> beforeMutation(Invocation run, MutationLock.Lease lease, Duration budget,
-                                            Optional<RaftPeer> peer, String detail, String what) {
-        Instant now = runtime.clock().instant();
-        if (!lease.covers(now, budget)) {
-            return Optional.of(Result.abandon(Reason.LEASE_TOO_SHORT, peer, detail + "; " + what + " not started: the lock's"
-                    + " lease has " + lease.remaining(now).toMillis() + " ms left, " + budget.toMillis() + " ms needed"));
-        }
-        if (!run.actions.stillOpen()) {
-            return Optional.of(Result.alreadyEnded(detail + "; the lifecycle action ended before the " + what
-                    + ": nothing more is changed"));
-        }
-        return Optional.empty();
+        Departure.Outcome outcome = departure.decideAndAct(run.event.instanceId(), run.deadline, lease, run.occasion,
+                run.counters);
+        Result result = switch (outcome.verdict()) {
+            case GO -> Result.of(LifecycleResult.CONTINUE, outcome.reason(), outcome.peer(), outcome.removed(), outcome.detail());
+            case KEEP -> new Result(LifecycleResult.ABANDON, outcome.reason(), outcome.peer(), false, outcome.detail());
+            case AWAIT_REPLACEMENT -> new Result(LifecycleResult.ABANDON, outcome.reason(), outcome.peer(), false,
+                    outcome.detail());
+            case ENDED -> Result.alreadyEnded(outcome.detail());
+        };
+        result.awaitingReplacement = outcome.verdict() == Departure.Verdict.AWAIT_REPLACEMENT;
+        return result;
     }
 
     /** The state of one invocation, for its decision line. */
@@ -280,11 +188,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
         final LifecycleEvent event;
         final Deadline deadline;
         final LifecycleActions actions;
-        boolean steppedDown;
-        int attempts;
-        int snapshots;
+        final Departure.Counters counters = new Departure.Counters();
+        final Departure.Occasion occasion;
         int floorWaits;
-        int settleLooks;
         Instant firstLockedAt;
         Instant lockedAt;
         Instant unlockedAt;
@@ -293,6 +199,22 @@ public final class TerminatingHandler implements RequestStreamHandler {
             this.event = event;
             this.deadline = deadline;
             this.actions = actions;
+            this.occasion = new Departure.Occasion() {
+                @Override
+                public boolean stillOpen() {
+                    return actions.stillOpen();
+                }
+
+                @Override
+                public void whileWaiting() {
+                    actions.heartbeatIfDue();
+                }
+
+                @Override
+                public String what() {
+                    return "the lifecycle action";
+                }
+            };
         }
     }
 
@@ -305,7 +227,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
         final String detail;
         boolean awaitingReplacement;
 
-        private Result(LifecycleResult action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+        Result(LifecycleResult action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
             this.action = action;
             this.reason = reason;
             this.peer = peer;

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.ports;
 
+import dev.raftlifecycle.contract.ClusterTags;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +30,32 @@ public final class Ec2Port {
         client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + GROUP_TAG).values(groupNames).build()))
                 .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(), of(i))));
         return out;
+    }
+
+    /**
+     * One instance as EC2 describes it, with the group Auto Scaling tagged it with and the cluster tag it was launched
+     * with (if any). Auto Scaling removes its group tag when an instance leaves the group (detached); the cluster tag,
+     * propagated at launch, stays.
+     */
+    public record Membership(Instance instance, Optional<String> groupName, Optional<String> clusterName) {
+    }
+
+    /** The instance and its tags; empty when EC2 does not know the id. */
+    public Optional<Membership> membership(String instanceId) {
+        for (var reservation : client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id")
+                .values(instanceId).build())).reservations()) {
+            for (var i : reservation.instances()) {
+                if (i.instanceId().equals(instanceId)) {
+                    return Optional.of(new Membership(of(i), tag(i, GROUP_TAG), tag(i, ClusterTags.CLUSTER)));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> tag(software.amazon.awssdk.services.ec2.model.Instance i, String key) {
+        return i.tags().stream().filter(t -> key.equals(t.key()))
+                .map(software.amazon.awssdk.services.ec2.model.Tag::value).findFirst();
     }
 
     /** The tag Auto Scaling puts on every instance it launches, naming its group. */

@@ -45,17 +45,40 @@ class StalePeersTest {
         return snap(threeVoters()).dead(DEAD).ec2(DEAD, "terminated").build();
     }
 
+    private static ClusterSnapshot unknownThird() {
+        return snap(threeVoters()).dead(DEAD).withoutInstance(DEAD).build();
+    }
+
     @Test
-    void aNewlyStalePeerIsMarkedAndKeptWithinTheGracePeriod() {
-        StalePeers.Plan plan = plan(deadThird(), Map.of(), GRACE, true);
+    void aPeerWhoseInstanceEc2DoesNotKnowIsMarkedAndKeptWithinTheGracePeriod() {
+        StalePeers.Plan plan = plan(unknownThird(), Map.of(), GRACE, true);
         assertThat(plan.remove()).isEmpty();
         assertThat(plan.markFirstSeen()).containsExactly(DEAD);
         assertThat(plan.kept()).singleElement().extracting(StalePeers.Kept::reason).isEqualTo(Reason.WITHIN_GRACE);
     }
 
     @Test
+    void aPeerWhoseInstanceIsShuttingDownOrTerminatedGoesAtOnceWithoutAGracePeriod() {
+        for (String state : List.of("shutting-down", "terminated")) {
+            ClusterSnapshot s = snap(threeVoters()).dead(DEAD).ec2(DEAD, state).build();
+            StalePeers.Plan plan = plan(s, Map.of(), GRACE, true);
+            assertThat(plan.remove()).as(state).singleElement().satisfies(r -> assertThat(r.peer().nodeId()).isEqualTo(DEAD));
+            assertThat(plan.markFirstSeen()).as(state).containsExactly(DEAD); // kept until the removal is confirmed
+        }
+    }
+
+    @Test
+    void aStalePeerThatStillLeadsIsLeftToTheDeparturePath() {
+        // EC2 says the leader's instance is shutting down while it still leads: no removal without a step-down here.
+        ClusterSnapshot s = snap(threeVoters()).ec2(id(1), "shutting-down").build();
+        StalePeers.Plan plan = plan(s, Map.of(), GRACE, true);
+        assertThat(plan.remove()).isEmpty();
+        assertThat(plan.kept()).extracting(StalePeers.Kept::reason).containsExactly(Reason.PEER_LEADS);
+    }
+
+    @Test
     void afterTheGracePeriodItIsRemovedAndItsMarkKeptUntilTheRemovalIsConfirmed() {
-        StalePeers.Plan plan = plan(deadThird(), Map.of(DEAD, NOW.minus(Duration.ofMinutes(6))), GRACE, true);
+        StalePeers.Plan plan = plan(unknownThird(), Map.of(DEAD, NOW.minus(Duration.ofMinutes(6))), GRACE, true);
         assertThat(plan.remove()).singleElement().satisfies(r -> assertThat(r.peer().nodeId()).isEqualTo(DEAD));
         // Cleared by the reconciler only once the peer is gone: a deferred removal keeps its grace clock.
         assertThat(plan.clearMarks()).doesNotContain(DEAD);

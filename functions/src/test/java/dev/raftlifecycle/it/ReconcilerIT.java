@@ -21,9 +21,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The reconciler against the real rig: stale peers (instance terminated in EC2, no lifecycle hook) are removed after
- * the grace period under the lock; a peer whose instance runs is never removed; report-only mode and a busy lock are
- * honoured.
+ * The reconciler's schedule against the real rig: a stale peer whose instance EC2 reports terminated (no lifecycle
+ * hook) is removed by the next run, one whose instance EC2 does not list only after the grace period, under the lock;
+ * a peer whose instance runs is never removed; report-only mode and a busy lock are honoured.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReconcilerIT {
@@ -35,6 +35,8 @@ class ReconcilerIT {
     private VaultCluster cluster;
     private HandlerHarness harness;
     private String dimension;
+    /** An instance the test hid from DescribeInstances. */
+    private String hidden;
 
     @BeforeEach
     void setUp() {
@@ -45,17 +47,40 @@ class ReconcilerIT {
 
     @AfterEach
     void restore() {
+        if (hidden != null) {
+            cluster.rig().recorder().hideFromEc2(hidden, false);
+            hidden = null;
+        }
         cluster.heal(Duration.ofSeconds(120));
     }
 
     @Test
+    @Order(1)
+    void aKilledNodeWhoseInstanceIsTerminatedIsRemovedByTheNextRunWithoutAGracePeriod() {
+        harness.with(Settings.STALE_GRACE_SECONDS, "300");
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        victim.kill();
+        cluster.terminateInEc2(victim.instanceId());
+
+        // "terminated" is final: no grace, even a long one.
+        ReconcilerHandler.Outcome run = harness.reconciler().run(LAMBDA_TIME);
+        assertThat(run.stale()).containsExactly(victim.instanceId());
+        assertThat(run.removed()).containsExactly(victim.instanceId());
+        assertThat(cluster.raftNodeIds()).doesNotContain(victim.instanceId()).hasSize(2);
+        assertThat(cluster.leader()).isPresent();
+    }
+
+    @Test
     @Order(2)
-    void aKilledNodeWhoseInstanceIsTerminatedIsStaleAndTheReconcilerRemovesItAfterTheGracePeriod() {
+    void aPeerWhoseInstanceEc2DoesNotKnowIsStaleAndTheReconcilerRemovesItAfterTheGracePeriod() {
         harness.with(Settings.STALE_GRACE_SECONDS, "4");
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         victim.kill();
         cluster.terminateInEc2(victim.instanceId());
+        hidden = victim.instanceId();
+        cluster.rig().recorder().hideFromEc2(hidden, true); // DescribeInstances no longer lists it
 
         ReconcilerHandler.Outcome first = harness.reconciler().run(LAMBDA_TIME);
         assertThat(first.stale()).containsExactly(victim.instanceId());
@@ -117,6 +142,8 @@ class ReconcilerIT {
         VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         victim.kill();
         cluster.terminateInEc2(victim.instanceId());
+        hidden = victim.instanceId();
+        cluster.rig().recorder().hideFromEc2(hidden, true);
         ReconcilerHandler.Outcome first = harness.reconciler().run(LAMBDA_TIME);
         assertThat(first.kept()).containsExactly(victim.instanceId() + ":within-grace");
 

@@ -49,6 +49,7 @@ public record ClusterConfig(
         int healthCheckGracePeriodSeconds,
         int staleGraceSeconds,
         String reconcileMode,
+        String rebalanceAction,
         int logRetentionDays,
         Path functionsJar,
         boolean decommission) {
@@ -87,6 +88,8 @@ public record ClusterConfig(
     public static final String HEALTH_CHECK_GRACE_PERIOD_SECONDS = "healthCheckGracePeriodSeconds";
     public static final String STALE_GRACE_SECONDS = "staleGraceSeconds";
     public static final String RECONCILE_MODE = "reconcileMode";
+    /** What a Spot rebalance recommendation does: "count" (default, counted and logged) or "interruption". */
+    public static final String REBALANCE_ACTION = "rebalanceAction";
     public static final String LOG_RETENTION_DAYS = "logRetentionDays";
     public static final String FUNCTIONS_JAR = "functionsJar";
     /**
@@ -101,7 +104,7 @@ public record ClusterConfig(
             ROOT_VOLUME_DEVICE, ROOT_VOLUME_GIB, NODES_PER_AZ, VAULT_VERSION, TLS_SECRET, TLS_SECRET_KMS_KEY_ARN,
             TLS_SERVER_NAME, IAM_SERVER_ID, CA_CERTIFICATE_FILE, CA_CERTIFICATE_PEM, ALARM_EMAIL, ALARM_TOPIC_ARN,
             ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
-            HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, LOG_RETENTION_DAYS,
+            HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
             FUNCTIONS_JAR, DECOMMISSION);
 
     /** Three groups, one per availability zone. */
@@ -275,6 +278,11 @@ public record ClusterConfig(
         if (!reconcile.equals("remove") && !reconcile.equals("report")) {
             r.problem(RECONCILE_MODE, "must be 'remove' or 'report', not '" + reconcile + "'");
         }
+        String rebalance = r.string(REBALANCE_ACTION).orElse(Defaults.REBALANCE_ACTION);
+        if (!rebalance.equals(Defaults.REBALANCE_ACTION) && !rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION)) {
+            r.problem(REBALANCE_ACTION, "must be '" + Defaults.REBALANCE_ACTION + "' or '"
+                    + Defaults.REBALANCE_AS_INTERRUPTION + "', not '" + rebalance + "'");
+        }
         int retention = r.integer(LOG_RETENTION_DAYS, 30, 1, 3653);
         if (!LogRetention.isSupported(retention)) {
             r.problem(LOG_RETENTION_DAYS, "must be one of the CloudWatch Logs retention periods "
@@ -289,7 +297,7 @@ public record ClusterConfig(
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
-                grace, staleGrace, reconcile, retention, jar, decommission);
+                grace, staleGrace, reconcile, rebalance, retention, jar, decommission);
     }
 
     /** Collects every problem instead of stopping at the first, so one run reports them all. */

@@ -22,7 +22,7 @@ final class LambdaEnvironment {
     }
 
     /**
-     * Shared by the four handlers. caPem may be a CloudFormation parameter token. Each logs in with its own Vault role:
+     * Shared by the five handlers. caPem may be a CloudFormation parameter token. Each logs in with its own Vault role:
      * the read-only one, or the one that may remove peers and step the leader down.
      */
     static Map<String, String> common(ClusterConfig config, String caPem, String lockTable, String vaultRole) {
@@ -59,6 +59,12 @@ final class LambdaEnvironment {
 
     static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable) {
         return common(config, caPem, lockTable, VaultAccess.READ_ROLE);
+    }
+
+    static Map<String, String> interruption(ClusterConfig config, String caPem, String lockTable) {
+        Map<String, String> env = common(config, caPem, lockTable, VaultAccess.MUTATING_ROLE);
+        env.put(Settings.REBALANCE_ACTION, config.rebalanceAction());
+        return env;
     }
 
     static Map<String, String> reconciler(ClusterConfig config, String caPem, String lockTable) {

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.Ec2Events;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.LockTable;
@@ -42,16 +43,19 @@ import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
 /**
- * The four Lambda handlers and what drives them: EventBridge rules for the lifecycle events of exactly this
- * cluster's groups and hooks, a one-minute schedule for the health publisher and the reconciler, the DynamoDB lock
- * table that serializes cluster changes, and dead-letter queues for events that could not be handled.
+ * The five Lambda handlers and what drives them: EventBridge rules for the lifecycle events of exactly this
+ * cluster's groups and hooks, for EC2's final state changes (shutting-down, terminated: the reconciler, at once) and
+ * Spot interruption warnings and rebalance recommendations (the interruption handler), a one-minute schedule for the
+ * health publisher and the reconciler, the DynamoDB lock table that serializes cluster changes, and dead-letter
+ * queues for events that could not be handled. EventBridge cannot filter EC2 events by tag, so the two EC2 rules
+ * match every instance of the region; the handlers keep to this cluster's instances with one DescribeInstances.
  *
  * <p>Each handler has its own role with only what it calls: the lifecycle actions of these three groups (by ARN,
  * lifecycle handlers only), the describe calls that have no resource-level permissions, the lock table items it
- * reads and writes (DeleteItem only for the two that take the lock), and (publisher only) PutMetricData in this
- * namespace. The handlers log in to Vault with these roles: the terminating handler and the reconciler with the
- * mutating Vault role, the launching handler and the publisher with the read-only one (scripts/configure-vault binds
- * them).
+ * reads and writes (DeleteItem only for the three that take the lock), and (publisher only) PutMetricData in this
+ * namespace. The handlers log in to Vault with these roles: the terminating, interruption and reconciler handlers
+ * with the mutating Vault role, the launching handler and the publisher with the read-only one
+ * (scripts/configure-vault binds them).
  */
 public final class LifecycleAutomation extends Construct {
 
@@ -65,8 +69,20 @@ public final class LifecycleAutomation extends Construct {
     public static final int PUBLISHER_TIMEOUT_SECONDS = 60;
     /** A lock wait, a fresh snapshot and a confirmed removal per stale peer. */
     public static final int RECONCILER_TIMEOUT_SECONDS = 120;
+    /**
+     * Several at once: a scheduled run must not hold back a state change (throttled, it would wait for Lambda's
+     * retry), and every removal is serialized by the lock and planned again under it anyway.
+     */
+    public static final int RECONCILER_CONCURRENCY = 3;
+    /**
+     * Within the two minutes' notice of a Spot interruption: a lock wait (30 s at most), a step-down, a confirmed
+     * removal. Past that the instance is gone and its state change takes over.
+     */
+    public static final int INTERRUPTION_TIMEOUT_SECONDS = 120;
+    /** A state change or warning that failed is worth two more tries; the lock makes a repeat harmless. */
+    public static final int EVENT_RETRY_ATTEMPTS = 2;
     public static final int MEMORY_MB = 1024;
-    /** The lock table actions of the handlers that take the lock (terminating, reconciler). */
+    /** The lock table actions of the handlers that take the lock (terminating, interruption, reconciler). */
     public static final List<String> LOCK_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem");
     /** The lock table actions of the others (the stale marks and the initialized record only). */
     public static final List<String> RECORD_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem");
@@ -95,6 +111,7 @@ public final class LifecycleAutomation extends Construct {
     private final Handler launching;
     private final Handler publisher;
     private final Handler reconciler;
+    private final Handler interruption;
 
     public LifecycleAutomation(Construct scope, String id, Props props) {
         super(scope, id);
@@ -148,11 +165,15 @@ public final class LifecycleAutomation extends Construct {
                 "Probes the cluster every minute and publishes its health metrics (reads only)",
                 PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName()),
                 1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
-        // One reconciler at a time; it takes the same lock as the terminating handler before any removal.
+        // It takes the same lock as the terminating handler before any removal.
         this.reconciler = handler("Reconciler", HandlerNames.RECONCILER,
-                "Removes Raft peers whose instance is gone, every minute, under the cluster's lock",
+                "Removes Raft peers whose instance is gone: at once on EC2's state change, and every minute",
                 RECONCILER_TIMEOUT_SECONDS, LambdaEnvironment.reconciler(config, caPem, lockTable.getTableName()),
-                1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
+                RECONCILER_CONCURRENCY, publisherDeadLetters, EVENT_RETRY_ATTEMPTS, Duration.minutes(15));
+        this.interruption = handler("Interruption", HandlerNames.INTERRUPTION,
+                "Removes a Spot instance's Raft peer on its interruption warning, when that is safe",
+                INTERRUPTION_TIMEOUT_SECONDS, LambdaEnvironment.interruption(config, caPem, lockTable.getTableName()),
+                null, lifecycleDeadLetters, EVENT_RETRY_ATTEMPTS, Duration.minutes(2));
 
         grantLifecycleActions(terminating.role());
         grantLifecycleActions(launching.role());
@@ -160,9 +181,9 @@ public final class LifecycleAutomation extends Construct {
             grantInventoryReads(h.role());
         }
         // GetItem/PutItem: the stale marks and the "seen initialized" record (every handler reads or writes it);
-        // DeleteItem releases the lock, so only the two handlers that take it have it.
+        // DeleteItem releases the lock, so only the handlers that take it have it.
         for (Handler h : handlers()) {
-            boolean locks = h == terminating || h == reconciler;
+            boolean locks = mutatingHandlers().contains(h);
             lockTable.grant(h.role(), (locks ? LOCK_ACTIONS : RECORD_ACTIONS).toArray(String[]::new));
         }
         // Only the publisher calls PutMetricData; the handlers' metrics travel as Embedded Metric Format log lines.
@@ -175,6 +196,12 @@ public final class LifecycleAutomation extends Construct {
 
         lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
         lifecycleRule("LaunchingEvents", LifecycleEvents.LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
+        ec2Rule("InstanceStateChanges", "EC2 reports an instance shutting down or terminated (the reconciler keeps to "
+                + "this cluster's)", List.of(Ec2Events.STATE_CHANGE_DETAIL_TYPE),
+                Map.of("state", Ec2Events.FINAL_STATES), reconciler, publisherDeadLetters, Duration.minutes(15));
+        ec2Rule("SpotInterruptions", "Spot interruption warnings and rebalance recommendations (the interruption "
+                + "handler keeps to this cluster's instances)", List.of(Ec2Events.SPOT_INTERRUPTION_DETAIL_TYPE,
+                Ec2Events.REBALANCE_DETAIL_TYPE), null, interruption, lifecycleDeadLetters, Duration.minutes(2));
         Rule.Builder.create(this, "PublisherSchedule")
                 .description("raft-lifecycle " + config.clusterName() + ": health publisher and reconciler every minute")
                 .schedule(Schedule.rate(Duration.minutes(1)))
@@ -330,6 +357,27 @@ public final class LifecycleAutomation extends Construct {
                 .build();
     }
 
+    private void ec2Rule(String id, String description, List<String> detailTypes, Map<String, ?> detail,
+                         Handler target, Queue deadLetters, Duration maxEventAge) {
+        EventPattern.Builder pattern = EventPattern.builder().source(List.of(Ec2Events.SOURCE)).detailType(detailTypes);
+        if (detail != null) {
+            pattern.detail(Map.copyOf(detail));
+        }
+        Rule.Builder.create(this, id)
+                .description("raft-lifecycle " + config.clusterName() + ": " + description)
+                .eventPattern(pattern.build())
+                .targets(List.of(LambdaFunction.Builder.create(target.alias())
+                        .deadLetterQueue(deadLetters)
+                        .retryAttempts(3)
+                        .maxEventAge(maxEventAge)
+                        .build()))
+                .build();
+    }
+
+    public Handler interruption() {
+        return interruption;
+    }
+
     public Handler terminating() {
         return terminating;
     }
@@ -347,12 +395,12 @@ public final class LifecycleAutomation extends Construct {
     }
 
     public List<Handler> handlers() {
-        return List.of(terminating, launching, publisher, reconciler);
+        return List.of(terminating, launching, publisher, reconciler, interruption);
     }
 
-    /** The handlers that log in with Vault's mutating role (remove-peer, step-down). */
+    /** The handlers that log in with Vault's mutating role (remove-peer, step-down) and take the lock. */
     public List<Handler> mutatingHandlers() {
-        return List.of(terminating, reconciler);
+        return List.of(terminating, reconciler, interruption);
     }
 
     /** The handlers that log in with Vault's read-only role. */

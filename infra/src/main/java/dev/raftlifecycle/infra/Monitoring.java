@@ -108,9 +108,10 @@ public final class Monitoring extends Construct {
                 // 4 of 5 rather than 3 of 3: Lambda's own metrics can arrive a minute late.
                 successfulRuns, ComparisonOperator.LESS_THAN_THRESHOLD, 1, 5, 4, TreatMissingData.BREACHING);
         for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching(),
-                automation.reconciler())) {
+                automation.reconciler(), automation.interruption())) {
             String which = handler == automation.terminating() ? "terminating"
-                    : handler == automation.launching() ? "launching" : "reconciler";
+                    : handler == automation.launching() ? "launching"
+                    : handler == automation.reconciler() ? "reconciler" : "interruption";
             alarm(capitalize(which) + "HandlerErrors", which + "-handler-errors", RunbookSection.HANDLER_ERRORS,
                     "The " + which + " handler failed (an exception or timeout, not a decision) in the last 5 minutes.",
                     handler.function().metricErrors(metricOptions(Duration.minutes(5), "Sum")),
@@ -121,6 +122,11 @@ public final class Monitoring extends Construct {
                 automation.lifecycleDeadLetters().metricApproximateNumberOfMessagesVisible(
                         metricOptions(Duration.minutes(5), "Maximum")),
                 ComparisonOperator.GREATER_THAN_THRESHOLD, 0, 1, 1, TreatMissingData.NOT_BREACHING);
+        alarm("InterruptionPeerKept", "interruption-peer-kept", RunbookSection.INTERRUPTION_PEER_KEPT,
+                "A Spot interruption warning came for a cluster instance whose peer could not be removed safely "
+                        + "before it dies: the cluster is about to lose that voter with no replacement in Raft yet.",
+                metrics.metric(MetricName.INTERRUPTION_PEER_KEPT, "Sum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                1, 1, TreatMissingData.NOT_BREACHING);
         alarm("LifecycleAbandon", "lifecycle-abandon", RunbookSection.LIFECYCLE_ABANDON,
                 "A lifecycle handler completed an action with ABANDON: a launch was rejected or a terminating "
                         + "instance is retained for an operator.",
@@ -310,6 +316,17 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.DECISION_LATENCY_MS, "p50"),
                         metrics.metric(MetricName.DECISION_LATENCY_MS, "p99")), List.of()),
                 graph("Handler errors, throttles, dead letters", lambdaHealth, List.of())));
+        rows.add(List.of(text("## Beyond the hooks\n"
+                + "Instances that die without a lifecycle hook: Spot interruptions (two minutes' notice), rebalance "
+                + "recommendations, hosts that fail, EC2 API terminations. **Healthy:** every interruption warning's "
+                + "peer removed before the instance dies (InterruptionPeerKept 0); a dead instance's peer removed "
+                + "within seconds of its state change (StalePeersRemoved with no StalePeers left on the Capacity "
+                + "graphs).", 24, 2)));
+        rows.add(List.of(
+                graph("Spot interruption warnings and rebalance recommendations", List.of(
+                        metrics.metric(MetricName.INTERRUPTION_WARNINGS, "Sum"),
+                        metrics.metric(MetricName.INTERRUPTION_PEER_KEPT, "Sum"),
+                        metrics.metric(MetricName.REBALANCE_RECOMMENDATIONS, "Sum")), List.of())));
 
         rows.add(List.of(text("## Capacity vs peers\n"
                 + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers = "

@@ -15,6 +15,7 @@ public enum RunbookSection {
     HANDLER_ERRORS("handler-errors", "Lifecycle handler errors"),
     DEAD_LETTERS("dead-letter-queue", "Lifecycle dead-letter queue not empty"),
     LIFECYCLE_ABANDON("lifecycle-abandon", "Lifecycle action ABANDONed"),
+    INTERRUPTION_PEER_KEPT("interruption-peer-kept", "Spot interruption: peer kept"),
     AVAILABILITY_BURN("availability-slo-burn", "Availability SLO burning"),
     LATENCY_BURN("latency-slo-burn", "Replication latency SLO burning");
 

@@ -38,17 +38,18 @@ class LifecycleAutomationTest {
     }
 
     @Test
-    void fourJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
+    void fiveJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
         assertThat(Cfn.resources(template, "AWS::Lambda::Function").values().stream()
                 .filter(f -> f.path("Properties").path("Runtime").asText().startsWith("java")))
-                .hasSize(4);
+                .hasSize(5);
         record Expected(LifecycleAutomation.Handler handler, String handlerString, int timeout) {
         }
         for (Expected e : List.of(
                 new Expected(automation.terminating(), HandlerNames.TERMINATING, 900),
                 new Expected(automation.launching(), HandlerNames.LAUNCHING, 900),
                 new Expected(automation.publisher(), HandlerNames.PUBLISHER, 60),
-                new Expected(automation.reconciler(), HandlerNames.RECONCILER, 120))) {
+                new Expected(automation.reconciler(), HandlerNames.RECONCILER, 120),
+                new Expected(automation.interruption(), HandlerNames.INTERRUPTION, 120))) {
             JsonNode p = function(e.handler());
             assertThat(p.path("Runtime").asText()).isEqualTo("java21");
             assertThat(p.path("Handler").asText()).isEqualTo(e.handlerString());
@@ -64,12 +65,15 @@ class LifecycleAutomationTest {
             assertThat(p.path("LoggingConfig").path("LogGroup").path("Ref").asText())
                     .isEqualTo(Cfn.logicalId(synth.stack(), e.handler().logGroup()));
         }
-        // Launch verifications run in parallel and terminations serialize through the lock table: no
-        // reserved-concurrency-1 on those two. One publisher and one reconciler at a time.
+        // Launch verifications run in parallel and terminations and interruptions serialize through the lock table:
+        // no reserved concurrency on those. One publisher at a time; a few reconcilers, so that a scheduled run
+        // never holds back a state change (their removals serialize through the lock too).
         assertThat(function(automation.terminating()).has("ReservedConcurrentExecutions")).isFalse();
         assertThat(function(automation.launching()).has("ReservedConcurrentExecutions")).isFalse();
+        assertThat(function(automation.interruption()).has("ReservedConcurrentExecutions")).isFalse();
         assertThat(function(automation.publisher()).path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
-        assertThat(function(automation.reconciler()).path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
+        assertThat(function(automation.reconciler()).path("ReservedConcurrentExecutions").asInt())
+                .isEqualTo(LifecycleAutomation.RECONCILER_CONCURRENCY);
     }
 
     @Test
@@ -97,7 +101,8 @@ class LifecycleAutomationTest {
             assertThat(size).isLessThan(4096 - 200);
         }
         // Only the handlers that may remove peers log in with the mutating Vault role.
-        assertThat(automation.mutatingHandlers()).containsExactly(automation.terminating(), automation.reconciler());
+        assertThat(automation.mutatingHandlers()).containsExactlyInAnyOrder(automation.terminating(),
+                automation.reconciler(), automation.interruption());
         String lockTable = "${Ref:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + "}";
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             assertThat(environment(handler)).containsEntry(Settings.LOCK_TABLE, lockTable);
@@ -105,6 +110,8 @@ class LifecycleAutomationTest {
         assertThat(environment(automation.reconciler())).containsEntry(Settings.STALE_GRACE_SECONDS, "300")
                 .containsEntry(Settings.RECONCILE_MODE, "remove");
         assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS);
+        assertThat(environment(automation.interruption())).containsEntry(Settings.REBALANCE_ACTION, "count");
+        assertThat(environment(automation.reconciler())).doesNotContainKey(Settings.REBALANCE_ACTION);
 
         int launchWait = Integer.parseInt(environment(automation.launching()).get(Settings.LAUNCH_MAX_WAIT_SECONDS));
         int margin = Integer.parseInt(environment(automation.launching()).get(Settings.SAFETY_MARGIN_SECONDS));
@@ -153,7 +160,7 @@ class LifecycleAutomationTest {
         String lifecycleQueue = Cfn.logicalId(synth.stack(), automation.lifecycleDeadLetters());
         String publisherQueue = Cfn.logicalId(synth.stack(), automation.publisherDeadLetters());
         Map<String, JsonNode> configs = Cfn.resources(template, "AWS::Lambda::EventInvokeConfig");
-        assertThat(configs).hasSize(4);
+        assertThat(configs).hasSize(5);
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             JsonNode alias = Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.alias())).path("Properties");
             assertThat(alias.path("Name").asText()).isEqualTo(LifecycleAutomation.ALIAS_NAME);
@@ -165,8 +172,11 @@ class LifecycleAutomationTest {
             // The alias name, selected from the alias ARN: the configuration applies to the alias, not $LATEST.
             assertThat(config.path("Qualifier").path("Fn::Select").path(1).path("Fn::Split").path(1).path("Ref")
                     .asText()).isEqualTo(Cfn.logicalId(synth.stack(), handler.alias()));
+            // The publisher's missed tick is replaced by the next one; everything else is retried twice (the
+            // reconciler takes EC2's state changes too). The reconciler's failures land beside the publisher's: the
+            // schedule is their backstop.
             boolean isPublisher = handler == automation.publisher() || handler == automation.reconciler();
-            assertThat(config.path("MaximumRetryAttempts").asInt()).isEqualTo(isPublisher ? 0 : 2);
+            assertThat(config.path("MaximumRetryAttempts").asInt()).isEqualTo(handler == automation.publisher() ? 0 : 2);
             assertThat(config.path("DestinationConfig").path("OnFailure").path("Destination")
                     .path("Fn::GetAtt").path(0).asText()).isEqualTo(isPublisher ? publisherQueue : lifecycleQueue);
             // The on-failure destination needs the role to send to that queue (and only that queue).
@@ -182,13 +192,31 @@ class LifecycleAutomationTest {
     @Test
     void rulesMatchLifecycleEventsOfExactlyTheseGroupsAndTheScheduleRunsEveryMinute() {
         Map<String, JsonNode> rules = Cfn.resources(template, "AWS::Events::Rule");
-        assertThat(rules).hasSize(3);
+        assertThat(rules).hasSize(5);
         List<String> seen = new ArrayList<>();
         for (JsonNode rule : rules.values()) {
             JsonNode p = rule.path("Properties");
             JsonNode target = p.path("Targets").get(0);
             String targetId = target.path("Arn").path("Ref").asText();
             JsonNode pattern = p.path("EventPattern");
+            if (Cfn.strings(pattern.path("source")).contains("aws.ec2")) {
+                // EventBridge cannot filter EC2 events by tag: the handler keeps to this cluster's instances.
+                List<String> types = Cfn.strings(pattern.path("detail-type"));
+                if (types.contains("EC2 Instance State-change Notification")) {
+                    assertThat(types).containsExactly("EC2 Instance State-change Notification");
+                    assertThat(Cfn.strings(pattern.path("detail").path("state")))
+                            .containsExactlyInAnyOrder("shutting-down", "terminated");
+                    assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.reconciler().alias()));
+                    seen.add("state-change");
+                } else {
+                    assertThat(types).containsExactlyInAnyOrder("EC2 Spot Instance Interruption Warning",
+                            "EC2 Instance Rebalance Recommendation");
+                    assertThat(targetId).isEqualTo(Cfn.logicalId(synth.stack(), automation.interruption().alias()));
+                    seen.add("interruption");
+                }
+                assertThat(target.path("RetryPolicy").path("MaximumRetryAttempts").asInt()).isEqualTo(3);
+                continue;
+            }
             if (p.has("ScheduleExpression")) {
                 assertThat(p.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
                 List<String> targets = new ArrayList<>();
@@ -221,7 +249,7 @@ class LifecycleAutomationTest {
                 seen.add("launch");
             }
         }
-        assertThat(seen).containsExactlyInAnyOrder("schedule", "terminate", "launch");
+        assertThat(seen).containsExactlyInAnyOrder("schedule", "terminate", "launch", "state-change", "interruption");
     }
 
     @Test
@@ -244,7 +272,7 @@ class LifecycleAutomationTest {
                 "ec2:DescribeInstances", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"));
         Set<String> lifecycle = Set.of("autoscaling:CompleteLifecycleAction",
                 "autoscaling:RecordLifecycleActionHeartbeat");
-        // No UpdateItem: no code calls it. DeleteItem (releasing the lock) only for the two that take it.
+        // No UpdateItem: no code calls it. DeleteItem (releasing the lock) only for the three that take it.
         Set<String> records = Set.of("dynamodb:GetItem", "dynamodb:PutItem");
         Set<String> lock = union(records, Set.of("dynamodb:DeleteItem"));
 
@@ -253,6 +281,7 @@ class LifecycleAutomationTest {
         assertThat(Cfn.actions(statements(automation.publisher())))
                 .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData")));
         assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
+        assertThat(Cfn.actions(statements(automation.interruption()))).isEqualTo(union(common, lock));
 
         for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
             JsonNode complete = Cfn.allowing(statements(handler), "autoscaling:CompleteLifecycleAction").get(0);

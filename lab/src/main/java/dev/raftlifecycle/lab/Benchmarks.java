@@ -5,7 +5,9 @@ import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.InterruptionHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
+import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.EventBridgeEvents;
@@ -47,15 +49,17 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos") : List.of(which);
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter")
+                : List.of(which);
         for (String name : names) {
             String section = switch (name) {
                 case "terminating" -> terminating(out, repo);
                 case "launching" -> launching(out);
                 case "publisher" -> publisher(out);
                 case "chaos" -> chaos(out);
+                case "dead-voter" -> deadVoter(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, all)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, all)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
@@ -341,6 +345,160 @@ public final class Benchmarks {
                 | Nodes | Median | vs 3 nodes | Runs (ms) |
                 | --- | --- | --- | --- |
                 %s""", machine(), rows);
+    }
+
+    // ---- dead-voter window -----------------------------------------------------------------------------
+
+    private static final int DEAD_VOTER_RUNS = 5;
+    private static final Duration SPOT_NOTICE = Duration.ofMinutes(2);
+    private static final Duration SCHEDULE = Duration.ofMinutes(1);
+    private static final int GRACE_SECONDS = 300;
+
+    /** Polls the Raft configuration (root token, every 50 ms) until the peer is gone; returns when it was seen gone. */
+    private static Instant awaitPeerGone(VaultCluster cluster, String id, Duration timeout) {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            try {
+                if (!cluster.raftNodeIds().contains(id)) {
+                    return Instant.now();
+                }
+            } catch (RuntimeException e) {
+                // an election: look again
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException(id + " still in the Raft configuration after " + timeout.toSeconds() + " s");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double secondsBetween(Instant a, Instant b) {
+        return Duration.between(a, b).toMillis() / 1000.0;
+    }
+
+    private static String seconds(List<Double> values) {
+        return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
+    }
+
+    /**
+     * From an instance's death (SIGKILL and its instance terminated, no lifecycle hook) to its peer gone from the
+     * Raft configuration, by three paths measured in one run on one 5-node rig cluster: the state-change event
+     * delivered to the reconciler; the path before it (the schedule every minute plus the 300 s grace, which the old
+     * reconciler applied to a terminated instance and applies now to an instance EC2 does not list: reproduced by
+     * hiding the instance from DescribeInstances, kill at a random moment of the schedule); autopilot's own
+     * cleanup_dead_servers at its smallest allowed threshold (1 minute). And a Spot interruption warning's removal,
+     * against the death two minutes after it.
+     */
+    static String deadVoter(Path out) throws Exception {
+        try (Rig rig = Rig.start(out.resolve("dead-voter-" + System.currentTimeMillis()))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(5));
+            String lock = lockTable(rig);
+            HandlerRuntime runtime = runtime(cluster, lock, Map.of(Settings.STALE_GRACE_SECONDS,
+                    Integer.toString(GRACE_SECONDS)));
+            ReconcilerHandler reconciler = new ReconcilerHandler(runtime);
+            InterruptionHandler interruption = new InterruptionHandler(runtime);
+
+            // 1. A kill, EC2's state change delivered to the reconciler (as EventBridge delivers it).
+            List<Double> event = new ArrayList<>();
+            for (int i = 0; i < DEAD_VOTER_RUNS; i++) {
+                VaultNode victim = follower(cluster);
+                Instant died = Instant.now();
+                victim.kill();
+                cluster.terminateInEc2(victim.instanceId());
+                reconciler.handle(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"), Duration.ofMinutes(2),
+                        java.util.Optional.empty());
+                event.add(secondsBetween(died, awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(2))));
+                cluster.heal(Duration.ofSeconds(180));
+            }
+
+            // 2. A Spot interruption warning, the death two minutes later: removal relative to the death.
+            List<Double> spot = new ArrayList<>();
+            for (int i = 0; i < DEAD_VOTER_RUNS; i++) {
+                VaultNode victim = i % 2 == 0 ? follower(cluster) : cluster.awaitLeader(Duration.ofSeconds(30));
+                Instant warned = Instant.now();
+                InterruptionHandler.Outcome outcome = interruption.handle(EventBridgeEvents.spotInterruption(
+                        victim.instanceId(), "terminate"), Duration.ofMinutes(2), java.util.Optional.empty());
+                Instant gone = awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(2));
+                if (!outcome.peerRemoved()) {
+                    throw new IllegalStateException("the warning did not remove the peer: " + outcome);
+                }
+                spot.add(secondsBetween(warned.plus(SPOT_NOTICE), gone)); // negative: gone before the death
+                victim.kill(); // the interruption itself (nothing left to measure after the removal)
+                cluster.terminateInEc2(victim.instanceId());
+                cluster.heal(Duration.ofSeconds(180));
+            }
+
+            // 3. Autopilot's dead-server cleanup at its smallest allowed threshold.
+            cluster.admin("POST", "sys/storage/raft/autopilot/configuration", Map.of("cleanup_dead_servers", true,
+                    "dead_server_last_contact_threshold", "1m", "min_quorum", 3));
+            List<Double> autopilot = new ArrayList<>();
+            for (int i = 0; i < DEAD_VOTER_RUNS; i++) {
+                VaultNode victim = follower(cluster);
+                Instant died = Instant.now();
+                victim.kill();
+                cluster.terminateInEc2(victim.instanceId());
+                autopilot.add(secondsBetween(died, awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(5))));
+                cluster.heal(Duration.ofSeconds(180));
+            }
+            cluster.admin("POST", "sys/storage/raft/autopilot/configuration", Map.of("cleanup_dead_servers", false));
+
+            // 4. The schedule alone: every minute, grace 300 s, the kill at a random moment of the minute.
+            List<Double> schedule = new ArrayList<>();
+            java.util.concurrent.ScheduledExecutorService ticks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            ticks.scheduleAtFixedRate(() -> {
+                try {
+                    reconciler.run(Duration.ofMinutes(2));
+                } catch (RuntimeException e) {
+                    // the next tick tries again, as the next scheduled invocation would
+                }
+            }, 0, SCHEDULE.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                for (int i = 0; i < DEAD_VOTER_RUNS; i++) {
+                    sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(SCHEDULE.toMillis()));
+                    VaultNode victim = follower(cluster);
+                    Instant died = Instant.now();
+                    victim.kill();
+                    cluster.terminateInEc2(victim.instanceId());
+                    rig.recorder().hideFromEc2(victim.instanceId(), true);
+                    schedule.add(secondsBetween(died, awaitPeerGone(cluster, victim.instanceId(),
+                            Duration.ofSeconds(GRACE_SECONDS).plus(SCHEDULE).plusMinutes(2))));
+                    rig.recorder().hideFromEc2(victim.instanceId(), false);
+                    cluster.heal(Duration.ofSeconds(180));
+                }
+            } finally {
+                ticks.shutdownNow();
+            }
+
+            return String.format(Locale.ROOT, """
+                    ## The dead-voter window: an instance dies without a lifecycle hook
+
+                    `scripts/bench dead-voter` — one 5-node rig cluster, %d runs of each path in the same run. The window is
+                    from the moment the instance dies (SIGKILL of its Vault, the instance terminated in EC2, no lifecycle
+                    hook: a Spot loss, a failed host, an EC2 API termination) to the moment its peer is gone from the Raft
+                    configuration (polled every 50 ms). While it lasts the cluster has a dead voter: it tolerates one
+                    failure less than its size says. Machine: %s.
+
+                    | Path | Median | Runs (s) |
+                    | --- | --- | --- |
+                    | EC2's state change → reconciler, at once (no grace: `shutting-down`/`terminated` are final) | **%.1f s** (goal ≤ 10) | %s |
+                    | Spot interruption warning → interruption handler, two minutes' notice (negative: the peer was gone before the instance died) | **%.1f s** (goal ≤ 0) | %s |
+                    | autopilot `cleanup_dead_servers`, `dead_server_last_contact_threshold` 1 m (the smallest Vault allows), `min_quorum` 3 | %.1f s | %s |
+                    | before: the reconciler's one-minute schedule plus its 300 s grace (kill at a random moment of the minute) | %.1f s | %s |
+
+                    Not in these figures: EventBridge's delivery of the EC2 event and a Lambda cold start (SnapStart restores
+                    in a few hundred milliseconds; the terminating benchmark's cold path is the upper bound), which the
+                    deployment adds to the first row. The warning rows include the leader's step-down (every other run warns
+                    the leader).
+                    """, DEAD_VOTER_RUNS, machine(), median(event), seconds(event), median(spot), seconds(spot),
+                    median(autopilot), seconds(autopilot), median(schedule), seconds(schedule));
+        }
     }
 
     // ---- chaos ----------------------------------------------------------------------------------------

@@ -43,9 +43,23 @@ final class EventReplay {
     static String run(LabEnvironment lab, Request request) {
         boolean lifecycle = request.handler().equals("terminating") || request.handler().equals("launching");
         if (!lifecycle) {
-            if (!List.of("publisher", "reconciler").contains(request.handler())) {
+            if (!List.of("publisher", "reconciler", "interruption").contains(request.handler())) {
                 throw new IllegalArgumentException("no handler '" + request.handler()
-                        + "': use terminating, launching, publisher or reconciler");
+                        + "': use terminating, launching, publisher, reconciler or interruption");
+            }
+            if (request.instance().isPresent()) {
+                // An EC2 event (state change, Spot warning, rebalance): --instance fills in detail.instance-id.
+                ObjectNode event = parse(request.event());
+                if (!(event.path("detail") instanceof ObjectNode detail) || !detail.has("instance-id")) {
+                    throw new IllegalArgumentException("--instance fills in detail.instance-id of an EC2 event; this"
+                            + " event has none");
+                }
+                String id = resolve(lab, request.instance().get());
+                List<String> filled = new ArrayList<>();
+                fill(detail, filled, "instance-id", id);
+                StringBuilder out = new StringBuilder();
+                filled.forEach(f -> out.append("filled in: ").append(f).append('\n'));
+                return out + deliver(lab, request.handler(), bytes(event));
             }
             return deliver(lab, request.handler(), request.event());
         }

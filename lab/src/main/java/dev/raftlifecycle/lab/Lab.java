@@ -62,8 +62,12 @@ public final class Lab {
                                                     probe's rate for the timeline's latency, default 2, 0 = off)
               status [--json]                       nodes and cluster of the running lab
               terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
-              kill [--process-only] <instance-id>   SIGKILL with no lifecycle event (Spot loss; --process-only: a crash)
-              invoke <terminating|launching|publisher|reconciler> <event.json> [--instance ID] [--deliver-only] [--no-boot]
+              kill [--process-only] <instance-id>   SIGKILL with no lifecycle event, the instance terminated and EC2's state
+                                                    changes delivered (a Spot loss, a failed host; --process-only: a
+                                                    crash, the instance keeps running)
+              spot <instance-id> [--notice S]       a Spot interruption: the warning now, the instance taken S s later
+                                                    (default 120), as kill does
+              invoke <terminating|launching|publisher|reconciler|interruption> <event.json> [--instance ID] [--deliver-only] [--no-boot]
                                                     replay an event as AWS would: open the lifecycle action it names,
                                                     deliver it, then do what Auto Scaling does with the result
                                                     (--instance: a lab instance id, leader, follower, random, or new
@@ -122,6 +126,9 @@ public final class Lab {
                 case "status" -> client(dir, out, "GET", "/status" + (options.containsKey("json") ? "?json=1" : ""), null);
                 case "terminate" -> positional.size() != 1 ? usage(out, "terminate takes one instance id, 'leader' or 'random'")
                         : client(dir, out, "POST", "/terminate?target=" + encode(positional.get(0)), null);
+                case "spot" -> positional.size() != 1 ? usage(out, "spot takes one instance id")
+                        : client(dir, out, "POST", "/spot?instance=" + encode(positional.get(0)) + "&notice="
+                        + number(options, "notice", 120, 0, 3600), null);
                 case "kill" -> positional.size() != 1 ? usage(out, "kill takes one instance id")
                         : client(dir, out, "POST", "/kill?instance=" + encode(positional.get(0))
                         + (options.containsKey("process-only") ? "&processOnly=1" : ""), null);
@@ -338,6 +345,8 @@ public final class Lab {
                 case "/terminate" -> terminate(lab, query.getOrDefault("target", ""));
                 case "/kill" -> lab.driver.kill(instance(lab, query.getOrDefault("instance", "")),
                         !query.containsKey("processOnly")) + "\n";
+                case "/spot" -> lab.driver.spot(instance(lab, query.getOrDefault("instance", "")),
+                        Duration.ofSeconds(Long.parseLong(query.getOrDefault("notice", "120"))));
                 case "/invoke" -> EventReplay.run(lab, new EventReplay.Request(query.getOrDefault("handler", ""),
                         exchange.getRequestBody().readAllBytes(), Optional.ofNullable(query.get("instance")),
                         query.containsKey("deliverOnly"), query.containsKey("noBoot")));

@@ -6,6 +6,7 @@ import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.LockTable;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.InterruptionHandler;
 import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
@@ -55,6 +56,7 @@ final class LabEnvironment implements AutoCloseable {
     private final LaunchingHandler launching;
     private final HealthPublisherHandler publisher;
     private final ReconcilerHandler reconciler;
+    private final InterruptionHandler interruption;
     private final PrintWriter handlerLog;
     private final LoadBalancerStandIn loadBalancer;
     private final Path operatorToken;
@@ -112,6 +114,7 @@ final class LabEnvironment implements AutoCloseable {
         this.launching = new LaunchingHandler(runtime);
         this.publisher = new HealthPublisherHandler(runtime);
         this.reconciler = new ReconcilerHandler(runtime);
+        this.interruption = new InterruptionHandler(runtime);
         this.timeline = new Timeline(cluster, () -> cluster.groupNames().stream().mapToInt(g -> rig.autoScaling()
                 .describeAutoScalingGroups(r -> r.autoScalingGroupNames(g)).autoScalingGroups().get(0).desiredCapacity())
                 .sum());
@@ -153,7 +156,8 @@ final class LabEnvironment implements AutoCloseable {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
                     .withTotalNodes(nodes));
             LabEnvironment lab = new LabEnvironment(rig, cluster, dir, overrides);
-            progress.accept("handlers wired (terminating, launching, publisher, reconciler), load-balancer stand-in on port "
+            progress.accept("handlers wired (terminating, launching, publisher, reconciler, interruption), load-balancer"
+                    + " stand-in on port "
                     + lab.loadBalancer.port());
             return lab;
         } catch (RuntimeException | IOException e) {
@@ -197,9 +201,11 @@ final class LabEnvironment implements AutoCloseable {
                 case "publisher" -> publisher.handleRequest(new ByteArrayInputStream(event), out,
                         new LambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
                 case "reconciler" -> reconciler.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(1), handlerLog::println));
+                        new LambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(2), handlerLog::println));
+                case "interruption" -> interruption.handleRequest(new ByteArrayInputStream(event), out,
+                        new LambdaContext("raft-lifecycle-interruption", Duration.ofMinutes(2), handlerLog::println));
                 default -> throw new IllegalArgumentException("no handler '" + handler
-                        + "': use terminating, launching, publisher or reconciler");
+                        + "': use terminating, launching, publisher, reconciler or interruption");
             }
             return JSON.readTree(out.toByteArray());
         } catch (IOException e) {

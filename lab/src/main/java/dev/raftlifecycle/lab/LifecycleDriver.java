@@ -1,6 +1,7 @@
 package dev.raftlifecycle.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftlifecycle.contract.Ec2Events;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import dev.raftlifecycle.rig.LifecycleRecorder;
 import dev.raftlifecycle.rig.VaultCluster;
@@ -210,33 +211,86 @@ final class LifecycleDriver {
             states.put(instanceId, "InService (process dead)");
             return "killed the Vault process of " + instanceId + " (the instance keeps running)";
         }
+        String replacement = null;
         if (RETAINED.equals(states.get(instanceId))) {
             // A retained instance lost: it already had its replacement.
             cluster.retireInstance(instanceId);
             lab.rig.recorder().adjustDesiredCapacity(node.groupName(), 1);
-            states.put(instanceId, "Terminated (lost)");
-            return "killed " + instanceId + " and terminated its instance (it was retained: no replacement); the"
-                    + " reconciler removes the dead peer after the grace period (30 s in the lab)";
+        } else {
+            // The instance is gone (no hook runs for a Spot interruption or a failed host) and Auto Scaling launches
+            // a replacement, which goes through the launch hook.
+            replacement = cluster.finishTermination(instanceId);
         }
-        // The instance is gone (no hook runs for a Spot interruption) and Auto Scaling launches a replacement,
-        // which goes through the launch hook; the dead peer stays in Raft until the reconciler removes it.
-        String replacement = cluster.finishTermination(instanceId);
         states.put(instanceId, "Terminated (lost)");
-        Thread replace = new Thread(() -> {
+        // EC2 announces the instance shutting down at once and terminated a moment later: each state change goes to
+        // the reconciler, which removes the dead peer without waiting for its schedule.
+        JsonNode first = lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.SHUTTING_DOWN));
+        lab.timeline.mark(first.path("action").asText().equals("REMOVED") ? "continue" : "note", instanceId,
+                "state change shutting-down: " + first.path("action").asText() + " " + first.path("reason").asText()
+                        + " (" + instanceId + ")");
+        String next = replacement;
+        Thread later = new Thread(() -> {
             try {
-                Thread.sleep(3000); // the group's health check notices the loss
-                launch(replacement);
+                Thread.sleep(STATE_CHANGE_GAP.toMillis());
+                lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.TERMINATED));
+                if (next != null) {
+                    Thread.sleep(3000); // the group's health check notices the loss
+                    launch(next);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                lab.timeline.mark("replacement " + replacement + " failed: " + e.getMessage());
+                lab.timeline.mark("after the loss of " + instanceId + ": " + e.getMessage());
             }
         }, "lab-replace-" + instanceId);
-        replace.setDaemon(true);
-        replace.start();
-        return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss);"
-                + " the group launches a replacement through the launch hook, and the reconciler removes"
-                + " the dead peer after the grace period (30 s in the lab) — watch scripts/lab status";
+        later.setDaemon(true);
+        later.start();
+        return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss, a failed"
+                + " host); EC2's state change (shutting-down) went to the reconciler: " + first.path("action").asText()
+                + " (" + first.path("reason").asText() + ")" + (next == null ? "; it was retained: no replacement"
+                : "; the group launches a replacement through the launch hook — watch scripts/lab status");
+    }
+
+    /** Between EC2's shutting-down and terminated state changes for an instance the lab kills. */
+    private static final Duration STATE_CHANGE_GAP = Duration.ofSeconds(2);
+
+    /**
+     * A Spot interruption: the warning (the JSON EventBridge sends) goes to the interruption handler at once; after
+     * {@code notice} Spot takes the instance — SIGKILL, the instance terminated (the group replaces it) and its state
+     * changes delivered, as {@link #kill} does. Returns the handler's answer; the interruption itself happens in the
+     * background.
+     */
+    String spot(String instanceId, Duration notice) {
+        VaultNode node = cluster.node(instanceId);
+        if (!node.running() || !states.getOrDefault(instanceId, "InService").startsWith("InService")
+                && !RETAINED.equals(states.get(instanceId))) {
+            throw new IllegalArgumentException(instanceId + " is " + state(instanceId) + (node.running() ? ""
+                    : " (its Vault process is not running)") + ": a Spot interruption is for a running instance");
+        }
+        lab.timeline.mark("warning", instanceId, "spot warning " + instanceId);
+        Instant warned = Instant.now();
+        JsonNode answer = lab.invoke("interruption", EventBridgeEvents.spotInterruption(instanceId, Ec2Events.SPOT_TERMINATE));
+        lab.timeline.mark(answer.path("action").asText().equals("REMOVED") ? "continue" : "abandon", instanceId,
+                answer.path("action").asText() + " " + answer.path("reason").asText() + " (spot warning " + instanceId + ")");
+        Thread interruption = new Thread(() -> {
+            try {
+                Duration left = notice.minus(Duration.between(warned, Instant.now()));
+                if (!left.isNegative()) {
+                    Thread.sleep(left.toMillis());
+                }
+                kill(instanceId, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                lab.timeline.mark("spot interruption of " + instanceId + " failed: " + e.getMessage());
+            }
+        }, "lab-spot-" + instanceId);
+        interruption.setDaemon(true);
+        interruption.start();
+        return String.format(java.util.Locale.ROOT, "spot warning for %s: %s (%s)%s in %.1f s; Spot takes the instance"
+                        + " %d s after the warning%n", instanceId, answer.path("action").asText(), answer.path("reason").asText(),
+                answer.path("steppedDown").asBoolean() ? ", leader stepped down" : "",
+                Duration.between(warned, Instant.now()).toMillis() / 1000.0, notice.toSeconds());
     }
 
     private String groupOf(String instanceId) {

@@ -49,7 +49,7 @@ final class Timeline {
             "non-voter", "#98df8a", "not a peer", "#c7c7c7", "dead", "#7f0000");
     static final Map<String, String> MARK_COLORS = Map.of("terminate", "#9467bd", "crash", "#d62728",
             "launch", "#1f77b4", "continue", "#2ca02c", "abandon", "#e377c2", "restart", "#17becf",
-            "leader", "#ff7f0e", "note", "#7f7f7f");
+            "leader", "#ff7f0e", "warning", "#bcbd22", "note", "#7f7f7f");
     private static final Duration GAP = Duration.ofMillis(1500);
     private static final int LEFT = 150;
     private static final int WIDTH = 1180;
@@ -197,7 +197,7 @@ final class Timeline {
         }
         html.append("</ul>");
         legend(html, "Markers", MARK_COLORS, List.of("terminate", "crash", "launch", "continue", "abandon", "restart",
-                "leader", "note"));
+                "leader", "warning", "note"));
         markerChart(html, total);
         lanes(html, total);
         lineChart(html, "Failure tolerance (voters that may fail without losing quorum)", total, 0, 3, List.of(

@@ -56,6 +56,7 @@ class LabCommandLineTest {
     @Test
     void helpListsEveryCommand() throws Exception {
         assertThat(run(0, "help")).contains("up [--nodes N]", "status [--json]", "terminate <instance-id|leader|random>",
-                "kill [--process-only]", "invoke <terminating|launching|publisher|reconciler>", "down", "chaos [--nodes N]");
+                "kill [--process-only]", "spot <instance-id> [--notice S]",
+                "invoke <terminating|launching|publisher|reconciler|interruption>", "down", "chaos [--nodes N]");
     }
 }

@@ -9,8 +9,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /**
- * Lifecycle events exactly as EventBridge delivers them from Auto Scaling, for the tests and the lab to
- * hand to the handlers.
+ * Events exactly as EventBridge delivers them — lifecycle actions from Auto Scaling, state changes, Spot interruption
+ * warnings and rebalance recommendations from EC2 — for the tests and the lab to hand to the handlers.
  */
 public final class EventBridgeEvents {
     public static final String ACCOUNT = "123456789012";
@@ -56,6 +56,40 @@ public final class EventBridgeEvents {
     public static byte[] forAction(LifecycleRecorder.LifecycleAction action) {
         boolean terminate = action.transition().equals(LifecycleEvents.TERMINATING_TRANSITION);
         return forAction(action, terminate ? "AutoScalingGroup" : "EC2", terminate ? "EC2" : "AutoScalingGroup");
+    }
+
+    /** "EC2 Instance State-change Notification", as EC2 sends it through EventBridge. */
+    public static byte[] stateChange(String instanceId, String state) {
+        ObjectNode root = ec2Event(dev.raftlifecycle.contract.Ec2Events.STATE_CHANGE_DETAIL_TYPE, instanceId);
+        ((ObjectNode) root.get("detail")).put("state", state);
+        return toBytes(root);
+    }
+
+    /** "EC2 Spot Instance Interruption Warning" (instance-action terminate, stop or hibernate). */
+    public static byte[] spotInterruption(String instanceId, String instanceAction) {
+        ObjectNode root = ec2Event(dev.raftlifecycle.contract.Ec2Events.SPOT_INTERRUPTION_DETAIL_TYPE, instanceId);
+        ((ObjectNode) root.get("detail")).put("instance-action", instanceAction);
+        return toBytes(root);
+    }
+
+    /** "EC2 Instance Rebalance Recommendation". */
+    public static byte[] rebalance(String instanceId) {
+        return toBytes(ec2Event(dev.raftlifecycle.contract.Ec2Events.REBALANCE_DETAIL_TYPE, instanceId));
+    }
+
+    /** The envelope of an EC2 event about one instance: resources name the instance's ARN. */
+    public static ObjectNode ec2Event(String detailType, String instanceId) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "0");
+        root.put("id", UUID.randomUUID().toString());
+        root.put("detail-type", detailType);
+        root.put("source", dev.raftlifecycle.contract.Ec2Events.SOURCE);
+        root.put("account", ACCOUNT);
+        root.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("region", Rig.REGION.id());
+        root.putArray("resources").add("arn:aws:ec2:" + Rig.REGION.id() + ":" + ACCOUNT + ":instance/" + instanceId);
+        root.putObject("detail").put("instance-id", instanceId);
+        return root;
     }
 
     private static byte[] toBytes(ObjectNode node) {

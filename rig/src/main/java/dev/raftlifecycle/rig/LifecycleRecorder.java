@@ -81,6 +81,8 @@ public final class LifecycleRecorder implements AutoCloseable {
      * capacity by one for the replacement and shows one less here.
      */
     private final Map<String, Integer> desiredCapacityOffsets = new ConcurrentHashMap<>();
+    /** Instances DescribeInstances does not list (EC2's eventual consistency: a new instance not visible yet). */
+    private final Set<String> hiddenFromEc2 = ConcurrentHashMap.newKeySet();
     private final Map<String, HeartbeatHook> heartbeatHooks = new ConcurrentHashMap<>();
     private final Map<String, Integer> heartbeatCounts = new ConcurrentHashMap<>();
 
@@ -179,6 +181,18 @@ public final class LifecycleRecorder implements AutoCloseable {
     /** Adds {@code delta} to the desired capacity shown for a group (see {@link #desiredCapacityOffsets}). */
     public void adjustDesiredCapacity(String groupName, int delta) {
         desiredCapacityOffsets.merge(groupName, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    /**
+     * Makes DescribeInstances leave the instance out (true) or list it again (false), as EC2 does for a while after an
+     * instance is launched, or long after it is terminated.
+     */
+    public void hideFromEc2(String instanceId, boolean hidden) {
+        if (hidden) {
+            hiddenFromEc2.add(instanceId);
+        } else {
+            hiddenFromEc2.remove(instanceId);
+        }
     }
 
     /** The lifecycle state shown for an instance, if it differs from moto's. */
@@ -333,10 +347,13 @@ public final class LifecycleRecorder implements AutoCloseable {
      * states moto does not model, and desired capacities without the instances AWS would not count.
      */
     private byte[] withLifecycleStates(byte[] body) {
-        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty()) || body.length == 0) {
+        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()) || body.length == 0) {
             return body;
         }
         String xml = new String(body, StandardCharsets.UTF_8);
+        if (!hiddenFromEc2.isEmpty() && xml.contains("<DescribeInstancesResponse")) {
+            return withoutHiddenInstances(xml).getBytes(StandardCharsets.UTF_8);
+        }
         if (!xml.contains("<LifecycleState>") && !xml.contains("<DesiredCapacity>")) {
             return body;
         }
@@ -354,11 +371,7 @@ public final class LifecycleRecorder implements AutoCloseable {
     /** Each described group's DesiredCapacity plus its offset (parsed, not pattern-matched: groups nest members). */
     private String withDesiredCapacities(String xml) {
         try {
-            javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            org.w3c.dom.Document doc = factory.newDocumentBuilder()
-                    .parse(new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+            org.w3c.dom.Document doc = parse(xml);
             org.w3c.dom.NodeList desired = doc.getElementsByTagNameNS("*", "DesiredCapacity");
             boolean changed = false;
             for (int i = 0; i < desired.getLength(); i++) {
@@ -371,16 +384,48 @@ public final class LifecycleRecorder implements AutoCloseable {
                     changed = true;
                 }
             }
-            if (!changed) {
-                return xml;
-            }
-            java.io.StringWriter out = new java.io.StringWriter();
-            javax.xml.transform.TransformerFactory.newInstance().newTransformer()
-                    .transform(new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(out));
-            return out.toString();
+            return changed ? serialize(doc) : xml;
         } catch (Exception e) {
             throw new RigException("could not adjust DesiredCapacity in a DescribeAutoScalingGroups answer: " + e.getMessage(), e);
         }
+    }
+
+    /** DescribeInstances without the hidden instances (their items in each reservation's instancesSet). */
+    private String withoutHiddenInstances(String xml) {
+        try {
+            org.w3c.dom.Document doc = parse(xml);
+            org.w3c.dom.NodeList sets = doc.getElementsByTagNameNS("*", "instancesSet");
+            boolean changed = false;
+            for (int i = 0; i < sets.getLength(); i++) {
+                org.w3c.dom.Node set = sets.item(i);
+                for (org.w3c.dom.Node item = set.getFirstChild(); item != null; ) {
+                    org.w3c.dom.Node next = item.getNextSibling();
+                    String id = item instanceof org.w3c.dom.Element e ? childText(e, "instanceId") : null;
+                    if (id != null && hiddenFromEc2.contains(id)) {
+                        set.removeChild(item);
+                        changed = true;
+                    }
+                    item = next;
+                }
+            }
+            return changed ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not hide instances in a DescribeInstances answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static org.w3c.dom.Document parse(String xml) throws Exception {
+        javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        return factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String serialize(org.w3c.dom.Document doc) throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        javax.xml.transform.TransformerFactory.newInstance().newTransformer()
+                .transform(new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(out));
+        return out.toString();
     }
 
     private static String childText(org.w3c.dom.Element parent, String localName) {

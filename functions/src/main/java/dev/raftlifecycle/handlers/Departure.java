@@ -1,0 +1,195 @@
+package dev.raftlifecycle.handlers;
+
+import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.HealthyVoters;
+import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.TerminationDecision;
+import dev.raftlifecycle.observation.ClusterObserver;
+import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.time.Deadline;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One instance leaving the cluster, under the lock: snapshot → decide ({@link TerminationDecision}) → act, and the
+ * decision taken again on a fresh snapshot after a step-down. The same path whatever says the instance is leaving:
+ * an Auto Scaling termination (the terminating handler), a Spot interruption warning (the interruption handler), EC2
+ * reporting it shutting down or terminated (the reconciler). What can end the occasion (a lifecycle action that
+ * ended meanwhile; nothing, for the others) and what to do while waiting (heartbeats) is the caller's
+ * {@link Occasion}; it is checked after the lock is taken and right before each mutation.
+ */
+final class Departure {
+    /** Between two looks while autopilot catches up with the nodes' own answers. */
+    private static final Duration SETTLE_RETRY = Duration.ofMillis(500);
+
+    /** What the departure is acting for. */
+    interface Occasion {
+        /** Whether acting is still wanted (a lifecycle action still open). */
+        boolean stillOpen();
+
+        /** Called while waiting (a lifecycle heartbeat when due). */
+        void whileWaiting();
+
+        /** What ended, for the detail ("the lifecycle action"). */
+        String what();
+    }
+
+    /** An occasion nothing can end: an EC2 event has no action to complete. */
+    static final Occasion EVENT = new Occasion() {
+        @Override
+        public boolean stillOpen() {
+            return true;
+        }
+
+        @Override
+        public void whileWaiting() {
+        }
+
+        @Override
+        public String what() {
+            return "the event";
+        }
+    };
+
+    /** How it ended: let the instance go, keep it, wait for a replacement (the floor), or nothing (the occasion ended). */
+    enum Verdict { GO, KEEP, AWAIT_REPLACEMENT, ENDED }
+
+    /**
+     * @param reason  the label for logs, outputs and the Reason dimension
+     * @param removed whether the peer was removed (confirmed gone from the configuration)
+     */
+    record Outcome(Verdict verdict, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+        static Outcome go(String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+            return new Outcome(Verdict.GO, reason, peer, removed, detail);
+        }
+
+        static Outcome keep(Reason reason, Optional<RaftPeer> peer, String detail) {
+            return new Outcome(Verdict.KEEP, reason.label(), peer, false, detail);
+        }
+
+        static Outcome ended(String detail) {
+            return new Outcome(Verdict.ENDED, Reason.ALREADY_ENDED.label(), Optional.empty(), false, detail);
+        }
+    }
+
+    /** What the departure did along the way, for the caller's decision line. */
+    static final class Counters {
+        boolean steppedDown;
+        int attempts;
+        int snapshots;
+        int settleLooks;
+    }
+
+    private final HandlerRuntime runtime;
+    private final ClusterObserver observer;
+    private final RemovalSteps steps;
+
+    Departure(HandlerRuntime runtime, ClusterObserver observer, RemovalSteps steps) {
+        this.runtime = runtime;
+        this.observer = observer;
+        this.steps = steps;
+    }
+
+    RemovalSteps steps() {
+        return steps;
+    }
+
+    /** Under the lock: snapshot → decide → act, once more after a step-down. */
+    Outcome decideAndAct(String id, Deadline deadline, MutationLock.Lease lease, Occasion occasion, Counters run) {
+        if (!occasion.stillOpen()) {
+            return Outcome.ended(occasion.what() + " ended while this invocation waited for the lock");
+        }
+        StringBuilder trail = new StringBuilder();
+        Deadline settling = deadline.within(runtime.settings().stepDownWait());
+        while (true) {
+            ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
+            run.snapshots++;
+            run.attempts += snapshot.attempts();
+            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules());
+            if (!(decision instanceof TerminationDecision.Remove)
+                    && HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules()) && !settling.passed()) {
+                // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
+                // has not heard from the standbys yet): look again in a moment rather than refuse on it.
+                occasion.whileWaiting();
+                run.settleLooks++;
+                settling.sleep(SETTLE_RETRY);
+                continue;
+            }
+            trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
+                    .append(Explain.decision(decision));
+            String detail = trail.toString();
+            Optional<RaftPeer> peer = decision.subjectPeer();
+            switch (decision) {
+                case TerminationDecision.Release release -> {
+                    return Outcome.go(release.label(), peer, false, detail);
+                }
+                case TerminationDecision.Refuse refuse -> {
+                    return Outcome.keep(refuse.reason(), peer, detail);
+                }
+                case TerminationDecision.AwaitReplacement await -> {
+                    return new Outcome(Verdict.AWAIT_REPLACEMENT, Reason.VOTER_FLOOR.label(), peer, false, detail);
+                }
+                case TerminationDecision.Remove remove -> {
+                    String via = snapshot.via().orElseThrow();
+                    if (remove.stepDownFirst()) {
+                        if (run.steppedDown) {
+                            return Outcome.keep(Reason.STEP_DOWN_FAILED, peer, detail + "; it leads again after its step-down");
+                        }
+                        Optional<Outcome> stop = beforeMutation(occasion, lease, steps.stepDownBudget(), peer, detail, "step-down");
+                        if (stop.isPresent()) {
+                            return stop.get();
+                        }
+                        RemovalSteps.StepDown stepDown = steps.stepDown(via, remove.peer().nodeId(), snapshot.instances(),
+                                deadline, occasion::whileWaiting);
+                        run.steppedDown = true;
+                        trail.append("; ").append(stepDown.detail());
+                        if (!stepDown.newLeader()) {
+                            return Outcome.keep(Reason.STEP_DOWN_FAILED, peer, trail.toString());
+                        }
+                        if (!occasion.stillOpen()) {
+                            return Outcome.ended(trail + "; " + occasion.what() + " ended during the step-down:"
+                                    + " nothing more is changed");
+                        }
+                        continue; // decide the removal again, on the view after the new leader appeared
+                    }
+                    Optional<Outcome> stop = beforeMutation(occasion, lease, steps.removalBudget(), peer, detail, "remove-peer");
+                    if (stop.isPresent()) {
+                        return stop.get();
+                    }
+                    RemovalSteps.Removal removal = steps.remove(via, remove.peer().nodeId(), snapshot.instances(),
+                            deadline, occasion::whileWaiting);
+                    trail.append("; ").append(removal.detail());
+                    if (removal.outcome().removed()) {
+                        return Outcome.go(run.steppedDown && !remove.decommissioning() ? Reason.LEADER_REMOVED.label()
+                                : remove.label(), peer, true, trail.toString());
+                    }
+                    if (remove.decommissioning()) {
+                        // Nobody needs this cluster's quorum any more: the instance goes whatever the removal did.
+                        return Outcome.go(removal.outcome().failureReason().label(true), peer, false, trail.toString());
+                    }
+                    return Outcome.keep(removal.outcome().failureReason(), peer, trail.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Right before a mutation: the lease must cover the call and its confirmation (else another holder could act
+     * while this one is still in flight), and the occasion must still be open.
+     */
+    private Optional<Outcome> beforeMutation(Occasion occasion, MutationLock.Lease lease, Duration budget,
+                                             Optional<RaftPeer> peer, String detail, String what) {
+        Instant now = runtime.clock().instant();
+        if (!lease.covers(now, budget)) {
+            return Optional.of(Outcome.keep(Reason.LEASE_TOO_SHORT, peer, detail + "; " + what + " not started: the lock's"
+                    + " lease has " + lease.remaining(now).toMillis() + " ms left, " + budget.toMillis() + " ms needed"));
+        }
+        if (!occasion.stillOpen()) {
+            return Optional.of(Outcome.ended(detail + "; " + occasion.what() + " ended before the " + what
+                    + ": nothing more is changed"));
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.raftlifecycle.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.contract.MetricName;
+import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.decisions.EventScope;
+import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.events.Ec2Event;
+import dev.raftlifecycle.events.Ec2EventParser;
+import dev.raftlifecycle.observation.ClusterObserver;
+import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.time.Deadline;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * EC2 Spot Instance Interruption Warning for a cluster instance (two minutes' notice) → remove its peer before the
+ * instance dies, stepping the leader down first, when that is safe: the terminating handler's decision
+ * ({@link Departure}), another trigger, no lifecycle action to complete and no wait for a replacement. When it is not
+ * safe (quorum would break, the voter floor, no leader, anything unclear) nothing is changed: one decision line and
+ * the InterruptionPeerKept count. The instance dies anyway; removing a healthy voter the cluster cannot spare would
+ * only make that worse, and once it is dead its state change lets the reconciler remove the dead peer.
+ *
+ * <p>EC2 Instance Rebalance Recommendation: counted and logged only, unless REBALANCE_ACTION=interruption makes it
+ * an interruption warning.
+ *
+ * <p>Input: a malformed event or another detail-type fails the invocation, naming the field (no call). Another
+ * account's event or an instance in none of this cluster's groups: one line, no Vault call. A warning for an
+ * instance EC2 already reports shutting down or terminated (already-gone; its state change reconciles it) or for a
+ * stop/hibernate interruption (not-a-termination): one line, nothing changed. A duplicate, or a warning after the
+ * instance's terminate lifecycle action removed the peer, finds no peer (not-a-member) and changes nothing.
+ */
+public final class InterruptionHandler implements RequestStreamHandler {
+    static final String NAME = "interruption";
+    /** How long to wait for the lock: well inside the two minutes' notice. */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HandlerRuntime runtime;
+    private final Departure departure;
+
+    public InterruptionHandler() {
+        this(HandlerRuntime.fromEnvironment());
+    }
+
+    public InterruptionHandler(HandlerRuntime runtime) {
+        this.runtime = runtime;
+        ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE);
+        this.departure = new Departure(runtime, observer, runtime.removalSteps(observer));
+    }
+
+    /**
+     * What the invocation did; also its JSON output.
+     *
+     * @param action REMOVED (the peer is gone), KEPT (left in place: unsafe or unclear), NONE (nothing to do),
+     *               COUNTED (a rebalance recommendation), IGNORED (not this cluster's)
+     */
+    public record Outcome(String instanceId, String event, String action, String reason, String peer, boolean steppedDown,
+                          boolean peerRemoved, long latencyMs, String detail) {
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        Duration remaining = context == null ? Duration.ofMinutes(2) : Duration.ofMillis(context.getRemainingTimeInMillis());
+        JSON.writeValue(output, handle(input.readAllBytes(), remaining, Ec2EventIntake.ownAccount(context)));
+    }
+
+    public Outcome handle(byte[] input, Duration remaining, Optional<String> ownAccount) {
+        Instant started = runtime.clock().instant();
+        Ec2Event event = Ec2EventIntake.parse(runtime, NAME, input,
+                EnumSet.of(Ec2EventParser.Kind.SPOT_INTERRUPTION, Ec2EventParser.Kind.REBALANCE));
+        String id = event.subject().orElseThrow();
+        String kind = event instanceof Ec2Event.SpotInterruption ? "spot-interruption" : "rebalance-recommendation";
+        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id, ownAccount);
+        if (subject.scope() != EventScope.Scope.OURS) {
+            return new Outcome(id, kind, "IGNORED", subject.scope().reason().label(), null, false, false,
+                    millisSince(started), "not this cluster's instance (" + subject.scope().reason().label() + ")");
+        }
+        Result result;
+        if (event instanceof Ec2Event.RebalanceRecommendation && !runtime.settings().rebalanceAsInterruption()) {
+            result = Result.of("COUNTED", Reason.REBALANCE_COUNTED.label(), Optional.empty(), false,
+                    "a rebalance recommendation: counted only (REBALANCE_ACTION=count)");
+        } else if (event instanceof Ec2Event.SpotInterruption spot && !spot.terminates()) {
+            result = Result.of("NONE", Reason.NOT_A_TERMINATION.label(), Optional.empty(), false,
+                    "the interruption will " + spot.instanceAction() + " the instance, not terminate it: its peer stays");
+        } else if (EventScope.gone(subject.ec2State())) {
+            result = Result.of("NONE", Reason.ALREADY_GONE.label(), Optional.empty(), false, "EC2 reports the instance "
+                    + subject.ec2State() + ": its state change reconciles the peer");
+        } else {
+            result = underLock(id, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()));
+        }
+        long latency = millisSince(started);
+        DecisionLog.Line line = runtime.log().line(NAME, "decision")
+                .field("instance", id)
+                .field("trigger", kind)
+                .field("eventId", event.eventId())
+                .field("peer", result.peer.map(RaftPeer::nodeId).orElse(null))
+                .field("peerWasLeader", result.peer.map(RaftPeer::leader).orElse(null))
+                .field("action", result.action)
+                .field(MetricName.REASON_DIMENSION, result.reason)
+                .field("steppedDown", result.counters.steppedDown)
+                .field("peerRemoved", result.removed)
+                .field("snapshots", result.counters.snapshots)
+                .field("latencyMs", latency)
+                .field("detail", result.detail)
+                .metric(MetricName.DECISION_LATENCY_MS, latency);
+        line.metric(event instanceof Ec2Event.SpotInterruption ? MetricName.INTERRUPTION_WARNINGS
+                : MetricName.REBALANCE_RECOMMENDATIONS, 1);
+        if (result.removed) {
+            line.metric(MetricName.PEER_REMOVED, 1);
+        }
+        if (result.action.equals("KEPT")) {
+            line.metric(MetricName.INTERRUPTION_PEER_KEPT, 1);
+        }
+        line.emit(runtime.clock().instant());
+        return new Outcome(id, kind, result.action, result.reason, result.peer.map(RaftPeer::nodeId).orElse(null),
+                result.counters.steppedDown, result.removed, latency, result.detail);
+    }
+
+    private long millisSince(Instant started) {
+        return Duration.between(started, runtime.clock().instant()).toMillis();
+    }
+
+    /** The lock (bounded wait), then the departure once: remove if safe, else keep; never wait for the floor. */
+    private Result underLock(String id, Deadline deadline) {
+        MutationLock lock = runtime.lock();
+        Departure.Counters counters = new Departure.Counters();
+        Optional<MutationLock.Lease> lease;
+        try {
+            lease = lock.acquire(NAME + ":" + id + ":" + UUID.randomUUID(), deadline, deadline.within(LOCK_WAIT), () -> { });
+        } catch (RuntimeException e) {
+            return Result.kept(Reason.LOCK_FAILED.label(), Optional.empty(), e.getClass().getSimpleName() + ": "
+                    + e.getMessage(), counters);
+        }
+        if (lease.isEmpty()) {
+            return Result.kept(Reason.LOCK_BUSY.label(), Optional.empty(), "another cluster change held the lock for "
+                    + LOCK_WAIT.toSeconds() + " s: nothing changed before the interruption", counters);
+        }
+        try {
+            Departure.Outcome outcome = departure.decideAndAct(id, deadline, lease.get(), Departure.EVENT, counters);
+            Result result = switch (outcome.verdict()) {
+                case GO -> outcome.removed() ? Result.of("REMOVED", outcome.reason(), outcome.peer(), true, outcome.detail())
+                        : Result.of("NONE", outcome.reason(), outcome.peer(), false, outcome.detail());
+                case KEEP, AWAIT_REPLACEMENT, ENDED -> Result.of("KEPT", outcome.reason(), outcome.peer(), false,
+                        outcome.detail() + "; the peer stays until the instance is gone");
+            };
+            result.counters = counters;
+            return result;
+        } catch (RuntimeException e) {
+            // An AWS failure while observing (the mutations report theirs as results): nothing more is changed.
+            return Result.kept(Reason.OBSERVATION_FAILED.label(), Optional.empty(), e.getClass().getSimpleName() + ": "
+                    + e.getMessage(), counters);
+        } finally {
+            lock.release(lease.get());
+        }
+    }
+
+    private static final class Result {
+        final String action;
+        final String reason;
+        final Optional<RaftPeer> peer;
+        final boolean removed;
+        final String detail;
+        Departure.Counters counters = new Departure.Counters();
+
+        private Result(String action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+            this.action = action;
+            this.reason = reason;
+            this.peer = peer;
+            this.removed = removed;
+            this.detail = detail;
+        }
+
+        static Result of(String action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
+            return new Result(action, reason, peer, removed, detail);
+        }
+
+        static Result kept(String reason, Optional<RaftPeer> peer, String detail, Departure.Counters counters) {
+            Result r = new Result("KEPT", reason, peer, false, detail);
+            r.counters = counters;
+            return r;
+        }
+    }
+}

@@ -1,17 +1,24 @@
 package dev.raftlifecycle.rig;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** moto in server mode on a free loopback port: the AWS emulator. */
+/**
+ * moto in server mode on a free loopback port: the AWS emulator. It runs through {@value #LAUNCHER} (moto's own
+ * server, with DynamoDB's per-item write atomicity, which moto alone does not keep under load) with the Python
+ * interpreter moto_server's own first line names.
+ */
 public final class MotoServer implements AutoCloseable {
     private final ManagedProcess process;
     private final URI endpoint;
@@ -23,14 +30,48 @@ public final class MotoServer implements AutoCloseable {
         this.version = version;
     }
 
+    static final String LAUNCHER = "moto_atomic_server.py";
+
     public static MotoServer start(Path workDir) {
         Path bin = Tools.motoServer();
         int port = Net.freePort();
-        ManagedProcess process = ManagedProcess.start("moto", List.of(bin.toString(), "-H", "127.0.0.1", "-p",
-                Integer.toString(port)), workDir.resolve("moto.log"), Map.of());
+        Path launcher = writeLauncher(workDir);
+        ManagedProcess process = ManagedProcess.start("moto", List.of(interpreter(bin).toString(), launcher.toString(),
+                "-H", "127.0.0.1", "-p", Integer.toString(port)), workDir.resolve("moto.log"), Map.of());
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         awaitReady(process, endpoint);
         return new MotoServer(process, endpoint, Tools.motoVersion(bin));
+    }
+
+    private static Path writeLauncher(Path workDir) {
+        try (InputStream in = MotoServer.class.getResourceAsStream(LAUNCHER)) {
+            if (in == null) {
+                throw new RigException(LAUNCHER + " is missing from the rig's resources");
+            }
+            Path target = workDir.resolve(LAUNCHER);
+            Files.createDirectories(workDir);
+            Files.write(target, in.readAllBytes());
+            return target;
+        } catch (IOException e) {
+            throw new RigException("could not write " + LAUNCHER + " into " + workDir, e);
+        }
+    }
+
+    /** The interpreter of a pip entry point: its "#!" line (the virtualenv's python). */
+    static Path interpreter(Path entryPoint) {
+        try (BufferedReader reader = Files.newBufferedReader(entryPoint)) {
+            String first = reader.readLine();
+            if (first != null && first.startsWith("#!")) {
+                Path python = Path.of(first.substring(2).trim().split("\\s+")[0]);
+                if (Files.isExecutable(python)) {
+                    return python;
+                }
+            }
+        } catch (IOException e) {
+            throw new RigException("could not read " + entryPoint, e);
+        }
+        throw new RigException(entryPoint + " does not start with a \"#!\" line naming an executable Python: point"
+                + " RIG_MOTO_SERVER at the moto_server script pip installed");
     }
 
     private static void awaitReady(ManagedProcess process, URI endpoint) {

@@ -42,6 +42,21 @@ public final class EventScope {
         return instanceKnown && ours ? Scope.OURS : Scope.FOREIGN_INSTANCE;
     }
 
+    /**
+     * What a rebalance recommendation may do. It is a risk signal, not a notice: the instance may never be interrupted.
+     * Acting on it (REBALANCE_ACTION=interruption) is only sound when the group has Capacity Rebalancing on, so that
+     * Auto Scaling itself replaces the instance and terminates it; otherwise removing its peer would leave a running
+     * instance outside Raft that nothing brings back.
+     *
+     * @return empty to act as on an interruption warning, else why only to count it
+     */
+    public static Optional<Reason> rebalanceRefusal(boolean asInterruption, boolean capacityRebalance) {
+        if (!asInterruption) {
+            return Optional.of(Reason.REBALANCE_COUNTED);
+        }
+        return capacityRebalance ? Optional.empty() : Optional.of(Reason.NO_CAPACITY_REBALANCE);
+    }
+
     /** EC2 already reports the instance on its way out (shutting-down or terminated): nothing stops that any more. */
     public static boolean gone(String ec2State) {
         return Ec2Events.isFinal(ec2State);

@@ -67,7 +67,9 @@ public enum Reason {
     /** A Spot interruption that stops or hibernates the instance: it comes back, its peer stays. */
     NOT_A_TERMINATION("not-a-termination"),
     /** A rebalance recommendation, counted and logged only (REBALANCE_ACTION=count). */
-    REBALANCE_COUNTED("rebalance-counted");
+    REBALANCE_COUNTED("rebalance-counted"),
+    /** REBALANCE_ACTION=interruption, but the group does not replace at-risk instances itself (Capacity Rebalancing). */
+    NO_CAPACITY_REBALANCE("no-capacity-rebalance");
 
     private final String label;
 

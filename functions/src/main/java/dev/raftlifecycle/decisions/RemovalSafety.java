@@ -64,6 +64,12 @@ public final class RemovalSafety {
         return new Assessment(verdict, votersAfter, healthyAfter, quorumAfter, floor, peerHealthy);
     }
 
+    /** As {@link #assess(String, ClusterSnapshot, SafetyRules)} with no floor: for an instance that goes anyway. */
+    public static Assessment assessWithoutFloor(String peerId, ClusterSnapshot s, SafetyRules rules) {
+        ClusterView view = s.view().orElseThrow(() -> new IllegalArgumentException("no view to assess"));
+        return assess(peerId, view.peers(), HealthyVoters.of(s, rules), view.leaderPresent(), 0);
+    }
+
     /** The assessment for a snapshot, with the really-healthy voters and the floor it implies. */
     public static Assessment assess(String peerId, ClusterSnapshot s, SafetyRules rules) {
         ClusterView view = s.view().orElseThrow(() -> new IllegalArgumentException("no view to assess"));

@@ -82,6 +82,15 @@ public sealed interface TerminationDecision {
 
     /** The decision for one instance on one snapshot. */
     static TerminationDecision decide(ClusterSnapshot s, String instanceId, SafetyRules rules) {
+        return decide(s, instanceId, rules, false);
+    }
+
+    /**
+     * @param doomed the instance goes whatever is decided here (a Spot interruption, EC2 shutting it down): the voter
+     *               floor, which keeps a healthy voter until its replacement has joined, protects nothing then —
+     *               keeping the peer only leaves a dead voter behind — so only the quorum rule applies
+     */
+    static TerminationDecision decide(ClusterSnapshot s, String instanceId, SafetyRules rules, boolean doomed) {
         if (ClusterInitialization.judge(s, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
             return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false);
         }
@@ -112,7 +121,8 @@ public sealed interface TerminationDecision {
                     ? new Remove(peer, stepDown, Reason.DECOMMISSIONING, Optional.empty(), true)
                     : new Release(Reason.NO_LEADER, Optional.of(peer), true);
         }
-        RemovalSafety.Assessment safety = RemovalSafety.assess(peer.nodeId(), s, rules);
+        RemovalSafety.Assessment safety = doomed ? RemovalSafety.assessWithoutFloor(peer.nodeId(), s, rules)
+                : RemovalSafety.assess(peer.nodeId(), s, rules);
         return switch (safety.verdict()) {
             case NO_LEADER -> new Refuse(Reason.NO_LEADER, Optional.of(peer), Optional.of(safety));
             case QUORUM_WOULD_BREAK -> new Refuse(Reason.QUORUM_WOULD_BREAK, Optional.of(peer), Optional.of(safety));

@@ -22,9 +22,12 @@ public sealed interface Ec2Event {
         }
     }
 
-    /** "EC2 Spot Instance Interruption Warning": the instance will be interrupted in about two minutes. */
-    record SpotInterruption(String eventId, String account, String instanceId, String instanceAction)
-            implements Ec2Event {
+    /**
+     * "EC2 Spot Instance Interruption Warning": the instance will be interrupted two minutes after {@code time} (the
+     * event's time, when it has one).
+     */
+    record SpotInterruption(String eventId, String account, String instanceId, String instanceAction,
+                            java.util.Optional<java.time.Instant> time) implements Ec2Event {
         /** The instance will be terminated (not stopped or hibernated). */
         public boolean terminates() {
             return dev.raftlifecycle.contract.Ec2Events.SPOT_TERMINATE.equals(instanceAction);

@@ -104,10 +104,22 @@ public final class Ec2EventParser {
         return switch (kind) {
             case STATE_CHANGE -> new Ec2Event.StateChange(eventId, account, instance, string(detail, "state", "detail.state"));
             case SPOT_INTERRUPTION -> new Ec2Event.SpotInterruption(eventId, account, instance,
-                    string(detail, "instance-action", "detail.instance-action"));
+                    string(detail, "instance-action", "detail.instance-action"), time(root));
             case REBALANCE -> new Ec2Event.RebalanceRecommendation(eventId, account, instance);
             case SCHEDULED -> throw new IllegalStateException("handled above");
         };
+    }
+
+    private static java.util.Optional<java.time.Instant> time(JsonNode root) {
+        String time = optional(root, "time", "time");
+        if (time.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(java.time.Instant.parse(time));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidEventException("time", "is not an ISO-8601 instant: '" + time + "'");
+        }
     }
 
     private static String string(JsonNode node, String name, String path) {

@@ -34,9 +34,18 @@ final class Departure {
 
         /** What ended, for the detail ("the lifecycle action"). */
         String what();
+
+        /**
+         * Whether the instance goes whatever is decided (a Spot interruption, EC2 shutting it down): then the voter
+         * floor does not apply, only quorum (see {@link TerminationDecision#decide(ClusterSnapshot, String,
+         * dev.raftlifecycle.decisions.SafetyRules, boolean)}). A terminate hook's instance is not: an ABANDON keeps it.
+         */
+        default boolean doomed() {
+            return false;
+        }
     }
 
-    /** An occasion nothing can end: an EC2 event has no action to complete. */
+    /** An EC2 event's instance: nothing can end the occasion (no action to complete), and the instance goes anyway. */
     static final Occasion EVENT = new Occasion() {
         @Override
         public boolean stillOpen() {
@@ -51,7 +60,15 @@ final class Departure {
         public String what() {
             return "the event";
         }
+
+        @Override
+        public boolean doomed() {
+            return true;
+        }
     };
+
+    /** Between two attempts of an event's departure that was refused for now (unsafe, lock busy). */
+    static final Duration EVENT_RETRY = Duration.ofSeconds(3);
 
     /** How it ended: let the instance go, keep it, wait for a replacement (the floor), or nothing (the occasion ended). */
     enum Verdict { GO, KEEP, AWAIT_REPLACEMENT, ENDED }
@@ -107,7 +124,8 @@ final class Departure {
             ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
             run.snapshots++;
             run.attempts += snapshot.attempts();
-            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules());
+            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
+                    occasion.doomed());
             if (!(decision instanceof TerminationDecision.Remove)
                     && HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules()) && !settling.passed()) {
                 // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
@@ -171,6 +189,53 @@ final class Departure {
                     }
                     return Outcome.keep(removal.outcome().failureReason(), peer, trail.toString());
                 }
+            }
+        }
+    }
+
+    /**
+     * For an EC2 event, which has no lifecycle action to complete and nothing to wait for but the instance's end:
+     * first a look without the lock (no peer of the instance: nothing to do, no lock taken — the usual case for the
+     * state changes of an instance the terminate hook already handled); then the lock and {@link #decideAndAct}. A
+     * refusal that may pass (quorum short because another dead voter is about to go, no leader during an election,
+     * the lock busy) is looked at again every {@link #EVENT_RETRY} until {@code until}; the last outcome stands.
+     *
+     * @param until    when acting stops being useful (a Spot interruption's end)
+     * @param lockWait the longest wait for the lock in one attempt
+     */
+    Outcome persist(String owner, String id, Deadline deadline, Deadline until, Duration lockWait, Counters run) {
+        Occasion occasion = EVENT;
+        ClusterSnapshot first = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
+        run.snapshots++;
+        run.attempts += first.attempts();
+        TerminationDecision look = TerminationDecision.decide(first, id, runtime.settings().safetyRules(), true);
+        if (look instanceof TerminationDecision.Release release && !release.decommissioning()) {
+            return Outcome.go(release.label(), release.peer(), false, Explain.snapshot(first,
+                    runtime.settings().safetyRules()) + Explain.decision(look) + " (without the lock)");
+        }
+        MutationLock lock = runtime.lock();
+        Outcome last = null;
+        int tries = 0;
+        java.util.List<String> earlier = new java.util.ArrayList<>();
+        while (true) {
+            if (last != null) {
+                earlier.add(last.reason());
+            }
+            tries++;
+            Optional<MutationLock.Lease> lease = lock.acquire(owner, deadline, until.within(lockWait), () -> { });
+            if (lease.isEmpty()) {
+                last = Outcome.keep(Reason.LOCK_BUSY, Optional.empty(), "another cluster change held the lock");
+            } else {
+                try {
+                    last = decideAndAct(id, deadline, lease.get(), occasion, run);
+                } finally {
+                    lock.release(lease.get());
+                }
+            }
+            if (last.verdict() == Verdict.GO || until.remaining().compareTo(EVENT_RETRY.plus(steps.removalBudget())) < 0
+                    || !until.sleep(EVENT_RETRY)) {
+                String attempts = tries > 1 ? " (attempt " + tries + "; earlier: " + String.join(", ", earlier) + ")" : "";
+                return new Outcome(last.verdict(), last.reason(), last.peer(), last.removed(), last.detail() + attempts);
             }
         }
     }

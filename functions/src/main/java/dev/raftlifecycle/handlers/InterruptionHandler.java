@@ -11,7 +11,6 @@ import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.events.Ec2Event;
 import dev.raftlifecycle.events.Ec2EventParser;
 import dev.raftlifecycle.observation.ClusterObserver;
-import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.time.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +30,13 @@ import java.util.UUID;
  * only make that worse, and once it is dead its state change lets the reconciler remove the dead peer.
  *
  * <p>EC2 Instance Rebalance Recommendation: counted and logged only, unless REBALANCE_ACTION=interruption makes it
- * an interruption warning.
+ * an interruption warning — and then only for a group with Capacity Rebalancing on (Auto Scaling replaces and
+ * terminates the instance itself; without it the instance may run on for good, outside Raft).
+ *
+ * <p>A refusal that may pass (quorum short because another dead voter is about to be reconciled, an election, the
+ * lock busy) is looked at again every few seconds until shortly before the interruption (the event's time plus two
+ * minutes). The voter floor does not apply: it keeps a healthy voter until its replacement joins, and this one goes
+ * anyway; quorum does. RECONCILE_MODE=report removes nothing here either.
  *
  * <p>Input: a malformed event or another detail-type fails the invocation, naming the field (no call). Another
  * account's event or an instance in none of this cluster's groups: one line, no Vault call. A warning for an
@@ -43,6 +48,8 @@ public final class InterruptionHandler implements RequestStreamHandler {
     static final String NAME = "interruption";
     /** How long to wait for the lock: well inside the two minutes' notice. */
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    /** EC2's notice: the instance is interrupted two minutes after the warning's time. */
+    static final Duration SPOT_NOTICE = Duration.ofMinutes(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HandlerRuntime runtime;
@@ -86,17 +93,28 @@ public final class InterruptionHandler implements RequestStreamHandler {
                     millisSince(started), "not this cluster's instance (" + subject.scope().reason().label() + ")");
         }
         Result result;
-        if (event instanceof Ec2Event.RebalanceRecommendation && !runtime.settings().rebalanceAsInterruption()) {
-            result = Result.of("COUNTED", Reason.REBALANCE_COUNTED.label(), Optional.empty(), false,
-                    "a rebalance recommendation: counted only (REBALANCE_ACTION=count)");
+        Optional<Reason> rebalanceRefusal = event instanceof Ec2Event.RebalanceRecommendation
+                ? EventScope.rebalanceRefusal(runtime.settings().rebalanceAsInterruption(), capacityRebalance(subject))
+                : Optional.empty();
+        if (rebalanceRefusal.isPresent()) {
+            result = Result.of("COUNTED", rebalanceRefusal.get().label(), Optional.empty(), false,
+                    rebalanceRefusal.get() == Reason.REBALANCE_COUNTED
+                            ? "a rebalance recommendation: counted only (REBALANCE_ACTION=count)"
+                            : "a rebalance recommendation: counted only, the instance's group does not replace at-risk"
+                                    + " instances itself (Capacity Rebalancing is off), so its peer stays");
         } else if (event instanceof Ec2Event.SpotInterruption spot && !spot.terminates()) {
             result = Result.of("NONE", Reason.NOT_A_TERMINATION.label(), Optional.empty(), false,
                     "the interruption will " + spot.instanceAction() + " the instance, not terminate it: its peer stays");
         } else if (EventScope.gone(subject.ec2State())) {
             result = Result.of("NONE", Reason.ALREADY_GONE.label(), Optional.empty(), false, "EC2 reports the instance "
                     + subject.ec2State() + ": its state change reconciles the peer");
+        } else if (!runtime.settings().reconcileRemoves()) {
+            result = Result.of("KEPT", Reason.REPORT_ONLY.label(), Optional.empty(), false,
+                    "RECONCILE_MODE=report: nothing removed");
         } else {
-            result = underLock(id, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()));
+            Instant interruptedAt = event instanceof Ec2Event.SpotInterruption spot
+                    ? spot.time().orElse(started).plus(SPOT_NOTICE) : started.plus(SPOT_NOTICE);
+            result = depart(id, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()), interruptedAt);
         }
         long latency = millisSince(started);
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
@@ -126,42 +144,44 @@ public final class InterruptionHandler implements RequestStreamHandler {
                 result.counters.steppedDown, result.removed, latency, result.detail);
     }
 
+    /** Whether the instance's group has Capacity Rebalancing on (asked only when a rebalance would act on it). */
+    private boolean capacityRebalance(Ec2EventIntake.Subject subject) {
+        if (!runtime.settings().rebalanceAsInterruption()) {
+            return false;
+        }
+        Optional<String> group = subject.membership().flatMap(dev.raftlifecycle.ports.Ec2Port.Membership::groupName)
+                .filter(runtime.settings()::ownsGroup);
+        return group.map(g -> runtime.autoScaling().describe(java.util.List.of(g)).stream()
+                .anyMatch(dev.raftlifecycle.ports.AutoScalingPort.Group::capacityRebalance)).orElse(false);
+    }
+
     private long millisSince(Instant started) {
         return Duration.between(started, runtime.clock().instant()).toMillis();
     }
 
-    /** The lock (bounded wait), then the departure once: remove if safe, else keep; never wait for the floor. */
-    private Result underLock(String id, Deadline deadline) {
-        MutationLock lock = runtime.lock();
+    /**
+     * The departure path until the interruption: remove if safe now, else look again every few seconds (a dead voter
+     * about to be reconciled, an election) until shortly before the instance is taken; never wait for the floor.
+     */
+    private Result depart(String id, Deadline deadline, Instant interruptedAt) {
         Departure.Counters counters = new Departure.Counters();
-        Optional<MutationLock.Lease> lease;
+        Result result;
         try {
-            lease = lock.acquire(NAME + ":" + id + ":" + UUID.randomUUID(), deadline, deadline.within(LOCK_WAIT), () -> { });
-        } catch (RuntimeException e) {
-            return Result.kept(Reason.LOCK_FAILED.label(), Optional.empty(), e.getClass().getSimpleName() + ": "
-                    + e.getMessage(), counters);
-        }
-        if (lease.isEmpty()) {
-            return Result.kept(Reason.LOCK_BUSY.label(), Optional.empty(), "another cluster change held the lock for "
-                    + LOCK_WAIT.toSeconds() + " s: nothing changed before the interruption", counters);
-        }
-        try {
-            Departure.Outcome outcome = departure.decideAndAct(id, deadline, lease.get(), Departure.EVENT, counters);
-            Result result = switch (outcome.verdict()) {
+            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(), id, deadline,
+                    deadline.until(interruptedAt.minus(runtime.settings().safetyMargin())), LOCK_WAIT, counters);
+            result = switch (outcome.verdict()) {
                 case GO -> outcome.removed() ? Result.of("REMOVED", outcome.reason(), outcome.peer(), true, outcome.detail())
                         : Result.of("NONE", outcome.reason(), outcome.peer(), false, outcome.detail());
                 case KEEP, AWAIT_REPLACEMENT, ENDED -> Result.of("KEPT", outcome.reason(), outcome.peer(), false,
                         outcome.detail() + "; the peer stays until the instance is gone");
             };
-            result.counters = counters;
-            return result;
         } catch (RuntimeException e) {
-            // An AWS failure while observing (the mutations report theirs as results): nothing more is changed.
-            return Result.kept(Reason.OBSERVATION_FAILED.label(), Optional.empty(), e.getClass().getSimpleName() + ": "
-                    + e.getMessage(), counters);
-        } finally {
-            lock.release(lease.get());
+            // An AWS failure while locking or observing (the mutations report theirs as results): nothing more changed.
+            result = Result.of("KEPT", Reason.OBSERVATION_FAILED.label(), Optional.empty(), false,
+                    e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+        result.counters = counters;
+        return result;
     }
 
     private static final class Result {
@@ -184,10 +204,5 @@ public final class InterruptionHandler implements RequestStreamHandler {
             return new Result(action, reason, peer, removed, detail);
         }
 
-        static Result kept(String reason, Optional<RaftPeer> peer, String detail, Departure.Counters counters) {
-            Result r = new Result("KEPT", reason, peer, false, detail);
-            r.counters = counters;
-            return r;
-        }
     }
 }

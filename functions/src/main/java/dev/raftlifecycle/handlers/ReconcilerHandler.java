@@ -37,8 +37,9 @@ import java.util.UUID;
  * <p>On the schedule (every minute), as the backstop: a peer whose instance EC2 reports shutting down or terminated
  * is removed at once, one whose instance EC2 does not know only after the grace period (EC2 is eventually
  * consistent: a new instance can be missing from DescribeInstances for a while), under the same lock, safety rules
- * and fencing as a termination; a peer whose instance runs, healthy or not, whose own address still answers, or
- * that still leads, is never removed here. RECONCILE_MODE=report only reports. The plan is made on one snapshot and
+ * and fencing as a termination. Never removed here: a peer whose instance runs (healthy or not), one that still
+ * leads, and one EC2 does not know whose own address still answers as that node (an instance EC2 reports shutting
+ * down or terminated is not probed: it is leaving, and the quorum rule counts it dead). RECONCILE_MODE=report only reports. The plan is made on one snapshot and
  * made again on a fresh one under the lock before anything is removed.
  *
  * <p>Input: the schedule's event, an empty one or {@code {}}, or an EC2 state-change notification; anything else fails
@@ -50,6 +51,8 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
     /** A state change waits longer for the lock than the schedule: it is the fast path, the schedule only a backstop. */
     private static final Duration EVENT_LOCK_WAIT = Duration.ofSeconds(30);
+    /** How long a state change keeps looking again at a removal refused for now (then the schedule takes over). */
+    private static final Duration EVENT_PERSISTENCE = Duration.ofSeconds(60);
 
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
@@ -130,35 +133,20 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         Optional<RaftPeer> peer = Optional.empty();
         boolean removed = false;
         String detail;
-        MutationLock lock = runtime.lock();
-        Optional<MutationLock.Lease> lease = lock.acquire(NAME + ":" + id + ":" + UUID.randomUUID(), deadline,
-                deadline.within(EVENT_LOCK_WAIT), () -> { });
-        if (lease.isEmpty()) {
+        try {
+            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(), id, deadline,
+                    deadline.within(EVENT_PERSISTENCE), EVENT_LOCK_WAIT, counters);
+            peer = outcome.peer();
+            removed = outcome.removed();
+            reason = outcome.reason();
+            detail = outcome.detail();
+            action = outcome.verdict() == Departure.Verdict.GO ? (removed ? "REMOVED" : "NONE") : "KEPT";
+        } catch (RuntimeException e) {
             action = "KEPT";
-            reason = Reason.LOCK_BUSY.label();
-            detail = "another cluster change held the lock: the schedule looks again";
-        } else {
-            try {
-                Departure.Outcome outcome = departure.decideAndAct(id, deadline, lease.get(), Departure.EVENT, counters);
-                peer = outcome.peer();
-                removed = outcome.removed();
-                reason = outcome.reason();
-                detail = outcome.detail();
-                action = outcome.verdict() == Departure.Verdict.GO ? (removed ? "REMOVED" : "NONE") : "KEPT";
-            } catch (RuntimeException e) {
-                action = "KEPT";
-                reason = Reason.OBSERVATION_FAILED.label();
-                detail = e.getClass().getSimpleName() + ": " + e.getMessage();
-            } finally {
-                lock.release(lease.get());
-            }
+            reason = Reason.OBSERVATION_FAILED.label();
+            detail = e.getClass().getSimpleName() + ": " + e.getMessage();
         }
-        if (removed) {
-            Map<String, Instant> marks = new HashMap<>(runtime.records().staleSince());
-            if (marks.remove(id) != null) {
-                runtime.records().saveStaleSince(marks, runtime.clock().instant());
-            }
-        }
+        // The stale marks are the schedule's: a peer removed here is no longer stale, and the next run clears its mark.
         long wall = millisSince(started);
         DecisionLog.Line line = runtime.log().line(NAME, "state-change")
                 .field("instance", id)

@@ -15,7 +15,9 @@ public final class AutoScalingPort {
     }
 
     /** A group's desired capacity, tags and instances (id, lifecycle state, AZ). */
-    public record Group(String name, int desiredCapacity, java.util.Map<String, String> tags, List<Member> members) {
+    /** @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own */
+    public record Group(String name, int desiredCapacity, java.util.Map<String, String> tags, List<Member> members,
+                        boolean capacityRebalance) {
     }
 
     public record Member(String instanceId, String lifecycleState, String availabilityZone) {
@@ -33,7 +35,8 @@ public final class AutoScalingPort {
                 .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString(), i.availabilityZone())).toList();
         java.util.Map<String, String> tags = new java.util.HashMap<>();
         g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
-        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members);
+        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
+                Boolean.TRUE.equals(g.capacityRebalance()));
     }
 
     /** The outcome of completing a lifecycle action. */

@@ -41,6 +41,11 @@ public final class Deadline {
         return new Deadline(clock, capped.isBefore(at) ? capped : at);
     }
 
+    /** The earlier of this deadline and {@code instant}. */
+    public Deadline until(Instant instant) {
+        return new Deadline(clock, instant.isBefore(at) ? instant : at);
+    }
+
     /** Sleeps up to {@code duration}, never past the deadline. Returns false if the deadline has passed. */
     public boolean sleep(Duration duration) {
         Duration wait = duration.compareTo(remaining()) < 0 ? duration : remaining();

@@ -28,14 +28,17 @@ import net.jqwik.api.constraints.IntRange;
  * node's sys/health true at read time, and autopilot's flags lagging the truth by a random delay (a dead node stays
  * "healthy" until last_contact_threshold plus an update interval have passed). Random sequences of crashes,
  * recoveries, terminations with and without their event, duplicate and late deliveries, expired actions, launches,
- * scale-ins, decommissioning one group or all of them, and back-to-back (lock-serialized) terminations are played
+ * scale-ins, decommissioning one group or all of them, back-to-back (lock-serialized) terminations and Spot
+ * interruption warnings (an instance that dies whatever is decided: the departure of an EC2 event) are played
  * through the production decisions, and after every step the outcome is checked against the truth:
  * <ul>
  *   <li>a removal never leaves a configuration whose truly alive voters are below its majority when the cluster had
  *       quorum before (ABANDON would have kept it), unless the whole cluster is being decommissioned;</li>
- *   <li>a removal never takes a truly alive voter below the floor (⌊expected / 2⌋ + 1), unless decommissioning;</li>
- *   <li>no peer is ever removed but the one of the terminating instance being handled with an open action (never the
- *       peer of a retained instance, of an expired action, or of any other running instance);</li>
+ *   <li>a removal never takes a truly alive voter below the floor (⌊expected / 2⌋ + 1), unless decommissioning or
+ *       the instance dies anyway (a Spot warning: keeping its peer would only leave a dead voter);</li>
+ *   <li>no peer is ever removed but the one of the terminating instance being handled with an open action, or of the
+ *       instance a Spot warning is for (never the peer of a retained instance, of an expired action, or of any other
+ *       running instance);</li>
  *   <li>a launch is never let through while the node is not in the configuration;</li>
  *   <li>and, so that refusing everything does not pass: a healthy, settled cluster above the floor lets a follower go.</li>
  * </ul>
@@ -52,7 +55,7 @@ class QuorumGuardModelTest {
     private static final List<String> GROUPS = List.of("vault-a", "vault-b", "vault-c");
 
     enum Op { CRASH, RECOVER, TERMINATE, TERMINATE_NO_EVENT, DUPLICATE, EXPIRE, LAUNCH, SCALE_IN, DECOMMISSION_GROUP,
-        DECOMMISSION_ALL, BACK_TO_BACK, TICK }
+        DECOMMISSION_ALL, BACK_TO_BACK, SPOT_WARNING, TICK }
 
     record Step(Op op, int pick, int pick2, int millis) {
         @Override
@@ -69,7 +72,8 @@ class QuorumGuardModelTest {
                 net.jqwik.api.Tuple.of(3, Op.DUPLICATE), net.jqwik.api.Tuple.of(2, Op.EXPIRE),
                 net.jqwik.api.Tuple.of(4, Op.LAUNCH), net.jqwik.api.Tuple.of(2, Op.SCALE_IN),
                 net.jqwik.api.Tuple.of(1, Op.DECOMMISSION_GROUP), net.jqwik.api.Tuple.of(1, Op.DECOMMISSION_ALL),
-                net.jqwik.api.Tuple.of(3, Op.BACK_TO_BACK), net.jqwik.api.Tuple.of(6, Op.TICK));
+                net.jqwik.api.Tuple.of(3, Op.BACK_TO_BACK), net.jqwik.api.Tuple.of(3, Op.SPOT_WARNING),
+                net.jqwik.api.Tuple.of(6, Op.TICK));
         Arbitrary<Step> step = Combinators.combine(ops, Arbitraries.integers().between(0, 99),
                 Arbitraries.integers().between(0, 99), Arbitraries.integers().between(0, 15_000)).as(Step::new);
         return step.list().ofMinSize(1).ofMaxSize(40);
@@ -305,8 +309,56 @@ class QuorumGuardModelTest {
                     a.ifPresent(this::deliver);
                     b.ifPresent(this::deliver);
                 }
+                case SPOT_WARNING -> pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE), step.pick())
+                        .ifPresent(this::spotWarning);
                 case TICK -> tick(Duration.ofMillis(step.millis()));
             }
+        }
+
+        /**
+         * A Spot interruption warning, played as the interruption handler plays it (the departure of an EC2 event:
+         * no action to complete, the instance goes whatever is decided); then Spot takes the instance.
+         */
+        void spotWarning(Node subject) {
+            boolean steppedDown = false;
+            for (int round = 0; round < 3; round++) {
+                ClusterSnapshot s = snapshot();
+                TerminationDecision d = TerminationDecision.decide(s, subject.id, RULES, true);
+                if (d instanceof TerminationDecision.Remove remove) {
+                    if (remove.stepDownFirst()) {
+                        if (steppedDown) {
+                            break;
+                        }
+                        steppedDown = true;
+                        String old = leader;
+                        leader = voters().stream().filter(id -> !id.equals(old) && nodes.get(id).alive).findFirst().orElse(null);
+                        if (leader == null) {
+                            leader = old;
+                            break;
+                        }
+                        continue;
+                    }
+                    assertThat(remove.peer().nodeId()).as(context("a Spot warning removed another instance's peer"))
+                            .isEqualTo(subject.id);
+                    boolean hadQuorum = quorum();
+                    config.remove(subject.id);
+                    if (!decommissioning() && hadQuorum) {
+                        assertThat(2 * aliveVoters()).as(context("a Spot warning left fewer truly alive voters than a"
+                                + " majority of " + voters().size())).isGreaterThan(voters().size());
+                    }
+                    if (subject.id.equals(leader)) {
+                        leader = null;
+                    }
+                    elect();
+                }
+                break;
+            }
+            // Spot takes it: nothing replaces it at once (the group launches one later: LAUNCH).
+            subject.lifecycle = Lifecycle.TERMINATED;
+            subject.alive = false;
+            subject.diedAt = now;
+            subject.autopilotNoticesAt = now.plus(THRESHOLD);
+            elect();
         }
 
         void crash(Node n) {

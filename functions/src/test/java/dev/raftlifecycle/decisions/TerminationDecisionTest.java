@@ -127,6 +127,22 @@ class TerminationDecisionTest {
     }
 
     @Test
+    void anInstanceThatGoesAnywayIsNotHeldByTheFloorButStillByQuorum() {
+        // Two voters of three expected servers, the second one warned of a Spot interruption: it dies whatever is
+        // decided, so keeping its peer would only leave a dead voter; the floor does not apply.
+        List<RaftPeer> two = List.of(Fixtures.voter(id(1), 1, true), Fixtures.voter(id(3), 3, false));
+        ClusterSnapshot s = snap(two).desired(1, 1, 1).build();
+        assertThat(TerminationDecision.decide(s, id(3), RULES, true)).isInstanceOfSatisfying(TerminationDecision.Remove.class,
+                r -> assertThat(r.stepDownFirst()).isFalse());
+        // Quorum still holds it: of three voters one is dead, removing a healthy one leaves one healthy of two.
+        TerminationDecision quorum = TerminationDecision.decide(snap(threeVoters()).dead(id(3)).build(), id(2), RULES, true);
+        assertThat(quorum.reason()).isEqualTo(Reason.QUORUM_WOULD_BREAK);
+        // And a leader is stepped down first, as for a termination.
+        TerminationDecision leader = TerminationDecision.decide(snap(threeVoters()).build(), id(1), RULES, true);
+        assertThat(leader).isInstanceOfSatisfying(TerminationDecision.Remove.class, r -> assertThat(r.stepDownFirst()).isTrue());
+    }
+
+    @Test
     void removingADeadVoterIsNeverBlockedByTheFloor() {
         List<RaftPeer> two = List.of(Fixtures.voter(id(1), 1, true), Fixtures.voter(id(3), 3, false));
         List<RaftPeer> three = List.of(two.get(0), two.get(1), Fixtures.voter(id(4), 4, false));

@@ -188,14 +188,17 @@ class Ec2EventsIT {
     void aWarningWhoseRemovalWouldBreakQuorumChangesNothingAndIsCounted() {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
-        followers.get(0).kill(); // a crash a second ago: autopilot may not know yet
+        followers.get(0).kill(); // a crash a second ago (the instance keeps running): autopilot may not know yet
         VaultNode warned = followers.get(1);
 
+        // Delivered late: the interruption is 12 s away, so the handler's looks-again end soon.
+        Instant sent = Instant.now().minusSeconds(108);
         InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate"), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME, Optional.empty());
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
         assertThat(outcome.reason()).isEqualTo("quorum-would-break");
+        assertThat(Instant.now()).isBefore(sent.plusSeconds(120)); // it gave up before the interruption
         assertThat(cluster.raftNodeIds()).contains(warned.instanceId(), followers.get(0).instanceId()).hasSize(3);
         assertThat(cluster.leader()).isPresent();
         assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"InterruptionPeerKept\":1.0",
@@ -228,10 +231,72 @@ class Ec2EventsIT {
         assertThat(cluster.raftNodeIds()).contains(follower.instanceId());
         assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"RebalanceRecommendations\":1.0"));
 
-        InterruptionHandler.Outcome acted = new InterruptionHandler(harness.with(Settings.REBALANCE_ACTION, "interruption")
+        // Asked to act on them, it still does not for a group without Capacity Rebalancing: nothing would replace and
+        // terminate the instance, which would run on outside Raft.
+        InterruptionHandler.Outcome refused = new InterruptionHandler(harness.with(Settings.REBALANCE_ACTION, "interruption")
                 .runtime()).handle(EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME, Optional.empty());
-        assertThat(acted.action()).as(acted.detail()).isEqualTo("REMOVED");
-        assertThat(cluster.raftNodeIds()).doesNotContain(follower.instanceId());
+        assertThat(refused.action()).as(refused.detail()).isEqualTo("COUNTED");
+        assertThat(refused.reason()).isEqualTo("no-capacity-rebalance");
+        assertThat(cluster.raftNodeIds()).contains(follower.instanceId());
+    }
+
+    @Test
+    void twoWarningsAtOnceInAThreeNodeClusterRemoveBothPeersSoTheLastVoterKeepsLeading() throws Exception {
+        // The floor (2 of 3) would keep the second: it goes anyway, and a dead voter in a 2-voter configuration is a
+        // cluster without quorum. Both go, the third leads alone until the replacements join.
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
+        InterruptionHandler handler = new InterruptionHandler(harness.runtime());
+        Future<InterruptionHandler.Outcome> first = HandlerHarness.THREADS.submit(() -> handler.handle(
+                EventBridgeEvents.spotInterruption(followers.get(0).instanceId(), "terminate"), LAMBDA_TIME, Optional.empty()));
+        Future<InterruptionHandler.Outcome> second = HandlerHarness.THREADS.submit(() -> handler.handle(
+                EventBridgeEvents.spotInterruption(followers.get(1).instanceId(), "terminate"), LAMBDA_TIME, Optional.empty()));
+        assertThat(first.get().action()).as(first.get().detail()).isEqualTo("REMOVED");
+        assertThat(second.get().action()).as(second.get().detail()).isEqualTo("REMOVED");
+        assertThat(cluster.raftNodeIds()).containsExactly(leader.instanceId());
+        followers.forEach(VaultNode::kill);
+        followers.forEach(f -> cluster.terminateInEc2(f.instanceId()));
+        assertThat(cluster.awaitLeader(Duration.ofSeconds(30)).instanceId()).isEqualTo(leader.instanceId());
+        assertThat(cluster.kvPut("spot/alone", "ok")).isTrue();
+    }
+
+    @Test
+    void aWarningForTheLeaderRefusedWhileAnotherVoterIsDeadIsRetriedAndGoesOnceThatPeerIsReconciled() throws Exception {
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode dead = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        dead.kill(); // died a second ago, no hook
+        cluster.terminateInEc2(dead.instanceId());
+        Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
+                harness.runtime()).handle(EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"),
+                LAMBDA_TIME, Optional.empty()));
+        // While the dead voter is in the configuration, removing the leader would break quorum: nothing changes.
+        sleep(4000);
+        assertThat(cluster.raftNodeIds()).contains(leader.instanceId(), dead.instanceId());
+        assertThat(warned.isDone()).isFalse();
+        // The dead one's state change arrives and its peer goes; the warning's next look removes the leader.
+        ReconcilerHandler.EventOutcome reconciled = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
+                dead.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+        assertThat(reconciled.action()).as(reconciled.detail()).isEqualTo("REMOVED");
+        InterruptionHandler.Outcome outcome = warned.get();
+        assertThat(outcome.action()).as(outcome.detail()).isEqualTo("REMOVED");
+        assertThat(outcome.steppedDown()).isTrue();
+        assertThat(outcome.detail()).contains("quorum-would-break", "(attempt ");
+        assertThat(cluster.raftNodeIds()).hasSize(1).doesNotContain(leader.instanceId(), dead.instanceId());
+        assertThat(cluster.awaitLeader(Duration.ofSeconds(30)).instanceId()).isNotEqualTo(leader.instanceId());
+    }
+
+    @Test
+    void aStateChangeForTheLeaderWhileItsVaultStillRunsStepsItDownFirst() {
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        cluster.terminateInEc2(leader.instanceId()); // shutting down: the OS has not stopped Vault yet
+        ReconcilerHandler.EventOutcome outcome = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
+                leader.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+        assertThat(outcome.action()).as(outcome.detail()).isEqualTo("REMOVED");
+        assertThat(outcome.steppedDown()).isTrue();
+        assertThat(outcome.reason()).isEqualTo("leader-removed");
+        leader.kill();
+        assertThat(cluster.raftNodeIds()).hasSize(2).doesNotContain(leader.instanceId());
+        assertThat(cluster.awaitLeader(Duration.ofSeconds(30)).instanceId()).isNotEqualTo(leader.instanceId());
     }
 
     @Test

@@ -64,6 +64,8 @@ final class LambdaEnvironment {
     static Map<String, String> interruption(ClusterConfig config, String caPem, String lockTable) {
         Map<String, String> env = common(config, caPem, lockTable, VaultAccess.MUTATING_ROLE);
         env.put(Settings.REBALANCE_ACTION, config.rebalanceAction());
+        // report: it removes nothing either (an operator watching the automation first).
+        env.put(Settings.RECONCILE_MODE, config.reconcileMode());
         return env;
     }
 

@@ -110,7 +110,8 @@ class LifecycleAutomationTest {
         assertThat(environment(automation.reconciler())).containsEntry(Settings.STALE_GRACE_SECONDS, "300")
                 .containsEntry(Settings.RECONCILE_MODE, "remove");
         assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS);
-        assertThat(environment(automation.interruption())).containsEntry(Settings.REBALANCE_ACTION, "count");
+        assertThat(environment(automation.interruption())).containsEntry(Settings.REBALANCE_ACTION, "count")
+                .containsEntry(Settings.RECONCILE_MODE, "remove");
         assertThat(environment(automation.reconciler())).doesNotContainKey(Settings.REBALANCE_ACTION);
 
         int launchWait = Integer.parseInt(environment(automation.launching()).get(Settings.LAUNCH_MAX_WAIT_SECONDS));

@@ -111,10 +111,10 @@ class LabSpotIT {
     @Order(2)
     void aSpotWarningRemovesTheFollowersPeerBeforeSpotTakesTheInstance() throws Exception {
         String follower = peersOf(status(), "voter").get(0);
-        Result spot = script("spot", follower, "--notice", "5");
+        Result spot = script("spot", follower, "--notice", "30");
         assertThat(spot.exit()).as(spot.out()).isZero();
         assertThat(spot.out()).contains("spot warning for " + follower + ": REMOVED (voter-removed)",
-                "Spot takes the instance 5 s after the warning");
+                "Spot takes the instance 30 s after the warning");
         JsonNode warned = status();
         assertThat(warned.path("cluster").path("peers").asInt()).isEqualTo(2);
         // The instance still runs until Spot takes it.

@@ -65,9 +65,15 @@ public final class EventBridgeEvents {
         return toBytes(root);
     }
 
-    /** "EC2 Spot Instance Interruption Warning" (instance-action terminate, stop or hibernate). */
+    /** "EC2 Spot Instance Interruption Warning" (instance-action terminate, stop or hibernate), sent now. */
     public static byte[] spotInterruption(String instanceId, String instanceAction) {
+        return spotInterruption(instanceId, instanceAction, Instant.now());
+    }
+
+    /** A warning EC2 sent at {@code time} (the instance is interrupted two minutes after it). */
+    public static byte[] spotInterruption(String instanceId, String instanceAction, Instant time) {
         ObjectNode root = ec2Event(dev.raftlifecycle.contract.Ec2Events.SPOT_INTERRUPTION_DETAIL_TYPE, instanceId);
+        root.put("time", time.truncatedTo(ChronoUnit.SECONDS).toString());
         ((ObjectNode) root.get("detail")).put("instance-action", instanceAction);
         return toBytes(root);
     }

@@ -95,14 +95,16 @@ class LabSpotIT {
     @Test
     @Order(1)
     void killDeliversTheStateChangeAndTheDeadPeerIsGoneAtOnce() throws Exception {
-        String follower = peersOf(status(), "voter").get(0);
+        List<String> voters = peersOf(status(), "voter");
+        String follower = voters.get(0);
         Result kill = script("kill", follower);
         assertThat(kill.exit()).as(kill.out()).isZero();
         assertThat(kill.out()).contains("EC2's state change (shutting-down) went to the reconciler: REMOVED (voter-removed)");
-        // Right after the command, before the schedule or any grace period (30 s in the lab) could have done it.
+        // Right after the command, before the schedule or any grace period (30 s in the lab) could have done it. (The
+        // group's replacement may already have joined on a slow machine: only the original members are counted.)
         JsonNode now = status();
         assertThat(now.toString()).doesNotContain("\"instance\":\"" + follower + "\",\"group\"");
-        assertThat(now.path("cluster").path("peers").asInt()).isEqualTo(2);
+        assertThat(peersOf(now, "voter")).doesNotContain(follower).containsAll(voters.subList(1, voters.size()));
         assertThat(now.path("cluster").path("leader").asText()).isNotEmpty();
         awaitWhole();
     }

@@ -8,6 +8,7 @@ import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
 import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
+import dev.raftlifecycle.ports.Lazy;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.VaultClient;
 import dev.raftlifecycle.ports.VaultTls;
@@ -25,7 +26,7 @@ import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsPro
 /**
  * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the validated
  * settings, the ports, the probe executor, the clock and the log sink. Building it does no network I/O, so it is
- * safe to snapshot.
+ * safe to snapshot. The AWS SDK clients are built at their first call (see {@link Lazy}).
  */
 public final class HandlerRuntime {
     private final Settings settings;
@@ -50,10 +51,11 @@ public final class HandlerRuntime {
         this.vault = new VaultClient(VaultTls.context(settings.caPem(), settings.tlsServerName()),
                 settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
         AwsClients aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
-        this.autoScaling = new AutoScalingPort(aws.autoScaling());
-        this.ec2 = new Ec2Port(aws.ec2());
-        this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
-        var dynamo = aws.dynamoDb();
+        // Each client is built at its first call: a handler pays only for the services it uses.
+        this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
+        this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
+        this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
+        Lazy<software.amazon.awssdk.services.dynamodb.DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
         this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());

@@ -31,6 +31,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     static final String NAME = "publisher";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final dev.raftlifecycle.observation.ClusterObserver observer;
 
@@ -41,6 +42,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     public HealthPublisherHandler(HandlerRuntime runtime) {
         this.runtime = runtime;
         this.observer = runtime.observer(VaultAccess.READ_ROLE);
+        this.priming = SnapStartPriming.register(runtime, true);
+    }
+
+    /** The SnapStart priming hook (registered; run by Lambda before the snapshot, by the benchmark to measure it). */
+    public SnapStartPriming priming() {
+        return priming;
     }
 
     /** The run's result; also its JSON output. */

@@ -52,6 +52,7 @@ public final class InterruptionHandler implements RequestStreamHandler {
     static final Duration SPOT_NOTICE = Duration.ofMinutes(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final Departure departure;
 
@@ -63,6 +64,12 @@ public final class InterruptionHandler implements RequestStreamHandler {
         this.runtime = runtime;
         ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE);
         this.departure = new Departure(runtime, observer, runtime.removalSteps(observer));
+        this.priming = SnapStartPriming.register(runtime, false);
+    }
+
+    /** The SnapStart priming hook (registered; run by Lambda before the snapshot, by the benchmark to measure it). */
+    public SnapStartPriming priming() {
+        return priming;
     }
 
     /**

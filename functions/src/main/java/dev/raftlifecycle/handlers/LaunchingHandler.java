@@ -40,6 +40,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
     private static final Duration GROUP_REFRESH = Duration.ofSeconds(15);
     private static final Duration READ_BUDGET = Duration.ofSeconds(30);
 
+    private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
 
@@ -50,6 +51,12 @@ public final class LaunchingHandler implements RequestStreamHandler {
     public LaunchingHandler(HandlerRuntime runtime) {
         this.runtime = runtime;
         this.observer = runtime.observer(VaultAccess.READ_ROLE);
+        this.priming = SnapStartPriming.register(runtime, false);
+    }
+
+    /** The SnapStart priming hook (registered; run by Lambda before the snapshot, by the benchmark to measure it). */
+    public SnapStartPriming priming() {
+        return priming;
     }
 
     /** What the invocation did; also its JSON output. */

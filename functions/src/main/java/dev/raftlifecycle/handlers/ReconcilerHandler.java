@@ -54,6 +54,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     /** How long a state change keeps looking again at a removal refused for now (then the schedule takes over). */
     private static final Duration EVENT_PERSISTENCE = Duration.ofSeconds(60);
 
+    private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
     private final RemovalSteps steps;
@@ -68,6 +69,12 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         this.observer = runtime.observer(VaultAccess.MUTATING_ROLE);
         this.steps = runtime.removalSteps(observer);
         this.departure = new Departure(runtime, observer, steps);
+        this.priming = SnapStartPriming.register(runtime, false);
+    }
+
+    /** The SnapStart priming hook (registered; run by Lambda before the snapshot, by the benchmark to measure it). */
+    public SnapStartPriming priming() {
+        return priming;
     }
 
     /** The run's result; also its JSON output. */

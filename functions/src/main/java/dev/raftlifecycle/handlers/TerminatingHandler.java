@@ -43,6 +43,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
     private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final RemovalSteps steps;
     private final Departure departure;
@@ -57,6 +58,12 @@ public final class TerminatingHandler implements RequestStreamHandler {
         ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE);
         this.steps = runtime.removalSteps(observer);
         this.departure = new Departure(runtime, observer, steps);
+        this.priming = SnapStartPriming.register(runtime, false);
+    }
+
+    /** The SnapStart priming hook (registered; run by Lambda before the snapshot, by the benchmark to measure it). */
+    public SnapStartPriming priming() {
+        return priming;
     }
 
     /** What the invocation did; also its JSON output. */

@@ -8,10 +8,25 @@ import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 
 /** The Auto Scaling calls the handlers make. */
 public final class AutoScalingPort {
-    private final AutoScalingClient client;
+    private final Lazy<AutoScalingClient> client;
 
     public AutoScalingPort(AutoScalingClient client) {
+        this(Lazy.ready(client));
+    }
+
+    /** With the client built at its first call. */
+    public AutoScalingPort(Lazy<AutoScalingClient> client) {
         this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     /** A group's desired capacity, tags and instances (id, lifecycle state, AZ). */
@@ -25,7 +40,7 @@ public final class AutoScalingPort {
 
     public List<Group> describe(List<String> groupNames) {
         List<Group> groups = new ArrayList<>();
-        client.describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
+        client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
                 .forEach(g -> groups.add(toGroup(g)));
         return groups;
     }
@@ -48,7 +63,7 @@ public final class AutoScalingPort {
 
     public Completion complete(String group, String hook, String token, String instanceId, String result) {
         try {
-            client.completeLifecycleAction(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+            client.get().completeLifecycleAction(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
                     .lifecycleActionToken(token).instanceId(instanceId).lifecycleActionResult(result));
             return Completion.COMPLETED;
         } catch (AutoScalingException e) {
@@ -62,7 +77,7 @@ public final class AutoScalingPort {
     /** Records a heartbeat; returns false if the action has already ended. */
     public boolean heartbeat(String group, String hook, String token, String instanceId) {
         try {
-            client.recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+            client.get().recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
                     .lifecycleActionToken(token).instanceId(instanceId));
             return true;
         } catch (AutoScalingException e) {

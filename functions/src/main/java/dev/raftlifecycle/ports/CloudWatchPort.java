@@ -13,10 +13,25 @@ import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 /** PutMetricData: all of a run's values in as few calls as the API allows (1000 data per call). */
 public final class CloudWatchPort {
     static final int MAX_DATA_PER_CALL = 1000;
-    private final CloudWatchClient client;
+    private final Lazy<CloudWatchClient> client;
 
     public CloudWatchPort(CloudWatchClient client) {
+        this(Lazy.ready(client));
+    }
+
+    /** With the client built at its first call. */
+    public CloudWatchPort(Lazy<CloudWatchClient> client) {
         this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     /** Publishes; returns the number of PutMetricData calls made. */
@@ -35,7 +50,7 @@ public final class CloudWatchPort {
         int calls = 0;
         for (int from = 0; from < data.size(); from += MAX_DATA_PER_CALL) {
             List<MetricDatum> chunk = data.subList(from, Math.min(data.size(), from + MAX_DATA_PER_CALL));
-            client.putMetricData(r -> r.namespace(namespace).metricData(chunk));
+            client.get().putMetricData(r -> r.namespace(namespace).metricData(chunk));
             calls++;
         }
         return calls;

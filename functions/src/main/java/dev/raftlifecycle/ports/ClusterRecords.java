@@ -17,14 +17,29 @@ public final class ClusterRecords {
     private static final String FIRST_SEEN = "FirstSeenMs";
     private static final String SEEN_AT = "SeenAtMs";
 
-    private final DynamoDbClient client;
+    private final Lazy<DynamoDbClient> client;
     private final String table;
     private final String clusterName;
 
     public ClusterRecords(DynamoDbClient client, String table, String clusterName) {
+        this(Lazy.ready(client), table, clusterName);
+    }
+
+    /** With the client built at its first call. */
+    public ClusterRecords(Lazy<DynamoDbClient> client, String table, String clusterName) {
         this.client = client;
         this.table = table;
         this.clusterName = clusterName;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     private Map<String, AttributeValue> key(String prefix) {
@@ -33,7 +48,7 @@ public final class ClusterRecords {
 
     /** Since when each peer has been seen stale, as recorded by earlier reconciler runs. */
     public Map<String, Instant> staleSince() {
-        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(table).key(key(LockTable.STALE_PREFIX))
+        Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table).key(key(LockTable.STALE_PREFIX))
                 .consistentRead(true)).item();
         Map<String, Instant> out = new HashMap<>();
         if (item != null && item.containsKey(FIRST_SEEN) && item.get(FIRST_SEEN).hasM()) {
@@ -48,12 +63,12 @@ public final class ClusterRecords {
         Map<String, AttributeValue> item = new HashMap<>(key(LockTable.STALE_PREFIX));
         item.put(FIRST_SEEN, AttributeValue.fromM(marks));
         item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(now.plus(Duration.ofDays(7)).getEpochSecond())));
-        client.putItem(r -> r.tableName(table).item(item));
+        client.get().putItem(r -> r.tableName(table).item(item));
     }
 
     /** Whether any handler has recorded seeing the cluster initialized. */
     public boolean initializedRecorded() {
-        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(table).key(key(LockTable.INITIALIZED_PREFIX))
+        Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table).key(key(LockTable.INITIALIZED_PREFIX))
                 .consistentRead(true)).item();
         return item != null && item.containsKey(SEEN_AT);
     }
@@ -62,6 +77,6 @@ public final class ClusterRecords {
     public void recordInitialized(Instant seenAt) {
         Map<String, AttributeValue> item = new HashMap<>(key(LockTable.INITIALIZED_PREFIX));
         item.put(SEEN_AT, AttributeValue.fromN(Long.toString(seenAt.toEpochMilli())));
-        client.putItem(r -> r.tableName(table).item(item));
+        client.get().putItem(r -> r.tableName(table).item(item));
     }
 }

@@ -12,10 +12,25 @@ import software.amazon.awssdk.services.ec2.model.Filter;
 /** EC2 DescribeInstances by id (unknown ids are simply absent, not an error). */
 public final class Ec2Port {
     private static final int IDS_PER_CALL = 200;
-    private final Ec2Client client;
+    private final Lazy<Ec2Client> client;
 
     public Ec2Port(Ec2Client client) {
+        this(Lazy.ready(client));
+    }
+
+    /** With the client built at its first call. */
+    public Ec2Port(Lazy<Ec2Client> client) {
         this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
@@ -27,7 +42,7 @@ public final class Ec2Port {
      */
     public Map<String, Instance> describeGroupMembers(List<String> groupNames) {
         Map<String, Instance> out = new HashMap<>();
-        client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + GROUP_TAG).values(groupNames).build()))
+        client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + GROUP_TAG).values(groupNames).build()))
                 .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(), of(i))));
         return out;
     }
@@ -42,7 +57,7 @@ public final class Ec2Port {
 
     /** The instance and its tags; empty when EC2 does not know the id. */
     public Optional<Membership> membership(String instanceId) {
-        for (var reservation : client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id")
+        for (var reservation : client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id")
                 .values(instanceId).build())).reservations()) {
             for (var i : reservation.instances()) {
                 if (i.instanceId().equals(instanceId)) {
@@ -72,7 +87,7 @@ public final class Ec2Port {
         for (int from = 0; from < ids.size(); from += IDS_PER_CALL) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_CALL));
             // A filter instead of InstanceIds: ids EC2 no longer knows do not fail the whole call.
-            client.describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id").values(chunk).build()))
+            client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id").values(chunk).build()))
                     .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(), of(i))));
         }
         return out;

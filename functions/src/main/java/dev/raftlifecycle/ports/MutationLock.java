@@ -24,12 +24,17 @@ public final class MutationLock {
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration MAX_RETRY = Duration.ofSeconds(2);
 
-    private final DynamoDbClient client;
+    private final Lazy<DynamoDbClient> client;
     private final String table;
     private final String clusterName;
     private final Clock clock;
 
     public MutationLock(DynamoDbClient client, String table, String clusterName, Clock clock) {
+        this(Lazy.ready(client), table, clusterName, clock);
+    }
+
+    /** With the client built at its first call. */
+    public MutationLock(Lazy<DynamoDbClient> client, String table, String clusterName, Clock clock) {
         this.client = client;
         this.table = table;
         this.clusterName = clusterName;
@@ -60,7 +65,7 @@ public final class MutationLock {
         item.put(LEASE_UNTIL_MS, AttributeValue.fromN(Long.toString(leaseUntil.toEpochMilli())));
         item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond())));
         try {
-            client.putItem(r -> r.tableName(table).item(item)
+            client.get().putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(#k) OR #lease < :now OR #owner = :me")
                     .expressionAttributeNames(Map.of("#k", LockTable.PARTITION_KEY, "#lease", LEASE_UNTIL_MS, "#owner", OWNER))
                     .expressionAttributeValues(Map.of(":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
@@ -109,7 +114,7 @@ public final class MutationLock {
      */
     public boolean release(String owner) {
         try {
-            client.deleteItem(r -> r.tableName(table).key(key())
+            client.get().deleteItem(r -> r.tableName(table).key(key())
                     .conditionExpression("#owner = :me")
                     .expressionAttributeNames(Map.of("#owner", OWNER))
                     .expressionAttributeValues(Map.of(":me", AttributeValue.fromS(owner))));

@@ -50,6 +50,7 @@ public final class VaultClient {
     };
 
     private final HttpClient http;
+    private final SSLContext tls;
     private final int port;
     private final Duration requestTimeout;
 
@@ -60,8 +61,14 @@ public final class VaultClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.tls = tls;
         this.port = port;
         this.requestTimeout = requestTimeout;
+    }
+
+    /** The TLS context every Vault call uses (pinned to the cluster's CA). */
+    public SSLContext tls() {
+        return tls;
     }
 
     /** A Vault token with its expiry. toString never shows the token. */

@@ -39,7 +39,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * replaces the section of the same name in BENCHMARKS.md. Not tests: nothing here asserts on speed.
  */
 public final class Benchmarks {
-    private static final Pattern TIMING = Pattern.compile("timing jvmToMainMs=(\\d+) constructMs=(\\d+) invokeMs=(\\d+)");
+    private static final Pattern TIMING = Pattern.compile(
+            "timing jvmToMainMs=(\\d+) constructMs=(\\d+) invokeMs=(\\d+) primeMs=(\\d+)");
 
     private Benchmarks() {
     }
@@ -49,7 +50,7 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter")
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold")
                 : List.of(which);
         for (String name : names) {
             String section = switch (name) {
@@ -58,8 +59,9 @@ public final class Benchmarks {
                 case "publisher" -> publisher(out);
                 case "chaos" -> chaos(out);
                 case "dead-voter" -> deadVoter(out);
+                case "cold" -> coldPath(out, repo);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, dead-voter, all)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, cold, all)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
@@ -192,21 +194,39 @@ public final class Benchmarks {
     /** The flags the CDK app puts in the functions' JAVA_TOOL_OPTIONS. */
     static final String COLD_START_OPTIONS = HandlerNames.JAVA_TOOL_OPTIONS;
 
-    private record Cold(List<Double> total, List<Double> jvm, List<Double> construct, List<Double> invoke) {
+    private record Cold(List<Double> total, List<Double> jvm, List<Double> construct, List<Double> invoke,
+                        List<Double> prime) {
+        Cold() {
+            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
     }
 
     private static Cold cold(Rig rig, VaultCluster cluster, String lock, Path jar, Path out, String options) throws Exception {
-        Cold result = new Cold(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        Cold result = new Cold();
+        for (int i = 0; i < 5; i++) {
+            coldRun(rig, cluster, lock, jar, out, options, false, result);
+        }
+        return result;
+    }
+
+    /** One fresh-JVM terminating run on the deployable jar, its figures added to {@code into}. */
+    private static void coldRun(Rig rig, VaultCluster cluster, String lock, Path jar, Path out, String options,
+                                boolean prime, Cold into) throws Exception {
+        Cold result = into;
         String java = ProcessHandle.current().info().command().orElse("java");
         String launcher = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        for (int i = 0; i < 5; i++) {
+        {
             VaultNode victim = follower(cluster);
             LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
             Path event = out.resolve("event-" + UUID.randomUUID() + ".json");
             Files.write(event, EventBridgeEvents.forAction(action));
-            ProcessBuilder builder = new ProcessBuilder(java, "-cp", jar + ":" + launcher,
+            List<String> command = new ArrayList<>(List.of(java, "-cp", jar + ":" + launcher,
                     LocalLambda.class.getName(), HandlerNames.TERMINATING.substring(0, HandlerNames.TERMINATING.indexOf("::")),
-                    event.toString()).redirectErrorStream(true);
+                    event.toString()));
+            if (prime) {
+                command.add("--prime");
+            }
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().putAll(environment(cluster, lock));
             builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
             builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
@@ -229,10 +249,139 @@ public final class Benchmarks {
             result.jvm().add(Double.parseDouble(m.group(1)));
             result.construct().add(Double.parseDouble(m.group(2)));
             result.invoke().add(Double.parseDouble(m.group(3)));
+            result.prime().add(Double.parseDouble(m.group(4)));
             cluster.finishTermination(victim.instanceId());
             cluster.heal(Duration.ofSeconds(120));
         }
-        return result;
+    }
+
+    // ---- cold path against the reference ----------------------------------------------------------------
+
+    private static final int COLD_RUNS = 5;
+
+    /**
+     * The terminating handler's cold path (fresh JVM on the deployable jar, the CDK app's JAVA_TOOL_OPTIONS) beside
+     * the project's Python reference (cold_reference.py: login, configuration, remove-peer, complete; nothing else),
+     * alternating, on one 3-node rig cluster; with two directions measured in the same run: an AppCDS archive from a
+     * training run, and the SnapStart priming hook run before the invocation (its first-invocation figure).
+     */
+    static String coldPath(Path out, Path repo) throws Exception {
+        Path jar = repo.resolve("functions/target/raft-lifecycle-functions.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("build the Lambda jar first: mvn -pl functions -am package");
+        }
+        Path dir = out.resolve("cold-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        Path reference = dir.resolve("cold_reference.py");
+        try (var in = Benchmarks.class.getResourceAsStream("cold_reference.py")) {
+            Files.write(reference, in.readAllBytes());
+        }
+        Path python = dev.raftlifecycle.rig.MotoServer.interpreter(dev.raftlifecycle.rig.Tools.motoServer());
+        try (Rig rig = Rig.start(dir.resolve("rig"))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
+            String lock = lockTable(rig);
+            // Warm, for the first-invocation criterion: one handler, one warm-up call, then five.
+            TerminatingHandler handler = new TerminatingHandler(runtime(cluster, lock, Map.of()));
+            List<Double> warm = new ArrayList<>();
+            for (int i = 0; i <= COLD_RUNS; i++) {
+                VaultNode victim = follower(cluster);
+                LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+                Instant start = Instant.now();
+                TerminatingHandler.Outcome outcome = handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
+                if (!outcome.peerRemoved()) {
+                    throw new IllegalStateException("benchmark removal failed: " + outcome);
+                }
+                if (i > 0) {
+                    warm.add(Duration.between(start, completedAt(rig, action)).toNanos() / 1e6);
+                }
+                cluster.finishTermination(victim.instanceId());
+                cluster.heal(Duration.ofSeconds(120));
+            }
+            // The AppCDS archive: one training run that does a real removal, classes archived at exit.
+            Path archive = dir.resolve("terminating.jsa");
+            coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS + " -XX:ArchiveClassesAtExit=" + archive, false, new Cold());
+            String withArchive = COLD_START_OPTIONS + " -XX:SharedArchiveFile=" + archive;
+
+            Cold plain = new Cold();
+            Cold cds = new Cold();
+            Cold primed = new Cold();
+            List<Double> python3 = new ArrayList<>();
+            for (int i = 0; i < COLD_RUNS; i++) {
+                coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS, false, plain);
+                python3.add(referenceRun(rig, cluster, lock, python, reference, dir));
+                coldRun(rig, cluster, lock, jar, dir, withArchive, false, cds);
+                coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS, true, primed);
+            }
+            double java = median(plain.total());
+            double ref = median(python3);
+            String ratio = String.format(Locale.ROOT, "cold path ratio: %.0f ms vs reference %.0f ms = %.2f×", java, ref, java / ref);
+            return String.format(Locale.ROOT, """
+                    ## The cold path beside a Python reference
+
+                    `scripts/bench cold` — local 3-node rig, follower removals, each timed from process start to the
+                    `CompleteLifecycleAction` the recording front received; %d runs of each, alternating Java, reference,
+                    Java with an AppCDS archive, Java primed. The reference is `lab/src/main/resources/dev/raftlifecycle/lab/cold_reference.py`
+                    (Python 3 + boto3 from the rig's virtualenv): log in with AWS IAM, read the configuration, remove the
+                    peer, complete — no lock, no health probes, no quorum rule, no confirmation. Machine: %s.
+
+                    **%s** (medians, same run).
+
+                    | Path | Median | Runs (ms) |
+                    | --- | --- | --- |
+                    | reference: Python, fresh process | **%.0f ms** | %s |
+                    | terminating handler, fresh JVM, `JAVA_TOOL_OPTIONS=%s` (what ships) | **%.0f ms** | %s |
+                    | — of which JVM start to `main` | %.0f ms | %s |
+                    | — of which handler construction (settings, TLS context; SDK clients are built at first call) | %.0f ms | %s |
+                    | — of which the first invocation | %.0f ms | %s |
+                    | the same with an AppCDS archive of a training run (`-XX:SharedArchiveFile`) | **%.0f ms** | %s |
+                    | — of which construction | %.0f ms | %s |
+                    | — of which the first invocation | %.0f ms | %s |
+                    | warm invocation (same JVM, after one warm-up call) | %.0f ms | %s |
+                    | first invocation after the SnapStart priming hook ran (fresh JVM, hook run as Lambda runs it before the snapshot) | **%.0f ms** (%.1f× warm) | %s |
+                    | — the priming hook itself (in the snapshot's init, not on any request) | %.0f ms | %s |
+                    | first invocation without priming (row 2's) | %.0f ms (%.1f× warm) | |
+
+                    AppCDS archive: %.1f MiB.
+                    """, COLD_RUNS, machine(), ratio,
+                    ref, list(python3),
+                    COLD_START_OPTIONS, java, list(plain.total()), median(plain.jvm()), list(plain.jvm()),
+                    median(plain.construct()), list(plain.construct()), median(plain.invoke()), list(plain.invoke()),
+                    median(cds.total()), list(cds.total()), median(cds.construct()), list(cds.construct()),
+                    median(cds.invoke()), list(cds.invoke()),
+                    median(warm), list(warm),
+                    median(primed.invoke()), median(primed.invoke()) / median(warm), list(primed.invoke()),
+                    median(primed.prime()), list(primed.prime()),
+                    median(plain.invoke()), median(plain.invoke()) / median(warm),
+                    Files.size(archive) / (1024.0 * 1024.0));
+        }
+    }
+
+    /** One run of the Python reference: process start to the completion the recording front received. */
+    private static double referenceRun(Rig rig, VaultCluster cluster, String lock, Path python, Path script, Path dir)
+            throws Exception {
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        VaultNode victim = follower(cluster);
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+        Path event = dir.resolve("event-" + UUID.randomUUID() + ".json");
+        Files.write(event, EventBridgeEvents.forAction(action));
+        ProcessBuilder builder = new ProcessBuilder(python.toString(), script.toString(), event.toString())
+                .redirectErrorStream(true);
+        builder.environment().putAll(environment(cluster, lock));
+        builder.environment().put("VAULT_ADDR", "https://" + leader.ip() + ":" + leader.apiPort());
+        builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
+        builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
+        Instant start = Instant.now();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        process.waitFor(2, TimeUnit.MINUTES);
+        if (process.exitValue() != 0 || !output.contains("\"peerRemoved\": true")) {
+            throw new IllegalStateException("reference run failed:\n" + output);
+        }
+        double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
+        cluster.finishTermination(victim.instanceId());
+        cluster.heal(Duration.ofSeconds(120));
+        return ms;
     }
 
     // ---- launching ------------------------------------------------------------------------------------

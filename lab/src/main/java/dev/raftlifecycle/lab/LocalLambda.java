@@ -3,7 +3,6 @@ package dev.raftlifecycle.lab;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,30 +12,42 @@ import java.time.Duration;
  * Runs one handler the way the Lambda runtime does, in a fresh JVM: instantiate the class named in the
  * handler string (its no-argument constructor reads the environment: the cold start), then call
  * handleRequest once with an event file. Prints the handler's output and a timing line:
- * {@code timing jvmToMainMs=.. constructMs=.. invokeMs=..}. Used by the cold-start benchmark.
+ * {@code timing jvmToMainMs=.. constructMs=.. invokeMs=.. primeMs=..}. Used by the cold-start benchmarks. With
+ * {@code --prime} it runs the handler's SnapStart priming hook between construction and the invocation, as Lambda
+ * does before it takes the snapshot: the invocation then shows what a first invocation after a restore costs
+ * (less the restore itself, which only Lambda can measure).
  */
 public final class LocalLambda {
     private LocalLambda() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: LocalLambda <handler class> <event.json>");
+        if (args.length != 2 && !(args.length == 3 && args[2].equals("--prime"))) {
+            System.err.println("usage: LocalLambda <handler class> <event.json> [--prime]");
             System.exit(2);
         }
         long mainAt = System.currentTimeMillis();
-        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+        // The process's start as the OS recorded it (not JMX, whose classes would add to what is measured).
+        long jvmStart = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(mainAt);
         byte[] event = Files.readAllBytes(Path.of(args[1]));
         long t0 = System.nanoTime();
         RequestStreamHandler handler = (RequestStreamHandler) Class.forName(args[0]).getDeclaredConstructor().newInstance();
         long t1 = System.nanoTime();
+        long primeMs = 0;
+        if (args.length == 3) {
+            Object priming = handler.getClass().getMethod("priming").invoke(handler);
+            priming.getClass().getMethod("prime").invoke(priming);
+            long primed = System.nanoTime();
+            primeMs = (primed - t1) / 1_000_000;
+            t1 = primed;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out,
                 new LambdaContext("local", Duration.ofMinutes(5), line -> { }));
         long t2 = System.nanoTime();
         System.out.println(out.toString(StandardCharsets.UTF_8));
-        System.out.printf("timing jvmToMainMs=%d constructMs=%d invokeMs=%d%n", mainAt - jvmStart,
-                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+        System.out.printf("timing jvmToMainMs=%d constructMs=%d invokeMs=%d primeMs=%d%n", mainAt - jvmStart,
+                (t1 - t0) / 1_000_000 - primeMs, (t2 - t1) / 1_000_000, primeMs);
         System.exit(0);
     }
 }

@@ -58,7 +58,7 @@ public final class MotoServer implements AutoCloseable {
     }
 
     /** The interpreter of a pip entry point: its "#!" line (the virtualenv's python). */
-    static Path interpreter(Path entryPoint) {
+    public static Path interpreter(Path entryPoint) {
         try (BufferedReader reader = Files.newBufferedReader(entryPoint)) {
             String first = reader.readLine();
             if (first != null && first.startsWith("#!")) {

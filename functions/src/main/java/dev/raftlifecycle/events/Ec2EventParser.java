@@ -1,9 +1,6 @@
 package dev.raftlifecycle.events;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.Ec2Events;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -14,10 +11,7 @@ import java.util.regex.Pattern;
  * the detail-type.
  */
 public final class Ec2EventParser {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-    private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
-    private static final int MAX_EVENT_BYTES = 256 * 1024;
 
     /** The kinds of event a handler takes. */
     public enum Kind {
@@ -43,31 +37,16 @@ public final class Ec2EventParser {
      *                 (a manual invocation)
      */
     public static Ec2Event parse(byte[] json, Set<Kind> accepted) {
-        if (json.length > MAX_EVENT_BYTES) {
-            throw new InvalidEventException("event", "is larger than 256 KiB (" + json.length + " bytes)");
-        }
+        EventFields.checkSize(json);
         if (accepted.contains(Kind.SCHEDULED) && new String(json, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
             return new Ec2Event.Scheduled("", "");
         }
-        if (json.length == 0) {
-            throw new InvalidEventException("event", "is empty");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new InvalidEventException("event", "malformed JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new InvalidEventException("event", "unreadable: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidEventException("event", "must be a JSON object");
-        }
+        JsonNode root = EventFields.object(json);
         if (root.isEmpty() && accepted.contains(Kind.SCHEDULED)) {
             return new Ec2Event.Scheduled("", "");
         }
-        String source = string(root, "source", "source");
-        String detailType = string(root, "detail-type", "detail-type");
+        String source = EventFields.string(root, "source", "source");
+        String detailType = EventFields.string(root, "detail-type", "detail-type");
         Kind kind = null;
         for (Kind k : accepted) {
             if (k.detailType.equals(detailType)) {
@@ -82,8 +61,8 @@ public final class Ec2EventParser {
             throw new InvalidEventException("source", "must be '" + kind.source + "' for '" + detailType + "', not '"
                     + source + "'");
         }
-        String eventId = optional(root, "id", "id");
-        String account = optional(root, "account", "account");
+        String eventId = EventFields.optionalString(root, "id", "id").orElse("");
+        String account = EventFields.optionalString(root, "account", "account").orElse("");
         if (!account.isEmpty() && !ACCOUNT.matcher(account).matches()) {
             throw new InvalidEventException("account", "is not an AWS account id: '" + account + "'");
         }
@@ -97,21 +76,21 @@ public final class Ec2EventParser {
         if (!detail.isObject()) {
             throw new InvalidEventException("detail", "must be an object");
         }
-        String instance = string(detail, "instance-id", "detail.instance-id");
-        if (!INSTANCE_ID.matcher(instance).matches()) {
+        String instance = EventFields.string(detail, "instance-id", "detail.instance-id");
+        if (!EventFields.INSTANCE_ID.matcher(instance).matches()) {
             throw new InvalidEventException("detail.instance-id", "is not an EC2 instance id: '" + instance + "'");
         }
         return switch (kind) {
-            case STATE_CHANGE -> new Ec2Event.StateChange(eventId, account, instance, string(detail, "state", "detail.state"));
+            case STATE_CHANGE -> new Ec2Event.StateChange(eventId, account, instance, EventFields.string(detail, "state", "detail.state"));
             case SPOT_INTERRUPTION -> new Ec2Event.SpotInterruption(eventId, account, instance,
-                    string(detail, "instance-action", "detail.instance-action"), time(root));
+                    EventFields.string(detail, "instance-action", "detail.instance-action"), time(root));
             case REBALANCE -> new Ec2Event.RebalanceRecommendation(eventId, account, instance);
             case SCHEDULED -> throw new IllegalStateException("handled above");
         };
     }
 
     private static java.util.Optional<java.time.Instant> time(JsonNode root) {
-        String time = optional(root, "time", "time");
+        String time = EventFields.optionalString(root, "time", "time").orElse("");
         if (time.isEmpty()) {
             return java.util.Optional.empty();
         }
@@ -120,30 +99,5 @@ public final class Ec2EventParser {
         } catch (java.time.format.DateTimeParseException e) {
             throw new InvalidEventException("time", "is not an ISO-8601 instant: '" + time + "'");
         }
-    }
-
-    private static String string(JsonNode node, String name, String path) {
-        JsonNode value = node.get(name);
-        if (value == null || value.isNull()) {
-            throw new InvalidEventException(path, "is missing");
-        }
-        if (!value.isTextual()) {
-            throw new InvalidEventException(path, "must be a string, not " + value.getNodeType().name().toLowerCase());
-        }
-        if (value.asText().isBlank()) {
-            throw new InvalidEventException(path, "is empty");
-        }
-        return value.asText();
-    }
-
-    private static String optional(JsonNode node, String name, String path) {
-        JsonNode value = node.get(name);
-        if (value == null || value.isNull()) {
-            return "";
-        }
-        if (!value.isTextual()) {
-            throw new InvalidEventException(path, "must be a string, not " + value.getNodeType().name().toLowerCase());
-        }
-        return value.asText();
     }
 }

@@ -6,6 +6,8 @@ import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.events.LifecycleEventParser;
 import dev.raftlifecycle.ports.IamLoginRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
@@ -53,7 +55,17 @@ public final class SnapStartPriming implements Resource {
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
-        prime();
+        Instant started = runtime.clock().instant();
+        try {
+            List<String> steps = prime();
+            runtime.log().line("runtime", "primed").field("steps", String.join(",", steps))
+                    .field("primeMs", Duration.between(started, runtime.clock().instant()).toMillis())
+                    .emit(runtime.clock().instant());
+        } catch (RuntimeException e) {
+            // A priming bug must not fail the version's publication: the function is merely not primed.
+            runtime.log().line("runtime", "priming-failed").field("error", e.getClass().getSimpleName() + ": "
+                    + e.getMessage()).emit(runtime.clock().instant());
+        }
     }
 
     @Override

@@ -212,47 +212,44 @@ public final class Benchmarks {
     /** One fresh-JVM terminating run on the deployable jar, its figures added to {@code into}. */
     private static void coldRun(Rig rig, VaultCluster cluster, String lock, Path jar, Path out, String options,
                                 boolean prime, Cold into) throws Exception {
-        Cold result = into;
         String java = ProcessHandle.current().info().command().orElse("java");
         String launcher = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        {
-            VaultNode victim = follower(cluster);
-            LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
-            Path event = out.resolve("event-" + UUID.randomUUID() + ".json");
-            Files.write(event, EventBridgeEvents.forAction(action));
-            List<String> command = new ArrayList<>(List.of(java, "-cp", jar + ":" + launcher,
-                    LocalLambda.class.getName(), HandlerNames.TERMINATING.substring(0, HandlerNames.TERMINATING.indexOf("::")),
-                    event.toString()));
-            if (prime) {
-                command.add("--prime");
-            }
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(environment(cluster, lock));
-            builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
-            builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
-            builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
-            if (options.isEmpty()) {
-                builder.environment().remove("JAVA_TOOL_OPTIONS");
-            } else {
-                builder.environment().put("JAVA_TOOL_OPTIONS", options);
-            }
-            Instant start = Instant.now();
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes());
-            process.waitFor(5, TimeUnit.MINUTES);
-            double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
-            Matcher m = TIMING.matcher(output);
-            if (!m.find() || !output.contains("\"peerRemoved\":true")) {
-                throw new IllegalStateException("cold run failed:\n" + output);
-            }
-            result.total().add(ms);
-            result.jvm().add(Double.parseDouble(m.group(1)));
-            result.construct().add(Double.parseDouble(m.group(2)));
-            result.invoke().add(Double.parseDouble(m.group(3)));
-            result.prime().add(Double.parseDouble(m.group(4)));
-            cluster.finishTermination(victim.instanceId());
-            cluster.heal(Duration.ofSeconds(120));
+        VaultNode victim = follower(cluster);
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+        Path event = out.resolve("event-" + UUID.randomUUID() + ".json");
+        Files.write(event, EventBridgeEvents.forAction(action));
+        List<String> command = new ArrayList<>(List.of(java, "-cp", jar + ":" + launcher,
+                LocalLambda.class.getName(), HandlerNames.TERMINATING.substring(0, HandlerNames.TERMINATING.indexOf("::")),
+                event.toString()));
+        if (prime) {
+            command.add("--prime");
         }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment(cluster, lock));
+        builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
+        builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
+        if (options.isEmpty()) {
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+        } else {
+            builder.environment().put("JAVA_TOOL_OPTIONS", options);
+        }
+        Instant start = Instant.now();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        process.waitFor(5, TimeUnit.MINUTES);
+        double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
+        Matcher m = TIMING.matcher(output);
+        if (!m.find() || !output.contains("\"peerRemoved\":true")) {
+            throw new IllegalStateException("cold run failed:\n" + output);
+        }
+        into.total().add(ms);
+        into.jvm().add(Double.parseDouble(m.group(1)));
+        into.construct().add(Double.parseDouble(m.group(2)));
+        into.invoke().add(Double.parseDouble(m.group(3)));
+        into.prime().add(Double.parseDouble(m.group(4)));
+        cluster.finishTermination(victim.instanceId());
+        cluster.heal(Duration.ofSeconds(120));
     }
 
     // ---- cold path against the reference ----------------------------------------------------------------

@@ -213,7 +213,7 @@ public final class Benchmarks {
     private static void coldRun(Rig rig, VaultCluster cluster, String lock, Path jar, Path out, String options,
                                 boolean prime, Cold into) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String launcher = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String launcher = launcherJar(out).toString();
         VaultNode victim = follower(cluster);
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
         Path event = out.resolve("event-" + UUID.randomUUID() + ".json");
@@ -248,8 +248,35 @@ public final class Benchmarks {
         into.construct().add(Double.parseDouble(m.group(2)));
         into.invoke().add(Double.parseDouble(m.group(3)));
         into.prime().add(Double.parseDouble(m.group(4)));
+        System.err.printf(Locale.ROOT, "bench: cold run%s%s: %.0f ms%n", prime ? " primed" : "",
+                options.contains("SharedArchiveFile") ? " with the archive" : "", ms);
         cluster.finishTermination(victim.instanceId());
         cluster.heal(Duration.ofSeconds(120));
+    }
+
+    /**
+     * LocalLambda and what it needs, as a jar of its own: class-data sharing archives only classes from jar files
+     * (a directory on the class path stops the dump), and a fresh JVM should load no more of the lab than this.
+     */
+    private static synchronized Path launcherJar(Path out) throws Exception {
+        Path jar = out.resolve("local-lambda.jar");
+        if (Files.exists(jar)) {
+            return jar;
+        }
+        Path classes = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path pkg = classes.resolve(LocalLambda.class.getPackageName().replace('.', '/'));
+        try (var stream = Files.list(pkg);
+             var zip = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (Path file : stream.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith("LocalLambda") || name.startsWith("LambdaContext");
+            }).sorted().toList()) {
+                zip.putNextEntry(new java.util.jar.JarEntry(classes.relativize(file).toString()));
+                zip.write(Files.readAllBytes(file));
+                zip.closeEntry();
+            }
+        }
+        return jar;
     }
 
     // ---- cold path against the reference ----------------------------------------------------------------
@@ -297,6 +324,9 @@ public final class Benchmarks {
             // The AppCDS archive: one training run that does a real removal, classes archived at exit.
             Path archive = dir.resolve("terminating.jsa");
             coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS + " -XX:ArchiveClassesAtExit=" + archive, false, new Cold());
+            if (!Files.exists(archive)) {
+                throw new IllegalStateException("the training run wrote no class-data sharing archive at " + archive);
+            }
             String withArchive = COLD_START_OPTIONS + " -XX:SharedArchiveFile=" + archive;
 
             Cold plain = new Cold();
@@ -376,6 +406,7 @@ public final class Benchmarks {
             throw new IllegalStateException("reference run failed:\n" + output);
         }
         double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
+        System.err.printf(Locale.ROOT, "bench: reference run: %.0f ms%n", ms);
         cluster.finishTermination(victim.instanceId());
         cluster.heal(Duration.ofSeconds(120));
         return ms;

@@ -18,6 +18,9 @@ import java.time.Duration;
  * (less the restore itself, which only Lambda can measure).
  */
 public final class LocalLambda {
+    /** The system property the launcher sets to its launch time (epoch ms), for the JVM-start figure. */
+    static final String LAUNCHED_AT = "localLambda.launchedAtMs";
+
     private LocalLambda() {
     }
 
@@ -27,8 +30,9 @@ public final class LocalLambda {
             System.exit(2);
         }
         long mainAt = System.currentTimeMillis();
-        // The process's start as the OS recorded it (not JMX, whose classes would add to what is measured).
-        long jvmStart = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(mainAt);
+        // When the benchmark launched this process (-DlocalLambda.launchedAtMs): JMX's start time would load classes
+        // into what is measured, and the OS's process start time has a resolution of a second here.
+        long jvmStart = Long.getLong(LAUNCHED_AT, -1);
         byte[] event = Files.readAllBytes(Path.of(args[1]));
         long t0 = System.nanoTime();
         RequestStreamHandler handler = (RequestStreamHandler) Class.forName(args[0]).getDeclaredConstructor().newInstance();
@@ -46,7 +50,7 @@ public final class LocalLambda {
                 new LambdaContext("local", Duration.ofMinutes(5), line -> { }));
         long t2 = System.nanoTime();
         System.out.println(out.toString(StandardCharsets.UTF_8));
-        System.out.printf("timing jvmToMainMs=%d constructMs=%d invokeMs=%d primeMs=%d%n", mainAt - jvmStart,
+        System.out.printf("timing jvmToMainMs=%d constructMs=%d invokeMs=%d primeMs=%d%n", jvmStart < 0 ? -1 : mainAt - jvmStart,
                 (t1 - t0) / 1_000_000 - primeMs, (t2 - t1) / 1_000_000, primeMs);
         System.exit(0);
     }

@@ -102,19 +102,30 @@ use_maven() {
   fi
 }
 
-# moto (the AWS emulator) in a virtualenv of its own, pinned.
-ensure_moto() {
-  local venv="$RAFT_LIFECYCLE_CACHE/moto-$MOTO_VERSION"
-  if [ ! -x "$venv/bin/moto_server" ]; then
+# A pinned tool from PyPI in a virtualenv of its own in the cache, installed if missing or broken:
+#   pip_tool NAME VERSION PIP_SPEC BIN [CHECK_ARG]
+# A broken install is one whose BIN is not executable or, given CHECK_ARG, fails `BIN CHECK_ARG`.
+# Sets PIP_TOOL to BIN's path.
+pip_tool() {
+  local name="$1" version="$2" spec="$3" bin="$4" check="${5:-}"
+  local venv="$RAFT_LIFECYCLE_CACHE/$name-$version"
+  if [ ! -x "$venv/bin/$bin" ] || { [ -n "$check" ] && ! "$venv/bin/$bin" "$check" >/dev/null 2>&1; }; then
     need_cmd python3 "install Python 3 (apt-get install python3 python3-venv)"
-    log "setup: installing moto $MOTO_VERSION into $venv"
+    log "setup: installing $name $version into $venv"
     rm -rf "$venv"
+    mkdir -p "$RAFT_LIFECYCLE_CACHE"
     python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
-    "$venv/bin/pip" install -q --disable-pip-version-check \
-      "moto[server,ec2,autoscaling,kms,iam,sts,cloudwatch,secretsmanager,dynamodb]==$MOTO_VERSION" \
-      || { rm -rf "$venv"; die "pip could not install moto $MOTO_VERSION"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "$spec" \
+      || { rm -rf "$venv"; die "pip could not install $name $version"; }
   fi
-  export RIG_MOTO_SERVER="$venv/bin/moto_server"
+  PIP_TOOL="$venv/bin/$bin"
+}
+
+# moto (the AWS emulator), pinned.
+ensure_moto() {
+  pip_tool moto "$MOTO_VERSION" \
+    "moto[server,ec2,autoscaling,kms,iam,sts,cloudwatch,secretsmanager,dynamodb]==$MOTO_VERSION" moto_server
+  export RIG_MOTO_SERVER="$PIP_TOOL"
 }
 
 # Where scripts/build-vault puts its binary: keyed by the version and by what the build is made of (the wrapper

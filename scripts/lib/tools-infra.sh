@@ -12,17 +12,8 @@ CFN_LINT_VERSION="1.58.0"
 CDK_CLI_VERSION="2.1148.1"
 
 ensure_tools_infra() {
-  local venv="$RAFT_LIFECYCLE_CACHE/cfn-lint-$CFN_LINT_VERSION"
-  if [ ! -x "$venv/bin/cfn-lint" ] || ! "$venv/bin/cfn-lint" --version >/dev/null 2>&1; then
-    need_cmd python3 "install Python 3 (apt-get install python3 python3-venv)"
-    log "setup: installing cfn-lint $CFN_LINT_VERSION into $venv"
-    rm -rf "$venv"
-    mkdir -p "$RAFT_LIFECYCLE_CACHE"
-    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
-    "$venv/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" \
-      || { rm -rf "$venv"; die "pip could not install cfn-lint $CFN_LINT_VERSION"; }
-  fi
-  RIG_CFN_LINT="$venv/bin/cfn-lint"
+  pip_tool cfn-lint "$CFN_LINT_VERSION" "cfn-lint==$CFN_LINT_VERSION" cfn-lint --version
+  RIG_CFN_LINT="$PIP_TOOL"
   export RIG_CFN_LINT
 }
 

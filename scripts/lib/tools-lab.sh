@@ -5,17 +5,8 @@
 AWSCLI_VERSION="1.46.3"
 
 ensure_tools_lab() {
-  local venv="$RAFT_LIFECYCLE_CACHE/awscli-$AWSCLI_VERSION"
-  if [ ! -x "$venv/bin/aws" ] || ! "$venv/bin/aws" --version >/dev/null 2>&1; then
-    need_cmd python3 "install Python 3 (apt-get install python3 python3-venv)"
-    log "setup: installing the AWS CLI $AWSCLI_VERSION into $venv"
-    rm -rf "$venv"
-    mkdir -p "$RAFT_LIFECYCLE_CACHE"
-    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
-    "$venv/bin/pip" install -q --disable-pip-version-check "awscli==$AWSCLI_VERSION" \
-      || { rm -rf "$venv"; die "pip could not install awscli $AWSCLI_VERSION"; }
-  fi
-  RIG_AWS_CLI="$venv/bin/aws"
+  pip_tool awscli "$AWSCLI_VERSION" "awscli==$AWSCLI_VERSION" aws --version
+  RIG_AWS_CLI="$PIP_TOOL"
   export RIG_AWS_CLI
 
   local chromium="${CHROMIUM:-}"

@@ -138,22 +138,7 @@ public final class Benchmarks {
             String lock = lockTable(rig);
             TerminatingHandler handler = new TerminatingHandler(runtime(cluster, lock, Map.of()));
             // Warm: one JVM, one handler instance, as in a warm Lambda container. The first call warms up.
-            List<Double> warm = new ArrayList<>();
-            for (int i = 0; i <= 10; i++) {
-                VaultNode victim = follower(cluster);
-                LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
-                Instant start = Instant.now();
-                TerminatingHandler.Outcome outcome = handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
-                double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
-                if (!outcome.peerRemoved()) {
-                    throw new IllegalStateException("benchmark removal failed: " + outcome);
-                }
-                if (i > 0) {
-                    warm.add(ms);
-                }
-                cluster.finishTermination(victim.instanceId());
-                cluster.heal(Duration.ofSeconds(120));
-            }
+            List<Double> warm = warmRuns(rig, cluster, handler, 10);
             // Cold: a fresh JVM per invocation running the deployable jar, as a Lambda cold start (no SnapStart);
             // once with the JVM's defaults, once with the C1-only flags the CDK app sets in JAVA_TOOL_OPTIONS.
             List<Cold> colds = new ArrayList<>();
@@ -189,6 +174,29 @@ public final class Benchmarks {
                     median(tuned.construct), list(tuned.construct), median(tuned.invoke), list(tuned.invoke),
                     jarBytes / (1024.0 * 1024.0));
         }
+    }
+
+    /**
+     * Follower removals by one handler in this JVM (a warm container): one warm-up call, then {@code runs} timed
+     * from the invocation to the completion the recording front received.
+     */
+    private static List<Double> warmRuns(Rig rig, VaultCluster cluster, TerminatingHandler handler, int runs) {
+        List<Double> warm = new ArrayList<>();
+        for (int i = 0; i <= runs; i++) {
+            VaultNode victim = follower(cluster);
+            LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
+            Instant start = Instant.now();
+            TerminatingHandler.Outcome outcome = handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
+            if (!outcome.peerRemoved()) {
+                throw new IllegalStateException("benchmark removal failed: " + outcome);
+            }
+            if (i > 0) {
+                warm.add(Duration.between(start, completedAt(rig, action)).toNanos() / 1e6);
+            }
+            cluster.finishTermination(victim.instanceId());
+            cluster.heal(Duration.ofSeconds(120));
+        }
+        return warm;
     }
 
     /** The flags the CDK app puts in the functions' JAVA_TOOL_OPTIONS. */
@@ -307,22 +315,7 @@ public final class Benchmarks {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
             String lock = lockTable(rig);
             // Warm, for the first-invocation criterion: one handler, one warm-up call, then five.
-            TerminatingHandler handler = new TerminatingHandler(runtime(cluster, lock, Map.of()));
-            List<Double> warm = new ArrayList<>();
-            for (int i = 0; i <= COLD_RUNS; i++) {
-                VaultNode victim = follower(cluster);
-                LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());
-                Instant start = Instant.now();
-                TerminatingHandler.Outcome outcome = handler.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
-                if (!outcome.peerRemoved()) {
-                    throw new IllegalStateException("benchmark removal failed: " + outcome);
-                }
-                if (i > 0) {
-                    warm.add(Duration.between(start, completedAt(rig, action)).toNanos() / 1e6);
-                }
-                cluster.finishTermination(victim.instanceId());
-                cluster.heal(Duration.ofSeconds(120));
-            }
+            List<Double> warm = warmRuns(rig, cluster, new TerminatingHandler(runtime(cluster, lock, Map.of())), COLD_RUNS);
             // The AppCDS archive: one training run that does a real removal, classes archived at exit.
             Path archive = dir.resolve("terminating.jsa");
             coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS + " -XX:ArchiveClassesAtExit=" + archive, false, new Cold());

@@ -1,16 +1,13 @@
 package dev.raftlifecycle.lab;
 
+import dev.raftlifecycle.lab.LabScript.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.rig.Rig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,20 +21,8 @@ class LabBackgroundIT {
         return dir;
     }
 
-    private record Result(int exit, String out) {
-    }
-
     private static Result script(Path dir, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Rig.repoRoot().resolve("scripts/lab").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        // LAB_PREBUILT: this Maven run has just built the classes; scripts/lab must not rebuild them under us.
-        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), out);
+        return LabScript.lab(dir, args);
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.raftlifecycle.lab;
 
+import dev.raftlifecycle.lab.LabScript.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.rig.Rig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -42,28 +41,16 @@ class LabReplayIT {
     /** How many times the tests launch a new instance (each raises its group's desired capacity by one). */
     private static final int NEW_LAUNCHES = 3;
 
-    private record Result(int exit, String out) {
-    }
-
     private static Result script(String... args) throws Exception {
-        return run(Map.of(), labCommand(args));
+        return LabScript.lab(dir, args);
     }
 
     private static List<String> labCommand(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Rig.repoRoot().resolve("scripts/lab").toString());
-        command.addAll(List.of(args));
-        return command;
+        return LabScript.command(args);
     }
 
     private static Result run(Map<String, String> env, List<String> command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), out);
+        return LabScript.run(dir, env, command);
     }
 
     private static JsonNode status() throws Exception {

@@ -1,18 +1,16 @@
 package dev.raftlifecycle.lab;
 
+import dev.raftlifecycle.lab.LabScript.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.rig.Rig;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,19 +29,8 @@ class LabSpotIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path dir;
 
-    private record Result(int exit, String out) {
-    }
-
     private static Result script(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Rig.repoRoot().resolve("scripts/lab").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
-        Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), out);
+        return LabScript.lab(dir, args);
     }
 
     private static JsonNode status() throws Exception {

@@ -684,7 +684,7 @@ public final class Benchmarks {
                 System.out.write(b);
             }
         }, true);
-        int exit = Chaos.run(5, 20, 50, 20261122L, out, tee);
+        int exit = Chaos.run(5, 20, 50, 20261122L, KvLoad.Client.DEADLINE, out, tee);
         String text = bytes.toString();
         String line = text.lines().filter(l -> l.startsWith("chaos: rounds=")).reduce((a, b) -> b).orElse("(no result)");
         String detail = text.lines().filter(l -> l.startsWith("p99 inside")).findFirst().orElse("");

@@ -35,7 +35,7 @@ final class Demo {
         Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "lab-teardown"));
         List<String> summary = new ArrayList<>();
         // A light KV client through the whole demo, so the timeline shows what a user of the cluster saw.
-        KvLoad load = new KvLoad(lab.cluster, lab.timeline, 5);
+        KvLoad load = new KvLoad(lab, 5);
         load.start();
         try {
             steps.info("");

@@ -6,7 +6,6 @@ import dev.raftlifecycle.rig.VaultNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,37 +15,108 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * A KV client behind a load balancer: it sends writes and reads at a fixed rate to a node that currently
- * passes the NLB's health check (sys/health 200/429), retrying on another node for up to two seconds;
- * an operation that does not succeed within that budget counts as unavailable. Writes cycle over a fixed
- * set of keys with increasing sequence numbers; an acknowledged write must stay readable (a later read of
- * its key must return that sequence number or a later one), which is how lost writes are counted.
+ * A KV client with a deadline behind the load balancer: writes and reads fall due at a fixed rate; each must succeed
+ * within {@link #BUDGET} of when it fell due, or it counts as unavailable. An attempt goes to a node the load
+ * balancer stand-in currently routes to (its health check, its interval and thresholds) and is cut hard at
+ * {@link #ATTEMPT} or at the deadline, whichever is first; a failed attempt is retried on another node after
+ * {@link #BACKOFF}. Operations are timed from when they fell due, so a backlog (due, not yet started: every worker
+ * busy) counts against them and shows as {@link Op#queued()}. Writes cycle over a fixed set of keys with increasing
+ * sequence numbers; an acknowledged write must stay readable (a later read of its key must return that sequence
+ * number or a later one), which is how lost writes are counted.
  */
 final class KvLoad implements AutoCloseable {
     private static final int KEYS = 200;
-    private static final Duration BUDGET = Duration.ofSeconds(2);
+    /** What the seeds' operators hold Vault to is 500 ms; an operation still unanswered at 2 s has failed. */
+    static final Duration BUDGET = Duration.ofSeconds(2);
+    /** One attempt's hard cut: a node that does not answer within it is left for another. */
+    static final Duration ATTEMPT = Duration.ofMillis(500);
+    static final Duration BACKOFF = Duration.ofMillis(50);
+    /** The rig client's request timeout, which bounded an attempt of the client before. */
+    private static final Duration BEFORE_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Enough workers that a full budget of stalled operations at 100 req/s does not queue behind each other. */
+    private static final int WORKERS = 256;
 
-    /** One operation as the client saw it. */
-    record Op(Instant start, Duration took, boolean write, boolean ok) {
+    /** How the client tries: the deadline client, or the one this lab had before, kept to measure against. */
+    enum Client {
+        /**
+         * Each attempt cut at {@link #ATTEMPT} or the deadline ({@link #BUDGET} after the operation fell due), retried
+         * on another node the load-balancer stand-in routes to; {@link #WORKERS} workers.
+         */
+        DEADLINE,
+        /**
+         * The lab's client before: an attempt waits for an answer up to the rig's 10 s request timeout, the 2 s
+         * budget (from when a worker picked the operation up) is only checked between attempts, 16 workers, targets
+         * from its own {@code sys/health} every 500 ms.
+         */
+        BEFORE;
+
+        static Client parse(String name) {
+            for (Client c : values()) {
+                if (c.name().equalsIgnoreCase(name)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("--client must be deadline or before, not '" + name + "'");
+        }
+    }
+
+    /** One operation as the client saw it: when it fell due, when a worker started it, when it ended. */
+    record Op(Instant due, Instant started, Instant end, boolean write, boolean ok, int attempts) {
+        Duration took() {
+            return Duration.between(due, end);
+        }
+
+        Duration queued() {
+            return Duration.between(due, started);
+        }
     }
 
     private final VaultCluster cluster;
+    private final Supplier<List<VaultNode>> targets;
     private final Timeline timeline;
     private final int rps;
     private final ScheduledExecutorService dispatcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kv-dispatch"));
-    private final ExecutorService workers = Executors.newFixedThreadPool(16, r -> daemon(r, "kv-worker"));
+    private final Client client;
+    private final ExecutorService workers;
     private final Map<Integer, Long> acknowledged = new ConcurrentHashMap<>();
     private final List<Op> ops = new CopyOnWriteArrayList<>();
     private final AtomicLong sequence = new AtomicLong();
-    private volatile List<VaultNode> healthy = List.of();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile Instant startedAt;
+    private volatile List<VaultNode> ownHealthy = List.of();
 
-    KvLoad(VaultCluster cluster, Timeline timeline, int rps) {
-        this.cluster = cluster;
-        this.timeline = timeline;
+    /** Through the lab's load-balancer stand-in: the nodes it routes new connections to. */
+    KvLoad(LabEnvironment lab, int rps) {
+        this(lab, rps, Client.DEADLINE);
+    }
+
+    KvLoad(LabEnvironment lab, int rps, Client client) {
+        this.cluster = lab.cluster;
+        this.client = client;
+        this.targets = client == Client.BEFORE ? () -> ownHealthy : () -> {
+            List<String> healthy = lab.loadBalancer().healthyTargets();
+            return lab.cluster.nodes().stream().filter(n -> healthy.contains(n.instanceId())).toList();
+        };
+        this.timeline = lab.timeline;
         this.rps = rps;
+        this.workers = Executors.newFixedThreadPool(client == Client.BEFORE ? 16 : WORKERS, r -> daemon(r, "kv-worker"));
+    }
+
+    private void refreshOwnHealthy() {
+        List<VaultNode> ok = new java.util.ArrayList<>();
+        for (VaultNode node : cluster.runningNodes()) {
+            int code = cluster.healthCode(node);
+            if (code == 200 || code == 429) {
+                ok.add(node);
+            }
+        }
+        ownHealthy = ok;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -59,85 +129,95 @@ final class KvLoad implements AutoCloseable {
         if (rps <= 0) {
             return;
         }
-        dispatcher.scheduleAtFixedRate(this::refreshHealthy, 0, 500, TimeUnit.MILLISECONDS);
-        long periodMicros = 1_000_000L / rps;
+        if (client == Client.BEFORE) {
+            dispatcher.scheduleAtFixedRate(this::refreshOwnHealthy, 0, 500, TimeUnit.MILLISECONDS);
+        }
+        long periodNanos = 1_000_000_000L / rps;
+        Instant first = Instant.now().plusMillis(200);
+        startedAt = first;
         dispatcher.scheduleAtFixedRate(() -> {
             long seq = sequence.incrementAndGet();
+            // When it fell due by the schedule, not when the dispatcher got round to it.
+            Instant due = first.plusNanos((seq - 1) * periodNanos);
             boolean write = seq % 2 == 0;
             workers.submit(() -> {
-                if (write) {
-                    write(seq);
-                } else {
-                    read();
+                int now = inFlight.incrementAndGet();
+                maxInFlight.accumulateAndGet(now, Math::max);
+                try {
+                    if (write) {
+                        write(seq, due);
+                    } else {
+                        read(due);
+                    }
+                } finally {
+                    inFlight.decrementAndGet();
                 }
             });
-        }, 200_000, periodMicros, TimeUnit.MICROSECONDS);
+        }, 200_000_000L, periodNanos, TimeUnit.NANOSECONDS);
     }
 
-    private void refreshHealthy() {
-        List<VaultNode> ok = new ArrayList<>();
-        for (VaultNode node : cluster.runningNodes()) {
-            int code = cluster.healthCode(node);
-            if (code == 200 || code == 429) {
-                ok.add(node);
-            }
-        }
-        healthy = ok;
-    }
-
-    private void write(long seq) {
+    private void write(long seq, Instant due) {
         int key = (int) (seq / 2 % KEYS);
-        Instant start = Instant.now();
-        boolean ok = attempt(node -> cluster.http().put(node.apiAddress(), "secret/chaos/k" + key, cluster.rootToken(),
-                Map.of("value", Long.toString(seq))).ok());
-        if (ok) {
+        Instant started = Instant.now();
+        int attempts = attempt(due, (node, cut) -> cluster.http().send(node.apiAddress(), "PUT", "secret/chaos/k" + key,
+                cluster.rootToken(), Map.of("value", Long.toString(seq)), cut).ok());
+        if (attempts > 0) {
             acknowledged.merge(key, seq, Math::max);
         }
-        record(start, true, ok);
+        record(due, started, true, attempts);
     }
 
-    private void read() {
+    private void read(Instant due) {
         int key = ThreadLocalRandom.current().nextInt(KEYS);
-        Instant start = Instant.now();
-        boolean ok = attempt(node -> {
-            VaultHttp.Reply reply = cluster.http().get(node.apiAddress(), "secret/chaos/k" + key, cluster.rootToken());
+        Instant started = Instant.now();
+        int attempts = attempt(due, (node, cut) -> {
+            VaultHttp.Reply reply = cluster.http().send(node.apiAddress(), "GET", "secret/chaos/k" + key,
+                    cluster.rootToken(), null, cut);
             return reply.ok() || reply.status() == 404;
         });
-        record(start, false, ok);
+        record(due, started, false, attempts);
     }
 
-    private void record(Instant start, boolean write, boolean ok) {
-        Duration took = Duration.between(start, Instant.now());
-        ops.add(new Op(start, took, write, ok));
-        timeline.latency(start, took, ok);
+    /** {@code attempts} > 0: it succeeded on that attempt; ≤ 0: it failed after −attempts attempts. */
+    private void record(Instant due, Instant started, boolean write, int attempts) {
+        Op op = new Op(due, started, Instant.now(), write, attempts > 0, Math.abs(attempts));
+        ops.add(op);
+        timeline.latency(due, op.took(), op.ok());
     }
 
     private interface Call {
-        boolean run(VaultNode node) throws IOException;
+        boolean run(VaultNode node, Duration cut) throws IOException;
     }
 
-    private boolean attempt(Call call) {
-        Instant deadline = Instant.now().plus(BUDGET);
-        while (Instant.now().isBefore(deadline)) {
-            List<VaultNode> candidates = healthy;
+    /** Attempts until success or the deadline: the successful attempt's number, or minus the attempts made. */
+    private int attempt(Instant due, Call call) {
+        boolean before = client == Client.BEFORE;
+        Instant deadline = before ? Instant.now().plus(BUDGET) : due.plus(BUDGET);
+        int made = 0;
+        while (true) {
+            Duration left = Duration.between(Instant.now(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                return -made;
+            }
+            List<VaultNode> candidates = targets.get();
             if (!candidates.isEmpty()) {
                 VaultNode node = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+                made++;
                 try {
-                    if (call.run(node)) {
-                        return true;
+                    if (call.run(node, before ? BEFORE_REQUEST_TIMEOUT : left.compareTo(ATTEMPT) < 0 ? left : ATTEMPT)) {
+                        return made;
                     }
                 } catch (IOException e) {
-                    // try another node
+                    // cut, refused or reset: another node
                 }
             }
             try {
-                Thread.sleep(50);
+                Thread.sleep(BACKOFF.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                return -made;
             }
         }
-        return false;
     }
 
     /**
@@ -163,6 +243,16 @@ final class KvLoad implements AutoCloseable {
 
     List<Op> ops() {
         return List.copyOf(ops);
+    }
+
+    /** When the first operation fell due (null before {@link #start}). */
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    /** The most operations in flight at once (a backlog shows as this reaching the worker count). */
+    int maxInFlight() {
+        return maxInFlight.get();
     }
 
     private static void sleepQuietly(long millis) {

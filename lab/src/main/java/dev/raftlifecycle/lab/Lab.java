@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab restart ID           start a killed Vault process again
  *   scripts/lab timeline             write the timeline page of the running lab
  *   scripts/lab down                 stop everything the lab started
- *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
+ *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before]
  * </pre>
  */
 public final class Lab {
@@ -78,8 +78,9 @@ public final class Lab {
               restart <instance-id>                 start a killed Vault process again, with its data
               timeline                              write the timeline page of the running lab
               down                                  stop everything the lab started (and only that)
-              chaos [--nodes N] [--rounds R] [--load RPS] [--seed S]
-                                                    R rounds of random terminations under KV load (own cluster)
+              chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before]
+                                                    R rounds of random terminations under KV load (own cluster);
+                                                    --client before: the KV client without a hard deadline
             """;
 
     private Lab() {
@@ -118,7 +119,8 @@ public final class Lab {
                 case "demo" -> Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
                 case "chaos" -> Chaos.run(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
                         number(options, "load", 20, 0, 1000),
-                        Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))), dir, out);
+                        Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))),
+                        KvLoad.Client.parse(options.getOrDefault("client", "deadline")), dir, out);
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
                         number(options, "probe", DEFAULT_PROBE_RPS, 0, 50), out);
                 case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
@@ -302,7 +304,7 @@ public final class Lab {
                 new Progress(System.out));
         CountDownLatch stop = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        KvLoad load = new KvLoad(lab.cluster, lab.timeline, probe);
+        KvLoad load = new KvLoad(lab, probe);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop(0);
             load.close();

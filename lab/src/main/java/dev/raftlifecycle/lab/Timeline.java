@@ -62,6 +62,7 @@ final class Timeline {
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final List<Mark> marks = new CopyOnWriteArrayList<>();
     private final List<Latency> latencies = new CopyOnWriteArrayList<>();
+    private volatile List<WriteAvailability.Stall> stalls = List.of();
     /** The leader at the last sample that could tell ("" none; null not known yet). Written by the sampler only. */
     private volatile String lastLeader;
 
@@ -142,6 +143,11 @@ final class Timeline {
 
     void mark(String kind, String instance, String label) {
         marks.add(new Mark(Instant.now(), kind, instance, label));
+    }
+
+    /** Intervals without a successful write, shaded on the latency chart. */
+    void stalls(List<WriteAvailability.Stall> stalls) {
+        this.stalls = List.copyOf(stalls);
     }
 
     void latency(Instant at, Duration took, boolean ok) {
@@ -412,11 +418,19 @@ final class Timeline {
         }
         double maxMs = Math.max(10, latencies.stream().mapToLong(Latency::micros).max().orElse(0) / 1000.0);
         int h = 200;
-        html.append("<h2>KV latency per second (ms, log scale): p50 and p99 of the operations that started that second;"
-                + " and the share of them that succeeded</h2>");
-        legend(html, "Lines", Map.of("p50", "#1f77b4", "p99", "#d62728", "availability (share ok)", "#2ca02c"),
-                List.of("p50", "p99", "availability (share ok)"));
+        html.append("<h2>KV latency per second (ms, log scale): p50 and p99 of the operations that fell due that second,"
+                + " timed from when they fell due; the share of them that succeeded; shaded: no write succeeded for more"
+                + " than 500 ms</h2>");
+        legend(html, "Lines", Map.of("p50", "#1f77b4", "p99", "#d62728", "availability (share ok)", "#2ca02c",
+                        "write stall", "#f4b6b6"), List.of("p50", "p99", "availability (share ok)", "write stall"));
         html.append("<svg class=\"latency\" width=\"").append(WIDTH).append("\" height=\"").append(h).append("\">");
+        for (WriteAvailability.Stall stall : stalls) {
+            double x0 = x(seconds(stall.from()), total);
+            double x1 = Math.max(x0 + 1, x(seconds(stall.to()), total));
+            html.append(String.format(Locale.ROOT, "<rect class=\"stall\" x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"%d\""
+                    + " fill=\"#f4b6b6\" opacity=\"0.6\"><title>no successful write for %.2f s</title></rect>", x0, x1 - x0,
+                    h - 18, stall.length().toMillis() / 1000.0));
+        }
         double logMax = Math.log10(maxMs + 1);
         for (double ms : new double[] {1, 10, 100, 1000, 10000}) {
             if (ms > maxMs * 1.5) {

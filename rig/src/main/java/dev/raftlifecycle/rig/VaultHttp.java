@@ -30,6 +30,7 @@ public final class VaultHttp {
         }
     }
 
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private final HttpClient client;
 
     public VaultHttp(SSLContext sslContext) {
@@ -53,15 +54,24 @@ public final class VaultHttp {
     }
 
     public Reply send(URI node, String method, String path, String token, Object body) throws IOException {
+        return send(node, method, path, token, body, REQUEST_TIMEOUT);
+    }
+
+    /** The same, the whole request (connect included) cut at {@code timeout}: a client with a deadline. */
+    public Reply send(URI node, String method, String path, String token, Object body, Duration timeout)
+            throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(node.resolve("/v1/" + path))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         if (token != null) {
             request.header("X-Vault-Token", token);
         }
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> call =
+                client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         try {
-            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            // The request's own timeout does not cover connecting; the future's does, so the cut is hard.
+            HttpResponse<byte[]> response = call.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
             JsonNode parsed = MissingNode.getInstance();
             if (response.body().length > 0) {
                 try {
@@ -71,7 +81,13 @@ public final class VaultHttp {
                 }
             }
             return new Reply(response.statusCode(), parsed);
+        } catch (java.util.concurrent.TimeoutException e) {
+            call.cancel(true);
+            throw new java.net.http.HttpTimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (InterruptedException e) {
+            call.cancel(true);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }

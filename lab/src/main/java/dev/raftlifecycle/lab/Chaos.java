@@ -75,7 +75,16 @@ final class Chaos {
         }
     }
 
+    /** A whole run: its exit code and, when the cluster came up, its figures. */
+    record Run(int exit, Result result) {
+    }
+
     static int run(int nodes, int rounds, int rps, long seed, KvLoad.Client client, Path outDir, PrintStream out)
+            throws Exception {
+        return execute(nodes, rounds, rps, seed, client, outDir, out).exit();
+    }
+
+    static Run execute(int nodes, int rounds, int rps, long seed, KvLoad.Client client, Path outDir, PrintStream out)
             throws Exception {
         Steps steps = new Steps(out);
         out.printf(Locale.ROOT, "chaos: %d nodes, %d rounds, %d req/s, seed %d, %s KV client%n", nodes, rounds, rps, seed,
@@ -87,7 +96,7 @@ final class Chaos {
         })) {
             // Nothing ran: the summary line still ends the output, with nothing passed.
             out.println(Result.nothing(rounds).line());
-            return 1;
+            return new Run(1, Result.nothing(rounds));
         }
         LabEnvironment lab = holder[0];
         Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "chaos-teardown"));
@@ -109,7 +118,7 @@ final class Chaos {
             lab.close();
         }
         out.println(result.line());
-        return result.passed() == result.rounds() && result.lostWrites() == 0 && steps.failed() == 0 ? 0 : 1;
+        return new Run(result.passed() == result.rounds() && result.lostWrites() == 0 && steps.failed() == 0 ? 0 : 1, result);
     }
 
     private static Result rounds(LabEnvironment lab, int nodes, int rounds, int rps, KvLoad.Client client, Random random,

@@ -54,6 +54,8 @@ final class HandoverTrace implements AutoCloseable {
     private final Supplier<List<String>> lbTargets;
     private final VaultNode old;
     private final Instant start = Instant.now();
+    /** The other nodes running when the round started: the standbys that must learn the new active node. */
+    private final List<VaultNode> others;
     private final Map<String, Instant> knowsNewLeader = new ConcurrentHashMap<>();
     private volatile Instant lbDroppedOld;
     private volatile String activeAddress = "";
@@ -64,6 +66,7 @@ final class HandoverTrace implements AutoCloseable {
         this.cluster = cluster;
         this.lbTargets = lbTargets;
         this.old = oldLeader;
+        this.others = cluster.runningNodes().stream().filter(n -> n != oldLeader).toList();
         this.poller = new Thread(this::poll, "handover-trace");
         poller.setDaemon(true);
         poller.start();
@@ -78,8 +81,8 @@ final class HandoverTrace implements AutoCloseable {
             Instant at = Instant.now();
             String active = "";
             Map<String, String> named = new LinkedHashMap<>();
-            for (VaultNode node : cluster.runningNodes()) {
-                if (node == old) {
+            for (VaultNode node : others) {
+                if (!node.running()) {
                     continue;
                 }
                 try {
@@ -183,7 +186,7 @@ final class HandoverTrace implements AutoCloseable {
                 }
             }
         }
-        List<String> standbys = nodes.stream().filter(n -> n != old && n.running()).map(VaultNode::instanceId)
+        List<String> standbys = others.stream().filter(VaultNode::running).map(VaultNode::instanceId)
                 .filter(id -> !id.equals(activeId())).toList();
         if (!standbys.isEmpty() && standbys.stream().allMatch(knowsNewLeader::containsKey)) {
             at.put(Phase.STANDBYS_KNOW, standbys.stream().map(knowsNewLeader::get).max(Instant::compareTo).orElseThrow());

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** A short chaos run, as scripts/test runs it: no lost write, nothing stale or stuck. */
@@ -30,7 +32,26 @@ class LabChaosIT {
     void aShortChaosRunLosesNoWriteAndLeavesNothingStuck() throws Exception {
         String out = runInProcess(labDir("chaos"), 0, "chaos", "--rounds", "3", "--load", "20", "--seed", "42");
         assertThat(out).containsPattern(
-                "chaos: rounds=3 passed=3 lost_writes=0 stale_peers=0 stuck_actions=0 p99_ms=\\d+ availability=\\d+\\.\\d+%");
+                "chaos: rounds=3 passed=3 lost_writes=0 stale_peers=0 stuck_actions=0 p99_ms=\\d+ availability=\\d+\\.\\d+%"
+                        + " time_availability=\\d+\\.\\d+% longest_write_stall_s=\\d+\\.\\d+");
+        // Round 3 terminates the leader: its handover is traced from the servers' logs, in order.
+        Matcher handover = Pattern.compile("handover to i-\\w+: step_down=(\\S+) teardown_done=(\\S+) raft_leader=(\\S+)"
+                + " lock_acquired=(\\S+) active=(\\S+) .*peer_removed=(\\S+) completed=(\\S+)").matcher(out);
+        assertThat(handover.find()).as(out).isTrue();
+        double[] at = new double[7];
+        for (int i = 0; i < 7; i++) {
+            assertThat(handover.group(i + 1)).as("phase %d of %s", i, handover.group()).matches("\\d+\\.\\d+");
+            at[i] = Double.parseDouble(handover.group(i + 1));
+        }
+        // step-down, its teardown, the election, the lock, post-unseal; the removal after the new leader, then CONTINUE.
+        assertThat(at[0]).isLessThanOrEqualTo(at[1]);
+        assertThat(at[1]).isLessThanOrEqualTo(at[2]);
+        assertThat(at[2]).isLessThanOrEqualTo(at[3]);
+        assertThat(at[3]).isLessThanOrEqualTo(at[4]);
+        assertThat(at[2]).isLessThanOrEqualTo(at[5]);
+        assertThat(at[5]).isLessThanOrEqualTo(at[6]);
+        assertThat(out).containsPattern("round 3 \\(leader\\): longest write stall \\d+\\.\\d+ s, \\d+ of \\d+ s without a write")
+                .containsPattern("writes by time: \\d+\\.\\d+% of \\d+ s had a successful write");
     }
 
 }

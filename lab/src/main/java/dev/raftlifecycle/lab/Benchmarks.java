@@ -681,7 +681,7 @@ public final class Benchmarks {
         int rps = 50;
         long seed = 20261122L;
         // The client this lab had before and the deadline client, one after the other, same seed and length.
-        Map<KvLoad.Client, Chaos.Run> runs = new java.util.EnumMap<>(KvLoad.Client.class);
+        Map<KvLoad.Client, Chaos.Run> runs = new java.util.LinkedHashMap<>();
         for (KvLoad.Client client : List.of(KvLoad.Client.BEFORE, KvLoad.Client.DEADLINE)) {
             runs.put(client, Chaos.execute(nodes, rounds, rps, seed, client, out, System.out));
         }
@@ -718,6 +718,7 @@ public final class Benchmarks {
         }
         StringBuilder lines = new StringBuilder();
         runs.forEach((client, run) -> {
+            lines.append("# --client ").append(client.name().toLowerCase(Locale.ROOT)).append('\n');
             lines.append(run.result().line()).append('\n');
             run.result().timeLines().forEach(l -> lines.append(l).append('\n'));
         });

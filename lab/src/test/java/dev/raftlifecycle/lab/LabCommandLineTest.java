@@ -39,6 +39,7 @@ class LabCommandLineTest {
         assertThat(run(2, "terminate")).contains("terminate takes one instance id");
         assertThat(run(2, "invoke", "launching")).contains("invoke takes a handler");
         assertThat(run(2, "chaos", "--rounds")).contains("--rounds needs a value");
+        assertThat(run(2, "chaos", "--client", "sometimes")).contains("--client must be deadline or before, not 'sometimes'");
     }
 
     @Test

@@ -698,23 +698,19 @@ public final class Benchmarks {
                     r.maxQueued().toMillis()));
         }
         StringBuilder phases = new StringBuilder("""
-                | Phase (offset from the termination's start) | before: median | deadline: median | seen in |
-                | --- | --- | --- | --- |
+                | Phase (offset from the termination's start) | before: median (rounds it was seen in) | deadline: median (rounds it was seen in) |
+                | --- | --- | --- |
                 """);
         for (HandoverTrace.Phase phase : HandoverTrace.Phase.values()) {
             List<String> cells = new ArrayList<>();
-            int seen = 0;
-            int total = 0;
             for (KvLoad.Client client : List.of(KvLoad.Client.BEFORE, KvLoad.Client.DEADLINE)) {
                 List<HandoverTrace.Breakdown> handovers = runs.get(client).result().handovers();
                 List<Double> values = handovers.stream().flatMap(h -> h.of(phase).stream())
                         .map(d -> d.toMillis() / 1000.0).toList();
-                cells.add(values.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f s", median(values)));
-                seen += values.size();
-                total += handovers.size();
+                cells.add(String.format(Locale.ROOT, "%s (%d of %d)", values.isEmpty() ? "-"
+                        : String.format(Locale.ROOT, "%.2f s", median(values)), values.size(), handovers.size()));
             }
-            phases.append(String.format(Locale.ROOT, "| %s | %s | %s | %d of %d |%n", phase.label, cells.get(0), cells.get(1),
-                    seen, total));
+            phases.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", phase.label, cells.get(0), cells.get(1)));
         }
         StringBuilder lines = new StringBuilder();
         runs.forEach((client, run) -> {

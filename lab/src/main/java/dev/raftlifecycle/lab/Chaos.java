@@ -37,7 +37,7 @@ final class Chaos {
                   double meanSecondsToFullTolerance, long ops, List<Round> perRound, WriteAvailability.Figures total,
                   WriteAvailability.Figures insideLeaderRounds, WriteAvailability.Figures outsideLeaderRounds,
                   Duration maxQueued, int maxInFlight, List<WriteAvailability.Stall> stalls,
-                  List<HandoverTrace.Breakdown> handovers) {
+                  List<HandoverTrace.Breakdown> handovers, int slowAttempts, int overwrittenLate) {
         String line() {
             return String.format(Locale.ROOT,
                     "chaos: rounds=%d passed=%d lost_writes=%d stale_peers=%d stuck_actions=%d p99_ms=%.0f availability=%.2f%%"
@@ -61,6 +61,11 @@ final class Chaos {
             lines.add(String.format(Locale.ROOT, "longest write stall per round, median: leader rounds %.2f s, follower"
                     + " rounds %.2f s; client backlog: longest wait for a worker %d ms, at most %d operations in flight",
                     medianStall(true), medianStall(false), maxQueued.toMillis(), maxInFlight));
+            int toOld = handovers.stream().mapToInt(HandoverTrace.Breakdown::slowToOld).sum();
+            int toOthers = handovers.stream().mapToInt(HandoverTrace.Breakdown::slowToOthers).sum();
+            lines.add(String.format(Locale.ROOT, "client attempts of %d s or more: %d in the run; in leader rounds %d to the"
+                    + " old leader, %d to other nodes; acknowledged writes overwritten by a late-applied write the client"
+                    + " had given up on: %d", KvLoad.SLOW.toSeconds(), slowAttempts, toOld, toOthers, overwrittenLate));
             return lines;
         }
 
@@ -71,7 +76,7 @@ final class Chaos {
 
         static Result nothing(int rounds) {
             WriteAvailability.Figures none = new WriteAvailability.Figures(Duration.ZERO, 0, 0);
-            return new Result(rounds, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), none, none, none, Duration.ZERO, 0, List.of(), List.of());
+            return new Result(rounds, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), none, none, none, Duration.ZERO, 0, List.of(), List.of(), 0, 0);
         }
     }
 
@@ -130,6 +135,7 @@ final class Chaos {
         List<Instant[]> roundWindows = new ArrayList<>();
         List<Boolean> leaderRounds = new ArrayList<>();
         List<HandoverTrace.Breakdown> handovers = new ArrayList<>();
+        List<Integer> roundNumbers = new ArrayList<>();
         int expectedTolerance = (nodes - 1) / 2;
         try (KvLoad load = new KvLoad(lab, rps, client)) {
             load.start();
@@ -143,6 +149,7 @@ final class Chaos {
                 double[] tolerance = new double[1];
                 int[] roundStale = new int[1];
                 int[] roundStuck = new int[1];
+                HandoverTrace[] traces = new HandoverTrace[1];
                 // Everything a round does happens inside its step, so a failure anywhere fails that round only.
                 boolean ok = steps.run(String.format(Locale.ROOT, "round %d", round), () -> {
                     VaultNode leader = lab.cluster.awaitLeader(Duration.ofSeconds(60));
@@ -154,14 +161,8 @@ final class Chaos {
                     HandoverTrace trace = wasLeader ? new HandoverTrace(lab.cluster,
                             () -> lab.loadBalancer().healthyTargets(), victim) : null;
                     started[0] = trace != null ? trace.start() : Instant.now();
-                    LifecycleDriver.Termination t;
-                    try {
-                        t = lab.driver.terminate(victim.instanceId());
-                    } finally {
-                        if (trace != null) {
-                            trace.close();
-                        }
-                    }
+                    traces[0] = trace;
+                    LifecycleDriver.Termination t = lab.driver.terminate(victim.instanceId());
                     String what = "terminated " + victim.instanceId() + (wasLeader ? " (leader)" : "");
                     Steps.require("CONTINUE".equals(t.result()), what + ": terminate " + t.result() + " (" + t.reason() + ")");
                     Steps.require(t.replacement().map(l -> "CONTINUE".equals(l.result())).orElse(false),
@@ -175,7 +176,8 @@ final class Chaos {
                     tolerance[0] = Duration.between(started[0], settled[0]).toMillis() / 1000.0;
                     if (trace != null) {
                         HandoverTrace.Breakdown b = trace.breakdown(settled[0], completedAt(lab, victim.instanceId(), started[0]),
-                                longestStall(load.ops(), new WriteAvailability.Window(started[0], settled[0])));
+                                longestStall(load.ops(), new WriteAvailability.Window(started[0], settled[0])),
+                                load.slowAttempts());
                         handovers.add(b);
                         steps.info("  " + b.line());
                     }
@@ -192,11 +194,15 @@ final class Chaos {
                     return String.format(Locale.ROOT, "%s: %s, full tolerance after %.1f s, all acknowledged writes readable",
                             what, t.reason(), tolerance[0]);
                 });
+                if (traces[0] != null) {
+                    traces[0].close(); // polled until the round settled (or failed)
+                }
                 stale += roundStale[0];
                 stuck += roundStuck[0];
                 if (started[0] != null) {
                     roundWindows.add(new Instant[] {started[0], settled[0] != null ? settled[0] : Instant.now()});
                     leaderRounds.add(leaderRound[0]);
+                    roundNumbers.add(number);
                 }
                 if (ok) {
                     passed++;
@@ -205,7 +211,8 @@ final class Chaos {
             }
             sleep(1000);
             load.close();
-            Instant loadEnd = Instant.now();
+            // The run's window ends when the last operation fell due: after that nothing was asked, so nothing stalls.
+            Instant loadEnd = load.lastDue() != null ? load.lastDue() : Instant.now();
             Set<String> lostAtEnd = load.lostWrites();
             lostWrites.addAll(lostAtEnd);
             int lost = lostWrites.size();
@@ -227,7 +234,7 @@ final class Chaos {
             List<WriteAvailability.Window> leaderWindows = new ArrayList<>();
             for (int i = 0; i < roundWindows.size(); i++) {
                 WriteAvailability.Window w = new WriteAvailability.Window(roundWindows.get(i)[0], roundWindows.get(i)[1]);
-                perRound.add(new Round(i + 1, leaderRounds.get(i), w, WriteAvailability.of(writes, List.of(w))));
+                perRound.add(new Round(roundNumbers.get(i), leaderRounds.get(i), w, WriteAvailability.of(writes, List.of(w))));
                 if (leaderRounds.get(i)) {
                     leaderWindows.add(w);
                 }
@@ -238,7 +245,8 @@ final class Chaos {
                     toFullTolerance.stream().mapToDouble(Double::doubleValue).average().orElse(0), ops.size(), perRound,
                     WriteAvailability.of(writes, List.of(whole)), WriteAvailability.of(writes, leaderWindows),
                     WriteAvailability.of(writes, rest), maxQueued, load.maxInFlight(),
-                    WriteAvailability.stalls(writes, whole, STALL), handovers);
+                    WriteAvailability.stalls(writes, whole, STALL), handovers, load.slowAttempts().size(),
+                    load.overwrittenLate().size());
         }
     }
 

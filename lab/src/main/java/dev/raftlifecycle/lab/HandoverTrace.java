@@ -21,9 +21,10 @@ import java.util.function.Supplier;
 /**
  * Where a leader round's time goes, from two independent sources: the Vault servers' own log lines (millisecond
  * timestamps: the step-down, the old node's teardown, the Raft election, the new node taking the lock and finishing
- * its post-unseal setup, the removal of the old peer) and what the lab saw from outside, polled every
- * {@link #POLL}: when every standby's {@code sys/leader} names the new active node, when the load-balancer stand-in
- * stops routing to the old node, and when writes stopped and resumed. Offsets are from the termination's start.
+ * its post-unseal setup, the removal of the old peer, the old node's shutdown) and what the lab saw from outside,
+ * polled every {@link #POLL}: when every standby's {@code sys/leader} names the new active node (each answer stamped
+ * when it came back), when the load-balancer stand-in stops routing to the old node, when writes stopped and resumed,
+ * and which nodes the client's slow attempts went to. Offsets are from the termination's start.
  */
 final class HandoverTrace implements AutoCloseable {
     static final Duration POLL = Duration.ofMillis(50);
@@ -39,9 +40,11 @@ final class HandoverTrace implements AutoCloseable {
         STANDBYS_KNOW("every standby's sys/leader names the new active node"),
         PEER_REMOVED("old peer removed from the configuration"),
         COMPLETED("lifecycle action completed (CONTINUE)"),
+        OLD_SEALING("old node's Vault gets SIGTERM and marks itself sealed"),
+        OLD_EXITED("old node's Vault has shut down"),
         LB_DROPS_OLD("load balancer stand-in stops routing to the old node"),
-        WRITES_STOP("last write acknowledged before the stall"),
-        WRITES_RESUME("first write acknowledged after the stall");
+        WRITES_STOP("last write acknowledged before the round's longest stall (or the round's start)"),
+        WRITES_RESUME("first write acknowledged after it");
 
         final String label;
 
@@ -56,9 +59,9 @@ final class HandoverTrace implements AutoCloseable {
     private final Instant start = Instant.now();
     /** The other nodes running when the round started: the standbys that must learn the new active node. */
     private final List<VaultNode> others;
-    private final Map<String, Instant> knowsNewLeader = new ConcurrentHashMap<>();
+    /** Each standby's sys/leader answers, stamped when each answer came back. */
+    private final Map<String, List<Reply>> replies = new ConcurrentHashMap<>();
     private volatile Instant lbDroppedOld;
-    private volatile String activeAddress = "";
     private final Thread poller;
     private volatile boolean stop;
 
@@ -76,36 +79,28 @@ final class HandoverTrace implements AutoCloseable {
         return start;
     }
 
+    private record Reply(Instant at, String leaderAddress) {
+    }
+
     private void poll() {
         while (!stop) {
-            Instant at = Instant.now();
-            String active = "";
-            Map<String, String> named = new LinkedHashMap<>();
             for (VaultNode node : others) {
                 if (!node.running()) {
                     continue;
                 }
+                String named;
                 try {
-                    JsonNode leader = cluster.http().send(node.apiAddress(), "GET", "sys/leader", null, null, CUT).body();
-                    if (leader.path("is_self").asBoolean(false)) {
-                        active = node.apiAddress().toString();
-                    }
-                    named.put(node.instanceId(), leader.path("leader_address").asText(""));
+                    named = cluster.http().send(node.apiAddress(), "GET", "sys/leader", null, null, CUT).body()
+                            .path("leader_address").asText("");
                 } catch (IOException e) {
-                    named.put(node.instanceId(), "");
+                    named = "";
                 }
-            }
-            if (!active.isEmpty()) {
-                activeAddress = active;
-                String want = trim(active);
-                named.forEach((id, address) -> {
-                    if (trim(address).equals(want)) {
-                        knowsNewLeader.putIfAbsent(id, at);
-                    }
-                });
+                // Stamped when the answer came back: a node busy with its post-unseal setup answers late.
+                replies.computeIfAbsent(node.instanceId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(new Reply(Instant.now(), trim(named)));
             }
             if (lbDroppedOld == null && !lbTargets.get().contains(old.instanceId())) {
-                lbDroppedOld = at;
+                lbDroppedOld = Instant.now();
             }
             try {
                 Thread.sleep(POLL.toMillis());
@@ -126,7 +121,7 @@ final class HandoverTrace implements AutoCloseable {
     }
 
     /** One round's phases as offsets from the start, with the new active node. */
-    record Breakdown(Map<Phase, Duration> at, String newLeader) {
+    record Breakdown(Map<Phase, Duration> at, String newLeader, int slowToOld, int slowToOthers) {
         Optional<Duration> of(Phase p) {
             return Optional.ofNullable(at.get(p));
         }
@@ -137,6 +132,8 @@ final class HandoverTrace implements AutoCloseable {
                 out.append(String.format(Locale.ROOT, " %s=%s", p.name().toLowerCase(Locale.ROOT),
                         of(p).map(d -> String.format(Locale.ROOT, "%.2f", d.toMillis() / 1000.0)).orElse("-")));
             }
+            out.append(String.format(Locale.ROOT, "; attempts of %d s or more: %d to the old node, %d to others",
+                    KvLoad.SLOW.toSeconds(), slowToOld, slowToOthers));
             return out.toString();
         }
     }
@@ -145,7 +142,8 @@ final class HandoverTrace implements AutoCloseable {
      * After the round: the log lines of every node in [start, end], the outside observations, the completion time and
      * the write stall (the longest interval without an acknowledged write in the round).
      */
-    Breakdown breakdown(Instant end, Optional<Instant> completed, Optional<WriteAvailability.Stall> stall) {
+    Breakdown breakdown(Instant end, Optional<Instant> completed, Optional<WriteAvailability.Stall> stall,
+                        List<KvLoad.SlowAttempt> slow) {
         close();
         Map<Phase, Instant> at = new java.util.EnumMap<>(Phase.class);
         String newLeader = "";
@@ -155,6 +153,10 @@ final class HandoverTrace implements AutoCloseable {
                 at.putIfAbsent(Phase.STEP_DOWN, line.at());
             } else if (line.text().contains("pre-seal teardown complete") && at.containsKey(Phase.STEP_DOWN)) {
                 at.putIfAbsent(Phase.TEARDOWN_DONE, line.at());
+            } else if (line.text().contains("core: marked as sealed")) {
+                at.putIfAbsent(Phase.OLD_SEALING, line.at());
+            } else if (line.text().contains("core: vault is sealed") && at.containsKey(Phase.OLD_SEALING)) {
+                at.put(Phase.OLD_EXITED, line.at());
             }
         }
         Instant electedAt = null;
@@ -186,10 +188,20 @@ final class HandoverTrace implements AutoCloseable {
                 }
             }
         }
-        List<String> standbys = others.stream().filter(VaultNode::running).map(VaultNode::instanceId)
-                .filter(id -> !id.equals(activeId())).toList();
-        if (!standbys.isEmpty() && standbys.stream().allMatch(knowsNewLeader::containsKey)) {
-            at.put(Phase.STANDBYS_KNOW, standbys.stream().map(knowsNewLeader::get).max(Instant::compareTo).orElseThrow());
+        if (!newLeader.isEmpty()) {
+            String address = trim(cluster.node(newLeader).apiAddress().toString());
+            String leaderId = newLeader;
+            List<Instant> learned = new ArrayList<>();
+            for (VaultNode standby : others) {
+                if (standby.instanceId().equals(leaderId)) {
+                    continue;
+                }
+                replies.getOrDefault(standby.instanceId(), List.of()).stream()
+                        .filter(r -> r.leaderAddress().equals(address)).map(Reply::at).findFirst().ifPresent(learned::add);
+            }
+            if (learned.size() == others.size() - 1 && !learned.isEmpty()) {
+                at.put(Phase.STANDBYS_KNOW, learned.stream().max(Instant::compareTo).orElseThrow());
+            }
         }
         completed.ifPresent(c -> at.put(Phase.COMPLETED, c));
         if (lbDroppedOld != null) {
@@ -201,13 +213,10 @@ final class HandoverTrace implements AutoCloseable {
         });
         Map<Phase, Duration> offsets = new java.util.EnumMap<>(Phase.class);
         at.forEach((p, i) -> offsets.put(p, Duration.between(start, i)));
-        return new Breakdown(offsets, newLeader);
-    }
-
-    private String activeId() {
-        String address = trim(activeAddress);
-        return cluster.nodes().stream().filter(n -> trim(n.apiAddress().toString()).equals(address))
-                .map(VaultNode::instanceId).findFirst().orElse("");
+        List<KvLoad.SlowAttempt> inRound = slow.stream().filter(a -> !a.sent().isBefore(start) && !a.sent().isAfter(end))
+                .toList();
+        int toOld = (int) inRound.stream().filter(a -> a.instanceId().equals(old.instanceId())).count();
+        return new Breakdown(offsets, newLeader, toOld, inRound.size() - toOld);
     }
 
     record LogLine(Instant at, String text) {

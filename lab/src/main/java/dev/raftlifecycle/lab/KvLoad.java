@@ -23,11 +23,13 @@ import java.util.function.Supplier;
  * A KV client with a deadline behind the load balancer: writes and reads fall due at a fixed rate; each must succeed
  * within {@link #BUDGET} of when it fell due, or it counts as unavailable. An attempt goes to a node the load
  * balancer stand-in currently routes to (its health check, its interval and thresholds) and is cut hard at
- * {@link #ATTEMPT} or at the deadline, whichever is first; a failed attempt is retried on another node after
- * {@link #BACKOFF}. Operations are timed from when they fell due, so a backlog (due, not yet started: every worker
- * busy) counts against them and shows as {@link Op#queued()}. Writes cycle over a fixed set of keys with increasing
- * sequence numbers; an acknowledged write must stay readable (a later read of its key must return that sequence
- * number or a later one), which is how lost writes are counted.
+ * {@link #ATTEMPT} or at the deadline, whichever is first; a failed attempt is retried, after {@link #BACKOFF}, on a
+ * node not yet tried for this operation (while there is one). A cut attempt may still be applied by the server
+ * later: it is not acknowledged, and an acknowledged write it overwrites that way is counted apart, not as lost.
+ * Operations are timed from when they fell due, so a backlog (due, not yet started: every worker busy) counts
+ * against them and shows as {@link Op#queued()}. Writes cycle over a fixed set of keys with increasing
+ * sequence numbers; an acknowledged write must stay readable (a later read of its key must return the sequence
+ * number acknowledged last for it, or a later one), which is how lost writes are counted.
  */
 final class KvLoad implements AutoCloseable {
     private static final int KEYS = 200;
@@ -40,6 +42,8 @@ final class KvLoad implements AutoCloseable {
     private static final Duration BEFORE_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** Enough workers that a full budget of stalled operations at 100 req/s does not queue behind each other. */
     private static final int WORKERS = 256;
+    /** An attempt this long is recorded, with its node, to see where a stall's time went. */
+    static final Duration SLOW = Duration.ofSeconds(1);
 
     /** How the client tries: the deadline client, or the one this lab had before, kept to measure against. */
     enum Client {
@@ -65,6 +69,10 @@ final class KvLoad implements AutoCloseable {
         }
     }
 
+    /** An attempt that took at least {@link #SLOW}: which node, when, and whether it succeeded in the end. */
+    record SlowAttempt(String instanceId, Instant sent, Instant back, boolean ok) {
+    }
+
     /** One operation as the client saw it: when it fell due, when a worker started it, when it ended. */
     record Op(Instant due, Instant started, Instant end, boolean write, boolean ok, int attempts) {
         Duration took() {
@@ -85,6 +93,10 @@ final class KvLoad implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<Integer, Long> acknowledged = new ConcurrentHashMap<>();
     private final List<Op> ops = new CopyOnWriteArrayList<>();
+    private final List<SlowAttempt> slow = new CopyOnWriteArrayList<>();
+    private final java.util.Set<Long> unacknowledged = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> overwrittenLate = ConcurrentHashMap.newKeySet();
+    private volatile Instant lastDue;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
@@ -139,6 +151,7 @@ final class KvLoad implements AutoCloseable {
             long seq = sequence.incrementAndGet();
             // When it fell due by the schedule, not when the dispatcher got round to it.
             Instant due = first.plusNanos((seq - 1) * periodNanos);
+            lastDue = due;
             boolean write = seq % 2 == 0;
             workers.submit(() -> {
                 int now = inFlight.incrementAndGet();
@@ -162,7 +175,9 @@ final class KvLoad implements AutoCloseable {
         int attempts = attempt(due, (node, cut) -> cluster.http().send(node.apiAddress(), "PUT", "secret/chaos/k" + key,
                 cluster.rootToken(), Map.of("value", Long.toString(seq)), cut).ok());
         if (attempts > 0) {
-            acknowledged.merge(key, seq, Math::max);
+            acknowledged.put(key, seq); // the last acknowledged, in the order the acknowledgements came
+        } else {
+            unacknowledged.add(seq); // failed, or cut: the server may still apply it, later
         }
         record(due, started, true, attempts);
     }
@@ -194,22 +209,39 @@ final class KvLoad implements AutoCloseable {
         boolean before = client == Client.BEFORE;
         Instant deadline = before ? Instant.now().plus(BUDGET) : due.plus(BUDGET);
         int made = 0;
+        java.util.Set<VaultNode> tried = new java.util.HashSet<>();
         while (true) {
             Duration left = Duration.between(Instant.now(), deadline);
             if (left.isNegative() || left.isZero()) {
                 return -made;
             }
             List<VaultNode> candidates = targets.get();
+            if (!before) {
+                // The deadline client retries on a node it has not tried yet in this operation, while there is one.
+                List<VaultNode> untried = candidates.stream().filter(n -> !tried.contains(n)).toList();
+                candidates = untried.isEmpty() ? candidates : untried;
+            }
             if (!candidates.isEmpty()) {
                 VaultNode node = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+                tried.add(node);
                 made++;
+                Instant sent = Instant.now();
+                boolean ok = false;
                 try {
-                    if (call.run(node, before ? BEFORE_REQUEST_TIMEOUT : left.compareTo(ATTEMPT) < 0 ? left : ATTEMPT)) {
-                        return made;
-                    }
+                    ok = call.run(node, before ? BEFORE_REQUEST_TIMEOUT : left.compareTo(ATTEMPT) < 0 ? left : ATTEMPT);
                 } catch (IOException e) {
                     // cut, refused or reset: another node
                 }
+                Instant back = Instant.now();
+                if (Duration.between(sent, back).compareTo(SLOW) >= 0) {
+                    slow.add(new SlowAttempt(node.instanceId(), sent, back, ok));
+                }
+                if (ok) {
+                    return made;
+                }
+            }
+            if (!before && Duration.between(Instant.now(), deadline).compareTo(BACKOFF) <= 0) {
+                return -made; // no time for another attempt: fail at the deadline, not after it
             }
             try {
                 Thread.sleep(BACKOFF.toMillis());
@@ -234,7 +266,11 @@ final class KvLoad implements AutoCloseable {
                     sleepQuietly(100);
                 }
             }
-            if (seen < entry.getValue()) {
+            if (seen >= 0 && seen < entry.getValue() && unacknowledged.contains(seen)) {
+                // An older write the client gave up on (cut, failed) was applied after the acknowledged one: what
+                // any client with a deadline must expect, not a write Vault lost.
+                overwrittenLate.add(entry.getKey() + "@" + entry.getValue() + "<-" + seen);
+            } else if (seen < entry.getValue()) {
                 lost.add(entry.getKey() + "@" + entry.getValue());
             }
         }
@@ -243,6 +279,21 @@ final class KvLoad implements AutoCloseable {
 
     List<Op> ops() {
         return List.copyOf(ops);
+    }
+
+    /** Acknowledged writes found overwritten by an older write the client had given up on ("key@acked<-seen"). */
+    java.util.Set<String> overwrittenLate() {
+        return java.util.Set.copyOf(overwrittenLate);
+    }
+
+    /** The attempts that took at least {@link #SLOW}. */
+    List<SlowAttempt> slowAttempts() {
+        return List.copyOf(slow);
+    }
+
+    /** When the last operation dispatched fell due (null before the first). */
+    Instant lastDue() {
+        return lastDue;
     }
 
     /** When the first operation fell due (null before {@link #start}). */

@@ -124,9 +124,10 @@ public final class VaultNode {
             process = ManagedProcess.start("vault " + instanceId,
                     List.of(vaultBin.toString(), "server", "-config=" + config),
                     dir.resolve("vault.log"),
-                    // The seal's AWS credentials; the emulator accepts any.
+                    // The seal's AWS credentials; the emulator accepts any. Log timestamps in UTC, whatever the
+                    // machine's zone: the lab reads them back as instants.
                     Map.of("AWS_ACCESS_KEY_ID", "rig", "AWS_SECRET_ACCESS_KEY", "rig",
-                            "AWS_EC2_METADATA_DISABLED", "true", "VAULT_LOG_FORMAT", "standard"));
+                            "AWS_EC2_METADATA_DISABLED", "true", "VAULT_LOG_FORMAT", "standard", "TZ", "UTC"));
         } catch (IOException e) {
             throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
         }

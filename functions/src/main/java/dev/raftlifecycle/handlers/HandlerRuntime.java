@@ -41,6 +41,7 @@ public final class HandlerRuntime {
     private final DecisionLog log;
     private final Consumer<String> sink;
     private final ExecutorService probes;
+    private final AwsClients aws;
 
     public HandlerRuntime(Settings settings, AwsCredentialsProvider credentials, Clock clock, Consumer<String> sink) {
         String table = settings.requireLockTable(); // every handler: the lock, the stale marks, the initialized mark
@@ -50,7 +51,7 @@ public final class HandlerRuntime {
         this.sink = sink;
         this.vault = new VaultClient(VaultTls.context(settings.caPem(), settings.tlsServerName()),
                 settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
-        AwsClients aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
+        this.aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
         // Each client is built at its first call: a handler pays only for the services it uses.
         this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
         this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
@@ -112,6 +113,11 @@ public final class HandlerRuntime {
 
     public VaultClient vault() {
         return vault;
+    }
+
+    /** How the AWS clients are built (the priming hook rehearses with twins of them). */
+    AwsClients awsClients() {
+        return aws;
     }
 
     public AutoScalingPort autoScaling() {

@@ -11,10 +11,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
+import dev.raftlifecycle.ports.AutoScalingPort;
+import dev.raftlifecycle.ports.CannedAwsHttp;
+import dev.raftlifecycle.ports.CloudWatchPort;
+import dev.raftlifecycle.ports.ClusterRecords;
+import dev.raftlifecycle.ports.Ec2Port;
+import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.ports.AwsClients;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * SnapStart priming: before Lambda takes the snapshot of an initialized function ({@code beforeCheckpoint}, through
@@ -73,6 +84,40 @@ public final class SnapStartPriming implements Resource {
         // Nothing to renew: no connection, credential or token was made before the snapshot.
     }
 
+    /**
+     * The calls an invocation makes, made once through twins of the real clients whose HTTP client answers at once
+     * without a socket ({@link CannedAwsHttp}) and whose credentials are throwaway: the SDK's marshallers, endpoint
+     * rules, signer, retry pipeline and unmarshallers, and this project's ports around them, run before the snapshot.
+     * The real clients are untouched; the twins are closed.
+     */
+    List<String> rehearse(CannedAwsHttp canned) {
+        AwsClients twins = runtime.awsClients().rehearsal(canned);
+        Instant now = runtime.clock().instant();
+        String token = "00000000-0000-0000-0000-000000000000";
+        String instance = "i-00000000000000000";
+        try (AutoScalingClient autoScaling = twins.autoScaling(); Ec2Client ec2 = twins.ec2();
+             DynamoDbClient dynamo = twins.dynamoDb()) {
+            AutoScalingPort groups = new AutoScalingPort(autoScaling);
+            groups.describe(List.of("priming"));
+            groups.heartbeat("priming", "priming", token, instance);
+            groups.complete("priming", "priming", token, instance, "CONTINUE");
+            new Ec2Port(ec2).describe(List.of(instance));
+            MutationLock lock = new MutationLock(dynamo, "priming", "priming", runtime.clock());
+            lock.tryAcquire("priming", now, now.plusSeconds(1));
+            lock.release("priming");
+            ClusterRecords records = new ClusterRecords(dynamo, "priming", "priming");
+            records.initializedRecorded();
+            records.staleSince();
+        }
+        if (cloudWatch) {
+            try (CloudWatchClient metrics = twins.cloudWatch()) {
+                new CloudWatchPort(metrics).put("priming", "priming", now,
+                        List.of(new dev.raftlifecycle.decisions.MetricValue(dev.raftlifecycle.contract.MetricName.LEADER_PRESENT, 1.0)));
+            }
+        }
+        return canned.answered();
+    }
+
     /** The priming itself (also what the benchmark calls to measure it); returns what it did. */
     public List<String> prime() {
         done.clear();
@@ -84,6 +129,8 @@ public final class SnapStartPriming implements Resource {
             runtime.cloudWatch().warm();
             done.add("cloudwatch");
         }
+        rehearse(new CannedAwsHttp());
+        done.add("requests");
         LifecycleEvent event = LifecycleEventParser.parse(SAMPLE_EVENT.getBytes(StandardCharsets.UTF_8),
                 LifecycleEvent.Kind.TERMINATE);
         try {

@@ -28,13 +28,27 @@ public final class AwsClients {
     private final SdkHttpClient http;
 
     public AwsClients(String region, Optional<URI> endpoint, AwsCredentialsProvider credentials) {
-        this.region = Region.of(region);
-        this.endpoint = endpoint;
-        this.credentials = credentials;
-        this.http = UrlConnectionHttpClient.builder()
+        this(Region.of(region), endpoint, credentials, UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(2))
                 .socketTimeout(Duration.ofSeconds(10))
-                .build();
+                .build());
+    }
+
+    private AwsClients(Region region, Optional<URI> endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
+        this.region = region;
+        this.endpoint = endpoint;
+        this.credentials = credentials;
+        this.http = http;
+    }
+
+    /**
+     * The same clients (region, endpoint, timeouts, retries) over {@code canned} with throwaway credentials: for
+     * rehearsing the request path before a snapshot, never for a real call.
+     */
+    public AwsClients rehearsal(CannedAwsHttp canned) {
+        return new AwsClients(region, endpoint, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming")),
+                canned);
     }
 
     public AwsCredentialsProvider credentials() {

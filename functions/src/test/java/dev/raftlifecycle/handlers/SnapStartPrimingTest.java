@@ -58,7 +58,7 @@ class SnapStartPrimingTest {
             assertThat(runtime.cloudWatch().built()).isFalse();
             assertThat(runtime.ec2().built()).as("clients are built at their first call, not at construction").isFalse();
 
-            assertThat(terminating.priming().prime()).containsExactly("clients", "json", "signing", "tls");
+            assertThat(terminating.priming().prime()).containsExactly("clients", "requests", "json", "signing", "tls");
             assertThat(runtime.autoScaling().built()).isTrue();
             assertThat(runtime.ec2().built()).isTrue();
             assertThat(runtime.records().built()).isTrue();
@@ -68,10 +68,17 @@ class SnapStartPrimingTest {
             assertThat(publisher.priming().prime()).contains("cloudwatch");
             assertThat(runtime.cloudWatch().built()).isTrue();
 
+            // The rehearsal makes every call an invocation makes, answered without a socket, and parses the answers.
+            dev.raftlifecycle.ports.CannedAwsHttp canned = new dev.raftlifecycle.ports.CannedAwsHttp();
+            assertThat(publisher.priming().rehearse(canned)).containsExactly("DescribeAutoScalingGroups",
+                    "RecordLifecycleActionHeartbeat", "CompleteLifecycleAction", "DescribeInstances",
+                    "DynamoDB_20120810.PutItem", "DynamoDB_20120810.DeleteItem", "DynamoDB_20120810.GetItem",
+                    "DynamoDB_20120810.GetItem", "PutMetricData");
+
             // As Lambda calls it before the snapshot: one line says what was primed.
             assertThat(lines).isEmpty();
             terminating.priming().beforeCheckpoint(null);
-            assertThat(lines).singleElement().asString().contains("\"event\":\"primed\"", "clients,json,signing,tls");
+            assertThat(lines).singleElement().asString().contains("\"event\":\"primed\"", "clients,requests,json,signing,tls");
 
             Thread.sleep(200);
             assertThat(connections.get()).as("connections to the AWS endpoint while priming").isZero();

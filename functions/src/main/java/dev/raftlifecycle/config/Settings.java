@@ -39,6 +39,7 @@ public record Settings(
         String metricsNamespace,
         Duration heartbeatInterval,
         Duration stepDownWait,
+        Duration stepDownQuiet,
         int clusterAttempts,
         Duration retryBaseDelay,
         Duration safetyMargin,
@@ -70,6 +71,15 @@ public record Settings(
     public static final String METRICS_NAMESPACE = "METRICS_NAMESPACE";
     public static final String LIFECYCLE_HEARTBEAT_SECONDS = "LIFECYCLE_HEARTBEAT_SECONDS";
     public static final String STEP_DOWN_WAIT_SECONDS = "STEP_DOWN_WAIT_SECONDS";
+    /**
+     * How long after a step-down a terminating instance's action is completed at the earliest (0: at once). Vault
+     * 1.14 waits 10 s after a step-down before it competes for the HA lock again, and a shutdown inside that window
+     * holds every request to the node until the 10 s are over: completing later lets the instance's stop find the
+     * node idle instead of freezing clients on it.
+     */
+    public static final String STEP_DOWN_QUIET_SECONDS = "STEP_DOWN_QUIET_SECONDS";
+    /** Vault 1.14's {@code manualStepDownSleepPeriod}. */
+    static final int VAULT_STEP_DOWN_SLEEP_SECONDS = 10;
     public static final String CLUSTER_ATTEMPTS = "CLUSTER_ATTEMPTS";
     public static final String RETRY_BASE_DELAY_MS = "RETRY_BASE_DELAY_MS";
     public static final String SAFETY_MARGIN_SECONDS = "SAFETY_MARGIN_SECONDS";
@@ -92,7 +102,7 @@ public record Settings(
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
             VAULT_AUTH_ROLE, VAULT_IAM_SERVER_ID, VAULT_CA_PEM, VAULT_CA_FILE, VAULT_TLS_SERVER_NAME,
             VAULT_CONNECT_TIMEOUT_MS, VAULT_REQUEST_TIMEOUT_MS, LOCK_TABLE, METRICS_NAMESPACE,
-            LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
+            LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, STEP_DOWN_QUIET_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS);
@@ -137,6 +147,7 @@ public record Settings(
         String namespace = r.optional(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
         Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, Defaults.HEARTBEAT_SECONDS, 5, 3600);
         Duration stepDown = r.seconds(STEP_DOWN_WAIT_SECONDS, 30, 1, 600);
+        Duration stepDownQuiet = r.seconds(STEP_DOWN_QUIET_SECONDS, VAULT_STEP_DOWN_SLEEP_SECONDS, 0, 60);
         int attempts = r.integer(CLUSTER_ATTEMPTS, 3, 1, 20);
         Duration retryDelay = r.millis(RETRY_BASE_DELAY_MS, 500, 0, 60_000);
         Duration margin = r.seconds(SAFETY_MARGIN_SECONDS, Defaults.SAFETY_MARGIN_SECONDS, 1, 120);
@@ -168,7 +179,7 @@ public record Settings(
         String stsRegion = r.optional(VAULT_IAM_STS_REGION).orElse("us-east-1");
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
-                lock, namespace, heartbeat, stepDown, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
+                lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
                 new SafetyRules(contactBound, minQuorum));
     }

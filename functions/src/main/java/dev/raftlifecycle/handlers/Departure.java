@@ -94,6 +94,8 @@ final class Departure {
     /** What the departure did along the way, for the caller's decision line. */
     static final class Counters {
         boolean steppedDown;
+        /** When another leader was seen after this invocation's step-down (null: no step-down, or none seen). */
+        Instant handedOverAt;
         int attempts;
         int snapshots;
         int settleLooks;
@@ -166,6 +168,7 @@ final class Departure {
                         if (!stepDown.newLeader()) {
                             return Outcome.keep(Reason.STEP_DOWN_FAILED, peer, trail.toString());
                         }
+                        run.handedOverAt = runtime.clock().instant();
                         if (!occasion.stillOpen()) {
                             return Outcome.ended(trail + "; " + occasion.what() + " ended during the step-down:"
                                     + " nothing more is changed");

@@ -13,6 +13,8 @@ import java.util.List;
 import javax.net.ssl.SSLEngine;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.CannedAwsHttp;
+import dev.raftlifecycle.ports.CannedVaultHttp;
+import dev.raftlifecycle.ports.VaultClient;
 import dev.raftlifecycle.ports.CloudWatchPort;
 import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
@@ -118,6 +120,32 @@ public final class SnapStartPriming implements Resource {
         return canned.answered();
     }
 
+    /**
+     * The Vault calls an invocation makes (health, login, configuration, autopilot state and settings, step-down,
+     * remove-peer), made once through a twin of the real Vault client whose HTTP client answers without a socket
+     * ({@link CannedVaultHttp}): the driver, its JSON and this project's parsing run before the snapshot. The token
+     * it gets is the canned one; no session of the real client is touched.
+     */
+    List<String> rehearseVault(CannedVaultHttp canned) {
+        VaultClient vault = runtime.vault().rehearsal(canned);
+        String ip = "10.0.0.1";
+        vault.health("i-00000000000000000", ip);
+        try {
+            VaultClient.Session session = vault.login(ip, runtime.settings().authMount(), "priming",
+                    IamLoginRequest.sign(AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming"),
+                            runtime.settings().stsUrl(), runtime.settings().stsRegion(), runtime.settings().iamServerId(),
+                            runtime.clock()), runtime.clock().instant());
+            vault.raftConfiguration(ip, session);
+            vault.autopilotState(ip, session);
+            vault.autopilotSettings(ip, session);
+            vault.stepDown(ip, session);
+            vault.removePeer(ip, session, "i-00000000000000000");
+        } catch (VaultClient.VaultCallException e) {
+            throw new IllegalStateException("priming: a canned Vault call failed: " + e.getMessage(), e);
+        }
+        return canned.answered();
+    }
+
     /** The priming itself (also what the benchmark calls to measure it); returns what it did. */
     public List<String> prime() {
         done.clear();
@@ -130,6 +158,7 @@ public final class SnapStartPriming implements Resource {
             done.add("cloudwatch");
         }
         rehearse(new CannedAwsHttp());
+        rehearseVault(new CannedVaultHttp());
         done.add("requests");
         LifecycleEvent event = LifecycleEventParser.parse(SAMPLE_EVENT.getBytes(StandardCharsets.UTF_8),
                 LifecycleEvent.Kind.TERMINATE);

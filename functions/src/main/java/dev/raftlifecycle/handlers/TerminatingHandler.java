@@ -7,6 +7,7 @@ import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.StepDownQuiet;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.AutoScalingPort;
@@ -31,6 +32,8 @@ import java.util.UUID;
  * after taking the lock and right before each mutation: an action that ended meanwhile (another delivery completed
  * it, or it timed out and the instance is retained) stops everything. After a step-down the removal is decided
  * again on a fresh snapshot. A mutation starts only while the lock's lease covers the call and its confirmation.
+ * After a step-down and a removal, CONTINUE waits (lock released, heartbeating) until {@code STEP_DOWN_QUIET_SECONDS}
+ * after another leader was seen: a Vault stopped sooner after its step-down holds every request to it until then.
  *
  * <p>Input handling: a malformed event, a wrong detail-type or transition, a missing or non-string field fails the
  * invocation with the field named (no Vault or AWS call). An event for a group that is not this cluster's is
@@ -41,6 +44,8 @@ public final class TerminatingHandler implements RequestStreamHandler {
     static final String NAME = "terminating";
     /** Between two looks at the voter floor while waiting for a replacement to join. */
     private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
+    /** How often the wait after a step-down looks at the heartbeat. */
+    private static final Duration QUIET_POLL = Duration.ofSeconds(1);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SnapStartPriming priming;
@@ -89,6 +94,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 new LifecycleActions(runtime.autoScaling(), event, runtime.clock(), runtime.settings().heartbeatInterval()));
         Result result = run.actions.stillOpen() ? underLock(run)
                 : Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery, or timed out)");
+        long quietMs = result.action == LifecycleResult.CONTINUE ? waitOutStepDown(run) : 0;
 
         AutoScalingPort.Completion completion = run.actions.complete(result.action);
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
@@ -107,6 +113,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("snapshots", run.counters.snapshots)
                 .field("floorWaits", run.floorWaits)
                 .field("settleLooks", run.counters.settleLooks)
+                .field("stepDownQuietMs", quietMs)
                 .field("heartbeats", run.actions.heartbeats())
                 .field("heartbeatFailures", run.actions.failedHeartbeats())
                 .field("lockWaitMs", run.firstLockedAt == null ? null : Duration.between(started, run.firstLockedAt).toMillis())
@@ -123,6 +130,26 @@ public final class TerminatingHandler implements RequestStreamHandler {
         return new Outcome(event.instanceId(), result.action.name(), result.reason,
                 result.peer.map(RaftPeer::nodeId).orElse(null), run.counters.steppedDown, result.removed, completion.name(),
                 latency, result.detail);
+    }
+
+    /**
+     * After a step-down, before letting the instance go: outside the lock (the cluster change is done), heartbeating,
+     * until the step-down's quiet period is over ({@link StepDownQuiet}) or the invocation's deadline. Returns how long
+     * it waited.
+     */
+    private long waitOutStepDown(Invocation run) {
+        Instant now = runtime.clock().instant();
+        Optional<Instant> until = StepDownQuiet.waitUntil(Optional.ofNullable(run.counters.handedOverAt),
+                runtime.settings().stepDownQuiet(), now, run.deadline.at());
+        if (until.isEmpty()) {
+            return 0;
+        }
+        Deadline quiet = run.deadline.until(until.get());
+        while (!quiet.passed()) {
+            run.actions.heartbeatIfDue();
+            quiet.sleep(QUIET_POLL);
+        }
+        return Duration.between(now, runtime.clock().instant()).toMillis();
     }
 
     /** Takes the lock (heartbeating while it waits), decides and acts under it; waits outside it for the floor. */

@@ -55,15 +55,24 @@ public final class VaultClient {
     private final Duration requestTimeout;
 
     public VaultClient(SSLContext tls, Duration connectTimeout, Duration requestTimeout, int port) {
-        this.http = HttpClient.newBuilder()
+        this(HttpClient.newBuilder()
                 .sslContext(tls)
                 .connectTimeout(connectTimeout)
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .build(), tls, requestTimeout, port);
+    }
+
+    private VaultClient(HttpClient http, SSLContext tls, Duration requestTimeout, int port) {
+        this.http = http;
         this.tls = tls;
         this.port = port;
         this.requestTimeout = requestTimeout;
+    }
+
+    /** The same client over {@code canned}: for rehearsing the request path before a snapshot, never a real call. */
+    public VaultClient rehearsal(CannedVaultHttp canned) {
+        return new VaultClient(canned, tls, requestTimeout, port);
     }
 
     /** The TLS context every Vault call uses (pinned to the cluster's CA). */

@@ -74,6 +74,10 @@ class SnapStartPrimingTest {
                     "RecordLifecycleActionHeartbeat", "CompleteLifecycleAction", "DescribeInstances",
                     "DynamoDB_20120810.PutItem", "DynamoDB_20120810.DeleteItem", "DynamoDB_20120810.GetItem",
                     "DynamoDB_20120810.GetItem", "PutMetricData");
+            dev.raftlifecycle.ports.CannedVaultHttp vault = new dev.raftlifecycle.ports.CannedVaultHttp();
+            assertThat(terminating.priming().rehearseVault(vault)).containsExactly("/v1/sys/health", "/v1/auth/aws/login",
+                    "/v1/sys/storage/raft/configuration", "/v1/sys/storage/raft/autopilot/state",
+                    "/v1/sys/storage/raft/autopilot/configuration", "/v1/sys/step-down", "/v1/sys/storage/raft/remove-peer");
 
             // As Lambda calls it before the snapshot: one line says what was primed.
             assertThat(lines).isEmpty();

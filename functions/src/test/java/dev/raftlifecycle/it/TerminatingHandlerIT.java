@@ -97,6 +97,13 @@ class TerminatingHandlerIT {
         VaultNode newLeader = cluster.awaitLeader(Duration.ofSeconds(30));
         assertThat(newLeader.instanceId()).isNotEqualTo(leader.instanceId());
         assertThat(completions(action)).extracting(LifecycleRecorder.LifecycleCall::result).containsExactly("CONTINUE");
+        // CONTINUE waited, outside the lock, for the step-down's quiet period (STEP_DOWN_QUIET_SECONDS, 10 s from when
+        // another leader was seen): a Vault stopped sooner holds every request to it until then.
+        String decision = harness.log.stream().filter(l -> l.contains("\"event\":\"decision\"")).reduce((a, b) -> b)
+                .orElseThrow();
+        java.util.regex.Matcher quiet = java.util.regex.Pattern.compile("\"stepDownQuietMs\":(\\d+)").matcher(decision);
+        assertThat(quiet.find()).as(decision).isTrue();
+        assertThat(Long.parseLong(quiet.group(1))).as(decision).isBetween(1L, 10_000L);
         cluster.finishTermination(leader.instanceId());
         assertThat(cluster.kvPut("terminating/after-leader", "ok")).isTrue();
     }

@@ -680,53 +680,66 @@ public final class Benchmarks {
         int rounds = 20;
         int rps = 50;
         long seed = 20261122L;
-        // The client this lab had before and the deadline client, one after the other, same seed and length.
-        Map<KvLoad.Client, Chaos.Run> runs = new java.util.LinkedHashMap<>();
-        for (KvLoad.Client client : List.of(KvLoad.Client.BEFORE, KvLoad.Client.DEADLINE)) {
-            runs.put(client, Chaos.execute(nodes, rounds, rps, seed, client, out, System.out));
+        // As it was (the lab's earlier client, no quiet period after a step-down), then each change on its own:
+        // the handler's quiet period, then the deadline client. Same seed and length, one after the other.
+        record Config(String label, KvLoad.Client client, String quiet) {
+        }
+        List<Config> configs = List.of(
+                new Config("before: client without a hard deadline, no quiet period (`STEP_DOWN_QUIET_SECONDS=0`)",
+                        KvLoad.Client.BEFORE, "0"),
+                new Config("the same client, quiet period 10 s (the default)", KvLoad.Client.BEFORE, "10"),
+                new Config("deadline client (500 ms attempts, 2 s budget), quiet period 10 s", KvLoad.Client.DEADLINE, "10"));
+        Map<Config, Chaos.Run> runs = new java.util.LinkedHashMap<>();
+        for (Config config : configs) {
+            runs.put(config, Chaos.execute(nodes, rounds, rps, seed, config.client(),
+                    Map.of(dev.raftlifecycle.config.Settings.STEP_DOWN_QUIET_SECONDS, config.quiet()), out, System.out));
         }
         StringBuilder table = new StringBuilder("""
-                | KV client | exit | availability by operations | by time: seconds with a write | seconds without | longest write stall | longest stall per leader round, median | per follower round, median | longest wait for a worker |
+                | Run | exit | availability by operations | by time: seconds with a write | seconds without | longest write stall | longest stall per leader round, median | per follower round, median | longest wait for a worker |
                 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
                 """);
-        for (Map.Entry<KvLoad.Client, Chaos.Run> e : runs.entrySet()) {
+        for (Map.Entry<Config, Chaos.Run> e : runs.entrySet()) {
             Chaos.Result r = e.getValue().result();
             table.append(String.format(Locale.ROOT, "| %s | %d | %.2f %% | %.2f %% | %d of %d | %.2f s | **%.2f s** (goal ≤ 2) | **%.2f s** (goal ≤ 0.5) | %d ms |%n",
-                    e.getKey() == KvLoad.Client.BEFORE ? "before (no hard deadline)" : "deadline (500 ms attempts, 2 s budget)",
+                    e.getKey().label(),
                     e.getValue().exit(), r.availability(), r.total().percent(), r.total().secondsWithout(), r.total().seconds(),
                     r.total().longestStall().toMillis() / 1000.0, r.medianStall(true), r.medianStall(false),
                     r.maxQueued().toMillis()));
         }
         StringBuilder phases = new StringBuilder("""
-                | Phase (offset from the termination's start) | before: median (rounds it was seen in) | deadline: median (rounds it was seen in) |
-                | --- | --- | --- |
+                | Phase (offset from the termination's start; median, and the leader rounds it was seen in) | before | quiet period | quiet period + deadline client |
+                | --- | --- | --- | --- |
                 """);
         for (HandoverTrace.Phase phase : HandoverTrace.Phase.values()) {
             List<String> cells = new ArrayList<>();
-            for (KvLoad.Client client : List.of(KvLoad.Client.BEFORE, KvLoad.Client.DEADLINE)) {
-                List<HandoverTrace.Breakdown> handovers = runs.get(client).result().handovers();
+            for (Chaos.Run run : runs.values()) {
+                List<HandoverTrace.Breakdown> handovers = run.result().handovers();
                 List<Double> values = handovers.stream().flatMap(h -> h.of(phase).stream())
                         .map(d -> d.toMillis() / 1000.0).toList();
                 cells.add(String.format(Locale.ROOT, "%s (%d of %d)", values.isEmpty() ? "-"
                         : String.format(Locale.ROOT, "%.2f s", median(values)), values.size(), handovers.size()));
             }
-            phases.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", phase.label, cells.get(0), cells.get(1)));
+            phases.append(String.format(Locale.ROOT, "| %s | %s |%n", phase.label, String.join(" | ", cells)));
         }
         StringBuilder lines = new StringBuilder();
-        runs.forEach((client, run) -> {
-            lines.append("# --client ").append(client.name().toLowerCase(Locale.ROOT)).append('\n');
+        runs.forEach((config, run) -> {
+            lines.append("# --client ").append(config.client().name().toLowerCase(Locale.ROOT))
+                    .append(", STEP_DOWN_QUIET_SECONDS=").append(config.quiet()).append('\n');
             lines.append(run.result().line()).append('\n');
             run.result().timeLines().forEach(l -> lines.append(l).append('\n'));
         });
         return String.format(Locale.ROOT, """
                 ## Reliability: chaos with %d nodes, %d rounds, %d req/s, and the leader handover
 
-                `scripts/lab chaos --nodes %d --rounds %d --load %d --seed %d --client before`, then the same with the default
-                `--client deadline` (what `scripts/bench chaos` runs, one after the other). Each round terminates a random node
+                `scripts/lab chaos --nodes %d --rounds %d --load %d --seed %d --client before --step-down-quiet 0`, then the same
+                with `--step-down-quiet 10` (the handler's default), then with the default `--client deadline` too (what
+                `scripts/bench chaos` runs, one after the other). Each round terminates a random node
                 (every third round the leader) through the full lifecycle path and waits for the replacement and full failure
                 tolerance, while a KV client writes and reads at %d req/s to the nodes the load-balancer stand-in routes to.
                 Operations are timed from when they fell due. Availability by time counts the whole seconds with at least one
-                acknowledged write; a write stall is an interval with none. Machine: %s.
+                acknowledged write (one-second buckets from each window's start: a stall under ~2 s may leave every second
+                with a write, which is why the longest stall is reported too); a write stall is an interval with none.
+                Machine: %s.
 
                 %s
                 Where a leader round's time goes (medians over the leader rounds; from the Vault servers' own log lines and

@@ -86,17 +86,18 @@ final class Chaos {
 
     static int run(int nodes, int rounds, int rps, long seed, KvLoad.Client client, Path outDir, PrintStream out)
             throws Exception {
-        return execute(nodes, rounds, rps, seed, client, outDir, out).exit();
+        return execute(nodes, rounds, rps, seed, client, java.util.Map.of(), outDir, out).exit();
     }
 
-    static Run execute(int nodes, int rounds, int rps, long seed, KvLoad.Client client, Path outDir, PrintStream out)
-            throws Exception {
+    /** A run with handler settings of its own ({@code settings}: environment variables over the lab's). */
+    static Run execute(int nodes, int rounds, int rps, long seed, KvLoad.Client client, java.util.Map<String, String> settings,
+                       Path outDir, PrintStream out) throws Exception {
         Steps steps = new Steps(out);
         out.printf(Locale.ROOT, "chaos: %d nodes, %d rounds, %d req/s, seed %d, %s KV client%n", nodes, rounds, rps, seed,
                 client.name().toLowerCase(Locale.ROOT));
         LabEnvironment[] holder = new LabEnvironment[1];
         if (!steps.run("bring up the cluster (moto, Vault processes, init, auth)", () -> {
-            holder[0] = LabEnvironment.start(nodes, outDir, java.util.Map.of(), new Progress(out));
+            holder[0] = LabEnvironment.start(nodes, outDir, settings, new Progress(out));
             return holder[0].cluster.raftNodeIds().size() + " voters";
         })) {
             // Nothing ran: the summary line still ends the output, with nothing passed.

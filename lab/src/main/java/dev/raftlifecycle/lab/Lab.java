@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab restart ID           start a killed Vault process again
  *   scripts/lab timeline             write the timeline page of the running lab
  *   scripts/lab down                 stop everything the lab started
- *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before]
+ *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before] [--step-down-quiet S]
  * </pre>
  */
 public final class Lab {
@@ -78,9 +78,10 @@ public final class Lab {
               restart <instance-id>                 start a killed Vault process again, with its data
               timeline                              write the timeline page of the running lab
               down                                  stop everything the lab started (and only that)
-              chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before]
+              chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before] [--step-down-quiet S]
                                                     R rounds of random terminations under KV load (own cluster);
-                                                    --client before: the KV client without a hard deadline
+                                                    --client before: the KV client without a hard deadline;
+                                                    --step-down-quiet: the handler's STEP_DOWN_QUIET_SECONDS
             """;
 
     private Lab() {
@@ -117,10 +118,12 @@ public final class Lab {
         try {
             return switch (command) {
                 case "demo" -> Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
-                case "chaos" -> Chaos.run(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
+                case "chaos" -> Chaos.execute(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
                         number(options, "load", 20, 0, 1000),
                         Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))),
-                        KvLoad.Client.parse(options.getOrDefault("client", "deadline")), dir, out);
+                        KvLoad.Client.parse(options.getOrDefault("client", "deadline")),
+                        options.containsKey("step-down-quiet") ? Map.of(dev.raftlifecycle.config.Settings.STEP_DOWN_QUIET_SECONDS,
+                                Integer.toString(number(options, "step-down-quiet", 10, 0, 60))) : Map.of(), dir, out).exit();
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
                         number(options, "probe", DEFAULT_PROBE_RPS, 0, 50), out);
                 case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),

@@ -40,6 +40,7 @@ class LabCommandLineTest {
         assertThat(run(2, "invoke", "launching")).contains("invoke takes a handler");
         assertThat(run(2, "chaos", "--rounds")).contains("--rounds needs a value");
         assertThat(run(2, "chaos", "--client", "sometimes")).contains("--client must be deadline or before, not 'sometimes'");
+        assertThat(run(2, "chaos", "--step-down-quiet", "61")).contains("--step-down-quiet must be between 0 and 60");
     }
 
     @Test

@@ -23,7 +23,6 @@ import dev.raftlifecycle.ports.AwsClients;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -48,7 +47,7 @@ public final class SnapStartPriming implements Resource {
             + "\"account\":\"000000000000\",\"time\":\"2026-01-01T00:00:00Z\",\"region\":\"us-east-1\",\"resources\":[],"
             + "\"detail\":{\"LifecycleActionToken\":\"00000000-0000-0000-0000-000000000000\","
             + "\"AutoScalingGroupName\":\"priming\",\"LifecycleHookName\":\"priming\","
-            + "\"EC2InstanceId\":\"i-00000000000000000\",\"LifecycleTransition\":\"" + LifecycleEvents.TERMINATING_TRANSITION + "\"}}";
+            + "\"EC2InstanceId\":\"" + CannedAwsHttp.INSTANCE + "\",\"LifecycleTransition\":\"" + LifecycleEvents.TERMINATING_TRANSITION + "\"}}";
 
     private final HandlerRuntime runtime;
     private final boolean cloudWatch;
@@ -96,7 +95,7 @@ public final class SnapStartPriming implements Resource {
         AwsClients twins = runtime.awsClients().rehearsal(canned);
         Instant now = runtime.clock().instant();
         String token = "00000000-0000-0000-0000-000000000000";
-        String instance = "i-00000000000000000";
+        String instance = CannedAwsHttp.INSTANCE;
         try (AutoScalingClient autoScaling = twins.autoScaling(); Ec2Client ec2 = twins.ec2();
              DynamoDbClient dynamo = twins.dynamoDb()) {
             AutoScalingPort groups = new AutoScalingPort(autoScaling);
@@ -129,17 +128,17 @@ public final class SnapStartPriming implements Resource {
     List<String> rehearseVault(CannedVaultHttp canned) {
         VaultClient vault = runtime.vault().rehearsal(canned);
         String ip = "10.0.0.1";
-        vault.health("i-00000000000000000", ip);
+        vault.health(CannedAwsHttp.INSTANCE, ip);
         try {
             VaultClient.Session session = vault.login(ip, runtime.settings().authMount(), "priming",
-                    IamLoginRequest.sign(AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming"),
+                    IamLoginRequest.sign(AwsClients.THROWAWAY,
                             runtime.settings().stsUrl(), runtime.settings().stsRegion(), runtime.settings().iamServerId(),
                             runtime.clock()), runtime.clock().instant());
             vault.raftConfiguration(ip, session);
             vault.autopilotState(ip, session);
             vault.autopilotSettings(ip, session);
             vault.stepDown(ip, session);
-            vault.removePeer(ip, session, "i-00000000000000000");
+            vault.removePeer(ip, session, CannedAwsHttp.INSTANCE);
         } catch (VaultClient.VaultCallException e) {
             throw new IllegalStateException("priming: a canned Vault call failed: " + e.getMessage(), e);
         }
@@ -169,7 +168,7 @@ public final class SnapStartPriming implements Resource {
             throw new IllegalStateException("priming: writing an outcome failed", e);
         }
         done.add("json");
-        IamLoginRequest.sign(AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming"), runtime.settings().stsUrl(),
+        IamLoginRequest.sign(AwsClients.THROWAWAY, runtime.settings().stsUrl(),
                 runtime.settings().stsRegion(), runtime.settings().iamServerId(), runtime.clock());
         done.add("signing");
         // The TLS engine and its parameters, but no handshake: a client hello draws from SecureRandom, and a

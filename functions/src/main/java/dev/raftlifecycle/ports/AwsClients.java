@@ -46,10 +46,13 @@ public final class AwsClients {
      * rehearsing the request path before a snapshot, never for a real call.
      */
     public AwsClients rehearsal(CannedAwsHttp canned) {
-        return new AwsClients(region, endpoint, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming")),
-                canned);
+        return new AwsClients(region, endpoint,
+                software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(THROWAWAY), canned);
     }
+
+    /** Credentials that exist nowhere: for rehearsals and signing samples before a snapshot. */
+    public static final software.amazon.awssdk.auth.credentials.AwsBasicCredentials THROWAWAY =
+            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming");
 
     public AwsCredentialsProvider credentials() {
         return credentials;

@@ -30,6 +30,9 @@ public final class CannedAwsHttp implements SdkHttpClient {
     private static final String EC2_VERSION = "2016-11-15";
     private static final String CLOUDWATCH_VERSION = "2010-08-01";
 
+    /** The instance the canned answers (and the rehearsals) name. */
+    public static final String INSTANCE = "i-00000000000000000";
+
     private final List<String> answered = new CopyOnWriteArrayList<>();
 
     /** The operations answered so far, in order ("DescribeAutoScalingGroups", "DynamoDB_20120810.PutItem", ...). */
@@ -77,7 +80,7 @@ public final class CannedAwsHttp implements SdkHttpClient {
     private static String ec2(String operation) {
         String inner = "DescribeInstances".equals(operation)
                 ? "<reservationSet><item><reservationId>r-00000000000000000</reservationId><instancesSet><item>"
-                + "<instanceId>i-00000000000000000</instanceId><privateIpAddress>10.0.0.1</privateIpAddress>"
+                + "<instanceId>" + INSTANCE + "</instanceId><privateIpAddress>10.0.0.1</privateIpAddress>"
                 + "<instanceState><code>16</code><name>running</name></instanceState>"
                 + "<placement><availabilityZone>priming-1a</availabilityZone></placement>"
                 + "<tagSet><item><key>aws:autoscaling:groupName</key><value>priming</value></item></tagSet>"
@@ -91,7 +94,7 @@ public final class CannedAwsHttp implements SdkHttpClient {
         String result = "DescribeAutoScalingGroups".equals(operation)
                 ? "<AutoScalingGroups><member><AutoScalingGroupName>priming</AutoScalingGroupName>"
                 + "<DesiredCapacity>1</DesiredCapacity><CapacityRebalance>false</CapacityRebalance>"
-                + "<Instances><member><InstanceId>i-00000000000000000</InstanceId><LifecycleState>InService</LifecycleState>"
+                + "<Instances><member><InstanceId>" + INSTANCE + "</InstanceId><LifecycleState>InService</LifecycleState>"
                 + "<AvailabilityZone>priming-1a</AvailabilityZone></member></Instances>"
                 + "<Tags><member><Key>priming</Key><Value>priming</Value></member></Tags></member></AutoScalingGroups>"
                 : "";

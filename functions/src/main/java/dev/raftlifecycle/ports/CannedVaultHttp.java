@@ -31,7 +31,7 @@ import javax.net.ssl.SSLSession;
  * driver, its JSON, this project's parsing) on a throwaway {@link VaultClient}; no real call goes through it.
  */
 public final class CannedVaultHttp extends HttpClient {
-    private static final String NODE = "i-00000000000000000";
+    private static final String NODE = CannedAwsHttp.INSTANCE;
     private static final Map<String, String> BODIES = Map.of(
             "/v1/sys/health", "{\"initialized\":true,\"sealed\":false,\"standby\":false,\"version\":\"1.14.10\"}",
             "/v1/sys/storage/raft/configuration", "{\"data\":{\"config\":{\"index\":1,\"servers\":[{\"node_id\":\"" + NODE

@@ -229,7 +229,7 @@ final class Chaos {
             double availability = ops.isEmpty() ? 100.0 : 100.0 * ops.stream().filter(KvLoad.Op::ok).count() / ops.size();
 
             // By time: when writes were acknowledged, over the rounds, the leader rounds and the rest of the run.
-            List<Instant> writes = ops.stream().filter(KvLoad.Op::write).filter(KvLoad.Op::ok).map(KvLoad.Op::end).toList();
+            List<Instant> writes = acknowledgedWrites(ops);
             WriteAvailability.Window whole = new WriteAvailability.Window(load.startedAt(), loadEnd);
             List<Round> perRound = new ArrayList<>();
             List<WriteAvailability.Window> leaderWindows = new ArrayList<>();
@@ -256,9 +256,13 @@ final class Chaos {
                 .map(Timeline.Mark::at).filter(at -> !at.isBefore(after)).findFirst();
     }
 
+    /** When each successful write was acknowledged. */
+    private static List<Instant> acknowledgedWrites(List<KvLoad.Op> ops) {
+        return ops.stream().filter(KvLoad.Op::write).filter(KvLoad.Op::ok).map(KvLoad.Op::end).toList();
+    }
+
     private static Optional<WriteAvailability.Stall> longestStall(List<KvLoad.Op> ops, WriteAvailability.Window window) {
-        List<Instant> writes = ops.stream().filter(KvLoad.Op::write).filter(KvLoad.Op::ok).map(KvLoad.Op::end).toList();
-        return WriteAvailability.stalls(writes, window, Duration.ZERO).stream()
+        return WriteAvailability.stalls(acknowledgedWrites(ops), window, Duration.ZERO).stream()
                 .max(Comparator.comparing(WriteAvailability.Stall::length));
     }
 

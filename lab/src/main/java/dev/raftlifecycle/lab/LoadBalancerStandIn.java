@@ -65,7 +65,7 @@ final class LoadBalancerStandIn implements AutoCloseable {
     private void check() {
         for (VaultNode node : List.copyOf(cluster.nodes())) {
             int code = node.running() ? cluster.healthCode(node) : -1;
-            boolean pass = code == 200 || code == 429; // ?standbyok=true: a standby answers 200 to the NLB
+            boolean pass = passes(code);
             String id = node.instanceId();
             boolean was = healthy.getOrDefault(id, false);
             int run = pass == was ? 0 : streak.merge(id, 1, Integer::sum);
@@ -77,6 +77,11 @@ final class LoadBalancerStandIn implements AutoCloseable {
             }
         }
         healthy.keySet().removeIf(id -> cluster.nodes().stream().noneMatch(n -> n.instanceId().equals(id)));
+    }
+
+    /** The target group's check: active (200) or standby (429; with {@code standbyok} the NLB gets 200 for it). */
+    static boolean passes(int healthCode) {
+        return healthCode == 200 || healthCode == 429;
     }
 
     private Optional<InetSocketAddress> pick() {

@@ -9,6 +9,10 @@ public final class Defaults {
     public static final int HEARTBEAT_SECONDS = 60;
     /** Time kept free before the Lambda deadline to complete the action. */
     public static final int SAFETY_MARGIN_SECONDS = 10;
+    /** How long one canary operation may take before it counts as failed (the availability SLO's budget). */
+    public static final int CANARY_TIMEOUT_MS = 2000;
+    /** The latency SLO: a canary operation within this is fast enough. */
+    public static final int CANARY_LATENCY_OBJECTIVE_MS = 500;
     /** The launching handler's verification budget. */
     public static final int LAUNCH_MAX_WAIT_SECONDS = 600;
     /**

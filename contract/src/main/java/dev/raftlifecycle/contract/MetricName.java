@@ -22,6 +22,14 @@ public enum MetricName {
     MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER),
     VERSION_COUNT("VersionCount", Unit.COUNT, Source.PUBLISHER),
     EXPECTED_SERVERS("ExpectedServers", Unit.COUNT, Source.PUBLISHER),
+    // What a client sees: the publisher's canary through the load balancer (a read and a write a minute).
+    // CanarySuccess has one datum per operation (1 succeeded within the canary's deadline, 0 not), so its Average is
+    // the fraction of operations that succeeded; the latencies are published for operations that succeeded.
+    CANARY_READ_MS("CanaryReadMs", Unit.MILLISECONDS, Source.PUBLISHER),
+    CANARY_WRITE_MS("CanaryWriteMs", Unit.MILLISECONDS, Source.PUBLISHER),
+    CANARY_SUCCESS("CanarySuccess", Unit.NONE, Source.PUBLISHER),
+    // Raft terms begun since the publisher's previous run (each leadership change begins at least one).
+    LEADER_CHANGES("LeaderChanges", Unit.COUNT, Source.PUBLISHER),
 
     // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
     // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.

@@ -54,7 +54,10 @@ public record Settings(
         Optional<URI> awsEndpoint,
         String stsUrl,
         String stsRegion,
-        SafetyRules safetyRules) {
+        SafetyRules safetyRules,
+        Optional<URI> canaryAddress,
+        Duration canaryTimeout,
+        boolean elbHealthChecks) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     public static final String ASG_NAMES = "ASG_NAMES";
@@ -97,6 +100,19 @@ public record Settings(
     public static final String VAULT_IAM_STS_REGION = "VAULT_IAM_STS_REGION";
     public static final String MIN_QUORUM = "MIN_QUORUM";
     public static final String MAX_VOTER_LAST_CONTACT_MS = "MAX_VOTER_LAST_CONTACT_MS";
+    /**
+     * The publisher's canary: where clients reach Vault (the load balancer), as https://host:port. Unset: no canary.
+     * TLS is verified against the CA and VAULT_TLS_SERVER_NAME as for every other call.
+     */
+    public static final String CANARY_ADDRESS = "CANARY_ADDRESS";
+    /** How long one canary operation (login, read, write) may take before it counts as failed. */
+    public static final String CANARY_TIMEOUT_MS = "CANARY_TIMEOUT_MS";
+    /**
+     * Whether the groups should use the load balancer's health checks. They are deployed with EC2 checks only, and
+     * the publisher switches each to ELB once the cluster has been seen initialized (so a first deploy's
+     * uninitialized nodes are not replaced). False: the publisher leaves the groups' health checks alone.
+     */
+    public static final String ELB_HEALTH_CHECKS = "ELB_HEALTH_CHECKS";
 
     /** Every variable this record reads, for documentation and the CDK app. */
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
@@ -105,7 +121,8 @@ public record Settings(
             LIFECYCLE_HEARTBEAT_SECONDS, STEP_DOWN_WAIT_SECONDS, STEP_DOWN_QUIET_SECONDS, CLUSTER_ATTEMPTS, RETRY_BASE_DELAY_MS,
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
-            VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS);
+            VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
+            CANARY_TIMEOUT_MS, ELB_HEALTH_CHECKS);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -177,11 +194,14 @@ public record Settings(
         String stsUrl = r.optional(VAULT_IAM_STS_URL).orElse("https://sts.amazonaws.com/");
         r.uri(VAULT_IAM_STS_URL, stsUrl);
         String stsRegion = r.optional(VAULT_IAM_STS_REGION).orElse("us-east-1");
+        Optional<URI> canary = r.optional(CANARY_ADDRESS).map(v -> r.canaryAddress(v));
+        Duration canaryTimeout = r.millis(CANARY_TIMEOUT_MS, Defaults.CANARY_TIMEOUT_MS, 100, 10_000);
+        boolean elb = r.bool(ELB_HEALTH_CHECKS, false);
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
-                new SafetyRules(contactBound, minQuorum));
+                new SafetyRules(contactBound, minQuorum), canary, canaryTimeout, elb);
     }
 
     /** Whether the group belongs to this cluster. */
@@ -295,6 +315,21 @@ public record Settings(
             }
         }
 
+        /** https://host:port, nothing more (the canary's paths are its own). */
+        URI canaryAddress(String value) {
+            URI uri = uri(CANARY_ADDRESS, value);
+            if (uri == null || uri.getHost() == null) {
+                return null;
+            }
+            if (!"https".equals(uri.getScheme()) || uri.getPort() < 1
+                    || uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
+                    || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+                problem(CANARY_ADDRESS, "must be https://host:port (the load balancer's address), not '" + value + "'");
+                return null;
+            }
+            return uri;
+        }
+
         String caPem() {
             Optional<String> inline = optional(VAULT_CA_PEM);
             Optional<String> file = optional(VAULT_CA_FILE);
@@ -337,6 +372,7 @@ public record Settings(
     public String summary() {
         return "cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
                 + " authMount=" + authMount + " role=" + authRole.orElse("(handler default)") + " tlsServerName=" + tlsServerName.orElse("(ip)")
-                + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace;
+                + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace
+                + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " elbHealthChecks=" + elbHealthChecks;
     }
 }

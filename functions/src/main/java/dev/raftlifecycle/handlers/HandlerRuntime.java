@@ -99,6 +99,12 @@ public final class HandlerRuntime {
         return new ClusterObserver(settings, vault, autoScaling, ec2, records, sessions, clock, probes);
     }
 
+    /** The publisher's canary through CANARY_ADDRESS, with the same role as its observer; empty without an address. */
+    java.util.Optional<dev.raftlifecycle.observation.CanaryProbe> canary(String defaultRole) {
+        return dev.raftlifecycle.observation.CanaryProbe.of(settings, vault, credentials, clock,
+                settings.authRole().orElse(defaultRole));
+    }
+
     RemovalSteps removalSteps(ClusterObserver observer) {
         return new RemovalSteps(vault, observer.sessions(), observer, settings.requestTimeout(), settings.stepDownWait());
     }

@@ -5,7 +5,18 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.decisions.CanaryResult;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.HealthCheckSwitch;
+import dev.raftlifecycle.decisions.LeaderChanges;
+import dev.raftlifecycle.observation.CanaryProbe;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import dev.raftlifecycle.decisions.HealthMetrics;
 import dev.raftlifecycle.decisions.MetricValue;
 import dev.raftlifecycle.decisions.Reachability;
@@ -23,9 +34,14 @@ import java.util.Optional;
 
 /**
  * Scheduled (every minute): probes every instance of the cluster's groups and the cluster's Raft/autopilot state and
- * publishes the metrics in one PutMetricData call. It only reads (its Vault role's policy is read-only); removing
- * stale peers is the reconciler's job. When the cluster cannot be reached at all it still publishes LeaderPresent 0
- * and what the probes saw: silence must never look healthy. The input (the schedule's event) is not used.
+ * publishes the metrics in one PutMetricData call. Beside it, on its own thread and deadline, the canary does what a
+ * client does through the load balancer (a read and a write): a failed or slow canary is published as such and never
+ * holds the other metrics back for longer than its deadline. It counts leader changes from the Raft term against the
+ * one it recorded last (a conditional write, so overlapping runs cannot count one change twice). Its only other
+ * change: once the cluster has been seen initialized it switches the groups to the load balancer's health checks
+ * (ELB_HEALTH_CHECKS). It never touches Raft (its Vault role reads, and writes only the canary's path); removing stale
+ * peers is the reconciler's job. When the cluster cannot be reached at all it still publishes LeaderPresent 0 and
+ * what the probes saw: silence must never look healthy. The input (the schedule's event) is not used.
  */
 public final class HealthPublisherHandler implements RequestStreamHandler {
     static final String NAME = "publisher";
@@ -34,6 +50,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     private final SnapStartPriming priming;
     private final HandlerRuntime runtime;
     private final dev.raftlifecycle.observation.ClusterObserver observer;
+    private final Optional<CanaryProbe> canary;
+    private final ExecutorService canaryThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "canary");
+        t.setDaemon(true);
+        return t;
+    });
 
     public HealthPublisherHandler() {
         this(HandlerRuntime.fromEnvironment());
@@ -41,7 +63,8 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
 
     public HealthPublisherHandler(HandlerRuntime runtime) {
         this.runtime = runtime;
-        this.observer = runtime.observer(VaultAccess.READ_ROLE);
+        this.observer = runtime.observer(VaultAccess.PUBLISHER_ROLE);
+        this.canary = runtime.canary(VaultAccess.PUBLISHER_ROLE);
         this.priming = SnapStartPriming.register(runtime, true);
     }
 
@@ -50,9 +73,27 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         return priming;
     }
 
-    /** The run's result; also its JSON output. */
+    /**
+     * The run's result; also its JSON output.
+     *
+     * @param metrics              by name (CanarySuccess: the lower of its two operations)
+     * @param canary               null without CANARY_ADDRESS
+     * @param leaderChanges        null when there was nothing to compare (first run, no leader, record unreadable)
+     * @param healthChecksSwitched the groups switched to ELB health checks by this run
+     */
     public record Outcome(String observedAt, String reachability, Map<String, Double> metrics, int putCalls,
-                          long wallTimeMs, String detail) {
+                          long wallTimeMs, String detail, Canary canary, Long leaderChanges,
+                          List<String> healthChecksSwitched) {
+    }
+
+    /** The canary's two operations; a latency is null when its operation failed. */
+    public record Canary(String address, boolean readSucceeded, Long readMs, boolean writeSucceeded, Long writeMs,
+                         String detail) {
+        static Canary of(String address, CanaryResult r) {
+            return new Canary(address, r.read().succeeded(), r.read().succeeded() ? r.read().took().toMillis() : null,
+                    r.write().succeeded(), r.write().succeeded() ? r.write().took().toMillis() : null,
+                    r.read().detail() + "; " + r.write().detail());
+        }
     }
 
     @Override
@@ -65,24 +106,104 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     public Outcome run(Duration remaining) {
         Instant started = runtime.clock().instant();
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
+        long canaryStarted = System.nanoTime();
+        Optional<Future<CanaryResult>> canaryRun = canary.map(c -> canaryThread.submit(c::run));
         ClusterSnapshot snapshot = observer.snapshot(Optional.empty(), deadline, () -> { });
         Reachability reachability = Reachability.of(snapshot);
         List<StalePeers.PeerFate> fates = StalePeers.classify(snapshot);
-        List<MetricValue> metrics = HealthMetrics.compute(snapshot, fates, runtime.settings().safetyRules());
+        List<MetricValue> metrics = new ArrayList<>(HealthMetrics.compute(snapshot, fates, runtime.settings().safetyRules()));
+        Optional<Long> changes = leaderChanges(snapshot);
+        changes.ifPresent(n -> metrics.add(new MetricValue(MetricName.LEADER_CHANGES, n)));
+        Optional<CanaryResult> canaryResult = canaryRun.map(f -> await(f, canaryStarted, deadline));
+        canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
         int calls = runtime.cloudWatch().put(runtime.settings().metricsNamespace(), runtime.settings().clusterName(),
                 snapshot.healthReadAt(), metrics);
+        List<String> switched = switchHealthChecks(snapshot);
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
         Map<String, Double> values = new LinkedHashMap<>();
-        metrics.forEach(m -> values.put(m.name().metricName(), m.value()));
+        metrics.forEach(m -> values.merge(m.name().metricName(), m.value(), Math::min));
         String detail = Explain.snapshot(snapshot, runtime.settings().safetyRules());
+        Canary canaryOutcome = canaryResult.map(r -> Canary.of(canary.get().address(), r)).orElse(null);
         runtime.log().line(NAME, "published")
                 .field("reachability", reachability.name())
                 .field(MetricName.REASON_DIMENSION, reachability.name().toLowerCase())
                 .field("metrics", values)
                 .field("putCalls", calls)
+                .field("canary", canaryOutcome == null ? null : canaryOutcome.detail())
+                .field("leaderChanges", changes.orElse(null))
+                .field("healthChecksSwitched", switched)
                 .field("wallTimeMs", wall)
                 .field("detail", detail)
                 .emit(runtime.clock().instant());
-        return new Outcome(snapshot.healthReadAt().toString(), reachability.name(), values, calls, wall, detail);
+        return new Outcome(snapshot.healthReadAt().toString(), reachability.name(), values, calls, wall, detail,
+                canaryOutcome, changes.orElse(null), switched);
+    }
+
+    /** The canary's result, or a failure once its budget (or the invocation's deadline) is spent. */
+    private CanaryResult await(Future<CanaryResult> run, long startedNanos, Deadline deadline) {
+        Duration spent = Duration.ofNanos(System.nanoTime() - startedNanos);
+        Duration left = canary.get().budget().minus(spent);
+        if (left.compareTo(deadline.remaining()) > 0) {
+            left = deadline.remaining();
+        }
+        try {
+            return run.get(Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            run.cancel(true);
+            Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+            return CanaryResult.notRun(took, "the canary did not finish within " + took.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.cancel(true);
+            return CanaryResult.notRun(Duration.ofNanos(System.nanoTime() - startedNanos), "interrupted");
+        } catch (ExecutionException e) {
+            return CanaryResult.notRun(Duration.ofNanos(System.nanoTime() - startedNanos),
+                    "the canary failed: " + e.getCause().getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Counts against the record and moves it, conditionally: when another run moved it first, counts again against
+     * what that run recorded. Empty when there is nothing to compare or the record cannot be read or written.
+     */
+    private Optional<Long> leaderChanges(ClusterSnapshot snapshot) {
+        Optional<LeaderChanges.Leader> now = LeaderChanges.of(snapshot);
+        if (now.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Optional<LeaderChanges.Leader> previous = runtime.records().lastLeader();
+                LeaderChanges.Count count = LeaderChanges.count(previous, now);
+                if (count.record().equals(previous) || runtime.records().saveLeader(count.record().orElseThrow(), previous)) {
+                    return count.changes();
+                }
+            }
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            runtime.log().line(NAME, "leader-record-failed").field("error", e.getClass().getSimpleName())
+                    .emit(runtime.clock().instant());
+            return Optional.empty();
+        }
+    }
+
+    /** The groups switched to ELB health checks now (see {@link HealthCheckSwitch}); a failure is logged, not fatal. */
+    private List<String> switchHealthChecks(ClusterSnapshot snapshot) {
+        List<String> switched = new ArrayList<>();
+        for (String group : HealthCheckSwitch.groupsToSwitch(snapshot, runtime.settings().elbHealthChecks())) {
+            try {
+                runtime.autoScaling().useElbHealthChecks(group);
+                switched.add(group);
+            } catch (RuntimeException e) {
+                runtime.log().line(NAME, "health-check-switch-failed").field("group", group)
+                        .field("error", e.getClass().getSimpleName() + ": " + e.getMessage())
+                        .emit(runtime.clock().instant());
+            }
+        }
+        if (!switched.isEmpty()) {
+            runtime.log().line(NAME, "health-checks-switched").field("groups", switched)
+                    .field("healthCheckType", HealthCheckSwitch.ELB).emit(runtime.clock().instant());
+        }
+        return List.copyOf(switched);
     }
 }

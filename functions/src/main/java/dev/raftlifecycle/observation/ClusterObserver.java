@@ -96,7 +96,7 @@ public final class ClusterObserver {
         List<ClusterInstance> instances = new ArrayList<>();
         List<GroupState> states = new ArrayList<>();
         for (AutoScalingPort.Group group : groups) {
-            states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags()));
+            states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags(), group.healthCheckType()));
             for (AutoScalingPort.Member member : group.members()) {
                 instances.add(join(member.instanceId(), group.name(), member.lifecycleState(), member.availabilityZone(),
                         described.get(member.instanceId())));

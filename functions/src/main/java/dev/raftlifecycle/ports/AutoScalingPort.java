@@ -29,10 +29,14 @@ public final class AutoScalingPort {
         return client.built();
     }
 
-    /** A group's desired capacity, tags and instances (id, lifecycle state, AZ). */
-    /** @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own */
+    /**
+     * A group's desired capacity, tags and instances (id, lifecycle state, AZ).
+     *
+     * @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own
+     * @param healthCheckType   EC2 or ELB
+     */
     public record Group(String name, int desiredCapacity, java.util.Map<String, String> tags, List<Member> members,
-                        boolean capacityRebalance) {
+                        boolean capacityRebalance, String healthCheckType) {
     }
 
     public record Member(String instanceId, String lifecycleState, String availabilityZone) {
@@ -51,7 +55,12 @@ public final class AutoScalingPort {
         java.util.Map<String, String> tags = new java.util.HashMap<>();
         g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
         return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
-                Boolean.TRUE.equals(g.capacityRebalance()));
+                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
+    }
+
+    /** UpdateAutoScalingGroup: the group replaces instances the load balancer finds unhealthy (grace period kept). */
+    public void useElbHealthChecks(String group) {
+        client.get().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).healthCheckType("ELB"));
     }
 
     /** The outcome of completing a lifecycle action. */

@@ -5,17 +5,23 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import dev.raftlifecycle.decisions.LeaderChanges;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * What the handlers remember about the cluster between invocations, in the lock table: since when each peer has
- * looked stale (the reconciler's grace clock), and that the cluster has been seen initialized (after which no
- * handler may ever take "every node answers 501" for a first deploy again).
+ * looked stale (the reconciler's grace clock), that the cluster has been seen initialized (after which no
+ * handler may ever take "every node answers 501" for a first deploy again), and the leader and term the publisher
+ * saw last (its LeaderChanges count).
  */
 public final class ClusterRecords {
     private static final String FIRST_SEEN = "FirstSeenMs";
     private static final String SEEN_AT = "SeenAtMs";
+    private static final String LEADER_ID = "LeaderId";
+    private static final String TERM = "Term";
 
     private final Lazy<DynamoDbClient> client;
     private final String table;
@@ -78,5 +84,44 @@ public final class ClusterRecords {
         Map<String, AttributeValue> item = new HashMap<>(key(LockTable.INITIALIZED_PREFIX));
         item.put(SEEN_AT, AttributeValue.fromN(Long.toString(seenAt.toEpochMilli())));
         client.get().putItem(r -> r.tableName(table).item(item));
+    }
+
+    /** The leader and term the publisher recorded last. */
+    public Optional<LeaderChanges.Leader> lastLeader() {
+        Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table).key(key(LockTable.LEADER_PREFIX))
+                .consistentRead(true)).item();
+        if (item == null || !item.containsKey(LEADER_ID) || !item.containsKey(TERM) || !item.containsKey(SEEN_AT)) {
+            return Optional.empty();
+        }
+        return Optional.of(new LeaderChanges.Leader(item.get(LEADER_ID).s(), Long.parseLong(item.get(TERM).n()),
+                Instant.ofEpochMilli(Long.parseLong(item.get(SEEN_AT).n()))));
+    }
+
+    /**
+     * Records {@code next} only if the record is still {@code expected} (none: no record yet), so that two runs that
+     * saw the same change cannot both count it. Returns false when another run recorded something else first.
+     */
+    public boolean saveLeader(LeaderChanges.Leader next, Optional<LeaderChanges.Leader> expected) {
+        Map<String, AttributeValue> item = new HashMap<>(key(LockTable.LEADER_PREFIX));
+        item.put(LEADER_ID, AttributeValue.fromS(next.leaderId()));
+        item.put(TERM, AttributeValue.fromN(Long.toString(next.term())));
+        item.put(SEEN_AT, AttributeValue.fromN(Long.toString(next.seenAt().toEpochMilli())));
+        try {
+            if (expected.isEmpty()) {
+                client.get().putItem(r -> r.tableName(table).item(item)
+                        .conditionExpression("attribute_not_exists(" + LockTable.PARTITION_KEY + ")"));
+            } else {
+                client.get().putItem(r -> r.tableName(table).item(item)
+                        .conditionExpression("#leader = :leader AND #term = :term AND #seen = :seen")
+                        .expressionAttributeNames(Map.of("#leader", LEADER_ID, "#term", TERM, "#seen", SEEN_AT))
+                        .expressionAttributeValues(Map.of(
+                                ":leader", AttributeValue.fromS(expected.get().leaderId()),
+                                ":term", AttributeValue.fromN(Long.toString(expected.get().term())),
+                                ":seen", AttributeValue.fromN(Long.toString(expected.get().seenAt().toEpochMilli())))));
+            }
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 }

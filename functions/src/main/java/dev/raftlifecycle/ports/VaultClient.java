@@ -75,6 +75,14 @@ public final class VaultClient {
         return new VaultClient(canned, tls, requestTimeout, port);
     }
 
+    /**
+     * The same client (connections, TLS, name check) for another port with its own request timeout: the canary's,
+     * which goes through the load balancer's address instead of a node's.
+     */
+    public VaultClient at(int otherPort, Duration timeout) {
+        return new VaultClient(http, tls, timeout, otherPort);
+    }
+
     /** The TLS context every Vault call uses (pinned to the cluster's CA). */
     public SSLContext tls() {
         return tls;
@@ -214,6 +222,60 @@ public final class VaultClient {
     /** sys/step-down: the active node gives up leadership (forwarded by standbys). */
     public void stepDown(String ip, Session session) throws VaultCallException {
         write(ip, session, "sys/step-down", Map.of());
+    }
+
+    /** GET a KV version 1 secret: its data object. */
+    public JsonNode kvRead(String host, Session session, String path) throws VaultCallException {
+        HttpRequest request = HttpRequest.newBuilder(base(host).resolve("/v1/" + path)).timeout(requestTimeout)
+                .header("X-Vault-Token", session.token()).GET().build();
+        HttpResponse<byte[]> response = sendDirect(request, host, path);
+        try {
+            JsonNode data = JSON.readTree(response.body()).path("data");
+            if (!data.isObject()) {
+                throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
+                        path + " on " + host + " returned no data object", null);
+            }
+            return data;
+        } catch (IOException e) {
+            throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
+                    path + " on " + host + " returned invalid JSON", e);
+        }
+    }
+
+    /** PUT a KV version 1 secret. */
+    public void kvWrite(String host, Session session, String path, Map<String, Object> data) throws VaultCallException {
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(data);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode the canary's value", e);
+        }
+        HttpRequest request = HttpRequest.newBuilder(base(host).resolve("/v1/" + path)).timeout(requestTimeout)
+                .header("X-Vault-Token", session.token()).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        sendDirect(request, host, path);
+    }
+
+    /** One direct call; any status from 400 up, a timeout, a refused or failed connection is a failure. */
+    private HttpResponse<byte[]> sendDirect(HttpRequest request, String host, String path) throws VaultCallException {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": interrupted", e);
+        } catch (IOException e) {
+            if (isTls(e)) {
+                throw new VaultCallException(ReadFailure.TLS, 0, path + " on " + host + ": TLS verification failed: "
+                        + describe(e), e);
+            }
+            throw new VaultCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": " + describe(e), e);
+        }
+        if (response.statusCode() >= 400) {
+            throw translate(response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8),
+                    host, path);
+        }
+        return response;
     }
 
     private JsonNode read(String ip, Session session, String path) throws VaultCallException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -103,6 +104,32 @@ class SettingsTest {
         Map<String, String> env = minimal();
         env.put(Settings.ASG_NAMES, " , ,");
         assertThatThrownBy(() -> Settings.from(env)).hasMessageContaining("ASG_NAMES: lists no group");
+    }
+
+    @Test
+    void theCanaryIsOffByDefaultAndItsAddressMustBeHttpsHostAndPort() {
+        Settings off = Settings.from(minimal());
+        assertThat(off.canaryAddress()).isEmpty();
+        assertThat(off.canaryTimeout()).hasMillis(dev.raftlifecycle.contract.Defaults.CANARY_TIMEOUT_MS);
+        assertThat(off.elbHealthChecks()).isFalse();
+
+        Map<String, String> on = minimal();
+        on.put(Settings.CANARY_ADDRESS, "https://vault-nlb.elb.eu-west-1.amazonaws.com:8200");
+        on.put(Settings.ELB_HEALTH_CHECKS, "true");
+        Settings s = Settings.from(on);
+        assertThat(s.canaryAddress()).get().extracting(java.net.URI::getPort).isEqualTo(8200);
+        assertThat(s.elbHealthChecks()).isTrue();
+
+        for (String bad : List.of("http://vault:8200", "https://vault", "https://vault:8200/v1/secret", "vault:8200",
+                "https://user@vault:8200", "https://vault:8200?x=1")) {
+            Map<String, String> env = minimal();
+            env.put(Settings.CANARY_ADDRESS, bad);
+            assertThatThrownBy(() -> Settings.from(env)).as(bad).isInstanceOf(InvalidSettingsException.class)
+                    .hasMessageContaining("CANARY_ADDRESS");
+        }
+        Map<String, String> slow = minimal();
+        slow.put(Settings.CANARY_TIMEOUT_MS, "60000");
+        assertThatThrownBy(() -> Settings.from(slow)).hasMessageContaining("CANARY_TIMEOUT_MS: must be between 100 and 10000");
     }
 
     @Test

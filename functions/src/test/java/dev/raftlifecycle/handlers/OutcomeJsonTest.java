@@ -18,7 +18,10 @@ class OutcomeJsonTest {
         assertThat(json.writeValueAsString(new LaunchingHandler.Outcome("i-1", "CONTINUE", "ready", "COMPLETED", 12, 3,
                 "after 3 poll(s)", "2026-11-22T12:00:00Z"))).contains("\"readyObservedAt\":\"2026-11-22T12:00:00Z\"");
         assertThat(json.writeValueAsString(new HealthPublisherHandler.Outcome("2026-11-22T12:00:00Z", "OBSERVED",
-                Map.of("LeaderPresent", 1.0), 1, 40, "via 10.0.0.1"))).contains("\"LeaderPresent\":1.0");
+                Map.of("LeaderPresent", 1.0), 1, 40, "via 10.0.0.1",
+                new HealthPublisherHandler.Canary("vault.internal", true, 12L, false, null, "read in 12 ms; write: timed out"),
+                2L, List.of("g-a")))).contains("\"LeaderPresent\":1.0", "\"readMs\":12", "\"writeMs\":null",
+                "\"leaderChanges\":2", "\"healthChecksSwitched\":[\"g-a\"]");
         assertThat(json.writeValueAsString(new ReconcilerHandler.Outcome("OBSERVED", List.of("i-2"), List.of(),
                 List.of("i-2:within-grace"), 40, "via 10.0.0.1"))).contains("\"kept\":[\"i-2:within-grace\"]");
     }

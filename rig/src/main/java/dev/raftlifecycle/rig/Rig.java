@@ -161,7 +161,7 @@ public final class Rig implements AutoCloseable {
         return lambdaRoleArn;
     }
 
-    /** An IAM role bound only to Vault's read-only role (as the launching handler's and the publisher's are). */
+    /** An IAM role bound only to Vault's read-only roles (the launching handler's and the publisher's). */
     public String readerRoleArn() {
         return readerRoleArn;
     }

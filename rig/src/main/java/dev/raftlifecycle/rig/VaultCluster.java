@@ -212,7 +212,8 @@ public final class VaultCluster implements AutoCloseable {
         VaultNode target = runningNodes().get(0);
         List<String> command = List.of("bash", Rig.repoRoot().resolve("scripts/configure-vault").toString(),
                 "--role-arn", rig.lambdaRoleArn(), "--read-role-arn", rig.readerRoleArn(),
-                "--read-role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
+                "--read-role-arn", rig.lambdaRoleArn(), "--publisher-role-arn", rig.readerRoleArn(),
+                "--publisher-role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
                 "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto);
         ManagedProcess script = ManagedProcess.start("configure-vault", command, dir.resolve("configure-vault.log"),
                 Map.of("VAULT_ADDR", target.apiAddress().toString(), "VAULT_TOKEN", rootToken,

@@ -2,6 +2,7 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
@@ -14,6 +15,7 @@ import dev.raftlifecycle.rig.VaultNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * must not fight the operator: launches and terminations complete CONTINUE (reason cluster-uninitialized),
  * and the publisher still reports what it sees.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class FirstDeployIT {
     @RegisterExtension
     static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().uninitialized());
@@ -63,11 +66,45 @@ class FirstDeployIT {
     }
 
     @Test
-    void thePublisherReportsNoLeaderAndThreeUninitializedNodes() {
+    @Order(1)
+    void thePublisherReportsNoLeaderAndThreeUninitializedNodesAndLeavesTheGroupsOnEc2HealthChecks() {
         VaultCluster cluster = CLUSTER.cluster();
-        HealthPublisherHandler.Outcome outcome = new HandlerHarness(cluster).publisher().run(Duration.ofMinutes(1));
+        HealthPublisherHandler.Outcome outcome = new HandlerHarness(cluster).with(Settings.ELB_HEALTH_CHECKS, "true")
+                .publisher().run(Duration.ofMinutes(1));
         assertThat(outcome.reachability()).isEqualTo("UNINITIALIZED");
         assertThat(outcome.metrics()).containsEntry("LeaderPresent", 0.0).containsEntry("UninitializedNodes", 3.0)
                 .containsEntry("ExpectedServers", 3.0).doesNotContainKey("RaftPeers");
+        // The uninitialized nodes fail the load balancer's check: with ELB checks the groups would replace them.
+        assertThat(outcome.healthChecksSwitched()).isEmpty();
+        assertThat(healthCheckTypes(cluster)).containsOnly("EC2");
+    }
+
+    /** Last: it initializes the cluster. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void afterOperatorInitThePublisherSwitchesEveryGroupToElbHealthChecksOnce() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        HandlerHarness harness = new HandlerHarness(cluster);
+        assertThat(healthCheckTypes(cluster)).containsOnly("EC2");
+        VaultNode first = cluster.nodes().iterator().next();
+        // What an operator's `vault operator init` does (recovery keys: the KMS key unseals).
+        assertThat(cluster.http().put(first.apiAddress(), "sys/init", null,
+                java.util.Map.of("recovery_shares", 1, "recovery_threshold", 1)).ok()).isTrue();
+        cluster.await("the initialized node unsealed", Duration.ofSeconds(60), () -> cluster.healthCode(first) == 200);
+
+        HealthPublisherHandler.Outcome outcome = harness.with(Settings.ELB_HEALTH_CHECKS, "true").publisher()
+                .run(Duration.ofMinutes(1));
+
+        assertThat(outcome.healthChecksSwitched()).containsExactlyInAnyOrderElementsOf(cluster.groupNames());
+        assertThat(healthCheckTypes(cluster)).containsOnly("ELB").hasSize(3);
+        assertThat(harness.awsCalls()).filteredOn(c -> c.endsWith("UpdateAutoScalingGroup")).hasSize(3);
+        // Once: the next run finds them switched and changes nothing.
+        assertThat(harness.publisher().run(Duration.ofMinutes(1)).healthChecksSwitched()).isEmpty();
+        assertThat(harness.awsCalls()).filteredOn(c -> c.endsWith("UpdateAutoScalingGroup")).hasSize(3);
+    }
+
+    private static List<String> healthCheckTypes(VaultCluster cluster) {
+        return cluster.rig().autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(cluster.groupNames()))
+                .autoScalingGroups().stream().map(g -> g.healthCheckType()).toList();
     }
 }

@@ -3,11 +3,13 @@ package dev.raftlifecycle.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.VaultCluster;
 import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.TcpProxy;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +41,9 @@ class HealthPublisherIT {
 
     private VaultCluster cluster;
     private HandlerHarness harness;
+    /** The load balancer's stand-in: forwards each connection to the next running node, bytes unchanged. */
+    private TcpProxy loadBalancer;
+    private final java.util.concurrent.atomic.AtomicInteger nextTarget = new java.util.concurrent.atomic.AtomicInteger();
     private String namespace;
     private String dimension;
     private boolean heal = true;
@@ -51,8 +56,41 @@ class HealthPublisherIT {
         // moto 5.2.5's GetMetricData ignores the namespace when dimensions are given: a ClusterName of its own
         // per test keeps the read-back honest.
         dimension = cluster.name() + "-" + run;
+        loadBalancer = startLoadBalancer();
         harness = new HandlerHarness(cluster).with(Settings.METRICS_NAMESPACE, namespace)
-                .with(Settings.CLUSTER_NAME, dimension);
+                .with(Settings.CLUSTER_NAME, dimension)
+                .with(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + loadBalancer.port());
+    }
+
+    private TcpProxy startLoadBalancer() {
+        try {
+            return TcpProxy.start("127.0.0.1", 0, "canary-lb", () -> {
+                List<VaultNode> running = cluster.runningNodes();
+                if (running.isEmpty()) {
+                    return java.util.Optional.empty();
+                }
+                VaultNode node = running.get(Math.floorMod(nextTarget.getAndIncrement(), running.size()));
+                return java.util.Optional.of(new java.net.InetSocketAddress(node.ip(), node.apiPort()));
+            });
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** One statistic of one publisher metric over the last ten minutes, if published. */
+    private java.util.Optional<Double> readBack(MetricName name, String statistic) {
+        GetMetricDataResponse response = cluster.rig().cloudWatch().getMetricData(r -> r.metricDataQueries(
+                MetricDataQuery.builder().id("q").metricStat(st -> st.stat(statistic).period(600).metric(metric -> metric
+                        .namespace(namespace).metricName(name.metricName()).dimensions(Dimension.builder()
+                                .name(MetricName.CLUSTER_DIMENSION).value(dimension).build()))).build())
+                .startTime(Instant.now().minus(Duration.ofMinutes(10))).endTime(Instant.now().plus(Duration.ofMinutes(1))));
+        List<Double> values = response.metricDataResults().get(0).values();
+        return values.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(values.get(0));
+    }
+
+    @AfterEach
+    void closeLoadBalancer() {
+        loadBalancer.close();
     }
 
     @AfterEach
@@ -113,7 +151,75 @@ class HealthPublisherIT {
                 .containsEntry("ExpectedServers", 3.0);
         assertThat(published.get("MaxLastContactMs")).isBetween(0.0, 5000.0);
         assertThat(published.get("MaxIndexLag")).isBetween(0.0, 100.0);
-        assertThat(published.keySet()).hasSize(16);
+        // The canary went through the load balancer: both operations answered, the write landed.
+        assertThat(published).containsEntry("CanarySuccess", 1.0).containsKeys("CanaryReadMs", "CanaryWriteMs");
+        assertThat(readBack(MetricName.CANARY_SUCCESS, "Minimum")).contains(1.0);
+        assertThat(readBack(MetricName.CANARY_SUCCESS, "SampleCount")).contains(2.0);
+        assertThat(outcome.path("canary").path("readSucceeded").asBoolean()).isTrue();
+        assertThat(outcome.path("canary").path("writeSucceeded").asBoolean()).isTrue();
+        assertThat(outcome.path("canary").path("readMs").asLong()).isBetween(0L,
+                (long) dev.raftlifecycle.contract.Defaults.CANARY_TIMEOUT_MS);
+        assertThat(loadBalancer.connections()).isPositive();
+        assertThat(cluster.adminRead(dev.raftlifecycle.contract.VaultAccess.CANARY_WRITE_PATH).path("at").asText())
+                .startsWith(Instant.now().toString().substring(0, 10));
+        // No leader record existed: LeaderChanges starts with the next run.
+        assertThat(outcome.path("leaderChanges").isNull()).isTrue();
+        assertThat(published.keySet()).hasSize(19);
+    }
+
+    @Test
+    @Order(3)
+    void aLeaderChangeIsCountedFromTheRaftTermAndEqualsTheTermsTheClusterBegan() {
+        HealthPublisherHandler.Outcome first = harness.publisher().run(LAMBDA_TIME);
+        assertThat(first.leaderChanges()).isNull(); // the baseline
+        HealthPublisherHandler.Outcome again = harness.publisher().run(LAMBDA_TIME);
+        assertThat(again.leaderChanges()).isZero();
+
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        long termBefore = leaderTerm();
+        cluster.admin("PUT", "sys/step-down", null);
+        cluster.await("another leader", Duration.ofSeconds(60),
+                () -> cluster.leader().map(l -> !l.instanceId().equals(leader.instanceId())).orElse(false));
+        cluster.await("its term in autopilot", Duration.ofSeconds(30), () -> leaderTerm() > termBefore);
+        long truth = leaderTerm() - termBefore;
+
+        HealthPublisherHandler.Outcome after = harness.publisher().run(LAMBDA_TIME);
+
+        assertThat(truth).isPositive();
+        assertThat(after.leaderChanges()).isEqualTo(truth);
+        assertThat(readBack(MetricName.LEADER_CHANGES, "Sum")).contains((double) truth);
+        // Counted once: the next run sees the same leader in the same term.
+        assertThat(harness.publisher().run(LAMBDA_TIME).leaderChanges()).isZero();
+    }
+
+    /** The leader's Raft term, read by the rig with its own token (not through the handler's code). */
+    private long leaderTerm() {
+        com.fasterxml.jackson.databind.JsonNode autopilot = cluster.autopilot();
+        String leaderId = autopilot.path("leader").asText();
+        return autopilot.path("servers").path(leaderId).path("last_term").asLong();
+    }
+
+    @Test
+    @Order(4)
+    void aCanaryThatGetsNoAnswerIsPublishedAsFailedWithinItsDeadlineAndHoldsNothingBack() {
+        harness.with(Settings.CANARY_TIMEOUT_MS, "1000");
+        HealthPublisherHandler publisher = harness.publisher();
+        HealthPublisherHandler.Outcome healthy = publisher.run(LAMBDA_TIME); // logged in through the load balancer
+        assertThat(healthy.canary().readSucceeded()).isTrue();
+
+        loadBalancer.loseAnswersUntil(Instant.now().plus(Duration.ofMinutes(2)));
+        HealthPublisherHandler.Outcome outcome = publisher.run(LAMBDA_TIME);
+
+        assertThat(outcome.canary().readSucceeded()).isFalse();
+        assertThat(outcome.canary().writeSucceeded()).isFalse();
+        assertThat(outcome.canary().detail()).contains("timed out");
+        // The other metrics are all there, and the run took at most the canary's budget (login, read, write, each
+        // 1 s after a connection of at most 1 s) beyond a run whose canary answered.
+        assertThat(outcome.metrics()).containsEntry("LeaderPresent", 1.0).containsEntry("HealthyVoters", 3.0)
+                .containsEntry("CanarySuccess", 0.0).doesNotContainKeys("CanaryReadMs", "CanaryWriteMs");
+        assertThat(outcome.wallTimeMs()).isLessThan(healthy.wallTimeMs() + 6_000 + 2_000);
+        assertThat(readBack(MetricName.CANARY_SUCCESS, "Minimum")).contains(0.0);
+        assertThat(readBack(MetricName.LEADER_PRESENT, "Minimum")).contains(1.0);
     }
 
     @Test
@@ -136,6 +242,10 @@ class HealthPublisherIT {
     void afterTheLeaderIsKilledALaterRunReportsTheNewLeader() {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         leader.kill();
+        // The moment after: no follower has noticed yet, no election can have finished. A client sees the stall.
+        HealthPublisherHandler.Outcome during = harness.publisher().run(LAMBDA_TIME);
+        assertThat(during.canary().writeSucceeded() && during.canary().writeMs() < Defaults.CANARY_LATENCY_OBJECTIVE_MS)
+                .as("a write within the objective while the leader is gone: %s", during.canary()).isFalse();
         cluster.await("a new leader", Duration.ofSeconds(60),
                 () -> cluster.leader().map(l -> !l.instanceId().equals(leader.instanceId())).orElse(false));
 
@@ -162,6 +272,25 @@ class HealthPublisherIT {
             cluster.rig().kms().enableKey(r -> r.keyId(cluster.kmsKeyId()));
         }
         follower.kill(); // heal replaces it
+    }
+
+    @Test
+    @Order(7)
+    void withQuorumLostTheCanaryFailsThroughTheLoadBalancer() {
+        heal = false; // the next (last) test takes the rest of the cluster down anyway
+        VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+        HealthPublisherHandler publisher = harness.publisher();
+        assertThat(publisher.run(LAMBDA_TIME).canary().writeSucceeded()).isTrue();
+        cluster.runningNodes().stream().filter(n -> n != leader).forEach(VaultNode::kill);
+        cluster.await("no active node", Duration.ofSeconds(60), () -> cluster.healthCode(leader) != 200);
+
+        HealthPublisherHandler.Outcome outcome = publisher.run(LAMBDA_TIME);
+
+        assertThat(outcome.canary().readSucceeded()).isFalse();
+        assertThat(outcome.canary().writeSucceeded()).isFalse();
+        assertThat(outcome.metrics()).containsEntry("LeaderPresent", 0.0).containsEntry("CanarySuccess", 0.0);
+        assertThat(readBack(MetricName.CANARY_SUCCESS, "Maximum")).as("the canary's latest run").isPresent();
+        assertThat(readBack(MetricName.CANARY_SUCCESS, "Minimum")).contains(0.0);
     }
 
     @Test

@@ -71,6 +71,51 @@ class RigSmokeIT {
     }
 
     @Test
+    void thePublisherRoleReadsRaftStateAndTheCanaryPathsAndIsDeniedEverythingElse() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        VaultClient.Session publisher = login(cluster, client, cluster.tlsServerName(),
+                cluster.rig().newReaderCredentials(), VaultAccess.PUBLISHER_ROLE);
+        VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
+        assertThat(client.raftConfiguration(node.ip(), publisher)).hasSize(3);
+        assertThat(client.kvRead(node.ip(), publisher, VaultAccess.CANARY_READ_PATH)
+                .path(VaultAccess.CANARY_VALUE_FIELD).asText()).isEqualTo(VaultAccess.CANARY_VALUE);
+        client.kvWrite(node.ip(), publisher, VaultAccess.CANARY_WRITE_PATH, java.util.Map.of("at", "now"));
+
+        VaultHttp http = cluster.http();
+        String token = publisher.token();
+        // The canary's read value cannot be changed, nor its write value read back, nor any other path touched.
+        assertThat(http.put(node.apiAddress(), VaultAccess.CANARY_READ_PATH, token, java.util.Map.of("value", "x")).status())
+                .isEqualTo(403);
+        assertThat(http.get(node.apiAddress(), VaultAccess.CANARY_WRITE_PATH, token).status()).isEqualTo(403);
+        assertThat(http.put(node.apiAddress(), VaultAccess.CANARY_MOUNT + "/other", token, java.util.Map.of("v", "1"))
+                .status()).isEqualTo(403);
+        assertThat(cluster.kvPut("smoke/publisher", "x")).isTrue();
+        assertThat(http.get(node.apiAddress(), "secret/smoke/publisher", token).status()).isEqualTo(403);
+        assertThat(http.get(node.apiAddress(), "sys/mounts", token).status()).isEqualTo(403);
+        String follower = cluster.runningNodes().stream().filter(n -> n != node).findFirst().orElseThrow().instanceId();
+        assertThatThrownBy(() -> client.removePeer(node.ip(), publisher, follower))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+        assertThatThrownBy(() -> client.stepDown(node.ip(), publisher))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+        assertThat(cluster.adminRead(VaultAccess.CANARY_READ_PATH).path(VaultAccess.CANARY_VALUE_FIELD).asText())
+                .isEqualTo(VaultAccess.CANARY_VALUE);
+    }
+
+    @Test
+    void theLaunchingHandlersReadOnlyRoleCannotUseTheCanaryPaths() throws Exception {
+        VaultCluster cluster = CLUSTER.cluster();
+        VaultClient client = client(cluster);
+        VaultClient.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+                VaultAccess.READ_ROLE);
+        VaultNode node = cluster.runningNodes().get(0);
+        assertThatThrownBy(() -> client.kvRead(node.ip(), reader, VaultAccess.CANARY_READ_PATH))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+        assertThatThrownBy(() -> client.kvWrite(node.ip(), reader, VaultAccess.CANARY_WRITE_PATH, java.util.Map.of("at", "x")))
+                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+    }
+
+    @Test
     void aReadOnlyPrincipalCannotLogInWithTheMutatingRole() {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);

@@ -57,8 +57,13 @@ final class LambdaEnvironment {
         return env;
     }
 
-    static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable) {
-        return common(config, caPem, lockTable, VaultAccess.READ_ROLE);
+    /** @param canaryAddress https://load-balancer:port (a token until deploy) */
+    static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable, String canaryAddress) {
+        Map<String, String> env = common(config, caPem, lockTable, VaultAccess.PUBLISHER_ROLE);
+        env.put(Settings.CANARY_ADDRESS, canaryAddress);
+        env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));
+        env.put(Settings.ELB_HEALTH_CHECKS, String.valueOf(config.elbHealthChecks()));
+        return env;
     }
 
     static Map<String, String> interruption(ClusterConfig config, String caPem, String lockTable) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
@@ -92,7 +93,9 @@ public final class LifecycleAutomation extends Construct {
     public static final int PUBLISHER_RETRY_ATTEMPTS = 0;
 
     /** What the automation acts on. */
-    public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers) {
+    /** @param loadBalancer where clients reach Vault: the publisher's canary goes through it */
+    public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers,
+                        VaultLoadBalancer loadBalancer) {
     }
 
     /** One handler: its function, the alias EventBridge invokes (SnapStart runs on published versions), its role. */
@@ -137,6 +140,14 @@ public final class LifecycleAutomation extends Construct {
                 "AWS APIs (Auto Scaling, EC2, CloudWatch, DynamoDB) through the NAT gateways or endpoints");
         servers.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
                 "Vault API from the lifecycle Lambdas");
+        // The publisher's canary reaches Vault as clients do, through the load balancer.
+        VaultLoadBalancer loadBalancer = props.loadBalancer();
+        securityGroup.addEgressRule(loadBalancer.securityGroup(), Port.tcp(ServerGroups.API_PORT),
+                "Vault API through the load balancer (the publisher's canary)");
+        loadBalancer.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
+                "the publisher's canary");
+        String canaryAddress = "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":"
+                + ServerGroups.API_PORT;
 
         this.lockTable = Table.Builder.create(this, "LockTable")
                 .partitionKey(Attribute.builder().name(LockTable.PARTITION_KEY).type(AttributeType.STRING).build())
@@ -163,7 +174,7 @@ public final class LifecycleAutomation extends Construct {
         // One publisher at a time: a slow run is never overlapped by the next tick.
         this.publisher = handler("Publisher", HandlerNames.PUBLISHER,
                 "Probes the cluster every minute and publishes its health metrics (reads only)",
-                PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName()),
+                PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName(), canaryAddress),
                 1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
         // It takes the same lock as the terminating handler before any removal.
         this.reconciler = handler("Reconciler", HandlerNames.RECONCILER,
@@ -193,6 +204,17 @@ public final class LifecycleAutomation extends Construct {
                 .resources(List.of("*"))
                 .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", config.metricsNamespace())))
                 .build());
+        if (config.elbHealthChecks()) {
+            // The groups start on EC2 health checks; the publisher switches them to ELB once the cluster is
+            // initialized. Only these three groups, only this call.
+            publisher.role().addToPolicy(PolicyStatement.Builder.create()
+                    .sid("SwitchGroupsToElbHealthChecks")
+                    .actions(List.of("autoscaling:UpdateAutoScalingGroup"))
+                    .resources(config.groupNames().stream().map(name -> "arn:" + Aws.PARTITION + ":autoscaling:"
+                            + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":autoScalingGroup:*:autoScalingGroupName/" + name)
+                            .toList())
+                    .build());
+        }
 
         lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
         lifecycleRule("LaunchingEvents", LifecycleEvents.LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);

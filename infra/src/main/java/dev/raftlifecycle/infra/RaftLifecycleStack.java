@@ -28,7 +28,7 @@ public final class RaftLifecycleStack extends Stack {
         this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
                 new VaultLoadBalancer.Props(config, network, servers));
         this.automation = new LifecycleAutomation(this, "Lifecycle",
-                new LifecycleAutomation.Props(config, network, servers));
+                new LifecycleAutomation.Props(config, network, servers, loadBalancer));
         servers.allowAuthMethodToResolve(automation.roles());
         // The handlers (and their rules) exist before the first instance launches and outlive the last one.
         servers.startAfter(automation);
@@ -58,7 +58,8 @@ public final class RaftLifecycleStack extends Stack {
         StringBuilder command = new StringBuilder("scripts/configure-vault");
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             String name = handler.role().getNode().getId().replace("Role", "");
-            String option = automation.mutatingHandlers().contains(handler) ? "--role-arn" : "--read-role-arn";
+            String option = automation.mutatingHandlers().contains(handler) ? "--role-arn"
+                    : handler == automation.publisher() ? "--publisher-role-arn" : "--read-role-arn";
             output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
             command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
         }

@@ -16,8 +16,9 @@ public enum RunbookSection {
     DEAD_LETTERS("dead-letter-queue", "Lifecycle dead-letter queue not empty"),
     LIFECYCLE_ABANDON("lifecycle-abandon", "Lifecycle action ABANDONed"),
     INTERRUPTION_PEER_KEPT("interruption-peer-kept", "Spot interruption: peer kept"),
+    LEADER_CHANGES("leader-changes", "Frequent leader changes"),
     AVAILABILITY_BURN("availability-slo-burn", "Availability SLO burning"),
-    LATENCY_BURN("latency-slo-burn", "Replication latency SLO burning");
+    LATENCY_BURN("latency-slo-burn", "Latency SLO burning");
 
     /** The runbook file, relative to the repository root. */
     public static final String FILE = "RUNBOOK.md";

@@ -13,8 +13,6 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.TagProps;
 import software.amazon.awscdk.Tags;
-import software.amazon.awscdk.services.autoscaling.AdditionalHealthCheckType;
-import software.amazon.awscdk.services.autoscaling.AdditionalHealthChecksOptions;
 import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
 import software.amazon.awscdk.services.autoscaling.CfnAutoScalingGroup;
 import software.amazon.awscdk.services.autoscaling.Ec2HealthChecksOptions;
@@ -193,14 +191,12 @@ public final class ServerGroups extends Construct {
     }
 
     private AutoScalingGroup group(int zoneIndex, String name, ClusterNetwork network) {
-        HealthChecks healthChecks = config.elbHealthChecks()
-                ? HealthChecks.withAdditionalChecks(AdditionalHealthChecksOptions.builder()
-                        .additionalTypes(List.of(AdditionalHealthCheckType.ELB))
-                        .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
-                        .build())
-                : HealthChecks.ec2(Ec2HealthChecksOptions.builder()
-                        .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
-                        .build());
+        // EC2 checks only, even with elbHealthChecks: on a first deploy the nodes are uninitialized and fail the load
+        // balancer's check, and ELB checks would have the groups replace them in a loop. The health publisher switches
+        // each group to ELB once the cluster has been seen initialized (HealthCheckSwitch), and never back.
+        HealthChecks healthChecks = HealthChecks.ec2(Ec2HealthChecksOptions.builder()
+                .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
+                .build());
         AutoScalingGroup group = AutoScalingGroup.Builder.create(this, "Group" + (zoneIndex + 1))
                 .autoScalingGroupName(name)
                 .vpc(network.vpc())

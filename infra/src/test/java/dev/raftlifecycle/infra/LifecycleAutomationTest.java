@@ -90,7 +90,8 @@ class LifecycleAutomationTest {
                     .containsEntry(Settings.EXPECTED_VAULT_VERSION, ClusterConfig.DEFAULT_VAULT_VERSION)
                     .containsEntry(Settings.VAULT_AUTH_MOUNT, "aws")
                     .containsEntry(Settings.VAULT_AUTH_ROLE, automation.mutatingHandlers().contains(handler)
-                            ? "raft-lifecycle" : "raft-lifecycle-read");
+                            ? "raft-lifecycle" : handler == automation.publisher() ? "raft-lifecycle-publisher"
+                            : "raft-lifecycle-read");
             assertThat(env.get(Settings.VAULT_CA_PEM)).startsWith("-----BEGIN CERTIFICATE-----\\n")
                     .endsWith("-----END CERTIFICATE-----").doesNotContain("\n");
             java.util.Set<String> known = new java.util.HashSet<>(Settings.ALL);
@@ -109,7 +110,19 @@ class LifecycleAutomationTest {
         }
         assertThat(environment(automation.reconciler())).containsEntry(Settings.STALE_GRACE_SECONDS, "300")
                 .containsEntry(Settings.RECONCILE_MODE, "remove");
-        assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS);
+        assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS)
+                .containsEntry(Settings.ELB_HEALTH_CHECKS, "true")
+                .containsEntry(Settings.CANARY_TIMEOUT_MS, "2000");
+        // The canary goes to the load balancer's own name, on the API port.
+        String lb = Cfn.logicalId(synth.stack(), synth.stack().loadBalancer().loadBalancer());
+        assertThat(environment(automation.publisher()).get(Settings.CANARY_ADDRESS))
+                .isEqualTo("https://${GetAtt:" + lb + ".DNSName}:8200");
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            if (handler != automation.publisher()) {
+                assertThat(environment(handler)).as(handler.function().getNode().getId())
+                        .doesNotContainKeys(Settings.CANARY_ADDRESS, Settings.ELB_HEALTH_CHECKS);
+            }
+        }
         assertThat(environment(automation.interruption())).containsEntry(Settings.REBALANCE_ACTION, "count")
                 .containsEntry(Settings.RECONCILE_MODE, "remove");
         assertThat(environment(automation.reconciler())).doesNotContainKey(Settings.REBALANCE_ACTION);
@@ -280,7 +293,7 @@ class LifecycleAutomationTest {
         assertThat(Cfn.actions(statements(automation.terminating()))).isEqualTo(union(common, lifecycle, lock));
         assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle, records));
         assertThat(Cfn.actions(statements(automation.publisher())))
-                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData")));
+                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData", "autoscaling:UpdateAutoScalingGroup")));
         assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
         assertThat(Cfn.actions(statements(automation.interruption()))).isEqualTo(union(common, lock));
 
@@ -302,10 +315,34 @@ class LifecycleAutomationTest {
             }
             assertThat(resources).containsExactly(table);
         }
+        // The publisher may switch exactly the three groups' health checks, with that one call.
+        JsonNode update = Cfn.allowing(statements(automation.publisher()), "autoscaling:UpdateAutoScalingGroup").get(0);
+        assertThat(Cfn.strings(update.path("Action"))).containsExactly("autoscaling:UpdateAutoScalingGroup");
+        List<String> updatable = new ArrayList<>();
+        update.path("Resource").forEach(r -> updatable.add(Cfn.flatten(r)));
+        assertThat(updatable).containsExactlyInAnyOrder(
+                groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
         JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);
         assertThat(metrics.path("Condition").path("StringEquals").path("cloudwatch:namespace").asText())
                 .isEqualTo("RaftLifecycle");
         assertThat(Cfn.strings(metrics.path("Action"))).containsExactly("cloudwatch:PutMetricData");
+    }
+
+    @Test
+    void theCanaryMayReachTheLoadBalancerAndConfigureVaultBindsThePublisherToItsOwnRole() {
+        String lambdas = Cfn.logicalId(synth.stack(), automation.securityGroup());
+        String lb = Cfn.logicalId(synth.stack(), synth.stack().loadBalancer().securityGroup());
+        assertThat(Cfn.resources(template, "AWS::EC2::SecurityGroupIngress").values()).anySatisfy(rule -> {
+            JsonNode p = rule.path("Properties");
+            assertThat(Cfn.flatten(p.path("GroupId"))).isEqualTo("${GetAtt:" + lb + ".GroupId}");
+            assertThat(Cfn.flatten(p.path("SourceSecurityGroupId"))).isEqualTo("${GetAtt:" + lambdas + ".GroupId}");
+            assertThat(p.path("FromPort").asInt()).isEqualTo(8200);
+        });
+        String command = Cfn.flatten(template.path("Outputs").path("ConfigureVaultCommand").path("Value"));
+        String publisherRole = Cfn.logicalId(synth.stack(), automation.publisher().role());
+        assertThat(command).contains("--publisher-role-arn ${GetAtt:" + publisherRole + ".Arn}");
+        assertThat(command.split("--publisher-role-arn", -1)).hasSize(2);
+        assertThat(command.split("--read-role-arn", -1)).hasSize(2);
     }
 
     private static String groupArn(String name) {

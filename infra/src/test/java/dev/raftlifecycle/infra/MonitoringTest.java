@@ -44,7 +44,61 @@ class MonitoringTest {
                 "vault-no-leader", "vault-failure-tolerance", "vault-sealed-nodes", "vault-stale-peers",
                 "vault-missing-peers", "vault-autopilot-unhealthy", "vault-publisher-not-reporting",
                 "vault-terminating-handler-errors", "vault-launching-handler-errors", "vault-lifecycle-dead-letters",
-                "vault-lifecycle-abandon");
+                "vault-lifecycle-abandon", "vault-leader-changes");
+    }
+
+    @Test
+    void theSlosAreOnTheCanaryThroughTheLoadBalancerNotOnReplicationLag() {
+        Map<String, JsonNode> alarms = alarmsByName();
+        JsonNode availability = alarms.get("vault-availability-slo-60m");
+        assertThat(availability.path("MetricName").asText()).isEqualTo(MetricName.CANARY_SUCCESS.metricName());
+        assertThat(availability.path("Statistic").asText()).isEqualTo("Minimum");
+        assertThat(availability.path("ComparisonOperator").asText()).isEqualTo("LessThanThreshold");
+        assertThat(availability.path("Threshold").asDouble()).isEqualTo(1.0);
+        // Latency: the slower of the canary's read and write, each minute.
+        JsonNode latency = alarms.get("vault-latency-slo-60m");
+        assertThat(latency.has("MetricName")).isFalse();
+        String queries = latency.path("Metrics").toString();
+        assertThat(queries).contains("MAX([canaryRead, canaryWrite])", MetricName.CANARY_READ_MS.metricName(),
+                MetricName.CANARY_WRITE_MS.metricName()).doesNotContain(MetricName.MAX_LAST_CONTACT_MS.metricName());
+        assertThat(latency.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+        assertThat(latency.path("TreatMissingData").asText()).isEqualTo("notBreaching");
+        for (String name : alarms.keySet()) {
+            if (name.contains("-slo-")) {
+                assertThat(alarms.get(name).toString()).as(name).doesNotContain(MetricName.LEADER_PRESENT.metricName(),
+                        MetricName.MAX_LAST_CONTACT_MS.metricName());
+            }
+        }
+    }
+
+    @Test
+    void leaderChangesAlarmAboveThreeAnHour() {
+        JsonNode alarm = alarmsByName().get("vault-leader-changes");
+        assertThat(alarm.path("MetricName").asText()).isEqualTo(MetricName.LEADER_CHANGES.metricName());
+        assertThat(alarm.path("Statistic").asText()).isEqualTo("Sum");
+        assertThat(alarm.path("Period").asInt()).isEqualTo(3600);
+        assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(1);
+        assertThat(alarm.path("Threshold").asDouble()).isEqualTo(Monitoring.LEADER_CHANGES_PER_HOUR);
+        assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+        assertThat(alarm.path("AlarmDescription").asText()).endsWith("Runbook: RUNBOOK.md#leader-changes");
+    }
+
+    @Test
+    void theDashboardShowsSevenAndThirtyDayComplianceAndTheBudgetLeft() throws IOException {
+        JsonNode dashboard = Cfn.resources(template, "AWS::CloudWatch::Dashboard").values().iterator().next();
+        JsonNode body = new ObjectMapper().readTree(Cfn.flatten(dashboard.path("Properties").path("DashboardBody")));
+        List<JsonNode> singles = new ArrayList<>();
+        body.path("widgets").forEach(w -> {
+            if (w.path("properties").path("view").asText().equals("singleValue")) {
+                singles.add(w.path("properties"));
+            }
+        });
+        assertThat(singles).extracting(p -> p.path("start").asText())
+                .containsExactlyInAnyOrder("-P7D", "-P7D", "-P30D", "-P30D");
+        assertThat(singles).allSatisfy(p -> assertThat(p.path("setPeriodToTimeRange").asBoolean()).isTrue());
+        String all = singles.toString();
+        assertThat(all).contains("100 * good", "PR(:500)", "error budget left",
+                "100 * (1 - (100 - (100 * good)) / 0.1", "100 * (1 - (100 - ((reads + writes) / 2)) / 1.0");
     }
 
     @Test

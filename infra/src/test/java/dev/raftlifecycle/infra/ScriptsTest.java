@@ -239,12 +239,25 @@ class ScriptsTest {
                 "mutating_policy=\"" + dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY + "\"",
                 "read_role=\"" + dev.raftlifecycle.contract.VaultAccess.READ_ROLE + "\"",
                 "read_policy=\"" + dev.raftlifecycle.contract.VaultAccess.READ_POLICY + "\"",
+                "publisher_role=\"" + dev.raftlifecycle.contract.VaultAccess.PUBLISHER_ROLE + "\"",
+                "canary_policy=\"" + dev.raftlifecycle.contract.VaultAccess.CANARY_POLICY + "\"",
+                "canary_mount=\"" + dev.raftlifecycle.contract.VaultAccess.CANARY_MOUNT + "\"",
+                "canary_read_path=\"" + dev.raftlifecycle.contract.VaultAccess.CANARY_READ_PATH + "\"",
+                "canary_value_field=\"" + dev.raftlifecycle.contract.VaultAccess.CANARY_VALUE_FIELD + "\"",
+                "canary_value=\"" + dev.raftlifecycle.contract.VaultAccess.CANARY_VALUE + "\"",
+                "$policy_dir/" + Path.of(dev.raftlifecycle.contract.VaultAccess.CANARY_POLICY_RESOURCE).getFileName(),
                 "$policy_dir/" + Path.of(dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY_RESOURCE).getFileName(),
                 "$policy_dir/" + Path.of(dev.raftlifecycle.contract.VaultAccess.READ_POLICY_RESOURCE).getFileName());
         Path policies = TestStacks.repoRoot().resolve("functions/src/main/resources");
         assertThat(policies.resolve(dev.raftlifecycle.contract.VaultAccess.MUTATING_POLICY_RESOURCE)).isRegularFile();
         assertThat(Files.readString(policies.resolve(dev.raftlifecycle.contract.VaultAccess.READ_POLICY_RESOURCE)))
                 .doesNotContain("remove-peer", "step-down", "update", "sudo");
+        // The canary's policy: exactly its two paths, nothing under sys/.
+        String canary = Files.readString(policies.resolve(dev.raftlifecycle.contract.VaultAccess.CANARY_POLICY_RESOURCE));
+        assertThat(canary).contains("path \"" + dev.raftlifecycle.contract.VaultAccess.CANARY_READ_PATH + "\"",
+                "path \"" + dev.raftlifecycle.contract.VaultAccess.CANARY_WRITE_PATH + "\"")
+                .doesNotContain("sys/", "*", "delete", "sudo", "list");
+        assertThat(canary.lines().filter(l -> l.startsWith("path ")).count()).isEqualTo(2);
     }
 
     @Test

@@ -193,7 +193,7 @@ class ServerGroupsTest {
     }
 
     @Test
-    void threeGroupsEachPinnedToItsOwnZoneWithHooksRetentionAndElbHealthChecks() {
+    void threeGroupsEachPinnedToItsOwnZoneWithHooksRetentionAndEc2HealthChecksUntilThePublisherSwitchesThem() {
         Map<String, JsonNode> groups = Cfn.resources(template, "AWS::AutoScaling::AutoScalingGroup");
         assertThat(groups).hasSize(3);
         Set<String> subnets = new HashSet<>();
@@ -206,7 +206,9 @@ class ServerGroupsTest {
             assertThat(p.path("MinSize").asText()).isEqualTo("1");
             assertThat(p.path("MaxSize").asText()).isEqualTo("2");
             assertThat(p.has("DesiredCapacity")).isFalse();
-            assertThat(p.path("HealthCheckType").asText()).isEqualTo("ELB");
+            // elbHealthChecks is on by default, yet the groups start on EC2 checks: a first deploy's uninitialized
+            // nodes fail the load balancer's check. The publisher switches them once the cluster is initialized.
+            assertThat(p.path("HealthCheckType").asText()).isEqualTo("EC2");
             assertThat(p.path("HealthCheckGracePeriod").asInt()).isEqualTo(300);
             assertThat(p.path("InstanceLifecyclePolicy").path("RetentionTriggers").path("TerminateHookAbandon")
                     .asText()).isEqualTo("retain");
@@ -297,11 +299,16 @@ class ServerGroupsTest {
     }
 
     @Test
-    void ec2HealthChecksOnlyWhenElbHealthChecksAreOff() {
+    void withElbHealthChecksOffThePublisherIsNeitherAskedNorAllowedToSwitchThem() {
         Synthesized even = TestStacks.get(Scenario.EVEN_VOTERS);
         for (JsonNode group : Cfn.resources(even.json(), "AWS::AutoScaling::AutoScalingGroup").values()) {
             assertThat(group.path("Properties").path("HealthCheckType").asText()).isEqualTo("EC2");
         }
+        LifecycleAutomation.Handler publisher = even.stack().automation().publisher();
+        JsonNode env = Cfn.resource(even.json(), Cfn.logicalId(even.stack(), publisher.function())).path("Properties")
+                .path("Environment").path("Variables");
+        assertThat(env.path(dev.raftlifecycle.config.Settings.ELB_HEALTH_CHECKS).asText()).isEqualTo("false");
+        assertThat(even.json().toString()).doesNotContain("autoscaling:UpdateAutoScalingGroup");
     }
 
     @Test

@@ -106,6 +106,10 @@ final class LabEnvironment implements AutoCloseable {
         env.put(Settings.LAUNCH_MAX_WAIT_SECONDS, "120");
         env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
         env.put(Settings.STALE_GRACE_SECONDS, "30");
+        this.loadBalancer = new LoadBalancerStandIn(cluster, LoadBalancerStandIn.NLB_INTERVAL,
+                LoadBalancerStandIn.NLB_THRESHOLD, LoadBalancerStandIn.NLB_THRESHOLD);
+        // The publisher's canary goes through the load balancer, as in a deployment.
+        env.put(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + loadBalancer.port());
         env.putAll(overrides);
         Settings settings = Settings.from(env);
         this.runtime = new HandlerRuntime(settings, StaticCredentialsProvider.create(rig.lambdaCredentials()),
@@ -120,8 +124,6 @@ final class LabEnvironment implements AutoCloseable {
                 .sum());
         this.driver = new LifecycleDriver(this);
         timeline.lifecycleFrom(driver::state);
-        this.loadBalancer = new LoadBalancerStandIn(cluster, LoadBalancerStandIn.NLB_INTERVAL,
-                LoadBalancerStandIn.NLB_THRESHOLD, LoadBalancerStandIn.NLB_THRESHOLD);
         // The operator token a lab user's vault CLI gets: the cluster's root token. The lab is a disposable local
         // cluster of one user, so an operator token would only be root under another name; the file is the user's
         // alone (0600) and the token is never printed.
@@ -177,6 +179,11 @@ final class LabEnvironment implements AutoCloseable {
             }
         }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(timeline::sample, 0, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** The handlers' shared runtime (their settings). */
+    HandlerRuntime runtime() {
+        return runtime;
     }
 
     /** The publisher's last result (metrics), if it ran. */

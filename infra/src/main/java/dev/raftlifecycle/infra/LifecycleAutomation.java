@@ -11,7 +11,6 @@ import java.util.Map;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.ArnFormat;
-import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
@@ -210,10 +209,9 @@ public final class LifecycleAutomation extends Construct {
             publisher.role().addToPolicy(PolicyStatement.Builder.create()
                     .sid("SwitchGroupsToElbHealthChecks")
                     .actions(List.of("autoscaling:UpdateAutoScalingGroup"))
-                    .resources(config.groupNames().stream().map(name -> "arn:" + Aws.PARTITION + ":autoscaling:"
-                            + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":autoScalingGroup:*:autoScalingGroupName/" + name)
-                            .toList())
+                    .resources(groupArns())
                     .build());
+            acceptGroupArnWildcard(publisher.role());
         }
 
         lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
@@ -330,6 +328,10 @@ public final class LifecycleAutomation extends Construct {
                 .actions(List.of("autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"))
                 .resources(groupArns())
                 .build());
+        acceptGroupArnWildcard(role);
+    }
+
+    private void acceptGroupArnWildcard(Role role) {
         Suppressions.accept(role, "AwsSolutions-IAM5", "An Auto Scaling group ARN contains a UUID assigned when the "
                 + "group is created; the wildcard stands for that UUID only, and the group name after it pins each "
                 + "ARN to one of this cluster's three groups.", config.groupNames().stream()

@@ -1,5 +1,7 @@
 package dev.raftlifecycle.lab;
 
+import dev.raftlifecycle.contract.Defaults;
+import dev.raftlifecycle.rig.TcpProxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.HandlerNames;
@@ -482,6 +484,7 @@ public final class Benchmarks {
     static String publisher(Path out) throws Exception {
         StringBuilder rows = new StringBuilder();
         double base = 0;
+        String canary = "";
         for (int nodes : List.of(3, 6, 12)) {
             try (Rig rig = Rig.start(out.resolve("publisher-" + nodes + "-" + System.currentTimeMillis()))) {
                 VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(nodes));
@@ -501,6 +504,7 @@ public final class Benchmarks {
                 double median = median(runs);
                 if (nodes == 3) {
                     base = median;
+                    canary = canaryRows(cluster, rig, median);
                 }
                 rows.append(String.format(Locale.ROOT, "| %d | **%.0f ms** | %.2f× | %s |%n", nodes, median, median / base, list(runs)));
             }
@@ -516,7 +520,60 @@ public final class Benchmarks {
 
                 | Nodes | Median | vs 3 nodes | Runs (ms) |
                 | --- | --- | --- | --- |
-                %s""", machine(), rows);
+                %s
+                The canary (3 nodes, the same run): the publisher with `CANARY_ADDRESS` on a load-balancer stand-in (TCP
+                passthrough, round-robin over the running nodes), then with that stand-in answering nothing (the canary's
+                deadline, `CANARY_TIMEOUT_MS=%d`, cuts each of its operations; the other metrics wait at most for that).
+                Reference: the run without a canary above, same cluster.
+
+                | Publisher run | Median wall time | vs no canary | Runs (ms) | Canary read / write, median |
+                | --- | --- | --- | --- | --- |
+                %s""", machine(), rows, Defaults.CANARY_TIMEOUT_MS, canary);
+    }
+
+    /** The publisher with its canary through a stand-in load balancer, healthy and then answering nothing. */
+    private static String canaryRows(VaultCluster cluster, Rig rig, double reference) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        try (TcpProxy lb = TcpProxy.start("127.0.0.1", 0, "bench-lb", () -> {
+            List<VaultNode> running = cluster.runningNodes();
+            VaultNode node = running.get(Math.floorMod(next.getAndIncrement(), running.size()));
+            return java.util.Optional.of(new java.net.InetSocketAddress(node.ip(), node.apiPort()));
+        })) {
+            HealthPublisherHandler handler = new HealthPublisherHandler(runtime(cluster, lockTable(rig),
+                    Map.of(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + lb.port())));
+            List<Double> healthy = new ArrayList<>();
+            List<Double> reads = new ArrayList<>();
+            List<Double> writes = new ArrayList<>();
+            for (int i = 0; i <= 7; i++) {
+                Instant start = Instant.now();
+                HealthPublisherHandler.Outcome outcome = handler.run(Duration.ofMinutes(1));
+                double ms = Duration.between(start, Instant.now()).toNanos() / 1e6;
+                if (!outcome.canary().readSucceeded() || !outcome.canary().writeSucceeded()) {
+                    throw new IllegalStateException("the canary failed on a healthy cluster: " + outcome.canary());
+                }
+                if (i > 0) {
+                    healthy.add(ms);
+                    reads.add((double) outcome.canary().readMs());
+                    writes.add((double) outcome.canary().writeMs());
+                }
+            }
+            lb.loseAnswersUntil(Instant.now().plus(Duration.ofMinutes(10)));
+            List<Double> dead = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Instant start = Instant.now();
+                HealthPublisherHandler.Outcome outcome = handler.run(Duration.ofMinutes(1));
+                dead.add(Duration.between(start, Instant.now()).toNanos() / 1e6);
+                if (outcome.canary().readSucceeded() || outcome.canary().writeSucceeded()
+                        || outcome.metrics().get("LeaderPresent") != 1.0) {
+                    throw new IllegalStateException("a silent load balancer, yet: " + outcome.canary() + " " + outcome.metrics());
+                }
+            }
+            return String.format(Locale.ROOT, """
+                    | canary through the stand-in | **%.0f ms** | %.2f× | %s | %.0f ms / %.0f ms |
+                    | canary, the stand-in answering nothing | **%.0f ms** | %.2f× | %s | both failed (timed out) |
+                    """, median(healthy), median(healthy) / reference, list(healthy), median(reads), median(writes),
+                    median(dead), median(dead) / reference, list(dead));
+        }
     }
 
     // ---- dead-voter window -----------------------------------------------------------------------------

@@ -403,8 +403,8 @@ public final class Monitoring extends Construct {
                                 .label("alarm above " + LEADER_CHANGES_PER_HOUR).build()))));
         List<IWidget> compliance = new ArrayList<>();
         for (int days : COMPLIANCE_WINDOWS_DAYS) {
-            compliance.add(complianceWidget(objectives().get(0), days, availabilityCompliance()));
-            compliance.add(complianceWidget(objectives().get(1), days, latencyCompliance()));
+            compliance.add(complianceWidget(objectives().get(0), days, availabilityCompliance(days)));
+            compliance.add(complianceWidget(objectives().get(1), days, latencyCompliance(days)));
         }
         rows.add(compliance);
 
@@ -418,29 +418,32 @@ public final class Monitoring extends Construct {
     public static final List<Integer> COMPLIANCE_WINDOWS_DAYS = List.of(7, 30);
 
     /** Percent of canary operations that succeeded (CanarySuccess has one datum per operation). */
-    private Map<String, IMetric> availabilityCompliance() {
-        return Map.of("good", metrics.metric(MetricName.CANARY_SUCCESS, "Average"));
+    private Map<String, IMetric> availabilityCompliance(int days) {
+        return Map.of("good", metrics.metric(MetricName.CANARY_SUCCESS, "Average", Duration.days(days)));
     }
 
     /** Percent of successful canary answers within the latency objective (percentile rank), reads and writes alike. */
-    private Map<String, IMetric> latencyCompliance() {
+    private Map<String, IMetric> latencyCompliance(int days) {
         String rank = "PR(:" + Defaults.CANARY_LATENCY_OBJECTIVE_MS + ")";
-        return Map.of("reads", metrics.metric(MetricName.CANARY_READ_MS, rank),
-                "writes", metrics.metric(MetricName.CANARY_WRITE_MS, rank));
+        return Map.of("reads", metrics.metric(MetricName.CANARY_READ_MS, rank, Duration.days(days)),
+                "writes", metrics.metric(MetricName.CANARY_WRITE_MS, rank, Duration.days(days)));
     }
 
     /** Compliance and error budget left over the last {@code days}, one number each over the whole window. */
     private IWidget complianceWidget(ServiceLevelObjective slo, int days, Map<String, IMetric> inputs) {
         String percent = inputs.containsKey("good") ? "100 * good" : "(reads + writes) / 2";
-        double budgetPercent = 100.0 - slo.objectivePercent();
+        String budgetPercent = java.math.BigDecimal.valueOf(100).subtract(java.math.BigDecimal.valueOf(slo.objectivePercent()))
+                .stripTrailingZeros().toPlainString();
         MathExpression compliance = MathExpression.Builder.create()
                 .expression(percent)
                 .usingMetrics(inputs)
+                .period(Duration.days(days))
                 .label(slo.name() + " compliance, % (objective " + slo.objectivePercent() + ")")
                 .build();
         MathExpression budgetLeft = MathExpression.Builder.create()
                 .expression("100 * (1 - (100 - (" + percent + ")) / " + budgetPercent + ")")
                 .usingMetrics(inputs)
+                .period(Duration.days(days))
                 .label(slo.name() + " error budget left, %")
                 .build();
         return SingleValueWidget.Builder.create()

@@ -140,8 +140,9 @@ class LifecycleAutomationTest {
                 Map<String, String> env = new HashMap<>();
                 Cfn.resource(s.json(), Cfn.logicalId(s.stack(), handler.function())).path("Properties")
                         .path("Environment").path("Variables").properties().forEach(e -> env.put(e.getKey(),
-                                // Deploy-time references (the lock table name) become a plausible literal.
-                                e.getValue().isTextual() ? e.getValue().asText() : "raft-lifecycle-lock-table"));
+                                // Deploy-time references (the lock table's, the load balancer's name) become a plausible literal.
+                                e.getValue().isTextual() ? e.getValue().asText() : Cfn.flatten(e.getValue())
+                                        .replaceAll("\\$\\{[^}]*}", "raft-lifecycle-lock-table")));
                 env.put(Settings.AWS_REGION, "eu-west-1"); // set by Lambda itself
                 Settings settings = Settings.from(env);
                 assertThat(settings.groupNames()).isEqualTo(s.config().groupNames());

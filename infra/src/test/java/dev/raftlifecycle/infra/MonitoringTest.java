@@ -98,7 +98,7 @@ class MonitoringTest {
         assertThat(singles).allSatisfy(p -> assertThat(p.path("setPeriodToTimeRange").asBoolean()).isTrue());
         String all = singles.toString();
         assertThat(all).contains("100 * good", "PR(:500)", "error budget left",
-                "100 * (1 - (100 - (100 * good)) / 0.1", "100 * (1 - (100 - ((reads + writes) / 2)) / 1.0");
+                "100 * (1 - (100 - (100 * good)) / 0.1)", "100 * (1 - (100 - ((reads + writes) / 2)) / 1)");
     }
 
     @Test

@@ -15,6 +15,13 @@ public final class ClusterTags {
     public static final String DECOMMISSION = "raft-lifecycle:decommission";
     public static final String DECOMMISSION_VALUE = "true";
 
+    /**
+     * Set to {@code off} on a group to have the health publisher leave its health-check type alone (an operator
+     * holding a group on EC2 checks during an incident).
+     */
+    public static final String ELB_HEALTH_CHECKS = "raft-lifecycle:elb-health-checks";
+    public static final String ELB_HEALTH_CHECKS_OFF = "off";
+
     private ClusterTags() {
     }
 }

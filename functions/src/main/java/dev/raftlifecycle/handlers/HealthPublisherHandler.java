@@ -112,12 +112,19 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         Reachability reachability = Reachability.of(snapshot);
         List<StalePeers.PeerFate> fates = StalePeers.classify(snapshot);
         List<MetricValue> metrics = new ArrayList<>(HealthMetrics.compute(snapshot, fates, runtime.settings().safetyRules()));
-        Optional<Long> changes = leaderChanges(snapshot);
+        LeaderCount leaderCount = leaderChanges(snapshot);
+        Optional<Long> changes = leaderCount.changes();
         changes.ifPresent(n -> metrics.add(new MetricValue(MetricName.LEADER_CHANGES, n)));
         Optional<CanaryResult> canaryResult = canaryRun.map(f -> await(f, canaryStarted, deadline));
         canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
-        int calls = runtime.cloudWatch().put(runtime.settings().metricsNamespace(), runtime.settings().clusterName(),
-                snapshot.healthReadAt(), metrics);
+        int calls;
+        try {
+            calls = runtime.cloudWatch().put(runtime.settings().metricsNamespace(), runtime.settings().clusterName(),
+                    snapshot.healthReadAt(), metrics);
+        } catch (RuntimeException e) {
+            restoreLeaderRecord(leaderCount.moved());
+            throw e;
+        }
         List<String> switched = switchHealthChecks(snapshot);
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
         Map<String, Double> values = new LinkedHashMap<>();
@@ -162,47 +169,88 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         }
     }
 
+    /** What this run did to the leader record, so that a failed PutMetricData can put it back. */
+    private record Moved(Optional<LeaderChanges.Leader> from, LeaderChanges.Leader to) {
+    }
+
+    /** The changes to publish, and the record's move that counted them (null: the record was not moved). */
+    private record LeaderCount(Optional<Long> changes, Moved moved) {
+        static final LeaderCount NONE = new LeaderCount(Optional.empty(), null);
+    }
+
+    /**
+     * The changes counted were not published: the record goes back (if no other run moved it since), so that the
+     * next run counts them again rather than never.
+     */
+    private void restoreLeaderRecord(Moved m) {
+        if (m == null || m.from().isEmpty()) {
+            return;
+        }
+        try {
+            runtime.records().saveLeader(m.from().get(), Optional.of(m.to()));
+        } catch (RuntimeException e) {
+            runtime.log().line(NAME, "leader-record-failed").field("error", e.getClass().getSimpleName())
+                    .emit(runtime.clock().instant());
+        }
+    }
+
     /**
      * Counts against the record and moves it, conditionally: when another run moved it first, counts again against
      * what that run recorded. Empty when there is nothing to compare or the record cannot be read or written.
      */
-    private Optional<Long> leaderChanges(ClusterSnapshot snapshot) {
+    private LeaderCount leaderChanges(ClusterSnapshot snapshot) {
         Optional<LeaderChanges.Leader> now = LeaderChanges.of(snapshot);
         if (now.isEmpty()) {
-            return Optional.empty();
+            return LeaderCount.NONE;
         }
         try {
             for (int attempt = 0; attempt < 3; attempt++) {
                 Optional<LeaderChanges.Leader> previous = runtime.records().lastLeader();
                 LeaderChanges.Count count = LeaderChanges.count(previous, now);
-                if (count.record().equals(previous) || runtime.records().saveLeader(count.record().orElseThrow(), previous)) {
-                    return count.changes();
+                if (count.record().equals(previous)) {
+                    return new LeaderCount(count.changes(), null);
+                }
+                if (runtime.records().saveLeader(count.record().orElseThrow(), previous)
+                        // The write landed but its answer was lost, and the SDK's retry found its own record.
+                        || runtime.records().lastLeader().equals(count.record())) {
+                    return new LeaderCount(count.changes(), new Moved(previous, count.record().orElseThrow()));
                 }
             }
-            return Optional.empty();
+            return LeaderCount.NONE;
         } catch (RuntimeException e) {
             runtime.log().line(NAME, "leader-record-failed").field("error", e.getClass().getSimpleName())
                     .emit(runtime.clock().instant());
-            return Optional.empty();
+            return LeaderCount.NONE;
         }
     }
 
-    /** The groups switched to ELB health checks now (see {@link HealthCheckSwitch}); a failure is logged, not fatal. */
+    /**
+     * The groups' health-check types, as {@link HealthCheckSwitch} plans them (only with ELB_HEALTH_CHECKS): returns
+     * the switches made ("group:TYPE"). A failure is logged, not fatal: the next run plans again.
+     */
     private List<String> switchHealthChecks(ClusterSnapshot snapshot) {
+        if (!runtime.settings().elbHealthChecks()) {
+            return List.of();
+        }
         List<String> switched = new ArrayList<>();
-        for (String group : HealthCheckSwitch.groupsToSwitch(snapshot, runtime.settings().elbHealthChecks())) {
-            try {
-                runtime.autoScaling().useElbHealthChecks(group);
-                switched.add(group);
-            } catch (RuntimeException e) {
-                runtime.log().line(NAME, "health-check-switch-failed").field("group", group)
-                        .field("error", e.getClass().getSimpleName() + ": " + e.getMessage())
+        try {
+            Optional<Instant> since = runtime.records().healthChecksReadySince();
+            HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(snapshot, since, runtime.clock().instant());
+            if (!plan.readySince().equals(since)) {
+                runtime.records().saveHealthChecksReadySince(plan.readySince());
+            }
+            for (HealthCheckSwitch.Switch change : plan.switches()) {
+                runtime.autoScaling().setHealthCheckType(change.group(), change.to());
+                switched.add(change.toString());
+            }
+            if (!switched.isEmpty()) {
+                runtime.log().line(NAME, "health-checks-switched").field("groups", switched).field("why", plan.why())
                         .emit(runtime.clock().instant());
             }
-        }
-        if (!switched.isEmpty()) {
-            runtime.log().line(NAME, "health-checks-switched").field("groups", switched)
-                    .field("healthCheckType", HealthCheckSwitch.ELB).emit(runtime.clock().instant());
+        } catch (RuntimeException e) {
+            runtime.log().line(NAME, "health-check-switch-failed").field("switched", switched)
+                    .field("error", e.getClass().getSimpleName() + ": " + e.getMessage())
+                    .emit(runtime.clock().instant());
         }
         return List.copyOf(switched);
     }

@@ -52,9 +52,15 @@ public final class CanaryProbe {
         return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
     }
 
-    /** The longest a run can take: a login, a read and a write, each cut at the timeout after connecting. */
+    /**
+     * The longest a run can take: a login, a read and a write, each cut at the timeout after connecting (the login
+     * through the Vault driver, whose timeouts are whole seconds), and one more login and call if a cached token is
+     * refused.
+     */
     public Duration budget() {
-        return timeout.plus(connectTimeout).multipliedBy(3);
+        Duration loginCut = Duration.ofSeconds((timeout.toMillis() + 999) / 1000).plus(connectTimeout);
+        Duration callCut = timeout.plus(connectTimeout);
+        return loginCut.multipliedBy(2).plus(callCut.multipliedBy(3));
     }
 
     /** Where the canary goes. */

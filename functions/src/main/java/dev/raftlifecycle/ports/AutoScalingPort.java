@@ -58,9 +58,9 @@ public final class AutoScalingPort {
                 Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
     }
 
-    /** UpdateAutoScalingGroup: the group replaces instances the load balancer finds unhealthy (grace period kept). */
-    public void useElbHealthChecks(String group) {
-        client.get().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).healthCheckType("ELB"));
+    /** UpdateAutoScalingGroup of the health-check type only (ELB: replace what the load balancer finds unhealthy). */
+    public void setHealthCheckType(String group, String healthCheckType) {
+        client.get().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).healthCheckType(healthCheckType));
     }
 
     /** The outcome of completing a lifecycle action. */

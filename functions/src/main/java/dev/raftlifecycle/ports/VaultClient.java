@@ -256,7 +256,7 @@ public final class VaultClient {
         sendDirect(request, host, path);
     }
 
-    /** One direct call; any status from 400 up, a timeout, a refused or failed connection is a failure. */
+    /** One direct call; any status but 2xx, a timeout, a refused or failed connection is a failure. */
     private HttpResponse<byte[]> sendDirect(HttpRequest request, String host, String path) throws VaultCallException {
         HttpResponse<byte[]> response;
         try {
@@ -274,6 +274,11 @@ public final class VaultClient {
         if (response.statusCode() >= 400) {
             throw translate(response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8),
                     host, path);
+        }
+        if (response.statusCode() < 200 || response.statusCode() >= 300) {
+            // A standby that cannot forward to an active node answers 307 (redirects are not followed): not done.
+            throw new VaultCallException(ReadFailure.NO_LEADER, response.statusCode(), path + " on " + host
+                    + ": HTTP " + response.statusCode() + " (a standby that could not forward the request)", null);
         }
         return response;
     }

@@ -82,20 +82,34 @@ class FirstDeployIT {
     /** Last: it initializes the cluster. */
     @Test
     @Order(Integer.MAX_VALUE)
-    void afterOperatorInitThePublisherSwitchesEveryGroupToElbHealthChecksOnce() throws Exception {
+    void afterOperatorInitTheGroupsGoToElbHealthChecksOnceTheLoadBalancerCanHaveSeenEveryNodeHealthy() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
-        HandlerHarness harness = new HandlerHarness(cluster);
+        HandlerHarness harness = new HandlerHarness(cluster).with(Settings.ELB_HEALTH_CHECKS, "true");
         assertThat(healthCheckTypes(cluster)).containsOnly("EC2");
         VaultNode first = cluster.nodes().iterator().next();
         // What an operator's `vault operator init` does (recovery keys: the KMS key unseals).
         assertThat(cluster.http().put(first.apiAddress(), "sys/init", null,
                 java.util.Map.of("recovery_shares", 1, "recovery_threshold", 1)).ok()).isTrue();
-        cluster.await("the initialized node unsealed", Duration.ofSeconds(60), () -> cluster.healthCode(first) == 200);
+        cluster.await("the initialized node active", Duration.ofSeconds(60), () -> cluster.healthCode(first) == 200);
+        boolean othersStillJoining = cluster.nodes().stream().anyMatch(n -> cluster.healthCode(n) != 200
+                && cluster.healthCode(n) != 429);
 
-        HealthPublisherHandler.Outcome outcome = harness.with(Settings.ELB_HEALTH_CHECKS, "true").publisher()
-                .run(Duration.ofMinutes(1));
+        HealthPublisherHandler.Outcome justAfter = harness.publisher().run(Duration.ofMinutes(1));
+        if (othersStillJoining) {
+            assertThat(justAfter.healthChecksSwitched()).isEmpty();
+        }
+        cluster.await("every node joined and unsealed", Duration.ofSeconds(90), () -> cluster.nodes().stream()
+                .allMatch(n -> cluster.healthCode(n) == 200 || cluster.healthCode(n) == 429));
+        // Every node passes now: the wait for the load balancer starts; nothing switched yet.
+        HealthPublisherHandler.Outcome passing = harness.publisher().run(Duration.ofMinutes(1));
+        assertThat(passing.healthChecksSwitched()).isEmpty();
+        assertThat(healthCheckTypes(cluster)).containsOnly("EC2");
 
-        assertThat(outcome.healthChecksSwitched()).containsExactlyInAnyOrderElementsOf(cluster.groupNames());
+        Thread.sleep(dev.raftlifecycle.decisions.HealthCheckSwitch.SETTLE.toMillis());
+        HealthPublisherHandler.Outcome settled = harness.publisher().run(Duration.ofMinutes(1));
+
+        assertThat(settled.healthChecksSwitched()).containsExactlyInAnyOrderElementsOf(
+                cluster.groupNames().stream().map(g -> g + ":ELB").toList());
         assertThat(healthCheckTypes(cluster)).containsOnly("ELB").hasSize(3);
         assertThat(harness.awsCalls()).filteredOn(c -> c.endsWith("UpdateAutoScalingGroup")).hasSize(3);
         // Once: the next run finds them switched and changes nothing.

@@ -210,6 +210,14 @@ public final class LifecycleAutomation extends Construct {
                     .sid("SwitchGroupsToElbHealthChecks")
                     .actions(List.of("autoscaling:UpdateAutoScalingGroup"))
                     .resources(groupArns())
+                    // The health-check type only: a request that would change the sizes, subnets or launch template
+                    // carries these keys and is refused (the desired capacity stays bounded by the unchanged sizes).
+                    .conditions(Map.of("Null", Map.of(
+                            "autoscaling:MinSize", "true",
+                            "autoscaling:MaxSize", "true",
+                            "autoscaling:VPCZoneIdentifiers", "true",
+                            "autoscaling:LaunchConfigurationName", "true",
+                            "autoscaling:LaunchTemplateVersionSpecified", "true")))
                     .build());
             acceptGroupArnWildcard(publisher.role());
         }

@@ -43,7 +43,8 @@ import software.constructs.Construct;
 public final class Monitoring extends Construct {
 
     /**
-     * Leader elections an hour beyond which the LeaderChanges alarm fires. Healthy clusters elect about once a day at
+     * Leader elections an hour beyond which the LeaderChanges alarm fires, counted as minutes with an election in the
+     * last 60 (sliding; several elections within one minute count once). Healthy clusters elect about once a day at
      * most; a rolling upgrade of the default three servers, each replaced once with the leader stepped down before
      * it goes, causes at most one election per server: 3. More than that is not planned work.
      */
@@ -141,11 +142,13 @@ public final class Monitoring extends Construct {
                         + "instance is retained for an operator.",
                 metrics.metric(MetricName.LIFECYCLE_ABANDON, "Sum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
                 1, 1, TreatMissingData.NOT_BREACHING);
+        // Over the last 60 minutes, sliding (a one-hour period would count clock hours): minutes with an election.
         alarm("LeaderChanges", "leader-changes", RunbookSection.LEADER_CHANGES,
-                "More than " + LEADER_CHANGES_PER_HOUR + " leader elections in an hour: leadership is flapping, and "
-                        + "every change stalls writes.",
-                metrics.metric(MetricName.LEADER_CHANGES, "Sum", Duration.hours(1)),
-                ComparisonOperator.GREATER_THAN_THRESHOLD, LEADER_CHANGES_PER_HOUR, 1, 1, TreatMissingData.NOT_BREACHING);
+                "Leader elections in more than " + LEADER_CHANGES_PER_HOUR + " of the last 60 minutes: leadership is "
+                        + "flapping, and every change stalls writes.",
+                metrics.metric(MetricName.LEADER_CHANGES, "Sum"),
+                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 60, LEADER_CHANGES_PER_HOUR + 1,
+                TreatMissingData.NOT_BREACHING);
 
         for (ServiceLevelObjective slo : objectives()) {
             burnRateAlarms(slo);

@@ -26,7 +26,7 @@ public final class VaultLoadBalancer extends Construct {
      * standbyok/perfstandbyok turn the standby codes (429, 473) into 200; every other non-200 status is unhealthy.
      * (A DR secondary answers 472 and stays out of rotation, which is what a DR secondary should do.)
      */
-    public static final String HEALTH_CHECK_PATH = "/v1/sys/health?standbyok=true&perfstandbyok=true";
+    public static final String HEALTH_CHECK_PATH = dev.raftlifecycle.contract.TargetHealth.PATH;
 
     /** What the load balancer fronts. */
     public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers) {
@@ -78,10 +78,10 @@ public final class VaultLoadBalancer extends Construct {
                         .port(String.valueOf(ServerGroups.API_PORT))
                         .path(HEALTH_CHECK_PATH)
                         .healthyHttpCodes("200")
-                        .interval(Duration.seconds(10))
+                        .interval(Duration.seconds(dev.raftlifecycle.contract.TargetHealth.INTERVAL_SECONDS))
                         .timeout(Duration.seconds(5))
-                        .healthyThresholdCount(2)
-                        .unhealthyThresholdCount(2)
+                        .healthyThresholdCount(dev.raftlifecycle.contract.TargetHealth.HEALTHY_THRESHOLD)
+                        .unhealthyThresholdCount(dev.raftlifecycle.contract.TargetHealth.UNHEALTHY_THRESHOLD)
                         .build())
                 .build();
         NetworkListener listener = loadBalancer.addListener("Api", BaseNetworkListenerProps.builder()

@@ -323,6 +323,12 @@ class LifecycleAutomationTest {
         update.path("Resource").forEach(r -> updatable.add(Cfn.flatten(r)));
         assertThat(updatable).containsExactlyInAnyOrder(
                 groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
+        // ...and nothing but the health-check type: sizes, subnets and launch template are refused.
+        JsonNode mustBeAbsent = update.path("Condition").path("Null");
+        for (String key : List.of("autoscaling:MinSize", "autoscaling:MaxSize", "autoscaling:VPCZoneIdentifiers",
+                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified")) {
+            assertThat(mustBeAbsent.path(key).asText()).as(key).isEqualTo("true");
+        }
         JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);
         assertThat(metrics.path("Condition").path("StringEquals").path("cloudwatch:namespace").asText())
                 .isEqualTo("RaftLifecycle");

@@ -72,14 +72,17 @@ class MonitoringTest {
     }
 
     @Test
-    void leaderChangesAlarmAboveThreeAnHour() {
+    void leaderChangesAlarmOnMoreThanThreeMinutesWithAnElectionInTheLastSixty() {
         JsonNode alarm = alarmsByName().get("vault-leader-changes");
         assertThat(alarm.path("MetricName").asText()).isEqualTo(MetricName.LEADER_CHANGES.metricName());
         assertThat(alarm.path("Statistic").asText()).isEqualTo("Sum");
-        assertThat(alarm.path("Period").asInt()).isEqualTo(3600);
-        assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(1);
-        assertThat(alarm.path("Threshold").asDouble()).isEqualTo(Monitoring.LEADER_CHANGES_PER_HOUR);
-        assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+        // A sliding hour: one-minute periods, 4 of 60 (a one-hour period would count clock hours).
+        assertThat(alarm.path("Period").asInt()).isEqualTo(60);
+        assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(60);
+        assertThat(alarm.path("DatapointsToAlarm").asInt()).isEqualTo(Monitoring.LEADER_CHANGES_PER_HOUR + 1);
+        assertThat(alarm.path("Threshold").asDouble()).isEqualTo(1.0);
+        assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanOrEqualToThreshold");
+        assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
         assertThat(alarm.path("AlarmDescription").asText()).endsWith("Runbook: RUNBOOK.md#leader-changes");
     }
 

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LoadBalancerStandIn implements AutoCloseable {
     /** The target group's settings (infra VaultLoadBalancer): 10 s interval, 2 checks either way. */
-    static final Duration NLB_INTERVAL = Duration.ofSeconds(10);
-    static final int NLB_THRESHOLD = 2;
+    static final Duration NLB_INTERVAL = Duration.ofSeconds(dev.raftlifecycle.contract.TargetHealth.INTERVAL_SECONDS);
+    static final int NLB_THRESHOLD = dev.raftlifecycle.contract.TargetHealth.HEALTHY_THRESHOLD;
 
     private final VaultCluster cluster;
     private final int healthyThreshold;
@@ -79,9 +79,9 @@ final class LoadBalancerStandIn implements AutoCloseable {
         healthy.keySet().removeIf(id -> cluster.nodes().stream().noneMatch(n -> n.instanceId().equals(id)));
     }
 
-    /** The target group's check: active (200) or standby (429; with {@code standbyok} the NLB gets 200 for it). */
+    /** The target group's check (see {@link dev.raftlifecycle.contract.TargetHealth#passes}). */
     static boolean passes(int healthCode) {
-        return healthCode == 200 || healthCode == 429;
+        return dev.raftlifecycle.contract.TargetHealth.passes(healthCode);
     }
 
     private Optional<InetSocketAddress> pick() {

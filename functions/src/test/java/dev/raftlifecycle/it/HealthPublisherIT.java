@@ -157,8 +157,11 @@ class HealthPublisherIT {
         assertThat(readBack(MetricName.CANARY_SUCCESS, "SampleCount")).contains(2.0);
         assertThat(outcome.path("canary").path("readSucceeded").asBoolean()).isTrue();
         assertThat(outcome.path("canary").path("writeSucceeded").asBoolean()).isTrue();
+        // Within the latency objective on a healthy cluster (typically tens of milliseconds here).
         assertThat(outcome.path("canary").path("readMs").asLong()).isBetween(0L,
-                (long) dev.raftlifecycle.contract.Defaults.CANARY_TIMEOUT_MS);
+                (long) Defaults.CANARY_LATENCY_OBJECTIVE_MS);
+        assertThat(outcome.path("canary").path("writeMs").asLong()).isBetween(0L,
+                (long) Defaults.CANARY_LATENCY_OBJECTIVE_MS);
         assertThat(loadBalancer.connections()).isPositive();
         assertThat(cluster.adminRead(dev.raftlifecycle.contract.VaultAccess.CANARY_WRITE_PATH).path("at").asText())
                 .startsWith(Instant.now().toString().substring(0, 10));

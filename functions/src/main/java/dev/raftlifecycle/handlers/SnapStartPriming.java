@@ -179,6 +179,46 @@ public final class SnapStartPriming implements Resource {
         engine.getSSLParameters();
         runtime.vault().tls().getSupportedSSLParameters();
         done.add("tls");
+        int loaded = loadClassList();
+        if (loaded > 0) {
+            done.add("classes");
+        }
         return List.copyOf(done);
+    }
+
+    /** The class list priming loads (one binary class name a line), from a training run: see {@link #loadClassList}. */
+    public static final String CLASS_LIST = "priming-classes.txt";
+
+    /**
+     * Loads, without initializing (no static initializer runs, so nothing is drawn from a random generator or
+     * connected), the classes that the first invocation after the rest of the priming still loaded in a training
+     * run ({@code scripts/bench prime-classes}): the TLS handshake's, the HTTP client's connection classes and the
+     * like, which no socketless rehearsal reaches. A name this build does not have is skipped. Returns how many loaded.
+     */
+    int loadClassList() {
+        java.io.InputStream in = SnapStartPriming.class.getResourceAsStream(CLASS_LIST);
+        if (in == null) {
+            return 0;
+        }
+        int loaded = 0;
+        ClassLoader loader = SnapStartPriming.class.getClassLoader();
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                String name = line.strip();
+                if (name.isEmpty() || name.startsWith("#")) {
+                    continue;
+                }
+                try {
+                    Class.forName(name, false, loader);
+                    loaded++;
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // not in this build (a list from an older one): nothing to load
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("priming: reading " + CLASS_LIST + " failed", e);
+        }
+        return loaded;
     }
 }

@@ -20,6 +20,12 @@ import java.time.Duration;
 public final class LocalLambda {
     /** The system property the launcher sets to its launch time (epoch ms), for the JVM-start figure. */
     static final String LAUNCHED_AT = "localLambda.launchedAtMs";
+    /** Set to true by the class-list training run: marks the end of priming in the class-load log. */
+    static final String MARK_PRIMED = "localLambda.markPrimed";
+
+    /** Loaded once priming is done, in a training run only. */
+    static final class PrimedMarker {
+    }
 
     private LocalLambda() {
     }
@@ -44,6 +50,10 @@ public final class LocalLambda {
             long primed = System.nanoTime();
             primeMs = (primed - t1) / 1_000_000;
             t1 = primed;
+            if (Boolean.getBoolean(MARK_PRIMED)) {
+                // A class loaded only here: in a -Xlog:class+load log, what follows it is what priming left undone.
+                new PrimedMarker();
+            }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out,

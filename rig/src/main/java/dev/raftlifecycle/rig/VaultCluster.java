@@ -37,6 +37,42 @@ public final class VaultCluster implements AutoCloseable {
     public static final String CLUSTER_TAG = ClusterTags.CLUSTER;
 
     private static final Set<Integer> OCTETS_IN_USE = new HashSet<>();
+    /**
+     * The ranges this JVM holds, each by an OS lock on a file of its own, so that rigs in other JVMs (a lab daemon,
+     * another test JVM) starting at the same moment cannot pick the same range between the bind check and the
+     * nodes' start. The OS drops the locks when the process ends, however it ends.
+     */
+    private static final java.util.Map<Integer, java.nio.channels.FileLock> RANGE_LOCKS = new java.util.HashMap<>();
+
+    /** Locks the range's file for this JVM, or returns false if another process holds it. */
+    private static boolean reserve(int octet) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "raft-lifecycle-rig-ranges");
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("127." + octet + ".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                return false;
+            }
+            RANGE_LOCKS.put(octet, lock);
+            return true;
+        } catch (java.io.IOException | java.nio.channels.OverlappingFileLockException e) {
+            return false;
+        }
+    }
+
+    private static void unreserve(int octet) {
+        java.nio.channels.FileLock lock = RANGE_LOCKS.remove(octet);
+        if (lock != null) {
+            try {
+                lock.channel().close();
+            } catch (java.io.IOException e) {
+                // the lock goes with the process anyway
+            }
+        }
+    }
     private static final int VAULT_API_PORT = VaultPorts.API;
 
     private final Rig rig;
@@ -89,11 +125,11 @@ public final class VaultCluster implements AutoCloseable {
         }
     }
 
-    /** Picks a 127.X.0.0/16 range not used by this JVM and whose node addresses can bind the Vault port. */
+    /** Picks a 127.X.0.0/16 range no rig holds (this JVM or another: see {@link #RANGE_LOCKS}) whose node addresses can bind the Vault port. */
     private static synchronized int[] allocateAddresses() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int candidate = ThreadLocalRandom.current().nextInt(16, 250);
-            if (OCTETS_IN_USE.contains(candidate)) {
+            if (OCTETS_IN_USE.contains(candidate) || !reserve(candidate)) {
                 continue;
             }
             boolean free = true;
@@ -105,6 +141,7 @@ public final class VaultCluster implements AutoCloseable {
                 OCTETS_IN_USE.add(candidate);
                 return new int[] {candidate, VAULT_API_PORT};
             }
+            unreserve(candidate);
         }
         // Something holds the Vault port on every loopback address (e.g. a vault on 0.0.0.0:8200):
         // fall back to a free port pair; the handlers get it through VAULT_PORT.
@@ -774,6 +811,7 @@ public final class VaultCluster implements AutoCloseable {
         rig.forget(this);
         synchronized (VaultCluster.class) {
             OCTETS_IN_USE.remove(octet);
+            unreserve(octet);
         }
     }
 

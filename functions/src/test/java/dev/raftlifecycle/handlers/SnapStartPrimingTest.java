@@ -58,7 +58,13 @@ class SnapStartPrimingTest {
             assertThat(runtime.cloudWatch().built()).isFalse();
             assertThat(runtime.ec2().built()).as("clients are built at their first call, not at construction").isFalse();
 
-            assertThat(terminating.priming().prime()).containsExactly("clients", "requests", "json", "signing", "tls");
+            assertThat(terminating.priming().prime()).containsExactly("clients", "requests", "json", "signing", "tls",
+                    "classes");
+            // The training run's list (TLS handshake, connection, SDK response classes): nearly all of it loads.
+            long listed = new String(SnapStartPriming.class.getResourceAsStream(SnapStartPriming.CLASS_LIST).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank() && !l.startsWith("#")).count();
+            assertThat(listed).isGreaterThan(100);
+            assertThat(terminating.priming().loadClassList()).isGreaterThanOrEqualTo((int) (listed * 0.95));
             assertThat(runtime.autoScaling().built()).isTrue();
             assertThat(runtime.ec2().built()).isTrue();
             assertThat(runtime.records().built()).isTrue();
@@ -82,7 +88,7 @@ class SnapStartPrimingTest {
             // As Lambda calls it before the snapshot: one line says what was primed.
             assertThat(lines).isEmpty();
             terminating.priming().beforeCheckpoint(null);
-            assertThat(lines).singleElement().asString().contains("\"event\":\"primed\"", "clients,requests,json,signing,tls");
+            assertThat(lines).singleElement().asString().contains("\"event\":\"primed\"", "clients,requests,json,signing,tls,classes");
 
             Thread.sleep(200);
             assertThat(connections.get()).as("connections to the AWS endpoint while priming").isZero();

@@ -119,8 +119,11 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
         int calls;
         try {
+            // Stamped with the run's start, not with when the probes finished: the schedule starts a run at the same
+            // second every minute, while retries can push the probes seconds later, across a minute boundary, and
+            // leave an empty minute that the alarms treating missing data as breaching would count as bad.
             calls = runtime.cloudWatch().put(runtime.settings().metricsNamespace(), runtime.settings().clusterName(),
-                    snapshot.healthReadAt(), metrics);
+                    started, metrics);
         } catch (RuntimeException e) {
             restoreLeaderRecord(leaderCount.moved());
             throw e;

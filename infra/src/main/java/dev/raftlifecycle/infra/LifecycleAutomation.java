@@ -217,8 +217,7 @@ public final class LifecycleAutomation extends Construct {
                             "autoscaling:MaxSize", "true",
                             "autoscaling:VPCZoneIdentifiers", "true",
                             "autoscaling:LaunchConfigurationName", "true",
-                            "autoscaling:LaunchTemplateVersionSpecified", "true",
-                            "autoscaling:InstanceTypes", "true")))
+                            "autoscaling:LaunchTemplateVersionSpecified", "true")))
                     .build());
             acceptGroupArnWildcard(publisher.role());
         }

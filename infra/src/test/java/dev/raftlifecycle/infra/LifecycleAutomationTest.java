@@ -326,8 +326,7 @@ class LifecycleAutomationTest {
         // ...and nothing but the health-check type: sizes, subnets and launch template are refused.
         JsonNode mustBeAbsent = update.path("Condition").path("Null");
         for (String key : List.of("autoscaling:MinSize", "autoscaling:MaxSize", "autoscaling:VPCZoneIdentifiers",
-                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified",
-                "autoscaling:InstanceTypes")) {
+                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified")) {
             assertThat(mustBeAbsent.path(key).asText()).as(key).isEqualTo("true");
         }
         JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);

@@ -15,8 +15,6 @@ public final class LockTable {
     public static final String INITIALIZED_PREFIX = "initialized#";
     /** The leader and Raft term the publisher saw last (for LeaderChanges); kept, like the initialized mark. */
     public static final String LEADER_PREFIX = "leader#";
-    /** Since when the publisher has seen every in-service node pass the load balancer's check. */
-    public static final String HEALTH_CHECKS_PREFIX = "healthchecks#";
 
     private LockTable() {
     }

@@ -13,23 +13,28 @@ import java.util.Set;
 /**
  * When the groups may act on the load balancer's verdict. They are deployed with EC2 health checks only: on a first
  * deploy the nodes are uninitialized, fail the load balancer's check, and ELB checks would have the groups replace
- * them in a loop. A group is switched to ELB checks only when
+ * them in a loop. A group is switched to ELB checks only when, in this one observation,
  * <ul>
- *   <li>the cluster has been seen initialized ({@link ClusterInitialization}), and</li>
+ *   <li>the cluster has been seen initialized ({@link ClusterInitialization});</li>
  *   <li>every in-service instance of every group answers {@code sys/health} as the load balancer's check passes it
- *   (active or standby: joined and unsealed), and has done so since a run at least {@link #SETTLE} ago, so the load
- *   balancer (two passing checks ten seconds apart) has seen it healthy too. One run that finds a node failing
- *   starts the wait again.</li>
+ *   (active or standby), <em>and</em> is a Raft server autopilot calls healthy without a break for at least
+ *   {@link #SETTLE} (its {@code stable_since}): longer than the load balancer takes to count a target healthy (two
+ *   passing checks ten seconds apart), so a node that restarted or joined just now is not yet counted, and a node
+ *   initialized on its own, outside the cluster, never is;</li>
+ *   <li>the canary, if there is one, just went through the load balancer to Vault and back (read and write): the
+ *   load balancer reaches the servers at all (a security group or listener mistake would otherwise turn every node
+ *   "unhealthy" at the moment of the switch).</li>
  * </ul>
- * Back to EC2 only on positive evidence that nothing is initialized: every running instance answered 501 (a cluster
- * rebuilt from empty nodes under the same stack, whose lock table still says "initialized"). A group tagged
- * {@link ClusterTags#ELB_HEALTH_CHECKS}={@link ClusterTags#ELB_HEALTH_CHECKS_OFF} is left alone either way. The
- * other health-check types a group has (EBS, VPC_LATTICE) are kept.
+ * The load balancer's own per-target verdict (DescribeTargetHealth) is not consulted; the conditions above stand in
+ * for it. Back to EC2 only on positive evidence that nothing is initialized: every running instance answered 501 (a
+ * cluster rebuilt from empty nodes under the same stack, whose lock table still says "initialized"). A group tagged
+ * {@link ClusterTags#ELB_HEALTH_CHECKS}={@link ClusterTags#ELB_HEALTH_CHECKS_OFF} is left alone either way. The other
+ * health-check types a group has (EBS, VPC_LATTICE) are kept. Nothing is remembered between runs.
  */
 public final class HealthCheckSwitch {
     public static final String ELB = "ELB";
     public static final String EC2 = "EC2";
-    /** How long every node must have passed before the switch: the load balancer's time to healthy, and a margin. */
+    /** How long every node must have been healthy: the load balancer's time to healthy, and a margin. */
     public static final Duration SETTLE = Duration.ofSeconds(TargetHealth.SECONDS_TO_HEALTHY + 10);
 
     private HealthCheckSwitch() {
@@ -43,39 +48,51 @@ public final class HealthCheckSwitch {
         }
     }
 
-    /**
-     * @param readySince since when every in-service node has been seen passing (to record for the next run; empty:
-     *                   not all passing now)
-     * @param why        in words, for the log
-     */
-    public record Plan(List<Switch> switches, Optional<Instant> readySince, String why) {
+    /** @param why in words, for the log */
+    public record Plan(List<Switch> switches, String why) {
     }
 
-    public static Plan plan(ClusterSnapshot s, Optional<Instant> readySince, Instant now) {
+    /**
+     * @param canaryWentThrough whether this run's canary read and wrote through the load balancer; empty without a
+     *                          canary
+     */
+    public static Plan plan(ClusterSnapshot s, Optional<Boolean> canaryWentThrough, Instant now) {
         List<ClusterInstance> running = s.runningInstances();
         boolean nothingInitialized = !running.isEmpty() && running.stream().allMatch(i ->
                 Optional.ofNullable(s.health().get(i.instanceId())).map(h -> h.state() == NodeHealth.State.UNINITIALIZED)
                         .orElse(false));
         if (nothingInitialized) {
-            return new Plan(switches(s, false), Optional.empty(), "every running instance answered 501: EC2 checks");
+            return new Plan(switches(s, false), "every running instance answered 501: EC2 checks");
         }
         if (ClusterInitialization.judge(s, Optional.empty()) != ClusterInitialization.INITIALIZED) {
-            return new Plan(List.of(), Optional.empty(), "not seen initialized yet");
+            return new Plan(List.of(), "not seen initialized yet");
         }
+        if (s.view().isEmpty()) {
+            return new Plan(List.of(), "no view of the cluster");
+        }
+        AutopilotState autopilot = s.view().get().autopilot();
         List<ClusterInstance> inService = s.instances().stream().filter(ClusterInstance::inService).toList();
-        List<String> failing = inService.stream().filter(i -> !Optional.ofNullable(s.health().get(i.instanceId()))
-                .map(h -> h.answered() && TargetHealth.passes(h.state().code())).orElse(false))
-                .map(ClusterInstance::instanceId).toList();
-        if (inService.isEmpty() || !failing.isEmpty()) {
-            return new Plan(List.of(), Optional.empty(), inService.isEmpty() ? "no instance in service"
-                    : "not passing the load balancer's check: " + String.join(",", failing));
+        if (inService.isEmpty()) {
+            return new Plan(List.of(), "no instance in service");
         }
-        Instant since = readySince.filter(at -> !at.isAfter(now)).orElse(now);
-        if (Duration.between(since, now).compareTo(SETTLE) < 0) {
-            return new Plan(List.of(), Optional.of(since), "every node passing since " + since + ", waiting "
-                    + SETTLE.toSeconds() + " s for the load balancer to see it");
+        List<String> failing = new ArrayList<>();
+        for (ClusterInstance i : inService) {
+            boolean passes = Optional.ofNullable(s.health().get(i.instanceId()))
+                    .map(h -> h.answered() && TargetHealth.passes(h.state().code())).orElse(false);
+            boolean settled = autopilot.server(i.instanceId()).filter(AutopilotServer::healthy)
+                    .flatMap(AutopilotServer::stableSince).map(since -> !since.plus(SETTLE).isAfter(now)).orElse(false);
+            if (!passes || !settled) {
+                failing.add(i.instanceId() + (passes ? " (healthy for less than " + SETTLE.toSeconds() + " s)" : ""));
+            }
         }
-        return new Plan(switches(s, true), Optional.of(since), "every node passing since " + since);
+        if (!failing.isEmpty()) {
+            return new Plan(List.of(), "not passing the load balancer's check for long enough: " + String.join(", ", failing));
+        }
+        if (canaryWentThrough.isPresent() && !canaryWentThrough.get()) {
+            return new Plan(List.of(), "the canary did not get through the load balancer");
+        }
+        return new Plan(switches(s, true), "every in-service node healthy for " + SETTLE.toSeconds() + " s or more"
+                + (canaryWentThrough.isPresent() ? ", the canary through the load balancer" : ""));
     }
 
     private static List<Switch> switches(ClusterSnapshot s, boolean toElb) {

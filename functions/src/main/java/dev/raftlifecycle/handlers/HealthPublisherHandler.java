@@ -128,7 +128,8 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
             restoreLeaderRecord(leaderCount.moved());
             throw e;
         }
-        List<String> switched = switchHealthChecks(snapshot);
+        List<String> switched = switchHealthChecks(snapshot, canaryResult.map(r -> r.read().succeeded()
+                && r.write().succeeded()));
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
         Map<String, Double> values = new LinkedHashMap<>();
         metrics.forEach(m -> values.merge(m.name().metricName(), m.value(), Math::min));
@@ -172,6 +173,29 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         }
     }
 
+    /** The record read and the count made against it, by the latest attempt. */
+    private record Attempt(Optional<LeaderChanges.Leader> previous, LeaderChanges.Count count) {
+    }
+
+    /**
+     * The record write failed with something else than a refused condition (a timeout, a throttled retry): it may
+     * have landed all the same. Read once more; if the record is this run's, its count stands.
+     */
+    private LeaderCount wroteItAnyway(Attempt[] attempted) {
+        Attempt a = attempted[0];
+        if (a == null || a.count().record().isEmpty() || a.count().record().equals(a.previous())) {
+            return LeaderCount.NONE;
+        }
+        try {
+            if (runtime.records().lastLeader().equals(a.count().record())) {
+                return new LeaderCount(a.count().changes(), new Moved(a.previous(), a.count().record().get()));
+            }
+        } catch (RuntimeException e) {
+            // unknown: nothing published now; if the write landed, these changes are lost (logged above)
+        }
+        return LeaderCount.NONE;
+    }
+
     /** What this run did to the leader record, so that a failed PutMetricData can put it back. */
     private record Moved(Optional<LeaderChanges.Leader> from, LeaderChanges.Leader to) {
     }
@@ -206,10 +230,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         if (now.isEmpty()) {
             return LeaderCount.NONE;
         }
+        Attempt[] attempted = new Attempt[1];
         try {
             for (int attempt = 0; attempt < 3; attempt++) {
                 Optional<LeaderChanges.Leader> previous = runtime.records().lastLeader();
                 LeaderChanges.Count count = LeaderChanges.count(previous, now);
+                attempted[0] = new Attempt(previous, count);
                 if (count.record().equals(previous)) {
                     return new LeaderCount(count.changes(), null);
                 }
@@ -223,7 +249,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         } catch (RuntimeException e) {
             runtime.log().line(NAME, "leader-record-failed").field("error", e.getClass().getSimpleName())
                     .emit(runtime.clock().instant());
-            return LeaderCount.NONE;
+            return wroteItAnyway(attempted);
         }
     }
 
@@ -231,17 +257,13 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
      * The groups' health-check types, as {@link HealthCheckSwitch} plans them (only with ELB_HEALTH_CHECKS): returns
      * the switches made ("group:TYPE"). A failure is logged, not fatal: the next run plans again.
      */
-    private List<String> switchHealthChecks(ClusterSnapshot snapshot) {
+    private List<String> switchHealthChecks(ClusterSnapshot snapshot, Optional<Boolean> canaryWentThrough) {
         if (!runtime.settings().elbHealthChecks()) {
             return List.of();
         }
         List<String> switched = new ArrayList<>();
         try {
-            Optional<Instant> since = runtime.records().healthChecksReadySince();
-            HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(snapshot, since, runtime.clock().instant());
-            if (!plan.readySince().equals(since)) {
-                runtime.records().saveHealthChecksReadySince(plan.readySince());
-            }
+            HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(snapshot, canaryWentThrough, runtime.clock().instant());
             for (HealthCheckSwitch.Switch change : plan.switches()) {
                 runtime.autoScaling().setHealthCheckType(change.group(), change.to());
                 switched.add(change.toString());

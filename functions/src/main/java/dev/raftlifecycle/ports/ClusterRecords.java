@@ -22,7 +22,6 @@ public final class ClusterRecords {
     private static final String SEEN_AT = "SeenAtMs";
     private static final String LEADER_ID = "LeaderId";
     private static final String TERM = "Term";
-    private static final String READY_SINCE = "ReadySinceMs";
 
     private final Lazy<DynamoDbClient> client;
     private final String table;
@@ -124,22 +123,5 @@ public final class ClusterRecords {
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
-    }
-
-    /** Since when the publisher has seen every in-service node pass the load balancer's check, if it has. */
-    public Optional<Instant> healthChecksReadySince() {
-        Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table)
-                .key(key(LockTable.HEALTH_CHECKS_PREFIX)).consistentRead(true)).item();
-        if (item == null || !item.containsKey(READY_SINCE)) {
-            return Optional.empty();
-        }
-        return Optional.of(Instant.ofEpochMilli(Long.parseLong(item.get(READY_SINCE).n())));
-    }
-
-    /** Records it (empty: not all passing, the wait starts again; the item stays, without a time). */
-    public void saveHealthChecksReadySince(Optional<Instant> since) {
-        Map<String, AttributeValue> item = new HashMap<>(key(LockTable.HEALTH_CHECKS_PREFIX));
-        since.ifPresent(at -> item.put(READY_SINCE, AttributeValue.fromN(Long.toString(at.toEpochMilli()))));
-        client.get().putItem(r -> r.tableName(table).item(item));
     }
 }

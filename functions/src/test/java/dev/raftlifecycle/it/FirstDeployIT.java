@@ -100,7 +100,9 @@ class FirstDeployIT {
         }
         cluster.await("every node joined and unsealed", Duration.ofSeconds(90), () -> cluster.nodes().stream()
                 .allMatch(n -> cluster.healthCode(n) == 200 || cluster.healthCode(n) == 429));
-        // Every node passes now: the wait for the load balancer starts; nothing switched yet.
+        cluster.await("every node a healthy Raft server", Duration.ofSeconds(90), () -> cluster.nodes().stream()
+                .allMatch(n -> cluster.autopilot().path("servers").path(n.instanceId()).path("healthy").asBoolean(false)));
+        // Every node passes now, but not yet for as long as the load balancer needs to count it healthy.
         HealthPublisherHandler.Outcome passing = harness.publisher().run(Duration.ofMinutes(1));
         assertThat(passing.healthChecksSwitched()).isEmpty();
         assertThat(healthCheckTypes(cluster)).containsOnly("EC2");

@@ -217,7 +217,8 @@ public final class LifecycleAutomation extends Construct {
                             "autoscaling:MaxSize", "true",
                             "autoscaling:VPCZoneIdentifiers", "true",
                             "autoscaling:LaunchConfigurationName", "true",
-                            "autoscaling:LaunchTemplateVersionSpecified", "true")))
+                            "autoscaling:LaunchTemplateVersionSpecified", "true",
+                            "autoscaling:InstanceTypes", "true")))
                     .build());
             acceptGroupArnWildcard(publisher.role());
         }

@@ -193,7 +193,8 @@ public final class ServerGroups extends Construct {
     private AutoScalingGroup group(int zoneIndex, String name, ClusterNetwork network) {
         // EC2 checks only, even with elbHealthChecks: on a first deploy the nodes are uninitialized and fail the load
         // balancer's check, and ELB checks would have the groups replace them in a loop. The health publisher switches
-        // each group to ELB once the cluster has been seen initialized (HealthCheckSwitch), and never back.
+        // each group to ELB once the cluster is initialized and every node has been healthy long enough for the load
+        // balancer to see it (HealthCheckSwitch); back to EC2 only if every node answers 501.
         HealthChecks healthChecks = HealthChecks.ec2(Ec2HealthChecksOptions.builder()
                 .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
                 .build());

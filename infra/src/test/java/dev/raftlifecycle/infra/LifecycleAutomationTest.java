@@ -326,7 +326,8 @@ class LifecycleAutomationTest {
         // ...and nothing but the health-check type: sizes, subnets and launch template are refused.
         JsonNode mustBeAbsent = update.path("Condition").path("Null");
         for (String key : List.of("autoscaling:MinSize", "autoscaling:MaxSize", "autoscaling:VPCZoneIdentifiers",
-                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified")) {
+                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified",
+                "autoscaling:InstanceTypes")) {
             assertThat(mustBeAbsent.path(key).asText()).as(key).isEqualTo("true");
         }
         JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);

@@ -2,7 +2,7 @@ package dev.raftlifecycle.handlers;
 
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.observation.ClusterObserver;
-import dev.raftlifecycle.observation.VaultSessions;
+import dev.raftlifecycle.observation.ClusterSessions;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
@@ -94,7 +94,7 @@ public final class HandlerRuntime {
      * read-only one for the launching handler and the publisher, the mutating one for the others).
      */
     ClusterObserver observer(String defaultRole) {
-        VaultSessions sessions = new VaultSessions(settings, vault, credentials, clock,
+        ClusterSessions sessions = new ClusterSessions(settings, vault, credentials, clock,
                 settings.authRole().orElse(defaultRole));
         return new ClusterObserver(settings, vault, autoScaling, ec2, records, sessions, clock, probes);
     }

@@ -4,9 +4,9 @@ import dev.raftlifecycle.decisions.ClusterInstance;
 import dev.raftlifecycle.decisions.ClusterView;
 import dev.raftlifecycle.decisions.RemovalOutcome;
 import dev.raftlifecycle.observation.ClusterObserver;
-import dev.raftlifecycle.observation.VaultSessions;
-import dev.raftlifecycle.ports.VaultClient;
-import dev.raftlifecycle.ports.VaultClient.VaultCallException;
+import dev.raftlifecycle.observation.ClusterSessions;
+import dev.raftlifecycle.ports.ClusterPort;
+import dev.raftlifecycle.ports.ClusterCallException;
 import dev.raftlifecycle.time.Deadline;
 import java.time.Duration;
 import java.util.List;
@@ -23,15 +23,15 @@ final class RemovalSteps {
     static final Duration CONFIRM = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofMillis(500);
 
-    private final VaultClient vault;
-    private final VaultSessions sessions;
+    private final ClusterPort cluster;
+    private final ClusterSessions sessions;
     private final ClusterObserver observer;
     private final Duration requestTimeout;
     private final Duration stepDownWait;
 
-    RemovalSteps(VaultClient vault, VaultSessions sessions, ClusterObserver observer, Duration requestTimeout,
+    RemovalSteps(ClusterPort cluster, ClusterSessions sessions, ClusterObserver observer, Duration requestTimeout,
                  Duration stepDownWait) {
-        this.vault = vault;
+        this.cluster = cluster;
         this.sessions = sessions;
         this.observer = observer;
         this.requestTimeout = requestTimeout;
@@ -57,10 +57,10 @@ final class RemovalSteps {
         String called = "step-down through " + via;
         try {
             sessions.withSession(via, session -> {
-                vault.stepDown(via, session);
+                cluster.stepDown(via, session);
                 return null;
             });
-        } catch (VaultCallException e) {
+        } catch (ClusterCallException e) {
             // It may still have happened: what counts is whether another leader appears.
             called = "step-down answered " + e.getMessage();
         }
@@ -86,12 +86,12 @@ final class RemovalSteps {
         String detail;
         try {
             sessions.withSession(via, session -> {
-                vault.removePeer(via, session, nodeId);
+                cluster.removePeer(via, session, nodeId);
                 return null;
             });
             accepted = true;
             detail = "remove-peer " + nodeId + " accepted by " + via;
-        } catch (VaultCallException e) {
+        } catch (ClusterCallException e) {
             accepted = false;
             detail = "remove-peer " + nodeId + " failed (" + e.getMessage() + "), re-read the configuration";
         }

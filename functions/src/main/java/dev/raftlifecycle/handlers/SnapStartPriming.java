@@ -1,6 +1,8 @@
 package dev.raftlifecycle.handlers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.ports.ClusterCallException;
+import dev.raftlifecycle.ports.ClusterPort;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.events.LifecycleEventParser;
@@ -130,7 +132,7 @@ public final class SnapStartPriming implements Resource {
         String ip = "10.0.0.1";
         vault.health(CannedAwsHttp.INSTANCE, ip);
         try {
-            VaultClient.Session session = vault.login(ip, runtime.settings().authMount(), "priming",
+            ClusterPort.Session session = vault.login(ip, runtime.settings().authMount(), "priming",
                     IamLoginRequest.sign(AwsClients.THROWAWAY,
                             runtime.settings().stsUrl(), runtime.settings().stsRegion(), runtime.settings().iamServerId(),
                             runtime.clock()), runtime.clock().instant());
@@ -139,7 +141,7 @@ public final class SnapStartPriming implements Resource {
             vault.autopilotSettings(ip, session);
             vault.stepDown(ip, session);
             vault.removePeer(ip, session, CannedAwsHttp.INSTANCE);
-        } catch (VaultClient.VaultCallException e) {
+        } catch (ClusterCallException e) {
             throw new IllegalStateException("priming: a canned Vault call failed: " + e.getMessage(), e);
         }
         return canned.answered();

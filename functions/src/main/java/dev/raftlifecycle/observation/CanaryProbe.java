@@ -5,7 +5,7 @@ import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.CanaryResult;
 import dev.raftlifecycle.ports.VaultClient;
-import dev.raftlifecycle.ports.VaultClient.VaultCallException;
+import dev.raftlifecycle.ports.ClusterCallException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,13 +21,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  */
 public final class CanaryProbe {
     private final VaultClient vault;
-    private final VaultSessions sessions;
+    private final ClusterSessions sessions;
     private final String host;
     private final Duration timeout;
     private final Duration connectTimeout;
     private final Clock clock;
 
-    private CanaryProbe(VaultClient vault, VaultSessions sessions, String host, Duration timeout, Duration connectTimeout,
+    private CanaryProbe(VaultClient vault, ClusterSessions sessions, String host, Duration timeout, Duration connectTimeout,
                         Clock clock) {
         this.vault = vault;
         this.sessions = sessions;
@@ -42,7 +42,7 @@ public final class CanaryProbe {
                                            Clock clock, String role) {
         return settings.canaryAddress().map(address -> {
             VaultClient through = vault.at(address.getPort(), settings.canaryTimeout());
-            return new CanaryProbe(through, new VaultSessions(settings, through, credentials, clock, role),
+            return new CanaryProbe(through, new ClusterSessions(settings, through, credentials, clock, role),
                     host(address), settings.canaryTimeout(), settings.connectTimeout(), clock);
         });
     }
@@ -72,7 +72,7 @@ public final class CanaryProbe {
         long started = System.nanoTime();
         try {
             sessions.current(host);
-        } catch (VaultCallException e) {
+        } catch (ClusterCallException e) {
             return CanaryResult.notRun(since(started), "login through " + host + " failed: " + e.getMessage());
         } catch (RuntimeException e) {
             return CanaryResult.notRun(since(started), "login through " + host + " failed: " + e.getClass().getSimpleName());
@@ -93,14 +93,14 @@ public final class CanaryProbe {
     }
 
     private interface Step {
-        void run() throws VaultCallException;
+        void run() throws ClusterCallException;
     }
 
     private CanaryResult.Operation timed(String what, Step step) {
         long started = System.nanoTime();
         try {
             step.run();
-        } catch (VaultCallException e) {
+        } catch (ClusterCallException e) {
             return CanaryResult.Operation.failed(since(started), what + ": " + e.getMessage());
         } catch (RuntimeException e) {
             return CanaryResult.Operation.failed(since(started), what + ": " + e.getMessage());

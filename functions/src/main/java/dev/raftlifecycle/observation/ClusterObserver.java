@@ -16,8 +16,8 @@ import dev.raftlifecycle.decisions.StalePeers;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
-import dev.raftlifecycle.ports.VaultClient;
-import dev.raftlifecycle.ports.VaultClient.VaultCallException;
+import dev.raftlifecycle.ports.ClusterPort;
+import dev.raftlifecycle.ports.ClusterCallException;
 import dev.raftlifecycle.time.Deadline;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,18 +44,18 @@ import java.util.stream.Collectors;
  */
 public final class ClusterObserver {
     private final Settings settings;
-    private final VaultClient vault;
+    private final ClusterPort cluster;
     private final AutoScalingPort autoScaling;
     private final Ec2Port ec2;
-    private final VaultSessions sessions;
+    private final ClusterSessions sessions;
     private final Clock clock;
     private final ExecutorService probes;
     private final InitializationMemory initialization;
 
-    public ClusterObserver(Settings settings, VaultClient vault, AutoScalingPort autoScaling, Ec2Port ec2,
-                           ClusterRecords records, VaultSessions sessions, Clock clock, ExecutorService probes) {
+    public ClusterObserver(Settings settings, ClusterPort cluster, AutoScalingPort autoScaling, Ec2Port ec2,
+                           ClusterRecords records, ClusterSessions sessions, Clock clock, ExecutorService probes) {
         this.settings = settings;
-        this.vault = vault;
+        this.cluster = cluster;
         this.autoScaling = autoScaling;
         this.ec2 = ec2;
         this.sessions = sessions;
@@ -64,8 +64,8 @@ public final class ClusterObserver {
         this.initialization = new InitializationMemory(records, clock);
     }
 
-    /** The Vault session this observer reads with (the mutations use the same one). */
-    public VaultSessions sessions() {
+    /** The session this observer reads with (the mutations use the same one). */
+    public ClusterSessions sessions() {
         return sessions;
     }
 
@@ -168,7 +168,7 @@ public final class ClusterObserver {
                         via = Optional.of(answer.address());
                         viewAt = Optional.of(at);
                     }
-                } catch (VaultCallException e) {
+                } catch (ClusterCallException e) {
                     failures.add(e.failure());
                     if (e.failure() == ReadFailure.DENIED) {
                         denied = true; // a refused login does not fix itself between attempts
@@ -217,7 +217,7 @@ public final class ClusterObserver {
                 if (view.leaderPresent()) {
                     return Optional.of(view);
                 }
-            } catch (VaultCallException e) {
+            } catch (ClusterCallException e) {
                 // an election in progress, or the node briefly unavailable: the next one
             }
         }
@@ -225,34 +225,34 @@ public final class ClusterObserver {
     }
 
     /** The Raft configuration, autopilot state and autopilot settings through one node, the three reads at once. */
-    public ClusterView read(String ip) throws VaultCallException {
+    public ClusterView read(String ip) throws ClusterCallException {
         return sessions.withSession(ip, session -> {
-            CompletableFuture<AutopilotState> autopilot = call(() -> vault.autopilotState(ip, session));
-            CompletableFuture<AutopilotSettings> autopilotSettings = call(() -> vault.autopilotSettings(ip, session));
-            List<RaftPeer> peers = vault.raftConfiguration(ip, session);
+            CompletableFuture<AutopilotState> autopilot = call(() -> cluster.autopilotState(ip, session));
+            CompletableFuture<AutopilotSettings> autopilotSettings = call(() -> cluster.autopilotSettings(ip, session));
+            List<RaftPeer> peers = cluster.raftConfiguration(ip, session);
             return new ClusterView(peers, result(autopilot), result(autopilotSettings));
         });
     }
 
-    private interface VaultRead<T> {
-        T run() throws VaultCallException;
+    private interface ClusterRead<T> {
+        T run() throws ClusterCallException;
     }
 
-    private <T> CompletableFuture<T> call(VaultRead<T> read) {
+    private <T> CompletableFuture<T> call(ClusterRead<T> read) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return read.run();
-            } catch (VaultCallException e) {
+            } catch (ClusterCallException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, probes);
     }
 
-    private static <T> T result(CompletableFuture<T> future) throws VaultCallException {
+    private static <T> T result(CompletableFuture<T> future) throws ClusterCallException {
         try {
             return future.join();
         } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof VaultCallException v) {
+            if (e.getCause() instanceof ClusterCallException v) {
                 throw v;
             }
             throw e;
@@ -287,7 +287,7 @@ public final class ClusterObserver {
 
     private Map<String, NodeHealth> probeAll(Map<String, String> idToIp) {
         Map<String, CompletableFuture<NodeHealth>> futures = new LinkedHashMap<>();
-        idToIp.forEach((id, ip) -> futures.put(id, CompletableFuture.supplyAsync(() -> vault.health(id, ip), probes)));
+        idToIp.forEach((id, ip) -> futures.put(id, CompletableFuture.supplyAsync(() -> cluster.health(id, ip), probes)));
         Map<String, NodeHealth> out = new LinkedHashMap<>();
         futures.forEach((id, future) -> out.put(id, future.join()));
         return out;

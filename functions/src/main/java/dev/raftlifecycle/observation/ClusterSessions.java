@@ -3,43 +3,44 @@ package dev.raftlifecycle.observation;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.decisions.ReadFailure;
 import dev.raftlifecycle.ports.IamLoginRequest;
-import dev.raftlifecycle.ports.VaultClient;
-import dev.raftlifecycle.ports.VaultClient.VaultCallException;
+import dev.raftlifecycle.ports.ClusterPort;
+import dev.raftlifecycle.ports.ClusterCallException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * The handler's Vault session: an AWS IAM login with the one Vault role this function is allowed (read-only for
+ * The handler's session with the cluster (a Vault token or a Consul ACL token): an AWS IAM login with the one role
+ * this function is allowed (read-only for
  * the launching handler and the publisher, mutating for the terminating handler and the reconciler), reused while
- * valid across warm invocations, dropped when Vault refuses it. Held in memory only; never logged.
+ * valid across warm invocations, dropped when the cluster refuses it. Held in memory only; never logged.
  */
-public final class VaultSessions {
+public final class ClusterSessions {
     private static final Duration REFRESH_BEFORE = Duration.ofSeconds(60);
 
     private final Settings settings;
-    private final VaultClient vault;
+    private final ClusterPort cluster;
     private final AwsCredentialsProvider credentials;
     private final Clock clock;
     private final String role;
-    private VaultClient.Session session;
+    private ClusterPort.Session session;
 
-    public VaultSessions(Settings settings, VaultClient vault, AwsCredentialsProvider credentials, Clock clock, String role) {
+    public ClusterSessions(Settings settings, ClusterPort cluster, AwsCredentialsProvider credentials, Clock clock, String role) {
         this.settings = settings;
-        this.vault = vault;
+        this.cluster = cluster;
         this.credentials = credentials;
         this.clock = clock;
         this.role = role;
     }
 
-    /** The Vault role this function logs in with. */
+    /** The role this function logs in with (Vault; Consul maps the caller to its role with a binding rule). */
     public String role() {
         return role;
     }
 
     /** The cached session, or a fresh login through the given node. */
-    public synchronized VaultClient.Session current(String ip) throws VaultCallException {
+    public synchronized ClusterPort.Session current(String ip) throws ClusterCallException {
         Instant now = clock.instant();
         if (session != null && session.expiresAt().minus(REFRESH_BEFORE).isAfter(now)) {
             return session;
@@ -47,7 +48,7 @@ public final class VaultSessions {
         session = null;
         IamLoginRequest.Payload payload = IamLoginRequest.sign(credentials.resolveCredentials(), settings.stsUrl(),
                 settings.stsRegion(), settings.iamServerId(), clock);
-        session = vault.login(ip, settings.authMount(), role, payload, now);
+        session = cluster.login(ip, settings.authMount(), role, payload, now);
         return session;
     }
 
@@ -56,10 +57,10 @@ public final class VaultSessions {
     }
 
     /** A call made with the session; a refused token is dropped and the call retried once with a fresh login. */
-    public <T> T withSession(String ip, Call<T> call) throws VaultCallException {
+    public <T> T withSession(String ip, Call<T> call) throws ClusterCallException {
         try {
             return call.run(current(ip));
-        } catch (VaultCallException e) {
+        } catch (ClusterCallException e) {
             if (e.failure() != ReadFailure.DENIED) {
                 throw e;
             }
@@ -72,6 +73,6 @@ public final class VaultSessions {
     /** One authenticated call. */
     @FunctionalInterface
     public interface Call<T> {
-        T run(VaultClient.Session session) throws VaultCallException;
+        T run(ClusterPort.Session session) throws ClusterCallException;
     }
 }

@@ -40,7 +40,7 @@ import javax.net.ssl.SSLException;
  * sys/health is a thin direct call because the driver rejects the 474/530 codes and drops the body.
  * Tokens are never logged or put into exception messages.
  */
-public final class VaultClient {
+public final class VaultClient implements ClusterPort {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
         @Override
@@ -88,40 +88,13 @@ public final class VaultClient {
         return tls;
     }
 
-    /** A Vault token with its expiry. toString never shows the token. */
-    public record Session(String token, Instant expiresAt) {
-        @Override
-        public String toString() {
-            return "Session[expiresAt=" + expiresAt + "]";
-        }
-    }
-
-    /** A failed Vault call. The message names the node and path, never a token. */
-    public static final class VaultCallException extends Exception {
-        private final ReadFailure failure;
-        private final int status;
-
-        VaultCallException(ReadFailure failure, int status, String message, Throwable cause) {
-            super(message, cause);
-            this.failure = failure;
-            this.status = status;
-        }
-
-        public ReadFailure failure() {
-            return failure;
-        }
-
-        public int status() {
-            return status;
-        }
-    }
-
     URI base(String ip) {
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
         return URI.create("https://" + host + ":" + port);
     }
 
     /** The node's own sys/health, without authentication. Never throws: failures become states. */
+    @Override
     public NodeHealth health(String instanceId, String ip) {
         HttpRequest request = HttpRequest.newBuilder(base(ip).resolve("/v1/sys/health"))
                 .timeout(requestTimeout).GET().build();
@@ -151,14 +124,15 @@ public final class VaultClient {
     }
 
     /** auth/{mount}/login with a signed GetCallerIdentity request. */
+    @Override
     public Session login(String ip, String mount, String role, IamLoginRequest.Payload payload, Instant now)
-            throws VaultCallException {
+            throws ClusterCallException {
         try {
             AuthResponse response = driver(ip, null).auth().loginByAwsIam(role, payload.urlBase64(),
                     payload.bodyBase64(), payload.headersBase64(), mount);
             String token = response.getAuthClientToken();
             if (token == null || token.isEmpty()) {
-                throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "login on " + ip + " returned no token", null);
+                throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "login on " + ip + " returned no token", null);
             }
             return new Session(token, now.plusSeconds(Math.max(0, response.getAuthLeaseDuration())));
         } catch (VaultException e) {
@@ -166,7 +140,8 @@ public final class VaultClient {
         }
     }
 
-    public List<RaftPeer> raftConfiguration(String ip, Session session) throws VaultCallException {
+    @Override
+    public List<RaftPeer> raftConfiguration(String ip, Session session) throws ClusterCallException {
         JsonNode data = read(ip, session, "sys/storage/raft/configuration");
         List<RaftPeer> peers = new ArrayList<>();
         for (JsonNode server : data.path("config").path("servers")) {
@@ -174,17 +149,18 @@ public final class VaultClient {
                     server.path("leader").asBoolean(false), server.path("voter").asBoolean(false)));
         }
         if (!data.path("config").path("servers").isArray()) {
-            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
         }
         return peers;
     }
 
-    public AutopilotState autopilotState(String ip, Session session) throws VaultCallException {
+    @Override
+    public AutopilotState autopilotState(String ip, Session session) throws ClusterCallException {
         JsonNode data = read(ip, session, "sys/storage/raft/autopilot/state");
         try {
             return parseAutopilot(data);
         } catch (IllegalArgumentException e) {
-            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot state from " + ip + ": " + e.getMessage(), e);
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot state from " + ip + ": " + e.getMessage(), e);
         }
     }
 
@@ -204,46 +180,49 @@ public final class VaultClient {
                 data.path("leader").asText(""), voters, servers);
     }
 
-    public AutopilotSettings autopilotSettings(String ip, Session session) throws VaultCallException {
+    @Override
+    public AutopilotSettings autopilotSettings(String ip, Session session) throws ClusterCallException {
         JsonNode data = read(ip, session, "sys/storage/raft/autopilot/configuration");
         try {
             return new AutopilotSettings(GoDuration.parse(data.path("server_stabilization_time").asText("10s")),
                     GoDuration.parse(data.path("last_contact_threshold").asText("10s")));
         } catch (IllegalArgumentException e) {
-            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
         }
     }
 
     /** sys/storage/raft/remove-peer. Vault answers success even for an unknown id: confirm by re-reading. */
-    public void removePeer(String ip, Session session, String nodeId) throws VaultCallException {
+    @Override
+    public void removePeer(String ip, Session session, String nodeId) throws ClusterCallException {
         write(ip, session, "sys/storage/raft/remove-peer", Map.of("server_id", nodeId));
     }
 
     /** sys/step-down: the active node gives up leadership (forwarded by standbys). */
-    public void stepDown(String ip, Session session) throws VaultCallException {
+    @Override
+    public void stepDown(String ip, Session session) throws ClusterCallException {
         write(ip, session, "sys/step-down", Map.of());
     }
 
     /** GET a KV version 1 secret: its data object. */
-    public JsonNode kvRead(String host, Session session, String path) throws VaultCallException {
+    public JsonNode kvRead(String host, Session session, String path) throws ClusterCallException {
         HttpRequest request = HttpRequest.newBuilder(base(host).resolve("/v1/" + path)).timeout(requestTimeout)
                 .header("X-Vault-Token", session.token()).GET().build();
         HttpResponse<byte[]> response = sendDirect(request, host, path);
         try {
             JsonNode data = JSON.readTree(response.body()).path("data");
             if (!data.isObject()) {
-                throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
+                throw new ClusterCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
                         path + " on " + host + " returned no data object", null);
             }
             return data;
         } catch (IOException e) {
-            throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, response.statusCode(),
                     path + " on " + host + " returned invalid JSON", e);
         }
     }
 
     /** PUT a KV version 1 secret. */
-    public void kvWrite(String host, Session session, String path, Map<String, Object> data) throws VaultCallException {
+    public void kvWrite(String host, Session session, String path, Map<String, Object> data) throws ClusterCallException {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(data);
@@ -257,19 +236,19 @@ public final class VaultClient {
     }
 
     /** One direct call; any status but 2xx, a timeout, a refused or failed connection is a failure. */
-    private HttpResponse<byte[]> sendDirect(HttpRequest request, String host, String path) throws VaultCallException {
+    private HttpResponse<byte[]> sendDirect(HttpRequest request, String host, String path) throws ClusterCallException {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new VaultCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": interrupted", e);
+            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": interrupted", e);
         } catch (IOException e) {
             if (isTls(e)) {
-                throw new VaultCallException(ReadFailure.TLS, 0, path + " on " + host + ": TLS verification failed: "
+                throw new ClusterCallException(ReadFailure.TLS, 0, path + " on " + host + ": TLS verification failed: "
                         + describe(e), e);
             }
-            throw new VaultCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": " + describe(e), e);
+            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": " + describe(e), e);
         }
         if (response.statusCode() >= 400) {
             throw translate(response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8),
@@ -277,30 +256,30 @@ public final class VaultClient {
         }
         if (response.statusCode() < 200 || response.statusCode() >= 300) {
             // A standby that cannot forward to an active node answers 307 (redirects are not followed): not done.
-            throw new VaultCallException(ReadFailure.NO_LEADER, response.statusCode(), path + " on " + host
+            throw new ClusterCallException(ReadFailure.NO_LEADER, response.statusCode(), path + " on " + host
                     + ": HTTP " + response.statusCode() + " (a standby that could not forward the request)", null);
         }
         return response;
     }
 
-    private JsonNode read(String ip, Session session, String path) throws VaultCallException {
+    private JsonNode read(String ip, Session session, String path) throws ClusterCallException {
         try {
             LogicalResponse response = driver(ip, session.token()).logical().read(path);
             refuseErrorStatus(response, ip, path);
             JsonNode body = JSON.readTree(response.getRestResponse().getBody());
             if (!body.path("data").isObject()) {
-                throw new VaultCallException(ReadFailure.BAD_RESPONSE, response.getRestResponse().getStatus(),
+                throw new ClusterCallException(ReadFailure.BAD_RESPONSE, response.getRestResponse().getStatus(),
                         path + " on " + ip + " returned no data object", null);
             }
             return body.path("data");
         } catch (VaultException e) {
             throw translate(e, ip, path);
         } catch (IOException e) {
-            throw new VaultCallException(ReadFailure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
         }
     }
 
-    private void write(String ip, Session session, String path, Map<String, Object> body) throws VaultCallException {
+    private void write(String ip, Session session, String path, Map<String, Object> body) throws ClusterCallException {
         LogicalResponse response;
         try {
             response = driver(ip, session.token()).logical().write(path, body);
@@ -314,7 +293,7 @@ public final class VaultClient {
      * The driver returns 4xx answers (but 412) as if they were results instead of failing: a denied remove-peer or
      * step-down would look done. Any status from 400 up is a failure here, named like the driver's own.
      */
-    private static void refuseErrorStatus(LogicalResponse response, String ip, String path) throws VaultCallException {
+    private static void refuseErrorStatus(LogicalResponse response, String ip, String path) throws ClusterCallException {
         int status = response.getRestResponse() == null ? 0 : response.getRestResponse().getStatus();
         if (status >= 400) {
             byte[] body = response.getRestResponse().getBody();
@@ -337,28 +316,28 @@ public final class VaultClient {
         return Vault.create(config.build(), 1);
     }
 
-    private static VaultCallException translate(VaultException e, String ip, String path) {
+    private static ClusterCallException translate(VaultException e, String ip, String path) {
         int status = e.getHttpStatusCode();
         String where = path + " on " + ip;
         if (status == 0) {
             if (isTls(e)) {
-                return new VaultCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
+                return new ClusterCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
             }
-            return new VaultCallException(ReadFailure.UNREACHABLE, 0, where + ": " + describe(e), e);
+            return new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": " + describe(e), e);
         }
         return translate(status, e.getMessage() == null ? "" : e.getMessage(), ip, path);
     }
 
-    private static VaultCallException translate(int status, String message, String ip, String path) {
+    private static ClusterCallException translate(int status, String message, String ip, String path) {
         String where = path + " on " + ip;
         if (status == 403 || status == 400 && path.contains("/login")) {
-            return new VaultCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
+            return new ClusterCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }
         if ((status == 500 || status == 503) && (message.contains("no active node") || message.contains("leadership")
                 || message.contains("local node not active") || message.contains("Vault is sealed"))) {
-            return new VaultCallException(ReadFailure.NO_LEADER, status, where + ": no active node (HTTP " + status + ")", null);
+            return new ClusterCallException(ReadFailure.NO_LEADER, status, where + ": no active node (HTTP " + status + ")", null);
         }
-        return new VaultCallException(ReadFailure.BAD_RESPONSE, status, where + ": HTTP " + status + " " + firstError(message), null);
+        return new ClusterCallException(ReadFailure.BAD_RESPONSE, status, where + ": HTTP " + status + " " + firstError(message), null);
     }
 
     /** The first "errors" entry of a Vault error body, short; never the request. */

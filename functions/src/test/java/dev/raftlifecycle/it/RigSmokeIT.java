@@ -3,6 +3,8 @@ package dev.raftlifecycle.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftlifecycle.ports.ClusterCallException;
+import dev.raftlifecycle.ports.ClusterPort;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.ReadFailure;
@@ -36,11 +38,11 @@ class RigSmokeIT {
                 Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
     }
 
-    private static VaultClient.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
+    private static ClusterPort.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
         return login(cluster, client, serverId, cluster.rig().lambdaCredentials(), VaultAccess.MUTATING_ROLE);
     }
 
-    private static VaultClient.Session login(VaultCluster cluster, VaultClient client, String serverId,
+    private static ClusterPort.Session login(VaultCluster cluster, VaultClient client, String serverId,
                                              software.amazon.awssdk.auth.credentials.AwsCredentials credentials,
                                              String role) throws Exception {
         IamLoginRequest.Payload payload = IamLoginRequest.sign(credentials, "https://sts.amazonaws.com/", "us-east-1",
@@ -52,7 +54,7 @@ class RigSmokeIT {
     void theReadOnlyRoleReadsRaftStateButIsDeniedRemovePeerAndStepDown() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        VaultClient.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
                 VaultAccess.READ_ROLE);
         VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
         assertThat(client.raftConfiguration(node.ip(), reader)).hasSize(3);
@@ -61,9 +63,9 @@ class RigSmokeIT {
 
         String follower = cluster.runningNodes().stream().filter(n -> n != node).findFirst().orElseThrow().instanceId();
         assertThatThrownBy(() -> client.removePeer(node.ip(), reader, follower))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThatThrownBy(() -> client.stepDown(node.ip(), reader))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThat(cluster.raftNodeIds()).hasSize(3).contains(follower);
         assertThat(cluster.leader()).get().extracting(VaultNode::instanceId).isEqualTo(node.instanceId());
         // Nor secrets, nor mounts.
@@ -74,7 +76,7 @@ class RigSmokeIT {
     void thePublisherRoleReadsRaftStateAndTheCanaryPathsAndIsDeniedEverythingElse() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        VaultClient.Session publisher = login(cluster, client, cluster.tlsServerName(),
+        ClusterPort.Session publisher = login(cluster, client, cluster.tlsServerName(),
                 cluster.rig().newReaderCredentials(), VaultAccess.PUBLISHER_ROLE);
         VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
         assertThat(client.raftConfiguration(node.ip(), publisher)).hasSize(3);
@@ -95,9 +97,9 @@ class RigSmokeIT {
         assertThat(http.get(node.apiAddress(), "sys/mounts", token).status()).isEqualTo(403);
         String follower = cluster.runningNodes().stream().filter(n -> n != node).findFirst().orElseThrow().instanceId();
         assertThatThrownBy(() -> client.removePeer(node.ip(), publisher, follower))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThatThrownBy(() -> client.stepDown(node.ip(), publisher))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThat(cluster.adminRead(VaultAccess.CANARY_READ_PATH).path(VaultAccess.CANARY_VALUE_FIELD).asText())
                 .isEqualTo(VaultAccess.CANARY_VALUE);
     }
@@ -106,13 +108,13 @@ class RigSmokeIT {
     void theLaunchingHandlersReadOnlyRoleCannotUseTheCanaryPaths() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        VaultClient.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
                 VaultAccess.READ_ROLE);
         VaultNode node = cluster.runningNodes().get(0);
         assertThatThrownBy(() -> client.kvRead(node.ip(), reader, VaultAccess.CANARY_READ_PATH))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThatThrownBy(() -> client.kvWrite(node.ip(), reader, VaultAccess.CANARY_WRITE_PATH, java.util.Map.of("at", "x")))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
     }
 
     @Test
@@ -121,14 +123,14 @@ class RigSmokeIT {
         VaultClient client = client(cluster);
         assertThatThrownBy(() -> login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
                 VaultAccess.MUTATING_ROLE))
-                .isInstanceOfSatisfying(VaultClient.VaultCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
+                .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
     }
 
     @Test
     void iamLoginGivesATokenThatReadsRaftStateButNotSecretsOrMounts() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        VaultClient.Session session = login(cluster, client, cluster.tlsServerName());
+        ClusterPort.Session session = login(cluster, client, cluster.tlsServerName());
         assertThat(session.expiresAt()).isAfter(Instant.now().plusSeconds(60));
 
         VaultNode node = cluster.runningNodes().get(0);
@@ -151,8 +153,8 @@ class RigSmokeIT {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
         assertThatThrownBy(() -> login(cluster, client, "some-other-vault.example"))
-                .isInstanceOf(VaultClient.VaultCallException.class)
-                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(ReadFailure.DENIED))
+                .isInstanceOf(ClusterCallException.class)
+                .satisfies(e -> assertThat(((ClusterCallException) e).failure()).isEqualTo(ReadFailure.DENIED))
                 .hasMessageNotContaining("hvs.");
     }
 
@@ -166,8 +168,8 @@ class RigSmokeIT {
         IamLoginRequest.Payload payload = IamLoginRequest.sign(AwsBasicCredentials.create(keys.accessKeyId(),
                 keys.secretAccessKey()), "https://sts.amazonaws.com/", "us-east-1", cluster.tlsServerName(), Clock.systemUTC());
         assertThatThrownBy(() -> client.login(cluster.runningNodes().get(0).ip(), "aws", VaultAccess.MUTATING_ROLE, payload,
-                Instant.now())).isInstanceOf(VaultClient.VaultCallException.class)
-                .satisfies(e -> assertThat(((VaultClient.VaultCallException) e).failure()).isEqualTo(ReadFailure.DENIED));
+                Instant.now())).isInstanceOf(ClusterCallException.class)
+                .satisfies(e -> assertThat(((ClusterCallException) e).failure()).isEqualTo(ReadFailure.DENIED));
     }
 
     @Test

@@ -1,0 +1,49 @@
+package dev.raftlifecycle.ports;
+
+import dev.raftlifecycle.decisions.AutopilotSettings;
+import dev.raftlifecycle.decisions.AutopilotState;
+import dev.raftlifecycle.decisions.NodeHealth;
+import dev.raftlifecycle.decisions.RaftPeer;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The calls the handlers make to the Raft cluster they look after, one node at a time (addressed by private IP),
+ * whatever the system: {@link VaultClient} for Vault, {@link ConsulClient} for Consul. Each implementation turns
+ * its system's answers into the same records, so the observer and the decisions do not know which system it is;
+ * where the systems differ in meaning, the implementation's Javadoc says how it maps them.
+ */
+public interface ClusterPort {
+    /** The node's own answer about itself, without authentication. Never throws: failures become states. */
+    NodeHealth health(String instanceId, String ip);
+
+    /**
+     * Logs in with a signed {@code sts:GetCallerIdentity} request.
+     *
+     * @param mount the auth mount (Vault) or auth method name (Consul)
+     * @param role  the role to log in as (Vault); Consul's binding rules choose the role from the caller's identity
+     */
+    Session login(String ip, String mount, String role, IamLoginRequest.Payload payload, Instant now)
+            throws ClusterCallException;
+
+    /** The Raft configuration; node ids are the node names this project gives servers (EC2 instance ids). */
+    List<RaftPeer> raftConfiguration(String ip, Session session) throws ClusterCallException;
+
+    AutopilotState autopilotState(String ip, Session session) throws ClusterCallException;
+
+    AutopilotSettings autopilotSettings(String ip, Session session) throws ClusterCallException;
+
+    /** Asks for the peer's removal. Its outcome is known only from a configuration read afterwards. */
+    void removePeer(String ip, Session session, String nodeId) throws ClusterCallException;
+
+    /** Asks the leader to hand leadership to another voter. Its outcome is known only from a read afterwards. */
+    void stepDown(String ip, Session session) throws ClusterCallException;
+
+    /** A token with its expiry. toString never shows the token. */
+    record Session(String token, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Session[expiresAt=" + expiresAt + "]";
+        }
+    }
+}

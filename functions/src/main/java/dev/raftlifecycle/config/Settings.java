@@ -3,6 +3,9 @@ package dev.raftlifecycle.config;
 import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.contract.ClusterSystem;
+import dev.raftlifecycle.contract.ConsulAccess;
+import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.contract.VaultPorts;
 import dev.raftlifecycle.decisions.SafetyRules;
 import java.net.URI;
@@ -57,9 +60,15 @@ public record Settings(
         SafetyRules safetyRules,
         Optional<URI> canaryAddress,
         Duration canaryTimeout,
-        boolean elbHealthChecks) {
+        boolean elbHealthChecks,
+        ClusterSystem system) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
+    /**
+     * Which Raft cluster this deployment looks after: {@code vault} (default) or {@code consul}. The VAULT_* variables
+     * then describe that cluster (port, auth mount = Consul's auth method name, server id, CA, TLS name, timeouts).
+     */
+    public static final String SYSTEM = "SYSTEM";
     public static final String ASG_NAMES = "ASG_NAMES";
     public static final String VAULT_PORT = "VAULT_PORT";
     public static final String VAULT_AUTH_MOUNT = "VAULT_AUTH_MOUNT";
@@ -122,7 +131,7 @@ public record Settings(
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
-            CANARY_TIMEOUT_MS, ELB_HEALTH_CHECKS);
+            CANARY_TIMEOUT_MS, ELB_HEALTH_CHECKS, SYSTEM);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -142,15 +151,23 @@ public record Settings(
         Reader r = new Reader(env);
         String clusterName = r.required(CLUSTER_NAME, "the cluster's name, used as the metric dimension");
         List<String> groups = r.list(ASG_NAMES);
-        int port = r.integer(VAULT_PORT, VaultPorts.API, 1, 65535);
-        String mount = r.optional(VAULT_AUTH_MOUNT).orElse(VaultAccess.AUTH_MOUNT);
+        String systemName = r.optional(SYSTEM).orElse(ClusterSystem.VAULT.value());
+        ClusterSystem system = ClusterSystem.of(systemName).orElse(ClusterSystem.VAULT);
+        if (ClusterSystem.of(systemName).isEmpty()) {
+            r.problem(SYSTEM, "must be '" + ClusterSystem.VAULT.value() + "' or '" + ClusterSystem.CONSUL.value()
+                    + "', not '" + systemName + "'");
+        }
+        boolean consul = system == ClusterSystem.CONSUL;
+        int port = r.integer(VAULT_PORT, consul ? ConsulPorts.HTTPS : VaultPorts.API, 1, 65535);
+        String mount = r.optional(VAULT_AUTH_MOUNT).orElse(consul ? ConsulAccess.AUTH_METHOD : VaultAccess.AUTH_MOUNT);
         if (!MOUNT.matcher(mount).matches()) {
             r.problem(VAULT_AUTH_MOUNT, "is not a mount path: " + mount);
         }
         // Each handler has its own default (read-only or mutating); the CDK app sets it per function.
         Optional<String> role = r.optional(VAULT_AUTH_ROLE);
-        String serverId = r.required(VAULT_IAM_SERVER_ID,
-                "the X-Vault-AWS-IAM-Server-ID value configured on the Vault AWS auth method");
+        String serverId = r.required(VAULT_IAM_SERVER_ID, consul
+                ? "the ServerIDHeaderValue configured on the Consul aws-iam auth method"
+                : "the X-Vault-AWS-IAM-Server-ID value configured on the Vault AWS auth method");
         String caPem = r.caPem();
         Optional<String> serverName = r.optional(VAULT_TLS_SERVER_NAME);
         serverName.ifPresent(name -> {
@@ -164,7 +181,8 @@ public record Settings(
         String namespace = r.optional(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
         Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, Defaults.HEARTBEAT_SECONDS, 5, 3600);
         Duration stepDown = r.seconds(STEP_DOWN_WAIT_SECONDS, 30, 1, 600);
-        Duration stepDownQuiet = r.seconds(STEP_DOWN_QUIET_SECONDS, VAULT_STEP_DOWN_SLEEP_SECONDS, 0, 60);
+        // Vault's stepped-down leader sits out elections for 10 s; Consul's leadership transfer has no such pause.
+        Duration stepDownQuiet = r.seconds(STEP_DOWN_QUIET_SECONDS, consul ? 0 : VAULT_STEP_DOWN_SLEEP_SECONDS, 0, 60);
         int attempts = r.integer(CLUSTER_ATTEMPTS, 3, 1, 20);
         Duration retryDelay = r.millis(RETRY_BASE_DELAY_MS, 500, 0, 60_000);
         Duration margin = r.seconds(SAFETY_MARGIN_SECONDS, Defaults.SAFETY_MARGIN_SECONDS, 1, 120);
@@ -195,13 +213,17 @@ public record Settings(
         r.uri(VAULT_IAM_STS_URL, stsUrl);
         String stsRegion = r.optional(VAULT_IAM_STS_REGION).orElse("us-east-1");
         Optional<URI> canary = r.optional(CANARY_ADDRESS).map(v -> r.canaryAddress(v));
+        if (consul && canary.isPresent()) {
+            r.problem(CANARY_ADDRESS, "the canary reads and writes Vault KV paths; it has no Consul counterpart yet (unset it with "
+                    + SYSTEM + "=" + ClusterSystem.CONSUL.value() + ")");
+        }
         Duration canaryTimeout = r.millis(CANARY_TIMEOUT_MS, Defaults.CANARY_TIMEOUT_MS, 100, 10_000);
         boolean elb = r.bool(ELB_HEALTH_CHECKS, false);
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
-                new SafetyRules(contactBound, minQuorum), canary, canaryTimeout, elb);
+                new SafetyRules(contactBound, minQuorum), canary, canaryTimeout, elb, system);
     }
 
     /** Whether the group belongs to this cluster. */
@@ -370,7 +392,7 @@ public record Settings(
 
     /** Human-readable summary for the cold-start log line; no secrets exist in this record. */
     public String summary() {
-        return "cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
+        return "system=" + system.value() + " cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
                 + " authMount=" + authMount + " role=" + authRole.orElse("(handler default)") + " tlsServerName=" + tlsServerName.orElse("(ip)")
                 + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace
                 + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " elbHealthChecks=" + elbHealthChecks;

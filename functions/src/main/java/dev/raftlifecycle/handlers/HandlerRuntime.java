@@ -2,6 +2,7 @@ package dev.raftlifecycle.handlers;
 
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.observation.ClusterObserver;
+import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.observation.ClusterSessions;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
@@ -10,6 +11,8 @@ import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.Lazy;
 import dev.raftlifecycle.ports.MutationLock;
+import dev.raftlifecycle.ports.ClusterPort;
+import dev.raftlifecycle.ports.ConsulClient;
 import dev.raftlifecycle.ports.VaultClient;
 import dev.raftlifecycle.ports.VaultTls;
 import java.io.PrintStream;
@@ -32,6 +35,8 @@ public final class HandlerRuntime {
     private final Settings settings;
     private final AwsCredentialsProvider credentials;
     private final VaultClient vault;
+    /** The port the observer and the removal steps use: {@link #vault} for Vault, a Consul client for Consul. */
+    private final ClusterPort cluster;
     private final AutoScalingPort autoScaling;
     private final Ec2Port ec2;
     private final CloudWatchPort cloudWatch;
@@ -49,8 +54,11 @@ public final class HandlerRuntime {
         this.credentials = credentials;
         this.clock = clock;
         this.sink = sink;
-        this.vault = new VaultClient(VaultTls.context(settings.caPem(), settings.tlsServerName()),
-                settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
+        javax.net.ssl.SSLContext tls = VaultTls.context(settings.caPem(), settings.tlsServerName());
+        this.vault = new VaultClient(tls, settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
+        this.cluster = settings.system() == ClusterSystem.CONSUL
+                ? new ConsulClient(tls, settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort())
+                : vault;
         this.aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
         // Each client is built at its first call: a handler pays only for the services it uses.
         this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
@@ -94,9 +102,9 @@ public final class HandlerRuntime {
      * read-only one for the launching handler and the publisher, the mutating one for the others).
      */
     ClusterObserver observer(String defaultRole) {
-        ClusterSessions sessions = new ClusterSessions(settings, vault, credentials, clock,
+        ClusterSessions sessions = new ClusterSessions(settings, cluster, credentials, clock,
                 settings.authRole().orElse(defaultRole));
-        return new ClusterObserver(settings, vault, autoScaling, ec2, records, sessions, clock, probes);
+        return new ClusterObserver(settings, cluster, autoScaling, ec2, records, sessions, clock, probes);
     }
 
     /** The publisher's canary through CANARY_ADDRESS, with the same role as its observer; empty without an address. */
@@ -106,7 +114,7 @@ public final class HandlerRuntime {
     }
 
     RemovalSteps removalSteps(ClusterObserver observer) {
-        return new RemovalSteps(vault, observer.sessions(), observer, settings.requestTimeout(), settings.stepDownWait());
+        return new RemovalSteps(cluster, observer.sessions(), observer, settings.requestTimeout(), settings.stepDownWait());
     }
 
     public Settings settings() {
@@ -119,6 +127,11 @@ public final class HandlerRuntime {
 
     public VaultClient vault() {
         return vault;
+    }
+
+    /** The cluster's port (Vault's or Consul's, by SYSTEM). */
+    public ClusterPort cluster() {
+        return cluster;
     }
 
     /** How the AWS clients are built (the priming hook rehearses with twins of them). */

@@ -47,7 +47,7 @@ public final class ClusterSessions {
         }
         session = null;
         IamLoginRequest.Payload payload = IamLoginRequest.sign(credentials.resolveCredentials(), settings.stsUrl(),
-                settings.stsRegion(), settings.iamServerId(), clock);
+                settings.stsRegion(), cluster.serverIdHeader(), settings.iamServerId(), clock);
         session = cluster.login(ip, settings.authMount(), role, payload, now);
         return session;
     }

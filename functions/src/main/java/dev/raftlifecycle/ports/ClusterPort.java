@@ -14,6 +14,9 @@ import java.util.List;
  * where the systems differ in meaning, the implementation's Javadoc says how it maps them.
  */
 public interface ClusterPort {
+    /** The request header the login's server id travels in (signed, so the login cannot be replayed elsewhere). */
+    String serverIdHeader();
+
     /** The node's own answer about itself, without authentication. Never throws: failures become states. */
     NodeHealth health(String instanceId, String ip);
 

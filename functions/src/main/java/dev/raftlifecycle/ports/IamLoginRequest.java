@@ -16,7 +16,7 @@ import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
- * Vault's AWS IAM login payload: a SigV4-signed sts:GetCallerIdentity request (URL, body, headers,
+ * The AWS IAM login payload of Vault's aws auth method and Consul's aws-iam auth method: a SigV4-signed sts:GetCallerIdentity request (URL, body, headers,
  * base64) that Vault replays to STS to learn who we are. The X-Vault-AWS-IAM-Server-ID header is part of
  * the signature, so the request cannot be replayed against another Vault.
  */
@@ -34,6 +34,12 @@ public final class IamLoginRequest {
 
     public static Payload sign(AwsCredentialsIdentity credentials, String stsUrl, String stsRegion, String serverId,
                                Clock clock) {
+        return sign(credentials, stsUrl, stsRegion, SERVER_ID_HEADER, serverId, clock);
+    }
+
+    /** The same request with the server id in another header (Consul's aws-iam method checks its own). */
+    public static Payload sign(AwsCredentialsIdentity credentials, String stsUrl, String stsRegion, String serverIdHeader,
+                               String serverId, Clock clock) {
         URI uri = URI.create(stsUrl);
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         SdkHttpRequest request = SdkHttpRequest.builder()
@@ -41,7 +47,7 @@ public final class IamLoginRequest {
                 .uri(uri)
                 .putHeader("Host", uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost())
                 .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                .putHeader(SERVER_ID_HEADER, serverId)
+                .putHeader(serverIdHeader, serverId)
                 .build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
                 .identity(credentials)

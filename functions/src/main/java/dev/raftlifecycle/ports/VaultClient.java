@@ -88,6 +88,11 @@ public final class VaultClient implements ClusterPort {
         return tls;
     }
 
+    @Override
+    public String serverIdHeader() {
+        return IamLoginRequest.SERVER_ID_HEADER;
+    }
+
     URI base(String ip) {
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
         return URI.create("https://" + host + ":" + port);
@@ -116,10 +121,10 @@ public final class VaultClient implements ClusterPort {
             Thread.currentThread().interrupt();
             return NodeHealth.unreachable(instanceId, ip, "interrupted");
         } catch (IOException e) {
-            if (isTls(e)) {
-                return new NodeHealth(instanceId, ip, NodeHealth.State.TLS_FAILURE, Optional.empty(), describe(e));
+            if (HttpFailures.isTls(e)) {
+                return new NodeHealth(instanceId, ip, NodeHealth.State.TLS_FAILURE, Optional.empty(), HttpFailures.describe(e));
             }
-            return NodeHealth.unreachable(instanceId, ip, describe(e));
+            return NodeHealth.unreachable(instanceId, ip, HttpFailures.describe(e));
         }
     }
 
@@ -171,7 +176,7 @@ public final class VaultClient implements ClusterPort {
             servers.put(entry.getKey(), new AutopilotServer(entry.getKey(), s.path("address").asText(""),
                     s.path("node_status").asText(""), GoDuration.parse(s.path("last_contact").asText("0s")),
                     s.path("last_term").asLong(0), s.path("last_index").asLong(0), s.path("healthy").asBoolean(false),
-                    timestamp(s.path("stable_since").asText("")), s.path("status").asText(""),
+                    HttpFailures.timestamp(s.path("stable_since").asText("")), s.path("status").asText(""),
                     s.path("version").asText("")));
         });
         List<String> voters = new ArrayList<>();
@@ -244,11 +249,11 @@ public final class VaultClient implements ClusterPort {
             Thread.currentThread().interrupt();
             throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": interrupted", e);
         } catch (IOException e) {
-            if (isTls(e)) {
+            if (HttpFailures.isTls(e)) {
                 throw new ClusterCallException(ReadFailure.TLS, 0, path + " on " + host + ": TLS verification failed: "
-                        + describe(e), e);
+                        + HttpFailures.describe(e), e);
             }
-            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": " + describe(e), e);
+            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, path + " on " + host + ": " + HttpFailures.describe(e), e);
         }
         if (response.statusCode() >= 400) {
             throw translate(response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8),
@@ -320,10 +325,10 @@ public final class VaultClient implements ClusterPort {
         int status = e.getHttpStatusCode();
         String where = path + " on " + ip;
         if (status == 0) {
-            if (isTls(e)) {
-                return new ClusterCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + describe(e), e);
+            if (HttpFailures.isTls(e)) {
+                return new ClusterCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + HttpFailures.describe(e), e);
             }
-            return new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": " + describe(e), e);
+            return new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": " + HttpFailures.describe(e), e);
         }
         return translate(status, e.getMessage() == null ? "" : e.getMessage(), ip, path);
     }
@@ -350,38 +355,4 @@ public final class VaultClient implements ClusterPort {
         return tail.length() > 200 ? tail.substring(0, 200) : tail;
     }
 
-    private static boolean isTls(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLException || t instanceof java.security.cert.CertificateException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof ConnectException) {
-            return "connection refused";
-        }
-        if (root instanceof HttpTimeoutException || root instanceof java.net.SocketTimeoutException) {
-            return "timed out";
-        }
-        String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-    }
-
-    private static Optional<Instant> timestamp(String text) {
-        if (text.isEmpty() || text.startsWith("0001-01-01")) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(OffsetDateTime.parse(text).toInstant());
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
-    }
 }

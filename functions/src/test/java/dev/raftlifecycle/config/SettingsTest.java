@@ -40,6 +40,31 @@ class SettingsTest {
     }
 
     @Test
+    void consulGetsConsulDefaultsAndVaultStaysTheDefault() {
+        assertThat(Settings.from(minimal()).system()).isEqualTo(dev.raftlifecycle.contract.ClusterSystem.VAULT);
+        Map<String, String> env = minimal();
+        env.put(Settings.SYSTEM, "consul");
+        Settings s = Settings.from(env);
+        assertThat(s.system()).isEqualTo(dev.raftlifecycle.contract.ClusterSystem.CONSUL);
+        assertThat(s.vaultPort()).isEqualTo(8501);
+        assertThat(s.authMount()).isEqualTo("raft-lifecycle-aws-iam");
+        assertThat(s.stepDownQuiet()).isEqualTo(Duration.ZERO);
+        assertThat(s.summary()).startsWith("system=consul ");
+    }
+
+    @Test
+    void anUnknownSystemAndTheVaultOnlyCanaryWithConsulAreRefusedByName() {
+        Map<String, String> env = minimal();
+        env.put(Settings.SYSTEM, "Consul");
+        assertThatThrownBy(() -> Settings.from(env)).isInstanceOf(InvalidSettingsException.class)
+                .hasMessageContaining("SYSTEM: must be 'vault' or 'consul', not 'Consul'");
+        env.put(Settings.SYSTEM, "consul");
+        env.put(Settings.CANARY_ADDRESS, "https://lb.example.internal:8501");
+        assertThatThrownBy(() -> Settings.from(env)).isInstanceOf(InvalidSettingsException.class)
+                .hasMessageContaining("CANARY_ADDRESS: the canary reads and writes Vault KV paths");
+    }
+
+    @Test
     void everyMissingRequiredVariableIsNamedInOneMessage() {
         assertThatThrownBy(() -> Settings.from(Map.of()))
                 .isInstanceOf(InvalidSettingsException.class)

@@ -1,0 +1,26 @@
+package dev.raftlifecycle.contract;
+
+/**
+ * How the handlers log in to Consul, and with which rights. One ACL auth method of type {@code aws-iam}; its binding
+ * rules give the read-only ACL role to the launching handler's and the publisher's IAM roles and the mutating ACL role
+ * to the terminating, reconciler and interruption handlers' IAM roles (by the IAM role's name, {@code entity_name}).
+ * Consul has no login "role" parameter: the caller's identity chooses.
+ */
+public final class ConsulAccess {
+    /** The auth method's name (the handlers' VAULT_AUTH_MOUNT default when SYSTEM=consul). */
+    public static final String AUTH_METHOD = "raft-lifecycle-aws-iam";
+    /** The header the auth method's ServerIDHeaderValue is checked in (Consul's default name). */
+    public static final String SERVER_ID_HEADER = "X-Consul-IAM-ServerID";
+    /** {@code operator = "read"}: Raft configuration, autopilot health and configuration. */
+    public static final String READ_POLICY = "raft-lifecycle-read";
+    public static final String READ_ROLE = "raft-lifecycle-read";
+    /** {@code operator = "write"}: also remove-peer, force-leave and leadership transfer. */
+    public static final String MUTATING_POLICY = "raft-lifecycle";
+    public static final String MUTATING_ROLE = "raft-lifecycle";
+    /** The policies' rules (HCL), shipped with the functions and used by the rig and the operator's setup. */
+    public static final String READ_RULES = "operator = \"read\"\n";
+    public static final String MUTATING_RULES = "operator = \"write\"\n";
+
+    private ConsulAccess() {
+    }
+}

@@ -1,0 +1,291 @@
+package dev.raftlifecycle.ports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.contract.ConsulAccess;
+import dev.raftlifecycle.decisions.AutopilotServer;
+import dev.raftlifecycle.decisions.AutopilotSettings;
+import dev.raftlifecycle.decisions.AutopilotState;
+import dev.raftlifecycle.decisions.NodeHealth;
+import dev.raftlifecycle.decisions.RaftPeer;
+import dev.raftlifecycle.decisions.ReadFailure;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The Consul port: the {@link ClusterPort} calls against one Consul server's HTTPS API, over one java.net.http client
+ * with the project's TLS. How Consul's answers map onto the shared records:
+ * <ul>
+ *   <li><b>health</b> (no token: {@code /v1/status/*} need none): {@code status/leader} names this node's address →
+ *   {@link NodeHealth.State#ACTIVE}; another address → {@link NodeHealth.State#STANDBY}; no leader and an empty
+ *   {@code status/peers} (never bootstrapped: fewer servers than {@code bootstrap_expect} so far) →
+ *   {@link NodeHealth.State#UNINITIALIZED}; no leader but peers → {@link NodeHealth.State#STANDBY_NO_ACTIVE}. Consul
+ *   has no seal. The version is not in these answers (it comes from autopilot's per-server view).</li>
+ *   <li><b>Raft configuration</b>: {@code operator/raft/configuration}; the peer's id is its <em>node name</em>
+ *   ({@code Node}, the EC2 instance id), not its Raft id (a UUID), so matching stays by instance id; a server Consul
+ *   does not know by name ({@code (unknown)}) keeps its Raft id.</li>
+ *   <li><b>autopilot</b>: {@code operator/autopilot/health}, which answers HTTP 429 when the cluster is unhealthy (a
+ *   valid answer, read like 200); servers keyed by name; {@code SerfStatus} stands for Vault's {@code node_status}.</li>
+ *   <li><b>remove-peer</b>: Consul removes by Raft id and answers 500 for an unknown one, so the node name is looked up
+ *   in the configuration first; a name no longer there is nothing to remove (the re-read after it says so). Then
+ *   {@code agent/force-leave/<node>?prune}: without it the member stays "failed" in Serf. A member that is still alive
+ *   refutes both (the leader adds an alive server back); see the README's Consul section.</li>
+ *   <li><b>step-down</b>: {@code operator/raft/transfer-leader} (Consul ≥ 1.15).</li>
+ *   <li><b>login</b>: {@code acl/login} with the {@code aws-iam} method; the bearer token is the same signed
+ *   {@code sts:GetCallerIdentity} request Vault takes, as JSON; the token is {@code SecretID}, its expiry the
+ *   {@code ExpirationTime} if the method sets a max token TTL.</li>
+ * </ul>
+ * Tokens are never logged or put into exception messages.
+ */
+public final class ConsulClient implements ClusterPort {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN_HEADER = "X-Consul-Token";
+    /** How long a session without ExpirationTime is reused before logging in again. */
+    static final Duration SESSION_REUSE = Duration.ofMinutes(10);
+
+    private final HttpClient http;
+    private final int port;
+    private final Duration requestTimeout;
+
+    public ConsulClient(SSLContext tls, Duration connectTimeout, Duration requestTimeout, int port) {
+        this.http = HttpClient.newBuilder()
+                .sslContext(tls)
+                .connectTimeout(connectTimeout)
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.port = port;
+        this.requestTimeout = requestTimeout;
+    }
+
+    @Override
+    public String serverIdHeader() {
+        return ConsulAccess.SERVER_ID_HEADER;
+    }
+
+    URI base(String ip) {
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        return URI.create("https://" + host + ":" + port);
+    }
+
+    @Override
+    public NodeHealth health(String instanceId, String ip) {
+        try {
+            HttpResponse<byte[]> leader = send(ip, "GET", "status/leader", null, null);
+            if (leader.statusCode() != 200) {
+                return new NodeHealth(instanceId, ip, NodeHealth.State.ERROR, Optional.empty(), "status/leader HTTP " + leader.statusCode());
+            }
+            String address = JSON.readTree(leader.body()).asText("");
+            if (!address.isEmpty()) {
+                boolean self = new RaftPeer(instanceId, address, true, true).host().equals(ip);
+                return new NodeHealth(instanceId, ip, self ? NodeHealth.State.ACTIVE : NodeHealth.State.STANDBY,
+                        Optional.empty(), "leader " + address);
+            }
+            HttpResponse<byte[]> peers = send(ip, "GET", "status/peers", null, null);
+            boolean none = peers.statusCode() == 200 && JSON.readTree(peers.body()).isArray() && JSON.readTree(peers.body()).isEmpty();
+            return new NodeHealth(instanceId, ip, none ? NodeHealth.State.UNINITIALIZED : NodeHealth.State.STANDBY_NO_ACTIVE,
+                    Optional.empty(), none ? "no Raft peers yet (not bootstrapped)" : "no leader");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return NodeHealth.unreachable(instanceId, ip, "interrupted");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return new NodeHealth(instanceId, ip, NodeHealth.State.ERROR, Optional.empty(), "status/leader: invalid JSON");
+        } catch (IOException e) {
+            if (HttpFailures.isTls(e)) {
+                return new NodeHealth(instanceId, ip, NodeHealth.State.TLS_FAILURE, Optional.empty(), HttpFailures.describe(e));
+            }
+            return NodeHealth.unreachable(instanceId, ip, HttpFailures.describe(e));
+        }
+    }
+
+    @Override
+    public Session login(String ip, String mount, String role, IamLoginRequest.Payload payload, Instant now)
+            throws ClusterCallException {
+        Map<String, String> bearer = new LinkedHashMap<>();
+        bearer.put("iam_http_request_method", payload.method());
+        bearer.put("iam_request_url", payload.urlBase64());
+        bearer.put("iam_request_body", payload.bodyBase64());
+        bearer.put("iam_request_headers", payload.headersBase64());
+        JsonNode body;
+        try {
+            body = call(ip, "POST", "acl/login", null, Map.of("AuthMethod", mount,
+                    "BearerToken", JSON.writeValueAsString(bearer)), false);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the login token", e);
+        }
+        String token = body.path("SecretID").asText("");
+        if (token.isEmpty()) {
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "acl/login on " + ip + " returned no token", null);
+        }
+        Instant expires = HttpFailures.timestamp(body.path("ExpirationTime").asText("")).orElse(now.plus(SESSION_REUSE));
+        return new Session(token, expires);
+    }
+
+    @Override
+    public List<RaftPeer> raftConfiguration(String ip, Session session) throws ClusterCallException {
+        JsonNode body = call(ip, "GET", "operator/raft/configuration", session, null, false);
+        if (!body.path("Servers").isArray()) {
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        for (JsonNode s : body.path("Servers")) {
+            peers.add(new RaftPeer(name(s.path("Node").asText(""), s.path("ID").asText("")), s.path("Address").asText(""),
+                    s.path("Leader").asBoolean(false), s.path("Voter").asBoolean(false)));
+        }
+        return peers;
+    }
+
+    /** A server's name as the shared records carry it: its node name, else (unknown to Serf) its Raft id. */
+    private static String name(String node, String raftId) {
+        return node.isEmpty() || node.equals("(unknown)") ? raftId : node;
+    }
+
+    @Override
+    public AutopilotState autopilotState(String ip, Session session) throws ClusterCallException {
+        JsonNode body = call(ip, "GET", "operator/autopilot/health", session, null, true);
+        try {
+            return parseAutopilot(body);
+        } catch (IllegalArgumentException e) {
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot health from " + ip + ": " + e.getMessage(), e);
+        }
+    }
+
+    static AutopilotState parseAutopilot(JsonNode body) {
+        if (!body.path("Servers").isArray()) {
+            throw new IllegalArgumentException("no servers");
+        }
+        Map<String, AutopilotServer> servers = new LinkedHashMap<>();
+        List<String> voters = new ArrayList<>();
+        String leader = "";
+        for (JsonNode s : body.path("Servers")) {
+            String id = name(s.path("Name").asText(""), s.path("ID").asText(""));
+            boolean isLeader = s.path("Leader").asBoolean(false);
+            boolean voter = s.path("Voter").asBoolean(false);
+            if (isLeader) {
+                leader = id;
+            }
+            if (voter) {
+                voters.add(id);
+            }
+            servers.put(id, new AutopilotServer(id, s.path("Address").asText(""), s.path("SerfStatus").asText(""),
+                    GoDuration.parse(s.path("LastContact").asText("0s")), s.path("LastTerm").asLong(0),
+                    s.path("LastIndex").asLong(0), s.path("Healthy").asBoolean(false),
+                    HttpFailures.timestamp(s.path("StableSince").asText("")),
+                    isLeader ? "leader" : voter ? "voter" : "non-voter", s.path("Version").asText("")));
+        }
+        return new AutopilotState(body.path("Healthy").asBoolean(false), body.path("FailureTolerance").asInt(0), leader,
+                voters, servers);
+    }
+
+    @Override
+    public AutopilotSettings autopilotSettings(String ip, Session session) throws ClusterCallException {
+        JsonNode body = call(ip, "GET", "operator/autopilot/configuration", session, null, false);
+        try {
+            return new AutopilotSettings(GoDuration.parse(body.path("ServerStabilizationTime").asText("10s")),
+                    GoDuration.parse(body.path("LastContactThreshold").asText("200ms")));
+        } catch (IllegalArgumentException e) {
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "autopilot configuration from " + ip + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removePeer(String ip, Session session, String nodeId) throws ClusterCallException {
+        JsonNode config = call(ip, "GET", "operator/raft/configuration", session, null, false);
+        Optional<String> raftId = Optional.empty();
+        for (JsonNode s : config.path("Servers")) {
+            if (name(s.path("Node").asText(""), s.path("ID").asText("")).equals(nodeId)) {
+                raftId = Optional.of(s.path("ID").asText(""));
+            }
+        }
+        if (raftId.isPresent()) {
+            call(ip, "DELETE", "operator/raft/peer?id=" + encode(raftId.get()), session, null, false);
+        }
+        // Serf's view: a dead member would otherwise stay "failed" (and count in autopilot's health) until reaped.
+        call(ip, "PUT", "agent/force-leave/" + encode(nodeId) + "?prune=1", session, null, false);
+    }
+
+    @Override
+    public void stepDown(String ip, Session session) throws ClusterCallException {
+        call(ip, "POST", "operator/raft/transfer-leader", session, null, false);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** One authenticated (or, for login, unauthenticated) call; its JSON body (empty object if none). */
+    private JsonNode call(String ip, String method, String path, Session session, Object body, boolean tooManyIsAnswer)
+            throws ClusterCallException {
+        String where = path.replaceAll("\\?.*", "") + " on " + ip;
+        HttpResponse<byte[]> response;
+        try {
+            response = send(ip, method, path, session, body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": interrupted", e);
+        } catch (IOException e) {
+            if (HttpFailures.isTls(e)) {
+                throw new ClusterCallException(ReadFailure.TLS, 0, where + ": TLS verification failed: " + HttpFailures.describe(e), e);
+            }
+            throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": " + HttpFailures.describe(e), e);
+        }
+        int status = response.statusCode();
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        if (!(status >= 200 && status < 300 || status == 429 && tooManyIsAnswer)) {
+            throw translate(status, text, where, path.startsWith("acl/login"));
+        }
+        if (text.isBlank()) {
+            return JSON.createObjectNode();
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            if (path.startsWith("agent/force-leave") || path.startsWith("operator/raft/peer")) {
+                return JSON.createObjectNode(); // these answer a bare "true" or nothing on some versions
+            }
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, status, where + " returned invalid JSON", e);
+        }
+    }
+
+    static ClusterCallException translate(int status, String text, String where, boolean login) {
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        if (status == 403 || status == 401 || login && (status == 400 || lower.contains("permission denied"))) {
+            return new ClusterCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
+        }
+        if (status >= 500 && (lower.contains("no cluster leader") || lower.contains("no leader")
+                || lower.contains("leadership lost") || lower.contains("not leader"))) {
+            return new ClusterCallException(ReadFailure.NO_LEADER, status, where + ": no cluster leader (HTTP " + status + ")", null);
+        }
+        String first = text.strip();
+        return new ClusterCallException(ReadFailure.BAD_RESPONSE, status, where + ": HTTP " + status
+                + (first.isEmpty() ? "" : " " + (first.length() > 200 ? first.substring(0, 200) : first)), null);
+    }
+
+    private HttpResponse<byte[]> send(String ip, String method, String path, Session session, Object body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base(ip).resolve("/v1/" + path)).timeout(requestTimeout);
+        if (session != null) {
+            request.header(TOKEN_HEADER, session.token());
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+}

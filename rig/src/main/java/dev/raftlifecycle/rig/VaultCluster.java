@@ -36,43 +36,6 @@ public final class VaultCluster implements AutoCloseable {
     /** The EC2 tag the groups propagate to instances; what Vault's auto_join looks for in AWS. */
     public static final String CLUSTER_TAG = ClusterTags.CLUSTER;
 
-    private static final Set<Integer> OCTETS_IN_USE = new HashSet<>();
-    /**
-     * The ranges this JVM holds, each by an OS lock on a file of its own, so that rigs in other JVMs (a lab daemon,
-     * another test JVM) starting at the same moment cannot pick the same range between the bind check and the
-     * nodes' start. The OS drops the locks when the process ends, however it ends.
-     */
-    private static final java.util.Map<Integer, java.nio.channels.FileLock> RANGE_LOCKS = new java.util.HashMap<>();
-
-    /** Locks the range's file for this JVM, or returns false if another process holds it. */
-    private static boolean reserve(int octet) {
-        try {
-            java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "raft-lifecycle-rig-ranges");
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("127." + octet + ".lock"),
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-            java.nio.channels.FileLock lock = channel.tryLock();
-            if (lock == null) {
-                channel.close();
-                return false;
-            }
-            RANGE_LOCKS.put(octet, lock);
-            return true;
-        } catch (java.io.IOException | java.nio.channels.OverlappingFileLockException e) {
-            return false;
-        }
-    }
-
-    private static void unreserve(int octet) {
-        java.nio.channels.FileLock lock = RANGE_LOCKS.remove(octet);
-        if (lock != null) {
-            try {
-                lock.channel().close();
-            } catch (java.io.IOException e) {
-                // the lock goes with the process anyway
-            }
-        }
-    }
     private static final int VAULT_API_PORT = VaultPorts.API;
 
     private final Rig rig;
@@ -125,31 +88,9 @@ public final class VaultCluster implements AutoCloseable {
         }
     }
 
-    /** Picks a 127.X.0.0/16 range no rig holds (this JVM or another: see {@link #RANGE_LOCKS}) whose node addresses can bind the Vault port. */
-    private static synchronized int[] allocateAddresses() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int candidate = ThreadLocalRandom.current().nextInt(16, 250);
-            if (OCTETS_IN_USE.contains(candidate) || !reserve(candidate)) {
-                continue;
-            }
-            boolean free = true;
-            for (int zone = 1; zone <= 3 && free; zone++) {
-                free = Net.bindable("127." + candidate + "." + zone + ".4", VAULT_API_PORT)
-                        && Net.bindable("127." + candidate + "." + zone + ".4", VAULT_API_PORT + 1);
-            }
-            if (free) {
-                OCTETS_IN_USE.add(candidate);
-                return new int[] {candidate, VAULT_API_PORT};
-            }
-            unreserve(candidate);
-        }
-        // Something holds the Vault port on every loopback address (e.g. a vault on 0.0.0.0:8200):
-        // fall back to a free port pair; the handlers get it through VAULT_PORT.
-        int port = Net.freePort();
-        int candidate = ThreadLocalRandom.current().nextInt(16, 250);
-        OCTETS_IN_USE.add(candidate);
-        System.err.println("rig: port " + VAULT_API_PORT + " is taken on loopback; using " + port);
-        return new int[] {candidate, port};
+    /** A 127.X.0.0/16 range whose node addresses can bind the Vault ports (see {@link RigAddresses}). */
+    private static int[] allocateAddresses() {
+        return RigAddresses.allocate(VAULT_API_PORT, VAULT_API_PORT + 1);
     }
 
     // ---- setup --------------------------------------------------------------------------------------
@@ -162,27 +103,7 @@ public final class VaultCluster implements AutoCloseable {
                 .launchTemplate().launchTemplateId();
         kmsKeyId = rig.kms().createKey(r -> r.description("raft-lifecycle rig unseal key " + spec.name()))
                 .keyMetadata().keyId();
-        for (int i = 0; i < spec.zones().size(); i++) {
-            String zone = spec.zones().get(i);
-            String cidr = "127." + octet + "." + (i + 1) + ".0/24";
-            String subnetId = rig.ec2().createSubnet(r -> r.vpcId(vpcId).cidrBlock(cidr).availabilityZone(zone))
-                    .subnet().subnetId();
-            String group = spec.name() + "-" + zone.substring(zone.length() - 1);
-            int capacity = spec.capacities().get(i);
-            rig.autoScaling().createAutoScalingGroup(r -> r.autoScalingGroupName(group)
-                    .launchTemplate(t -> t.launchTemplateId(launchTemplateId).version("$Latest"))
-                    .minSize(0).maxSize(Math.max(capacity * 2, 2)).desiredCapacity(capacity)
-                    .vpcZoneIdentifier(subnetId)
-                    .tags(t -> t.key(CLUSTER_TAG).value(spec.name()).propagateAtLaunch(true)
-                            .resourceId(group).resourceType("auto-scaling-group")));
-            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook())
-                    .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION).heartbeatTimeout(300)
-                    .defaultResult("ABANDON"));
-            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook())
-                    .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
-                    .defaultResult("ABANDON"));
-            groupNames.add(group);
-        }
+        groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, launchTemplateId, launchHook(), terminateHook()));
     }
 
     /**
@@ -809,10 +730,7 @@ public final class VaultCluster implements AutoCloseable {
             node.kill();
         }
         rig.forget(this);
-        synchronized (VaultCluster.class) {
-            OCTETS_IN_USE.remove(octet);
-            unreserve(octet);
-        }
+        RigAddresses.release(octet);
     }
 
     private VaultHttp.Reply call(IoCall call) {

@@ -214,7 +214,15 @@ public final class ConsulClient implements ClusterPort {
             call(ip, "DELETE", "operator/raft/peer?id=" + encode(raftId.get()), session, null, false);
         }
         // Serf's view: a dead member would otherwise stay "failed" (and count in autopilot's health) until reaped.
-        call(ip, "PUT", "agent/force-leave/" + encode(nodeId) + "?prune=1", session, null, false);
+        // A name Serf does not know (already pruned) is answered with an error that changes nothing: not a failure
+        // of the removal, which only the configuration read afterwards judges. A refusal still is.
+        try {
+            call(ip, "PUT", "agent/force-leave/" + encode(nodeId) + "?prune=1", session, null, false);
+        } catch (ClusterCallException e) {
+            if (e.failure() != ReadFailure.BAD_RESPONSE) {
+                throw e;
+            }
+        }
     }
 
     @Override

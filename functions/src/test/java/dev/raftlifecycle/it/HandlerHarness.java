@@ -29,7 +29,10 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * told apart in the recorder), the lock table in the emulator's DynamoDB, and a captured log.
  */
 final class HandlerHarness {
+    /** The Vault cluster; null when the harness drives a Consul cluster ({@link #consul}). */
     final VaultCluster cluster;
+    /** The Consul cluster (SYSTEM=consul); null for Vault. */
+    final dev.raftlifecycle.rig.ConsulCluster consul;
     final Rig rig;
     final String lockTable;
     final AwsSessionCredentials credentials;
@@ -55,7 +58,18 @@ final class HandlerHarness {
 
     HandlerHarness(VaultCluster cluster) {
         this.cluster = cluster;
+        this.consul = null;
         this.rig = cluster.rig();
+        this.lockTable = createLockTable(rig);
+        this.credentials = rig.newLambdaCredentials();
+        CREATED.add(this);
+    }
+
+    /** The same wiring for a Consul cluster: SYSTEM=consul, its HTTPS port, CA and aws-iam auth method. */
+    HandlerHarness(dev.raftlifecycle.rig.ConsulCluster consul) {
+        this.cluster = null;
+        this.consul = consul;
+        this.rig = consul.rig();
         this.lockTable = createLockTable(rig);
         this.credentials = rig.newLambdaCredentials();
         CREATED.add(this);
@@ -85,7 +99,8 @@ final class HandlerHarness {
             String line = lines.get(i);
             boolean leak = SECRET.matcher(line).find() || line.contains(credentials.secretAccessKey())
                     || line.contains(credentials.sessionToken())
-                    || cluster.rootToken() != null && line.contains(cluster.rootToken());
+                    || cluster != null && cluster.rootToken() != null && line.contains(cluster.rootToken())
+                    || consul != null && line.contains(consul.managementToken());
             if (leak) {
                 leaks.add(line);
             }
@@ -110,12 +125,21 @@ final class HandlerHarness {
 
     Map<String, String> environment() {
         Map<String, String> env = new HashMap<>();
-        env.put(Settings.CLUSTER_NAME, cluster.name());
-        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
-        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
-        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        if (consul != null) {
+            env.put(Settings.SYSTEM, dev.raftlifecycle.contract.ClusterSystem.CONSUL.value());
+            env.put(Settings.CLUSTER_NAME, consul.name());
+            env.put(Settings.ASG_NAMES, String.join(",", consul.groupNames()));
+            env.put(Settings.VAULT_IAM_SERVER_ID, consul.tlsServerName());
+            env.put(Settings.VAULT_CA_PEM, consul.caPem());
+            env.put(Settings.VAULT_TLS_SERVER_NAME, consul.tlsServerName());
+        } else {
+            env.put(Settings.CLUSTER_NAME, cluster.name());
+            env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+            env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
+            env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
+            env.put(Settings.VAULT_CA_PEM, cluster.caPem());
+            env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        }
         env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.AWS_REGION, Rig.REGION.id());
         env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());

@@ -42,6 +42,7 @@ public final class Rig implements AutoCloseable {
     private final String readerRoleArn;
     private final AwsSessionCredentials lambdaCredentials;
     private final List<VaultCluster> clusters = new CopyOnWriteArrayList<>();
+    private final List<ConsulCluster> consulClusters = new CopyOnWriteArrayList<>();
 
     private final Ec2Client ec2;
     private final AutoScalingClient autoScaling;
@@ -121,6 +122,17 @@ public final class Rig implements AutoCloseable {
 
     void forget(VaultCluster cluster) {
         clusters.remove(cluster);
+    }
+
+    /** Starts a Consul server cluster in this session (the consul binary: {@link Tools#consul()}). */
+    public ConsulCluster startConsulCluster(ClusterSpec spec) {
+        ConsulCluster cluster = ConsulCluster.start(this, spec, Tools.consul());
+        consulClusters.add(cluster);
+        return cluster;
+    }
+
+    void forget(ConsulCluster cluster) {
+        consulClusters.remove(cluster);
     }
 
     /** The endpoint the code under test uses for every AWS service (AWS_ENDPOINT_URL). */
@@ -259,6 +271,13 @@ public final class Rig implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (VaultCluster cluster : List.copyOf(clusters)) {
+            try {
+                cluster.close();
+            } catch (RuntimeException e) {
+                System.err.println("rig: closing " + cluster.name() + " failed: " + e.getMessage());
+            }
+        }
+        for (ConsulCluster cluster : List.copyOf(consulClusters)) {
             try {
                 cluster.close();
             } catch (RuntimeException e) {

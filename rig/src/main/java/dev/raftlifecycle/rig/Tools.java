@@ -54,6 +54,22 @@ public final class Tools {
         throw new RigException("no vault binary: set VAULT_BIN, put vault on PATH, or run scripts/build-vault (needs Go)");
     }
 
+    /** The consul binary: RIG_CONSUL_BIN or CONSUL_BIN (scripts/test exports the one scripts/build-consul made). */
+    public static Path consul() {
+        for (String name : List.of("RIG_CONSUL_BIN", "CONSUL_BIN")) {
+            String value = setting(name);
+            if (value != null) {
+                Path path = Path.of(value);
+                if (!Files.isExecutable(path)) {
+                    throw new RigException(name + "=" + value + " is not an executable file");
+                }
+                return path;
+            }
+        }
+        throw new RigException("no consul binary: set CONSUL_BIN, or run scripts/build-consul (needs Go) and export "
+                + "RIG_CONSUL_BIN (scripts/test does both)");
+    }
+
     /** moto's server entry point, from the virtualenv the scripts create. */
     public static Path motoServer() {
         String value = setting("RIG_MOTO_SERVER");
@@ -70,6 +86,11 @@ public final class Tools {
         }
         throw new RigException("no moto server: run scripts/test or scripts/lab once (they install moto "
                 + MOTO_VERSION + " with python3 -m venv), or set RIG_MOTO_SERVER");
+    }
+
+    /** The first line of `consul version`, e.g. "Consul v1.16.3". */
+    public static String consulVersion(Path consul) {
+        return run(List.of(consul.toString(), "version")).lines().findFirst().orElse("?").trim();
     }
 
     /** `vault version` of the binary, e.g. "v1.14.10". */

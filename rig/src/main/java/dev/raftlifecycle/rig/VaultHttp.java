@@ -32,8 +32,15 @@ public final class VaultHttp {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private final HttpClient client;
+    private final String tokenHeader;
 
     public VaultHttp(SSLContext sslContext) {
+        this(sslContext, "X-Vault-Token");
+    }
+
+    /** The same client for another HashiCorp API whose token travels in {@code tokenHeader} (Consul: X-Consul-Token). */
+    public VaultHttp(SSLContext sslContext, String tokenHeader) {
+        this.tokenHeader = tokenHeader;
         this.client = HttpClient.newBuilder()
                 .sslContext(sslContext)
                 .connectTimeout(Duration.ofSeconds(2))
@@ -65,7 +72,7 @@ public final class VaultHttp {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         if (token != null) {
-            request.header("X-Vault-Token", token);
+            request.header(tokenHeader, token);
         }
         java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> call =
                 client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());

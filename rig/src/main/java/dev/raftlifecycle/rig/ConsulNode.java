@@ -1,0 +1,170 @@
+package dev.raftlifecycle.rig;
+
+import dev.raftlifecycle.contract.ConsulPorts;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One real Consul server process standing in for one EC2 instance: it binds the instance's private IP on Consul's
+ * standard ports (HTTPS API, server RPC/Raft, LAN gossip; plain HTTP, gRPC, DNS and WAN off), its node name is the
+ * instance id, it serves HTTPS from the rig's CA, and it has ACLs on with deny by default.
+ */
+public final class ConsulNode {
+    private final String instanceId;
+    private final String groupName;
+    private final String ip;
+    private final Path dir;
+    private volatile ManagedProcess process;
+    private volatile Runnable launch;
+
+    ConsulNode(String instanceId, String groupName, String ip, Path dir) {
+        this.instanceId = instanceId;
+        this.groupName = groupName;
+        this.ip = ip;
+        this.dir = dir;
+    }
+
+    /**
+     * @param bootstrapExpect servers to wait for before the first election
+     * @param join            the other servers' addresses (as cloud auto-join would list them)
+     * @param managementToken the ACL bootstrap token (the rig's root)
+     * @param cleanupDeadServers Consul's own dead-server cleanup (on by default in Consul; tests that keep a dead peer
+     *                        turn it off)
+     */
+    record Options(int bootstrapExpect, List<String> join, String managementToken, boolean cleanupDeadServers) {
+    }
+
+    void start(Path consulBin, Options options, TlsMaterial.NodeCert cert, Path caFile) {
+        launch = () -> launch(consulBin, options, cert, caFile);
+        launch.run();
+    }
+
+    private void launch(Path consulBin, Options options, TlsMaterial.NodeCert cert, Path caFile) {
+        try {
+            Path data = dir.resolve("data");
+            Files.createDirectories(data);
+            String joins = options.join().stream().filter(a -> !a.equals(ip)).map(a -> "\"" + a + "\"")
+                    .collect(Collectors.joining(", "));
+            String hcl = """
+                    # Rendered by the raft-lifecycle test rig for instance %s (%s)
+                    server               = true
+                    bootstrap_expect     = %d
+                    node_name            = "%s"
+                    datacenter           = "rig"
+                    data_dir             = "%s"
+                    bind_addr            = "%s"
+                    client_addr          = "%s"
+                    advertise_addr       = "%s"
+                    retry_join           = [%s]
+                    retry_interval       = "1s"
+                    disable_update_check = true
+                    # Stated, not left to the default: a server does not leave on SIGTERM (the handlers remove it).
+                    leave_on_terminate   = false
+                    log_level            = "INFO"
+                    ports {
+                      http     = -1
+                      https    = %d
+                      grpc     = -1
+                      grpc_tls = -1
+                      dns      = -1
+                      serf_wan = -1
+                      server   = %d
+                      serf_lan = %d
+                    }
+                    tls {
+                      https {
+                        ca_file         = "%s"
+                        cert_file       = "%s"
+                        key_file        = "%s"
+                        verify_incoming = false
+                      }
+                    }
+                    acl {
+                      enabled                  = true
+                      default_policy           = "deny"
+                      enable_token_persistence = true
+                      tokens {
+                        initial_management = "%s"
+                        agent              = "%s"
+                      }
+                    }
+                    # Faster than Consul's defaults so that health changes show up within seconds in tests.
+                    autopilot {
+                      cleanup_dead_servers      = %s
+                      last_contact_threshold    = "1s"
+                      server_stabilization_time = "3s"
+                    }
+                    performance {
+                      raft_multiplier = 1
+                    }
+                    """.formatted(instanceId, groupName, options.bootstrapExpect(), instanceId, data, ip, ip, ip, joins,
+                    ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN, caFile, cert.certFile(), cert.keyFile(),
+                    options.managementToken(), options.managementToken(), options.cleanupDeadServers());
+            Path config = dir.resolve("consul.hcl");
+            Files.writeString(config, hcl);
+            process = ManagedProcess.start("consul " + instanceId,
+                    List.of(consulBin.toString(), "agent", "-config-file=" + config), dir.resolve("consul.log"),
+                    Map.of("TZ", "UTC"));
+        } catch (IOException e) {
+            throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public String groupName() {
+        return groupName;
+    }
+
+    public String ip() {
+        return ip;
+    }
+
+    public URI apiAddress() {
+        return URI.create("https://" + ip + ":" + ConsulPorts.HTTPS);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean running() {
+        return process != null && process.alive();
+    }
+
+    /** SIGKILL, as when an instance is lost. */
+    public void kill() {
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    /** SIGTERM with a grace period, as systemd stopping the service. */
+    public void stop() {
+        if (process != null) {
+            process.stop(10);
+        }
+    }
+
+    /** Stops the process and starts it again with the same configuration and data. */
+    public void restart() {
+        stop();
+        launch.run();
+    }
+
+    public String logTail(int lines) {
+        return process == null ? "(never started)" : process.tail(lines);
+    }
+
+    @Override
+    public String toString() {
+        return instanceId + "@" + ip + (running() ? "" : " (stopped)");
+    }
+}

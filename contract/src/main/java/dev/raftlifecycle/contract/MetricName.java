@@ -67,6 +67,12 @@ public enum MetricName {
 
     /** Default namespace (METRICS_NAMESPACE overrides it). */
     public static final String DEFAULT_NAMESPACE = "RaftLifecycle";
+    /**
+     * Default namespace of a Consul cluster's metrics: the same names and dimensions as Vault's, in a namespace of
+     * their own, so a Consul and a Vault cluster never share a metric stream (even under one cluster name) and
+     * Vault's existing alarms and dashboards keep their metric identities (a new dimension would have changed them).
+     */
+    public static final String CONSUL_NAMESPACE = "RaftLifecycle/Consul";
     /** The dimension every metric carries. */
     public static final String CLUSTER_DIMENSION = "ClusterName";
     /**

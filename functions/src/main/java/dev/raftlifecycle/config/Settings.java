@@ -178,7 +178,7 @@ public record Settings(
         Duration connect = r.millis(VAULT_CONNECT_TIMEOUT_MS, 1000, 50, 30_000);
         Duration request = r.millis(VAULT_REQUEST_TIMEOUT_MS, 3000, 100, 60_000);
         Optional<String> lock = r.optional(LOCK_TABLE);
-        String namespace = r.optional(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
+        String namespace = r.optional(METRICS_NAMESPACE).orElse(consul ? MetricName.CONSUL_NAMESPACE : MetricName.DEFAULT_NAMESPACE);
         Duration heartbeat = r.seconds(LIFECYCLE_HEARTBEAT_SECONDS, Defaults.HEARTBEAT_SECONDS, 5, 3600);
         Duration stepDown = r.seconds(STEP_DOWN_WAIT_SECONDS, 30, 1, 600);
         // Vault's stepped-down leader sits out elections for 10 s; Consul's leadership transfer has no such pause.

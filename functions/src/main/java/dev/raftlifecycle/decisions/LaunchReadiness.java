@@ -5,10 +5,11 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Whether a launching instance is ready to be put in service: its own sys/health says initialized and unsealed
- * (200/429/473), the Raft configuration lists it under its instance id, autopilot reports it healthy with the
- * expected status and stable for at least server_stabilization_time, the cluster has a leader, and (optionally) it
- * runs the expected Vault version. While no node of the cluster is initialized (first deploy) it is let through,
+ * Whether a launching instance is ready to be put in service: its own answer says initialized and unsealed
+ * (Vault's sys/health 200/429/473; a Consul server that knows a leader), the Raft configuration lists it under its
+ * instance id, autopilot reports it healthy, alive (Consul: a Serf member), with the expected status and stable for
+ * at least server_stabilization_time, the cluster has a leader, and (optionally) it runs the expected version (its
+ * own answer's, else autopilot's for it). While no node of the cluster is initialized (first deploy) it is let through,
  * but only on positive evidence ({@link ClusterInitialization}).
  */
 public final class LaunchReadiness {
@@ -96,6 +97,15 @@ public final class LaunchReadiness {
         if (server.isEmpty() || !server.get().healthy()) {
             return new Waiting(Reason.UNHEALTHY, server.isEmpty() ? "autopilot does not list the server yet"
                     : "autopilot reports it unhealthy (last contact " + server.get().lastContact().toMillis() + " ms)");
+        }
+        String serf = server.get().nodeStatus();
+        if (!serf.isEmpty() && !"alive".equals(serf)) {
+            return new Waiting(Reason.UNHEALTHY, "autopilot reports its membership " + serf + " (not alive)");
+        }
+        // Consul's own answer carries no version: autopilot's per-server one stands in for it.
+        if (expected.vaultVersion().isPresent() && node.version().isEmpty() && !server.get().version().isEmpty()
+                && !versionMatches(expected.vaultVersion().get(), server.get().version())) {
+            return new Waiting(Reason.VERSION_MISMATCH, "runs " + server.get().version() + ", expected " + expected.vaultVersion().get());
         }
         String status = server.get().status();
         boolean statusOk = expected.nonVoters() ? "non-voter".equals(status) || server.get().isVoterOrLeader()

@@ -49,6 +49,7 @@ class SettingsTest {
         assertThat(s.vaultPort()).isEqualTo(8501);
         assertThat(s.authMount()).isEqualTo("raft-lifecycle-aws-iam");
         assertThat(s.stepDownQuiet()).isEqualTo(Duration.ZERO);
+        assertThat(s.metricsNamespace()).isEqualTo("RaftLifecycle/Consul");
         assertThat(s.summary()).startsWith("system=consul ");
     }
 

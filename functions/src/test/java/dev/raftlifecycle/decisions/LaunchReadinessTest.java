@@ -90,6 +90,37 @@ class LaunchReadinessTest {
                 .isEqualTo(Reason.VERSION_MISMATCH);
     }
 
+    /** The same cluster as Consul reports it: the node's own answer has no version; autopilot's record is given. */
+    private static ClusterSnapshot consulShaped(AutopilotServer server) {
+        ClusterSnapshot s = cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(60), true);
+        Map<String, NodeHealth> health = new HashMap<>(s.health());
+        health.put(NEW, new NodeHealth(NEW, "10.0.1.10", NodeHealth.State.STANDBY, Optional.empty(), "leader 10.0.1.1:8300"));
+        ClusterView v = s.view().get();
+        Map<String, AutopilotServer> servers = new HashMap<>(v.autopilot().servers());
+        servers.put(NEW, server);
+        ClusterView view = new ClusterView(v.peers(), new AutopilotState(true, 0, v.autopilot().leader(),
+                v.autopilot().voters(), servers), v.settings());
+        return new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), NOW, health, Map.of(), NOW,
+                Optional.of(view), s.via(), s.viewReadAt(), s.readFailures(), 1, false);
+    }
+
+    @Test
+    void aMemberThatIsNotAliveWaitsAndWithoutItsOwnVersionAutopilotsIsChecked() {
+        AutopilotServer alive = Fixtures.server(NEW, true, "voter", NOW.minusSeconds(60));
+        assertThat(evaluate(consulShaped(alive), DEFAULT)).isInstanceOf(LaunchReadiness.Ready.class);
+        AutopilotServer left = new AutopilotServer(NEW, "", "left", Duration.ofMillis(50), 3, 100, true,
+                Optional.of(NOW.minusSeconds(60)), "voter", "1.16.3");
+        assertThat(evaluate(consulShaped(left), DEFAULT).reason()).isEqualTo(Reason.UNHEALTHY);
+        AutopilotServer older = new AutopilotServer(NEW, "", "alive", Duration.ofMillis(50), 3, 100, true,
+                Optional.of(NOW.minusSeconds(60)), "voter", "1.16.2");
+        assertThat(evaluate(consulShaped(older), new LaunchReadiness.Expectations(false, Optional.of("1.16.3"))).reason())
+                .isEqualTo(Reason.VERSION_MISMATCH);
+        AutopilotServer same = new AutopilotServer(NEW, "", "alive", Duration.ofMillis(50), 3, 100, true,
+                Optional.of(NOW.minusSeconds(60)), "voter", "1.16.3");
+        assertThat(evaluate(consulShaped(same), new LaunchReadiness.Expectations(false, Optional.of("v1.16.3"))))
+                .isInstanceOf(LaunchReadiness.Ready.class);
+    }
+
     /** A new node answering 501 beside others that answer too. */
     private static ClusterSnapshot uninitializedBeside(List<ClusterInstance> others, Map<String, NodeHealth> answers, boolean recorded) {
         List<ClusterInstance> instances = new ArrayList<>(others);

@@ -103,6 +103,8 @@ class FirstDeployIT {
         }
         cluster.await("every node joined and unsealed", Duration.ofSeconds(90), () -> cluster.nodes().stream()
                 .allMatch(n -> cluster.healthCode(n) == 200 || cluster.healthCode(n) == 429));
+        // What the operator runs next (the first-deploy steps in infra/README.md): without it no handler can log in.
+        cluster.configureAfterOperatorInit(rootToken);
         cluster.await("every node a healthy Raft server", Duration.ofSeconds(90), () -> cluster.nodes().stream()
                 .allMatch(n -> healthyServer(cluster, first, rootToken, n)));
         // Every node passes now, but not yet for as long as the load balancer needs to count it healthy.

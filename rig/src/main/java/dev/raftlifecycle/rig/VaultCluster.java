@@ -185,6 +185,18 @@ public final class VaultCluster implements AutoCloseable {
         admin("PUT", "sys/audit/stdout", Map.of("type", "file", "options", Map.of("file_path", "stdout")));
     }
 
+    /**
+     * The operator's second step of a first deploy, after their own {@code vault operator init}: scripts/configure-vault
+     * with the root token init returned (the rig then holds that token, as for a cluster it initialized itself).
+     */
+    public void configureAfterOperatorInit(String operatorRootToken) {
+        if (rootToken != null) {
+            throw new RigException("cluster " + spec.name() + " was initialized by the rig already");
+        }
+        rootToken = operatorRootToken;
+        configureAuth();
+    }
+
     // ---- nodes --------------------------------------------------------------------------------------
 
     private VaultNode startNode(Instance instance, VaultNode.Options options) {

@@ -270,7 +270,12 @@ public final class ConsulClient implements ClusterPort {
 
     static ClusterCallException translate(int status, String text, String where, boolean login) {
         String lower = text.toLowerCase(java.util.Locale.ROOT);
-        if (status == 403 || status == 401 || login && (status == 400 || lower.contains("permission denied"))) {
+        // Consul answers a refused login with HTTP 500 naming why ("IAM principal … is not trusted", "expected
+        // \"<server id>\" but got …", "missing header …"): a refusal, which retrying does not change. Only a login
+        // Consul could not check (it could not reach STS, or there is no leader) is not.
+        boolean loginRefused = login && (status == 400 || status == 500 && !lower.contains("error making request")
+                && !lower.contains("no cluster leader") && !lower.contains("no leader"));
+        if (status == 403 || status == 401 || loginRefused || login && lower.contains("permission denied")) {
             return new ClusterCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }
         if (status >= 500 && (lower.contains("no cluster leader") || lower.contains("no leader")

@@ -49,6 +49,10 @@ class ConsulClientTest {
                 .isEqualTo(ReadFailure.DENIED);
         assertThat(ConsulClient.translate(500, "rpc error: Permission denied", "acl/login on ip", true).failure())
                 .isEqualTo(ReadFailure.DENIED);
+        assertThat(ConsulClient.translate(500, "rpc error making call: expected \"a\" but got \"b\"", "acl/login on ip", true)
+                .failure()).isEqualTo(ReadFailure.DENIED);
+        assertThat(ConsulClient.translate(500, "rpc error making call: error making request: dial tcp: refused",
+                "acl/login on ip", true).failure()).isEqualTo(ReadFailure.BAD_RESPONSE);
         assertThat(ConsulClient.translate(500, "No cluster leader", "x on ip", false).failure()).isEqualTo(ReadFailure.NO_LEADER);
         ClusterCallException other = ConsulClient.translate(500, "id \"abc\" was not found in the Raft configuration", "x on ip", false);
         assertThat(other.failure()).isEqualTo(ReadFailure.BAD_RESPONSE);

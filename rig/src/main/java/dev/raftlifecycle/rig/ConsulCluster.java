@@ -126,7 +126,7 @@ public final class ConsulCluster implements AutoCloseable {
         consul("PUT", "acl/auth-method", Map.of("Name", ConsulAccess.AUTH_METHOD, "Type", "aws-iam",
                 "MaxTokenTTL", "30m", "TokenLocality", "local",
                 "Config", Map.of("BoundIAMPrincipalARNs", List.of(rig.lambdaRoleArn(), rig.readerRoleArn()),
-                        "STSEndpoint", moto, "IAMEndpoint", moto, "STSRegion", Rig.REGION.id(),
+                        "STSEndpoint", moto, "IAMEndpoint", moto,
                         "ServerIDHeaderValue", spec.tlsServerName())));
         consul("PUT", "acl/binding-rule", Map.of("AuthMethod", ConsulAccess.AUTH_METHOD, "BindType", "role",
                 "BindName", ConsulAccess.MUTATING_ROLE,

@@ -88,9 +88,9 @@ public final class Tools {
                 + MOTO_VERSION + " with python3 -m venv), or set RIG_MOTO_SERVER");
     }
 
-    /** The first line of `consul version`, e.g. "Consul v1.16.3". */
+    /** `consul version` of the binary, e.g. "v1.16.3" (from its first line, "Consul v1.16.3"). */
     public static String consulVersion(Path consul) {
-        return run(List.of(consul.toString(), "version")).lines().findFirst().orElse("?").trim();
+        return run(List.of(consul.toString(), "version")).lines().findFirst().orElse("?").trim().replaceFirst("^Consul ", "");
     }
 
     /** `vault version` of the binary, e.g. "v1.14.10". */

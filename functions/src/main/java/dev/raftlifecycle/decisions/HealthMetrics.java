@@ -43,7 +43,10 @@ public final class HealthMetrics {
         out.add(new MetricValue(MetricName.UNINITIALIZED_NODES,
                 nodes.stream().filter(n -> n.state() == NodeHealth.State.UNINITIALIZED).count()));
         out.add(new MetricValue(MetricName.UNREACHABLE_NODES, nodes.stream().filter(n -> !n.answered()).count()));
-        out.add(new MetricValue(MetricName.VERSION_COUNT, nodes.stream().map(NodeHealth::version)
+        // Each answering node's own version; a node whose answer carries none (Consul's) by autopilot's record of it.
+        out.add(new MetricValue(MetricName.VERSION_COUNT, nodes.stream().filter(NodeHealth::answered)
+                .map(n -> n.version().or(() -> s.view().flatMap(v -> v.autopilot().server(n.instanceId()))
+                        .map(AutopilotServer::version).filter(v -> !v.isEmpty())))
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
         if (s.view().isEmpty()) {

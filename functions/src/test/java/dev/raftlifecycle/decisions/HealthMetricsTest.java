@@ -33,6 +33,20 @@ class HealthMetricsTest {
     }
 
     @Test
+    void versionsComeFromAutopilotWhenTheNodesOwnAnswerHasNone() {
+        ClusterSnapshot s = snap(threeVoters()).build();
+        java.util.Map<String, NodeHealth> bare = new java.util.HashMap<>();
+        s.health().forEach((id, h) -> bare.put(id, new NodeHealth(id, h.address(), h.state(), java.util.Optional.empty(), "consul")));
+        ClusterSnapshot consul = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), s.groupsReadAt(), bare,
+                s.peerHealth(), s.healthReadAt(), s.view(), s.via(), s.viewReadAt(), s.readFailures(), s.attempts(), false);
+        assertThat(metrics(consul)).containsEntry("VersionCount", 1.0);
+        ClusterSnapshot noView = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), s.groupsReadAt(), bare,
+                s.peerHealth(), s.healthReadAt(), java.util.Optional.empty(), s.via(), s.viewReadAt(), s.readFailures(),
+                s.attempts(), false);
+        assertThat(metrics(noView)).containsEntry("VersionCount", 0.0);
+    }
+
+    @Test
     void anUnreachableClusterStillPublishesLeaderPresentZeroAndWhatTheProbesSaw() {
         ClusterSnapshot s = snap(threeVoters()).crashedJustNow(id(1)).answers(id(2), NodeHealth.State.SEALED)
                 .answers(id(3), NodeHealth.State.UNINITIALIZED).noView(ReadFailure.UNREACHABLE).build();

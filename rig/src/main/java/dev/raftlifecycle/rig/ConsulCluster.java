@@ -306,6 +306,22 @@ public final class ConsulCluster implements AutoCloseable {
                 .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
     }
 
+    /** Raises a group's desired capacity by one; returns the new instance id (no Consul process yet). */
+    public String launchInstance(String group) {
+        Set<String> before = new HashSet<>(groupInstanceIds(group));
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        rig.autoScaling().setDesiredCapacity(r -> r.autoScalingGroupName(group).desiredCapacity(asg.desiredCapacity() + 1));
+        return groupInstanceIds(group).stream().filter(id -> !before.contains(id)).findFirst()
+                .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
+    }
+
+    /** Marks the instance terminated in EC2 (as after a termination the handlers never saw), its process killed. */
+    public void terminateInEc2(String instanceId) {
+        node(instanceId).kill();
+        rig.ec2().terminateInstances(r -> r.instanceIds(instanceId));
+    }
+
     /**
      * Back to the spec: every node stopped or no longer a Raft peer is killed and replaced (its peer and member
      * removed with the management token first), and the replacements awaited as healthy voters.

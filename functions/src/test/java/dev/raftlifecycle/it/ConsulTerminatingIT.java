@@ -2,6 +2,7 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.ConsulCluster;
@@ -114,6 +115,61 @@ class ConsulTerminatingIT {
 
         assertThat(outcome.action()).isEqualTo("CONTINUE");
         assertThat(outcome.reason()).isEqualTo("not-a-member");
+        assertThat(cluster.raftNodeNames()).hasSize(3);
+    }
+
+    @Test
+    void theSameEventTwiceRemovesOnceAndALateOneForAnEndedActionChangesNothing() {
+        ConsulNode follower = cluster.follower();
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(follower.instanceId());
+        byte[] event = EventBridgeEvents.forAction(action);
+        TerminatingHandler handler = harness.terminating();
+
+        TerminatingHandler.Outcome first = handler.handle(event, LAMBDA_TIME);
+        TerminatingHandler.Outcome second = handler.handle(event, LAMBDA_TIME);
+
+        assertThat(first.peerRemoved()).isTrue();
+        assertThat(first.completion()).isEqualTo("COMPLETED");
+        assertThat(second.action()).isEqualTo("NONE");
+        assertThat(second.reason()).isEqualTo("already-ended");
+        assertThat(second.peerRemoved()).isFalse();
+        assertThat(cluster.raftNodeNames()).hasSize(2);
+        cluster.finishTermination(follower.instanceId());
+
+        // A late event for an action that expired: nothing is touched.
+        ConsulNode other = cluster.follower();
+        LifecycleRecorder.LifecycleAction expired = cluster.openTermination(other.instanceId());
+        cluster.rig().recorder().expire(expired.token());
+        TerminatingHandler.Outcome late = harness.terminating().handle(EventBridgeEvents.forAction(expired), LAMBDA_TIME);
+        assertThat(late.reason()).isEqualTo("already-ended");
+        assertThat(cluster.raftNodeNames()).contains(other.instanceId()).hasSize(2);
+    }
+
+    @Test
+    void anUnreachableClusterIsAbandonedAfterTheConfiguredAttempts() {
+        ConsulNode follower = cluster.follower();
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(follower.instanceId());
+        harness.with(Settings.VAULT_PORT, Integer.toString(dev.raftlifecycle.rig.Net.freePort()))
+                .with(Settings.CLUSTER_ATTEMPTS, "3");
+
+        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+        assertThat(outcome.action()).isEqualTo("ABANDON");
+        assertThat(outcome.reason()).isEqualTo("cluster-unreachable");
+        assertThat(cluster.raftNodeNames()).hasSize(3);
+        assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
+    }
+
+    @Test
+    void aCertificateThatDoesNotNameTheConfiguredServerIsATlsFailureAndAbandons() {
+        ConsulNode follower = cluster.follower();
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(follower.instanceId());
+        harness.with(Settings.VAULT_TLS_SERVER_NAME, "impostor.example.internal");
+
+        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+        assertThat(outcome.action()).isEqualTo("ABANDON");
+        assertThat(outcome.reason()).isEqualTo("tls-failure");
         assertThat(cluster.raftNodeNames()).hasSize(3);
     }
 }

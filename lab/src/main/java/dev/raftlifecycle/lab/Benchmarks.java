@@ -52,7 +52,7 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold")
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul")
                 : List.of(which);
         if (which.equals("prime-classes")) {
             System.out.println(trainClassList(out, repo));
@@ -66,8 +66,9 @@ public final class Benchmarks {
                 case "chaos" -> chaos(out);
                 case "dead-voter" -> deadVoter(out);
                 case "cold" -> coldPath(out, repo);
+                case "consul" -> ConsulBenchmarks.section(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, dead-voter, cold, all; or prime-classes)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, all; or prime-classes)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
@@ -87,7 +88,7 @@ public final class Benchmarks {
         return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
     }
 
-    private static String machine() {
+    static String machine() {
         return String.format(Locale.ROOT, "%d cores, %d GiB, %s %s, JDK %s; Vault 1.14.10 (rig build), moto 5.2.5; %s",
                 Runtime.getRuntime().availableProcessors(),
                 ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())

@@ -14,12 +14,15 @@ public final class ConsulAccess {
     /** {@code operator = "read"}: Raft configuration, autopilot health and configuration. */
     public static final String READ_POLICY = "raft-lifecycle-read";
     public static final String READ_ROLE = "raft-lifecycle-read";
-    /** {@code operator = "write"}: also remove-peer, force-leave and leadership transfer. */
+    /**
+     * {@code operator = "write"}: also remove-peer, force-leave and leadership transfer; and {@code agent:write} on
+     * agents named like EC2 instances, for the graceful leave a terminating server is asked to make.
+     */
     public static final String MUTATING_POLICY = "raft-lifecycle";
     public static final String MUTATING_ROLE = "raft-lifecycle";
     /** The policies' rules (HCL), shipped with the functions and used by the rig and the operator's setup. */
     public static final String READ_RULES = "operator = \"read\"\n";
-    public static final String MUTATING_RULES = "operator = \"write\"\n";
+    public static final String MUTATING_RULES = "operator = \"write\"\nagent_prefix \"i-\" {\n  policy = \"write\"\n}\n";
 
     private ConsulAccess() {
     }

@@ -39,10 +39,12 @@ import javax.net.ssl.SSLContext;
  *   does not know by name ({@code (unknown)}) keeps its Raft id.</li>
  *   <li><b>autopilot</b>: {@code operator/autopilot/health}, which answers HTTP 429 when the cluster is unhealthy (a
  *   valid answer, read like 200); servers keyed by name; {@code SerfStatus} stands for Vault's {@code node_status}.</li>
- *   <li><b>remove-peer</b>: Consul removes by Raft id and answers 500 for an unknown one, so the node name is looked up
- *   in the configuration first; a name no longer there is nothing to remove (the re-read after it says so). Then
- *   {@code agent/force-leave/<node>?prune}: without it the member stays "failed" in Serf. A member that is still alive
- *   refutes both (the leader adds an alive server back); see the README's Consul section.</li>
+ *   <li><b>remove-peer</b>: a server that answers at its own address is asked to leave ({@code PUT agent/leave} on
+ *   it: graceful, out of Serf and Raft, then it shuts down), because the leader adds an alive server back to Raft.
+ *   Otherwise (dead, or the leave refused) by Raft id, which Consul needs (it answers 500 for an unknown one), so the
+ *   node name is looked up in the configuration first; a name no longer there is nothing to remove (the re-read after
+ *   it says so); then {@code agent/force-leave/<node>?prune}, without which a dead member stays "failed" in Serf. See
+ *   the README's Consul section.</li>
  *   <li><b>step-down</b>: {@code operator/raft/transfer-leader} (Consul ≥ 1.15).</li>
  *   <li><b>login</b>: {@code acl/login} with the {@code aws-iam} method; the bearer token is the same signed
  *   {@code sts:GetCallerIdentity} request Vault takes, as JSON; the token is {@code SecretID}, its expiry the
@@ -204,18 +206,34 @@ public final class ConsulClient implements ClusterPort {
     @Override
     public void removePeer(String ip, Session session, String nodeId) throws ClusterCallException {
         JsonNode config = call(ip, "GET", "operator/raft/configuration", session, null, false);
+        Optional<RaftPeer> peer = Optional.empty();
         Optional<String> raftId = Optional.empty();
         for (JsonNode s : config.path("Servers")) {
             if (name(s.path("Node").asText(""), s.path("ID").asText("")).equals(nodeId)) {
                 raftId = Optional.of(s.path("ID").asText(""));
+                peer = Optional.of(new RaftPeer(nodeId, s.path("Address").asText(""), false, false));
+            }
+        }
+        // A server that still runs (a terminating instance before EC2 stops it) is asked to leave itself: a graceful
+        // leave takes it out of Serf as "left" and out of Raft, and it shuts down. Removing it from Raft behind its
+        // back does not last: the leader adds an alive server it finds in Serf back to Raft at its next reconcile
+        // (seen on the rig: back as a peer within a minute, then a dead one once the instance went), and a
+        // force-leave does not hold against a member that is alive. Whether it runs is its own answer now; Serf's and
+        // autopilot's view of it lag by seconds.
+        if (peer.isPresent() && health(nodeId, peer.get().host()).answered()) {
+            try {
+                call(peer.get().host(), "PUT", "agent/leave", session, null, false);
+                return;
+            } catch (ClusterCallException e) {
+                // refused or gone meanwhile: the removal below (a leave that did happen shows in the re-read anyway)
             }
         }
         if (raftId.isPresent()) {
             call(ip, "DELETE", "operator/raft/peer?id=" + encode(raftId.get()), session, null, false);
         }
-        // Serf's view: a dead member would otherwise stay "failed" (and count in autopilot's health) until reaped.
-        // A name Serf does not know (already pruned) is answered with an error that changes nothing: not a failure
-        // of the removal, which only the configuration read afterwards judges. A refusal still is.
+        // A dead member would otherwise stay "failed" in Serf (and in autopilot's health) until reaped. A name Serf
+        // does not know (already pruned) is answered with an error that changes nothing: not a failure of the removal,
+        // which only the configuration read afterwards judges. A refusal still is.
         try {
             call(ip, "PUT", "agent/force-leave/" + encode(nodeId) + "?prune=1", session, null, false);
         } catch (ClusterCallException e) {

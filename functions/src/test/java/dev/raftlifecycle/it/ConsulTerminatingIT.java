@@ -54,8 +54,11 @@ class ConsulTerminatingIT {
         assertThat(outcome.peerRemoved()).isTrue();
         assertThat(cluster.raftNodeNames()).doesNotContain(follower.instanceId()).hasSize(2);
         assertThat(cluster.rig().recorder().outcome(action.token())).contains("CONTINUE");
-        // The instance still runs while EC2 shuts it down: a Consul leader adds an alive server back to Raft on its
-        // next reconcile. It must not come back (a voter that then dies counts toward quorum until cleaned up).
+        // It left gracefully (Serf says "left", or has pruned it), so the leader cannot add it back to Raft as it does
+        // an alive server it finds in Serf (a voter that then dies with its instance would count toward quorum).
+        cluster.await(follower.instanceId() + " left in Serf", Duration.ofSeconds(15),
+                () -> !"alive".equals(cluster.members().getOrDefault(follower.instanceId(), "none"))
+                        && !"failed".equals(cluster.members().getOrDefault(follower.instanceId(), "none")));
         long until = System.nanoTime() + Duration.ofSeconds(Long.getLong("consul.rejoin.watch", 15)).toNanos();
         while (System.nanoTime() < until) {
             assertThat(cluster.raftNodeNames()).doesNotContain(follower.instanceId());

@@ -57,6 +57,8 @@ public final class ConsulClient implements ClusterPort {
     private static final String TOKEN_HEADER = "X-Consul-Token";
     /** How long a session without ExpirationTime is reused before logging in again. */
     static final Duration SESSION_REUSE = Duration.ofMinutes(10);
+    /** How long a leave request is given to be refused before it counts as under way. */
+    static final Duration LEAVE_ANSWER = Duration.ofMillis(1500);
 
     private final HttpClient http;
     private final int port;
@@ -222,10 +224,16 @@ public final class ConsulClient implements ClusterPort {
         // autopilot's view of it lag by seconds.
         if (peer.isPresent() && health(nodeId, peer.get().host()).answered()) {
             try {
-                call(peer.get().host(), "PUT", "agent/leave", session, null, false);
+                // A server's leave answers only after it has drained (Consul waits for the leader to drop it and then
+                // LeaveDrainTime, 5 s): no answer within LEAVE_ANSWER means it is leaving; the re-read after this call
+                // says whether it left. A refusal answers at once.
+                call(peer.get().host(), "PUT", "agent/leave", session, null, false, LEAVE_ANSWER);
                 return;
             } catch (ClusterCallException e) {
-                // refused or gone meanwhile: the removal below (a leave that did happen shows in the re-read anyway)
+                if (e.failure() == ReadFailure.UNREACHABLE && e.getMessage().endsWith("timed out")) {
+                    return;
+                }
+                // refused, or gone meanwhile: removed from Raft below (a leave that did happen shows in the re-read)
             }
         }
         if (raftId.isPresent()) {
@@ -255,10 +263,15 @@ public final class ConsulClient implements ClusterPort {
     /** One authenticated (or, for login, unauthenticated) call; its JSON body (empty object if none). */
     private JsonNode call(String ip, String method, String path, Session session, Object body, boolean tooManyIsAnswer)
             throws ClusterCallException {
+        return call(ip, method, path, session, body, tooManyIsAnswer, requestTimeout);
+    }
+
+    private JsonNode call(String ip, String method, String path, Session session, Object body, boolean tooManyIsAnswer,
+                          Duration timeout) throws ClusterCallException {
         String where = path.replaceAll("\\?.*", "") + " on " + ip;
         HttpResponse<byte[]> response;
         try {
-            response = send(ip, method, path, session, body);
+            response = send(ip, method, path, session, body, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClusterCallException(ReadFailure.UNREACHABLE, 0, where + ": interrupted", e);
@@ -307,7 +320,12 @@ public final class ConsulClient implements ClusterPort {
 
     private HttpResponse<byte[]> send(String ip, String method, String path, Session session, Object body)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base(ip).resolve("/v1/" + path)).timeout(requestTimeout);
+        return send(ip, method, path, session, body, requestTimeout);
+    }
+
+    private HttpResponse<byte[]> send(String ip, String method, String path, Session session, Object body, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base(ip).resolve("/v1/" + path)).timeout(timeout);
         if (session != null) {
             request.header(TOKEN_HEADER, session.token());
         }

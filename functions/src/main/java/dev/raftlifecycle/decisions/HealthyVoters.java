@@ -71,7 +71,9 @@ public final class HealthyVoters {
         if (answer.isEmpty() || !answer.get().answered()) {
             return Doubt.NO_ANSWER;
         }
-        if (!answer.get().unsealed()) {
+        // A node that answers but knows no leader (Vault 474; a Consul server whose own status/leader is empty) is cut
+        // off from Raft whatever autopilot last heard from it: not a voter to count on.
+        if (!answer.get().unsealed() || answer.get().state() == NodeHealth.State.STANDBY_NO_ACTIVE) {
             return Doubt.NOT_SERVING;
         }
         Optional<AutopilotServer> server = view.autopilot().server(peer.nodeId());

@@ -144,12 +144,40 @@ public final class ConsulClient implements ClusterPort {
         if (!body.path("Servers").isArray()) {
             throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, "raft configuration from " + ip + " has no servers", null);
         }
+        Map<String, String> names = namesById(ip, session);
         List<RaftPeer> peers = new ArrayList<>();
         for (JsonNode s : body.path("Servers")) {
-            peers.add(new RaftPeer(name(s.path("Node").asText(""), s.path("ID").asText("")), s.path("Address").asText(""),
+            peers.add(new RaftPeer(name(s, names), s.path("Address").asText(""),
                     s.path("Leader").asBoolean(false), s.path("Voter").asBoolean(false)));
         }
         return peers;
+    }
+
+    /**
+     * Node names by Raft id, from autopilot. The configuration endpoint labels each server with the Serf member at its
+     * <em>address</em>, which after an IP is reused (a left member stays in Serf for a day) may be another node's name;
+     * autopilot keys its servers by Raft id. Empty if autopilot cannot be read (then the configuration's labels).
+     */
+    private Map<String, String> namesById(String ip, Session session) {
+        Map<String, String> names = new java.util.HashMap<>();
+        try {
+            for (JsonNode s : call(ip, "GET", "operator/autopilot/health", session, null, true).path("Servers")) {
+                names.put(s.path("ID").asText(""), s.path("Name").asText(""));
+            }
+        } catch (ClusterCallException e) {
+            return Map.of();
+        }
+        return names;
+    }
+
+    /** A configuration entry's name: autopilot's for its Raft id; else (autopilot unread) the entry's own label. */
+    private static String name(JsonNode server, Map<String, String> namesById) {
+        String id = server.path("ID").asText("");
+        if (!namesById.isEmpty()) {
+            String name = namesById.getOrDefault(id, "");
+            return name.isEmpty() ? id : name;
+        }
+        return name(server.path("Node").asText(""), id);
     }
 
     /** A server's name as the shared records carry it: its node name, else (unknown to Serf) its Raft id. */
@@ -208,10 +236,11 @@ public final class ConsulClient implements ClusterPort {
     @Override
     public void removePeer(String ip, Session session, String nodeId) throws ClusterCallException {
         JsonNode config = call(ip, "GET", "operator/raft/configuration", session, null, false);
+        Map<String, String> names = namesById(ip, session);
         Optional<RaftPeer> peer = Optional.empty();
         Optional<String> raftId = Optional.empty();
         for (JsonNode s : config.path("Servers")) {
-            if (name(s.path("Node").asText(""), s.path("ID").asText("")).equals(nodeId)) {
+            if (name(s, names).equals(nodeId)) {
                 raftId = Optional.of(s.path("ID").asText(""));
                 peer = Optional.of(new RaftPeer(nodeId, s.path("Address").asText(""), false, false));
             }
@@ -222,7 +251,8 @@ public final class ConsulClient implements ClusterPort {
         // (seen on the rig: back as a peer within a minute, then a dead one once the instance went), and a
         // force-leave does not hold against a member that is alive. Whether it runs is its own answer now; Serf's and
         // autopilot's view of it lag by seconds.
-        if (peer.isPresent() && health(nodeId, peer.get().host()).answered()) {
+        if (peer.isPresent() && raftId.isPresent() && health(nodeId, peer.get().host()).answered()
+                && isTheServer(peer.get().host(), session, nodeId, raftId.get())) {
             try {
                 // A server's leave answers only after it has drained (Consul waits for the leader to drop it and then
                 // LeaveDrainTime, 5 s): no answer within LEAVE_ANSWER means it is leaving; the re-read after this call
@@ -230,8 +260,9 @@ public final class ConsulClient implements ClusterPort {
                 call(peer.get().host(), "PUT", "agent/leave", session, null, false, LEAVE_ANSWER);
                 return;
             } catch (ClusterCallException e) {
-                if (e.failure() == ReadFailure.UNREACHABLE && e.getMessage().endsWith("timed out")) {
-                    return;
+                if (e.getCause() instanceof java.net.http.HttpTimeoutException
+                        && !(e.getCause() instanceof java.net.http.HttpConnectTimeoutException)) {
+                    return; // connected and asked; no answer yet: leaving
                 }
                 // refused, or gone meanwhile: removed from Raft below (a leave that did happen shows in the re-read)
             }
@@ -248,6 +279,21 @@ public final class ConsulClient implements ClusterPort {
             if (e.failure() != ReadFailure.BAD_RESPONSE) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Whether the agent answering at {@code host} is the server being removed: its node name and node id (Consul's Raft
+     * id) are the peer's. An address can have been reused by another agent (a client, a server not yet joined), which
+     * a leave would shut down instead.
+     */
+    private boolean isTheServer(String host, Session session, String nodeId, String raftId) {
+        try {
+            JsonNode config = call(host, "GET", "agent/self", session, null, false).path("Config");
+            return config.path("NodeName").asText("").equals(nodeId) && config.path("NodeID").asText("").equals(raftId)
+                    && config.path("Server").asBoolean(false);
+        } catch (ClusterCallException e) {
+            return false;
         }
     }
 
@@ -302,10 +348,11 @@ public final class ConsulClient implements ClusterPort {
     static ClusterCallException translate(int status, String text, String where, boolean login) {
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         // Consul answers a refused login with HTTP 500 naming why ("IAM principal … is not trusted", "expected
-        // \"<server id>\" but got …", "missing header …"): a refusal, which retrying does not change. Only a login
-        // Consul could not check (it could not reach STS, or there is no leader) is not.
-        boolean loginRefused = login && (status == 400 || status == 500 && !lower.contains("error making request")
-                && !lower.contains("no cluster leader") && !lower.contains("no leader"));
+        // \"<server id>\" but got …", "missing header …"): a refusal, which retrying does not change. Any other 500
+        // (STS throttled or unreachable, leadership lost while committing the token) may pass on a retry.
+        boolean loginRefused = login && (status == 400 || status == 500 && (lower.contains("is not trusted")
+                || lower.contains("expected \"") || lower.contains("missing header") || lower.contains("invalid token")
+                || lower.contains("unique id mismatch") || lower.contains("invalid sts hostname")));
         if (status == 403 || status == 401 || loginRefused || login && lower.contains("permission denied")) {
             return new ClusterCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }

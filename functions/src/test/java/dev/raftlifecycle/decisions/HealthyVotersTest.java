@@ -20,6 +20,9 @@ class HealthyVotersTest {
         assertThat(judge(snap(threeVoters())).values()).containsOnly(HealthyVoters.Doubt.NONE);
         assertThat(judge(snap(threeVoters()).crashedJustNow(id(2)))).containsEntry(id(2), HealthyVoters.Doubt.NO_ANSWER);
         assertThat(judge(snap(threeVoters()).answers(id(2), NodeHealth.State.SEALED))).containsEntry(id(2), HealthyVoters.Doubt.NOT_SERVING);
+        // Answers, but knows no leader (cut off from Raft while autopilot still has its last stats): not counted.
+        assertThat(judge(snap(threeVoters()).answers(id(2), NodeHealth.State.STANDBY_NO_ACTIVE)))
+                .containsEntry(id(2), HealthyVoters.Doubt.NOT_SERVING);
         assertThat(judge(snap(threeVoters()).autopilotUnhealthy(id(2)))).containsEntry(id(2), HealthyVoters.Doubt.AUTOPILOT_UNHEALTHY);
         assertThat(judge(snap(threeVoters()).lastContact(id(2), Duration.ofSeconds(9)))).containsEntry(id(2), HealthyVoters.Doubt.CONTACT_STALE);
     }

@@ -65,12 +65,7 @@ public final class ConsulClient implements ClusterPort {
     private final Duration requestTimeout;
 
     public ConsulClient(SSLContext tls, Duration connectTimeout, Duration requestTimeout, int port) {
-        this.http = HttpClient.newBuilder()
-                .sslContext(tls)
-                .connectTimeout(connectTimeout)
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = HttpFailures.client(tls, connectTimeout);
         this.port = port;
         this.requestTimeout = requestTimeout;
     }

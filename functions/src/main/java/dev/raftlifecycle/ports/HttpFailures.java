@@ -8,9 +8,22 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 
-/** What the cluster ports say about a failed HTTP exchange, and the timestamps both systems use. */
+/**
+ * What the cluster ports share: their HTTP client (the project's TLS, HTTP/1.1, no redirects followed), what they say
+ * about a failed exchange, and the timestamps both systems use.
+ */
 final class HttpFailures {
     private HttpFailures() {
+    }
+
+    /** One client per port: TLS pinned to the cluster's CA, redirects never followed (a standby's 307 is an answer). */
+    static java.net.http.HttpClient client(javax.net.ssl.SSLContext tls, java.time.Duration connectTimeout) {
+        return java.net.http.HttpClient.newBuilder()
+                .sslContext(tls)
+                .connectTimeout(connectTimeout)
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                .build();
     }
 
     static boolean isTls(Throwable e) {

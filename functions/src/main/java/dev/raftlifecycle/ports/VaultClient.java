@@ -55,12 +55,7 @@ public final class VaultClient implements ClusterPort {
     private final Duration requestTimeout;
 
     public VaultClient(SSLContext tls, Duration connectTimeout, Duration requestTimeout, int port) {
-        this(HttpClient.newBuilder()
-                .sslContext(tls)
-                .connectTimeout(connectTimeout)
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build(), tls, requestTimeout, port);
+        this(HttpFailures.client(tls, connectTimeout), tls, requestTimeout, port);
     }
 
     private VaultClient(HttpClient http, SSLContext tls, Duration requestTimeout, int port) {

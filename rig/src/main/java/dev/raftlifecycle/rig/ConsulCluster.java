@@ -386,21 +386,7 @@ public final class ConsulCluster implements AutoCloseable {
     // ---- waiting and diagnostics --------------------------------------------------------------------
 
     public void await(String description, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        RuntimeException lastError = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-                lastError = null;
-            } catch (RuntimeException e) {
-                lastError = e;
-            }
-            MotoServer.sleep(200);
-        }
-        throw new RigException("timed out after " + timeout.toSeconds() + " s waiting for " + description
-                + (lastError != null ? " (last error: " + lastError.getMessage() + ")" : "") + "\n" + diagnostics());
+        RigWait.until(description, timeout, condition, this::diagnostics);
     }
 
     public String diagnostics() {

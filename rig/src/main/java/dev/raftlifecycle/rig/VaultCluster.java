@@ -647,23 +647,7 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Polls until the condition holds; on timeout fails with the cluster's state and crashed nodes' logs. */
     public void await(String description, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        RuntimeException lastError = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-                lastError = null;
-            } catch (NodeExitedException e) {
-                throw new RigException(e.getMessage() + "\n" + diagnostics(), e);
-            } catch (RuntimeException e) {
-                lastError = e;
-            }
-            MotoServer.sleep(200);
-        }
-        throw new RigException("timed out after " + timeout.toSeconds() + " s waiting for " + description
-                + (lastError != null ? " (last error: " + lastError.getMessage() + ")" : "") + "\n" + diagnostics());
+        RigWait.until(description, timeout, condition, this::diagnostics);
     }
 
     /** Node by node: address, process state, health; the last log lines of nodes that died unexpectedly. */

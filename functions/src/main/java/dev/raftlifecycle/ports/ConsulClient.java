@@ -76,8 +76,7 @@ public final class ConsulClient implements ClusterPort {
     }
 
     URI base(String ip) {
-        String host = ip.contains(":") ? "[" + ip + "]" : ip;
-        return URI.create("https://" + host + ":" + port);
+        return HttpFailures.base(ip, port);
     }
 
     @Override

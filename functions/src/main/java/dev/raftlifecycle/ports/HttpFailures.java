@@ -16,6 +16,12 @@ final class HttpFailures {
     private HttpFailures() {
     }
 
+    /** https://ip:port, an IPv6 address bracketed. */
+    static java.net.URI base(String ip, int port) {
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        return java.net.URI.create("https://" + host + ":" + port);
+    }
+
     /** One client per port: TLS pinned to the cluster's CA, redirects never followed (a standby's 307 is an answer). */
     static java.net.http.HttpClient client(javax.net.ssl.SSLContext tls, java.time.Duration connectTimeout) {
         return java.net.http.HttpClient.newBuilder()

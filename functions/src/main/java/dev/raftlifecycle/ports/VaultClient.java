@@ -89,8 +89,7 @@ public final class VaultClient implements ClusterPort {
     }
 
     URI base(String ip) {
-        String host = ip.contains(":") ? "[" + ip + "]" : ip;
-        return URI.create("https://" + host + ":" + port);
+        return HttpFailures.base(ip, port);
     }
 
     /** The node's own sys/health, without authentication. Never throws: failures become states. */

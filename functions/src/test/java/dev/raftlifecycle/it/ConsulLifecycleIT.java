@@ -147,7 +147,6 @@ class ConsulLifecycleIT {
             JsonNode health = cluster.autopilot();
             return health.path("Healthy").asBoolean(false) && health.path("Servers").size() == 2;
         });
-        System.err.println("consul members after the removal: " + cluster.members());
     }
 
     /** The Maximum of one publisher metric over the last ten minutes, read back from the emulator's CloudWatch. */

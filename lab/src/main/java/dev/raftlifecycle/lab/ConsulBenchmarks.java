@@ -143,85 +143,45 @@ final class ConsulBenchmarks {
         return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
     }
 
-    /** What a round needs of a cluster, whichever system it runs. */
-    private interface Target {
-        /** A running follower: {instance id, group}. */
-        String[] follower();
-
-        LifecycleRecorder.LifecycleAction openTermination(String instanceId);
-
-        String finishTermination(String instanceId);
-
-        LifecycleRecorder.LifecycleAction openLaunch(String group, String instanceId);
-
-        void startNode(String instanceId);
+    /** What a round needs of a cluster, whichever system it runs; {@code follower} gives {instance id, group}. */
+    private record Target(Supplier<String[]> follower,
+                          java.util.function.Function<String, LifecycleRecorder.LifecycleAction> openTermination,
+                          java.util.function.UnaryOperator<String> finishTermination,
+                          java.util.function.BiFunction<String, String, LifecycleRecorder.LifecycleAction> openLaunch,
+                          java.util.function.Consumer<String> startNode) {
     }
 
     private static double[] vaultRound(Rig rig, VaultCluster cluster, TerminatingHandler terminating, LaunchingHandler launching) {
-        return round(rig, new Target() {
-            public String[] follower() {
-                VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
-                VaultNode f = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-                return new String[] {f.instanceId(), f.groupName()};
-            }
-
-            public LifecycleRecorder.LifecycleAction openTermination(String id) {
-                return cluster.openTermination(id);
-            }
-
-            public String finishTermination(String id) {
-                return cluster.finishTermination(id);
-            }
-
-            public LifecycleRecorder.LifecycleAction openLaunch(String group, String id) {
-                return cluster.openLaunch(group, id);
-            }
-
-            public void startNode(String id) {
-                cluster.startNode(id);
-            }
-        }, terminating, launching);
+        return round(rig, new Target(() -> {
+            VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            VaultNode f = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            return new String[] {f.instanceId(), f.groupName()};
+        }, cluster::openTermination, cluster::finishTermination, cluster::openLaunch, cluster::startNode), terminating, launching);
     }
 
     private static double[] consulRound(Rig rig, ConsulCluster cluster, TerminatingHandler terminating, LaunchingHandler launching) {
-        return round(rig, new Target() {
-            public String[] follower() {
-                ConsulNode f = cluster.follower();
-                return new String[] {f.instanceId(), f.groupName()};
-            }
-
-            public LifecycleRecorder.LifecycleAction openTermination(String id) {
-                return cluster.openTermination(id);
-            }
-
-            public String finishTermination(String id) {
-                return cluster.finishTermination(id);
-            }
-
-            public LifecycleRecorder.LifecycleAction openLaunch(String group, String id) {
-                return cluster.openLaunch(group, id);
-            }
-
-            public void startNode(String id) {
-                cluster.startNode(id);
-            }
-        }, terminating, launching);
+        return round(rig, new Target(() -> {
+            ConsulNode f = cluster.follower();
+            return new String[] {f.instanceId(), f.groupName()};
+        },
+                cluster::openTermination, cluster::finishTermination, cluster::openLaunch, cluster::startNode),
+                terminating, launching);
     }
 
     /** One follower removal and its replacement's launch: {removal ms, launch ms}. */
     private static double[] round(Rig rig, Target cluster, TerminatingHandler terminating, LaunchingHandler launching) {
-        String[] victim = cluster.follower();
-        LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim[0]);
+        String[] victim = cluster.follower().get();
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination().apply(victim[0]);
         Instant start = Instant.now();
         TerminatingHandler.Outcome outcome = terminating.handle(EventBridgeEvents.forAction(action), Duration.ofMinutes(5));
         if (!outcome.peerRemoved()) {
             throw new IllegalStateException("benchmark removal failed: " + outcome);
         }
         double removal = ms(start, completedAt(rig, action));
-        String replacement = cluster.finishTermination(victim[0]);
-        LifecycleRecorder.LifecycleAction launch = cluster.openLaunch(victim[1], replacement);
+        String replacement = cluster.finishTermination().apply(victim[0]);
+        LifecycleRecorder.LifecycleAction launch = cluster.openLaunch().apply(victim[1], replacement);
         Instant booted = Instant.now();
-        cluster.startNode(replacement);
+        cluster.startNode().accept(replacement);
         LaunchingHandler.Outcome launched = launching.handle(EventBridgeEvents.forAction(launch), Duration.ofMinutes(5));
         if (!"CONTINUE".equals(launched.action())) {
             throw new IllegalStateException("benchmark launch failed: " + launched);

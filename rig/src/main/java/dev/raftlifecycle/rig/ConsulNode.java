@@ -88,6 +88,8 @@ public final class ConsulNode {
                       enabled                  = true
                       default_policy           = "deny"
                       enable_token_persistence = true
+                      # Rig only: the agent registers itself with the management token; a deployment gives
+                      # each agent a token of its own (node identity).
                       tokens {
                         initial_management = "%s"
                         agent              = "%s"

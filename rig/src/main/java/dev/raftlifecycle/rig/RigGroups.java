@@ -2,6 +2,10 @@ package dev.raftlifecycle.rig;
 
 import dev.raftlifecycle.contract.LifecycleEvents;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import java.util.List;
 
 /** A rig cluster's Auto Scaling side in the emulator: one subnet and group per zone, each with both lifecycle hooks. */
@@ -35,5 +39,34 @@ final class RigGroups {
             groupNames.add(group);
         }
         return groupNames;
+    }
+
+    /** The launch hook's name for a cluster. */
+    static String launchHook(String cluster) {
+        return cluster + "-launch";
+    }
+
+    /** The terminate hook's name for a cluster. */
+    static String terminateHook(String cluster) {
+        return cluster + "-terminate";
+    }
+
+    /** Instance ids of a group, in service or pending. */
+    static List<String> instanceIds(Rig rig, String group) {
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        return asg.instances().stream()
+                .filter(i -> i.lifecycleState() == LifecycleState.IN_SERVICE || i.lifecycleState() == LifecycleState.PENDING)
+                .map(i -> i.instanceId()).toList();
+    }
+
+    /** Raises a group's desired capacity by one; returns the new instance id (no server process yet). */
+    static String launchInstance(Rig rig, String group) {
+        Set<String> before = new HashSet<>(instanceIds(rig, group));
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        rig.autoScaling().setDesiredCapacity(r -> r.autoScalingGroupName(group).desiredCapacity(asg.desiredCapacity() + 1));
+        return instanceIds(rig, group).stream().filter(id -> !before.contains(id)).findFirst()
+                .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
     }
 }

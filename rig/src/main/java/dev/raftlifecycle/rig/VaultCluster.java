@@ -375,11 +375,7 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Instance ids of a group, in service or pending. */
     public List<String> groupInstanceIds(String group) {
-        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
-                .autoScalingGroups().get(0);
-        return asg.instances().stream()
-                .filter(i -> i.lifecycleState() == LifecycleState.IN_SERVICE || i.lifecycleState() == LifecycleState.PENDING)
-                .map(i -> i.instanceId()).toList();
+        return RigGroups.instanceIds(rig, group);
     }
 
     /**
@@ -416,12 +412,7 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Raises a group's desired capacity by one; returns the new instance id (no Vault process yet). */
     public String launchInstance(String group) {
-        Set<String> before = new HashSet<>(groupInstanceIds(group));
-        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
-                .autoScalingGroups().get(0);
-        rig.autoScaling().setDesiredCapacity(r -> r.autoScalingGroupName(group).desiredCapacity(asg.desiredCapacity() + 1));
-        return groupInstanceIds(group).stream().filter(id -> !before.contains(id)).findFirst()
-                .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
+        return RigGroups.launchInstance(rig, group);
     }
 
     /**
@@ -682,11 +673,11 @@ public final class VaultCluster implements AutoCloseable {
     }
 
     public String launchHook() {
-        return spec.name() + "-launch";
+        return RigGroups.launchHook(spec.name());
     }
 
     public String terminateHook() {
-        return spec.name() + "-terminate";
+        return RigGroups.terminateHook(spec.name());
     }
 
     public String kmsKeyId() {

@@ -164,14 +164,15 @@ public final class ConsulClient implements ClusterPort {
         return names;
     }
 
-    /** A configuration entry's name: autopilot's for its Raft id; else (autopilot unread) the entry's own label. */
-    private static String name(JsonNode server, Map<String, String> namesById) {
+    /**
+     * A configuration entry's name: autopilot's for its Raft id; else the entry's own label (autopilot unread, or it
+     * has no name for that server yet: a server it has not caught up with must keep a name, never turn into its bare
+     * Raft id, or a peer still present would read as removed).
+     */
+    static String name(JsonNode server, Map<String, String> namesById) {
         String id = server.path("ID").asText("");
-        if (!namesById.isEmpty()) {
-            String name = namesById.getOrDefault(id, "");
-            return name.isEmpty() ? id : name;
-        }
-        return name(server.path("Node").asText(""), id);
+        String byId = namesById.getOrDefault(id, "");
+        return byId.isEmpty() ? name(server.path("Node").asText(""), id) : byId;
     }
 
     /** A server's name as the shared records carry it: its node name, else (unknown to Serf) its Raft id. */

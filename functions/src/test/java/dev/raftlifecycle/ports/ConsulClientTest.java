@@ -58,4 +58,18 @@ class ConsulClientTest {
         assertThat(other.failure()).isEqualTo(ReadFailure.BAD_RESPONSE);
         assertThat(other.getMessage()).contains("HTTP 500").contains("not found");
     }
+
+    @Test
+    void aPeerIsNamedByAutopilotsRaftIdKeyAndNeverTurnsIntoItsBareIdWhileAutopilotLags() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode entry = JSON.readTree(
+                "{\"ID\": \"4edd-uuid\", \"Node\": \"i-0old\", \"Address\": \"10.0.2.10:8300\"}");
+        // The address was reused: the configuration's label says i-0old, autopilot (by Raft id) knows it as i-0new.
+        assertThat(ConsulClient.name(entry, java.util.Map.of("4edd-uuid", "i-0new"))).isEqualTo("i-0new");
+        // Autopilot has not caught up with this server (or could not be read): the label, not the bare id.
+        assertThat(ConsulClient.name(entry, java.util.Map.of("other", "i-0zzz"))).isEqualTo("i-0old");
+        assertThat(ConsulClient.name(entry, java.util.Map.of())).isEqualTo("i-0old");
+        com.fasterxml.jackson.databind.JsonNode unknown = JSON.readTree(
+                "{\"ID\": \"77-uuid\", \"Node\": \"(unknown)\", \"Address\": \"10.0.3.10:8300\"}");
+        assertThat(ConsulClient.name(unknown, java.util.Map.of())).isEqualTo("77-uuid");
+    }
 }

@@ -319,15 +319,25 @@ public final class ConsulCluster implements AutoCloseable {
      */
     public void heal(Duration timeout) {
         for (ConsulNode node : nodes()) {
-            rig.recorder().lifecycleState(node.instanceId(), null);
+            rig.recorder().lifecycleState(node.instanceId(), null); // retained or waiting: in service again
         }
         Set<String> peers = raftNodeNames();
-        for (ConsulNode node : nodes()) {
-            if (node.running() && peers.contains(node.instanceId())) {
-                continue;
+        // Stopped, no longer a peer, or its instance gone from the group (a group scaled to 0): replaced. The dead
+        // first, and each peer removed before its process stops, so that every removal still has a quorum to commit.
+        List<ConsulNode> retiring = new ArrayList<>(nodes().stream().filter(node -> !node.running()
+                || !peers.contains(node.instanceId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
+                .toList());
+        retiring.sort(java.util.Comparator.comparing(ConsulNode::running));
+        for (ConsulNode node : retiring) {
+            String id = node.instanceId();
+            if (peers.contains(id)) {
+                try {
+                    removePeerByName(id);
+                } catch (RigException e) {
+                    // no quorum to commit it: the later pass (or the test's failure report) shows it
+                }
             }
             node.kill();
-            String id = node.instanceId();
             if (groupInstanceIds(node.groupName()).contains(id)) {
                 rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(id).shouldDecrementDesiredCapacity(false));
             }
@@ -335,10 +345,10 @@ public final class ConsulCluster implements AutoCloseable {
                 nodes.remove(id);
             }
         }
-        for (String stale : raftNodeNames()) {
-            if (nodes().stream().noneMatch(n -> n.instanceId().equals(stale))) {
-                removePeerByName(stale);
-            }
+        for (int i = 0; i < groupNames.size(); i++) {
+            int capacity = spec.capacities().get(i);
+            String group = groupNames.get(i);
+            rig.autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).desiredCapacity(capacity));
         }
         List<String> started = new ArrayList<>();
         for (String group : groupNames) {
@@ -356,6 +366,12 @@ public final class ConsulCluster implements AutoCloseable {
         for (String id : started) {
             awaitVoter(id, timeout);
         }
+        // Peers whose process is gone must leave the configuration too.
+        for (String stale : raftNodeNames()) {
+            if (nodes().stream().noneMatch(n -> n.instanceId().equals(stale))) {
+                removePeerByName(stale);
+            }
+        }
         await("autopilot healthy after heal", timeout, () -> autopilot().path("Healthy").asBoolean(false)
                 && raftNodeNames().size() == spec.totalNodes());
     }
@@ -371,6 +387,36 @@ public final class ConsulCluster implements AutoCloseable {
             consul("PUT", "agent/force-leave/" + name + "?prune=1", null);
         } catch (RigException e) {
             // not a member any more
+        }
+    }
+
+    public void tagGroups(String key, String value) {
+        RigGroups.tag(rig, groupNames, key, value);
+    }
+
+    public void untagGroups(String key) {
+        RigGroups.untag(rig, groupNames, key);
+    }
+
+    /** Writes a KV entry with the management token through any node; false if no node took it. */
+    public boolean kvPut(String key, String value) {
+        try {
+            return consul("PUT", "kv/" + key, value).asBoolean(false);
+        } catch (RigException e) {
+            return false;
+        }
+    }
+
+    /** Reads a KV entry kvPut wrote (a consistent read: the leader answers); empty if absent or no node answered. */
+    public Optional<String> kvGet(String key) {
+        try {
+            JsonNode entries = consul("GET", "kv/" + key + "?consistent", null);
+            String encoded = entries.path(0).path("Value").asText("");
+            // kvPut stored the value as a JSON string.
+            return Optional.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    java.util.Base64.getDecoder().decode(encoded)).asText());
+        } catch (RigException | IOException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

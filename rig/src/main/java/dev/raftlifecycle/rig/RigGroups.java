@@ -69,4 +69,18 @@ final class RigGroups {
         return instanceIds(rig, group).stream().filter(id -> !before.contains(id)).findFirst()
                 .orElseThrow(() -> new RigException("the emulator launched no instance in " + group));
     }
+
+    /** Tags each group (not propagated to instances), as an operator declaring something about the cluster. */
+    static void tag(Rig rig, List<String> groups, String key, String value) {
+        for (String group : groups) {
+            rig.autoScaling().createOrUpdateTags(r -> r.tags(t -> t.key(key).value(value).propagateAtLaunch(false)
+                    .resourceId(group).resourceType("auto-scaling-group")));
+        }
+    }
+
+    static void untag(Rig rig, List<String> groups, String key) {
+        for (String group : groups) {
+            rig.autoScaling().deleteTags(r -> r.tags(t -> t.key(key).resourceId(group).resourceType("auto-scaling-group")));
+        }
+    }
 }

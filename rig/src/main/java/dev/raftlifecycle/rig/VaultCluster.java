@@ -429,16 +429,11 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Tags every group of the cluster (not propagated to instances), as an operator or the CDK app would. */
     public void tagGroups(String key, String value) {
-        for (String group : groupNames) {
-            rig.autoScaling().createOrUpdateTags(r -> r.tags(t -> t.key(key).value(value).propagateAtLaunch(false)
-                    .resourceId(group).resourceType("auto-scaling-group")));
-        }
+        RigGroups.tag(rig, groupNames, key, value);
     }
 
     public void untagGroups(String key) {
-        for (String group : groupNames) {
-            rig.autoScaling().deleteTags(r -> r.tags(t -> t.key(key).resourceId(group).resourceType("auto-scaling-group")));
-        }
+        RigGroups.untag(rig, groupNames, key);
     }
 
     /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement). */

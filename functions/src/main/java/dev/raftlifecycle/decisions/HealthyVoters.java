@@ -24,6 +24,11 @@ public final class HealthyVoters {
         NO_ANSWER,
         /** It answered, but not as an unsealed member (sealed, uninitialized, removed, an error). */
         NOT_SERVING,
+        /**
+         * It answered as the follower of another leader than the configuration's (a leadership change under way, or
+         * a server cut off with an old leader): which of the two is right is not known in this look.
+         */
+        OTHER_LEADER,
         /** Autopilot does not list it. */
         NOT_IN_AUTOPILOT,
         /** Autopilot reports it unhealthy. */
@@ -57,7 +62,7 @@ public final class HealthyVoters {
     public static boolean autopilotLagging(ClusterSnapshot s, SafetyRules rules) {
         Map<String, Doubt> doubts = judge(s, rules);
         return doubts.values().stream().anyMatch(d -> d == Doubt.AUTOPILOT_UNHEALTHY || d == Doubt.NOT_IN_AUTOPILOT
-                || d == Doubt.CONTACT_STALE);
+                || d == Doubt.CONTACT_STALE || d == Doubt.OTHER_LEADER);
     }
 
     /** The voters counted healthy. */
@@ -75,6 +80,11 @@ public final class HealthyVoters {
         // off from Raft whatever autopilot last heard from it: not a voter to count on.
         if (!answer.get().unsealed() || answer.get().state() == NodeHealth.State.STANDBY_NO_ACTIVE) {
             return Doubt.NOT_SERVING;
+        }
+        Optional<String> follows = answer.get().leaderAddress().map(RaftPeer::hostOf);
+        Optional<String> configured = view.peers().stream().filter(RaftPeer::leader).map(RaftPeer::host).findFirst();
+        if (follows.isPresent() && configured.isPresent() && !follows.get().equals(configured.get())) {
+            return Doubt.OTHER_LEADER;
         }
         Optional<AutopilotServer> server = view.autopilot().server(peer.nodeId());
         if (server.isEmpty()) {

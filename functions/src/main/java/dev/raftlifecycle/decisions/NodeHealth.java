@@ -2,8 +2,18 @@ package dev.raftlifecycle.decisions;
 
 import java.util.Optional;
 
-/** What one instance's own sys/health said (or that it did not answer). */
-public record NodeHealth(String instanceId, String address, State state, Optional<String> version, String detail) {
+/**
+ * What one instance's own health endpoint said (or that it did not answer).
+ *
+ * @param leaderAddress the Raft address of the leader this node follows, when its answer names one (Consul's
+ *                      {@code status/leader}); empty when the answer names none (Vault's {@code sys/health})
+ */
+public record NodeHealth(String instanceId, String address, State state, Optional<String> version, String detail,
+                         Optional<String> leaderAddress) {
+
+    public NodeHealth(String instanceId, String address, State state, Optional<String> version, String detail) {
+        this(instanceId, address, state, version, detail, Optional.empty());
+    }
 
     /** sys/health outcomes, by HTTP status. */
     public enum State {

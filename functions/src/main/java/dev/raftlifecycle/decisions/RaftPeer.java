@@ -16,6 +16,11 @@ public record RaftPeer(String nodeId, String address, boolean leader, boolean vo
 
     /** The host part of the address (IPv4, hostname or bracketed IPv6 without brackets). */
     public String host() {
+        return hostOf(address);
+    }
+
+    /** The host part of a host:port address. */
+    public static String hostOf(String address) {
         if (address.startsWith("[")) {
             int end = address.indexOf(']');
             return end > 0 ? address.substring(1, end) : address;

@@ -88,9 +88,9 @@ public final class ConsulClient implements ClusterPort {
             }
             String address = JSON.readTree(leader.body()).asText("");
             if (!address.isEmpty()) {
-                boolean self = new RaftPeer(instanceId, address, true, true).host().equals(ip);
+                boolean self = RaftPeer.hostOf(address).equals(ip);
                 return new NodeHealth(instanceId, ip, self ? NodeHealth.State.ACTIVE : NodeHealth.State.STANDBY,
-                        Optional.empty(), "leader " + address);
+                        Optional.empty(), "leader " + address, Optional.of(address));
             }
             HttpResponse<byte[]> peers = send(ip, "GET", "status/peers", null, null);
             boolean none = peers.statusCode() == 200 && JSON.readTree(peers.body()).isArray() && JSON.readTree(peers.body()).isEmpty();

@@ -131,6 +131,13 @@ final class Fixtures {
             return this;
         }
 
+        /** The node answers as a standby that follows the leader at {@code leaderAddress} (Consul's status/leader). */
+        Snap follows(String id, String leaderAddress) {
+            health.put(id, new NodeHealth(id, instances.get(id).privateIp().orElse(""), NodeHealth.State.STANDBY,
+                    Optional.empty(), "leader " + leaderAddress, Optional.of(leaderAddress)));
+            return this;
+        }
+
         Snap autopilotUnhealthy(String... ids) {
             autopilotUnhealthy.addAll(List.of(ids));
             return this;

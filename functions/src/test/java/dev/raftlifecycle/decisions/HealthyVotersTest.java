@@ -27,6 +27,20 @@ class HealthyVotersTest {
         assertThat(judge(snap(threeVoters()).lastContact(id(2), Duration.ofSeconds(9)))).containsEntry(id(2), HealthyVoters.Doubt.CONTACT_STALE);
     }
 
+    /**
+     * A Consul standby names the leader it follows. One that follows another server than the configuration's leader
+     * is mid-change or cut off with an old leader: not counted, and the look is worth taking again.
+     */
+    @Test
+    void aStandbyFollowingAnotherLeaderThanTheConfigurationsIsNotCounted() {
+        // threeVoters(): id(1) leads at 10.0.1.1.
+        assertThat(judge(snap(threeVoters()).follows(id(2), "10.0.1.1:8300"))).containsEntry(id(2), HealthyVoters.Doubt.NONE);
+        Fixtures.Snap other = snap(threeVoters()).follows(id(2), "10.0.1.3:8300");
+        assertThat(judge(other)).containsEntry(id(2), HealthyVoters.Doubt.OTHER_LEADER).containsEntry(id(3), HealthyVoters.Doubt.NONE);
+        assertThat(HealthyVoters.autopilotLagging(other.build(), SafetyRules.DEFAULTS)).isTrue();
+        assertThat(HealthyVoters.autopilotLagging(snap(threeVoters()).build(), SafetyRules.DEFAULTS)).isFalse();
+    }
+
     @Test
     void theLeadersOwnLastContactDoesNotCount() {
         assertThat(judge(snap(threeVoters()).lastContact(id(1), Duration.ofSeconds(60)))).containsEntry(id(1), HealthyVoters.Doubt.NONE);

@@ -187,6 +187,19 @@ public final class ConsulCluster implements AutoCloseable {
         return consul("GET", "operator/autopilot/health", null);
     }
 
+    /**
+     * Changes autopilot's configuration at run time (the fields given; the others as they are), as an operator's
+     * {@code consul operator autopilot set-config} does. The PUT replaces the whole configuration, hence the read first.
+     */
+    public void autopilotConfiguration(Map<String, Object> fields) {
+        com.fasterxml.jackson.databind.node.ObjectNode current =
+                (com.fasterxml.jackson.databind.node.ObjectNode) consul("GET", "operator/autopilot/configuration", null).deepCopy();
+        fields.forEach((k, v) -> current.set(k, new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(v)));
+        current.remove("CreateIndex");
+        current.remove("ModifyIndex");
+        consul("PUT", "operator/autopilot/configuration", current);
+    }
+
     /** Node names in the Raft configuration. */
     public Set<String> raftNodeNames() {
         Set<String> out = new HashSet<>();

@@ -1,7 +1,6 @@
 package dev.raftlifecycle.lab;
 
 import dev.raftlifecycle.config.Settings;
-import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
@@ -20,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,20 +41,6 @@ final class ConsulBenchmarks {
                 Clock.systemUTC(), line -> { });
     }
 
-    private static Map<String, String> consulEnvironment(ConsulCluster cluster, String lockTable) {
-        Map<String, String> env = new HashMap<>();
-        env.put(Settings.SYSTEM, ClusterSystem.CONSUL.value());
-        env.put(Settings.CLUSTER_NAME, cluster.name());
-        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
-        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
-        env.put(Settings.LOCK_TABLE, lockTable);
-        env.put(Settings.AWS_REGION, Rig.REGION.id());
-        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
-        return env;
-    }
-
     private static Instant completedAt(Rig rig, LifecycleRecorder.LifecycleAction action) {
         return rig.recorder().lifecycleCalls(action.token()).stream()
                 .filter(c -> c.action().equals("CompleteLifecycleAction") && c.accepted()).findFirst().orElseThrow().at();
@@ -72,7 +56,7 @@ final class ConsulBenchmarks {
             ConsulCluster consul = rig.startConsulCluster(ClusterSpec.defaults().withName("bench-consul"));
             Map<String, String> vaultEnv = LabEnvironment.handlerEnvironment(vault, LabEnvironment.createLockTable(rig,
                     "bench-lock-" + UUID.randomUUID().toString().substring(0, 8)));
-            Map<String, String> consulEnv = consulEnvironment(consul, LabEnvironment.createLockTable(rig,
+            Map<String, String> consulEnv = ConsulDemo.handlerEnvironment(consul, LabEnvironment.createLockTable(rig,
                     "bench-lock-" + UUID.randomUUID().toString().substring(0, 8)));
             HandlerRuntime vaultRuntime = runtime(rig, vaultEnv);
             HandlerRuntime consulRuntime = runtime(rig, consulEnv);

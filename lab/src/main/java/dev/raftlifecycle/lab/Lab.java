@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.rig.LifecycleRecorder;
 import dev.raftlifecycle.rig.VaultNode;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   scripts/lab                      the scripted demo (up, terminate a follower, terminate the leader, down)
+ *   scripts/lab --system consul      the scripted demo on three Consul servers
  *   scripts/lab up [--nodes N]       start a lab in the background
  *   scripts/lab status [--json]      nodes and cluster
  *   scripts/lab terminate ID|leader|random
@@ -56,6 +58,8 @@ public final class Lab {
     private static final String USAGE = """
             usage: scripts/lab [command]
               (no command)                          scripted demo: up, status, terminate a follower, terminate the leader, down
+              [demo] --system consul [--nodes N]    the scripted demo on Consul servers (SYSTEM=consul): a follower and the
+                                                    leader terminated, a server lost without a hook, KV and metrics checked
               up [--nodes N] [--launch-wait S] [--probe RPS]
                                                     start a lab in the background (default 3 nodes over 3 AZ groups;
                                                     S: the launching handler's budget, default 120 s; RPS: a KV
@@ -97,10 +101,12 @@ public final class Lab {
 
     static int run(String[] args, PrintStream out, Path dir) throws Exception {
         Files.createDirectories(dir);
-        String command = args.length == 0 ? "demo" : args[0];
+        // No command, or options only (scripts/lab --system consul): the demo.
+        boolean commandGiven = args.length > 0 && !args[0].startsWith("--");
+        String command = commandGiven ? args[0] : "demo";
         Map<String, String> options = new HashMap<>();
         List<String> positional = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
+        for (int i = commandGiven ? 1 : 0; i < args.length; i++) {
             if (args[i].startsWith("--")) {
                 String name = args[i].substring(2);
                 if (name.equals("json") || name.equals("process-only") || name.equals("deliver-only")
@@ -116,8 +122,14 @@ public final class Lab {
             }
         }
         try {
+            ClusterSystem system = system(options);
+            if (system == ClusterSystem.CONSUL && !command.equals("demo")) {
+                return usage(out, "--system consul: only the scripted demo runs on Consul servers so far "
+                        + "(scripts/lab --system consul); '" + command + "' is Vault-only");
+            }
             return switch (command) {
-                case "demo" -> Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
+                case "demo" -> system == ClusterSystem.CONSUL ? ConsulDemo.run(number(options, "nodes", 3, 3, 9), dir, out)
+                        : Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
                 case "chaos" -> Chaos.execute(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
                         number(options, "load", 20, 0, 1000),
                         Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))),
@@ -158,6 +170,13 @@ public final class Lab {
         out.println("lab: " + problem);
         out.print(USAGE);
         return 2;
+    }
+
+    private static ClusterSystem system(Map<String, String> options) {
+        String value = options.getOrDefault("system", ClusterSystem.VAULT.value());
+        return ClusterSystem.of(value).orElseThrow(() -> new IllegalArgumentException("--system must be "
+                + String.join(" or ", java.util.Arrays.stream(ClusterSystem.values()).map(ClusterSystem::value).toList())
+                + ", not '" + value + "'"));
     }
 
     private static int number(Map<String, String> options, String name, int fallback, int min, int max) {

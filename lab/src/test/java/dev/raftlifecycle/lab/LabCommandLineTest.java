@@ -38,6 +38,8 @@ class LabCommandLineTest {
         assertThat(run(2, "up", "--nodes", "2")).contains("--nodes must be between 3 and 9");
         assertThat(run(2, "terminate")).contains("terminate takes one instance id");
         assertThat(run(2, "invoke", "launching")).contains("invoke takes a handler");
+        assertThat(run(2, "--system", "etcd")).contains("--system must be vault or consul, not 'etcd'");
+        assertThat(run(2, "chaos", "--system", "consul")).contains("--system consul: only the scripted demo", "'chaos' is Vault-only");
         assertThat(run(2, "chaos", "--rounds")).contains("--rounds needs a value");
         assertThat(run(2, "chaos", "--client", "sometimes")).contains("--client must be deadline or before, not 'sometimes'");
         assertThat(run(2, "chaos", "--step-down-quiet", "61")).contains("--step-down-quiet must be between 0 and 60");

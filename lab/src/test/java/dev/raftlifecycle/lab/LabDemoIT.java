@@ -34,4 +34,12 @@ class LabDemoIT {
         assertThat(out).doesNotContain("FAIL");
     }
 
+    @Test
+    void theConsulDemoPassesEveryStep() throws Exception {
+        String out = runInProcess(labDir("demo-consul"), 0, "--system", "consul");
+        assertThat(out).contains("PASS  terminate a follower", "PASS  terminate the leader", "leader-removed after leadership transfer",
+                "PASS  lose a follower without a hook", "HealthyVoters 3").containsPattern("lab: (\\d+) passed, 0 failed");
+        assertThat(out).doesNotContain("FAIL");
+    }
+
 }

@@ -351,6 +351,11 @@ public record ClusterConfig(
         } else if (!gossipSecret.contains(":secretsmanager:")) {
             r.problem(GOSSIP_KEY_SECRET, "is not a Secrets Manager ARN: " + gossipSecret);
         }
+        if (looksLikeGossipKey(gossipSecret)) {
+            // The key itself would end up in the template and the user data, readable by anyone who can read the stack.
+            r.problem(GOSSIP_KEY_SECRET, "looks like a gossip key itself (base64 of 16, 24 or 32 bytes): give the "
+                    + "name or ARN of the Secrets Manager secret that holds it, never the key");
+        }
         if (gossipSecret.equals(tlsSecret)) {
             r.problem(GOSSIP_KEY_SECRET, "must be a secret of its own, not " + TLS_SECRET
                     + " (each is read, rotated and granted on its own)");
@@ -369,6 +374,19 @@ public record ClusterConfig(
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
                 gossipKey);
+    }
+
+    /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */
+    static boolean looksLikeGossipKey(String value) {
+        if (!value.matches("[A-Za-z0-9+/]{22,43}={0,2}") || value.length() % 4 != 0) {
+            return false;
+        }
+        try {
+            int bytes = java.util.Base64.getDecoder().decode(value).length;
+            return bytes == 16 || bytes == 24 || bytes == 32;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The name Consul's verify_server_hostname requires in every server certificate (default domain "consul"). */

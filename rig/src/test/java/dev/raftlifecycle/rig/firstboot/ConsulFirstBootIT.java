@@ -168,7 +168,11 @@ class ConsulFirstBootIT {
         assertThat(server.path("Voter").asBoolean()).isTrue();
         assertThat(cluster.members()).containsEntry(node.id(), "alive");
         // It found the servers through go-discover's aws provider, i.e. DescribeInstances on the emulator's EC2.
-        assertThat(started.log()).contains("provider=aws").contains("Discovered LAN servers");
+        assertThat(started.log())
+                .contains("discover-aws: Endpoint is " + rig.motoEndpoint())
+                .contains("discover-aws: Filter instances with " + ClusterTags.CLUSTER + "=" + cluster.name())
+                .contains("Discovered servers")
+                .contains("Join cluster completed");
 
         // The operator's first-deploy step for the agents: the agent policy and role, and an aws-iam auth method
         // bound to the servers' instance role (here a role in the emulator's IAM).
@@ -210,10 +214,11 @@ class ConsulFirstBootIT {
         assertThat(self.body().path("Roles").findValuesAsText("Name")).containsExactly(ConsulAccess.AGENT_ROLE);
 
         // systemctl reload consul (the login unit's ExecStartPost): Consul takes the token from agent-token.hcl and
-        // its anti-entropy, refused by ACLs until now, syncs the node.
+        // its anti-entropy, refused by ACLs until now, syncs the node at its next round (about a minute here: a
+        // reload does not start one).
         int before = started.log().length();
         started.reload();
-        cluster.await("the agent's node info synced with its token", Duration.ofSeconds(90),
+        cluster.await("the agent's node info synced with its token", Duration.ofSeconds(150),
                 () -> started.log().substring(before).contains("Synced node info"));
 
         // Run again (a reboot): the token file exists, nothing is logged in twice.

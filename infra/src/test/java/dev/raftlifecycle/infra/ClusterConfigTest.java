@@ -174,6 +174,15 @@ class ClusterConfigTest {
     }
 
     @Test
+    void theDefaultConsulVersionIsTheOneTheAmiPins() throws IOException {
+        String pins = Files.readString(TestStacks.repoRoot().resolve("ami/versions.auto.pkrvars.hcl"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^consul_version\\s*=\\s*\"([^\"]+)\"")
+                .matcher(pins);
+        assertThat(m.find()).as("consul_version in ami/versions.auto.pkrvars.hcl").isTrue();
+        assertThat(ClusterConfig.DEFAULT_CONSUL_VERSION).isEqualTo(m.group(1));
+    }
+
+    @Test
     void consulDefaultsFollowTheSystem() {
         ClusterConfig c = config(Map.of("system", "consul"));
         assertThat(c.consul()).isTrue();

@@ -81,21 +81,6 @@ public final class ConsulNode {
                       server   = %d
                       serf_lan = %d
                     }
-                    tls {
-                      defaults {
-                        ca_file         = "%s"
-                        cert_file       = "%s"
-                        key_file        = "%s"
-                        verify_incoming = %s
-                        verify_outgoing = %s
-                      }
-                      internal_rpc {
-                        verify_server_hostname = %s
-                      }
-                      https {
-                        verify_incoming = false
-                      }
-                    }
                     %s
                     acl {
                       enabled                  = true
@@ -118,8 +103,8 @@ public final class ConsulNode {
                       raft_multiplier = 1
                     }
                     """.formatted(instanceId, groupName, options.bootstrapExpect(), instanceId, data, ip, ip, ip, joins,
-                    ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN, caFile, cert.certFile(), cert.keyFile(),
-                    hardened, hardened, hardened, hardened ? "encrypt = \"" + options.gossipKey() + "\"" : "",
+                    ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN,
+                    tls(hardened, caFile, cert) + (hardened ? "encrypt = \"" + options.gossipKey() + "\"\n" : ""),
                     options.managementToken(), options.managementToken(), options.cleanupDeadServers());
             Path config = dir.resolve("consul.hcl");
             Files.writeString(config, hcl);
@@ -129,6 +114,24 @@ public final class ConsulNode {
         } catch (IOException e) {
             throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * HTTPS from the rig's CA; hardened, also TLS on server RPC with both sides verified and the server name checked
+     * (verify_server_hostname), as a deployment's servers run.
+     */
+    private static String tls(boolean hardened, Path caFile, TlsMaterial.NodeCert cert) {
+        String files = """
+                    ca_file         = "%s"
+                    cert_file       = "%s"
+                    key_file        = "%s"
+                """.formatted(caFile, cert.certFile(), cert.keyFile());
+        if (!hardened) {
+            return "tls {\n  https {\n" + files + "    verify_incoming = false\n  }\n}\n";
+        }
+        return "tls {\n  defaults {\n" + files + "    verify_incoming = true\n    verify_outgoing = true\n  }\n"
+                + "  internal_rpc {\n    verify_server_hostname = true\n  }\n"
+                + "  https {\n    verify_incoming = false\n  }\n}\n";
     }
 
     /**

@@ -241,8 +241,14 @@ class ConsulFirstBootIT {
 
     @Test
     @Order(5)
-    void renderedUnitsPassSystemdVerify() throws IOException {
+    void renderedUnitsPassSystemdVerifyAndTheLoginScriptShellcheck() throws IOException {
         firstRun();
+        Path script = mainRoot().helperDir().resolve("consul-agent-token");
+        NodeImageTools.Run shellcheck = NodeImageTools.run(NodeImageTools.command(NodeImageTools.shellcheck(), script),
+                mainRoot().base(), 60);
+        assertThat(shellcheck.ok()).as(shellcheck.describe()).isTrue();
+        assertThat(shellcheck.output()).as(shellcheck.describe()).isBlank();
+
         Path unit = mainRoot().systemdDir().resolve("consul.service");
         NodeImageTools.Run verify = SystemdUnits.verify(unit, mainRoot().base());
         assertThat(verify.ok()).as(verify.describe()).isTrue();

@@ -1,8 +1,10 @@
-# The golden AMI of a raft-lifecycle Vault node: Amazon Linux 2023, Vault (pinned, checksum-verified),
-# Ansible with the first-boot playbook, the CloudWatch agent, and the first-boot systemd unit. Vault is
-# installed but not configured or started: the first boot does that on each instance (ansible/README.md).
+# The golden AMI of a raft-lifecycle node: Amazon Linux 2023, Vault or (system = consul) Consul (pinned,
+# checksum-verified), Ansible with the first-boot playbook, the CloudWatch agent, and the first-boot systemd
+# unit. The server is installed but not configured or started: the first boot does that on each instance
+# (ansible/README.md).
 #
-#   cd ami && packer init . && packer build .
+#   cd ami && packer init . && packer build .                 # a Vault node
+#   packer build -var system=consul .                          # a Consul server
 
 packer {
   required_version = ">= 1.9.4"
@@ -15,11 +17,16 @@ packer {
 }
 
 locals {
-  build_time = formatdate("YYYYMMDDhhmmss", timestamp())
-  ami_name   = "${var.ami_name_prefix}-${var.vault_version}-${local.build_time}"
+  build_time     = formatdate("YYYYMMDDhhmmss", timestamp())
+  server_version = var.system == "consul" ? var.consul_version : var.vault_version
+  server_sha256  = var.system == "consul" ? var.consul_sha256 : var.vault_sha256
+  server_name    = var.system == "consul" ? "Consul" : "Vault"
+  name_prefix    = var.ami_name_prefix != "" ? var.ami_name_prefix : "raft-lifecycle-${var.system}"
+  ami_name       = "${local.name_prefix}-${local.server_version}-${local.build_time}"
   tags = merge(var.tags, {
-    "raft-lifecycle:vault-version" = var.vault_version
-    "raft-lifecycle:source-ami"    = "{{ .SourceAMI }}"
+    "raft-lifecycle:system"                = var.system
+    "raft-lifecycle:${var.system}-version" = local.server_version
+    "raft-lifecycle:source-ami"            = "{{ .SourceAMI }}"
   })
 }
 
@@ -63,7 +70,7 @@ source "amazon-ebs" "node" {
   kms_key_id   = var.ami_kms_key_id
 
   ami_name        = local.ami_name
-  ami_description = "raft-lifecycle Vault node: Vault ${var.vault_version}, Ansible first boot, CloudWatch agent"
+  ami_description = "raft-lifecycle ${var.system} node: ${local.server_name} ${local.server_version}, Ansible first boot, CloudWatch agent"
   tags            = local.tags
   snapshot_tags   = local.tags
   run_tags = {
@@ -94,8 +101,9 @@ build {
     script          = "${path.root}/scripts/install.sh"
     execute_command = "chmod +x {{ .Path }}; sudo env {{ .Vars }} {{ .Path }}"
     environment_vars = [
-      "VAULT_VERSION=${var.vault_version}",
-      "VAULT_SHA256=${var.vault_sha256}",
+      "SYSTEM=${var.system}",
+      "SERVER_VERSION=${local.server_version}",
+      "SERVER_SHA256=${local.server_sha256}",
       "STAGING=/tmp/raft-lifecycle",
     ]
   }

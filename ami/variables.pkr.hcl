@@ -1,5 +1,15 @@
-# Inputs of the golden AMI build. The Vault pin (version + the SHA-256 HashiCorp publishes for its
-# linux_amd64 zip) lives in versions.auto.pkrvars.hcl, which Packer loads automatically.
+# Inputs of the golden AMI build. The Vault and Consul pins (version + the SHA-256 HashiCorp publishes for its
+# linux_amd64 zip) live in versions.auto.pkrvars.hcl, which Packer loads automatically.
+
+variable "system" {
+  type        = string
+  default     = "vault"
+  description = "Which server the image carries: vault (a Vault node) or consul (a Consul server); the same template builds both."
+  validation {
+    condition     = contains(["vault", "consul"], var.system)
+    error_message = "The system must be vault or consul."
+  }
+}
 
 variable "vault_version" {
   type        = string
@@ -19,6 +29,24 @@ variable "vault_sha256" {
   }
 }
 
+variable "consul_version" {
+  type        = string
+  description = "Consul release installed in the image with system = consul (official zip from releases.hashicorp.com)."
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.consul_version))
+    error_message = "The consul_version must look like 1.16.3."
+  }
+}
+
+variable "consul_sha256" {
+  type        = string
+  description = "SHA-256 of consul_<version>_linux_amd64.zip from the release's SHA256SUMS; the build fails on any other."
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.consul_sha256))
+    error_message = "The consul_sha256 must be 64 lowercase hex digits."
+  }
+}
+
 variable "region" {
   type        = string
   default     = "us-east-1"
@@ -28,13 +56,13 @@ variable "region" {
 variable "instance_type" {
   type        = string
   default     = "t3.small"
-  description = "Builder instance type (x86_64, to match the linux_amd64 Vault build)."
+  description = "Builder instance type (x86_64, to match the linux_amd64 Vault and Consul builds)."
 }
 
 variable "ami_name_prefix" {
   type        = string
-  default     = "raft-lifecycle-vault"
-  description = "AMI names are <prefix>-<vault version>-<UTC timestamp>."
+  default     = ""
+  description = "AMI names are <prefix>-<server version>-<UTC timestamp>; empty means raft-lifecycle-<system>."
 }
 
 variable "source_ami_name" {
@@ -64,7 +92,7 @@ variable "ami_kms_key_id" {
 variable "root_volume_size" {
   type        = number
   default     = 20
-  description = "Root volume size in GiB (Raft data lives under /opt/vault/data on it)."
+  description = "Root volume size in GiB (Raft data lives under /opt/vault/data or /opt/consul/data on it)."
 }
 
 variable "tags" {

@@ -24,6 +24,22 @@ public final class ConsulAccess {
     public static final String READ_RULES = "operator = \"read\"\n";
     public static final String MUTATING_RULES = "operator = \"write\"\nagent_prefix \"i-\" {\n  policy = \"write\"\n}\n";
 
+    /**
+     * The servers' own login, for their agent token: a second aws-iam auth method bound only to the server instance
+     * role, without a MaxTokenTTL (an agent token must last as long as its instance; one is minted per instance, on
+     * its first boot), whose binding rule gives {@link #AGENT_ROLE}. A method of its own, so the handlers' method
+     * keeps its short TTL.
+     */
+    public static final String AGENT_AUTH_METHOD = "raft-lifecycle-agent-aws-iam";
+    public static final String AGENT_POLICY = "raft-lifecycle-agent";
+    public static final String AGENT_ROLE = "raft-lifecycle-agent";
+    /**
+     * What a server agent's token needs: write its own node (named like an EC2 instance: the policy cannot name one
+     * instance, so it covers the cluster's {@code i-} nodes) and read services for anti-entropy.
+     */
+    public static final String AGENT_RULES = "node_prefix \"i-\" {\n  policy = \"write\"\n}\n"
+            + "service_prefix \"\" {\n  policy = \"read\"\n}\n";
+
     private ConsulAccess() {
     }
 }

@@ -8,6 +8,12 @@ package dev.raftlifecycle.contract;
 public final class TargetHealth {
     /** {@code sys/health} with standbys (and performance standbys) answering 200 too. */
     public static final String PATH = "/v1/sys/health?standbyok=true&perfstandbyok=true";
+    /**
+     * Consul servers: {@code status/leader}, the one read that needs no ACL token (ACLs deny by default), answered by
+     * every server whose HTTPS API serves. It says nothing about quorum (200 with no leader too); the publisher's
+     * metrics do.
+     */
+    public static final String CONSUL_PATH = "/v1/status/leader";
     public static final int INTERVAL_SECONDS = 10;
     public static final int HEALTHY_THRESHOLD = 2;
     public static final int UNHEALTHY_THRESHOLD = 2;

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.MetricName;
 import java.io.IOException;
@@ -52,7 +53,12 @@ public record ClusterConfig(
         String rebalanceAction,
         int logRetentionDays,
         Path functionsJar,
-        boolean decommission) {
+        boolean decommission,
+        ClusterSystem system,
+        String consulVersion,
+        String datacenter,
+        String gossipKeySecret,
+        Optional<String> gossipKeySecretKmsKeyArn) {
 
     /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
@@ -97,6 +103,16 @@ public record ClusterConfig(
      * (deploy with it before `cdk destroy` of a cluster with a dead voter): terminations then bypass the quorum guard.
      */
     public static final String DECOMMISSION = "decommission";
+    /** Which Raft cluster the stack deploys: {@code vault} (default) or {@code consul}. */
+    public static final String SYSTEM = "system";
+    /** Consul only: the Consul version the handlers expect (the AMI's pin). */
+    public static final String CONSUL_VERSION = "consulVersion";
+    /** Consul only: the datacenter name (default: the cluster name); part of the servers' certificate name. */
+    public static final String DATACENTER = "datacenter";
+    /** Consul only: the Secrets Manager secret holding the gossip encryption key (base64, {@code consul keygen}). */
+    public static final String GOSSIP_KEY_SECRET = "gossipKeySecret";
+    /** Consul only: the customer managed KMS key encrypting {@link #GOSSIP_KEY_SECRET}, if any. */
+    public static final String GOSSIP_KEY_SECRET_KMS_KEY_ARN = "gossipKeySecretKmsKeyArn";
 
     /** Every context key this app reads. */
     public static final List<String> KEYS = List.of(CLUSTER_NAME, STACK_NAME, VPC_ID, PRIVATE_SUBNET_IDS, VPC_CIDR,
@@ -105,7 +121,14 @@ public record ClusterConfig(
             TLS_SERVER_NAME, IAM_SERVER_ID, CA_CERTIFICATE_FILE, CA_CERTIFICATE_PEM, ALARM_EMAIL, ALARM_TOPIC_ARN,
             ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
-            FUNCTIONS_JAR, DECOMMISSION);
+            FUNCTIONS_JAR, DECOMMISSION, SYSTEM, CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
+            GOSSIP_KEY_SECRET_KMS_KEY_ARN);
+
+    /** Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. */
+    public static final List<String> VAULT_ONLY_KEYS = List.of(ENTERPRISE, VAULT_VERSION);
+    /** Keys that describe a Consul cluster only: set with {@code system=vault}, they fail the synth. */
+    public static final List<String> CONSUL_ONLY_KEYS = List.of(CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
+            GOSSIP_KEY_SECRET_KMS_KEY_ARN);
 
     /** Three groups, one per availability zone. */
     public static final int ZONES = 3;
@@ -125,6 +148,9 @@ public record ClusterConfig(
     public static final String DEFAULT_AMI_SSM_PARAMETER = "/raft-lifecycle/ami/latest";
     /** The Vault release the AMI pins (ami/versions.auto.pkrvars.hcl); a test keeps the two equal. */
     public static final String DEFAULT_VAULT_VERSION = "1.21.4";
+    public static final String DEFAULT_CONSUL_CLUSTER_NAME = "consul";
+    /** The Consul release the AMI pins for system=consul (ami/versions.auto.pkrvars.hcl); a test keeps them equal. */
+    public static final String DEFAULT_CONSUL_VERSION = "1.16.3";
 
     private static final Pattern CLUSTER = Pattern.compile("[a-z][a-z0-9-]{0,26}[a-z0-9]");
     private static final Pattern STACK = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,127}");
@@ -173,7 +199,20 @@ public record ClusterConfig(
      */
     public static ClusterConfig fromContext(Function<String, Object> context, Path baseDir) {
         Reader r = new Reader(context);
-        String cluster = r.string(CLUSTER_NAME).orElse(DEFAULT_CLUSTER_NAME);
+        String systemName = r.string(SYSTEM).orElse(ClusterSystem.VAULT.value());
+        ClusterSystem system = ClusterSystem.of(systemName).orElseGet(() -> {
+            r.problem(SYSTEM, "must be '" + ClusterSystem.VAULT.value() + "' or '" + ClusterSystem.CONSUL.value()
+                    + "', not '" + systemName + "'");
+            return ClusterSystem.VAULT;
+        });
+        boolean consul = system == ClusterSystem.CONSUL;
+        for (String key : consul ? VAULT_ONLY_KEYS : CONSUL_ONLY_KEYS) {
+            if (r.string(key).isPresent()) {
+                r.problem(key, "applies only to " + SYSTEM + "=" + (consul ? ClusterSystem.VAULT : ClusterSystem.CONSUL)
+                        .value() + "; this stack is " + SYSTEM + "=" + system.value() + " (remove the key)");
+            }
+        }
+        String cluster = r.string(CLUSTER_NAME).orElse(consul ? DEFAULT_CONSUL_CLUSTER_NAME : DEFAULT_CLUSTER_NAME);
         r.check(CLUSTER_NAME, cluster, CLUSTER, "lowercase letters, digits and '-', 2-28 characters, starting with a letter");
         String stack = r.string(STACK_NAME).orElse("RaftLifecycle-" + cluster);
         r.check(STACK_NAME, stack, STACK, "a CloudFormation stack name");
@@ -243,8 +282,18 @@ public record ClusterConfig(
                 r.problem(TLS_SECRET_KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:...:key/...), not " + k);
             }
         });
-        String serverName = r.string(TLS_SERVER_NAME).orElse("vault." + cluster + ".internal");
-        r.check(TLS_SERVER_NAME, serverName, DNS_NAME, "a DNS name in the Vault server certificate");
+        String datacenter = r.string(DATACENTER).orElse(cluster);
+        r.check(DATACENTER, datacenter, CLUSTER, "a Consul datacenter name: lowercase letters, digits and '-', "
+                + "2-28 characters, starting with a letter");
+        // Consul's verify_server_hostname makes every server certificate name server.<datacenter>.<domain>.
+        String serverName = r.string(TLS_SERVER_NAME)
+                .orElse(consul ? consulServerName(datacenter) : "vault." + cluster + ".internal");
+        r.check(TLS_SERVER_NAME, serverName, DNS_NAME, "a DNS name in the server certificate");
+        if (consul && !serverName.equals(consulServerName(datacenter))) {
+            r.problem(TLS_SERVER_NAME, "with " + SYSTEM + "=consul must be " + consulServerName(datacenter)
+                    + ": the servers verify each other's certificates by that name (verify_server_hostname), "
+                    + "so the handlers verify the same one");
+        }
         String serverId = r.string(IAM_SERVER_ID).orElse(serverName);
         r.check(IAM_SERVER_ID, serverId, SERVER_ID, "printable characters without spaces");
         Optional<String> caPem = r.caPem(baseDir);
@@ -264,7 +313,8 @@ public record ClusterConfig(
 
         boolean enterprise = r.bool(ENTERPRISE, false);
 
-        String namespace = r.string(METRICS_NAMESPACE).orElse(MetricName.DEFAULT_NAMESPACE);
+        String namespace = r.string(METRICS_NAMESPACE)
+                .orElse(consul ? MetricName.CONSUL_NAMESPACE : MetricName.DEFAULT_NAMESPACE);
         r.check(METRICS_NAMESPACE, namespace, NAMESPACE, "a CloudWatch namespace");
         if (namespace.startsWith("AWS/")) {
             r.problem(METRICS_NAMESPACE, "must not start with AWS/ (reserved for AWS services)");
@@ -293,11 +343,64 @@ public record ClusterConfig(
 
         boolean decommission = r.bool(DECOMMISSION, false);
 
+        String consulVersion = r.string(CONSUL_VERSION).orElse(DEFAULT_CONSUL_VERSION);
+        r.check(CONSUL_VERSION, consulVersion, VERSION, "a Consul version such as 1.16.3");
+        String gossipSecret = r.string(GOSSIP_KEY_SECRET).orElse("raft-lifecycle/" + cluster + "/gossip");
+        if (!ARN.matcher(gossipSecret).matches()) {
+            r.check(GOSSIP_KEY_SECRET, gossipSecret, SECRET_NAME, "a Secrets Manager secret name or ARN");
+        } else if (!gossipSecret.contains(":secretsmanager:")) {
+            r.problem(GOSSIP_KEY_SECRET, "is not a Secrets Manager ARN: " + gossipSecret);
+        }
+        if (looksLikeGossipKey(gossipSecret)) {
+            // The key itself would end up in the template and the user data, readable by anyone who can read the stack.
+            r.problem(GOSSIP_KEY_SECRET, "looks like a gossip key itself (base64 of 16, 24 or 32 bytes): give the "
+                    + "name or ARN of the Secrets Manager secret that holds it, never the key");
+        }
+        if (gossipSecret.equals(tlsSecret)) {
+            r.problem(GOSSIP_KEY_SECRET, "must be a secret of its own, not " + TLS_SECRET
+                    + " (each is read, rotated and granted on its own)");
+        }
+        Optional<String> gossipKey = r.string(GOSSIP_KEY_SECRET_KMS_KEY_ARN);
+        gossipKey.ifPresent(k -> {
+            if (!ARN.matcher(k).matches() || !k.contains(":kms:") || !k.contains(":key/")) {
+                r.problem(GOSSIP_KEY_SECRET_KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:...:key/...), not " + k);
+            }
+        });
+
         r.failIfProblems();
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
-                grace, staleGrace, reconcile, rebalance, retention, jar, decommission);
+                grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
+                consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
+                gossipKey);
+    }
+
+    /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */
+    static boolean looksLikeGossipKey(String value) {
+        if (!value.matches("[A-Za-z0-9+/]{22,43}={0,2}") || value.length() % 4 != 0) {
+            return false;
+        }
+        try {
+            int bytes = java.util.Base64.getDecoder().decode(value).length;
+            return bytes == 16 || bytes == 24 || bytes == 32;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The name Consul's verify_server_hostname requires in every server certificate (default domain "consul"). */
+    public static String consulServerName(String datacenter) {
+        return "server." + datacenter + ".consul";
+    }
+
+    public boolean consul() {
+        return system == ClusterSystem.CONSUL;
+    }
+
+    /** The server version the handlers expect (EXPECTED_VAULT_VERSION): Vault's or Consul's, as the system is. */
+    public String serverVersion() {
+        return consul() ? consulVersion : vaultVersion;
     }
 
     /** Collects every problem instead of stopping at the first, so one run reports them all. */

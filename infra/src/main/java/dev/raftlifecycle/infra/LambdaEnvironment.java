@@ -1,6 +1,8 @@
 package dev.raftlifecycle.infra;
 
 import dev.raftlifecycle.config.Settings;
+import dev.raftlifecycle.contract.ConsulAccess;
+import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.VaultAccess;
@@ -23,15 +25,22 @@ final class LambdaEnvironment {
 
     /**
      * Shared by the five handlers. caPem may be a CloudFormation parameter token. Each logs in with its own Vault role:
-     * the read-only one, or the one that may remove peers and step the leader down.
+     * the read-only one, or the one that may remove peers and step the leader down. With system=consul there is no
+     * role to name: the aws-iam auth method's binding rules choose the ACL role from the function's IAM role.
      */
     static Map<String, String> common(ClusterConfig config, String caPem, String lockTable, String vaultRole) {
         Map<String, String> env = new LinkedHashMap<>();
+        env.put(Settings.SYSTEM, config.system().value());
         env.put(Settings.CLUSTER_NAME, config.clusterName());
         env.put(Settings.ASG_NAMES, String.join(",", config.groupNames()));
-        env.put(Settings.VAULT_PORT, String.valueOf(ServerGroups.API_PORT));
-        env.put(Settings.VAULT_AUTH_MOUNT, VaultAccess.AUTH_MOUNT);
-        env.put(Settings.VAULT_AUTH_ROLE, vaultRole);
+        if (config.consul()) {
+            env.put(Settings.VAULT_PORT, String.valueOf(ConsulPorts.HTTPS));
+            env.put(Settings.VAULT_AUTH_MOUNT, ConsulAccess.AUTH_METHOD);
+        } else {
+            env.put(Settings.VAULT_PORT, String.valueOf(ServerGroups.API_PORT));
+            env.put(Settings.VAULT_AUTH_MOUNT, VaultAccess.AUTH_MOUNT);
+            env.put(Settings.VAULT_AUTH_ROLE, vaultRole);
+        }
         env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.VAULT_IAM_SERVER_ID, config.iamServerId());
         env.put(Settings.VAULT_CA_PEM, caPem);
@@ -39,7 +48,7 @@ final class LambdaEnvironment {
         env.put(Settings.VAULT_TLS_SERVER_NAME, config.tlsServerName());
         env.put(Settings.METRICS_NAMESPACE, config.metricsNamespace());
         env.put(Settings.NON_VOTERS, String.valueOf(config.enterprise()));
-        env.put(Settings.EXPECTED_VAULT_VERSION, config.vaultVersion());
+        env.put(Settings.EXPECTED_VAULT_VERSION, config.serverVersion());
         env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, String.valueOf(Defaults.HEARTBEAT_SECONDS));
         env.put(Settings.SAFETY_MARGIN_SECONDS, String.valueOf(ClusterConfig.SAFETY_MARGIN_SECONDS));
         // C1 only: about a fifth off the cold path of these short, I/O-bound handlers (BENCHMARKS.md).
@@ -57,11 +66,13 @@ final class LambdaEnvironment {
         return env;
     }
 
-    /** @param canaryAddress https://load-balancer:port (a token until deploy) */
+    /** @param canaryAddress https://load-balancer:port (a token until deploy); null: no canary (Consul) */
     static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable, String canaryAddress) {
         Map<String, String> env = common(config, caPem, lockTable, VaultAccess.PUBLISHER_ROLE);
-        env.put(Settings.CANARY_ADDRESS, canaryAddress);
-        env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));
+        if (canaryAddress != null) {
+            env.put(Settings.CANARY_ADDRESS, canaryAddress);
+            env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));
+        }
         env.put(Settings.ELB_HEALTH_CHECKS, String.valueOf(config.elbHealthChecks()));
         return env;
     }

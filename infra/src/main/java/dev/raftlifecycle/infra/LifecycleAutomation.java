@@ -129,24 +129,29 @@ public final class LifecycleAutomation extends Construct {
         this.code = Code.fromAsset(config.functionsJar().toString());
         this.caPem = config.caCertificatePem().map(LambdaEnvironment::escape).orElseGet(this::caParameter);
 
+        int port = servers.apiPort();
+        String system = servers.systemName();
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
                 .vpc(network.vpc())
-                .description("raft-lifecycle Lambdas of " + config.clusterName() + ": Vault API and AWS APIs only")
+                .description("raft-lifecycle Lambdas of " + config.clusterName() + ": " + system
+                        + " API and AWS APIs only")
                 .allowAllOutbound(false)
                 .build();
-        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(ServerGroups.API_PORT), "Vault API on the servers");
+        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(port), system + " API on the servers");
         securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443),
                 "AWS APIs (Auto Scaling, EC2, CloudWatch, DynamoDB) through the NAT gateways or endpoints");
-        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
-                "Vault API from the lifecycle Lambdas");
-        // The publisher's canary reaches Vault as clients do, through the load balancer.
+        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(port),
+                system + " API from the lifecycle Lambdas");
         VaultLoadBalancer loadBalancer = props.loadBalancer();
-        securityGroup.addEgressRule(loadBalancer.securityGroup(), Port.tcp(ServerGroups.API_PORT),
-                "Vault API through the load balancer (the publisher's canary)");
-        loadBalancer.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
-                "the publisher's canary");
-        String canaryAddress = "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":"
-                + ServerGroups.API_PORT;
+        // The publisher's canary reaches Vault as clients do, through the load balancer. Consul has no canary yet
+        // (it reads and writes Vault KV paths), so its Lambdas get no path to the load balancer.
+        String canaryAddress = null;
+        if (!config.consul()) {
+            securityGroup.addEgressRule(loadBalancer.securityGroup(), Port.tcp(port),
+                    "Vault API through the load balancer (the publisher's canary)");
+            loadBalancer.securityGroup().addIngressRule(securityGroup, Port.tcp(port), "the publisher's canary");
+            canaryAddress = "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":" + port;
+        }
 
         this.lockTable = Table.Builder.create(this, "LockTable")
                 .partitionKey(Attribute.builder().name(LockTable.PARTITION_KEY).type(AttributeType.STRING).build())
@@ -276,7 +281,9 @@ public final class LifecycleAutomation extends Construct {
         Role role = Role.Builder.create(this, name + "Role")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("raft-lifecycle " + name.toLowerCase(Locale.ROOT) + " handler of "
-                        + config.clusterName() + "; bound to a Vault role by scripts/configure-vault")
+                        + config.clusterName() + (config.consul()
+                                ? "; given a Consul ACL role by a binding rule of the aws-iam auth method"
+                                : "; bound to a Vault role by scripts/configure-vault"))
                 .build();
         LogGroup logGroup = LogGroup.Builder.create(this, name + "Logs")
                 .retention(LogRetention.of(config.logRetentionDays()))

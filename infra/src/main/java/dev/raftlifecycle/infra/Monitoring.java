@@ -76,7 +76,8 @@ public final class Monitoring extends Construct {
 
         // Consensus
         alarm("NoLeader", "no-leader", RunbookSection.NO_LEADER,
-                "No Raft leader reported for 2 of the last 3 minutes (or no report at all): Vault cannot serve.",
+                "No Raft leader reported for 2 of the last 3 minutes (or no report at all): "
+                        + (config.consul() ? "Consul" : "Vault") + " cannot serve.",
                 metrics.metric(MetricName.LEADER_PRESENT, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD, 1,
                 3, 2, TreatMissingData.BREACHING);
         alarm("FailureTolerance", "failure-tolerance", RunbookSection.FAILURE_TOLERANCE,
@@ -87,11 +88,13 @@ public final class Monitoring extends Construct {
                 "Autopilot has reported the cluster unhealthy for 5 minutes.",
                 metrics.metric(MetricName.AUTOPILOT_HEALTHY, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD, 1,
                 5, 5, TreatMissingData.MISSING);
-        // Seal
-        alarm("SealedNodes", "sealed-nodes", RunbookSection.SEALED_NODES,
-                "At least one instance has answered sys/health as sealed for 5 minutes.",
-                metrics.metric(MetricName.SEALED_NODES, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
-                5, 5, TreatMissingData.MISSING);
+        // Seal (Vault only: Consul has no seal)
+        if (!config.consul()) {
+            alarm("SealedNodes", "sealed-nodes", RunbookSection.SEALED_NODES,
+                    "At least one instance has answered sys/health as sealed for 5 minutes.",
+                    metrics.metric(MetricName.SEALED_NODES, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
+                    5, 5, TreatMissingData.MISSING);
+        }
         // Capacity vs peers
         int staleMinutes = Math.min(1440, Math.max(10, config.staleGraceSeconds() / 60 + 5));
         alarm("StalePeers", "stale-peers", RunbookSection.STALE_PEERS,
@@ -150,8 +153,11 @@ public final class Monitoring extends Construct {
                 ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 60, LEADER_CHANGES_PER_HOUR + 1,
                 TreatMissingData.NOT_BREACHING);
 
-        for (ServiceLevelObjective slo : objectives()) {
-            burnRateAlarms(slo);
+        // The SLOs are measured by the publisher's canary, which is Vault's (KV reads and writes): none for Consul yet.
+        if (!config.consul()) {
+            for (ServiceLevelObjective slo : objectives()) {
+                burnRateAlarms(slo);
+            }
         }
         this.dashboard = dashboard(props.servers(), automation);
     }
@@ -286,7 +292,8 @@ public final class Monitoring extends Construct {
     private Dashboard dashboard(ServerGroups servers, LifecycleAutomation automation) {
         List<List<IWidget>> rows = new ArrayList<>();
         rows.add(List.of(text("# raft-lifecycle: " + config.clusterName() + "\n"
-                + "Vault Raft cluster of " + config.totalServers() + " servers in three Auto Scaling groups ("
+                + (config.consul() ? "Consul server" : "Vault Raft") + " cluster of " + config.totalServers()
+                + " servers in three Auto Scaling groups ("
                 + String.join(", ", config.groupNames()) + "). Every alarm's description names its section in "
                 + "RUNBOOK.md. Cluster metrics come from the health publisher once a minute; lifecycle metrics from "
                 + "the handlers as they act.", 24, 3)));
@@ -312,17 +319,35 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.MAX_INDEX_LAG, "Maximum")),
                         List.of(HorizontalAnnotation.builder().value(200).label("200 ms").build()))));
 
-        rows.add(List.of(text("## Seal\n"
-                + "Can every node decrypt its data with the KMS unseal key? **Healthy:** 0 sealed, 0 uninitialized "
-                + "(after the first `vault operator init`), 0 unreachable, one Vault version (two only during a "
-                + "rolling upgrade). A sealed node usually means KMS access or the key policy broke.", 24, 2)));
-        rows.add(List.of(
-                graph("Sealed, uninitialized, unreachable nodes", List.of(
-                        metrics.metric(MetricName.SEALED_NODES, "Maximum"),
-                        metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
-                        metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
-                graph("Vault versions answering", List.of(
-                        metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of())));
+        if (config.consul()) {
+            rows.add(List.of(text("## Servers\n"
+                    + "Does every server answer, and are they on one version? **Healthy:** 0 not bootstrapped (a "
+                    + "server that knows no leader and no Raft peers: only before the first election of a new cluster), "
+                    + "0 unreachable, one Consul version (two only during a rolling upgrade). Consul has no seal.",
+                    24, 2)));
+            rows.add(List.of(
+                    graph("Not bootstrapped and unreachable servers", List.of(
+                            metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
+                            metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
+                    graph("Consul versions answering", List.of(
+                            metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of()),
+                    graph("Leader changes per hour", List.of(
+                            metrics.metric(MetricName.LEADER_CHANGES, "Sum", Duration.hours(1))),
+                            List.of(HorizontalAnnotation.builder().value(LEADER_CHANGES_PER_HOUR)
+                                    .label("alarm above " + LEADER_CHANGES_PER_HOUR).build()))));
+        } else {
+            rows.add(List.of(text("## Seal\n"
+                    + "Can every node decrypt its data with the KMS unseal key? **Healthy:** 0 sealed, 0 uninitialized "
+                    + "(after the first `vault operator init`), 0 unreachable, one Vault version (two only during a "
+                    + "rolling upgrade). A sealed node usually means KMS access or the key policy broke.", 24, 2)));
+            rows.add(List.of(
+                    graph("Sealed, uninitialized, unreachable nodes", List.of(
+                            metrics.metric(MetricName.SEALED_NODES, "Maximum"),
+                            metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
+                            metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
+                    graph("Vault versions answering", List.of(
+                            metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of())));
+        }
 
         rows.add(List.of(text("## Lifecycle automation\n"
                 + "The Lambdas that remove terminating peers and admit launching ones. **Healthy:** every lifecycle "
@@ -381,6 +406,12 @@ public final class Monitoring extends Construct {
                                 .build())
                         .toList(), List.of())));
 
+        if (config.consul()) {
+            return Dashboard.Builder.create(this, "Dashboard")
+                    .dashboardName(dashboardName(config))
+                    .widgets(rows)
+                    .build();
+        }
         rows.add(List.of(text("## Service level objectives\n"
                 + "What a client sees: every minute the publisher's canary reads a secret and writes a value through "
                 + "the load balancer, as a client does. Availability: " + objectives().get(0).description()

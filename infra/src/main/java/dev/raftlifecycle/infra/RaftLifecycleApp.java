@@ -32,7 +32,8 @@ public final class RaftLifecycleApp {
     public static RaftLifecycleStack compose(App app, ClusterConfig config) {
         RaftLifecycleStack stack = new RaftLifecycleStack(app, config.stackName(), StackProps.builder()
                 .stackName(config.stackName())
-                .description("raft-lifecycle: Vault Raft cluster " + config.clusterName()
+                .description("raft-lifecycle: " + (config.consul() ? "Consul server" : "Vault Raft") + " cluster "
+                        + config.clusterName()
                         + " on three AZ-pinned Auto Scaling groups, with its lifecycle automation")
                 .build(), config);
         Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));

@@ -1,6 +1,7 @@
 package dev.raftlifecycle.infra;
 
 import java.util.List;
+import java.util.Optional;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Stack;
@@ -8,13 +9,13 @@ import software.amazon.awscdk.StackProps;
 import software.constructs.Construct;
 
 /**
- * One Vault cluster with its lifecycle automation. The stack only composes the constructs, each owning one concern,
+ * One Vault cluster (or, with {@code system=consul}, one Consul server cluster) with its lifecycle automation. The stack only composes the constructs, each owning one concern,
  * and publishes what the operator needs next (see the First deploy procedure in infra/README.md).
  */
 public final class RaftLifecycleStack extends Stack {
 
     private final ClusterNetwork network;
-    private final UnsealKey unsealKey;
+    private final Optional<UnsealKey> unsealKey;
     private final ServerGroups servers;
     private final VaultLoadBalancer loadBalancer;
     private final LifecycleAutomation automation;
@@ -23,7 +24,9 @@ public final class RaftLifecycleStack extends Stack {
     public RaftLifecycleStack(Construct scope, String id, StackProps props, ClusterConfig config) {
         super(scope, id, props);
         this.network = new ClusterNetwork(this, "Network", new ClusterNetwork.Props(config));
-        this.unsealKey = new UnsealKey(this, "UnsealKey", new UnsealKey.Props(config.clusterName()));
+        // Vault's auto-unseal key; Consul has no seal (its gossip key and TLS are secrets the operator creates).
+        this.unsealKey = config.consul() ? Optional.empty()
+                : Optional.of(new UnsealKey(this, "UnsealKey", new UnsealKey.Props(config.clusterName())));
         this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey));
         this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
                 new VaultLoadBalancer.Props(config, network, servers));
@@ -48,25 +51,46 @@ public final class RaftLifecycleStack extends Stack {
     }
 
     private void outputs(ClusterConfig config) {
-        output("ClusterName", config.clusterName(), "the cluster's name (metric dimension, auto_join tag value)");
+        output("ClusterName", config.clusterName(), config.consul()
+                ? "the cluster's name (metric dimension, cloud auto-join tag value)"
+                : "the cluster's name (metric dimension, auto_join tag value)");
         output("ServerGroupNames", String.join(",", servers.groupNames()),
                 "the three Auto Scaling groups, one per zone (scripts/rolling-upgrade reads this)");
-        output("VaultAddress", "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":"
-                + ServerGroups.API_PORT, "VAULT_ADDR for clients inside the VPC (set VAULT_TLS_SERVER_NAME too)");
-        output("VaultTlsServerName", config.tlsServerName(), "the name to verify the Vault certificate against");
-        output("VaultIamServerId", config.iamServerId(), "configure-vault --server-id");
-        StringBuilder command = new StringBuilder("scripts/configure-vault");
-        for (LifecycleAutomation.Handler handler : automation.handlers()) {
-            String name = handler.role().getNode().getId().replace("Role", "");
-            String option = automation.mutatingHandlers().contains(handler) ? "--role-arn"
-                    : handler == automation.publisher() ? "--publisher-role-arn" : "--read-role-arn";
-            output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
-            command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
+        String address = "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":" + servers.apiPort();
+        if (config.consul()) {
+            output("ConsulAddress", address, "CONSUL_HTTP_ADDR for clients inside the VPC (set CONSUL_TLS_SERVER_NAME too)");
+            output("ConsulTlsServerName", config.tlsServerName(), "the name to verify the Consul certificate against");
+            output("ConsulIamServerId", config.iamServerId(),
+                    "ServerIDHeaderValue of both aws-iam auth methods (infra/README.md, first deploy)");
+            output("ConsulDatacenter", config.datacenter(), "the Consul datacenter");
+            output("ServerRoleArn", servers.role().getRoleArn(),
+                    "BoundIAMPrincipalARNs of the agent auth method " + dev.raftlifecycle.contract.ConsulAccess.AGENT_AUTH_METHOD);
+            for (LifecycleAutomation.Handler handler : automation.handlers()) {
+                String name = handler.role().getNode().getId().replace("Role", "");
+                String aclRole = automation.mutatingHandlers().contains(handler)
+                        ? dev.raftlifecycle.contract.ConsulAccess.MUTATING_ROLE
+                        : dev.raftlifecycle.contract.ConsulAccess.READ_ROLE;
+                output(name + "RoleArn", handler.role().getRoleArn(),
+                        "bind to the Consul ACL role " + aclRole + " (" + name + " handler)");
+            }
+        } else {
+            output("VaultAddress", address, "VAULT_ADDR for clients inside the VPC (set VAULT_TLS_SERVER_NAME too)");
+            output("VaultTlsServerName", config.tlsServerName(), "the name to verify the Vault certificate against");
+            output("VaultIamServerId", config.iamServerId(), "configure-vault --server-id");
+            StringBuilder command = new StringBuilder("scripts/configure-vault");
+            for (LifecycleAutomation.Handler handler : automation.handlers()) {
+                String name = handler.role().getNode().getId().replace("Role", "");
+                String option = automation.mutatingHandlers().contains(handler) ? "--role-arn"
+                        : handler == automation.publisher() ? "--publisher-role-arn" : "--read-role-arn";
+                output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
+                command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
+            }
+            command.append(" --server-id ").append(config.iamServerId());
+            output("ConfigureVaultCommand", command.toString(),
+                    "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
+            output("UnsealKeyArn", unsealKey.orElseThrow().key().getKeyArn(),
+                    "the auto-unseal KMS key (retained on stack deletion)");
         }
-        command.append(" --server-id ").append(config.iamServerId());
-        output("ConfigureVaultCommand", command.toString(),
-                "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
-        output("UnsealKeyArn", unsealKey.key().getKeyArn(), "the auto-unseal KMS key (retained on stack deletion)");
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
                 "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows)");
@@ -84,7 +108,12 @@ public final class RaftLifecycleStack extends Stack {
         return network;
     }
 
+    /** The Vault unseal key (Vault only; a Consul stack has none). */
     public UnsealKey unsealKey() {
+        return unsealKey.orElseThrow(() -> new IllegalStateException("a Consul stack has no unseal key"));
+    }
+
+    public Optional<UnsealKey> unsealKeyIfAny() {
         return unsealKey;
     }
 

@@ -1,12 +1,15 @@
 package dev.raftlifecycle.infra;
 
 import dev.raftlifecycle.contract.ClusterTags;
+import dev.raftlifecycle.contract.ConsulAccess;
+import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.VaultPorts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
@@ -47,7 +50,7 @@ import software.constructs.Construct;
 import software.constructs.IDependable;
 
 /**
- * The Vault servers: their instance role, security group, launch template and three Auto Scaling groups, each pinned
+ * The servers (Vault, or Consul with {@code system=consul}): their instance role, security group, launch template and three Auto Scaling groups, each pinned
  * to one availability zone, with a launch and a terminate lifecycle hook (both defaulting to ABANDON) and an instance
  * lifecycle policy that RETAINS an instance whose terminate hook was abandoned, for an operator to look at.
  */
@@ -71,8 +74,11 @@ public final class ServerGroups extends Construct {
     public static final String FIRST_BOOT_FILE = "/etc/raft-lifecycle/firstboot.json";
     public static final String FIRST_BOOT_UNIT = "raft-lifecycle-firstboot.service";
 
-    /** What the servers need: configuration, network, unseal key. */
-    public record Props(ClusterConfig config, ClusterNetwork network, UnsealKey unsealKey) {
+    /** The variable of ansible/firstboot.yml that selects the role: vault_node (default) or consul_node. */
+    public static final String FIRST_BOOT_SYSTEM_VARIABLE = "raft_lifecycle_system";
+
+    /** What the servers need: configuration, network, and (Vault only) the unseal key. */
+    public record Props(ClusterConfig config, ClusterNetwork network, Optional<UnsealKey> unsealKey) {
     }
 
     private static final Pattern COMPLETE_SECRET_ARN = Pattern.compile(".*:secret:.+-[A-Za-z0-9]{6}");
@@ -90,27 +96,38 @@ public final class ServerGroups extends Construct {
 
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
                 .vpc(network.vpc())
-                .description("Vault servers of " + config.clusterName() + ": 8200 from clients, the load balancer "
-                        + "and the lifecycle Lambdas; 8201 between servers only")
+                .description(config.consul()
+                        ? "Consul servers of " + config.clusterName() + ": " + ConsulPorts.HTTPS + " from clients, the "
+                                + "load balancer and the lifecycle Lambdas; RPC and LAN gossip between servers only"
+                        : "Vault servers of " + config.clusterName() + ": 8200 from clients, the load balancer "
+                                + "and the lifecycle Lambdas; 8201 between servers only")
                 .allowAllOutbound(false)
                 .build();
-        securityGroup.addIngressRule(securityGroup, Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
-        securityGroup.addEgressRule(securityGroup, Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
-        securityGroup.addIngressRule(securityGroup, Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
-        securityGroup.addEgressRule(securityGroup, Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
-        for (String cidr : clientCidrs(network)) {
-            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(API_PORT), "Vault API from clients");
+        if (config.consul()) {
+            between(Port.tcp(ConsulPorts.SERVER_RPC), "Consul server RPC and Raft between servers");
+            between(Port.tcp(ConsulPorts.SERF_LAN), "Consul LAN gossip (Serf, TCP) between servers");
+            between(Port.udp(ConsulPorts.SERF_LAN), "Consul LAN gossip (Serf, UDP) between servers");
+        } else {
+            between(Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
+            between(Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
         }
-        securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443),
-                "AWS APIs (KMS, Secrets Manager, EC2, STS, IAM, CloudWatch) through the NAT gateways or endpoints");
+        for (String cidr : clientCidrs(network)) {
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(apiPort()), systemName() + " API from clients");
+        }
+        securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), config.consul()
+                ? "AWS APIs (Secrets Manager, EC2, STS, CloudWatch) through the NAT gateways or endpoints"
+                : "AWS APIs (KMS, Secrets Manager, EC2, STS, IAM, CloudWatch) through the NAT gateways or endpoints");
 
         this.role = Role.Builder.create(this, "InstanceRole")
                 .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
-                .description("Vault servers of " + config.clusterName()
-                        + ": unseal key (via its key policy), auto_join, TLS secret, CloudWatch agent")
+                .description(config.consul()
+                        ? "Consul servers of " + config.clusterName()
+                                + ": cloud auto-join, TLS and gossip key secrets, CloudWatch agent"
+                        : "Vault servers of " + config.clusterName()
+                                + ": unseal key (via its key policy), auto_join, TLS secret, CloudWatch agent")
                 .build();
-        props.unsealKey().allowSealUse(role);
-        // retry_join's auto_join (go-discover) lists instances by tag. DescribeInstances has no resource-level
+        props.unsealKey().ifPresent(key -> key.allowSealUse(role));
+        // retry_join's auto_join / cloud auto-join (go-discover) lists instances by tag. DescribeInstances has no resource-level
         // permissions, so "*" is the only possible resource.
         role.addToPolicy(PolicyStatement.Builder.create()
                 .sid("AutoJoinDiscovery")
@@ -120,13 +137,13 @@ public final class ServerGroups extends Construct {
         // The first-boot playbook reads the TLS material (JSON {"ca", "cert", "key"}) from this secret.
         ISecret tlsSecret = importSecret("TlsSecret", config.tlsSecret());
         tlsSecret.grantRead(role);
-        config.tlsSecretKmsKeyArn().ifPresent(keyArn -> role.addToPolicy(PolicyStatement.Builder.create()
-                .sid("DecryptTlsSecret")
-                .actions(List.of("kms:Decrypt"))
-                .resources(List.of(keyArn))
-                .conditions(Map.of("StringEquals", Map.of("kms:ViaService",
-                        "secretsmanager." + Aws.REGION + ".amazonaws.com")))
-                .build()));
+        config.tlsSecretKmsKeyArn().ifPresent(keyArn -> decryptThroughSecretsManager("DecryptTlsSecret", keyArn));
+        if (config.consul()) {
+            // Consul's gossip encryption key (base64, `consul keygen`): only its reference is in the template.
+            importSecret("GossipKeySecret", config.gossipKeySecret()).grantRead(role);
+            config.gossipKeySecretKmsKeyArn().ifPresent(keyArn ->
+                    decryptThroughSecretsManager("DecryptGossipKeySecret", keyArn));
+        }
 
         // The CloudWatch agent baked into the AMI (ami/files/cloudwatch-agent.json) publishes host and Vault
         // telemetry metrics to NODE_METRICS_NAMESPACE, with the group's name as a dimension, which it reads from
@@ -154,7 +171,8 @@ public final class ServerGroups extends Construct {
                 "umask 027",
                 "install -d -m 0755 /etc/raft-lifecycle",
                 "cat > " + FIRST_BOOT_FILE + " <<'RAFT_LIFECYCLE_FIRSTBOOT'",
-                Stack.of(this).toJsonString(firstBootVariables(props.unsealKey())),
+                Stack.of(this).toJsonString(config.consul() ? consulFirstBootVariables()
+                        : firstBootVariables(props.unsealKey().orElseThrow())),
                 "RAFT_LIFECYCLE_FIRSTBOOT",
                 "chown root:root " + FIRST_BOOT_FILE,
                 "chmod 0640 " + FIRST_BOOT_FILE,
@@ -246,6 +264,32 @@ public final class ServerGroups extends Construct {
         return group;
     }
 
+    /** A port open between the servers, both directions. */
+    private void between(Port port, String description) {
+        securityGroup.addIngressRule(securityGroup, port, description);
+        securityGroup.addEgressRule(securityGroup, port, description);
+    }
+
+    private void decryptThroughSecretsManager(String sid, String keyArn) {
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid(sid)
+                .actions(List.of("kms:Decrypt"))
+                .resources(List.of(keyArn))
+                .conditions(Map.of("StringEquals", Map.of("kms:ViaService",
+                        "secretsmanager." + Aws.REGION + ".amazonaws.com")))
+                .build());
+    }
+
+    /** The servers' API port: what clients, the load balancer and the handlers reach (Vault 8200, Consul 8501). */
+    public int apiPort() {
+        return config.consul() ? ConsulPorts.HTTPS : API_PORT;
+    }
+
+    /** "Vault" or "Consul", for descriptions. */
+    public String systemName() {
+        return config.consul() ? "Consul" : "Vault";
+    }
+
     private List<String> clientCidrs(ClusterNetwork network) {
         return config.clientCidrs().isEmpty() ? List.of(network.vpcCidr()) : config.clientCidrs();
     }
@@ -291,10 +335,36 @@ public final class ServerGroups extends Construct {
     }
 
     /**
+     * The first-boot variables of a Consul server: the consul_node role's variables (ansible/README.md), and
+     * raft_lifecycle_system to select that role. Ids and names only: the gossip key and TLS material are read from
+     * Secrets Manager on the instance.
+     */
+    private Map<String, Object> consulFirstBootVariables() {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        vars.put(FIRST_BOOT_SYSTEM_VARIABLE, config.system().value());
+        vars.put("consul_node_datacenter", config.datacenter());
+        vars.put("consul_node_region", Aws.REGION);
+        vars.put("consul_node_bootstrap_expect", config.totalServers());
+        vars.put("consul_node_tls_secret_id", config.tlsSecret());
+        vars.put("consul_node_gossip_key_secret_id", config.gossipKeySecret());
+        vars.put("consul_node_retry_join_tag_key", AUTO_JOIN_TAG_KEY);
+        vars.put("consul_node_retry_join_tag_value", config.clusterName());
+        vars.put("consul_node_agent_auth_method", ConsulAccess.AGENT_AUTH_METHOD);
+        vars.put("consul_node_iam_server_id", config.iamServerId());
+        vars.put("consul_node_https_port", ConsulPorts.HTTPS);
+        vars.put("consul_node_server_port", ConsulPorts.SERVER_RPC);
+        vars.put("consul_node_serf_lan_port", ConsulPorts.SERF_LAN);
+        return vars;
+    }
+
+    /**
      * Vault's AWS auth method resolves a bound IAM role to its unique id (resolve_aws_unique_ids, the default) with
      * iam:GetRole, using the servers' credentials: allow exactly that, on exactly the roles configure-vault binds.
      */
     public void allowAuthMethodToResolve(List<IRole> boundRoles) {
+        if (config.consul()) {
+            return; // Consul's aws-iam method forwards the signed request to STS; the servers call no IAM API.
+        }
         role.addToPolicy(PolicyStatement.Builder.create()
                 .sid("VaultAwsAuthResolvesBoundRoles")
                 .actions(List.of("iam:GetRole"))

@@ -15,8 +15,9 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
 import software.constructs.Construct;
 
 /**
- * The clients' entry point: an internal Network Load Balancer passing TCP 8200 through to the servers, so TLS ends
- * at Vault (clients verify Vault's own certificate). Its health check asks {@code sys/health} over HTTPS in a way
+ * The clients' entry point: an internal Network Load Balancer passing TCP 8200 (Consul: 8501) through to the servers,
+ * so TLS ends at the servers (clients verify their own certificate). For Consul the health check is HTTPS
+ * {@code status/leader} (see {@link dev.raftlifecycle.contract.TargetHealth#CONSUL_PATH}). For Vault Its health check asks {@code sys/health} over HTTPS in a way
  * that makes an unsealed active or standby node healthy (200) and a sealed (503), uninitialized (501), removed
  * (530) or standby node that cannot reach the active node (474) unhealthy.
  */
@@ -40,19 +41,21 @@ public final class VaultLoadBalancer extends Construct {
         super(scope, id);
         ClusterConfig config = props.config();
         ServerGroups servers = props.servers();
+        int port = servers.apiPort();
+        String system = servers.systemName();
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
                 .vpc(props.network().vpc())
-                .description("Vault load balancer of " + config.clusterName() + ": 8200 from clients to the servers")
+                .description(system + " load balancer of " + config.clusterName() + ": " + port + " from clients to the servers")
                 .allowAllOutbound(false)
                 .build();
         List<String> clients = config.clientCidrs().isEmpty() ? List.of(props.network().vpcCidr()) : config.clientCidrs();
         for (String cidr : clients) {
-            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(ServerGroups.API_PORT), "Vault API from clients");
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(port), system + " API from clients");
         }
         // Traffic and health checks to the servers; the servers admit the load balancer's group.
-        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(ServerGroups.API_PORT), "to the Vault servers");
-        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(ServerGroups.API_PORT),
-                "Vault API and health checks from the load balancer");
+        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(port), "to the " + system + " servers");
+        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(port),
+                system + " API and health checks from the load balancer");
 
         this.loadBalancer = NetworkLoadBalancer.Builder.create(this, "LoadBalancer")
                 .vpc(props.network().vpc())
@@ -62,11 +65,11 @@ public final class VaultLoadBalancer extends Construct {
                 .securityGroups(List.of(securityGroup))
                 .build();
         Suppressions.accept(loadBalancer, "AwsSolutions-ELB2", "A Network Load Balancer writes access logs only for "
-                + "TLS listeners; this one passes TCP through so that TLS ends at Vault. Requests are recorded by "
-                + "Vault's audit device instead, and connections by the VPC flow logs.");
+                + "TLS listeners; this one passes TCP through so that TLS ends at the servers. Requests are recorded "
+                + "by the servers (Vault's audit device, Consul's logs) instead, and connections by the VPC flow logs.");
         this.targetGroup = NetworkTargetGroup.Builder.create(this, "Servers")
                 .vpc(props.network().vpc())
-                .port(ServerGroups.API_PORT)
+                .port(port)
                 .protocol(Protocol.TCP)
                 .targetType(TargetType.INSTANCE)
                 // A terminating node is already out of Raft when the hook completes; 30 s lets requests drain.
@@ -75,8 +78,8 @@ public final class VaultLoadBalancer extends Construct {
                 .healthCheck(HealthCheck.builder()
                         .enabled(true)
                         .protocol(Protocol.HTTPS)
-                        .port(String.valueOf(ServerGroups.API_PORT))
-                        .path(HEALTH_CHECK_PATH)
+                        .port(String.valueOf(port))
+                        .path(config.consul() ? dev.raftlifecycle.contract.TargetHealth.CONSUL_PATH : HEALTH_CHECK_PATH)
                         .healthyHttpCodes("200")
                         .interval(Duration.seconds(dev.raftlifecycle.contract.TargetHealth.INTERVAL_SECONDS))
                         .timeout(Duration.seconds(5))
@@ -85,7 +88,7 @@ public final class VaultLoadBalancer extends Construct {
                         .build())
                 .build();
         NetworkListener listener = loadBalancer.addListener("Api", BaseNetworkListenerProps.builder()
-                .port(ServerGroups.API_PORT)
+                .port(port)
                 .protocol(Protocol.TCP)
                 .build());
         listener.addTargetGroups("Servers", targetGroup);

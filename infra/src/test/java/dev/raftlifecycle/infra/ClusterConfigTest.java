@@ -172,4 +172,76 @@ class ClusterConfigTest {
         // And cdk.json's values are a valid configuration on their own.
         assertThat(config(TestStacks.cdkJsonContext()).clusterName()).isEqualTo("vault");
     }
+
+    @Test
+    void theDefaultConsulVersionIsTheOneTheAmiPins() throws IOException {
+        String pins = Files.readString(TestStacks.repoRoot().resolve("ami/versions.auto.pkrvars.hcl"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^consul_version\\s*=\\s*\"([^\"]+)\"")
+                .matcher(pins);
+        assertThat(m.find()).as("consul_version in ami/versions.auto.pkrvars.hcl").isTrue();
+        assertThat(ClusterConfig.DEFAULT_CONSUL_VERSION).isEqualTo(m.group(1));
+    }
+
+    @Test
+    void consulDefaultsFollowTheSystem() {
+        ClusterConfig c = config(Map.of("system", "consul"));
+        assertThat(c.consul()).isTrue();
+        assertThat(c.clusterName()).isEqualTo("consul");
+        assertThat(c.groupNames()).containsExactly("consul-servers-1", "consul-servers-2", "consul-servers-3");
+        assertThat(c.datacenter()).isEqualTo("consul");
+        assertThat(c.tlsServerName()).isEqualTo("server.consul.consul");
+        assertThat(c.tlsSecret()).isEqualTo("raft-lifecycle/consul/tls");
+        assertThat(c.gossipKeySecret()).isEqualTo("raft-lifecycle/consul/gossip");
+        assertThat(c.metricsNamespace()).isEqualTo("RaftLifecycle/Consul");
+        assertThat(c.serverVersion()).isEqualTo("1.16.3");
+        ClusterConfig named = config(Map.of("system", "consul", "clusterName", "kv", "datacenter", "eu-1"));
+        assertThat(named.tlsServerName()).isEqualTo("server.eu-1.consul");
+        assertThat(named.gossipKeySecret()).isEqualTo("raft-lifecycle/kv/gossip");
+        assertThat(config(Map.of()).consul()).isFalse();
+    }
+
+    @Test
+    void vaultOnlyKeysWithConsulFailNamingTheKey() {
+        assertThat(invalid(Map.of("system", "consul", "enterprise", "true")).getMessage())
+                .contains("enterprise: applies only to system=vault");
+        assertThat(invalid(Map.of("system", "consul", "vaultVersion", "1.21.4")).getMessage())
+                .contains("vaultVersion: applies only to system=vault");
+    }
+
+    @Test
+    void consulOnlyKeysWithVaultFailNamingTheKey() {
+        for (String key : ClusterConfig.CONSUL_ONLY_KEYS) {
+            Object value = key.endsWith("KmsKeyArn")
+                    ? "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" : "x1";
+            assertThat(invalid(Map.of(key, value)).getMessage()).as(key)
+                    .contains(key + ": applies only to system=consul");
+        }
+    }
+
+    @Test
+    void anUnknownSystemFailsNamingTheKey() {
+        assertThat(invalid(Map.of("system", "nomad")).getMessage())
+                .contains("system: must be 'vault' or 'consul', not 'nomad'");
+    }
+
+    @Test
+    void consulCertificateNameAndSecretsAreChecked() {
+        assertThat(invalid(Map.of("system", "consul", "tlsServerName", "consul.example.internal")).getMessage())
+                .contains("tlsServerName: with system=consul must be server.consul.consul");
+        assertThat(invalid(Map.of("system", "consul", "tlsSecret", "shared", "gossipKeySecret", "shared"))
+                .getMessage()).contains("gossipKeySecret: must be a secret of its own");
+        assertThat(invalid(Map.of("system", "consul", "gossipKeySecretKmsKeyArn", "alias/mine")).getMessage())
+                .contains("gossipKeySecretKmsKeyArn: must be a KMS key ARN");
+        assertThat(invalid(Map.of("system", "consul", "datacenter", "EU_1")).getMessage())
+                .contains("datacenter: 'EU_1' is not a Consul datacenter name");
+    }
+
+    @Test
+    void aGossipKeyGivenInsteadOfItsSecretNameIsRefusedWithoutRepeatingIt() {
+        String key = java.util.Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'q');
+        InvalidConfigurationException e = invalid(Map.of("system", "consul", "gossipKeySecret", key));
+        assertThat(e.getMessage()).contains("gossipKeySecret: looks like a gossip key itself")
+                .doesNotContain(key);
+        assertThat(ClusterConfig.looksLikeGossipKey("raft-lifecycle/consul/gossip")).isFalse();
+    }
 }

@@ -58,7 +58,31 @@ final class TestStacks {
                 ClusterConfig.NAT_GATEWAYS, 1,
                 ClusterConfig.DECOMMISSION, true)),
         /** No CA in the context: asked for at deploy time. */
-        NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca"));
+        NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca")),
+        /** `cdk deploy -c system=consul`: a Consul server cluster with every other value at its default. */
+        CONSUL(Map.of(ClusterConfig.SYSTEM, "consul")),
+        /**
+         * Consul in an existing VPC, five servers, both secrets by ARN with customer managed keys, own datacenter name.
+         */
+        CONSUL_EXISTING_VPC(Map.ofEntries(
+                Map.entry(ClusterConfig.SYSTEM, "consul"),
+                Map.entry(ClusterConfig.CLUSTER_NAME, "consul-eu"),
+                Map.entry(ClusterConfig.DATACENTER, "eu-prod"),
+                Map.entry(ClusterConfig.VPC_ID, "vpc-0123456789abcdef0"),
+                Map.entry(ClusterConfig.VPC_CIDR, "10.30.0.0/16"),
+                Map.entry(ClusterConfig.AVAILABILITY_ZONES, "eu-west-1a,eu-west-1b,eu-west-1c"),
+                Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS,
+                        "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2,subnet-0ccccccccccccccc3"),
+                Map.entry(ClusterConfig.NODES_PER_AZ, "1"),
+                Map.entry(ClusterConfig.ALARM_EMAIL, "oncall@example.com"),
+                Map.entry(ClusterConfig.TLS_SECRET,
+                        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/tls-AbCdEf"),
+                Map.entry(ClusterConfig.TLS_SECRET_KMS_KEY_ARN,
+                        "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"),
+                Map.entry(ClusterConfig.GOSSIP_KEY_SECRET,
+                        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/gossip-GhIjKl"),
+                Map.entry(ClusterConfig.GOSSIP_KEY_SECRET_KMS_KEY_ARN,
+                        "arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000")));
 
         private final Map<String, Object> context;
 

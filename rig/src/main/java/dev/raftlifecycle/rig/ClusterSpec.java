@@ -47,6 +47,12 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
                 configureAuth, initialize);
     }
 
+    /** The name every server certificate carries (and the auth methods' server id). */
+    public ClusterSpec withTlsServerName(String value) {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, value, configureAuth,
+                initialize);
+    }
+
     public ClusterSpec withStabilizationTime(Duration value) {
         return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth,
                 initialize);

@@ -43,10 +43,16 @@ public final class ConsulCluster implements AutoCloseable {
     private final List<String> groupNames = new ArrayList<>();
     private final Map<String, ConsulNode> nodes = new LinkedHashMap<>();
     private final boolean cleanupDeadServers;
+    private final String gossipKey;
     private List<String> joinAddresses = List.of();
 
-    private ConsulCluster(Rig rig, ClusterSpec spec, Path consulBin, int octet, boolean cleanupDeadServers) {
+    /** The rig's Consul datacenter. */
+    public static final String DATACENTER = "rig";
+
+    private ConsulCluster(Rig rig, ClusterSpec spec, Path consulBin, int octet, boolean cleanupDeadServers,
+                          String gossipKey) {
         this.rig = rig;
+        this.gossipKey = gossipKey;
         this.spec = spec;
         this.consulBin = consulBin;
         this.octet = octet;
@@ -58,13 +64,23 @@ public final class ConsulCluster implements AutoCloseable {
     }
 
     static ConsulCluster start(Rig rig, ClusterSpec spec, Path consulBin) {
+        return start(rig, spec, consulBin, null);
+    }
+
+    /**
+     * @param gossipKey null: plain gossip and server RPC; a base64 key: encrypted gossip and mutually verified TLS on
+     *                  server RPC (every certificate must then name server.rig.consul: give the spec that
+     *                  tlsServerName)
+     */
+    static ConsulCluster start(Rig rig, ClusterSpec spec, Path consulBin, String gossipKey) {
         Instant begin = Instant.now();
         int[] address = RigAddresses.allocate(ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN);
         if (address[1] != ConsulPorts.HTTPS) {
             RigAddresses.release(address[0]);
             throw new RigException("Consul's HTTPS port " + ConsulPorts.HTTPS + " is taken on every loopback range");
         }
-        ConsulCluster cluster = new ConsulCluster(rig, spec.withName(spec.name()), consulBin, address[0], false);
+        ConsulCluster cluster = new ConsulCluster(rig, spec.withName(spec.name()), consulBin, address[0], false,
+                gossipKey);
         try {
             cluster.createInfrastructure();
             cluster.startInitialNodes();
@@ -146,7 +162,8 @@ public final class ConsulCluster implements AutoCloseable {
         ConsulNode node = new ConsulNode(instance.instanceId(), group, instance.privateIpAddress(),
                 dir.resolve("nodes").resolve(instance.instanceId()));
         TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
-        node.start(consulBin, new ConsulNode.Options(bootstrapExpect, joinAddresses, managementToken, cleanupDeadServers),
+        node.start(consulBin, new ConsulNode.Options(bootstrapExpect, joinAddresses, managementToken, cleanupDeadServers,
+                gossipKey),
                 cert, caFile);
         synchronized (nodes) {
             nodes.put(node.instanceId(), node);
@@ -161,6 +178,30 @@ public final class ConsulCluster implements AutoCloseable {
         join.add(instance.privateIpAddress());
         joinAddresses = List.copyOf(join);
         return startNode(instance, spec.totalNodes());
+    }
+
+    /**
+     * Starts a Consul server for an instance of this cluster's groups from a configuration directory rendered
+     * elsewhere (the first-boot playbook), unchanged, as its systemd unit would; returns once the process runs.
+     */
+    public ConsulNode startNodeFromConfigDir(String instanceId, Path configDir, Map<String, String> env) {
+        Instance instance = describe(List.of(instanceId)).get(0);
+        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
+                .map(t -> t.value()).findFirst().orElse("?");
+        ConsulNode node = new ConsulNode(instanceId, group, instance.privateIpAddress(),
+                dir.resolve("nodes").resolve(instanceId));
+        Map<String, String> all = new java.util.HashMap<>(Map.of("TZ", "UTC"));
+        all.putAll(env);
+        node.startWithConfigDir(consulBin, configDir, all);
+        synchronized (nodes) {
+            nodes.put(instanceId, node);
+        }
+        return node;
+    }
+
+    /** A certificate for a server at this IP, signed by the cluster's CA, naming the TLS server name too. */
+    public TlsMaterial.NodeCertPem issueNodeCertificate(String ipAddress) {
+        return tls.issuePem(ipAddress, List.of(spec.tlsServerName()));
     }
 
     // ---- the cluster as the management token sees it ------------------------------------------------

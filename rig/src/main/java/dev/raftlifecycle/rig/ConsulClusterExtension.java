@@ -8,15 +8,27 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 /** JUnit 5 fixture: a real Consul server cluster for a test class, in the shared rig session (see {@link ConsulCluster}). */
 public final class ConsulClusterExtension implements BeforeAllCallback, AfterAllCallback, TestExecutionExceptionHandler {
     private final ClusterSpec spec;
+    private final String gossipKey;
     private volatile ConsulCluster cluster;
 
     public ConsulClusterExtension(ClusterSpec spec) {
+        this(spec, null);
+    }
+
+    /** A cluster with encrypted gossip and verified TLS on server RPC (see {@link Rig#startConsulCluster(ClusterSpec, String)}). */
+    public ConsulClusterExtension(ClusterSpec spec, String gossipKey) {
         this.spec = spec;
+        this.gossipKey = gossipKey;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        cluster = Rig.shared().startConsulCluster(spec);
+        cluster = gossipKey == null ? Rig.shared().startConsulCluster(spec)
+                : Rig.shared().startConsulCluster(spec, gossipKey);
+    }
+
+    public Rig rig() {
+        return Rig.shared();
     }
 
     @Override

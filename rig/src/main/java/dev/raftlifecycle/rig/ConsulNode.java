@@ -35,8 +35,12 @@ public final class ConsulNode {
      * @param managementToken the ACL bootstrap token (the rig's root)
      * @param cleanupDeadServers Consul's own dead-server cleanup (on by default in Consul; tests that keep a dead peer
      *                        turn it off)
+     * @param gossipKey       null: plain gossip and RPC (the rig's default); a key: gossip encrypted with it and TLS
+     *                        on server RPC with verify_incoming, verify_outgoing and verify_server_hostname, as a
+     *                        deployment's servers run (the first-boot test joins such a cluster)
      */
-    record Options(int bootstrapExpect, List<String> join, String managementToken, boolean cleanupDeadServers) {
+    record Options(int bootstrapExpect, List<String> join, String managementToken, boolean cleanupDeadServers,
+                   String gossipKey) {
     }
 
     void start(Path consulBin, Options options, TlsMaterial.NodeCert cert, Path caFile) {
@@ -48,6 +52,7 @@ public final class ConsulNode {
         try {
             Path data = dir.resolve("data");
             Files.createDirectories(data);
+            boolean hardened = options.gossipKey() != null;
             String joins = options.join().stream().filter(a -> !a.equals(ip)).map(a -> "\"" + a + "\"")
                     .collect(Collectors.joining(", "));
             String hcl = """
@@ -76,14 +81,7 @@ public final class ConsulNode {
                       server   = %d
                       serf_lan = %d
                     }
-                    tls {
-                      https {
-                        ca_file         = "%s"
-                        cert_file       = "%s"
-                        key_file        = "%s"
-                        verify_incoming = false
-                      }
-                    }
+                    %s
                     acl {
                       enabled                  = true
                       default_policy           = "deny"
@@ -105,7 +103,8 @@ public final class ConsulNode {
                       raft_multiplier = 1
                     }
                     """.formatted(instanceId, groupName, options.bootstrapExpect(), instanceId, data, ip, ip, ip, joins,
-                    ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN, caFile, cert.certFile(), cert.keyFile(),
+                    ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN,
+                    tls(hardened, caFile, cert) + (hardened ? "encrypt = \"" + options.gossipKey() + "\"\n" : ""),
                     options.managementToken(), options.managementToken(), options.cleanupDeadServers());
             Path config = dir.resolve("consul.hcl");
             Files.writeString(config, hcl);
@@ -114,6 +113,68 @@ public final class ConsulNode {
                     Map.of("TZ", "UTC"));
         } catch (IOException e) {
             throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * HTTPS from the rig's CA; hardened, also TLS on server RPC with both sides verified and the server name checked
+     * (verify_server_hostname), as a deployment's servers run.
+     */
+    private static String tls(boolean hardened, Path caFile, TlsMaterial.NodeCert cert) {
+        String files = """
+                    ca_file         = "%s"
+                    cert_file       = "%s"
+                    key_file        = "%s"
+                """.formatted(caFile, cert.certFile(), cert.keyFile());
+        if (!hardened) {
+            return "tls {\n  https {\n" + files + "    verify_incoming = false\n  }\n}\n";
+        }
+        return "tls {\n  defaults {\n" + files + "    verify_incoming = true\n    verify_outgoing = true\n  }\n"
+                + "  internal_rpc {\n    verify_server_hostname = true\n  }\n"
+                + "  https {\n    verify_incoming = false\n  }\n}\n";
+    }
+
+    /**
+     * Starts a Consul agent from a configuration directory written by someone else (the first-boot playbook), as
+     * its systemd unit does ({@code consul agent -config-dir=...}), with the given environment.
+     */
+    void startWithConfigDir(Path consulBin, Path configDir, Map<String, String> env) {
+        launch = () -> {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);
+            }
+            process = ManagedProcess.start("consul " + instanceId,
+                    List.of(consulBin.toString(), "agent", "-config-dir=" + configDir), dir.resolve("consul.log"), env);
+        };
+        launch.run();
+    }
+
+    /** SIGHUP, as {@code systemctl reload consul} (ExecReload): Consul re-reads its configuration, tokens included. */
+    public void reload() {
+        if (process == null || !process.alive()) {
+            throw new RigException("consul " + instanceId + " is not running");
+        }
+        try {
+            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+            if (hup.waitFor() != 0) {
+                throw new RigException("kill -HUP " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new RigException("cannot signal consul " + instanceId + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RigException("interrupted signalling consul " + instanceId, e);
+        }
+    }
+
+    /** The whole log of the process so far. */
+    public String log() {
+        try {
+            return process == null ? "" : Files.readString(process.log());
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -131,6 +131,17 @@ public final class Rig implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * A Consul server cluster as a deployment secures it: gossip encrypted with this key (base64, as `consul keygen`
+     * prints it) and server RPC over mutually verified TLS with verify_server_hostname. The spec's tlsServerName must
+     * then be {@code server.rig.consul} (datacenter {@link ConsulCluster#DATACENTER}).
+     */
+    public ConsulCluster startConsulCluster(ClusterSpec spec, String gossipKey) {
+        ConsulCluster cluster = ConsulCluster.start(this, spec, Tools.consul(), gossipKey);
+        consulClusters.add(cluster);
+        return cluster;
+    }
+
     void forget(ConsulCluster cluster) {
         consulClusters.remove(cluster);
     }

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The first-boot playbook is lint-clean, parses, and documents every input it takes. */
 class FirstBootLintIT {
-    private static final Pattern DEFAULT = Pattern.compile("^(vault_node_[a-z0-9_]+):", Pattern.MULTILINE);
+    private static final Pattern DEFAULT = Pattern.compile("^([a-z]+_(node|identity)_[a-z0-9_]+):", Pattern.MULTILINE);
+    /** The roles whose variables are the playbook's inputs. */
+    private static final List<String> ROLES = List.of("vault_node", "consul_node", "instance_identity");
 
     @TempDir
     Path scratch;
@@ -46,7 +48,9 @@ class FirstBootLintIT {
     void everyRoleVariableHasADefaultAndIsDocumentedInTheReadme() throws IOException {
         Set<String> variables = roleVariables();
         assertThat(variables).contains("vault_node_cluster_name", "vault_node_kms_key_id", "vault_node_tls_secret_id",
-                "vault_node_imds_url", "vault_node_manage_service");
+                "vault_node_imds_url", "vault_node_manage_service", "consul_node_datacenter",
+                "consul_node_gossip_key_secret_id", "consul_node_retry_join_tag_value", "instance_identity_imds_url");
+        variables.add("raft_lifecycle_system");
         String readme = Files.readString(NodeImageTools.ansibleDir().resolve("README.md"));
         List<String> undocumented = new ArrayList<>();
         for (String variable : variables) {
@@ -66,14 +70,25 @@ class FirstBootLintIT {
         assertThat(keys).isNotEmpty();
         assertThat(roleVariables()).containsAll(keys);
         assertThat(example.path("vault_node_enterprise").isBoolean()).isTrue();
+
+        JsonNode consul = new ObjectMapper().readTree(NodeImageTools.ansibleDir()
+                .resolve("firstboot.consul.example.json").toFile());
+        Set<String> consulKeys = new LinkedHashSet<>();
+        consul.fieldNames().forEachRemaining(consulKeys::add);
+        assertThat(consul.path("raft_lifecycle_system").asText()).isEqualTo("consul");
+        consulKeys.remove("raft_lifecycle_system");
+        assertThat(consulKeys).isNotEmpty().allMatch(k -> k.startsWith("consul_node_"));
+        assertThat(roleVariables()).containsAll(consulKeys);
     }
 
     private static Set<String> roleVariables() throws IOException {
-        String defaults = Files.readString(NodeImageTools.ansibleDir().resolve("roles/vault_node/defaults/main.yml"));
         Set<String> names = new LinkedHashSet<>();
-        Matcher matcher = DEFAULT.matcher(defaults);
-        while (matcher.find()) {
-            names.add(matcher.group(1));
+        for (String role : ROLES) {
+            String defaults = Files.readString(NodeImageTools.ansibleDir().resolve("roles/" + role + "/defaults/main.yml"));
+            Matcher matcher = DEFAULT.matcher(defaults);
+            while (matcher.find()) {
+                names.add(matcher.group(1));
+            }
         }
         return names;
     }

@@ -38,7 +38,10 @@ final class FirstBootPlaybook {
         }
     }
 
-    /** A scratch filesystem root for one run: the playbook's directories, all under {@code root}. */
+    /**
+     * A scratch filesystem root for one run: the playbook's directories, all under {@code root}, for either role
+     * (vault_node's /etc/vault.d and /opt/vault, consul_node's /etc/consul.d, /opt/consul, /opt/raft-lifecycle/bin).
+     */
     record ScratchRoot(Path base, Path root) {
         static ScratchRoot create(Path base) {
             try {
@@ -71,6 +74,26 @@ final class FirstBootPlaybook {
             return configDir().resolve("vault.hcl");
         }
 
+        Path consulConfigDir() {
+            return root.resolve("etc/consul.d");
+        }
+
+        Path consulDataDir() {
+            return root.resolve("opt/consul/data");
+        }
+
+        Path consulTlsDir() {
+            return root.resolve("opt/consul/tls");
+        }
+
+        Path helperDir() {
+            return root.resolve("opt/raft-lifecycle/bin");
+        }
+
+        Path consulHcl() {
+            return consulConfigDir().resolve("consul.hcl");
+        }
+
         /** Regular files anywhere under the root: what a failed run must not have left. */
         long regularFiles() {
             try (Stream<Path> files = Files.walk(root)) {
@@ -80,15 +103,33 @@ final class FirstBootPlaybook {
             }
         }
 
-        /** The variables that put every file of the playbook under this root, owned by the current user. */
-        Map<String, Object> pathVariables() {
-            String user = System.getProperty("user.name");
-            String group;
+        private String group() {
             try {
-                group = Files.readAttributes(root, PosixFileAttributes.class).group().getName();
+                return Files.readAttributes(root, PosixFileAttributes.class).group().getName();
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
+        }
+
+        /** The consul_node variables that put every file under this root, owned by the current user. */
+        Map<String, Object> consulPathVariables() {
+            String user = System.getProperty("user.name");
+            Map<String, Object> vars = new LinkedHashMap<>();
+            vars.put("consul_node_config_dir", consulConfigDir().toString());
+            vars.put("consul_node_data_dir", consulDataDir().toString());
+            vars.put("consul_node_tls_dir", consulTlsDir().toString());
+            vars.put("consul_node_systemd_dir", systemdDir().toString());
+            vars.put("consul_node_helper_dir", helperDir().toString());
+            vars.put("consul_node_user", user);
+            vars.put("consul_node_group", group());
+            vars.put("consul_node_config_owner", user);
+            return vars;
+        }
+
+        /** The vault_node variables that put every file of the playbook under this root, owned by the current user. */
+        Map<String, Object> pathVariables() {
+            String user = System.getProperty("user.name");
+            String group = group();
             Map<String, Object> vars = new LinkedHashMap<>();
             vars.put("vault_node_config_dir", configDir().toString());
             vars.put("vault_node_data_dir", dataDir().toString());

@@ -3,11 +3,9 @@ package dev.raftlifecycle.rig.firstboot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.Net;
 import dev.raftlifecycle.rig.Rig;
-import dev.raftlifecycle.rig.TlsMaterial;
 import dev.raftlifecycle.rig.VaultCluster;
 import dev.raftlifecycle.rig.VaultClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.ec2.model.Instance;
 
 /**
  * The first-boot playbook, run for real on this machine for a new instance of the rig's cluster: identity
@@ -44,20 +41,14 @@ class FirstBootPlaybookIT {
     @RegisterExtension
     static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withoutAuth());
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static NewInstance instance;
+    private static FirstBootInstance instance;
     private static FirstBootPlaybook.Result firstRun;
     private static AwsTlsRelay relay;
-
-    /** An instance launched in the cluster's first group, with its TLS secret and IMDS. */
-    private record NewInstance(String id, String ip, String zone, String secretId, TlsMaterial.NodeCertPem tls,
-                               ImdsStub imds) {
-    }
 
     @AfterAll
     static void closeStubs() {
         if (instance != null) {
-            instance.imds().close();
+            instance.close();
         }
         if (relay != null) {
             relay.close();
@@ -71,7 +62,7 @@ class FirstBootPlaybookIT {
     void firstRunRendersTheNodeFromImdsAndSecretsManager() throws IOException {
         FirstBootPlaybook.Result run = firstRun();
         VaultCluster cluster = CLUSTER.cluster();
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = mainRoot();
 
         assertThat(run.recap().changed()).as("first run changes the host").isPositive();
@@ -111,8 +102,7 @@ class FirstBootPlaybookIT {
         assertThat(node.imds().readsServed()).isGreaterThanOrEqualTo(4);
         assertThat(node.imds().readsWithoutValidToken()).isZero();
         // The private key never reaches the output.
-        String keyBody = node.tls().privateKeyPem().lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
-        assertThat(run.output()).doesNotContain(keyBody);
+        assertThat(run.output()).doesNotContain(node.privateKeyLine());
     }
 
     @Test
@@ -120,7 +110,7 @@ class FirstBootPlaybookIT {
     void renderedConfigBootsANodeThatJoinsTheClusterAsAVoterAndAutoUnseals() throws IOException {
         firstRun();
         VaultCluster cluster = CLUSTER.cluster();
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         relay = new AwsTlsRelay(CLUSTER.rig().motoEndpoint(), Set.of("ec2." + Rig.REGION.id() + ".amazonaws.com"),
                 mainRoot().base().resolve("aws-relay-ca.pem"));
 
@@ -177,7 +167,7 @@ class FirstBootPlaybookIT {
     @Test
     @Order(5)
     void enterpriseModeNamesTheInstancesZoneAsRedundancyZone() throws IOException {
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = scratch("enterprise");
         Map<String, Object> vars = variables(root, node);
         vars.put("vault_node_enterprise", true);
@@ -191,7 +181,7 @@ class FirstBootPlaybookIT {
 
     @Test
     void missingSecretFailsNamingTheSecretAndWritesNothing() {
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = scratch("missing-secret");
         Map<String, Object> vars = variables(root, node);
         String missing = "raft-lifecycle/absent-" + UUID.randomUUID();
@@ -202,7 +192,7 @@ class FirstBootPlaybookIT {
 
     @Test
     void unreachableImdsFailsNamingImdsAndWritesNothing() {
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = scratch("imds-unreachable");
         Map<String, Object> vars = variables(root, node);
         String closed = "http://127.0.0.1:" + Net.freePort();
@@ -213,7 +203,7 @@ class FirstBootPlaybookIT {
 
     @Test
     void refusedImdsTokenFailsNamingTheRefusalAndNeverFallsBackToImdsV1() {
-        NewInstance node = newInstance();
+        FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = scratch("imds-refused");
         try (ImdsStub refusing = ImdsStub.refusingTokens()) {
             Map<String, Object> vars = variables(root, node);
@@ -260,27 +250,13 @@ class FirstBootPlaybookIT {
 
     // ---- fixtures -----------------------------------------------------------------------------------
 
-    private static synchronized NewInstance newInstance() {
+    /** An instance launched in the cluster's first group, with its TLS secret and IMDS. */
+    private static synchronized FirstBootInstance newInstance() {
         if (instance == null) {
             VaultCluster cluster = CLUSTER.cluster();
-            Rig rig = CLUSTER.rig();
             String id = cluster.launchInstance(cluster.groupNames().get(0));
-            Instance described = rig.ec2().describeInstances(r -> r.instanceIds(id)).reservations().get(0)
-                    .instances().get(0);
-            String ip = described.privateIpAddress();
-            String zone = described.placement().availabilityZone();
-            TlsMaterial.NodeCertPem tls = cluster.issueNodeCertificate(ip);
-            String secretId = "raft-lifecycle/" + cluster.name() + "/tls";
-            String bundle;
-            try {
-                bundle = JSON.writeValueAsString(Map.of("ca", tls.caPem(), "cert", tls.certificateChainPem(),
-                        "key", tls.privateKeyPem()));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-            rig.secretsManager().createSecret(r -> r.name(secretId).secretString(bundle));
-            instance = new NewInstance(id, ip, zone, secretId, tls,
-                    ImdsStub.forInstance(id, zone, Rig.REGION.id(), ip));
+            instance = FirstBootInstance.create(CLUSTER.rig(), id, cluster::issueNodeCertificate,
+                    "raft-lifecycle/" + cluster.name() + "/tls");
         }
         return instance;
     }
@@ -317,13 +293,13 @@ class FirstBootPlaybookIT {
      * and region are left to their defaults: the cluster tag, and the region from IMDS), plus the test's
      * overrides: where IMDS and the AWS endpoints are, the scratch paths, and no service management.
      */
-    private static Map<String, Object> variables(FirstBootPlaybook.ScratchRoot root, NewInstance node) {
+    private static Map<String, Object> variables(FirstBootPlaybook.ScratchRoot root, FirstBootInstance node) {
         VaultCluster cluster = CLUSTER.cluster();
         Rig rig = CLUSTER.rig();
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("vault_node_cluster_name", cluster.name());
         vars.put("vault_node_kms_key_id", cluster.kmsKeyId());
-        vars.put("vault_node_tls_secret_id", node.secretId());
+        vars.put("vault_node_tls_secret_id", node.tlsSecretId());
         vars.put("vault_node_enterprise", false);
         vars.put("vault_node_tls_server_name", cluster.tlsServerName());
         vars.put("vault_node_api_port", cluster.vaultPort());

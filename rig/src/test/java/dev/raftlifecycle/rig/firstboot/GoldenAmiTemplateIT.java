@@ -2,6 +2,7 @@ package dev.raftlifecycle.rig.firstboot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.rig.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +46,26 @@ class GoldenAmiTemplateIT {
     }
 
     @Test
-    void vaultPinIsAVersionWithItsSha256() throws IOException {
+    void packerValidatesTheConsulBuildAndRejectsAnUnknownSystemOrAMalformedConsulChecksum() {
+        NodeImageTools.Run consul = packer("validate", "-var", "system=consul", ".");
+        assertThat(consul.ok()).as(consul.describe()).isTrue();
+        NodeImageTools.Run unknown = packer("validate", "-var", "system=nomad", ".");
+        assertThat(unknown.ok()).as(unknown.describe()).isFalse();
+        assertThat(unknown.output()).contains("system must be vault or consul");
+        NodeImageTools.Run checksum = packer("validate", "-var", "system=consul", "-var", "consul_sha256=abc", ".");
+        assertThat(checksum.ok()).as(checksum.describe()).isFalse();
+        assertThat(checksum.output()).contains("consul_sha256 must be 64 lowercase hex digits");
+    }
+
+    @Test
+    void vaultAndConsulPinsAreVersionsWithTheirSha256() throws IOException {
         String pins = Files.readString(NodeImageTools.amiDir().resolve("versions.auto.pkrvars.hcl"));
         assertThat(pins).containsPattern("(?m)^vault_version\\s*=\\s*\"\\d+\\.\\d+\\.\\d+\"$")
-                .containsPattern("(?m)^vault_sha256\\s*=\\s*\"[0-9a-f]{64}\"$");
+                .containsPattern("(?m)^vault_sha256\\s*=\\s*\"[0-9a-f]{64}\"$")
+                // The Consul the rig's tests run (scripts/lib/tools-consul.sh builds it) is the one the AMI installs.
+                .containsPattern("(?m)^consul_version\\s*=\\s*\"" + Tools.consulVersion(Tools.consul())
+                        .replaceFirst("^v", "").replace(".", "\\.") + "\"$")
+                .containsPattern("(?m)^consul_sha256\\s*=\\s*\"[0-9a-f]{64}\"$");
     }
 
     @Test
@@ -88,15 +105,21 @@ class GoldenAmiTemplateIT {
     }
 
     @Test
-    void installScriptVerifiesTheVaultZipBeforeInstallingIt() throws IOException {
+    void installScriptVerifiesTheServerZipBeforeInstallingIt() throws IOException {
         List<String> lines = Files.readAllLines(NodeImageTools.amiDir().resolve("scripts/install.sh"));
         int check = indexOf(lines, "sha256sum --check --strict");
         int unzip = indexOf(lines, "unzip -q -o \"$work/$zip\"");
-        int install = indexOf(lines, "install -o root -g root -m 0755 \"$work/vault\" /usr/bin/vault");
+        int install = indexOf(lines, "install -o root -g root -m 0755 \"$work/$SYSTEM\" \"/usr/bin/$SYSTEM\"");
         assertThat(check).isPositive();
         assertThat(unzip).isGreaterThan(check);
         assertThat(install).isGreaterThan(unzip);
-        assertThat(String.join("\n", lines)).doesNotContain("systemctl start vault", "systemctl enable vault");
+        assertThat(String.join("\n", lines)).doesNotContain("systemctl start vault", "systemctl enable vault",
+                "systemctl start consul", "systemctl enable consul", "systemctl start \"$SYSTEM",
+                "systemctl enable \"$SYSTEM");
+        // The template hands the chosen system's pin to the script.
+        String template = Files.readString(NodeImageTools.amiDir().resolve("raft-lifecycle-node.pkr.hcl"));
+        assertThat(template).contains("\"SYSTEM=${var.system}\"", "\"SERVER_VERSION=${local.server_version}\"",
+                "\"SERVER_SHA256=${local.server_sha256}\"");
     }
 
     @Test

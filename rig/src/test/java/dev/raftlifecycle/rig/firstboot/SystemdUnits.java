@@ -22,20 +22,27 @@ final class SystemdUnits {
     }
 
     static NodeImageTools.Run verify(Path unitFile, Path scratch) {
+        return verify(unitFile, scratch, List.of());
+    }
+
+    /** @param companions units installed beside it (what it Requires=), stubbed the same way but not verified */
+    static NodeImageTools.Run verify(Path unitFile, Path scratch, List<Path> companions) {
         Path analyze = NodeImageTools.systemdAnalyze();
         try {
             Path root = Files.createDirectories(scratch.resolve("systemd-root-" + System.nanoTime()));
             copyStockUnits(analyze, root.resolve("usr/lib/systemd/system"), scratch);
-            Path installed = root.resolve("etc/systemd/system").resolve(unitFile.getFileName());
-            Files.createDirectories(installed.getParent());
-            String unit = Files.readString(unitFile);
-            Files.writeString(installed, unit);
-            Matcher exec = EXEC.matcher(unit);
-            while (exec.find()) {
-                Path stub = root.resolve(exec.group(1).substring(1));
-                Files.createDirectories(stub.getParent());
-                Files.writeString(stub, "#!/bin/sh\n");
-                Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (Path file : Stream.concat(Stream.of(unitFile), companions.stream()).toList()) {
+                Path installed = root.resolve("etc/systemd/system").resolve(file.getFileName());
+                Files.createDirectories(installed.getParent());
+                String unit = Files.readString(file);
+                Files.writeString(installed, unit);
+                Matcher exec = EXEC.matcher(unit);
+                while (exec.find()) {
+                    Path stub = root.resolve(exec.group(1).substring(1));
+                    Files.createDirectories(stub.getParent());
+                    Files.writeString(stub, "#!/bin/sh\n");
+                    Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
             }
             return NodeImageTools.run(NodeImageTools.command(analyze, "verify", "--man=no", "--root=" + root,
                     unitFile.getFileName()), scratch, 60);

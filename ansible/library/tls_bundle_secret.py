@@ -38,7 +38,7 @@ requirements:
 
 RETURN = r"""
 ca:
-  description: PEM of the CA that signed the Vault certificates.
+  description: PEM of the CA that signed the server certificates.
   type: str
   returned: success
 cert:
@@ -60,19 +60,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-    )
-except ImportError:
-    BOTO3_ERROR = traceback.format_exc()
-else:
-    BOTO3_ERROR = None
+from ansible.module_utils.raft_lifecycle_secrets import BOTO3_ERROR, read_secret as read_named_secret
 
 try:
     from cryptography import x509
@@ -83,38 +71,10 @@ else:
     CRYPTOGRAPHY_ERROR = None
 
 REQUIRED_KEYS = ("ca", "cert", "key")
-ACCESS_DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException")
 
 
 def read_secret(module, secret_id, region, endpoint_url, timeout):
-    where = endpoint_url or "the %s regional endpoint" % region
-    client = boto3.session.Session().client(
-        "secretsmanager",
-        region_name=region,
-        endpoint_url=endpoint_url or None,
-        config=Config(connect_timeout=timeout, read_timeout=timeout,
-                      retries={"max_attempts": 3, "mode": "standard"}),
-    )
-    try:
-        return client.get_secret_value(SecretId=secret_id)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            module.fail_json(msg="TLS secret %r not found in Secrets Manager (%s)" % (secret_id, where))
-        if code in ACCESS_DENIED:
-            module.fail_json(msg="access denied reading TLS secret %r (%s): the instance role needs "
-                                 "secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)"
-                                 % (secret_id, code))
-        module.fail_json(msg="Secrets Manager refused GetSecretValue for TLS secret %r: %s" % (secret_id, code))
-    except NoCredentialsError:
-        module.fail_json(msg="no AWS credentials to read TLS secret %r (is an instance profile attached?)"
-                             % secret_id)
-    except EndpointConnectionError as error:
-        module.fail_json(msg="Secrets Manager unreachable at %s while reading TLS secret %r: %s"
-                             % (where, secret_id, error))
-    except BotoCoreError as error:
-        module.fail_json(msg="reading TLS secret %r from Secrets Manager failed: %s" % (secret_id, error))
-    return None
+    return read_named_secret(module, secret_id, region, endpoint_url, timeout, "TLS")
 
 
 def parse_bundle(module, secret_id, response):

@@ -13,6 +13,8 @@ public final class LockTable {
     public static final String MUTATION_PREFIX = "mutation#";
     public static final String STALE_PREFIX = "stale#";
     public static final String INITIALIZED_PREFIX = "initialized#";
+    /** That a handler has read the cluster with its token (Consul: the ACL setup is done); kept for good. */
+    public static final String ACCESS_PREFIX = "access#";
     /** The leader and Raft term the publisher saw last (for LeaderChanges); kept, like the initialized mark. */
     public static final String LEADER_PREFIX = "leader#";
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * instance id, autopilot reports it healthy, alive (Consul: a Serf member), with the expected status and stable for
  * at least server_stabilization_time, the cluster has a leader, and (optionally) it runs the expected version (its
  * own answer's, else autopilot's for it). While no node of the cluster is initialized (first deploy) it is let through,
- * but only on positive evidence ({@link ClusterInitialization}).
+ * but only on positive evidence ({@link ClusterInitialization}); likewise while the cluster itself says the handlers'
+ * auth method does not exist (a Consul first deploy before the ACL setup), on token-free answers ({@link AccessNotSetUp}).
  */
 public final class LaunchReadiness {
     private LaunchReadiness() {
@@ -38,6 +39,18 @@ public final class LaunchReadiness {
         @Override
         public Reason reason() {
             return Reason.CLUSTER_UNINITIALIZED;
+        }
+    }
+
+    /**
+     * The cluster's access is not set up yet (Consul says the handlers' auth method does not exist: a first deploy
+     * before the operator's ACL setup), and the node follows a leader that is one of this cluster's instances: as far
+     * as can be seen without a token, it has joined. Nothing authenticated can be checked, so nothing more is.
+     */
+    public record AccessNotSetUp() implements Verdict {
+        @Override
+        public Reason reason() {
+            return Reason.ACCESS_NOT_SET_UP;
         }
     }
 
@@ -82,6 +95,9 @@ public final class LaunchReadiness {
             return new Waiting(Reason.VERSION_MISMATCH, "runs " + node.version().get() + ", expected " + expected.vaultVersion().get());
         }
         Reachability reachability = Reachability.of(s);
+        if (reachability == Reachability.AUTH_FAILED && s.readFailures().contains(ReadFailure.ACCESS_NOT_SET_UP)) {
+            return accessNotSetUp(s, instanceId, node);
+        }
         if (reachability != Reachability.OBSERVED || s.view().isEmpty()) {
             return new Waiting(reachability == Reachability.OBSERVED || reachability == Reachability.UNINITIALIZED
                     ? Reason.CLUSTER_UNREACHABLE : Reason.of(reachability), "the cluster's Raft state could not be read");
@@ -123,6 +139,26 @@ public final class LaunchReadiness {
     }
 
     /** "1.14.10" matches "1.14.10", "v1.14.10" and "1.14.10+ent". */
+    /**
+     * Token-free evidence that the node has joined this cluster while its access is not set up: it follows a leader
+     * that is another of this cluster's instances (not itself: a server that elected itself is a cluster of its own),
+     * and its own Raft configuration lists it (a client agent, or a server outside the configuration, is not listed).
+     * On timeout the launch is reported as a refused login, which is what it is for everything else.
+     */
+    private static Verdict accessNotSetUp(ClusterSnapshot s, String instanceId, NodeHealth node) {
+        Optional<String> leader = node.leaderAddress().map(RaftPeer::hostOf);
+        boolean otherInstanceLeads = leader.isPresent() && s.instances().stream()
+                .filter(i -> !i.instanceId().equals(instanceId))
+                .anyMatch(i -> i.privateIp().filter(leader.get()::equals).isPresent());
+        boolean listed = node.raftPeers().stream().map(RaftPeer::hostOf).anyMatch(node.address()::equals);
+        if (otherInstanceLeads && listed) {
+            return new AccessNotSetUp();
+        }
+        return new Waiting(Reason.AUTH_FAILED, "the cluster's access is not set up (its auth method does not exist), and "
+                + (otherInstanceLeads ? "the node's Raft configuration does not list it"
+                : "the node follows no other instance of this cluster" + leader.map(l -> " (it names " + l + ")").orElse("")));
+    }
+
     static boolean versionMatches(String expected, String actual) {
         String e = expected.startsWith("v") ? expected.substring(1) : expected;
         String a = actual.startsWith("v") ? actual.substring(1) : actual;

@@ -7,12 +7,18 @@ import java.util.Optional;
  *
  * @param leaderAddress the Raft address of the leader this node follows, when its answer names one (Consul's
  *                      {@code status/leader}); empty when the answer names none (Vault's {@code sys/health})
+ * @param raftPeers     the Raft addresses of the servers in this node's own configuration, when its answer lists them
+ *                      (Consul's token-free {@code status/peers}); empty otherwise
  */
 public record NodeHealth(String instanceId, String address, State state, Optional<String> version, String detail,
-                         Optional<String> leaderAddress) {
+                         Optional<String> leaderAddress, java.util.List<String> raftPeers) {
+
+    public NodeHealth {
+        raftPeers = java.util.List.copyOf(raftPeers);
+    }
 
     public NodeHealth(String instanceId, String address, State state, Optional<String> version, String detail) {
-        this(instanceId, address, state, version, detail, Optional.empty());
+        this(instanceId, address, state, version, detail, Optional.empty(), java.util.List.of());
     }
 
     /** sys/health outcomes, by HTTP status. */

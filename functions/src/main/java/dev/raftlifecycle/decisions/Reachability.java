@@ -26,7 +26,7 @@ public enum Reachability {
             return OBSERVED;
         }
         Collection<ReadFailure> failures = s.readFailures();
-        if (failures.contains(ReadFailure.DENIED)) {
+        if (failures.contains(ReadFailure.DENIED) || failures.contains(ReadFailure.ACCESS_NOT_SET_UP)) {
             return AUTH_FAILED;
         }
         if (s.view().isPresent() || failures.contains(ReadFailure.NO_LEADER)) {

@@ -8,6 +8,12 @@ public enum ReadFailure {
     TLS,
     /** Login or request refused (HTTP 403, or 400 on login). */
     DENIED,
+    /**
+     * The login was refused because the auth method it names does not exist (Consul: {@code auth method "…" not
+     * found}): the cluster's access has not been set up yet, as in a first deploy before the operator's ACL setup.
+     * Everything that needs a token treats it as {@link #DENIED}; only the launch gate tells it apart.
+     */
+    ACCESS_NOT_SET_UP,
     /** The node answered that there is no active node (election in progress, sealed, lost leadership). */
     NO_LEADER,
     /** Any other answer the port could not use. */

@@ -16,6 +16,11 @@ public enum Reason {
     // ... or nothing needed removing.
     NOT_A_MEMBER("not-a-member"),
     CLUSTER_UNINITIALIZED("cluster-uninitialized"),
+    /**
+     * A launch let through while the cluster's access is not set up yet (Consul: the handlers' auth method does not
+     * exist, the first deploy before the ACL setup), on what the servers answer without a token.
+     */
+    ACCESS_NOT_SET_UP("access-not-set-up"),
     // ... or it was unsafe, or impossible to tell.
     CLUSTER_UNREACHABLE("cluster-unreachable"),
     TLS_FAILURE("tls-failure"),

@@ -173,6 +173,9 @@ final class Departure {
                             return Outcome.ended(trail + "; " + occasion.what() + " ended during the step-down:"
                                     + " nothing more is changed");
                         }
+                        // The new leader's autopilot (and a Consul standby's idea of who leads) catches up from here:
+                        // the settling looks start again rather than share what the step-down used.
+                        settling = deadline.within(runtime.settings().stepDownWait());
                         continue; // decide the removal again, on the view after the new leader appeared
                     }
                     Optional<Outcome> stop = beforeMutation(occasion, lease, steps.removalBudget(), peer, detail, "remove-peer");

@@ -170,7 +170,13 @@ public final class ClusterObserver {
                     }
                 } catch (ClusterCallException e) {
                     failures.add(e.failure());
-                    if (e.failure() == ReadFailure.DENIED) {
+                    if (e.failure() == ReadFailure.ACCESS_NOT_SET_UP && initialization.accessRecorded()) {
+                        // The cluster was read with a token before: its auth method has gone or is misnamed since,
+                        // an ordinary refusal, not a first deploy.
+                        failures.remove(ReadFailure.ACCESS_NOT_SET_UP);
+                        failures.add(ReadFailure.DENIED);
+                    }
+                    if (e.failure() == ReadFailure.DENIED || e.failure() == ReadFailure.ACCESS_NOT_SET_UP) {
                         denied = true; // a refused login does not fix itself between attempts
                         break;
                     }
@@ -192,6 +198,9 @@ public final class ClusterObserver {
             peerHealth = probePeersWithoutInstance(view.get(), instances, health);
         }
         initialization.note(health);
+        if (view.isPresent()) {
+            initialization.noteAccess();
+        }
         return new ClusterSnapshot(settings.groupNames(), groups.groups(), instances, groups.readAt(), health, peerHealth,
                 healthAt, view, via, viewAt, failures, attempt, recorded);
     }

@@ -86,6 +86,20 @@ public final class ClusterRecords {
         client.get().putItem(r -> r.tableName(table).item(item));
     }
 
+    /** Whether any handler has recorded reading the cluster with its token (its access is set up). */
+    public boolean accessRecorded() {
+        Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table).key(key(LockTable.ACCESS_PREFIX))
+                .consistentRead(true)).item();
+        return item != null && item.containsKey(SEEN_AT);
+    }
+
+    /** Records that the cluster was read with a token. Kept for good: this item has no expiry. */
+    public void recordAccess(Instant seenAt) {
+        Map<String, AttributeValue> item = new HashMap<>(key(LockTable.ACCESS_PREFIX));
+        item.put(SEEN_AT, AttributeValue.fromN(Long.toString(seenAt.toEpochMilli())));
+        client.get().putItem(r -> r.tableName(table).item(item));
+    }
+
     /** The leader and term the publisher recorded last. */
     public Optional<LeaderChanges.Leader> lastLeader() {
         Map<String, AttributeValue> item = client.get().getItem(r -> r.tableName(table).key(key(LockTable.LEADER_PREFIX))

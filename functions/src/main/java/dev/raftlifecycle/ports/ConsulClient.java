@@ -59,6 +59,9 @@ public final class ConsulClient implements ClusterPort {
     static final Duration SESSION_REUSE = Duration.ofMinutes(10);
     /** How long a leave request is given to be refused before it counts as under way. */
     static final Duration LEAVE_ANSWER = Duration.ofMillis(1500);
+    /** agent/self asked this many times, this far apart, while the server does not know the new token yet. */
+    static final int IDENTITY_ATTEMPTS = 8;
+    static final Duration IDENTITY_RETRY = Duration.ofMillis(250);
     /** How long a force-leave's answer is waited for once the peer is out of Raft (see removePeer). */
     static final Duration FORCE_LEAVE_ANSWER = Duration.ofMillis(1500);
 
@@ -89,13 +92,17 @@ public final class ConsulClient implements ClusterPort {
                 return new NodeHealth(instanceId, ip, NodeHealth.State.ERROR, Optional.empty(), "status/leader HTTP " + leader.statusCode());
             }
             String address = JSON.readTree(leader.body()).asText("");
+            HttpResponse<byte[]> peers = send(ip, "GET", "status/peers", null, null);
+            List<String> voters = new java.util.ArrayList<>();
+            if (peers.statusCode() == 200) {
+                JSON.readTree(peers.body()).forEach(p -> voters.add(p.asText("")));
+            }
             if (!address.isEmpty()) {
                 boolean self = RaftPeer.hostOf(address).equals(ip);
                 return new NodeHealth(instanceId, ip, self ? NodeHealth.State.ACTIVE : NodeHealth.State.STANDBY,
-                        Optional.empty(), "leader " + address, Optional.of(address));
+                        Optional.empty(), "leader " + address, Optional.of(address), voters);
             }
-            HttpResponse<byte[]> peers = send(ip, "GET", "status/peers", null, null);
-            boolean none = peers.statusCode() == 200 && JSON.readTree(peers.body()).isArray() && JSON.readTree(peers.body()).isEmpty();
+            boolean none = peers.statusCode() == 200 && voters.isEmpty();
             return new NodeHealth(instanceId, ip, none ? NodeHealth.State.UNINITIALIZED : NodeHealth.State.STANDBY_NO_ACTIVE,
                     Optional.empty(), none ? "no Raft peers yet (not bootstrapped)" : "no leader");
         } catch (InterruptedException e) {
@@ -273,23 +280,28 @@ public final class ConsulClient implements ClusterPort {
         // which only the configuration read afterwards judges. A refusal still is.
         // For a member Serf still calls alive, Consul answers a force-leave only after about 8 s of broadcast, and on
         // the leader's agent every configuration read waits for it meanwhile (seen on the rig: 8.0 s reads, a lost
-        // server's removal took 8.3 s). So it goes to a follower when there is one, the same request either way (Serf
-        // gossips it), and no answer within FORCE_LEAVE_ANSWER means it is under way: the Raft removal is done by then.
-        String target = ip;
+        // server's removal took 8.3 s, and with no other server left the re-read found nothing for 15 s). So it goes to
+        // another follower (the same request: Serf gossips it), never to the leader: with none left, Serf is left to
+        // mark the member failed by itself (Consul reaps it later; it is out of Raft either way). No answer within
+        // FORCE_LEAVE_ANSWER means it is under way: the Raft removal is done by then, and the re-read judges.
+        // The follower must answer as one (it knows a leader) right now: a hung or cut-off one would take the request
+        // and gossip it nowhere. One that refuses the token (not applied there yet) or is gone: the next one.
         for (JsonNode s : config.path("Servers")) {
             String host = RaftPeer.hostOf(s.path("Address").asText(""));
-            if (!s.path("Leader").asBoolean(false) && !name(s, names).equals(nodeId) && !host.isEmpty()) {
-                target = host;
-                break;
+            String name = name(s, names);
+            if (s.path("Leader").asBoolean(false) || name.equals(nodeId) || host.isEmpty()
+                    || peer.map(p -> p.host().equals(host)).orElse(false)
+                    || health(name, host).state() != NodeHealth.State.STANDBY) {
+                continue;
             }
-        }
-        try {
-            forceLeave(target, session, nodeId);
-        } catch (ClusterCallException e) {
-            if (target.equals(ip) || e.failure() != ReadFailure.UNREACHABLE) {
-                throw e;
+            try {
+                forceLeave(host, session, nodeId);
+                return;
+            } catch (ClusterCallException e) {
+                if (e.failure() != ReadFailure.UNREACHABLE && e.failure() != ReadFailure.DENIED) {
+                    throw e;
+                }
             }
-            forceLeave(ip, session, nodeId); // that follower is gone meanwhile: through the server read from
         }
     }
 
@@ -311,12 +323,25 @@ public final class ConsulClient implements ClusterPort {
      * a leave would shut down instead.
      */
     private boolean isTheServer(String host, Session session, String nodeId, String raftId) {
-        try {
-            JsonNode config = call(host, "GET", "agent/self", session, null, false).path("Config");
-            return config.path("NodeName").asText("").equals(nodeId) && config.path("NodeID").asText("").equals(raftId)
-                    && config.path("Server").asBoolean(false);
-        } catch (ClusterCallException e) {
-            return false;
+        // A token made by a login a moment ago through another server may not be applied on this one yet: it answers
+        // "ACL not found" (seen on the rig 10 ms after the login, under load). Asked again a little later, not taken
+        // for "not the server", which would remove a live server behind its back.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                JsonNode config = call(host, "GET", "agent/self", session, null, false).path("Config");
+                return config.path("NodeName").asText("").equals(nodeId) && config.path("NodeID").asText("").equals(raftId)
+                        && config.path("Server").asBoolean(false);
+            } catch (ClusterCallException e) {
+                if (e.failure() != ReadFailure.DENIED || attempt >= IDENTITY_ATTEMPTS) {
+                    return false;
+                }
+            }
+            try {
+                Thread.sleep(IDENTITY_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
     }
 
@@ -376,6 +401,12 @@ public final class ConsulClient implements ClusterPort {
         boolean loginRefused = login && (status == 400 || status == 500 && (lower.contains("is not trusted")
                 || lower.contains("expected \"") || lower.contains("missing header") || lower.contains("invalid token")
                 || lower.contains("unique id mismatch") || lower.contains("invalid sts hostname")));
+        // A login naming an auth method Consul does not have (before and after the ACL bootstrap, until the operator
+        // creates it): the access is not set up yet, which the launch gate of a first deploy tells apart.
+        if (login && status == 403 && lower.contains("auth method") && lower.contains("not found")) {
+            return new ClusterCallException(ReadFailure.ACCESS_NOT_SET_UP, status, where
+                    + ": the auth method does not exist (HTTP 403): the cluster's ACL access is not set up yet", null);
+        }
         if (status == 403 || status == 401 || loginRefused || login && lower.contains("permission denied")) {
             return new ClusterCallException(ReadFailure.DENIED, status, where + ": permission denied (HTTP " + status + ")", null);
         }

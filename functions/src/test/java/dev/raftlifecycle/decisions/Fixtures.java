@@ -134,7 +134,7 @@ final class Fixtures {
         /** The node answers as a standby that follows the leader at {@code leaderAddress} (Consul's status/leader). */
         Snap follows(String id, String leaderAddress) {
             health.put(id, new NodeHealth(id, instances.get(id).privateIp().orElse(""), NodeHealth.State.STANDBY,
-                    Optional.empty(), "leader " + leaderAddress, Optional.of(leaderAddress)));
+                    Optional.empty(), "leader " + leaderAddress, Optional.of(leaderAddress), List.of()));
             return this;
         }
 

@@ -188,6 +188,48 @@ class LaunchReadinessTest {
         });
     }
 
+    /**
+     * A Consul first deploy before the ACL setup: Consul says the handlers' auth method does not exist, so nothing
+     * authenticated can be read. The new node is let through only if, token-free, it follows a leader that is another
+     * of this cluster's instances and its own Raft configuration lists it; a plain refusal (DENIED) never lets
+     * anything through, and a launch that times out waiting is reported as the refused login it is.
+     */
+    @Test
+    void withTheAccessNotSetUpOnlyANodeListedInTheRaftOfAnotherInstancesLeaderIsLetThrough() {
+        ClusterSnapshot s = cluster(NodeHealth.State.STANDBY, "voter", true, Duration.ofSeconds(60), true);
+        List<String> withIt = List.of("10.0.1.1:8300", "10.0.1.2:8300", "10.0.1.10:8300");
+        List<String> withoutIt = List.of("10.0.1.1:8300", "10.0.1.2:8300");
+        record Case(String leader, List<String> peers, ReadFailure failure) {
+        }
+        java.util.function.Function<Case, LaunchReadiness.Verdict> judge = c -> {
+            Map<String, NodeHealth> health = new HashMap<>(s.health());
+            boolean self = "10.0.1.10:8300".equals(c.leader());
+            health.put(NEW, c.leader() == null ? answer(NEW, NodeHealth.State.STANDBY_NO_ACTIVE)
+                    : new NodeHealth(NEW, "10.0.1.10", self ? NodeHealth.State.ACTIVE : NodeHealth.State.STANDBY,
+                    Optional.empty(), "leader " + c.leader(), Optional.of(c.leader()), c.peers()));
+            return evaluate(new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), NOW, health, Map.of(), NOW,
+                    Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(c.failure()), 1, false), DEFAULT);
+        };
+
+        assertThat(judge.apply(new Case("10.0.1.1:8300", withIt, ReadFailure.ACCESS_NOT_SET_UP)))
+                .isInstanceOf(LaunchReadiness.AccessNotSetUp.class)
+                .extracting(LaunchReadiness.Verdict::reason).isEqualTo(Reason.ACCESS_NOT_SET_UP);
+        // Not listed in its own configuration (a client agent answers status/leader too; a server not yet added).
+        assertWaiting(judge.apply(new Case("10.0.1.1:8300", withoutIt, ReadFailure.ACCESS_NOT_SET_UP)), "does not list it");
+        // A leader that is no instance of this cluster, or the node itself (a server that elected itself alone).
+        assertWaiting(judge.apply(new Case("10.9.9.9:8300", withIt, ReadFailure.ACCESS_NOT_SET_UP)), "10.9.9.9");
+        assertWaiting(judge.apply(new Case("10.0.1.10:8300", withIt, ReadFailure.ACCESS_NOT_SET_UP)), "follows no other instance");
+        assertThat(judge.apply(new Case(null, withIt, ReadFailure.ACCESS_NOT_SET_UP))).isInstanceOf(LaunchReadiness.Waiting.class);
+        // Any other refusal: nothing is let through.
+        assertWaiting(judge.apply(new Case("10.0.1.1:8300", withIt, ReadFailure.DENIED)), "");
+    }
+
+    private static void assertWaiting(LaunchReadiness.Verdict verdict, String detail) {
+        assertThat(verdict).isInstanceOf(LaunchReadiness.Waiting.class);
+        assertThat(verdict.reason()).isEqualTo(Reason.AUTH_FAILED);
+        assertThat(((LaunchReadiness.Waiting) verdict).detail()).contains(detail);
+    }
+
     @Test
     void versionsMatchWithOrWithoutPrefixAndEditionSuffix() {
         assertThat(LaunchReadiness.versionMatches("1.14.10", "1.14.10")).isTrue();

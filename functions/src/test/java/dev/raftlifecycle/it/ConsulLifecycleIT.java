@@ -114,6 +114,60 @@ class ConsulLifecycleIT {
         assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
     }
 
+    /**
+     * A first deploy before the operator's ACL setup: Consul answers every login that its auth method does not exist
+     * (here: the handlers are pointed at a method that was never created). A launch whose server follows this cluster's
+     * leader is let through on what the servers answer without a token (the groups would otherwise replace the first
+     * servers in a loop); a termination, which needs the token to be safe, is refused.
+     */
+    @Test
+    void beforeTheAclSetupALaunchIsLetThroughOnTokenFreeAnswersAndATerminationIsRefused() throws Exception {
+        harness.with(Settings.VAULT_AUTH_MOUNT, "raft-lifecycle-not-created-yet");
+        String newId = replaceAFollower();
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+        LaunchingHandler handler = harness.launching();
+        CompletableFuture<LaunchingHandler.Outcome> running = CompletableFuture.supplyAsync(
+                () -> handler.handle(EventBridgeEvents.forAction(action), LAMBDA_TIME), HandlerHarness.THREADS);
+        Thread.sleep(1500);
+        assertThat(running).as("not before its server runs and follows a leader").isNotDone();
+        cluster.startNode(newId);
+
+        LaunchingHandler.Outcome outcome = running.join();
+
+        assertThat(outcome.action()).as(outcome.detail()).isEqualTo("CONTINUE");
+        assertThat(outcome.reason()).isEqualTo("access-not-set-up");
+        assertThat(cluster.raftNodeNames()).contains(newId);
+        assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"Reason\":\"access-not-set-up\""));
+
+        ConsulNode follower = cluster.follower();
+        LifecycleRecorder.LifecycleAction termination = cluster.openTermination(follower.instanceId());
+        dev.raftlifecycle.handlers.TerminatingHandler.Outcome refused = harness.terminating()
+                .handle(EventBridgeEvents.forAction(termination), Duration.ofMinutes(2));
+        assertThat(refused.action()).isEqualTo("ABANDON");
+        assertThat(refused.reason()).isEqualTo("auth-failed");
+        assertThat(cluster.raftNodeNames()).contains(follower.instanceId());
+        assertThat(follower.running()).isTrue();
+    }
+
+    /**
+     * The same refusal on a cluster the handlers have read with their token before (the auth method deleted or
+     * misnamed since): an ordinary refused login, and nothing is let through on token-free answers.
+     */
+    @Test
+    void onceTheClusterWasReadWithATokenAMissingAuthMethodLetsNoLaunchThrough() {
+        assertThat(harness.publisher().run(Duration.ofMinutes(1)).metrics()).containsEntry("LeaderPresent", 1.0);
+        harness.with(Settings.VAULT_AUTH_MOUNT, "raft-lifecycle-deleted-since").with(Settings.LAUNCH_MAX_WAIT_SECONDS, "8");
+        String newId = replaceAFollower();
+        LifecycleRecorder.LifecycleAction action = cluster.openLaunch(groupOf(newId), newId);
+        cluster.startNode(newId);
+
+        LaunchingHandler.Outcome outcome = harness.launching().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+
+        assertThat(outcome.action()).as(outcome.detail()).isEqualTo("ABANDON");
+        assertThat(outcome.reason()).isEqualTo("auth-failed");
+        assertThat(cluster.rig().recorder().outcome(action.token())).contains("ABANDON");
+    }
+
     @Test
     void thePublisherReportsTheClusterAndAServerKilledASecondAgoIsNotCountedHealthy() {
         HealthPublisherHandler.Outcome healthy = harness.publisher().run(Duration.ofMinutes(1));

@@ -54,6 +54,11 @@ class ConsulClientTest {
         assertThat(ConsulClient.translate(500, "rpc error making call: error making request: dial tcp: refused",
                 "acl/login on ip", true).failure()).isEqualTo(ReadFailure.BAD_RESPONSE);
         assertThat(ConsulClient.translate(500, "No cluster leader", "x on ip", false).failure()).isEqualTo(ReadFailure.NO_LEADER);
+        // Consul's answer (1.16.3, before and after the ACL bootstrap) to a login naming an auth method it does not have.
+        assertThat(ConsulClient.translate(403, "ACL not found: auth method \"raft-lifecycle-aws-iam\" not found",
+                "acl/login on ip", true).failure()).isEqualTo(ReadFailure.ACCESS_NOT_SET_UP);
+        assertThat(ConsulClient.translate(403, "ACL not found: auth method \"raft-lifecycle-aws-iam\" not found",
+                "operator/raft/configuration on ip", false).failure()).isEqualTo(ReadFailure.DENIED);
         ClusterCallException other = ConsulClient.translate(500, "id \"abc\" was not found in the Raft configuration", "x on ip", false);
         assertThat(other.failure()).isEqualTo(ReadFailure.BAD_RESPONSE);
         assertThat(other.getMessage()).contains("HTTP 500").contains("not found");

@@ -2,9 +2,9 @@ package dev.raftlifecycle.contract;
 
 /**
  * The DynamoDB table that serializes cluster mutations (terminating handler and reconciler) and holds what the
- * handlers remember between invocations: since when a peer has looked stale, and that the cluster has been seen
- * initialized. One string partition key, one item per kind and cluster ({@code <kind>#<cluster>}); lock and stale
- * items expire through the TTL attribute, the initialized mark never does.
+ * handlers remember between invocations: since when a peer has looked stale, that the cluster has been seen
+ * initialized, and that it has been read with a token. One string partition key, one item per kind and cluster ({@code <kind>#<cluster>}); lock and stale
+ * items expire through the TTL attribute, the initialized and access marks never do.
  */
 public final class LockTable {
     public static final String PARTITION_KEY = "LockId";

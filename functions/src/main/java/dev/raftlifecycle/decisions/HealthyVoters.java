@@ -60,9 +60,17 @@ public final class HealthyVoters {
      * is worth taking again a moment later, never worth acting against.
      */
     public static boolean autopilotLagging(ClusterSnapshot s, SafetyRules rules) {
-        Map<String, Doubt> doubts = judge(s, rules);
-        return doubts.values().stream().anyMatch(d -> d == Doubt.AUTOPILOT_UNHEALTHY || d == Doubt.NOT_IN_AUTOPILOT
-                || d == Doubt.CONTACT_STALE || d == Doubt.OTHER_LEADER);
+        return judge(s, rules).values().stream().anyMatch(HealthyVoters::lags);
+    }
+
+    /** Whether this voter answered as serving but is doubted only by a view that lags (see {@link #autopilotLagging}). */
+    public static boolean laggingOn(ClusterSnapshot s, SafetyRules rules, String nodeId) {
+        return lags(judge(s, rules).get(nodeId));
+    }
+
+    private static boolean lags(Doubt d) {
+        return d == Doubt.AUTOPILOT_UNHEALTHY || d == Doubt.NOT_IN_AUTOPILOT || d == Doubt.CONTACT_STALE
+                || d == Doubt.OTHER_LEADER;
     }
 
     /** The voters counted healthy. */

@@ -128,10 +128,14 @@ final class Departure {
             run.attempts += snapshot.attempts();
             TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
                     occasion.doomed());
-            if (!(decision instanceof TerminationDecision.Remove)
-                    && HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules()) && !settling.passed()) {
+            boolean lagging = HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules());
+            boolean subjectDoubted = decision instanceof TerminationDecision.Remove remove
+                    && HealthyVoters.laggingOn(snapshot, runtime.settings().safetyRules(), remove.peer().nodeId());
+            if ((!(decision instanceof TerminationDecision.Remove) && lagging || subjectDoubted) && !settling.passed()) {
                 // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
-                // has not heard from the standbys yet): look again in a moment rather than refuse on it.
+                // has not heard from the standbys yet): look again in a moment rather than refuse on it. Likewise
+                // before removing a subject that answers but is doubted only by autopilot's (or its own leader's)
+                // view: counted unhealthy, it would go without the voter floor, so that doubt must have lasted.
                 occasion.whileWaiting();
                 run.settleLooks++;
                 settling.sleep(SETTLE_RETRY);

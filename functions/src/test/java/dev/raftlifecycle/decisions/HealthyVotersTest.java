@@ -41,6 +41,18 @@ class HealthyVotersTest {
         assertThat(HealthyVoters.autopilotLagging(snap(threeVoters()).build(), SafetyRules.DEFAULTS)).isFalse();
     }
 
+    /** Doubts that time resolves (a view lagging the nodes' own answers) are told apart from the node's own failure. */
+    @Test
+    void aVoterDoubtedOnlyByALaggingViewIsToldApartFromOneThatFailsItself() {
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).lastContact(id(2), Duration.ofSeconds(9)).build(),
+                SafetyRules.DEFAULTS, id(2))).isTrue();
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).autopilotUnhealthy(id(2)).build(), SafetyRules.DEFAULTS, id(2))).isTrue();
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).follows(id(2), "10.0.1.3:8300").build(), SafetyRules.DEFAULTS, id(2))).isTrue();
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).crashedJustNow(id(2)).build(), SafetyRules.DEFAULTS, id(2))).isFalse();
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).answers(id(2), NodeHealth.State.SEALED).build(), SafetyRules.DEFAULTS, id(2))).isFalse();
+        assertThat(HealthyVoters.laggingOn(snap(threeVoters()).build(), SafetyRules.DEFAULTS, id(2))).isFalse();
+    }
+
     @Test
     void theLeadersOwnLastContactDoesNotCount() {
         assertThat(judge(snap(threeVoters()).lastContact(id(1), Duration.ofSeconds(60)))).containsEntry(id(1), HealthyVoters.Doubt.NONE);

@@ -266,7 +266,7 @@ public final class Benchmarks {
         into.invoke().add(Double.parseDouble(m.group(3)));
         into.prime().add(Double.parseDouble(m.group(4)));
         System.err.printf(Locale.ROOT, "bench: cold run%s%s: %.0f ms%n", prime ? " primed" : "",
-                options.contains("SharedArchiveFile") ? " with the archive" : "", ms);
+                options.contains("SharedArchiveFile") ? " with the archive" : options.contains("AOTCache=") ? " with the AOT cache" : "", ms);
         cluster.finishTermination(victim.instanceId());
         cluster.heal(Duration.ofSeconds(120));
     }
@@ -389,15 +389,25 @@ public final class Benchmarks {
                 throw new IllegalStateException("the training run wrote no class-data sharing archive at " + archive);
             }
             String withArchive = COLD_START_OPTIONS + " -XX:SharedArchiveFile=" + archive;
+            // JDK 25's AOT cache (JEPs 483, 514, 515): the archive's classes loaded and linked ahead of time, with the
+            // training run's method profiles; one training run writes it at exit.
+            Path aot = dir.resolve("terminating.aot");
+            coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS + " -XX:AOTCacheOutput=" + aot, false, new Cold());
+            if (!Files.exists(aot)) {
+                throw new IllegalStateException("the training run wrote no AOT cache at " + aot);
+            }
+            String withAot = COLD_START_OPTIONS + " -XX:AOTCache=" + aot;
 
             Cold plain = new Cold();
             Cold cds = new Cold();
+            Cold aotCache = new Cold();
             Cold primed = new Cold();
             List<Double> python3 = new ArrayList<>();
             for (int i = 0; i < COLD_RUNS; i++) {
                 coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS, false, plain);
                 python3.add(referenceRun(rig, cluster, lock, python, reference, dir));
                 coldRun(rig, cluster, lock, jar, dir, withArchive, false, cds);
+                coldRun(rig, cluster, lock, jar, dir, withAot, false, aotCache);
                 coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS, true, primed);
             }
             double java = median(plain.total());
@@ -408,7 +418,7 @@ public final class Benchmarks {
 
                     `scripts/bench cold` — local 3-node rig, follower removals, each timed from process start to the
                     `CompleteLifecycleAction` the recording front received; %d runs of each, alternating Java, reference,
-                    Java with an AppCDS archive, Java primed. The reference is `lab/src/main/resources/dev/raftlifecycle/lab/cold_reference.py`
+                    Java with an AppCDS archive, Java with an AOT cache, Java primed. The reference is `lab/src/main/resources/dev/raftlifecycle/lab/cold_reference.py`
                     (Python 3 + boto3 from the rig's virtualenv): log in with AWS IAM, read the configuration, remove the
                     peer, complete — no lock, no health probes, no quorum rule, no confirmation. Machine: %s.
 
@@ -424,23 +434,30 @@ public final class Benchmarks {
                     | the same with an AppCDS archive of a training run (`-XX:SharedArchiveFile`) | **%.0f ms** | %s |
                     | — of which construction | %.0f ms | %s |
                     | — of which the first invocation | %.0f ms | %s |
+                    | the same with JDK 25's AOT cache of a training run (`-XX:AOTCacheOutput`, then `-XX:AOTCache`) | **%.0f ms** (%.2f× the reference) | %s |
+                    | — of which construction | %.0f ms | %s |
+                    | — of which the first invocation | %.0f ms | %s |
                     | warm invocation (same JVM, after one warm-up call) | %.0f ms | %s |
                     | first invocation after the SnapStart priming hook ran (fresh JVM, hook run as Lambda runs it before the snapshot) | **%.0f ms** (%.1f× warm) | %s |
                     | — the priming hook itself (in the snapshot's init, not on any request) | %.0f ms | %s |
                     | first invocation without priming (row 2's) | %.0f ms (%.1f× warm) | |
 
-                    AppCDS archive: %.1f MiB.
+                    AppCDS archive: %.1f MiB; AOT cache: %.1f MiB. Both are valid only on the JVM build that wrote them
+                    (the JVM ignores a mismatched one and starts without it), so neither ships in the zip the CDK app
+                    deploys to Lambda's managed Java runtime: see "What the cold path costs" above.
                     """, COLD_RUNS, machine(), ratio,
                     ref, list(python3),
                     COLD_START_OPTIONS, java, list(plain.total()), median(plain.jvm()), list(plain.jvm()),
                     median(plain.construct()), list(plain.construct()), median(plain.invoke()), list(plain.invoke()),
                     median(cds.total()), list(cds.total()), median(cds.construct()), list(cds.construct()),
                     median(cds.invoke()), list(cds.invoke()),
+                    median(aotCache.total()), median(aotCache.total()) / ref, list(aotCache.total()),
+                    median(aotCache.construct()), list(aotCache.construct()), median(aotCache.invoke()), list(aotCache.invoke()),
                     median(warm), list(warm),
                     median(primed.invoke()), median(primed.invoke()) / median(warm), list(primed.invoke()),
                     median(primed.prime()), list(primed.prime()),
                     median(plain.invoke()), median(plain.invoke()) / median(warm),
-                    Files.size(archive) / (1024.0 * 1024.0));
+                    Files.size(archive) / (1024.0 * 1024.0), Files.size(aot) / (1024.0 * 1024.0));
         }
     }
 

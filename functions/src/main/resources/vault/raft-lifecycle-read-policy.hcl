@@ -1,5 +1,5 @@
 # Vault policy for the raft-lifecycle handlers that only look: the launching handler and the health publisher.
-# Read the Raft configuration, autopilot's state and its configuration; nothing else, and no change of any kind.
+# Read the Raft configuration, autopilot's state and its configuration, and the telemetry; no change of any kind.
 # Applied by scripts/configure-vault (role raft-lifecycle-read) in a deployment and by the test rig, from this file.
 
 path "sys/storage/raft/configuration" {
@@ -7,6 +7,11 @@ path "sys/storage/raft/configuration" {
 }
 
 path "sys/storage/raft/autopilot/state" {
+  capabilities = ["read"]
+}
+
+# The publisher's RaftCommitTimeMs: the leader's telemetry (in-memory sink), read-only.
+path "sys/metrics" {
   capabilities = ["read"]
 }
 

@@ -21,7 +21,8 @@ public final class ConsulAccess {
     public static final String MUTATING_POLICY = "raft-lifecycle";
     public static final String MUTATING_ROLE = "raft-lifecycle";
     /** The policies' rules (HCL), shipped with the functions and used by the rig and the operator's setup. */
-    public static final String READ_RULES = "operator = \"read\"\n";
+    /** Read the Raft and autopilot state, and the servers' own telemetry (agent/metrics: the leader's commit time). */
+    public static final String READ_RULES = "operator = \"read\"\nagent_prefix \"i-\" {\n  policy = \"read\"\n}\n";
     public static final String MUTATING_RULES = "operator = \"write\"\nagent_prefix \"i-\" {\n  policy = \"write\"\n}\n";
 
     /**

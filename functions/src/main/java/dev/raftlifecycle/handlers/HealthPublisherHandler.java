@@ -115,6 +115,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         LeaderCount leaderCount = leaderChanges(snapshot);
         Optional<Long> changes = leaderCount.changes();
         changes.ifPresent(n -> metrics.add(new MetricValue(MetricName.LEADER_CHANGES, n)));
+        observer.raftCommitTimeMs(snapshot).ifPresent(ms -> metrics.add(new MetricValue(MetricName.RAFT_COMMIT_TIME_MS, ms)));
         Optional<CanaryResult> canaryResult = canaryRun.map(f -> await(f, canaryStarted, deadline));
         canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
         int calls;

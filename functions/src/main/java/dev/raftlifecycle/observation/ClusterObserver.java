@@ -233,6 +233,23 @@ public final class ClusterObserver {
         return Optional.empty();
     }
 
+    /**
+     * The leader's mean Raft commit time over its telemetry's current interval, read from the leader itself (commits
+     * happen there); empty without a leader, without commits in the interval, or if the read fails (a metric, not a
+     * reason to fail the run).
+     */
+    public Optional<Double> raftCommitTimeMs(ClusterSnapshot snapshot) {
+        Optional<String> leader = snapshot.view().flatMap(ClusterView::leader).map(RaftPeer::host);
+        if (leader.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return sessions.withSession(leader.get(), session -> cluster.raftCommitTimeMs(leader.get(), session));
+        } catch (ClusterCallException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The Raft configuration, autopilot state and autopilot settings through one node, the three reads at once. */
     public ClusterView read(String ip) throws ClusterCallException {
         return sessions.withSession(ip, session -> {

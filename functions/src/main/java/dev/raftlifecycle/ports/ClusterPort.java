@@ -6,6 +6,7 @@ import dev.raftlifecycle.decisions.NodeHealth;
 import dev.raftlifecycle.decisions.RaftPeer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The calls the handlers make to the Raft cluster they look after, one node at a time (addressed by private IP),
@@ -35,6 +36,12 @@ public interface ClusterPort {
     AutopilotState autopilotState(String ip, Session session) throws ClusterCallException;
 
     AutopilotSettings autopilotSettings(String ip, Session session) throws ClusterCallException;
+
+    /**
+     * The node's mean time to commit a Raft entry over its telemetry's current interval (go-metrics' in-memory sink:
+     * Vault's {@code sys/metrics}, Consul's {@code agent/metrics}); empty when it committed nothing in it.
+     */
+    Optional<Double> raftCommitTimeMs(String ip, Session session) throws ClusterCallException;
 
     /** Asks for the peer's removal. Its outcome is known only from a configuration read afterwards. */
     void removePeer(String ip, Session session, String nodeId) throws ClusterCallException;

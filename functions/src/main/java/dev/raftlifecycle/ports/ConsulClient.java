@@ -346,6 +346,11 @@ public final class ConsulClient implements ClusterPort {
     }
 
     @Override
+    public Optional<Double> raftCommitTimeMs(String ip, Session session) throws ClusterCallException {
+        return RaftTelemetry.commitTimeMs(call(ip, "GET", "agent/metrics", session, null, false));
+    }
+
+    @Override
     public void stepDown(String ip, Session session) throws ClusterCallException {
         call(ip, "POST", "operator/raft/transfer-leader", session, null, false);
     }

@@ -190,6 +190,21 @@ public final class VaultClient implements ClusterPort {
         }
     }
 
+    /** sys/metrics (JSON): not wrapped in {@code data}. */
+    @Override
+    public Optional<Double> raftCommitTimeMs(String ip, Session session) throws ClusterCallException {
+        String path = "sys/metrics";
+        try {
+            LogicalResponse response = driver(ip, session.token()).logical().read(path);
+            refuseErrorStatus(response, ip, path);
+            return RaftTelemetry.commitTimeMs(JSON.readTree(response.getRestResponse().getBody()));
+        } catch (VaultException e) {
+            throw translate(e, ip, path);
+        } catch (IOException e) {
+            throw new ClusterCallException(ReadFailure.BAD_RESPONSE, 200, path + " on " + ip + " returned invalid JSON", e);
+        }
+    }
+
     /** sys/storage/raft/remove-peer. Vault answers success even for an unknown id: confirm by re-reading. */
     @Override
     public void removePeer(String ip, Session session, String nodeId) throws ClusterCallException {

@@ -176,6 +176,13 @@ class ConsulLifecycleIT {
                 .containsEntry("FailureTolerance", 1.0).containsEntry("UnreachableNodes", 0.0)
                 .containsEntry("StalePeers", 0.0).containsEntry("VersionCount", 1.0).containsEntry("ExpectedServers", 3.0);
         assertThat(readBack(MetricName.HEALTHY_VOTERS)).isEqualTo(3.0);
+        // The leader's Raft commit time, from its own agent/metrics (agent:read in the read policy), after a write.
+        Double commitMs = null;
+        for (int attempt = 0; attempt < 3 && commitMs == null; attempt++) {
+            assertThat(cluster.kvPut("publisher/commit-" + attempt, "x")).isTrue();
+            commitMs = harness.publisher().run(Duration.ofMinutes(1)).metrics().get("RaftCommitTimeMs");
+        }
+        assertThat(commitMs).as("RaftCommitTimeMs after a write").isNotNull().isBetween(0.0, 5000.0);
         assertThat(readBack(MetricName.LEADER_PRESENT)).isEqualTo(1.0);
 
         ConsulNode victim = cluster.follower();

@@ -303,8 +303,9 @@ public final class Monitoring extends Construct {
         rows.add(List.of(text("## Consensus\n"
                 + "Is there a leader, and how many voters can fail before quorum is lost? **Healthy:** LeaderPresent "
                 + "1 every minute; FailureTolerance at least 1 (" + (config.voters() - 1) / 2 + " for "
-                + config.voters() + " voters); HealthyVoters = Voters; largest follower last contact under 200 ms "
-                + "and index lag near 0. Leader changes should be rare (about daily at most).", 24, 2)));
+                + config.voters() + " voters); HealthyVoters = Voters; largest follower last contact under 200 ms, "
+                + "the leader's commit time in tens of milliseconds at most, and index lag near 0. Leader changes "
+                + "should be rare (about daily at most).", 24, 2)));
         rows.add(List.of(
                 graph("Leader present, failure tolerance, autopilot healthy", List.of(
                         metrics.metric(MetricName.LEADER_PRESENT, "Minimum"),
@@ -314,8 +315,9 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.VOTERS, "Maximum"),
                         metrics.metric(MetricName.HEALTHY_VOTERS, "Minimum"),
                         metrics.metric(MetricName.NON_VOTERS, "Maximum")), List.of()),
-                graph("Follower last contact (ms) and index lag", List.of(
+                graph("Follower last contact (ms), leader commit time (ms), index lag", List.of(
                         metrics.metric(MetricName.MAX_LAST_CONTACT_MS, "Maximum"),
+                        metrics.metric(MetricName.RAFT_COMMIT_TIME_MS, "Maximum"),
                         metrics.metric(MetricName.MAX_INDEX_LAG, "Maximum")),
                         List.of(HorizontalAnnotation.builder().value(200).label("200 ms").build()))));
 

@@ -2,8 +2,6 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.handlers.HandlerRuntime;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.ports.MutationLock;
@@ -64,14 +62,7 @@ class ConcurrentTerminationIT {
         assertThat(samples.get()).isPositive();
         assertThat(leaderlessSamples.get()).isZero();
         // Serialized: each check-then-remove ran while holding the lock, and the two holds did not overlap.
-        List<JsonNode> decisions = harness.log.stream().filter(l -> l.contains("\"event\":\"decision\""))
-                .map(ConcurrentTerminationIT::json).toList();
-        assertThat(decisions).hasSize(2);
-        Instant[] first = held(decisions.get(0));
-        Instant[] second = held(decisions.get(1));
-        assertThat(first[1].isAfter(first[0]) && second[1].isAfter(second[0])).isTrue();
-        assertThat(!first[1].isAfter(second[0]) || !second[1].isAfter(first[0]))
-                .as("lock holds %s and %s must not overlap", List.of(first), List.of(second)).isTrue();
+        LockHolds.assertTwoDecisionsHeldTheLockInTurn(harness.log);
         for (VaultNode v : victims) {
             cluster.finishTermination(v.instanceId());
         }
@@ -141,18 +132,6 @@ class ConcurrentTerminationIT {
         assertThat(outcome.peerRemoved()).isTrue();
         cluster.finishTermination(victim.instanceId());
         cluster.heal(Duration.ofSeconds(120));
-    }
-
-    private static JsonNode json(String line) {
-        try {
-            return new ObjectMapper().readTree(line);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Instant[] held(JsonNode decision) {
-        return new Instant[] {Instant.parse(decision.get("lockedAt").asText()), Instant.parse(decision.get("unlockedAt").asText())};
     }
 
     private static void sleep(long millis) {

@@ -2,8 +2,6 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.ConsulCluster;
@@ -76,13 +74,8 @@ class ConsulConcurrentTerminationIT {
         assertThat(cluster.raftNodeNames()).hasSize(3).doesNotContainAnyElementsOf(victims.stream().map(ConsulNode::instanceId).toList());
         assertThat(samples.get()).isPositive();
         assertThat(leaderlessSamples.get()).isZero();
-        List<JsonNode> decisions = harness.log.stream().filter(l -> l.contains("\"event\":\"decision\""))
-                .map(ConsulConcurrentTerminationIT::json).toList();
-        assertThat(decisions).hasSize(2);
-        Instant[] first = held(decisions.get(0));
-        Instant[] second = held(decisions.get(1));
-        assertThat(!first[1].isAfter(second[0]) || !second[1].isAfter(first[0]))
-                .as("lock holds %s and %s must not overlap", List.of(first), List.of(second)).isTrue();
+        // Serialized: each check-then-remove ran while holding the lock, and the two holds did not overlap.
+        LockHolds.assertTwoDecisionsHeldTheLockInTurn(harness.log);
         for (ConsulNode v : victims) {
             cluster.finishTermination(v.instanceId());
         }
@@ -118,18 +111,6 @@ class ConsulConcurrentTerminationIT {
         assertThat(cluster.leader()).get().extracting(ConsulNode::instanceId).isEqualTo(leader.instanceId());
         assertThat(cluster.kvGet("outage/before")).contains("kept");
         assertThat(cluster.kvPut("outage/after", "written")).isTrue();
-    }
-
-    private static JsonNode json(String line) {
-        try {
-            return new ObjectMapper().readTree(line);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Instant[] held(JsonNode decision) {
-        return new Instant[] {Instant.parse(decision.get("lockedAt").asText()), Instant.parse(decision.get("unlockedAt").asText())};
     }
 
     private static void sleep(long millis) {

@@ -14,14 +14,11 @@ import dev.raftlifecycle.rig.ConsulNode;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,44 +56,12 @@ class ConsulEc2EventsIT {
         return cluster.leader().orElseThrow();
     }
 
-    /** Who leads, sampled every 100 ms from the servers' own status/leader answers, until closed. */
-    private static final class LeaderWatch implements AutoCloseable {
-        final List<String> seen = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final Future<?> task;
-
-        LeaderWatch(ConsulCluster cluster) {
-            task = HandlerHarness.THREADS.submit(() -> {
-                while (!stop.get()) {
-                    seen.add(cluster.leader().map(ConsulNode::instanceId).orElse(""));
-                    sleep(100);
-                }
-            });
-        }
-
-        List<String> leaders() {
-            List<String> out = new ArrayList<>();
-            for (String s : seen) {
-                if (out.isEmpty() || !out.get(out.size() - 1).equals(s)) {
-                    out.add(s);
-                }
-            }
-            return out;
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            task.get();
-        }
-    }
-
     @Test
     void aServerKilledWithoutAHookLosesItsPeerWithinSecondsOfItsStateChangeWithALeaderThroughout() throws Exception {
         String leaderBefore = leader().instanceId();
         ConsulNode victim = cluster.follower();
         ReconcilerHandler reconciler = harness.with(Settings.STALE_GRACE_SECONDS, "300").reconciler();
-        try (LeaderWatch watch = new LeaderWatch(cluster)) {
+        try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(ConsulNode::instanceId).orElse(""))) {
             Instant died = Instant.now();
             cluster.terminateInEc2(victim.instanceId()); // killed, and terminated in EC2 without a hook
 
@@ -130,7 +95,7 @@ class ConsulEc2EventsIT {
         String leaderBefore = leader().instanceId();
         ConsulNode victim = cluster.follower();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
-        try (LeaderWatch watch = new LeaderWatch(cluster)) {
+        try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(ConsulNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
                     "terminate"), LAMBDA_TIME, Optional.empty());
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");

@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,45 +67,12 @@ class Ec2EventsIT {
         return cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
     }
 
-    /** Who leads, sampled every 100 ms from the nodes' own sys/leader answers, until closed. */
-    private static final class LeaderWatch implements AutoCloseable {
-        final List<String> seen = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final Future<?> task;
-
-        LeaderWatch(VaultCluster cluster) {
-            task = HandlerHarness.THREADS.submit(() -> {
-                while (!stop.get()) {
-                    seen.add(cluster.leader().map(VaultNode::instanceId).orElse(""));
-                    sleep(100);
-                }
-            });
-        }
-
-        /** The distinct leaders seen, in order ("" = none). */
-        List<String> leaders() {
-            List<String> out = new ArrayList<>();
-            for (String s : seen) {
-                if (out.isEmpty() || !out.get(out.size() - 1).equals(s)) {
-                    out.add(s);
-                }
-            }
-            return out;
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            task.get();
-        }
-    }
-
     @Test
     void aNodeKilledWithoutAHookLosesItsPeerWithinSecondsOfItsStateChangeWithALeaderThroughout() throws Exception {
         VaultNode victim = aFollower();
         String leaderBefore = cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
         ReconcilerHandler reconciler = harness.with(Settings.STALE_GRACE_SECONDS, "300").reconciler();
-        try (LeaderWatch watch = new LeaderWatch(cluster)) {
+        try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(VaultNode::instanceId).orElse(""))) {
             Instant died = Instant.now();
             victim.kill();
             cluster.terminateInEc2(victim.instanceId()); // no hook: a host failure or an EC2 API termination
@@ -135,7 +101,7 @@ class Ec2EventsIT {
         VaultNode victim = aFollower();
         String leaderBefore = cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
-        try (LeaderWatch watch = new LeaderWatch(cluster)) {
+        try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(VaultNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
                     "terminate"), LAMBDA_TIME, Optional.empty());
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");

@@ -59,16 +59,9 @@ final class ConsulDemo {
 
     /** The handlers' environment for a rig Consul cluster, as the CDK app sets it with system=consul. */
     static Map<String, String> handlerEnvironment(ConsulCluster cluster, String lockTable) {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = LabEnvironment.handlerEnvironment(cluster.rig(), cluster.name(), cluster.groupNames(),
+                cluster.tlsServerName(), cluster.caPem(), lockTable);
         env.put(Settings.SYSTEM, ClusterSystem.CONSUL.value());
-        env.put(Settings.CLUSTER_NAME, cluster.name());
-        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
-        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
-        env.put(Settings.LOCK_TABLE, lockTable);
-        env.put(Settings.AWS_REGION, Rig.REGION.id());
-        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
         return env;
     }
 

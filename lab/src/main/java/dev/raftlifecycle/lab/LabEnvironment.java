@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -80,16 +81,24 @@ final class LabEnvironment implements AutoCloseable {
 
     /** The handlers' environment for a rig cluster, as the CDK app would set it (the rest at defaults). */
     static Map<String, String> handlerEnvironment(VaultCluster cluster, String lockTable) {
-        Map<String, String> env = new HashMap<>();
-        env.put(Settings.CLUSTER_NAME, cluster.name());
-        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+        Map<String, String> env = handlerEnvironment(cluster.rig(), cluster.name(), cluster.groupNames(),
+                cluster.tlsServerName(), cluster.caPem(), lockTable);
         env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
-        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
+        return env;
+    }
+
+    /** What every rig cluster's handlers are given, whichever the system. */
+    static Map<String, String> handlerEnvironment(Rig rig, String clusterName, List<String> groups, String tlsServerName,
+                                                  String caPem, String lockTable) {
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.CLUSTER_NAME, clusterName);
+        env.put(Settings.ASG_NAMES, String.join(",", groups));
+        env.put(Settings.VAULT_IAM_SERVER_ID, tlsServerName);
+        env.put(Settings.VAULT_CA_PEM, caPem);
+        env.put(Settings.VAULT_TLS_SERVER_NAME, tlsServerName);
         env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.AWS_REGION, Rig.REGION.id());
-        env.put(Settings.AWS_ENDPOINT_URL, cluster.rig().awsEndpoint().toString());
+        env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
         return env;
     }
 

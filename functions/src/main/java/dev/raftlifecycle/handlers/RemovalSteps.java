@@ -45,7 +45,7 @@ final class RemovalSteps {
 
     /** What the lease must still cover before a remove-peer starts: the call and its confirmation. */
     Duration removalBudget() {
-        return requestTimeout.plus(CONFIRM);
+        return requestTimeout.plus(cluster.removalFollowUp()).plus(CONFIRM);
     }
 
     /** A step-down's result: whether another node leads now. */

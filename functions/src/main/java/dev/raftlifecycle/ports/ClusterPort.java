@@ -43,6 +43,11 @@ public interface ClusterPort {
      */
     Optional<Double> raftCommitTimeMs(String ip, Session session) throws ClusterCallException;
 
+    /** How long {@link #removePeer} may itself follow a removal it started, beyond one request (none by default). */
+    default java.time.Duration removalFollowUp() {
+        return java.time.Duration.ZERO;
+    }
+
     /** Asks for the peer's removal. Its outcome is known only from a configuration read afterwards. */
     void removePeer(String ip, Session session, String nodeId) throws ClusterCallException;
 

@@ -62,6 +62,14 @@ public final class ConsulClient implements ClusterPort {
     /** agent/self asked this many times, this far apart, while the server does not know the new token yet. */
     static final int IDENTITY_ATTEMPTS = 8;
     static final Duration IDENTITY_RETRY = Duration.ofMillis(250);
+    /** How long a graceful leave is followed, and how often (see followLeave). */
+    static final Duration LEAVE_FOLLOW = Duration.ofSeconds(10);
+    static final Duration LEAVE_POLL = Duration.ofMillis(250);
+    /** How long the leader is given to take a leaving server out of Raft itself. */
+    static final Duration LEAVE_GRACE = Duration.ofSeconds(2);
+    /** Serf's member statuses for a member that left, and one that failed, as agent/members reports them. */
+    static final int SERF_LEFT = 3;
+    static final int SERF_FAILED = 4;
     /** How long a force-leave's answer is waited for once the peer is out of Raft (see removePeer). */
     static final Duration FORCE_LEAVE_ANSWER = Duration.ofMillis(1500);
 
@@ -262,11 +270,14 @@ public final class ConsulClient implements ClusterPort {
                 // LeaveDrainTime, 5 s): no answer within LEAVE_ANSWER means it is leaving; the re-read after this call
                 // says whether it left. A refusal answers at once.
                 call(peer.get().host(), "PUT", "agent/leave", session, null, false, LEAVE_ANSWER);
+                followLeave(ip, session, nodeId, raftId.get(), names, config, peer.get().host());
                 return;
             } catch (ClusterCallException e) {
                 if (e.getCause() instanceof java.net.http.HttpTimeoutException
                         && !(e.getCause() instanceof java.net.http.HttpConnectTimeoutException)) {
-                    return; // connected and asked; no answer yet: leaving
+                    // connected and asked; no answer yet: leaving
+                    followLeave(ip, session, nodeId, raftId.get(), names, config, peer.get().host());
+                    return;
                 }
                 // refused, or gone meanwhile: removed from Raft below (a leave that did happen shows in the re-read)
             }
@@ -286,11 +297,16 @@ public final class ConsulClient implements ClusterPort {
         // FORCE_LEAVE_ANSWER means it is under way: the Raft removal is done by then, and the re-read judges.
         // The follower must answer as one (it knows a leader) right now: a hung or cut-off one would take the request
         // and gossip it nowhere. One that refuses the token (not applied there yet) or is gone: the next one.
+        forceLeaveThroughAFollower(config, names, session, nodeId, peer.map(RaftPeer::host));
+    }
+
+    private void forceLeaveThroughAFollower(JsonNode config, Map<String, String> names, Session session, String nodeId,
+                                            Optional<String> peerHost) throws ClusterCallException {
         for (JsonNode s : config.path("Servers")) {
             String host = RaftPeer.hostOf(s.path("Address").asText(""));
             String name = name(s, names);
             if (s.path("Leader").asBoolean(false) || name.equals(nodeId) || host.isEmpty()
-                    || peer.map(p -> p.host().equals(host)).orElse(false)
+                    || peerHost.map(host::equals).orElse(false)
                     || health(name, host).state() != NodeHealth.State.STANDBY) {
                 continue;
             }
@@ -301,6 +317,55 @@ public final class ConsulClient implements ClusterPort {
                 if (e.failure() != ReadFailure.UNREACHABLE && e.failure() != ReadFailure.DENIED) {
                     throw e;
                 }
+            }
+        }
+    }
+
+    @Override
+    public Duration removalFollowUp() {
+        return LEAVE_FOLLOW;
+    }
+
+    /**
+     * A graceful leave is not always a removal: the leader takes a server out of Raft when its Serf event says it
+     * left, and a leader that misses the event keeps it as a voter about to be dead. Seen on the rig right after a
+     * leadership transfer: the new leader heard "failed", or heard "left" before it was leader (the event then waits
+     * for the next periodic reconcile, a minute); the server gave up leaving Raft after 14 s and shut down. So the
+     * leave is followed for up to LEAVE_FOLLOW: the peer gone from the configuration ends it; still a peer LEAVE_GRACE
+     * after the leave while the Serf of the server read from calls it left or failed, it is removed by Raft id as a
+     * dead server is (neither is added back: only alive members are). Past that, or on a failed read, the
+     * configuration re-read judges.
+     */
+    private void followLeave(String ip, Session session, String nodeId, String raftId, Map<String, String> names,
+                             JsonNode before, String peerHost) throws ClusterCallException {
+        long started = System.nanoTime();
+        long until = started + LEAVE_FOLLOW.toNanos();
+        while (System.nanoTime() < until) {
+            try {
+                boolean listed = false;
+                for (JsonNode s : call(ip, "GET", "operator/raft/configuration", session, null, false).path("Servers")) {
+                    listed |= s.path("ID").asText("").equals(raftId);
+                }
+                if (!listed) {
+                    return;
+                }
+                int serf = -1;
+                for (JsonNode m : call(ip, "GET", "agent/members", session, null, false)) {
+                    if (m.path("Name").asText("").equals(nodeId)) {
+                        serf = m.path("Status").asInt(-1);
+                    }
+                }
+                if ((serf == SERF_LEFT || serf == SERF_FAILED) && System.nanoTime() - started >= LEAVE_GRACE.toNanos()) {
+                    call(ip, "DELETE", "operator/raft/peer?id=" + encode(raftId), session, null, false);
+                    forceLeaveThroughAFollower(before, names, session, nodeId, Optional.of(peerHost));
+                    return;
+                }
+                Thread.sleep(LEAVE_POLL.toMillis());
+            } catch (ClusterCallException e) {
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -32,6 +32,11 @@ public final class Ec2EventParser {
     private Ec2EventParser() {
     }
 
+    /** An EC2 instance state-change notification, nothing else accepted (as the reconciler's state-change path). */
+    public static Ec2Event.StateChange stateChange(byte[] json) {
+        return (Ec2Event.StateChange) parse(json, java.util.EnumSet.of(Kind.STATE_CHANGE));
+    }
+
     /**
      * @param accepted the kinds this handler takes; {@link Kind#SCHEDULED} also accepts an empty input or {@code {}}
      *                 (a manual invocation)

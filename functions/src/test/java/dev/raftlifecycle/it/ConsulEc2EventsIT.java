@@ -14,7 +14,6 @@ import dev.raftlifecycle.rig.ConsulNode;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -202,7 +201,7 @@ class ConsulEc2EventsIT {
     }
 
     private static Ec2Event.StateChange event(byte[] json) {
-        return (Ec2Event.StateChange) Ec2EventParser.parse(json, EnumSet.of(Ec2EventParser.Kind.STATE_CHANGE));
+        return Ec2EventParser.stateChange(json);
     }
 
     private static void sleep(long millis) {

@@ -309,8 +309,7 @@ class Ec2EventsIT {
     }
 
     private static dev.raftlifecycle.events.Ec2Event.StateChange event(byte[] json) {
-        return (dev.raftlifecycle.events.Ec2Event.StateChange) dev.raftlifecycle.events.Ec2EventParser.parse(json,
-                java.util.EnumSet.of(dev.raftlifecycle.events.Ec2EventParser.Kind.STATE_CHANGE));
+        return dev.raftlifecycle.events.Ec2EventParser.stateChange(json);
     }
 
     private static void sleep(long millis) {

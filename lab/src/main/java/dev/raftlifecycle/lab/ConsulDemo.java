@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -179,8 +178,7 @@ final class ConsulDemo {
         Instant died = Instant.now();
         // The instance is gone (no hook runs for a failed host or a Spot loss); the group launches a replacement.
         String replacement = cluster.finishTermination(victim.instanceId());
-        Ec2Event.StateChange event = (Ec2Event.StateChange) Ec2EventParser.parse(
-                EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"), EnumSet.of(Ec2EventParser.Kind.STATE_CHANGE));
+        Ec2Event.StateChange event = Ec2EventParser.stateChange(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"));
         ReconcilerHandler.EventOutcome outcome = new ReconcilerHandler(runtime).stateChange(event, LAMBDA_TIME, Optional.empty());
         Duration took = Duration.between(died, Instant.now());
         Steps.require("REMOVED".equals(outcome.action()), "state change " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");

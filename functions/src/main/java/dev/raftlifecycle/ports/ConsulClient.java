@@ -338,25 +338,37 @@ public final class ConsulClient implements ClusterPort {
      */
     private void followLeave(String ip, Session session, String nodeId, String raftId, Map<String, String> names,
                              JsonNode before, String peerHost) throws ClusterCallException {
+        // Read through the leader, else another server: never through the one leaving (it stops answering).
+        String through = ip.equals(peerHost) ? null : ip;
+        for (JsonNode s : before.path("Servers")) {
+            String host = RaftPeer.hostOf(s.path("Address").asText(""));
+            if (!host.isEmpty() && !host.equals(peerHost) && (through == null || s.path("Leader").asBoolean(false))) {
+                through = host;
+            }
+        }
+        if (through == null) {
+            return;
+        }
+        String reader = through;
         long started = System.nanoTime();
         long until = started + LEAVE_FOLLOW.toNanos();
         while (System.nanoTime() < until) {
             try {
                 boolean listed = false;
-                for (JsonNode s : call(ip, "GET", "operator/raft/configuration", session, null, false).path("Servers")) {
+                for (JsonNode s : call(reader, "GET", "operator/raft/configuration", session, null, false).path("Servers")) {
                     listed |= s.path("ID").asText("").equals(raftId);
                 }
                 if (!listed) {
                     return;
                 }
                 int serf = -1;
-                for (JsonNode m : call(ip, "GET", "agent/members", session, null, false)) {
+                for (JsonNode m : call(reader, "GET", "agent/members", session, null, false)) {
                     if (m.path("Name").asText("").equals(nodeId)) {
                         serf = m.path("Status").asInt(-1);
                     }
                 }
                 if ((serf == SERF_LEFT || serf == SERF_FAILED) && System.nanoTime() - started >= LEAVE_GRACE.toNanos()) {
-                    call(ip, "DELETE", "operator/raft/peer?id=" + encode(raftId), session, null, false);
+                    call(reader, "DELETE", "operator/raft/peer?id=" + encode(raftId), session, null, false);
                     forceLeaveThroughAFollower(before, names, session, nodeId, Optional.of(peerHost));
                     return;
                 }

@@ -60,9 +60,9 @@ public final class HandlerRuntime {
                 ? new ConsulClient(tls, settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort())
                 : vault;
         this.aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
-        // Each client is built at its first call: a handler pays only for the services it uses.
-        this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
-        this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
+        // Each SDK client is built at its first call: a handler pays only for the services it uses.
+        this.autoScaling = new AutoScalingPort(aws.autoScaling());
+        this.ec2 = new Ec2Port(aws.ec2());
         this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
         Lazy<software.amazon.awssdk.services.dynamodb.DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);

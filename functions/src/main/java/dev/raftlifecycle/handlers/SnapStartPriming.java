@@ -25,10 +25,8 @@ import dev.raftlifecycle.ports.AwsClients;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
-import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * SnapStart priming: before Lambda takes the snapshot of an initialized function ({@code beforeCheckpoint}, through
@@ -98,13 +96,12 @@ public final class SnapStartPriming implements Resource {
         Instant now = runtime.clock().instant();
         String token = "00000000-0000-0000-0000-000000000000";
         String instance = CannedAwsHttp.INSTANCE;
-        try (AutoScalingClient autoScaling = twins.autoScaling(); Ec2Client ec2 = twins.ec2();
-             DynamoDbClient dynamo = twins.dynamoDb()) {
-            AutoScalingPort groups = new AutoScalingPort(autoScaling);
+        try (DynamoDbClient dynamo = twins.dynamoDb()) {
+            AutoScalingPort groups = new AutoScalingPort(twins.autoScaling());
             groups.describe(List.of("priming"));
             groups.heartbeat("priming", "priming", token, instance);
             groups.complete("priming", "priming", token, instance, "CONTINUE");
-            new Ec2Port(ec2).describe(List.of(instance));
+            new Ec2Port(twins.ec2()).describe(List.of(instance));
             MutationLock lock = new MutationLock(dynamo, "priming", "priming", runtime.clock());
             lock.tryAcquire("priming", now, now.plusSeconds(1));
             lock.release("priming");
@@ -150,8 +147,6 @@ public final class SnapStartPriming implements Resource {
     /** The priming itself (also what the benchmark calls to measure it); returns what it did. */
     public List<String> prime() {
         done.clear();
-        runtime.autoScaling().warm();
-        runtime.ec2().warm();
         runtime.records().warm();
         done.add("clients");
         if (cloudWatch) {

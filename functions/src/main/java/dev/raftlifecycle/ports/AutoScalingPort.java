@@ -1,32 +1,23 @@
 package dev.raftlifecycle.ports;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
-import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
-import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import java.util.Map;
+import java.util.Optional;
 
-/** The Auto Scaling calls the handlers make. */
+/**
+ * The Auto Scaling calls the handlers make (describe the groups, set a group's health-check type, heartbeat and
+ * complete lifecycle actions), in the Query protocol through {@link AwsQuery}.
+ */
 public final class AutoScalingPort {
-    private final Lazy<AutoScalingClient> client;
+    /** The Auto Scaling API version the requests name. */
+    public static final String API_VERSION = "2011-01-01";
+    private final AwsQuery autoScaling;
 
-    public AutoScalingPort(AutoScalingClient client) {
-        this(Lazy.ready(client));
-    }
-
-    /** With the client built at its first call. */
-    public AutoScalingPort(Lazy<AutoScalingClient> client) {
-        this.client = client;
-    }
-
-    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
-    public void warm() {
-        client.get();
-    }
-
-    /** Whether the client has been built. */
-    public boolean built() {
-        return client.built();
+    public AutoScalingPort(AwsQuery autoScaling) {
+        this.autoScaling = autoScaling;
     }
 
     /**
@@ -35,32 +26,60 @@ public final class AutoScalingPort {
      * @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own
      * @param healthCheckType   EC2 or ELB
      */
-    public record Group(String name, int desiredCapacity, java.util.Map<String, String> tags, List<Member> members,
+    public record Group(String name, int desiredCapacity, Map<String, String> tags, List<Member> members,
                         boolean capacityRebalance, String healthCheckType) {
     }
 
     public record Member(String instanceId, String lifecycleState, String availabilityZone) {
     }
 
+    /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
     public List<Group> describe(List<String> groupNames) {
         List<Group> groups = new ArrayList<>();
-        client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
-                .forEach(g -> groups.add(toGroup(g)));
+        Optional<String> next = Optional.empty();
+        do {
+            Map<String, String> parameters = new LinkedHashMap<>();
+            for (int i = 0; i < groupNames.size(); i++) {
+                parameters.put("AutoScalingGroupNames.member." + (i + 1), groupNames.get(i));
+            }
+            next.ifPresent(token -> parameters.put("NextToken", token));
+            XmlElement result = result(autoScaling.call("DescribeAutoScalingGroups", parameters), "DescribeAutoScalingGroups");
+            groups.addAll(groups(result));
+            next = result.text("NextToken");
+        } while (next.isPresent());
         return groups;
     }
 
-    private static Group toGroup(AutoScalingGroup g) {
-        List<Member> members = g.instances().stream()
-                .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString(), i.availabilityZone())).toList();
-        java.util.Map<String, String> tags = new java.util.HashMap<>();
-        g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
-        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
-                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
+    /** The groups of one DescribeAutoScalingGroupsResult. */
+    static List<Group> groups(XmlElement result) {
+        List<Group> groups = new ArrayList<>();
+        for (XmlElement g : members(result, "AutoScalingGroups")) {
+            List<Member> instances = members(g, "Instances").stream()
+                    .map(i -> new Member(i.text("InstanceId").orElse(""), i.text("LifecycleState").orElse(""),
+                            i.text("AvailabilityZone").orElse(""))).toList();
+            Map<String, String> tags = new HashMap<>();
+            members(g, "Tags").forEach(t -> t.text("Key").ifPresent(k -> tags.put(k, t.text("Value").orElse(""))));
+            groups.add(new Group(g.text("AutoScalingGroupName").orElseThrow(
+                    () -> new IllegalArgumentException("Auto Scaling described a group without a name")),
+                    g.text("DesiredCapacity").map(Integer::parseInt).orElse(0), tags, instances,
+                    g.text("CapacityRebalance").map(Boolean::parseBoolean).orElse(false),
+                    g.text("HealthCheckType").orElse("EC2")));
+        }
+        return groups;
+    }
+
+    private static List<XmlElement> members(XmlElement parent, String list) {
+        return parent.path(list).map(l -> l.children("member")).orElse(List.of());
+    }
+
+    /** The {@code <Action>Result} element of an answer (an answer with an empty result has none: an empty one). */
+    private static XmlElement result(XmlElement response, String action) {
+        return response.child(action + "Result").orElse(new XmlElement(action + "Result", "", List.of()));
     }
 
     /** UpdateAutoScalingGroup of the health-check type only (ELB: replace what the load balancer finds unhealthy). */
     public void setHealthCheckType(String group, String healthCheckType) {
-        client.get().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).healthCheckType(healthCheckType));
+        autoScaling.call("UpdateAutoScalingGroup", Map.of("AutoScalingGroupName", group, "HealthCheckType", healthCheckType));
     }
 
     /** The outcome of completing a lifecycle action. */
@@ -71,11 +90,12 @@ public final class AutoScalingPort {
     }
 
     public Completion complete(String group, String hook, String token, String instanceId, String result) {
+        Map<String, String> parameters = action(group, hook, token, instanceId);
+        parameters.put("LifecycleActionResult", result);
         try {
-            client.get().completeLifecycleAction(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
-                    .lifecycleActionToken(token).instanceId(instanceId).lifecycleActionResult(result));
+            autoScaling.call("CompleteLifecycleAction", parameters);
             return Completion.COMPLETED;
-        } catch (AutoScalingException e) {
+        } catch (AwsCallException e) {
             if (isNoActiveAction(e)) {
                 return Completion.ALREADY_ENDED;
             }
@@ -86,10 +106,9 @@ public final class AutoScalingPort {
     /** Records a heartbeat; returns false if the action has already ended. */
     public boolean heartbeat(String group, String hook, String token, String instanceId) {
         try {
-            client.get().recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
-                    .lifecycleActionToken(token).instanceId(instanceId));
+            autoScaling.call("RecordLifecycleActionHeartbeat", action(group, hook, token, instanceId));
             return true;
-        } catch (AutoScalingException e) {
+        } catch (AwsCallException e) {
             if (isNoActiveAction(e)) {
                 return false;
             }
@@ -97,9 +116,16 @@ public final class AutoScalingPort {
         }
     }
 
-    static boolean isNoActiveAction(AutoScalingException e) {
-        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-        String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
-        return "ValidationError".equals(code) && message != null && message.contains("No active Lifecycle Action found");
+    private static Map<String, String> action(String group, String hook, String token, String instanceId) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("AutoScalingGroupName", group);
+        parameters.put("LifecycleHookName", hook);
+        parameters.put("LifecycleActionToken", token);
+        parameters.put("InstanceId", instanceId);
+        return parameters;
+    }
+
+    static boolean isNoActiveAction(AwsCallException e) {
+        return "ValidationError".equals(e.code()) && e.errorMessage().contains("No active Lifecycle Action found");
     }
 }

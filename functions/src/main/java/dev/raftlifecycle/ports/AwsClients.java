@@ -11,14 +11,12 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
- * Builds the AWS SDK clients the handlers use: one small URLConnection HTTP client shared by all (cheap to
- * load on a cold start), explicit timeouts, the SDK's standard bounded retries, an optional endpoint
+ * Builds the AWS clients the handlers use (the SDK's for DynamoDB and CloudWatch, this project's Query-protocol one
+ * for EC2 and Auto Scaling): one small URLConnection HTTP client shared by all (cheap to load on a cold start), explicit timeouts, the SDK's standard bounded retries, an optional endpoint
  * override (AWS_ENDPOINT_URL, for the local rig and lab only).
  */
 public final class AwsClients {
@@ -58,12 +56,18 @@ public final class AwsClients {
         return credentials;
     }
 
-    public AutoScalingClient autoScaling() {
-        return configure(AutoScalingClient.builder());
+    /** Auto Scaling in the Query protocol (see {@link AwsQuery} for why not the SDK's client). */
+    public AwsQuery autoScaling() {
+        return query("autoscaling", AutoScalingPort.API_VERSION);
     }
 
-    public Ec2Client ec2() {
-        return configure(Ec2Client.builder());
+    /** EC2 in the Query protocol (the handlers call DescribeInstances only; see {@link AwsQuery} for why not the SDK's client). */
+    public AwsQuery ec2() {
+        return query("ec2", Ec2Port.API_VERSION);
+    }
+
+    private AwsQuery query(String service, String version) {
+        return new AwsQuery(service, version, region.id(), endpoint, credentials, http, java.time.Clock.systemUTC());
     }
 
     public CloudWatchClient cloudWatch() {

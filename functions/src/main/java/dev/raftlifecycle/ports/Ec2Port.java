@@ -3,34 +3,23 @@ package dev.raftlifecycle.ports;
 import dev.raftlifecycle.contract.ClusterTags;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.Filter;
 
-/** EC2 DescribeInstances by id (unknown ids are simply absent, not an error). */
+/**
+ * EC2 DescribeInstances by id or by group tag (unknown ids are simply absent, not an error), in the Query protocol
+ * through {@link AwsQuery}: the handlers' only EC2 operation.
+ */
 public final class Ec2Port {
+    /** The EC2 API version the requests name. */
+    public static final String API_VERSION = "2016-11-15";
     private static final int IDS_PER_CALL = 200;
-    private final Lazy<Ec2Client> client;
+    private final AwsQuery ec2;
 
-    public Ec2Port(Ec2Client client) {
-        this(Lazy.ready(client));
-    }
-
-    /** With the client built at its first call. */
-    public Ec2Port(Lazy<Ec2Client> client) {
-        this.client = client;
-    }
-
-    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
-    public void warm() {
-        client.get();
-    }
-
-    /** Whether the client has been built. */
-    public boolean built() {
-        return client.built();
+    public Ec2Port(AwsQuery ec2) {
+        this.ec2 = ec2;
     }
 
     public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
@@ -42,8 +31,7 @@ public final class Ec2Port {
      */
     public Map<String, Instance> describeGroupMembers(List<String> groupNames) {
         Map<String, Instance> out = new HashMap<>();
-        client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + GROUP_TAG).values(groupNames).build()))
-                .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(), of(i))));
+        describeInstances("tag:" + GROUP_TAG, groupNames).forEach(i -> out.put(i.instance().instanceId(), i.instance()));
         return out;
     }
 
@@ -57,29 +45,12 @@ public final class Ec2Port {
 
     /** The instance and its tags; empty when EC2 does not know the id. */
     public Optional<Membership> membership(String instanceId) {
-        for (var reservation : client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id")
-                .values(instanceId).build())).reservations()) {
-            for (var i : reservation.instances()) {
-                if (i.instanceId().equals(instanceId)) {
-                    return Optional.of(new Membership(of(i), tag(i, GROUP_TAG), tag(i, ClusterTags.CLUSTER)));
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> tag(software.amazon.awssdk.services.ec2.model.Instance i, String key) {
-        return i.tags().stream().filter(t -> key.equals(t.key()))
-                .map(software.amazon.awssdk.services.ec2.model.Tag::value).findFirst();
+        return describeInstances("instance-id", List.of(instanceId)).stream()
+                .filter(m -> m.instance().instanceId().equals(instanceId)).findFirst();
     }
 
     /** The tag Auto Scaling puts on every instance it launches, naming its group. */
     static final String GROUP_TAG = "aws:autoscaling:groupName";
-
-    private static Instance of(software.amazon.awssdk.services.ec2.model.Instance i) {
-        return new Instance(i.instanceId(), i.state() == null ? "unknown" : i.state().nameAsString(),
-                Optional.ofNullable(i.privateIpAddress()), i.placement() == null ? "" : i.placement().availabilityZone());
-    }
 
     public Map<String, Instance> describe(List<String> instanceIds) {
         Map<String, Instance> out = new HashMap<>();
@@ -87,8 +58,44 @@ public final class Ec2Port {
         for (int from = 0; from < ids.size(); from += IDS_PER_CALL) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_CALL));
             // A filter instead of InstanceIds: ids EC2 no longer knows do not fail the whole call.
-            client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-id").values(chunk).build()))
-                    .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.put(i.instanceId(), of(i))));
+            describeInstances("instance-id", chunk).forEach(i -> out.put(i.instance().instanceId(), i.instance()));
+        }
+        return out;
+    }
+
+    /** Every page of DescribeInstances with one filter. */
+    private List<Membership> describeInstances(String filter, List<String> values) {
+        List<Membership> out = new ArrayList<>();
+        Optional<String> next = Optional.empty();
+        do {
+            Map<String, String> parameters = new LinkedHashMap<>();
+            parameters.put("Filter.1.Name", filter);
+            for (int i = 0; i < values.size(); i++) {
+                parameters.put("Filter.1.Value." + (i + 1), values.get(i));
+            }
+            next.ifPresent(token -> parameters.put("NextToken", token));
+            XmlElement page = ec2.call("DescribeInstances", parameters);
+            out.addAll(instances(page));
+            next = page.text("nextToken");
+        } while (next.isPresent());
+        return out;
+    }
+
+    /** The instances of one DescribeInstances answer, with their tags. */
+    static List<Membership> instances(XmlElement page) {
+        List<Membership> out = new ArrayList<>();
+        for (XmlElement reservation : page.path("reservationSet").map(r -> r.children("item")).orElse(List.of())) {
+            for (XmlElement i : reservation.path("instancesSet").map(s -> s.children("item")).orElse(List.of())) {
+                Map<String, String> tags = new HashMap<>();
+                i.path("tagSet").map(t -> t.children("item")).orElse(List.of())
+                        .forEach(t -> t.text("key").ifPresent(k -> tags.put(k, t.text("value").orElse(""))));
+                Instance instance = new Instance(i.text("instanceId").orElseThrow(
+                        () -> new IllegalArgumentException("EC2 described an instance without an instanceId")),
+                        i.text("instanceState", "name").orElse("unknown"), i.text("privateIpAddress"),
+                        i.text("placement", "availabilityZone").orElse(""));
+                out.add(new Membership(instance, Optional.ofNullable(tags.get(GROUP_TAG)),
+                        Optional.ofNullable(tags.get(ClusterTags.CLUSTER))));
+            }
         }
         return out;
     }

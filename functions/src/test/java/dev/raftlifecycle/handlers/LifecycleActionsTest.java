@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.ports.AutoScalingPort;
-import java.lang.reflect.Proxy;
+import dev.raftlifecycle.ports.AwsQuery;
+import dev.raftlifecycle.ports.ScriptedHttp;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
-import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
-import software.amazon.awssdk.services.autoscaling.model.RecordLifecycleActionHeartbeatResponse;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * Heartbeat cadence and failure handling, against a stub of the one Auto Scaling call involved (the emulator has
- * no lifecycle actions; the rig's recording front covers them end to end in the integration tests).
+ * Heartbeat cadence and failure handling, against scripted HTTP answers to the one Auto Scaling call involved (the
+ * emulator has no lifecycle actions; the rig's recording front covers them end to end in the integration tests).
  */
 class LifecycleActionsTest {
     private static final Duration INTERVAL = Duration.ofSeconds(60);
@@ -57,27 +52,21 @@ class LifecycleActionsTest {
     }
 
     private final TestClock clock = new TestClock();
-    private final List<Instant> beats = new ArrayList<>();
-    private final Deque<Supplier<RecordLifecycleActionHeartbeatResponse>> answers = new ArrayDeque<>();
+    /** Records every heartbeat request sent (a call that fails on the connection is retried: one per attempt). */
+    private final ScriptedHttp http = new ScriptedHttp();
 
     private LifecycleActions actions() {
-        AutoScalingClient client = (AutoScalingClient) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {AutoScalingClient.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("recordLifecycleActionHeartbeat")) {
-                        beats.add(clock.instant());
-                        Supplier<RecordLifecycleActionHeartbeatResponse> next = answers.poll();
-                        return next == null ? RecordLifecycleActionHeartbeatResponse.builder().build() : next.get();
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
-        return new LifecycleActions(new AutoScalingPort(client), EVENT, clock, INTERVAL);
+        AwsQuery autoScaling = new AwsQuery("autoscaling", AutoScalingPort.API_VERSION, "eu-west-1",
+                Optional.of(URI.create("http://127.0.0.1:1")),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTTESTTESTTEST", "test")), http, clock);
+        return new LifecycleActions(new AutoScalingPort(autoScaling), EVENT, clock, INTERVAL);
     }
 
-    /** The next heartbeat call fails with this exception. */
-    private void failNextWith(RuntimeException failure) {
-        answers.add(() -> {
-            throw failure;
-        });
+    /** The next heartbeat fails on the connection, on every attempt the client makes. */
+    private void failNextOnTheConnection(String message) {
+        for (int i = 0; i < AwsQuery.MAX_ATTEMPTS; i++) {
+            http.fail(new IOException(message));
+        }
     }
 
     @Test
@@ -86,56 +75,55 @@ class LifecycleActionsTest {
         actions.heartbeatIfDue();
         clock.advance(Duration.ofSeconds(59));
         actions.heartbeatIfDue();
-        assertThat(beats).isEmpty();
+        assertThat(http.sent()).isEmpty();
         clock.advance(Duration.ofSeconds(1));
         actions.heartbeatIfDue();
         clock.advance(Duration.ofSeconds(30));
         actions.heartbeatIfDue();
-        assertThat(beats).hasSize(1);
+        assertThat(http.sent()).hasSize(1);
         clock.advance(Duration.ofSeconds(30));
         actions.heartbeatIfDue();
-        assertThat(beats).hasSize(2);
+        assertThat(http.sent()).hasSize(2);
         assertThat(actions.heartbeats()).isEqualTo(2);
     }
 
     @Test
     void aFailedHeartbeatIsCountedNotThrownAndTriedAgainAfterHalfAnInterval() {
         LifecycleActions actions = actions();
-        failNextWith(SdkClientException.create("connection reset"));
+        failNextOnTheConnection("connection reset");
         clock.advance(INTERVAL);
         actions.heartbeatIfDue();
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
         assertThat(actions.endedElsewhere()).isFalse();
         clock.advance(Duration.ofSeconds(29));
         actions.heartbeatIfDue();
-        assertThat(beats).hasSize(1);
+        assertThat(http.sent()).as("the failed heartbeat's attempts").hasSize(AwsQuery.MAX_ATTEMPTS);
         clock.advance(Duration.ofSeconds(1));
         actions.heartbeatIfDue();
-        assertThat(beats).hasSize(2);
+        assertThat(http.sent()).hasSize(AwsQuery.MAX_ATTEMPTS + 1);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
     }
 
     @Test
     void noActiveLifecycleActionMeansItEndedElsewhere() {
         LifecycleActions actions = actions();
-        failNextWith(AutoScalingException.builder().statusCode(400)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode("ValidationError")
-                        .errorMessage("No active Lifecycle Action found with instance ID i-0123456789abcdef0").build())
-                .build());
+        http.answer(400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type>"
+                + "<Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID i-0123456789abcdef0"
+                + "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>");
         assertThat(actions.stillOpen()).isFalse();
         assertThat(actions.endedElsewhere()).isTrue();
         clock.advance(INTERVAL.multipliedBy(3));
         actions.heartbeatIfDue();
-        assertThat(beats).hasSize(1); // no more heartbeats for an ended action
+        assertThat(http.sent()).hasSize(1); // no more heartbeats for an ended action
     }
 
     @Test
     void stillOpenAsksAtOnceAndAFailureCountsAsOpen() {
         LifecycleActions actions = actions();
         assertThat(actions.stillOpen()).isTrue();
-        failNextWith(SdkClientException.create("timeout"));
+        failNextOnTheConnection("timeout");
         assertThat(actions.stillOpen()).isTrue();
-        assertThat(beats).hasSize(2);
+        assertThat(http.sent()).as("one call, then one failing on every attempt").hasSize(1 + AwsQuery.MAX_ATTEMPTS);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
     }
 }

@@ -9,7 +9,6 @@ import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
 import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
-import dev.raftlifecycle.ports.Lazy;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.ClusterPort;
 import dev.raftlifecycle.ports.ConsulClient;
@@ -29,7 +28,7 @@ import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsPro
 /**
  * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the validated
  * settings, the ports, the probe executor, the clock and the log sink. Building it does no network I/O, so it is
- * safe to snapshot. The AWS SDK clients are built at their first call (see {@link Lazy}).
+ * safe to snapshot.
  */
 public final class HandlerRuntime {
     private final Settings settings;
@@ -60,11 +59,10 @@ public final class HandlerRuntime {
                 ? new ConsulClient(tls, settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort())
                 : vault;
         this.aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
-        // Each SDK client is built at its first call: a handler pays only for the services it uses.
         this.autoScaling = new AutoScalingPort(aws.autoScaling());
         this.ec2 = new Ec2Port(aws.ec2());
-        this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
-        Lazy<software.amazon.awssdk.services.dynamodb.DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
+        this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
+        dev.raftlifecycle.ports.DynamoDb dynamo = aws.dynamoDb();
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
         this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());

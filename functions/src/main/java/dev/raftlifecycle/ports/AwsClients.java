@@ -4,22 +4,17 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Builds the AWS clients the handlers use (the SDK's for DynamoDB and CloudWatch, this project's Query-protocol one
- * for EC2 and Auto Scaling): one small URLConnection HTTP client shared by all (cheap to load on a cold start), explicit timeouts, the SDK's standard bounded retries, an optional endpoint
- * override (AWS_ENDPOINT_URL, for the local rig and lab only).
+ * Builds the AWS ports' connections (EC2, Auto Scaling, DynamoDB, CloudWatch: this project's signed POSTs, see
+ * {@link AwsSignedPost}): one small URLConnection HTTP client shared by all (cheap to load on a cold start), explicit
+ * timeouts, bounded retries, an optional endpoint override (AWS_ENDPOINT_URL, for the local rig and lab only).
  */
 public final class AwsClients {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private final Region region;
     private final Optional<URI> endpoint;
     private final AwsCredentialsProvider credentials;
@@ -27,8 +22,8 @@ public final class AwsClients {
 
     public AwsClients(String region, Optional<URI> endpoint, AwsCredentialsProvider credentials) {
         this(Region.of(region), endpoint, credentials, UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(2))
-                .socketTimeout(Duration.ofSeconds(10))
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .socketTimeout(AwsSignedPost.READ_TIMEOUT)
                 .build());
     }
 
@@ -56,7 +51,7 @@ public final class AwsClients {
         return credentials;
     }
 
-    /** Auto Scaling in the Query protocol (see {@link AwsQuery} for why not the SDK's client). */
+    /** Auto Scaling in the Query protocol (see {@link AwsSignedPost} for why not the SDK's client). */
     public AwsQuery autoScaling() {
         return query("autoscaling", AutoScalingPort.API_VERSION);
     }
@@ -67,27 +62,21 @@ public final class AwsClients {
     }
 
     private AwsQuery query(String service, String version) {
-        return new AwsQuery(service, version, region.id(), endpoint, credentials, http, java.time.Clock.systemUTC());
+        return new AwsQuery(post(service), version);
     }
 
-    public CloudWatchClient cloudWatch() {
-        return configure(CloudWatchClient.builder());
+    private AwsSignedPost post(String service) {
+        return new AwsSignedPost(service, region.id(), endpoint, credentials, http, java.time.Clock.systemUTC());
     }
 
-    public DynamoDbClient dynamoDb() {
-        return configure(DynamoDbClient.builder());
+    /** CloudWatch in the Query protocol (the publisher's metrics; see {@link AwsSignedPost} for why not the SDK's client). */
+    public AwsQuery cloudWatch() {
+        return query("monitoring", CloudWatchPort.API_VERSION);
     }
 
-    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
-        builder.region(region)
-                .credentialsProvider(credentials)
-                .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        .apiCallTimeout(Duration.ofSeconds(20))
-                        .apiCallAttemptTimeout(Duration.ofSeconds(8))
-                        .retryStrategy(RetryMode.STANDARD)
-                        .build());
-        builder.httpClient(http);
-        endpoint.ifPresent(builder::endpointOverride);
-        return builder.build();
+    /** DynamoDB in its JSON protocol (the lock and the records; see {@link AwsSignedPost} for why not the SDK's client). */
+    public DynamoDb dynamoDb() {
+        return new DynamoDb(post("dynamodb"));
     }
+
 }

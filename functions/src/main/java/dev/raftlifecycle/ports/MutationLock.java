@@ -7,10 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import java.util.Optional;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Serializes cluster mutations across functions (the terminating handler and the reconciler) with one lock item per
@@ -24,18 +22,13 @@ public final class MutationLock {
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration MAX_RETRY = Duration.ofSeconds(2);
 
-    private final Lazy<DynamoDbClient> client;
+    private final DynamoDb dynamo;
     private final String table;
     private final String clusterName;
     private final Clock clock;
 
-    public MutationLock(DynamoDbClient client, String table, String clusterName, Clock clock) {
-        this(Lazy.ready(client), table, clusterName, clock);
-    }
-
-    /** With the client built at its first call. */
-    public MutationLock(Lazy<DynamoDbClient> client, String table, String clusterName, Clock clock) {
-        this.client = client;
+    public MutationLock(DynamoDb dynamo, String table, String clusterName, Clock clock) {
+        this.dynamo = dynamo;
         this.table = table;
         this.clusterName = clusterName;
         this.clock = clock;
@@ -54,26 +47,21 @@ public final class MutationLock {
         }
     }
 
-    private Map<String, AttributeValue> key() {
-        return Map.of(LockTable.PARTITION_KEY, AttributeValue.fromS(LockTable.MUTATION_PREFIX + clusterName));
+    private Map<String, JsonNode> key() {
+        return Map.of(LockTable.PARTITION_KEY, DynamoDb.s(LockTable.MUTATION_PREFIX + clusterName));
     }
 
     /** Takes the lock if free or expired; false if someone else holds a live lease. */
     public boolean tryAcquire(String owner, Instant now, Instant leaseUntil) {
-        Map<String, AttributeValue> item = new HashMap<>(key());
-        item.put(OWNER, AttributeValue.fromS(owner));
-        item.put(LEASE_UNTIL_MS, AttributeValue.fromN(Long.toString(leaseUntil.toEpochMilli())));
-        item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond())));
-        try {
-            client.get().putItem(r -> r.tableName(table).item(item)
-                    .conditionExpression("attribute_not_exists(#k) OR #lease < :now OR #owner = :me")
-                    .expressionAttributeNames(Map.of("#k", LockTable.PARTITION_KEY, "#lease", LEASE_UNTIL_MS, "#owner", OWNER))
-                    .expressionAttributeValues(Map.of(":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
-                            ":me", AttributeValue.fromS(owner))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        Map<String, JsonNode> item = new HashMap<>(key());
+        item.put(OWNER, DynamoDb.s(owner));
+        item.put(LEASE_UNTIL_MS, DynamoDb.n(leaseUntil.toEpochMilli()));
+        item.put(LockTable.TTL_ATTRIBUTE, DynamoDb.n(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond()));
+        // A retried write whose first attempt did land finds its own owner: still true.
+        return dynamo.putItem(table, item, Optional.of(new DynamoDb.Condition(
+                "attribute_not_exists(#k) OR #lease < :now OR #owner = :me",
+                Map.of("#k", LockTable.PARTITION_KEY, "#lease", LEASE_UNTIL_MS, "#owner", OWNER),
+                Map.of(":now", DynamoDb.n(now.toEpochMilli()), ":me", DynamoDb.s(owner)))));
     }
 
     /**
@@ -81,7 +69,7 @@ public final class MutationLock {
      * deadline. The lease lasts until the deadline.
      *
      * @return the lease, or empty if another holder kept it until the deadline
-     * @throws SdkException when DynamoDB itself fails (nothing is held then)
+     * @throws AwsCallException when DynamoDB itself fails (nothing is held then)
      */
     public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Runnable whileWaiting) {
         return acquire(owner, deadline, deadline, whileWaiting);
@@ -114,14 +102,10 @@ public final class MutationLock {
      */
     public boolean release(String owner) {
         try {
-            client.get().deleteItem(r -> r.tableName(table).key(key())
-                    .conditionExpression("#owner = :me")
-                    .expressionAttributeNames(Map.of("#owner", OWNER))
-                    .expressionAttributeValues(Map.of(":me", AttributeValue.fromS(owner))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false; // lease expired and someone else took it: nothing of ours to release
-        } catch (SdkException e) {
+            // false: the lease expired and someone else took it, nothing of ours to release
+            return dynamo.deleteItem(table, key(), new DynamoDb.Condition("#owner = :me", Map.of("#owner", OWNER),
+                    Map.of(":me", DynamoDb.s(owner))));
+        } catch (AwsCallException e) {
             return false; // the lease expires on its own
         }
     }

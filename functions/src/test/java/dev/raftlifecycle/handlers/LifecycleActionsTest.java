@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsQuery;
+import dev.raftlifecycle.ports.AwsSignedPost;
 import dev.raftlifecycle.ports.ScriptedHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -56,15 +57,15 @@ class LifecycleActionsTest {
     private final ScriptedHttp http = new ScriptedHttp();
 
     private LifecycleActions actions() {
-        AwsQuery autoScaling = new AwsQuery("autoscaling", AutoScalingPort.API_VERSION, "eu-west-1",
-                Optional.of(URI.create("http://127.0.0.1:1")),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTTESTTESTTEST", "test")), http, clock);
+        AwsQuery autoScaling = new AwsQuery(new AwsSignedPost("autoscaling", "eu-west-1", Optional.of(URI.create("http://127.0.0.1:1")),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTTESTTESTTEST", "test")), http, clock),
+                AutoScalingPort.API_VERSION);
         return new LifecycleActions(new AutoScalingPort(autoScaling), EVENT, clock, INTERVAL);
     }
 
     /** The next heartbeat fails on the connection, on every attempt the client makes. */
     private void failNextOnTheConnection(String message) {
-        for (int i = 0; i < AwsQuery.MAX_ATTEMPTS; i++) {
+        for (int i = 0; i < AwsSignedPost.MAX_ATTEMPTS; i++) {
             http.fail(new IOException(message));
         }
     }
@@ -97,10 +98,10 @@ class LifecycleActionsTest {
         assertThat(actions.endedElsewhere()).isFalse();
         clock.advance(Duration.ofSeconds(29));
         actions.heartbeatIfDue();
-        assertThat(http.sent()).as("the failed heartbeat's attempts").hasSize(AwsQuery.MAX_ATTEMPTS);
+        assertThat(http.sent()).as("the failed heartbeat's attempts").hasSize(AwsSignedPost.MAX_ATTEMPTS);
         clock.advance(Duration.ofSeconds(1));
         actions.heartbeatIfDue();
-        assertThat(http.sent()).hasSize(AwsQuery.MAX_ATTEMPTS + 1);
+        assertThat(http.sent()).hasSize(AwsSignedPost.MAX_ATTEMPTS + 1);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
     }
 
@@ -123,7 +124,7 @@ class LifecycleActionsTest {
         assertThat(actions.stillOpen()).isTrue();
         failNextOnTheConnection("timeout");
         assertThat(actions.stillOpen()).isTrue();
-        assertThat(http.sent()).as("one call, then one failing on every attempt").hasSize(1 + AwsQuery.MAX_ATTEMPTS);
+        assertThat(http.sent()).as("one call, then one failing on every attempt").hasSize(1 + AwsSignedPost.MAX_ATTEMPTS);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
     }
 }

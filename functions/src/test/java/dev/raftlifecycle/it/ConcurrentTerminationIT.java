@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** Cluster mutations are serialized across invocations (and functions) by the lock in DynamoDB. */
 class ConcurrentTerminationIT {
@@ -113,8 +112,7 @@ class ConcurrentTerminationIT {
         HandlerRuntime runtime = harness.runtime();
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-        DynamoDbClient dynamo = cluster.rig().dynamoDb();
-        MutationLock competitor = new MutationLock(dynamo, harness.lockTable, cluster.name(), java.time.Clock.systemUTC());
+        MutationLock competitor = new MutationLock(harness.dynamo(), harness.lockTable, cluster.name(), java.time.Clock.systemUTC());
         assertThat(competitor.tryAcquire("reconciler-under-test", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
 
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(victim.instanceId());

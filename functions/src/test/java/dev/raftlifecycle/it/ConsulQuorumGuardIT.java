@@ -91,7 +91,7 @@ class ConsulQuorumGuardIT {
         ConsulNode follower = followers().get(0);
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(follower.instanceId());
         byte[] event = EventBridgeEvents.forAction(action);
-        MutationLock competitor = new MutationLock(cluster.rig().dynamoDb(), harness.lockTable, cluster.name(), Clock.systemUTC());
+        MutationLock competitor = new MutationLock(harness.dynamo(), harness.lockTable, cluster.name(), Clock.systemUTC());
         assertThat(competitor.tryAcquire("another-change", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
 
         TerminatingHandler second = harness.terminating();

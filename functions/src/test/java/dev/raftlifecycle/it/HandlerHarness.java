@@ -158,6 +158,13 @@ final class HandlerHarness {
                 Clock.systemUTC(), log::add);
     }
 
+    /** DynamoDB on the rig with this harness's Lambda credentials (a competitor's lock, say). */
+    dev.raftlifecycle.ports.DynamoDb dynamo() {
+        Settings settings = Settings.from(environment());
+        return new dev.raftlifecycle.ports.AwsClients(settings.region(), settings.awsEndpoint(),
+                StaticCredentialsProvider.create(credentials)).dynamoDb();
+    }
+
     TerminatingHandler terminating() {
         return new TerminatingHandler(runtime());
     }

@@ -134,7 +134,7 @@ class QuorumGuardIT {
         VaultNode follower = followers().get(0);
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(follower.instanceId());
         byte[] event = EventBridgeEvents.forAction(action);
-        MutationLock competitor = new MutationLock(cluster.rig().dynamoDb(), harness.lockTable, cluster.name(), Clock.systemUTC());
+        MutationLock competitor = new MutationLock(harness.dynamo(), harness.lockTable, cluster.name(), Clock.systemUTC());
         assertThat(competitor.tryAcquire("another-change", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
 
         // The second delivery passes its opening check and waits for the lock...

@@ -147,7 +147,7 @@ class ReconcilerIT {
         ReconcilerHandler.Outcome first = harness.reconciler().run(LAMBDA_TIME);
         assertThat(first.kept()).containsExactly(victim.instanceId() + ":within-grace");
 
-        MutationLock competitor = new MutationLock(cluster.rig().dynamoDb(), harness.lockTable, dimension, java.time.Clock.systemUTC());
+        MutationLock competitor = new MutationLock(harness.dynamo(), harness.lockTable, dimension, java.time.Clock.systemUTC());
         assertThat(competitor.tryAcquire("terminating-under-test", Instant.now(), Instant.now().plusSeconds(120))).isTrue();
         sleep(2500);
         ReconcilerHandler.Outcome deferred = harness.reconciler().run(LAMBDA_TIME);

@@ -36,7 +36,8 @@ class AwsQueryTest {
     private static final URI ENDPOINT = URI.create("http://127.0.0.1:4566");
 
     private static AwsQuery query(String service, String version, ScriptedHttp http) {
-        return new AwsQuery(service, version, "eu-west-1", Optional.of(ENDPOINT), CREDENTIALS, http, Clock.systemUTC());
+        return new AwsQuery(new AwsSignedPost(service, "eu-west-1", Optional.of(ENDPOINT), CREDENTIALS, http, Clock.systemUTC()),
+                version);
     }
 
     private static Ec2Client sdkEc2(ScriptedHttp http) {
@@ -229,8 +230,8 @@ class AwsQueryTest {
                     .region(Region.of(region)).build()).join().url();
             URI autoScaling = AutoScalingEndpointProvider.defaultProvider().resolveEndpoint(AutoScalingEndpointParams.builder()
                     .region(Region.of(region)).build()).join().url();
-            assertThat(AwsQuery.publicEndpoint("ec2", region)).as(region).isEqualTo(ec2);
-            assertThat(AwsQuery.publicEndpoint("autoscaling", region)).as(region).isEqualTo(autoScaling);
+            assertThat(AwsSignedPost.publicEndpoint("ec2", region)).as(region).isEqualTo(ec2);
+            assertThat(AwsSignedPost.publicEndpoint("autoscaling", region)).as(region).isEqualTo(autoScaling);
         }
     }
 
@@ -277,7 +278,7 @@ class AwsQueryTest {
                     assertThat(e.status()).isZero();
                     assertThat(e.getMessage()).contains("connection refused");
                 });
-        assertThat(lost.sent()).as("three attempts, not four").hasSize(AwsQuery.MAX_ATTEMPTS);
+        assertThat(lost.sent()).as("three attempts, not four").hasSize(AwsSignedPost.MAX_ATTEMPTS);
     }
 
     @Test
@@ -296,5 +297,31 @@ class AwsQueryTest {
         } catch (IllegalArgumentException refused) {
             assertThat(refused).hasMessageContaining("malformed XML");
         }
+    }
+
+    @Test
+    void putMetricDataSendsWhatTheSdkSends() {
+        java.time.Instant at = java.time.Instant.parse("2026-12-03T10:00:00.123456Z");
+        ScriptedHttp ours = new ScriptedHttp().defaultBody("<PutMetricDataResponse><ResponseMetadata><RequestId>x</RequestId>"
+                + "</ResponseMetadata></PutMetricDataResponse>");
+        List<dev.raftlifecycle.decisions.MetricValue> values = List.of(
+                new dev.raftlifecycle.decisions.MetricValue(dev.raftlifecycle.contract.MetricName.LEADER_PRESENT, 1.0),
+                new dev.raftlifecycle.decisions.MetricValue(dev.raftlifecycle.contract.MetricName.RAFT_COMMIT_TIME_MS, 2.75));
+        assertThat(new CloudWatchPort(query("monitoring", CloudWatchPort.API_VERSION, ours)).put("RaftLifecycle/Vault", "prod", at, values))
+                .isEqualTo(1);
+
+        ScriptedHttp theirs = new ScriptedHttp().defaultBody("<PutMetricDataResponse/>");
+        try (var sdk = software.amazon.awssdk.services.cloudwatch.CloudWatchClient.builder().region(Region.EU_WEST_1)
+                .credentialsProvider(CREDENTIALS).httpClient(theirs).endpointOverride(ENDPOINT).build()) {
+            var cluster = software.amazon.awssdk.services.cloudwatch.model.Dimension.builder()
+                    .name(dev.raftlifecycle.contract.MetricName.CLUSTER_DIMENSION).value("prod").build();
+            sdk.putMetricData(r -> r.namespace("RaftLifecycle/Vault").metricData(values.stream().map(v ->
+                    software.amazon.awssdk.services.cloudwatch.model.MetricDatum.builder().metricName(v.name().metricName())
+                            .unit(v.name().unit().cloudWatchName()).value(v.value()).timestamp(at).dimensions(cluster).build())
+                    .toList()));
+        }
+        assertThat(ours.sent().get(0).form()).isEqualTo(theirs.sent().get(0).form());
+        assertThat(ours.sent().get(0).request().firstMatchingHeader("Authorization")).get().asString()
+                .contains("/eu-west-1/monitoring/aws4_request");
     }
 }

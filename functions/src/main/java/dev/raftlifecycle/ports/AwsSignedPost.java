@@ -6,6 +6,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -19,6 +20,8 @@ import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 import software.amazon.awssdk.regions.PartitionMetadata;
 import software.amazon.awssdk.regions.Region;
 
@@ -109,14 +112,16 @@ public final class AwsSignedPost {
             boolean retryable;
             boolean throttled;
             try {
-                HttpExecuteResponse response = send(body, headers);
+                AwsCredentialsIdentity identity = credentials.resolveCredentials();
+                HttpExecuteResponse response = send(identity, body, headers);
                 int status = response.httpResponse().statusCode();
                 byte[] answer = read(response.responseBody());
                 if (status / 100 == 2) {
                     return answer;
                 }
                 ErrorDetails details = errors.read(status, answer);
-                failure = new AwsCallException(service, action, status, details.code(), details.message(), details.requestId());
+                failure = new AwsCallException(service, action, status, details.code(), withoutSecrets(details.message(), identity),
+                        details.requestId());
                 throttled = status == 429 || THROTTLING.contains(details.code());
                 retryable = throttled || status >= 500 || TRANSIENT.contains(details.code());
             } catch (IOException e) {
@@ -143,15 +148,35 @@ public final class AwsSignedPost {
         }
     }
 
-    private HttpExecuteResponse send(byte[] body, Map<String, String> headers) throws IOException {
+    /**
+     * A service's error message without what must not reach a log: a signature mismatch can echo the canonical
+     * request, whose signed headers include the session token.
+     */
+    static String withoutSecrets(String message, AwsCredentialsIdentity identity) {
+        String out = message;
+        for (String phrase : List.of("The Canonical String", "The String-to-Sign", "Canonical String")) {
+            int at = out.indexOf(phrase);
+            if (at >= 0) {
+                out = out.substring(0, at).strip() + " [canonical request left out]";
+            }
+        }
+        out = out.replace(identity.secretAccessKey(), "[secret]");
+        if (identity instanceof AwsSessionCredentialsIdentity session) {
+            out = out.replace(session.sessionToken(), "[session token]");
+        }
+        return out;
+    }
+
+    private HttpExecuteResponse send(AwsCredentialsIdentity identity, byte[] body, Map<String, String> headers)
+            throws IOException {
         SdkHttpRequest.Builder request = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(endpoint)
-                .putHeader("Host", endpoint.getPort() > 0 ? endpoint.getHost() + ":" + endpoint.getPort() : endpoint.getHost())
+                .putHeader("Host", host(endpoint))
                 .putHeader("Content-Length", Integer.toString(body.length));
         headers.forEach(request::putHeader);
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                .identity(credentials.resolveCredentials())
+                .identity(identity)
                 .request(request.build())
                 .payload(ContentStreamProvider.fromByteArray(body))
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
@@ -161,6 +186,14 @@ public final class AwsSignedPost {
                 .request(signed.request())
                 .contentStreamProvider(ContentStreamProvider.fromByteArray(body))
                 .build()).call();
+    }
+
+    /** The Host header the HTTP client sends: the port only when it is not the scheme's default. */
+    static String host(URI uri) {
+        int port = uri.getPort();
+        boolean standard = port < 0 || ("https".equalsIgnoreCase(uri.getScheme()) && port == 443)
+                || ("http".equalsIgnoreCase(uri.getScheme()) && port == 80);
+        return standard ? uri.getHost() : uri.getHost() + ":" + port;
     }
 
     private static byte[] read(Optional<? extends InputStream> body) throws IOException {

@@ -324,4 +324,21 @@ class AwsQueryTest {
         assertThat(ours.sent().get(0).request().firstMatchingHeader("Authorization")).get().asString()
                 .contains("/eu-west-1/monitoring/aws4_request");
     }
+
+    @Test
+    void aSignatureMismatchThatEchoesTheCanonicalRequestLeavesNoSecretInTheError() {
+        ScriptedHttp http = new ScriptedHttp().answer(403, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
+                + "<Message>The request signature we calculated does not match the signature you provided. The Canonical String "
+                + "for this request should have been 'POST\n/\n\nhost:127.0.0.1:4566\nx-amz-security-token:session-token\n' "
+                + "secret</Message></Error><RequestId>r</RequestId></ErrorResponse>");
+        assertThatThrownBy(() -> query("autoscaling", AutoScalingPort.API_VERSION, http).call("DescribeAutoScalingGroups", Map.of()))
+                .isInstanceOfSatisfying(AwsCallException.class, e -> {
+                    assertThat(e.code()).isEqualTo("SignatureDoesNotMatch");
+                    assertThat(e.getMessage()).contains("does not match the signature you provided")
+                            .doesNotContain("session-token").doesNotContain("x-amz-security-token");
+                });
+        assertThat(AwsSignedPost.withoutSecrets("key secret and session-token here",
+                software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create("AKIATESTTESTTESTTEST", "secret", "session-token")))
+                .isEqualTo("key [secret] and [session token] here");
+    }
 }

@@ -54,6 +54,16 @@ public final class Benchmarks {
         Files.createDirectories(out);
         List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul")
                 : List.of(which);
+        if (which.equals("cold-jars")) {
+            if (args.length < 3) {
+                throw new IllegalArgumentException("usage: scripts/bench cold-jars <jar> <jar> [<jar> ...]"
+                        + " (each a build of functions/target/raft-lifecycle-functions.jar)");
+            }
+            String section = coldJars(out, java.util.Arrays.stream(args, 1, args.length).map(Path::of).toList());
+            System.out.println(section);
+            replaceSection(repo.resolve("BENCHMARKS.md"), "cold-jars", section);
+            System.exit(0);
+        }
         if (which.equals("prime-classes")) {
             System.out.println(trainClassList(out, repo));
             System.exit(0);
@@ -68,7 +78,7 @@ public final class Benchmarks {
                 case "cold" -> coldPath(out, repo);
                 case "consul" -> ConsulBenchmarks.section(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, all; or prime-classes)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, all; or prime-classes, cold-jars)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
@@ -166,7 +176,7 @@ public final class Benchmarks {
                     | warm (same JVM and handler, after one warm-up call) | **%.0f ms** | %s |
                     | cold, JVM defaults (fresh JVM on the deployable jar: start, class loading, clients, login, removal) | **%.0f ms** | %s |
                     | — of which JVM start to `main` | %.0f ms | %s |
-                    | — of which handler construction (settings, TLS context; SDK clients are built at first call) | %.0f ms | %s |
+                    | — of which handler construction (settings, TLS context, the Vault and AWS ports) | %.0f ms | %s |
                     | — of which the first invocation (SDK clients, login, reads, lock, removal, confirm, complete) | %.0f ms | %s |
                     | cold, `JAVA_TOOL_OPTIONS=%s` (what the CDK app sets) | **%.0f ms** | %s |
                     | — of which JVM start to `main` | %.0f ms | %s |
@@ -365,6 +375,49 @@ public final class Benchmarks {
         return "prime-classes: " + names.size() + " classes written to " + CLASS_LIST_SOURCE;
     }
 
+    /**
+     * The fresh-JVM terminating path of two or more builds of the Lambda jar (an older commit's beside this one's, say),
+     * on one rig, alternating, {@value #COLD_RUNS} runs each after one warm-up run: what a change to the jar bought.
+     */
+    static String coldJars(Path out, List<Path> jars) throws Exception {
+        for (Path jar : jars) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalArgumentException("no jar at " + jar);
+            }
+        }
+        Path dir = out.resolve("cold-jars-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        try (Rig rig = Rig.start(dir.resolve("rig"))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
+            String lock = lockTable(rig);
+            coldRun(rig, cluster, lock, jars.get(0), dir, COLD_START_OPTIONS, false, new Cold());
+            List<Cold> results = new ArrayList<>();
+            jars.forEach(j -> results.add(new Cold()));
+            for (int i = 0; i < COLD_RUNS; i++) {
+                for (int k = 0; k < jars.size(); k++) {
+                    coldRun(rig, cluster, lock, jars.get(k), dir, COLD_START_OPTIONS, false, results.get(k));
+                }
+            }
+            StringBuilder rows = new StringBuilder();
+            for (int k = 0; k < jars.size(); k++) {
+                Cold c = results.get(k);
+                rows.append(String.format(Locale.ROOT, "| `%s` (%.1f MiB) | **%.0f ms** | %.0f ms | %.0f ms | %s |%n",
+                        jars.get(k).getFileName(), Files.size(jars.get(k)) / 1048576.0, median(c.total()),
+                        median(c.construct()), median(c.invoke()), list(c.total())));
+            }
+            return String.format(Locale.ROOT, """
+                    ## The cold path, one build of the jar beside another
+
+                    `scripts/bench cold-jars <jar> <jar> ...` — the terminating handler's fresh-JVM path (`JAVA_TOOL_OPTIONS=%s`)
+                    on each jar, local 3-node rig, follower removals, process start to the `CompleteLifecycleAction` the
+                    recording front received; %d runs of each, alternating, after one warm-up run. Machine: %s.
+
+                    | Jar | Median | Construction | First invocation | Runs (ms) |
+                    | --- | --- | --- | --- | --- |
+                    %s""", COLD_START_OPTIONS, COLD_RUNS, machine(), rows);
+        }
+    }
+
     static String coldPath(Path out, Path repo) throws Exception {
         Path jar = repo.resolve("functions/target/raft-lifecycle-functions.jar");
         if (!Files.exists(jar)) {
@@ -429,7 +482,7 @@ public final class Benchmarks {
                     | reference: Python, fresh process | **%.0f ms** | %s |
                     | terminating handler, fresh JVM, `JAVA_TOOL_OPTIONS=%s` (what ships) | **%.0f ms** | %s |
                     | — of which process launch to `main` | %.0f ms | %s |
-                    | — of which handler construction (settings, TLS context; SDK clients are built at first call) | %.0f ms | %s |
+                    | — of which handler construction (settings, TLS context, the Vault and AWS ports) | %.0f ms | %s |
                     | — of which the first invocation | %.0f ms | %s |
                     | the same with an AppCDS archive of a training run (`-XX:SharedArchiveFile`) | **%.0f ms** | %s |
                     | — of which construction | %.0f ms | %s |

@@ -105,8 +105,8 @@ public final class MutationLock {
             // false: the lease expired and someone else took it, nothing of ours to release
             return dynamo.deleteItem(table, key(), new DynamoDb.Condition("#owner = :me", Map.of("#owner", OWNER),
                     Map.of(":me", DynamoDb.s(owner))));
-        } catch (AwsCallException e) {
-            return false; // the lease expires on its own
+        } catch (RuntimeException e) {
+            return false; // DynamoDB, the network or the credentials failed: the lease expires on its own
         }
     }
 

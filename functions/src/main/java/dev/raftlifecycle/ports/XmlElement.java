@@ -91,9 +91,9 @@ public record XmlElement(String name, String text, List<XmlElement> children) {
         return at;
     }
 
-    /** The trimmed text at that path, if the element is there and not empty. */
+    /** The text at that path as the document has it (not trimmed, as the SDK reads it), if the element is there and not empty. */
     public Optional<String> text(String... names) {
-        return path(names).map(e -> e.text.strip()).filter(s -> !s.isEmpty());
+        return path(names).map(XmlElement::text).filter(s -> !s.isEmpty());
     }
 
     /** The first element of that name anywhere below this one (depth first), or this one. */

@@ -341,4 +341,62 @@ class AwsQueryTest {
                 software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create("AKIATESTTESTTESTTEST", "secret", "session-token")))
                 .isEqualTo("key [secret] and [session token] here");
     }
+
+    @Test
+    void aStalledAttemptIsCutAndRetriedWithinTheCallsBudget() {
+        ScriptedHttp http = new ScriptedHttp().stall().stall().answer(200, GROUPS);
+        AwsQuery query = new AwsQuery(new AwsSignedPost("autoscaling", "eu-west-1", Optional.of(ENDPOINT), CREDENTIALS, http,
+                Clock.systemUTC(), java.time.Duration.ofSeconds(5), java.time.Duration.ofMillis(300)), AutoScalingPort.API_VERSION);
+        long started = System.nanoTime();
+        assertThat(query.call("DescribeAutoScalingGroups", Map.of()).text("DescribeAutoScalingGroupsResult", "AutoScalingGroups",
+                "member", "AutoScalingGroupName")).contains("vault-a");
+        assertThat(http.sent()).as("two cut attempts, then the answer").hasSize(3);
+
+        ScriptedHttp stalled = new ScriptedHttp().stall().stall().stall();
+        AwsQuery budget = new AwsQuery(new AwsSignedPost("autoscaling", "eu-west-1", Optional.of(ENDPOINT), CREDENTIALS, stalled,
+                Clock.systemUTC(), java.time.Duration.ofMillis(500), java.time.Duration.ofMillis(400)), AutoScalingPort.API_VERSION);
+        long before = System.nanoTime();
+        assertThatThrownBy(() -> budget.call("CompleteLifecycleAction", Map.of()))
+                .isInstanceOfSatisfying(AwsCallException.class, e -> assertThat(e.getMessage()).contains("attempt cut after"));
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - before)).as("the call's budget holds")
+                .isLessThan(java.time.Duration.ofMillis(1500));
+        assertThat(stalled.sent().size()).as("the second attempt is cut at the budget's end").isBetween(1, 2);
+    }
+
+    @Test
+    void credentialsThatCannotBeResolvedFailAsAnAwsCallAfterItsAttempts() {
+        software.amazon.awssdk.auth.credentials.AwsCredentialsProvider broken = () -> {
+            throw software.amazon.awssdk.core.exception.SdkClientException.create("container credentials endpoint refused");
+        };
+        ScriptedHttp http = new ScriptedHttp();
+        AwsQuery query = new AwsQuery(new AwsSignedPost("autoscaling", "eu-west-1", Optional.of(ENDPOINT), broken, http,
+                Clock.systemUTC()), AutoScalingPort.API_VERSION);
+        assertThatThrownBy(() -> query.call("DescribeAutoScalingGroups", Map.of()))
+                .isInstanceOfSatisfying(AwsCallException.class, e -> assertThat(e.code()).isEqualTo("CredentialsUnavailable"));
+        assertThat(http.sent()).as("nothing unsigned is sent").isEmpty();
+        DynamoDb dynamo = new DynamoDb(new AwsSignedPost("dynamodb", "eu-west-1", Optional.of(ENDPOINT), broken, http, Clock.systemUTC()));
+        assertThat(new MutationLock(dynamo, "locks", "prod", Clock.systemUTC()).release("me"))
+                .as("a release never throws").isFalse();
+    }
+
+    @Test
+    void leafTextIsReadAsTheSdkReadsIt() {
+        String tagged = INSTANCES.replace("<value>prod</value>", "<value> prod\n</value>");
+        ScriptedHttp ours = new ScriptedHttp().defaultBody(tagged);
+        Optional<Ec2Port.Membership> membership = new Ec2Port(query("ec2", Ec2Port.API_VERSION, ours)).membership("i-1234567890abcdef0");
+        ScriptedHttp theirs = new ScriptedHttp().defaultBody(tagged);
+        var sdk = sdkEc2(theirs).describeInstances(r -> r.filters(Filter.builder().name("instance-id").values("i-1234567890abcdef0").build()));
+        String sdkValue = sdk.reservations().get(0).instances().get(0).tags().stream()
+                .filter(t -> t.key().equals("raft-lifecycle:cluster")).findFirst().orElseThrow().value();
+        assertThat(membership.orElseThrow().clusterName()).contains(sdkValue);
+        assertThat(sdkValue).isEqualTo(" prod\n");
+    }
+
+    @Test
+    void only500502503504And429AreRetriedAmongStatuses() {
+        ScriptedHttp http = new ScriptedHttp().answer(501, "<html>Not Implemented</html>").answer(200, GROUPS);
+        assertThatThrownBy(() -> query("autoscaling", AutoScalingPort.API_VERSION, http).call("DescribeAutoScalingGroups", Map.of()))
+                .isInstanceOfSatisfying(AwsCallException.class, e -> assertThat(e.status()).isEqualTo(501));
+        assertThat(http.sent()).hasSize(1);
+    }
 }

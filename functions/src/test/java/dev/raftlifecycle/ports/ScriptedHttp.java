@@ -40,7 +40,7 @@ public final class ScriptedHttp implements SdkHttpClient {
         }
     }
 
-    private record Answer(int status, String body, IOException failure) {
+    private record Answer(int status, String body, IOException failure, boolean stall) {
     }
 
     private final Deque<Answer> script = new ArrayDeque<>();
@@ -48,12 +48,18 @@ public final class ScriptedHttp implements SdkHttpClient {
     private volatile String defaultBody = "<Response/>";
 
     public ScriptedHttp answer(int status, String body) {
-        script.add(new Answer(status, body, null));
+        script.add(new Answer(status, body, null, false));
         return this;
     }
 
     public ScriptedHttp fail(IOException failure) {
-        script.add(new Answer(0, null, failure));
+        script.add(new Answer(0, null, failure, false));
+        return this;
+    }
+
+    /** The next request hangs until it is aborted (then fails as an aborted connection does). */
+    public ScriptedHttp stall() {
+        script.add(new Answer(0, null, null, true));
         return this;
     }
 
@@ -80,10 +86,21 @@ public final class ScriptedHttp implements SdkHttpClient {
         synchronized (script) {
             next = script.poll();
         }
-        Answer answer = next == null ? new Answer(200, defaultBody, null) : next;
+        Answer answer = next == null ? new Answer(200, defaultBody, null, false) : next;
+        java.util.concurrent.CountDownLatch aborted = new java.util.concurrent.CountDownLatch(1);
         return new ExecutableHttpRequest() {
             @Override
             public HttpExecuteResponse call() throws IOException {
+                if (answer.stall) {
+                    try {
+                        if (!aborted.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                            throw new IOException("stalled request never aborted");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IOException("connection aborted");
+                }
                 if (answer.failure != null) {
                     throw answer.failure;
                 }
@@ -96,7 +113,7 @@ public final class ScriptedHttp implements SdkHttpClient {
 
             @Override
             public void abort() {
-                // answered at once
+                aborted.countDown();
             }
         };
     }

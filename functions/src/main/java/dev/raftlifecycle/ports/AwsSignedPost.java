@@ -145,14 +145,10 @@ public final class AwsSignedPost {
             try {
                 identity = credentials.resolveCredentials();
             } catch (RuntimeException e) {
-                // No credentials (the container endpoint down, say): as retryable as a lost connection.
-                identity = null;
-                failure = new AwsCallException(service, action, 0, "CredentialsUnavailable",
-                        e.getClass().getSimpleName() + ": " + e.getMessage(), null);
-                retryable = true;
-                throttled = false;
+                // No credentials (the container endpoint down, say): nothing was sent; as retryable as a lost connection.
                 if (attempt >= MAX_ATTEMPTS || !backOff(jitter, attempt, false, deadline)) {
-                    throw failure;
+                    throw new AwsCallException(service, action, 0, "CredentialsUnavailable",
+                            e.getClass().getSimpleName() + ": " + e.getMessage(), null);
                 }
                 continue;
             }

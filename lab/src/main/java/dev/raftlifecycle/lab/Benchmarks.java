@@ -178,7 +178,7 @@ public final class Benchmarks {
                     | cold, JVM defaults (fresh JVM on the deployable jar: start, class loading, clients, login, removal) | **%.0f ms** | %s |
                     | — of which JVM start to `main` | %.0f ms | %s |
                     | — of which handler construction (settings, TLS context, the Vault and AWS ports) | %.0f ms | %s |
-                    | — of which the first invocation (SDK clients, login, reads, lock, removal, confirm, complete) | %.0f ms | %s |
+                    | — of which the first invocation (login, reads, lock, removal, confirm, complete) | %.0f ms | %s |
                     | cold, `JAVA_TOOL_OPTIONS=%s` (what the CDK app sets) | **%.0f ms** | %s |
                     | — of which JVM start to `main` | %.0f ms | %s |
                     | — of which handler construction | %.0f ms | %s |

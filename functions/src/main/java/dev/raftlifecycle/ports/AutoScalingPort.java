@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The Auto Scaling calls the handlers make (describe the groups, set a group's health-check type, heartbeat and
@@ -35,18 +34,13 @@ public final class AutoScalingPort {
 
     /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
     public List<Group> describe(List<String> groupNames) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (int i = 0; i < groupNames.size(); i++) {
+            parameters.put("AutoScalingGroupNames.member." + (i + 1), groupNames.get(i));
+        }
         List<Group> groups = new ArrayList<>();
-        Optional<String> next = Optional.empty();
-        do {
-            Map<String, String> parameters = new LinkedHashMap<>();
-            for (int i = 0; i < groupNames.size(); i++) {
-                parameters.put("AutoScalingGroupNames.member." + (i + 1), groupNames.get(i));
-            }
-            next.ifPresent(token -> parameters.put("NextToken", token));
-            XmlElement result = result(autoScaling.call("DescribeAutoScalingGroups", parameters), "DescribeAutoScalingGroups");
-            groups.addAll(groups(result));
-            next = result.text("NextToken");
-        } while (next.isPresent());
+        autoScaling.pages("DescribeAutoScalingGroups", parameters, "DescribeAutoScalingGroupsResult", "NextToken")
+                .forEach(page -> groups.addAll(groups(result(page, "DescribeAutoScalingGroups"))));
         return groups;
     }
 

@@ -37,6 +37,24 @@ public final class AwsQuery {
         }
     }
 
+    /**
+     * Every page of {@code action}: called again with {@code NextToken} while an answer has a token at {@code tokenPath}
+     * (below its root element).
+     */
+    public List<XmlElement> pages(String action, Map<String, String> parameters, String... tokenPath) {
+        List<XmlElement> pages = new java.util.ArrayList<>();
+        Map<String, String> page = new java.util.LinkedHashMap<>(parameters);
+        while (true) {
+            XmlElement answer = call(action, page);
+            pages.add(answer);
+            java.util.Optional<String> next = answer.text(tokenPath);
+            if (next.isEmpty()) {
+                return pages;
+            }
+            page.put("NextToken", next.get());
+        }
+    }
+
     /** The form body: Action, Version, then the parameters, each name and value percent-encoded (RFC 3986). */
     String form(String action, Map<String, String> parameters) {
         StringBuilder form = new StringBuilder("Action=").append(SdkHttpUtils.urlEncode(action))

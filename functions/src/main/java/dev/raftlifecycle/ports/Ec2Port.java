@@ -65,19 +65,13 @@ public final class Ec2Port {
 
     /** Every page of DescribeInstances with one filter. */
     private List<Membership> describeInstances(String filter, List<String> values) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("Filter.1.Name", filter);
+        for (int i = 0; i < values.size(); i++) {
+            parameters.put("Filter.1.Value." + (i + 1), values.get(i));
+        }
         List<Membership> out = new ArrayList<>();
-        Optional<String> next = Optional.empty();
-        do {
-            Map<String, String> parameters = new LinkedHashMap<>();
-            parameters.put("Filter.1.Name", filter);
-            for (int i = 0; i < values.size(); i++) {
-                parameters.put("Filter.1.Value." + (i + 1), values.get(i));
-            }
-            next.ifPresent(token -> parameters.put("NextToken", token));
-            XmlElement page = ec2.call("DescribeInstances", parameters);
-            out.addAll(instances(page));
-            next = page.text("nextToken");
-        } while (next.isPresent());
+        ec2.pages("DescribeInstances", parameters, "nextToken").forEach(page -> out.addAll(instances(page)));
         return out;
     }
 

@@ -241,7 +241,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                     return new LeaderCount(count.changes(), null);
                 }
                 if (runtime.records().saveLeader(count.record().orElseThrow(), previous)
-                        // The write landed but its answer was lost, and the SDK's retry found its own record.
+                        // The write landed but its answer was lost, and the AWS port's retry found its own record.
                         || runtime.records().lastLeader().equals(count.record())) {
                     return new LeaderCount(count.changes(), new Moved(previous, count.record().orElseThrow()));
                 }

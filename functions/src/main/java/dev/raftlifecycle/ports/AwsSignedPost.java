@@ -29,8 +29,8 @@ import software.amazon.awssdk.regions.Region;
 /**
  * One AWS service's endpoint, spoken to by SigV4-signed POSTs over the shared SDK HTTP client: what the Query
  * ({@link AwsQuery}) and JSON ({@link DynamoDb}) protocol ports send their bytes through. The generated SDK clients
- * of EC2, Auto Scaling and DynamoDB load some 3,000 classes on a cold start (the client classes refer to every
- * operation's request and response types, and verifying them loads them); the handlers call nine operations.
+ * of EC2, Auto Scaling, DynamoDB and CloudWatch loaded ~3,300 classes on a cold start (a client class refers to every
+ * operation's request and response types, and verifying it loads them); the handlers call nine operations.
  *
  * <p>Timeouts and retries, as the SDK's clients were configured: each attempt is cut (its request aborted) after
  * {@link #ATTEMPT_TIMEOUT} (8 s) or at the end of the call's {@link #CALL_TIMEOUT} (20 s from the first attempt),
@@ -93,7 +93,7 @@ public final class AwsSignedPost {
     }
 
     /**
-     * @param service  the signing name and endpoint prefix ({@code ec2}, {@code autoscaling}, {@code dynamodb})
+     * @param service  the signing name and endpoint prefix ({@code ec2}, {@code autoscaling}, {@code dynamodb}, {@code monitoring})
      * @param endpoint the endpoint override (the local rig), or empty for the region's public endpoint
      */
     public AwsSignedPost(String service, String region, Optional<URI> endpoint, AwsCredentialsProvider credentials,

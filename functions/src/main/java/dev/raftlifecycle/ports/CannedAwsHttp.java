@@ -19,8 +19,8 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  * An SDK HTTP client that never opens a socket: it answers every request at once with a small, well-formed success
  * for the operation asked (the Query protocol's {@code Action} for Auto Scaling, EC2 and CloudWatch; the
  * {@code X-Amz-Target} of DynamoDB's JSON protocol). Only for rehearsing the request path before a SnapStart snapshot
- * (marshalling, endpoint rules, signing, the retry pipeline, unmarshalling a group, an instance, an item), with
- * throwaway clients and throwaway credentials; the handlers' real clients never use it. It records which operations
+ * (encoding the requests, signing, sending through an SDK HTTP client, parsing a group, an instance, an item), with
+ * throwaway connections and throwaway credentials; the handlers' real connections never use it. It records which operations
  * it answered, so a test can tell the rehearsal ran them all.
  */
 public final class CannedAwsHttp implements SdkHttpClient {

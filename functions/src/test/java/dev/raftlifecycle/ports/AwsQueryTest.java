@@ -230,8 +230,16 @@ class AwsQueryTest {
                     .region(Region.of(region)).build()).join().url();
             URI autoScaling = AutoScalingEndpointProvider.defaultProvider().resolveEndpoint(AutoScalingEndpointParams.builder()
                     .region(Region.of(region)).build()).join().url();
+            URI monitoring = software.amazon.awssdk.services.cloudwatch.endpoints.CloudWatchEndpointProvider.defaultProvider()
+                    .resolveEndpoint(software.amazon.awssdk.services.cloudwatch.endpoints.CloudWatchEndpointParams.builder()
+                            .region(Region.of(region)).build()).join().url();
+            URI dynamodb = software.amazon.awssdk.services.dynamodb.endpoints.DynamoDbEndpointProvider.defaultProvider()
+                    .resolveEndpoint(software.amazon.awssdk.services.dynamodb.endpoints.DynamoDbEndpointParams.builder()
+                            .region(Region.of(region)).build()).join().url();
             assertThat(AwsSignedPost.publicEndpoint("ec2", region)).as(region).isEqualTo(ec2);
             assertThat(AwsSignedPost.publicEndpoint("autoscaling", region)).as(region).isEqualTo(autoScaling);
+            assertThat(AwsSignedPost.publicEndpoint("monitoring", region)).as(region).isEqualTo(monitoring);
+            assertThat(AwsSignedPost.publicEndpoint("dynamodb", region)).as(region).isEqualTo(dynamodb);
         }
     }
 

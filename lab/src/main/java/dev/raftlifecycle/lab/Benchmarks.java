@@ -175,7 +175,7 @@ public final class Benchmarks {
                     | Path | Median | Runs (ms) |
                     | --- | --- | --- |
                     | warm (same JVM and handler, after one warm-up call) | **%.0f ms** | %s |
-                    | cold, JVM defaults (fresh JVM on the deployable jar: start, class loading, clients, login, removal) | **%.0f ms** | %s |
+                    | cold, JVM defaults (fresh JVM on the deployable jar: start, class loading, ports, login, removal) | **%.0f ms** | %s |
                     | — of which JVM start to `main` | %.0f ms | %s |
                     | — of which handler construction (settings, TLS context, the Vault and AWS ports) | %.0f ms | %s |
                     | — of which the first invocation (login, reads, lock, removal, confirm, complete) | %.0f ms | %s |
@@ -372,7 +372,7 @@ public final class Benchmarks {
             String name = m.group(1);
             String source = m.group(2);
             boolean ours = source.startsWith("jrt:/") || source.startsWith("shared objects file")
-                    || source.contains(training.toString());
+                    || source.contains(training.toUri().getRawPath()) || source.contains(training.toString());
             boolean nameable = !name.contains("$$Lambda") && !name.contains("/0x") && !name.contains("$Proxy")
                     && !name.startsWith("jdk.internal.reflect.Generated") && !name.startsWith("dev.raftlifecycle.lab.");
             if (ours && nameable) {

@@ -53,7 +53,7 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul")
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul", "aws-calls")
                 : List.of(which);
         if (which.equals("cold-jars")) {
             if (args.length < 3) {
@@ -78,8 +78,9 @@ public final class Benchmarks {
                 case "dead-voter" -> deadVoter(out);
                 case "cold" -> coldPath(out, repo);
                 case "consul" -> ConsulBenchmarks.section(out);
+                case "aws-calls" -> awsCalls(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, all; or prime-classes, cold-jars)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, aws-calls, all; or prime-classes, cold-jars)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);
@@ -430,6 +431,73 @@ public final class Benchmarks {
                     | Jar | Median | Construction | First invocation | Runs (ms) |
                     | --- | --- | --- | --- | --- |
                     %s""", COLD_START_OPTIONS, COLD_RUNS, machine(), rows);
+        }
+    }
+
+    /** One timed call. */
+    @FunctionalInterface
+    private interface TimedCall {
+        void run() throws Exception;
+    }
+
+    /**
+     * Warm AWS calls, this project's signed-POST ports beside the SDK's generated clients (same HTTP client, timeouts,
+     * retries, credentials), alternating on one rig: what the ports cost a warm invocation.
+     */
+    static String awsCalls(Path out) throws Exception {
+        Path dir = out.resolve("aws-calls-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        try (Rig rig = Rig.start(dir.resolve("rig"))) {
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
+            Settings settings = Settings.from(environment(cluster, lockTable(rig)));
+            var credentials = StaticCredentialsProvider.create(rig.lambdaCredentials());
+            var aws = new dev.raftlifecycle.ports.AwsClients(settings.region(), settings.awsEndpoint(), credentials);
+            var groups = new dev.raftlifecycle.ports.AutoScalingPort(aws.autoScaling());
+            var instances = new dev.raftlifecycle.ports.Ec2Port(aws.ec2());
+            var http = software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(10)).build();
+            var region = software.amazon.awssdk.regions.Region.of(settings.region());
+            var retries = software.amazon.awssdk.core.retry.RetryMode.STANDARD;
+            try (var sdkGroups = software.amazon.awssdk.services.autoscaling.AutoScalingClient.builder().region(region)
+                    .credentialsProvider(credentials).httpClient(http).endpointOverride(settings.awsEndpoint().orElseThrow())
+                    .overrideConfiguration(c -> c.retryStrategy(retries)).build();
+                 var sdkInstances = software.amazon.awssdk.services.ec2.Ec2Client.builder().region(region)
+                    .credentialsProvider(credentials).httpClient(http).endpointOverride(settings.awsEndpoint().orElseThrow())
+                    .overrideConfiguration(c -> c.retryStrategy(retries)).build()) {
+                List<String> names = settings.groupNames();
+                Map<String, TimedCall> calls = new java.util.LinkedHashMap<>();
+                calls.put("DescribeAutoScalingGroups, this project's port", () -> groups.describe(names));
+                calls.put("DescribeAutoScalingGroups, the SDK's client", () -> sdkGroups.describeAutoScalingGroups(
+                        r -> r.autoScalingGroupNames(names)));
+                calls.put("DescribeInstances (group tag), this project's port", () -> instances.describeGroupMembers(names));
+                calls.put("DescribeInstances (group tag), the SDK's client", () -> sdkInstances.describeInstances(
+                        r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("tag:aws:autoscaling:groupName").values(names).build())));
+                Map<String, List<Double>> times = new java.util.LinkedHashMap<>();
+                calls.keySet().forEach(k -> times.put(k, new ArrayList<>()));
+                int warmUp = 5;
+                int runs = 30;
+                for (int i = 0; i < warmUp + runs; i++) {
+                    for (var call : calls.entrySet()) {
+                        long t0 = System.nanoTime();
+                        call.getValue().run();
+                        if (i >= warmUp) {
+                            times.get(call.getKey()).add((System.nanoTime() - t0) / 1e6);
+                        }
+                    }
+                }
+                StringBuilder rows = new StringBuilder();
+                times.forEach((k, v) -> rows.append(String.format(Locale.ROOT, "| %s | **%.1f ms** |%n", k, median(v))));
+                return String.format(Locale.ROOT, """
+                        ## Warm AWS calls: the signed-POST ports beside the SDK's clients
+
+                        `scripts/bench aws-calls` — one rig (moto), the same URLConnection HTTP client, timeouts, standard
+                        retries and credentials; %d calls of each after %d warm-up calls, alternating. Machine: %s.
+
+                        | Call | Median |
+                        | --- | --- |
+                        %s""", runs, warmUp, machine(), rows);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
 import dev.raftlifecycle.ports.ClusterRecords;
+import dev.raftlifecycle.ports.DynamoDb;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.ClusterPort;
@@ -62,7 +63,7 @@ public final class HandlerRuntime {
         this.autoScaling = new AutoScalingPort(aws.autoScaling());
         this.ec2 = new Ec2Port(aws.ec2());
         this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
-        dev.raftlifecycle.ports.DynamoDb dynamo = aws.dynamoDb();
+        DynamoDb dynamo = aws.dynamoDb();
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
         this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());

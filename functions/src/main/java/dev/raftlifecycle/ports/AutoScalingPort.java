@@ -47,12 +47,12 @@ public final class AutoScalingPort {
     /** The groups of one DescribeAutoScalingGroupsResult. */
     static List<Group> groups(XmlElement result) {
         List<Group> groups = new ArrayList<>();
-        for (XmlElement g : members(result, "AutoScalingGroups")) {
-            List<Member> instances = members(g, "Instances").stream()
+        for (XmlElement g : result.items("AutoScalingGroups", "member")) {
+            List<Member> instances = g.items("Instances", "member").stream()
                     .map(i -> new Member(i.text("InstanceId").orElse(""), i.text("LifecycleState").orElse(""),
                             i.text("AvailabilityZone").orElse(""))).toList();
             Map<String, String> tags = new HashMap<>();
-            members(g, "Tags").forEach(t -> t.text("Key").ifPresent(k -> tags.put(k, t.text("Value").orElse(""))));
+            g.items("Tags", "member").forEach(t -> t.text("Key").ifPresent(k -> tags.put(k, t.text("Value").orElse(""))));
             groups.add(new Group(g.text("AutoScalingGroupName").orElseThrow(
                     () -> new IllegalArgumentException("Auto Scaling described a group without a name")),
                     g.text("DesiredCapacity").map(Integer::parseInt).orElse(0), tags, instances,
@@ -60,10 +60,6 @@ public final class AutoScalingPort {
                     g.text("HealthCheckType").orElse("EC2")));
         }
         return groups;
-    }
-
-    private static List<XmlElement> members(XmlElement parent, String list) {
-        return parent.path(list).map(l -> l.children("member")).orElse(List.of());
     }
 
     /** The {@code <Action>Result} element of an answer (an answer with an empty result has none: an empty one). */

@@ -5,7 +5,6 @@ package dev.raftlifecycle.ports;
  * no answer came), the HTTP status (0 without an answer) and the request id when the service gave one.
  */
 public final class AwsCallException extends RuntimeException {
-    private final String service;
     private final int status;
     private final String code;
     private final String errorMessage;
@@ -13,14 +12,9 @@ public final class AwsCallException extends RuntimeException {
     public AwsCallException(String service, String action, int status, String code, String message, String requestId) {
         super(service + " " + action + " failed: " + code + (message == null || message.isEmpty() ? "" : ": " + message)
                 + (status > 0 ? " (HTTP " + status + (requestId == null ? "" : ", request " + requestId) + ")" : ""));
-        this.service = service;
         this.status = status;
         this.code = code;
         this.errorMessage = message == null ? "" : message;
-    }
-
-    public String service() {
-        return service;
     }
 
     /** The HTTP status, 0 when no answer came. */

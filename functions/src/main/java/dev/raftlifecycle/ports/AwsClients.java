@@ -56,7 +56,7 @@ public final class AwsClients {
         return query("autoscaling", AutoScalingPort.API_VERSION);
     }
 
-    /** EC2 in the Query protocol (the handlers call DescribeInstances only; see {@link AwsQuery} for why not the SDK's client). */
+    /** EC2 in the Query protocol (the handlers call DescribeInstances only; see {@link AwsSignedPost} for why not the SDK's client). */
     public AwsQuery ec2() {
         return query("ec2", Ec2Port.API_VERSION);
     }
@@ -78,5 +78,4 @@ public final class AwsClients {
     public DynamoDb dynamoDb() {
         return new DynamoDb(post("dynamodb"));
     }
-
 }

@@ -23,10 +23,6 @@ public final class AwsQuery {
         this.version = version;
     }
 
-    public AwsSignedPost endpoint() {
-        return post;
-    }
-
     /** Calls {@code action} with these parameters (names as the API documents them, values unencoded). */
     public XmlElement call(String action, Map<String, String> parameters) {
         byte[] answer = post.post(action, form(action, parameters).getBytes(StandardCharsets.UTF_8), HEADERS, AwsQuery::error);

@@ -124,10 +124,6 @@ public final class AwsSignedPost {
         return service;
     }
 
-    public URI endpoint() {
-        return endpoint;
-    }
-
     /**
      * Posts {@code body} (retrying as above) and returns the body of the 2xx answer.
      *

@@ -78,10 +78,10 @@ public final class Ec2Port {
     /** The instances of one DescribeInstances answer, with their tags. */
     static List<Membership> instances(XmlElement page) {
         List<Membership> out = new ArrayList<>();
-        for (XmlElement reservation : page.path("reservationSet").map(r -> r.children("item")).orElse(List.of())) {
-            for (XmlElement i : reservation.path("instancesSet").map(s -> s.children("item")).orElse(List.of())) {
+        for (XmlElement reservation : page.items("reservationSet", "item")) {
+            for (XmlElement i : reservation.items("instancesSet", "item")) {
                 Map<String, String> tags = new HashMap<>();
-                i.path("tagSet").map(t -> t.children("item")).orElse(List.of())
+                i.items("tagSet", "item")
                         .forEach(t -> t.text("key").ifPresent(k -> tags.put(k, t.text("value").orElse(""))));
                 Instance instance = new Instance(i.text("instanceId").orElseThrow(
                         () -> new IllegalArgumentException("EC2 described an instance without an instanceId")),

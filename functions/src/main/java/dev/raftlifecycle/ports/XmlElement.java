@@ -82,6 +82,11 @@ public record XmlElement(String name, String text, List<XmlElement> children) {
         return out;
     }
 
+    /** The items of a list child ({@code items("tagSet", "item")}, {@code items("Instances", "member")}); none if absent. */
+    public List<XmlElement> items(String list, String item) {
+        return child(list).map(l -> l.children(item)).orElse(List.of());
+    }
+
     /** The element at that path of child names below this one ({@code path("instanceState", "name")}). */
     public Optional<XmlElement> path(String... names) {
         Optional<XmlElement> at = Optional.of(this);

@@ -131,4 +131,17 @@ class DynamoDbTest {
             assertThat(body(mine.sent().get(0))).isEqualTo(body(theirs.sent().get(0)));
         }
     }
+
+    @Test
+    void aLockWriteWhoseAnswerWasLostIsSentAgainWithTheSameOwnerCondition() throws Exception {
+        // The first attempt may have landed: the retry carries the same "#owner = :me" clause, under which
+        // DynamoDB accepts it again rather than calling our own lease someone else's.
+        ScriptedHttp http = new ScriptedHttp().fail(new java.io.IOException("connection reset")).answer(200, "{}");
+        Instant now = Instant.now();
+        assertThat(new MutationLock(ours(http), "locks", "prod", Clock.systemUTC()).tryAcquire("me", now, now.plusSeconds(60)))
+                .isTrue();
+        assertThat(http.sent()).hasSize(2);
+        assertThat(body(http.sent().get(1))).isEqualTo(body(http.sent().get(0)));
+        assertThat(http.sent().get(1).body()).contains("#owner = :me");
+    }
 }

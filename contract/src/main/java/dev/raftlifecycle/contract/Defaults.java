@@ -27,6 +27,12 @@ public final class Defaults {
     /** The reconciler removes stale peers ("remove") or only reports them ("report"). */
     public static final String RECONCILE_MODE = "remove";
 
+    /**
+     * How long a handler keeps looking at AWS's answer before it drops an event whose claim AWS does not confirm (the
+     * describe calls are eventually consistent: a genuine event can arrive a moment before they show it).
+     */
+    public static final int CLAIM_SETTLE_SECONDS = 15;
+
     private Defaults() {
     }
 }

@@ -8,6 +8,15 @@ public final class HandlerNames {
     public static final String RECONCILER = "dev.raftlifecycle.handlers.ReconcilerHandler::handleRequest";
     public static final String INTERRUPTION = "dev.raftlifecycle.handlers.InterruptionHandler::handleRequest";
 
+    /** The handlers' short names: their decision lines' "handler" field, their roles and their lock-table access. */
+    public static final String TERMINATING_NAME = "terminating";
+    public static final String LAUNCHING_NAME = "launching";
+    public static final String PUBLISHER_NAME = "publisher";
+    public static final String RECONCILER_NAME = "reconciler";
+    public static final String INTERRUPTION_NAME = "interruption";
+    public static final java.util.List<String> ALL_NAMES = java.util.List.of(TERMINATING_NAME, LAUNCHING_NAME,
+            PUBLISHER_NAME, RECONCILER_NAME, INTERRUPTION_NAME);
+
     /**
      * JAVA_TOOL_OPTIONS the CDK app gives the functions: C1 only. These handlers are short and I/O-bound, so the
      * C2 compiler's later gains never pay back its start-up work; scripts/bench terminating measures the difference.

@@ -36,6 +36,11 @@ public enum MetricName {
     // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
     // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.
     STALE_PEERS_REMOVED("StalePeersRemoved", Unit.COUNT, Source.HANDLER),
+    /**
+     * An event whose claim AWS did not confirm, or that came from another account or none: nothing was changed. A
+     * burst is a misrouted rule, a replay or someone invoking the functions with made-up events.
+     */
+    CLAIMS_NOT_CONFIRMED("ClaimsNotConfirmed", Unit.COUNT, Source.HANDLER),
     PEER_REMOVED("PeerRemoved", Unit.COUNT, Source.HANDLER),
     LIFECYCLE_CONTINUE("LifecycleContinue", Unit.COUNT, Source.HANDLER),
     LIFECYCLE_ABANDON("LifecycleAbandon", Unit.COUNT, Source.HANDLER),

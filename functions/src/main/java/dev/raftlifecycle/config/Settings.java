@@ -1,6 +1,7 @@
 package dev.raftlifecycle.config;
 
 import dev.raftlifecycle.contract.Defaults;
+import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.contract.ClusterSystem;
@@ -60,8 +61,12 @@ public record Settings(
         SafetyRules safetyRules,
         Optional<URI> canaryAddress,
         Duration canaryTimeout,
-        boolean elbHealthChecks,
-        ClusterSystem system) {
+        ClusterSystem system,
+        String accountId,
+        String launchHook,
+        String terminateHook,
+        boolean decommission,
+        Duration claimSettle) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     /**
@@ -117,11 +122,26 @@ public record Settings(
     /** How long one canary operation (login, read, write) may take before it counts as failed. */
     public static final String CANARY_TIMEOUT_MS = "CANARY_TIMEOUT_MS";
     /**
-     * Whether the groups should use the load balancer's health checks. They are deployed with EC2 checks only, and
-     * the publisher switches each to ELB once the cluster has been seen initialized (so a first deploy's
-     * uninitialized nodes are not replaced). False: the publisher leaves the groups' health checks alone.
+     * The AWS account the functions run in (the CDK app sets it): an event from another account, or naming none, is
+     * refused.
      */
-    public static final String ELB_HEALTH_CHECKS = "ELB_HEALTH_CHECKS";
+    public static final String ACCOUNT_ID = "ACCOUNT_ID";
+    /** The cluster's launch hook on each group: a launch event naming another hook is not this cluster's. */
+    public static final String LAUNCH_HOOK_NAME = "LAUNCH_HOOK_NAME";
+    /** The cluster's terminate hook on each group: a terminate event naming another hook is not this cluster's. */
+    public static final String TERMINATE_HOOK_NAME = "TERMINATE_HOOK_NAME";
+    /**
+     * true: the whole cluster is being taken down (the CDK context value {@code decommission}, so turning it on is a
+     * deploy): a termination may bypass the quorum guard and the voter floor. Every group at desired capacity 0 means
+     * the same without it.
+     */
+    public static final String DECOMMISSION = "DECOMMISSION";
+    /**
+     * How long an event's claim that AWS does not confirm is looked at again (every second) before the event is
+     * dropped as claim-not-confirmed: AWS's describe calls are eventually consistent, and a genuine event can arrive a
+     * moment before they show it.
+     */
+    public static final String CLAIM_SETTLE_SECONDS = "CLAIM_SETTLE_SECONDS";
 
     /** Every variable this record reads, for documentation and the CDK app. */
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
@@ -131,15 +151,22 @@ public record Settings(
             SAFETY_MARGIN_SECONDS, LAUNCH_MAX_WAIT_SECONDS, LAUNCH_POLL_INTERVAL_MS, NON_VOTERS,
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
-            CANARY_TIMEOUT_MS, ELB_HEALTH_CHECKS, SYSTEM);
+            CANARY_TIMEOUT_MS, SYSTEM, ACCOUNT_ID, LAUNCH_HOOK_NAME, TERMINATE_HOOK_NAME, DECOMMISSION,
+            CLAIM_SETTLE_SECONDS);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
     private static final Pattern DNS_NAME = Pattern.compile("(?i)[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
 
-    /** Reads and validates the process environment. */
+    /**
+     * Reads and validates the process environment. {@code AWS_ENDPOINT_URL} is left to the AWS SDK there, which reads
+     * it itself, together with {@code AWS_ENDPOINT_URL_<SERVICE>} (which takes precedence) and the FIPS and
+     * dual-stack settings: an override taken from it here would shadow those.
+     */
     public static Settings fromEnvironment() {
-        return from(System.getenv());
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.remove(AWS_ENDPOINT_URL);
+        return from(env);
     }
 
     /**
@@ -218,12 +245,20 @@ public record Settings(
                     + SYSTEM + "=" + ClusterSystem.CONSUL.value() + ")");
         }
         Duration canaryTimeout = r.millis(CANARY_TIMEOUT_MS, Defaults.CANARY_TIMEOUT_MS, 100, 10_000);
-        boolean elb = r.bool(ELB_HEALTH_CHECKS, false);
+        String account = r.required(ACCOUNT_ID, "the AWS account the function runs in (events from any other are refused)");
+        if (!account.isEmpty() && !account.matches("\\d{12}")) {
+            r.problem(ACCOUNT_ID, "is not an AWS account id: " + account);
+        }
+        String launchHook = r.optional(LAUNCH_HOOK_NAME).orElse(LifecycleEvents.LAUNCH_HOOK_NAME);
+        String terminateHook = r.optional(TERMINATE_HOOK_NAME).orElse(LifecycleEvents.TERMINATE_HOOK_NAME);
+        boolean decommission = r.bool(DECOMMISSION, false);
+        Duration claimSettle = r.seconds(CLAIM_SETTLE_SECONDS, Defaults.CLAIM_SETTLE_SECONDS, 0, 120);
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
-                new SafetyRules(contactBound, minQuorum), canary, canaryTimeout, elb, system);
+                new SafetyRules(contactBound, minQuorum, decommission), canary, canaryTimeout, system, account, launchHook, terminateHook,
+                decommission, claimSettle);
     }
 
     /** Whether the group belongs to this cluster. */
@@ -395,6 +430,7 @@ public record Settings(
         return "system=" + system.value() + " cluster=" + clusterName + " groups=" + String.join(",", groupNames) + " vaultPort=" + vaultPort
                 + " authMount=" + authMount + " role=" + authRole.orElse("(handler default)") + " tlsServerName=" + tlsServerName.orElse("(ip)")
                 + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace
-                + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " elbHealthChecks=" + elbHealthChecks;
+                + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " account=" + accountId
+                + " hooks=" + launchHook + "," + terminateHook + " decommission=" + decommission;
     }
 }

@@ -9,9 +9,26 @@ import java.util.Optional;
  *                       Terminating:Retained ("" when the instance is in none of the groups)
  * @param ec2State       EC2's instance state name, e.g. running, shutting-down, terminated; "unknown" when EC2 did not
  *                       describe it
+ * @param instanceLifecycle EC2's InstanceLifecycle: {@value #SPOT}, scheduled, or "" for an on-demand instance
+ * @param spotRequestStatus the status code of the instance's Spot request, when it was asked for and EC2 reports one
  */
 public record ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
-                              Optional<String> privateIp, String availabilityZone) {
+                              Optional<String> privateIp, String availabilityZone, String instanceLifecycle,
+                              Optional<String> spotRequestStatus) {
+    /** EC2's InstanceLifecycle of a Spot instance. */
+    public static final String SPOT = "spot";
+
+    /** An on-demand instance (no Spot request). */
+    public ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
+                           Optional<String> privateIp, String availabilityZone) {
+        this(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone, "", Optional.empty());
+    }
+
+    /** The same instance with its Spot request's status. */
+    public ClusterInstance withSpotRequestStatus(Optional<String> status) {
+        return new ClusterInstance(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone,
+                instanceLifecycle, status);
+    }
 
     /** Running or pending in EC2: a node that may be serving, whatever its lifecycle state. */
     public boolean running() {

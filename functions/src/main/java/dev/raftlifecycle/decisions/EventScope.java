@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Whether an EC2 event about an instance is this cluster's to act on: it comes from this function's own account (an
- * event without an account, or a function that cannot tell its account, is not held against it), and EC2 knows the
- * instance as one of the cluster's: Auto Scaling's group tag names one of its groups, or the cluster tag it was
+ * Whether an event is this cluster's to act on. Every event must name this function's own account (every EventBridge
+ * delivery names one; an event without it, or from another account, is refused before any call: see
+ * {@link #accountRefusal}). An EC2 event's instance must further be known to EC2 as one of the cluster's: Auto Scaling's group tag names one of its groups, or the cluster tag it was
  * launched with names this cluster (Auto Scaling removes its group tag from an instance that leaves the group; the
  * cluster tag stays). Neither EventBridge rule can filter by tag, so every instance of the region reaches the
  * handlers: this is what keeps them to the cluster's own.
@@ -17,25 +17,41 @@ public final class EventScope {
     }
 
     public enum Scope {
-        OURS, FOREIGN_ACCOUNT, FOREIGN_INSTANCE;
+        OURS, FOREIGN_ACCOUNT, NO_ACCOUNT, FOREIGN_INSTANCE;
 
         public Reason reason() {
-            return this == FOREIGN_ACCOUNT ? Reason.FOREIGN_ACCOUNT : Reason.FOREIGN_INSTANCE;
+            return switch (this) {
+                case FOREIGN_ACCOUNT -> Reason.FOREIGN_ACCOUNT;
+                case NO_ACCOUNT -> Reason.NO_ACCOUNT;
+                case OURS, FOREIGN_INSTANCE -> Reason.FOREIGN_INSTANCE;
+            };
         }
     }
 
     /**
+     * Why an event's account rules it out, if it does: it names none ({@link Reason#NO_ACCOUNT}) or another than the
+     * function's own ({@link Reason#FOREIGN_ACCOUNT}).
+     */
+    public static Optional<Reason> accountRefusal(String eventAccount, String ownAccount) {
+        if (eventAccount.isEmpty()) {
+            return Optional.of(Reason.NO_ACCOUNT);
+        }
+        return eventAccount.equals(ownAccount) ? Optional.empty() : Optional.of(Reason.FOREIGN_ACCOUNT);
+    }
+
+    /**
      * @param eventAccount the event's {@code account} ("" when absent)
-     * @param ownAccount   the function's account, from its ARN
+     * @param ownAccount   the function's account (ACCOUNT_ID)
      * @param instanceKnown whether EC2 describes the instance at all
      * @param instanceGroup   the instance's Auto Scaling group tag, if it has one
      * @param instanceCluster the instance's cluster tag, if it has one
      */
-    public static Scope of(String eventAccount, Optional<String> ownAccount, boolean instanceKnown,
+    public static Scope of(String eventAccount, String ownAccount, boolean instanceKnown,
                            Optional<String> instanceGroup, Optional<String> instanceCluster, List<String> clusterGroups,
                            String clusterName) {
-        if (!eventAccount.isEmpty() && ownAccount.isPresent() && !ownAccount.get().equals(eventAccount)) {
-            return Scope.FOREIGN_ACCOUNT;
+        Optional<Reason> refusal = accountRefusal(eventAccount, ownAccount);
+        if (refusal.isPresent()) {
+            return refusal.get() == Reason.NO_ACCOUNT ? Scope.NO_ACCOUNT : Scope.FOREIGN_ACCOUNT;
         }
         boolean ours = instanceGroup.filter(clusterGroups::contains).isPresent()
                 || instanceCluster.filter(clusterName::equals).isPresent();

@@ -1,6 +1,5 @@
 package dev.raftlifecycle.decisions;
 
-import dev.raftlifecycle.contract.ClusterTags;
 import dev.raftlifecycle.contract.TargetHealth;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,9 +10,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * When the groups may act on the load balancer's verdict. They are deployed with EC2 health checks only: on a first
- * deploy the nodes are uninitialized, fail the load balancer's check, and ELB checks would have the groups replace
- * them in a loop. A group is switched to ELB checks only when, in this one observation,
+ * When the groups may act on the load balancer's verdict. A new cluster is deployed with EC2 health checks only: on a
+ * first deploy the nodes are uninitialized, fail the load balancer's check, and ELB checks would have the groups
+ * replace them in a loop. The switch is the operator's deploy (CDK context {@code elbHealthChecks=true}); the
+ * publisher only reports when it is safe. A group is ready for ELB checks only when, in this one observation,
  * <ul>
  *   <li>the cluster has been seen initialized ({@link ClusterInitialization});</li>
  *   <li>every in-service instance of every group answers {@code sys/health} as the load balancer's check passes it
@@ -27,8 +27,7 @@ import java.util.Set;
  * </ul>
  * The load balancer's own per-target verdict (DescribeTargetHealth) is not consulted; the conditions above stand in
  * for it. Back to EC2 only on positive evidence that nothing is initialized: every running instance answered 501 (a
- * cluster rebuilt from empty nodes under the same stack, whose lock table still says "initialized"). A group tagged
- * {@link ClusterTags#ELB_HEALTH_CHECKS}={@link ClusterTags#ELB_HEALTH_CHECKS_OFF} is left alone either way. The other
+ * cluster rebuilt from empty nodes under the same stack, whose lock table still says "initialized"). The other
  * health-check types a group has (EBS, VPC_LATTICE) are kept. Nothing is remembered between runs.
  */
 public final class HealthCheckSwitch {
@@ -48,8 +47,21 @@ public final class HealthCheckSwitch {
         }
     }
 
+    /** Whether the groups' health-check types are what the cluster's state calls for. */
+    public enum Status {
+        /** Every group is on what the state calls for (or the state says nothing yet). */
+        IN_PLACE,
+        /** The state calls for a change: {@link Plan#switches()}. */
+        READY,
+        /** Not safe to switch to ELB checks yet. */
+        NOT_READY
+    }
+
     /** @param why in words, for the log */
-    public record Plan(List<Switch> switches, String why) {
+    public record Plan(Status status, List<Switch> switches, String why) {
+        Plan(List<Switch> switches, String why, boolean ready) {
+            this(!switches.isEmpty() ? Status.READY : ready ? Status.IN_PLACE : Status.NOT_READY, switches, why);
+        }
     }
 
     /**
@@ -62,18 +74,18 @@ public final class HealthCheckSwitch {
                 Optional.ofNullable(s.health().get(i.instanceId())).map(h -> h.state() == NodeHealth.State.UNINITIALIZED)
                         .orElse(false));
         if (nothingInitialized) {
-            return new Plan(switches(s, false), "every running instance answered 501: EC2 checks");
+            return new Plan(switches(s, false), "every running instance answered 501: EC2 checks", true);
         }
         if (ClusterInitialization.judge(s, Optional.empty()) != ClusterInitialization.INITIALIZED) {
-            return new Plan(List.of(), "not seen initialized yet");
+            return new Plan(List.of(), "not seen initialized yet", false);
         }
         if (s.view().isEmpty()) {
-            return new Plan(List.of(), "no view of the cluster");
+            return new Plan(List.of(), "no view of the cluster", false);
         }
         AutopilotState autopilot = s.view().get().autopilot();
         List<ClusterInstance> inService = s.instances().stream().filter(ClusterInstance::inService).toList();
         if (inService.isEmpty()) {
-            return new Plan(List.of(), "no instance in service");
+            return new Plan(List.of(), "no instance in service", false);
         }
         List<String> failing = new ArrayList<>();
         for (ClusterInstance i : inService) {
@@ -86,21 +98,19 @@ public final class HealthCheckSwitch {
             }
         }
         if (!failing.isEmpty()) {
-            return new Plan(List.of(), "not passing the load balancer's check for long enough: " + String.join(", ", failing));
+            return new Plan(List.of(), "not passing the load balancer's check for long enough: " + String.join(", ", failing),
+                    false);
         }
         if (canaryWentThrough.isPresent() && !canaryWentThrough.get()) {
-            return new Plan(List.of(), "the canary did not get through the load balancer");
+            return new Plan(List.of(), "the canary did not get through the load balancer", false);
         }
         return new Plan(switches(s, true), "every in-service node healthy for " + SETTLE.toSeconds() + " s or more"
-                + (canaryWentThrough.isPresent() ? ", the canary through the load balancer" : ""));
+                + (canaryWentThrough.isPresent() ? ", the canary through the load balancer" : ""), true);
     }
 
     private static List<Switch> switches(ClusterSnapshot s, boolean toElb) {
         List<Switch> out = new ArrayList<>();
         for (GroupState g : s.groups()) {
-            if (ClusterTags.ELB_HEALTH_CHECKS_OFF.equals(g.tags().get(ClusterTags.ELB_HEALTH_CHECKS))) {
-                continue;
-            }
             Set<String> types = new LinkedHashSet<>();
             for (String t : g.healthCheckType().split(",")) {
                 if (!t.isBlank()) {

@@ -35,6 +35,21 @@ public enum Reason {
     OBSERVATION_FAILED("observation-failed"),
     /** The lock's lease had too little time left to start a mutation and confirm it. */
     LEASE_TOO_SHORT("lease-too-short"),
+    /**
+     * Right before a mutation, a consistent read of the lock item did not show this holder's lease (it ran out and was
+     * taken, or the item was overwritten or deleted), or could not be read: nothing is changed.
+     */
+    LEASE_LOST("lease-lost"),
+    /**
+     * The event's claim is not what AWS reports (an instance EC2 reports running for a state change to terminated, an
+     * on-demand instance for a Spot warning, an instance not in Terminating:Wait, another hook): nothing is changed.
+     */
+    CLAIM_NOT_CONFIRMED("claim-not-confirmed"),
+    /**
+     * Auto Scaling's answer about the lifecycle action could not be classified (throttled, refused, unreachable): no
+     * mutation starts on an action that may have ended.
+     */
+    ACTION_UNKNOWN("action-unknown"),
     STEP_DOWN_FAILED("step-down-failed"),
     REMOVAL_FAILED("removal-failed"),
     REMOVAL_UNCONFIRMED("removal-unconfirmed"),
@@ -65,6 +80,8 @@ public enum Reason {
     // EC2 events (reconciler and interruption handler): nothing done.
     FOREIGN_INSTANCE("foreign-instance"),
     FOREIGN_ACCOUNT("foreign-account"),
+    /** An event that names no account: no EventBridge delivery lacks one. */
+    NO_ACCOUNT("no-account"),
     /** The state-change is not to a final state (shutting-down, terminated). */
     NOT_FINAL("not-final"),
     /** A warning for an instance EC2 already reports shutting down or terminated: its state change reconciles it. */

@@ -12,8 +12,14 @@ import java.util.OptionalInt;
  *                            default), so a healthy standby's last_contact reaches about 7 s: the bound sits just
  *                            above that and below the default last_contact_threshold of 10 s
  * @param minQuorum           the voter floor; empty: ⌊expected servers / 2⌋ + 1, like autopilot's min_quorum
+ * @param decommissionDeclared the deployment declares the whole cluster is being taken down (DECOMMISSION, set by the
+ *                            CDK context value {@code decommission}): see {@link Decommissioning}
  */
-public record SafetyRules(Duration maxVoterLastContact, OptionalInt minQuorum) {
+public record SafetyRules(Duration maxVoterLastContact, OptionalInt minQuorum, boolean decommissionDeclared) {
+    public SafetyRules(Duration maxVoterLastContact, OptionalInt minQuorum) {
+        this(maxVoterLastContact, minQuorum, false);
+    }
+
     /** The default bound: 5 s standby heartbeat + 2 s autopilot update interval + 1 s slack. */
     public static final Duration DEFAULT_MAX_VOTER_LAST_CONTACT = Duration.ofSeconds(8);
 

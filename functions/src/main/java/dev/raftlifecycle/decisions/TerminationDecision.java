@@ -94,7 +94,8 @@ public sealed interface TerminationDecision {
         if (ClusterInitialization.judge(s, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
             return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false);
         }
-        boolean decommissioning = Decommissioning.of(s.groups(), s.expectedGroups()).active();
+        boolean decommissioning = Decommissioning.of(s.groups(), s.expectedGroups(),
+                rules.decommissionDeclared()).active();
         Reachability reachability = Reachability.of(s);
         if (reachability != Reachability.OBSERVED) {
             Reason reason = Reason.of(reachability);

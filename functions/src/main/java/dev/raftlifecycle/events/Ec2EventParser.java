@@ -3,7 +3,6 @@ package dev.raftlifecycle.events;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftlifecycle.contract.Ec2Events;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Parses and validates the EC2 events (and the schedule's) that the reconciler and the interruption handler take;
@@ -11,7 +10,6 @@ import java.util.regex.Pattern;
  * the detail-type.
  */
 public final class Ec2EventParser {
-    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
 
     /** The kinds of event a handler takes. */
     public enum Kind {
@@ -67,10 +65,7 @@ public final class Ec2EventParser {
                     + source + "'");
         }
         String eventId = EventFields.optionalString(root, "id", "id").orElse("");
-        String account = EventFields.optionalString(root, "account", "account").orElse("");
-        if (!account.isEmpty() && !ACCOUNT.matcher(account).matches()) {
-            throw new InvalidEventException("account", "is not an AWS account id: '" + account + "'");
-        }
+        String account = EventFields.account(root);
         if (kind == Kind.SCHEDULED) {
             return new Ec2Event.Scheduled(eventId, account);
         }

@@ -14,6 +14,16 @@ final class EventFields {
     /** EventBridge's own limit for an event. */
     static final int MAX_EVENT_BYTES = 256 * 1024;
     static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+
+    /** The event's {@code account}: "" when absent (refused later, by the handler); malformed fails here. */
+    static String account(JsonNode root) {
+        String account = optionalString(root, "account", "account").orElse("");
+        if (!account.isEmpty() && !ACCOUNT.matcher(account).matches()) {
+            throw new InvalidEventException("account", "is not an AWS account id: '" + account + "'");
+        }
+        return account;
+    }
 
     private EventFields() {
     }

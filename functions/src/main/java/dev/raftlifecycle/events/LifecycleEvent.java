@@ -8,10 +8,11 @@ import java.util.Optional;
  * {@code detail-type} "EC2 Instance-terminate Lifecycle Action" or "EC2 Instance-launch Lifecycle Action").
  *
  * @param eventId     EventBridge's event id (duplicates share it)
+ * @param account     the account the event comes from ("" when the event names none)
  * @param origin      Origin (EC2, AutoScalingGroup, WarmPool), when present
  * @param destination Destination (EC2, AutoScalingGroup, WarmPool), when present
  */
-public record LifecycleEvent(Kind kind, String eventId, String groupName, String hookName, String instanceId,
+public record LifecycleEvent(Kind kind, String eventId, String account, String groupName, String hookName, String instanceId,
                              String token, String transition, Optional<String> notificationMetadata,
                              Optional<String> origin, Optional<String> destination) {
 

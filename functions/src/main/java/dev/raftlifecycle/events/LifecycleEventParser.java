@@ -45,7 +45,7 @@ public final class LifecycleEventParser {
             throw new InvalidEventException("detail.LifecycleActionToken", "is not a lifecycle action token");
         }
         String eventId = EventFields.optionalString(root, "id", "id").orElse("");
-        return new LifecycleEvent(expected, eventId, group, hook, instance, token, transition,
+        return new LifecycleEvent(expected, eventId, EventFields.account(root), group, hook, instance, token, transition,
                 EventFields.optionalString(detail, "NotificationMetadata", "detail.NotificationMetadata"),
                 EventFields.optionalString(detail, "Origin", "detail.Origin"),
                 EventFields.optionalString(detail, "Destination", "detail.Destination"));

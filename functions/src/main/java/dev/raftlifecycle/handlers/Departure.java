@@ -1,6 +1,7 @@
 package dev.raftlifecycle.handlers;
 
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.HealthyVoters;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
@@ -26,8 +27,14 @@ final class Departure {
 
     /** What the departure is acting for. */
     interface Occasion {
-        /** Whether acting is still wanted (a lifecycle action still open). */
-        boolean stillOpen();
+        /**
+         * Whether acting is still wanted, asked now: a lifecycle action still open (a heartbeat), ended, or unknown
+         * (the answer could not be classified: never taken for open before a mutation).
+         */
+        LifecycleActions.ActionState check();
+
+        /** What the event claims; checked against AWS's answer on every snapshot before anything changes. */
+        EventClaim claim();
 
         /** Called while waiting (a lifecycle heartbeat when due). */
         void whileWaiting();
@@ -45,33 +52,49 @@ final class Departure {
         }
     }
 
-    /** An EC2 event's instance: nothing can end the occasion (no action to complete), and the instance goes anyway. */
-    static final Occasion EVENT = new Occasion() {
-        @Override
-        public boolean stillOpen() {
-            return true;
-        }
+    /**
+     * An EC2 event's instance: nothing can end the occasion (no action to complete), and the instance goes anyway —
+     * if AWS confirms the event's claim.
+     */
+    static Occasion event(EventClaim claim) {
+        return new Occasion() {
+            @Override
+            public LifecycleActions.ActionState check() {
+                return LifecycleActions.ActionState.OPEN;
+            }
 
-        @Override
-        public void whileWaiting() {
-        }
+            @Override
+            public EventClaim claim() {
+                return claim;
+            }
 
-        @Override
-        public String what() {
-            return "the event";
-        }
+            @Override
+            public void whileWaiting() {
+            }
 
-        @Override
-        public boolean doomed() {
-            return true;
-        }
-    };
+            @Override
+            public String what() {
+                return "the event";
+            }
+
+            @Override
+            public boolean doomed() {
+                return true;
+            }
+        };
+    }
 
     /** Between two attempts of an event's departure that was refused for now (unsafe, lock busy). */
     static final Duration EVENT_RETRY = Duration.ofSeconds(3);
 
-    /** How it ended: let the instance go, keep it, wait for a replacement (the floor), or nothing (the occasion ended). */
-    enum Verdict { GO, KEEP, AWAIT_REPLACEMENT, ENDED }
+    /** Between two looks at a claim AWS does not confirm yet (its answers are eventually consistent). */
+    static final Duration CLAIM_RETRY = Duration.ofSeconds(1);
+
+    /**
+     * How it ended: let the instance go, keep it, wait for a replacement (the floor), nothing (the occasion ended), or
+     * nothing because AWS does not confirm what the event claims.
+     */
+    enum Verdict { GO, KEEP, AWAIT_REPLACEMENT, ENDED, NOT_CONFIRMED }
 
     /**
      * @param reason  the label for logs, outputs and the Reason dimension
@@ -88,6 +111,10 @@ final class Departure {
 
         static Outcome ended(String detail) {
             return new Outcome(Verdict.ENDED, Reason.ALREADY_ENDED.label(), Optional.empty(), false, detail);
+        }
+
+        static Outcome notConfirmed(String detail) {
+            return new Outcome(Verdict.NOT_CONFIRMED, Reason.CLAIM_NOT_CONFIRMED.label(), Optional.empty(), false, detail);
         }
     }
 
@@ -115,10 +142,44 @@ final class Departure {
         return steps;
     }
 
-    /** Under the lock: snapshot → decide → act, once more after a step-down. */
+    /**
+     * Before anything else, and outside the lock: looks at AWS's answer (the groups and EC2, no cluster call) until it
+     * confirms the event's claim, for up to CLAIM_SETTLE_SECONDS (AWS's answers are eventually consistent: a genuine
+     * event can come a moment before the describe calls show it). A claim still not confirmed then is a no-op.
+     *
+     * @return empty when confirmed; else the outcome that ends the occasion
+     */
+    Optional<Outcome> awaitClaim(Occasion occasion, Deadline deadline) {
+        EventClaim claim = occasion.claim();
+        Deadline settle = deadline.within(runtime.settings().claimSettle());
+        int looks = 0;
+        while (true) {
+            looks++;
+            ClusterObserver.ObservedGroups observed = observer.describeGroups(Optional.of(claim.instanceId()));
+            EventClaim.Verdict verdict = EventClaim.check(claim, observed.instances(), runtime.settings().groupNames());
+            if (verdict.confirmed()) {
+                return Optional.empty();
+            }
+            occasion.whileWaiting();
+            if (!settle.sleep(CLAIM_RETRY)) {
+                return Optional.of(Outcome.notConfirmed(claim.describe() + " is not what AWS reports: " + verdict.detail()
+                        + " (" + looks + " look(s) over " + runtime.settings().claimSettle().toSeconds() + " s)"));
+            }
+        }
+    }
+
+    /** Under the lock: snapshot → check the claim → decide → act, once more after a step-down. */
     Outcome decideAndAct(String id, Deadline deadline, MutationLock.Lease lease, Occasion occasion, Counters run) {
-        if (!occasion.stillOpen()) {
-            return Outcome.ended(occasion.what() + " ended while this invocation waited for the lock");
+        switch (occasion.check()) {
+            case ENDED -> {
+                return Outcome.ended(occasion.what() + " ended while this invocation waited for the lock");
+            }
+            case UNKNOWN -> {
+                return Outcome.keep(Reason.ACTION_UNKNOWN, Optional.empty(), "whether " + occasion.what()
+                        + " is still open could not be told after taking the lock: nothing is changed");
+            }
+            case OPEN -> {
+            }
         }
         StringBuilder trail = new StringBuilder();
         Deadline settling = deadline.within(runtime.settings().stepDownWait());
@@ -126,6 +187,14 @@ final class Departure {
             ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
             run.snapshots++;
             run.attempts += snapshot.attempts();
+            // The claim again, in the snapshot the decision is taken on (awaitClaim saw it confirmed moments ago: a
+            // change since is not a lag to wait out).
+            EventClaim.Verdict claimed = EventClaim.check(occasion.claim(), snapshot, runtime.settings().groupNames());
+            if (!claimed.confirmed()) {
+                trail.append(trail.isEmpty() ? "" : "; then ");
+                return Outcome.notConfirmed(trail + occasion.claim().describe() + " is no longer what AWS reports: "
+                        + claimed.detail() + ": nothing more is changed");
+            }
             TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
                     occasion.doomed());
             boolean lagging = HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules());
@@ -173,9 +242,13 @@ final class Departure {
                             return Outcome.keep(Reason.STEP_DOWN_FAILED, peer, trail.toString());
                         }
                         run.handedOverAt = runtime.clock().instant();
-                        if (!occasion.stillOpen()) {
-                            return Outcome.ended(trail + "; " + occasion.what() + " ended during the step-down:"
-                                    + " nothing more is changed");
+                        LifecycleActions.ActionState after = occasion.check();
+                        if (after != LifecycleActions.ActionState.OPEN) {
+                            return after == LifecycleActions.ActionState.ENDED
+                                    ? Outcome.ended(trail + "; " + occasion.what() + " ended during the step-down:"
+                                    + " nothing more is changed")
+                                    : Outcome.keep(Reason.ACTION_UNKNOWN, peer, trail + "; whether " + occasion.what()
+                                    + " is still open could not be told after the step-down: nothing more is changed");
                         }
                         // The new leader's autopilot (and a Consul standby's idea of who leads) catches up from here:
                         // the settling looks start again rather than share what the step-down used.
@@ -213,8 +286,13 @@ final class Departure {
      * @param until    when acting stops being useful (a Spot interruption's end)
      * @param lockWait the longest wait for the lock in one attempt
      */
-    Outcome persist(String owner, String id, Deadline deadline, Deadline until, Duration lockWait, Counters run) {
-        Occasion occasion = EVENT;
+    Outcome persist(String owner, EventClaim claim, Deadline deadline, Deadline until, Duration lockWait, Counters run) {
+        Occasion occasion = event(claim);
+        String id = claim.instanceId();
+        Optional<Outcome> unconfirmed = awaitClaim(occasion, until);
+        if (unconfirmed.isPresent()) {
+            return unconfirmed.get();
+        }
         ClusterSnapshot first = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
         run.snapshots++;
         run.attempts += first.attempts();
@@ -242,7 +320,8 @@ final class Departure {
                     lock.release(lease.get());
                 }
             }
-            if (last.verdict() == Verdict.GO || until.remaining().compareTo(EVENT_RETRY.plus(steps.removalBudget())) < 0
+            if (last.verdict() == Verdict.GO || last.verdict() == Verdict.NOT_CONFIRMED
+                    || until.remaining().compareTo(EVENT_RETRY.plus(steps.removalBudget())) < 0
                     || !until.sleep(EVENT_RETRY)) {
                 String attempts = tries > 1 ? " (attempt " + tries + "; earlier: " + String.join(", ", earlier) + ")" : "";
                 return new Outcome(last.verdict(), last.reason(), last.peer(), last.removed(), last.detail() + attempts);
@@ -252,7 +331,9 @@ final class Departure {
 
     /**
      * Right before a mutation: the lease must cover the call and its confirmation (else another holder could act
-     * while this one is still in flight), and the occasion must still be open.
+     * while this one is still in flight), a consistent read of the lock item must still show this lease (a lease that
+     * ran out and was taken, or an item someone overwrote or deleted, is not held), and the occasion must still be
+     * open (an answer that cannot be classified is not "open").
      */
     private Optional<Outcome> beforeMutation(Occasion occasion, MutationLock.Lease lease, Duration budget,
                                              Optional<RaftPeer> peer, String detail, String what) {
@@ -261,9 +342,23 @@ final class Departure {
             return Optional.of(Outcome.keep(Reason.LEASE_TOO_SHORT, peer, detail + "; " + what + " not started: the lock's"
                     + " lease has " + lease.remaining(now).toMillis() + " ms left, " + budget.toMillis() + " ms needed"));
         }
-        if (!occasion.stillOpen()) {
-            return Optional.of(Outcome.ended(detail + "; " + occasion.what() + " ended before the " + what
-                    + ": nothing more is changed"));
+        MutationLock.Holding holding = runtime.lock().holding(lease);
+        if (holding != MutationLock.Holding.HELD) {
+            return Optional.of(Outcome.keep(Reason.LEASE_LOST, peer, detail + "; " + what + " not started: the lock item "
+                    + (holding == MutationLock.Holding.LOST ? "no longer shows this invocation's lease"
+                    : "could not be read") + ": nothing is changed"));
+        }
+        switch (occasion.check()) {
+            case ENDED -> {
+                return Optional.of(Outcome.ended(detail + "; " + occasion.what() + " ended before the " + what
+                        + ": nothing more is changed"));
+            }
+            case UNKNOWN -> {
+                return Optional.of(Outcome.keep(Reason.ACTION_UNKNOWN, peer, detail + "; " + what + " not started: whether "
+                        + occasion.what() + " is still open could not be told"));
+            }
+            case OPEN -> {
+            }
         }
         return Optional.empty();
     }

@@ -1,6 +1,5 @@
 package dev.raftlifecycle.handlers;
 
-import com.amazonaws.services.lambda.runtime.Context;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.decisions.EventScope;
 import dev.raftlifecycle.events.Ec2Event;
@@ -28,15 +27,6 @@ final class Ec2EventIntake {
         }
     }
 
-    /** The function's own account, from the ARN it was invoked by (none outside Lambda). */
-    static Optional<String> ownAccount(Context context) {
-        if (context == null || context.getInvokedFunctionArn() == null) {
-            return Optional.empty();
-        }
-        String[] parts = context.getInvokedFunctionArn().split(":");
-        return parts.length > 4 && parts[4].matches("\\d{12}") ? Optional.of(parts[4]) : Optional.empty();
-    }
-
     /** The event's instance as EC2 describes it, and whether it is this cluster's. */
     record Subject(String instanceId, Optional<Ec2Port.Membership> membership, EventScope.Scope scope) {
         String ec2State() {
@@ -44,17 +34,25 @@ final class Ec2EventIntake {
         }
     }
 
-    static Subject subject(HandlerRuntime runtime, String handler, Ec2Event event, String instanceId,
-                           Optional<String> ownAccount) {
-        Optional<Ec2Port.Membership> membership = runtime.ec2().membership(instanceId);
+    static Subject subject(HandlerRuntime runtime, String handler, Ec2Event event, String instanceId) {
+        String ownAccount = runtime.settings().accountId();
+        // Another account's event, or one naming none, is refused before any call.
+        Optional<Ec2Port.Membership> membership = EventScope.accountRefusal(event.account(), ownAccount).isPresent()
+                ? Optional.empty() : runtime.ec2().membership(instanceId);
         EventScope.Scope scope = EventScope.of(event.account(), ownAccount, membership.isPresent(),
                 membership.flatMap(Ec2Port.Membership::groupName), membership.flatMap(Ec2Port.Membership::clusterName),
                 runtime.settings().groupNames(), runtime.settings().clusterName());
         if (scope != EventScope.Scope.OURS) {
-            runtime.log().line(handler, "ignored").field("instance", instanceId).field("eventId", event.eventId())
-                    .field("account", event.account())
+            DecisionLog.Line line = runtime.log().line(handler, "ignored").field("instance", instanceId)
+                    .field("eventId", event.eventId()).field("account", event.account())
                     .field("group", membership.flatMap(Ec2Port.Membership::groupName).orElse(null))
-                    .field(MetricName.REASON_DIMENSION, scope.reason().label()).emit(runtime.clock().instant());
+                    .field(MetricName.REASON_DIMENSION, scope.reason().label());
+            if (scope != EventScope.Scope.FOREIGN_INSTANCE) {
+                // Every instance of the region reaches these rules, so another instance is ordinary; another account's
+                // event, or one naming none, is not.
+                line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
+            }
+            line.emit(runtime.clock().instant());
         }
         return new Subject(instanceId, membership, scope);
     }

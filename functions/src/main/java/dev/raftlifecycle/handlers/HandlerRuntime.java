@@ -8,7 +8,7 @@ import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
 import dev.raftlifecycle.ports.ClusterRecords;
-import dev.raftlifecycle.ports.DynamoDb;
+import dev.raftlifecycle.ports.Lazy;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.ClusterPort;
@@ -25,6 +25,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Everything a handler needs, built once per cold start (and so captured by a SnapStart snapshot): the validated
@@ -60,10 +61,11 @@ public final class HandlerRuntime {
                 ? new ConsulClient(tls, settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort())
                 : vault;
         this.aws = new AwsClients(settings.region(), settings.awsEndpoint(), credentials);
-        this.autoScaling = new AutoScalingPort(aws.autoScaling());
-        this.ec2 = new Ec2Port(aws.ec2());
-        this.cloudWatch = new CloudWatchPort(aws.cloudWatch());
-        DynamoDb dynamo = aws.dynamoDb();
+        // Each client is built at its first call: a handler pays only for the services it uses.
+        this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
+        this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
+        this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
+        Lazy<DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
         this.log = new DecisionLog(sink, settings.metricsNamespace(), settings.clusterName());
@@ -101,9 +103,14 @@ public final class HandlerRuntime {
      * read-only one for the launching handler and the publisher, the mutating one for the others).
      */
     ClusterObserver observer(String defaultRole) {
+        return observer(defaultRole, false);
+    }
+
+    /** @param spotRequests whether the observer asks EC2 for a Spot subject's request (the interruption handler) */
+    ClusterObserver observer(String defaultRole, boolean spotRequests) {
         ClusterSessions sessions = new ClusterSessions(settings, cluster, credentials, clock,
                 settings.authRole().orElse(defaultRole));
-        return new ClusterObserver(settings, cluster, autoScaling, ec2, records, sessions, clock, probes);
+        return new ClusterObserver(settings, cluster, autoScaling, ec2, records, sessions, clock, probes, spotRequests);
     }
 
     /** The publisher's canary through CANARY_ADDRESS, with the same role as its observer; empty without an address. */

@@ -37,14 +37,15 @@ import java.util.Optional;
  * publishes the metrics in one PutMetricData call. Beside it, on its own thread and deadline, the canary does what a
  * client does through the load balancer (a read and a write): a failed or slow canary is published as such and never
  * holds the other metrics back for longer than its deadline. It counts leader changes from the Raft term against the
- * one it recorded last (a conditional write, so overlapping runs cannot count one change twice). Its only other
- * change: once the cluster has been seen initialized it switches the groups to the load balancer's health checks
- * (ELB_HEALTH_CHECKS). It never touches Raft (its Vault role reads, and writes only the canary's path); removing stale
+ * one it recorded last (a conditional write, so overlapping runs cannot count one change twice). It changes nothing
+ * else in AWS: whether the groups are ready for the load balancer's health checks ({@link HealthCheckSwitch}) is only
+ * reported, for the operator's deploy with {@code elbHealthChecks=true} (a function that runs every minute holds no
+ * right to update the groups). It never touches Raft (its Vault role reads, and writes only the canary's path); removing stale
  * peers is the reconciler's job. When the cluster cannot be reached at all it still publishes LeaderPresent 0 and
  * what the probes saw: silence must never look healthy. The input (the schedule's event) is not used.
  */
 public final class HealthPublisherHandler implements RequestStreamHandler {
-    static final String NAME = "publisher";
+    static final String NAME = dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SnapStartPriming priming;
@@ -83,7 +84,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
      */
     public record Outcome(String observedAt, String reachability, Map<String, Double> metrics, int putCalls,
                           long wallTimeMs, String detail, Canary canary, Long leaderChanges,
-                          List<String> healthChecksSwitched) {
+                          String elbHealthChecks) {
     }
 
     /** The canary's two operations; a latency is null when its operation failed. */
@@ -129,7 +130,7 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
             restoreLeaderRecord(leaderCount.moved());
             throw e;
         }
-        List<String> switched = switchHealthChecks(snapshot, canaryResult.map(r -> r.read().succeeded()
+        String healthChecks = healthCheckAdvice(snapshot, canaryResult.map(r -> r.read().succeeded()
                 && r.write().succeeded()));
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
         Map<String, Double> values = new LinkedHashMap<>();
@@ -143,12 +144,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 .field("putCalls", calls)
                 .field("canary", canaryOutcome == null ? null : canaryOutcome.detail())
                 .field("leaderChanges", changes.orElse(null))
-                .field("healthChecksSwitched", switched)
+                .field("elbHealthChecks", healthChecks)
                 .field("wallTimeMs", wall)
                 .field("detail", detail)
                 .emit(runtime.clock().instant());
         return new Outcome(snapshot.healthReadAt().toString(), reachability.name(), values, calls, wall, detail,
-                canaryOutcome, changes.orElse(null), switched);
+                canaryOutcome, changes.orElse(null), healthChecks);
     }
 
     /** The canary's result, or a failure once its budget (or the invocation's deadline) is spent. */
@@ -255,29 +256,16 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     }
 
     /**
-     * The groups' health-check types, as {@link HealthCheckSwitch} plans them (only with ELB_HEALTH_CHECKS): returns
-     * the switches made ("group:TYPE"). A failure is logged, not fatal: the next run plans again.
+     * What {@link HealthCheckSwitch} says of the groups' health-check types, for the operator: "in place" (every group
+     * on what the cluster's state calls for), or what a deploy would change and why ("ready: ..."), or why not yet.
      */
-    private List<String> switchHealthChecks(ClusterSnapshot snapshot, Optional<Boolean> canaryWentThrough) {
-        if (!runtime.settings().elbHealthChecks()) {
-            return List.of();
-        }
-        List<String> switched = new ArrayList<>();
-        try {
-            HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(snapshot, canaryWentThrough, runtime.clock().instant());
-            for (HealthCheckSwitch.Switch change : plan.switches()) {
-                runtime.autoScaling().setHealthCheckType(change.group(), change.to());
-                switched.add(change.toString());
-            }
-            if (!switched.isEmpty()) {
-                runtime.log().line(NAME, "health-checks-switched").field("groups", switched).field("why", plan.why())
-                        .emit(runtime.clock().instant());
-            }
-        } catch (RuntimeException e) {
-            runtime.log().line(NAME, "health-check-switch-failed").field("switched", switched)
-                    .field("error", e.getClass().getSimpleName() + ": " + e.getMessage())
-                    .emit(runtime.clock().instant());
-        }
-        return List.copyOf(switched);
+    private String healthCheckAdvice(ClusterSnapshot snapshot, Optional<Boolean> canaryWentThrough) {
+        HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(snapshot, canaryWentThrough, runtime.clock().instant());
+        return switch (plan.status()) {
+            case IN_PLACE -> "in place (" + plan.why() + ")";
+            case NOT_READY -> "not ready: " + plan.why();
+            case READY -> "ready: " + plan.why() + "; deploy with elbHealthChecks="
+                    + plan.switches().get(0).to().contains(HealthCheckSwitch.ELB) + " to set " + plan.switches();
+        };
     }
 }

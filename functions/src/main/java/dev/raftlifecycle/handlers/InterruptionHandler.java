@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.EventScope;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
@@ -45,7 +46,7 @@ import java.util.UUID;
  * instance's terminate lifecycle action removed the peer, finds no peer (not-a-member) and changes nothing.
  */
 public final class InterruptionHandler implements RequestStreamHandler {
-    static final String NAME = "interruption";
+    static final String NAME = dev.raftlifecycle.contract.HandlerNames.INTERRUPTION_NAME;
     /** How long to wait for the lock: well inside the two minutes' notice. */
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);
     /** EC2's notice: the instance is interrupted two minutes after the warning's time. */
@@ -62,7 +63,7 @@ public final class InterruptionHandler implements RequestStreamHandler {
 
     public InterruptionHandler(HandlerRuntime runtime) {
         this.runtime = runtime;
-        ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE);
+        ClusterObserver observer = runtime.observer(VaultAccess.MUTATING_ROLE, true);
         this.departure = new Departure(runtime, observer, runtime.removalSteps(observer));
         this.priming = SnapStartPriming.register(runtime, false);
     }
@@ -85,16 +86,16 @@ public final class InterruptionHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         Duration remaining = context == null ? Duration.ofMinutes(2) : Duration.ofMillis(context.getRemainingTimeInMillis());
-        JSON.writeValue(output, handle(input.readAllBytes(), remaining, Ec2EventIntake.ownAccount(context)));
+        JSON.writeValue(output, handle(input.readAllBytes(), remaining));
     }
 
-    public Outcome handle(byte[] input, Duration remaining, Optional<String> ownAccount) {
+    public Outcome handle(byte[] input, Duration remaining) {
         Instant started = runtime.clock().instant();
         Ec2Event event = Ec2EventIntake.parse(runtime, NAME, input,
                 EnumSet.of(Ec2EventParser.Kind.SPOT_INTERRUPTION, Ec2EventParser.Kind.REBALANCE));
         String id = event.subject().orElseThrow();
         String kind = event instanceof Ec2Event.SpotInterruption ? "spot-interruption" : "rebalance-recommendation";
-        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id, ownAccount);
+        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id);
         if (subject.scope() != EventScope.Scope.OURS) {
             return new Outcome(id, kind, "IGNORED", subject.scope().reason().label(), null, false, false,
                     millisSince(started), "not this cluster's instance (" + subject.scope().reason().label() + ")");
@@ -121,7 +122,9 @@ public final class InterruptionHandler implements RequestStreamHandler {
         } else {
             Instant interruptedAt = event instanceof Ec2Event.SpotInterruption spot
                     ? spot.time().orElse(started).plus(SPOT_NOTICE) : started.plus(SPOT_NOTICE);
-            result = depart(id, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()), interruptedAt);
+            EventClaim claim = event instanceof Ec2Event.SpotInterruption ? new EventClaim.SpotInterruption(id)
+                    : new EventClaim.SpotAtRisk(id);
+            result = depart(claim, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()), interruptedAt);
         }
         long latency = millisSince(started);
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
@@ -145,6 +148,9 @@ public final class InterruptionHandler implements RequestStreamHandler {
         }
         if (result.action.equals("KEPT")) {
             line.metric(MetricName.INTERRUPTION_PEER_KEPT, 1);
+        }
+        if (Reason.CLAIM_NOT_CONFIRMED.label().equals(result.reason)) {
+            line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
         }
         line.emit(runtime.clock().instant());
         return new Outcome(id, kind, result.action, result.reason, result.peer.map(RaftPeer::nodeId).orElse(null),
@@ -170,15 +176,16 @@ public final class InterruptionHandler implements RequestStreamHandler {
      * The departure path until the interruption: remove if safe now, else look again every few seconds (a dead voter
      * about to be reconciled, an election) until shortly before the instance is taken; never wait for the floor.
      */
-    private Result depart(String id, Deadline deadline, Instant interruptedAt) {
+    private Result depart(EventClaim claim, Deadline deadline, Instant interruptedAt) {
         Departure.Counters counters = new Departure.Counters();
         Result result;
         try {
-            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(), id, deadline,
-                    deadline.until(interruptedAt.minus(runtime.settings().safetyMargin())), LOCK_WAIT, counters);
+            Departure.Outcome outcome = departure.persist(NAME + ":" + claim.instanceId() + ":" + UUID.randomUUID(), claim,
+                    deadline, deadline.until(interruptedAt.minus(runtime.settings().safetyMargin())), LOCK_WAIT, counters);
             result = switch (outcome.verdict()) {
                 case GO -> outcome.removed() ? Result.of("REMOVED", outcome.reason(), outcome.peer(), true, outcome.detail())
                         : Result.of("NONE", outcome.reason(), outcome.peer(), false, outcome.detail());
+                case NOT_CONFIRMED -> Result.of("NONE", outcome.reason(), outcome.peer(), false, outcome.detail());
                 case KEEP, AWAIT_REPLACEMENT, ENDED -> Result.of("KEPT", outcome.reason(), outcome.peer(), false,
                         outcome.detail() + "; the peer stays until the instance is gone");
             };

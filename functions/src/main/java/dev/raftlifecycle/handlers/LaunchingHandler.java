@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.LaunchReadiness;
 import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.events.LifecycleEvent;
@@ -35,7 +36,7 @@ import java.util.Optional;
  * independent invocations and hold no lock: they run in parallel.
  */
 public final class LaunchingHandler implements RequestStreamHandler {
-    static final String NAME = "launching";
+    static final String NAME = dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GROUP_REFRESH = Duration.ofSeconds(15);
     private static final Duration READ_BUDGET = Duration.ofSeconds(30);
@@ -73,9 +74,10 @@ public final class LaunchingHandler implements RequestStreamHandler {
     public Outcome handle(byte[] input, Duration remaining) {
         Instant started = runtime.clock().instant();
         LifecycleEvent event = EventIntake.parse(runtime, NAME, input, LifecycleEvent.Kind.LAUNCH);
-        if (EventIntake.foreign(runtime, NAME, event)) {
-            return new Outcome(event.instanceId(), "IGNORED", Reason.FOREIGN_GROUP.label(), "none", 0, 0,
-                    EventIntake.foreignDetail(event), null);
+        Optional<EventIntake.Refusal> refusal = EventIntake.refusal(runtime, NAME, event);
+        if (refusal.isPresent()) {
+            return new Outcome(event.instanceId(), "IGNORED", refusal.get().reason().label(), "none", 0, 0,
+                    refusal.get().detail(), null);
         }
         LifecycleActions actions = new LifecycleActions(runtime.autoScaling(), event, runtime.clock(),
                 runtime.settings().heartbeatInterval());
@@ -83,10 +85,11 @@ public final class LaunchingHandler implements RequestStreamHandler {
             return finish(event, actions, started, LifecycleResult.CONTINUE, Reason.WARM_POOL, 0,
                     "launching into the warm pool: the node must not join while warm", null);
         }
-        if (!actions.stillOpen()) {
+        if (actions.check() == LifecycleActions.ActionState.ENDED) {
             return finish(event, actions, started, LifecycleResult.NONE, Reason.ALREADY_ENDED, 0,
                     "the lifecycle action had already ended (completed by an earlier delivery, or timed out)", null);
         }
+        // Unknown (the heartbeat failed): polling is harmless; the action is asked again before it is completed.
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin())
                 .within(runtime.settings().launchMaxWait());
         LaunchReadiness.Expectations expected = new LaunchReadiness.Expectations(runtime.settings().nonVoters(),
@@ -97,26 +100,54 @@ public final class LaunchingHandler implements RequestStreamHandler {
         String detail = "not observed yet";
         int polls = 0;
         ClusterObserver.ObservedGroups groups = null;
+        EventClaim claim = new EventClaim.Launch(event.instanceId(), event.groupName(), event.hookName(),
+                runtime.settings().launchHook());
+        Deadline claimSettle = Deadline.after(runtime.clock(), runtime.settings().claimSettle(), Duration.ZERO);
+        boolean claimConfirmed = false;
         while (true) {
             polls++;
             LaunchReadiness.Verdict verdict;
             try {
                 Instant now = runtime.clock().instant();
-                if (groups == null || Duration.between(groups.readAt(), now).compareTo(GROUP_REFRESH) >= 0) {
+                // Until AWS has confirmed the claim, the groups are described on every poll (not every GROUP_REFRESH).
+                if (groups == null || !claimConfirmed || Duration.between(groups.readAt(), now).compareTo(GROUP_REFRESH) >= 0) {
                     groups = observer.describeGroups(self);
                 }
-                ClusterSnapshot snapshot = observer.snapshot(groups, self, deadline.within(READ_BUDGET), actions::heartbeatIfDue);
-                verdict = LaunchReadiness.evaluate(snapshot, event.instanceId(), expected, runtime.clock().instant());
+                EventClaim.Verdict claimed = EventClaim.check(claim, groups.instances(), runtime.settings().groupNames());
+                if (!claimed.confirmed()) {
+                    if (claimConfirmed || claimSettle.passed()) {
+                        return finish(event, actions, started, LifecycleResult.NONE, Reason.CLAIM_NOT_CONFIRMED, polls,
+                                claim.describe() + (claimConfirmed ? " is no longer" : " is not") + " what AWS reports: "
+                                        + claimed.detail() + ": nothing is completed", null);
+                    }
+                    verdict = new LaunchReadiness.Waiting(Reason.CLAIM_NOT_CONFIRMED, claimed.detail());
+                } else {
+                    claimConfirmed = true;
+                    ClusterSnapshot snapshot = observer.snapshot(groups, self, deadline.within(READ_BUDGET), actions::heartbeatIfDue);
+                    verdict = LaunchReadiness.evaluate(snapshot, event.instanceId(), expected, runtime.clock().instant());
+                }
             } catch (RuntimeException e) {
                 // An AWS API failure (throttling, a network error): one failed poll proves nothing about the
                 // node, so keep polling; if it is still failing at the deadline, that is the reason reported.
                 verdict = new LaunchReadiness.Waiting(Reason.OBSERVATION_FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-            if (!(verdict instanceof LaunchReadiness.Waiting waiting)) {
-                Instant readyAt = runtime.clock().instant();
-                return finish(event, actions, started, LifecycleResult.CONTINUE, verdict.reason(), polls,
-                        "after " + polls + " poll(s)", readyAt);
+            if (!(verdict instanceof LaunchReadiness.Waiting)) {
+                // Ready: the action is asked once more right before it is completed. Ended: nothing to complete; an
+                // answer that cannot be classified: not completed now, asked again at the next poll.
+                LifecycleActions.ActionState state = actions.check();
+                if (state == LifecycleActions.ActionState.ENDED) {
+                    return finish(event, actions, started, LifecycleResult.NONE, Reason.ALREADY_ENDED, polls,
+                            "the lifecycle action ended before verification finished (ready)", null);
+                }
+                if (state == LifecycleActions.ActionState.OPEN) {
+                    Instant readyAt = runtime.clock().instant();
+                    return finish(event, actions, started, LifecycleResult.CONTINUE, verdict.reason(), polls,
+                            "after " + polls + " poll(s)", readyAt);
+                }
+                verdict = new LaunchReadiness.Waiting(Reason.ACTION_UNKNOWN, "ready, but whether the lifecycle action is"
+                        + " still open could not be told (" + actions.lastFailure() + ")");
             }
+            LaunchReadiness.Waiting waiting = (LaunchReadiness.Waiting) verdict;
             reason = waiting.reason();
             detail = waiting.detail();
             actions.heartbeatIfDue();
@@ -151,6 +182,9 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .field("detail", detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
         LifecycleActions.count(line, result);
+        if (reason == Reason.CLAIM_NOT_CONFIRMED) {
+            line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
+        }
         line.emit(runtime.clock().instant());
         return new Outcome(event.instanceId(), result.name(), reason.label(), completion.name(), latency, polls, detail,
                 readyAt == null ? null : readyAt.toString());

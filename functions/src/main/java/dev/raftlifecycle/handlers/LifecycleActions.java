@@ -7,8 +7,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** Completing and heartbeating one event's lifecycle action. */
+/**
+ * Completing and heartbeating one event's lifecycle action. A heartbeat is also how the handlers ask whether the
+ * action is still open: accepted (open), "No active Lifecycle Action found" (ended), or any other answer (throttled,
+ * refused, unreachable), which says nothing about the action and so is {@link ActionState#UNKNOWN}: never taken for
+ * open before a mutation.
+ */
 final class LifecycleActions {
+    /** What a heartbeat said of the action. */
+    enum ActionState {
+        OPEN,
+        /** Completed elsewhere (a duplicate delivery) or timed out: nothing more may be done for it. */
+        ENDED,
+        /** The call failed or was refused: whether the action is open cannot be told. */
+        UNKNOWN
+    }
+
     private final AutoScalingPort autoScaling;
     private final LifecycleEvent event;
     private final Clock clock;
@@ -17,6 +31,7 @@ final class LifecycleActions {
     private boolean ended;
     private int heartbeats;
     private int failedHeartbeats;
+    private String lastFailure = "";
 
     LifecycleActions(AutoScalingPort autoScaling, LifecycleEvent event, Clock clock, Duration heartbeatInterval) {
         this.autoScaling = autoScaling;
@@ -38,18 +53,27 @@ final class LifecycleActions {
         }
     }
 
-    private void beat() {
+    private ActionState beat() {
         Instant now = clock.instant();
         lastBeat = now;
         heartbeats++;
         try {
             if (!autoScaling.heartbeat(event.groupName(), event.hookName(), event.token(), event.instanceId())) {
                 ended = true;
+                return ActionState.ENDED;
             }
+            return ActionState.OPEN;
         } catch (RuntimeException e) {
             failedHeartbeats++;
             lastBeat = now.minus(heartbeatInterval.dividedBy(2));
+            lastFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            return ActionState.UNKNOWN;
         }
+    }
+
+    /** Why the last failed heartbeat failed ("" if none did). */
+    String lastFailure() {
+        return lastFailure;
     }
 
     int failedHeartbeats() {
@@ -57,14 +81,11 @@ final class LifecycleActions {
     }
 
     /**
-     * Whether the action is still open, asked with a heartbeat now (which also restarts its timeout). A failed
-     * call tells nothing, so it counts as open.
+     * Whether the action is still open, asked with a heartbeat now (which also restarts its timeout). A failed call
+     * (after the SDK's own retries) tells nothing: {@link ActionState#UNKNOWN}, which no caller may take for open.
      */
-    boolean stillOpen() {
-        if (!ended) {
-            beat();
-        }
-        return !ended;
+    ActionState check() {
+        return ended ? ActionState.ENDED : beat();
     }
 
     /** True once a heartbeat found the action already ended (completed elsewhere or timed out). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.EventScope;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reachability;
@@ -46,7 +47,7 @@ import java.util.UUID;
  * the invocation naming the field, before any call.
  */
 public final class ReconcilerHandler implements RequestStreamHandler {
-    static final String NAME = "reconciler";
+    static final String NAME = dev.raftlifecycle.contract.HandlerNames.RECONCILER_NAME;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
     /** A state change waits longer for the lock than the schedule: it is the fast path, the schedule only a backstop. */
@@ -96,23 +97,25 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         byte[] bytes = input.readAllBytes();
         Duration remaining = context == null ? Duration.ofMinutes(1) : Duration.ofMillis(context.getRemainingTimeInMillis());
-        JSON.writeValue(output, handle(bytes, remaining, Ec2EventIntake.ownAccount(context)));
+        JSON.writeValue(output, handle(bytes, remaining));
     }
 
     /** The schedule's event (or an empty one): {@link #run}; an EC2 state change: {@link #stateChange}. */
-    public Object handle(byte[] input, Duration remaining, Optional<String> ownAccount) {
+    public Object handle(byte[] input, Duration remaining) {
         Ec2Event event = Ec2EventIntake.parse(runtime, NAME, input,
                 EnumSet.of(Ec2EventParser.Kind.SCHEDULED, Ec2EventParser.Kind.STATE_CHANGE));
-        return event instanceof Ec2Event.StateChange change ? stateChange(change, remaining, ownAccount) : run(remaining);
+        return event instanceof Ec2Event.StateChange change ? stateChange(change, remaining) : run(remaining);
     }
 
     /**
      * An instance EC2 reports shutting down or terminated: those states are final, so its peer goes at once, with no
      * grace period, through the same departure path as a termination (under the lock, the quorum rules, a step-down
-     * first if it still leads). Not a final state, or not this cluster's instance: one line, nothing else. Left in
-     * place (unsafe now, lock busy): the schedule looks again.
+     * first if it still leads). The event's {@code state} is only the trigger: EC2's own DescribeInstances must report
+     * the instance shutting down or terminated (claim-not-confirmed otherwise, nothing changed). Not a final state,
+     * another account's event or none, or not this cluster's instance: one line, nothing else. Left in place (unsafe
+     * now, lock busy): the schedule looks again.
      */
-    public EventOutcome stateChange(Ec2Event.StateChange event, Duration remaining, Optional<String> ownAccount) {
+    public EventOutcome stateChange(Ec2Event.StateChange event, Duration remaining) {
         Instant started = runtime.clock().instant();
         String id = event.instanceId();
         if (!event.isFinal()) {
@@ -121,7 +124,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
             return new EventOutcome(id, event.state(), "IGNORED", Reason.NOT_FINAL.label(), null, false, false,
                     millisSince(started), "state " + event.state() + " is not final: nothing to reconcile");
         }
-        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id, ownAccount);
+        Ec2EventIntake.Subject subject = Ec2EventIntake.subject(runtime, NAME, event, id);
         if (subject.scope() != EventScope.Scope.OURS) {
             return new EventOutcome(id, event.state(), "IGNORED", subject.scope().reason().label(), null, false, false,
                     millisSince(started), "not this cluster's instance (" + subject.scope().reason().label() + ")");
@@ -141,13 +144,18 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         boolean removed = false;
         String detail;
         try {
-            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(), id, deadline,
-                    deadline.within(EVENT_PERSISTENCE), EVENT_LOCK_WAIT, counters);
+            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(),
+                    new EventClaim.StateChange(id, event.state()), deadline, deadline.within(EVENT_PERSISTENCE),
+                    EVENT_LOCK_WAIT, counters);
             peer = outcome.peer();
             removed = outcome.removed();
             reason = outcome.reason();
             detail = outcome.detail();
-            action = outcome.verdict() == Departure.Verdict.GO ? (removed ? "REMOVED" : "NONE") : "KEPT";
+            action = switch (outcome.verdict()) {
+                case GO -> removed ? "REMOVED" : "NONE";
+                case NOT_CONFIRMED -> "NONE";
+                case KEEP, AWAIT_REPLACEMENT, ENDED -> "KEPT";
+            };
         } catch (RuntimeException e) {
             action = "KEPT";
             reason = Reason.OBSERVATION_FAILED.label();
@@ -170,6 +178,9 @@ public final class ReconcilerHandler implements RequestStreamHandler {
                 .field("detail", detail);
         if (removed) {
             line.metric(MetricName.STALE_PEERS_REMOVED, 1);
+        }
+        if (Reason.CLAIM_NOT_CONFIRMED.label().equals(reason)) {
+            line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
         }
         line.emit(runtime.clock().instant());
         return new EventOutcome(id, event.state(), action, reason, peer.map(RaftPeer::nodeId).orElse(null),

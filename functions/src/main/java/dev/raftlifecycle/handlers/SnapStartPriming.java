@@ -22,16 +22,19 @@ import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.MutationLock;
 import dev.raftlifecycle.ports.AwsClients;
-import dev.raftlifecycle.ports.DynamoDb;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * SnapStart priming: before Lambda takes the snapshot of an initialized function ({@code beforeCheckpoint}, through
  * the {@code org.crac} API Lambda implements), run the request path's class loading and first-use work that needs
- * no network, so the restored function has it done: the AWS calls this handler makes (this project's signed POSTs
- * and their answers' parsing), parsing a lifecycle event and writing an outcome (the JSON mappers), signing a Vault login
+ * no network, so the restored function has it done: the AWS SDK clients this handler calls (their service models
+ * and endpoint rules), parsing a lifecycle event and writing an outcome (the JSON mappers), signing a Vault login
  * with throwaway credentials (the SigV4 signer), and a TLS engine from the cluster's TLS context. Nothing is sent,
  * no credential is resolved, no token exists, no random number is drawn: the snapshot holds no secret, no connection
  * and no seeded generator. Without SnapStart (a plain cold start, the lab, the tests) the hook never runs and costs nothing.
@@ -86,30 +89,35 @@ public final class SnapStartPriming implements Resource {
 
     /**
      * The calls an invocation makes, made once through twins of the real clients whose HTTP client answers at once
-     * without a socket ({@link CannedAwsHttp}) and whose credentials are throwaway: the requests' encoding, the signer,
-     * the HTTP client's request path and the answers' parsing (XML, JSON) in this project's ports run before the
-     * snapshot. The real connections are untouched.
+     * without a socket ({@link CannedAwsHttp}) and whose credentials are throwaway: the SDK's marshallers, endpoint
+     * rules, signer, retry pipeline and unmarshallers, and this project's ports around them, run before the snapshot.
+     * The real clients are untouched; the twins are closed.
      */
     List<String> rehearse(CannedAwsHttp canned) {
         AwsClients twins = runtime.awsClients().rehearsal(canned);
         Instant now = runtime.clock().instant();
         String token = "00000000-0000-0000-0000-000000000000";
         String instance = CannedAwsHttp.INSTANCE;
-        AutoScalingPort groups = new AutoScalingPort(twins.autoScaling());
-        groups.describe(List.of("priming"));
-        groups.heartbeat("priming", "priming", token, instance);
-        groups.complete("priming", "priming", token, instance, "CONTINUE");
-        new Ec2Port(twins.ec2()).describe(List.of(instance));
-        DynamoDb dynamo = twins.dynamoDb();
-        MutationLock lock = new MutationLock(dynamo, "priming", "priming", runtime.clock());
-        lock.tryAcquire("priming", now, now.plusSeconds(1));
-        lock.release("priming");
-        ClusterRecords records = new ClusterRecords(dynamo, "priming", "priming");
-        records.initializedRecorded();
-        records.staleSince();
+        try (AutoScalingClient autoScaling = twins.autoScaling(); Ec2Client ec2 = twins.ec2();
+             DynamoDbClient dynamo = twins.dynamoDb()) {
+            AutoScalingPort groups = new AutoScalingPort(autoScaling);
+            groups.describe(List.of("priming"));
+            groups.heartbeat("priming", "priming", token, instance);
+            groups.complete("priming", "priming", token, instance, "CONTINUE");
+            new Ec2Port(ec2).describe(List.of(instance));
+            MutationLock lock = new MutationLock(dynamo, "priming", "priming", runtime.clock());
+            lock.tryAcquire("priming", now, now.plusSeconds(1));
+            lock.holding(new MutationLock.Lease("priming", now, now.plusSeconds(1)));
+            lock.release("priming");
+            ClusterRecords records = new ClusterRecords(dynamo, "priming", "priming");
+            records.initializedRecorded();
+            records.staleSince();
+        }
         if (cloudWatch) {
-            new CloudWatchPort(twins.cloudWatch()).put("priming", "priming", now,
-                    List.of(new dev.raftlifecycle.decisions.MetricValue(dev.raftlifecycle.contract.MetricName.LEADER_PRESENT, 1.0)));
+            try (CloudWatchClient metrics = twins.cloudWatch()) {
+                new CloudWatchPort(metrics).put("priming", "priming", now,
+                        List.of(new dev.raftlifecycle.decisions.MetricValue(dev.raftlifecycle.contract.MetricName.LEADER_PRESENT, 1.0)));
+            }
         }
         return canned.answered();
     }
@@ -143,6 +151,14 @@ public final class SnapStartPriming implements Resource {
     /** The priming itself (also what the benchmark calls to measure it); returns what it did. */
     public List<String> prime() {
         done.clear();
+        runtime.autoScaling().warm();
+        runtime.ec2().warm();
+        runtime.records().warm();
+        done.add("clients");
+        if (cloudWatch) {
+            runtime.cloudWatch().warm();
+            done.add("cloudwatch");
+        }
         rehearse(new CannedAwsHttp());
         rehearseVault(new CannedVaultHttp());
         done.add("requests");

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
+import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
 import dev.raftlifecycle.decisions.StepDownQuiet;
@@ -41,7 +42,7 @@ import java.util.UUID;
  * done.
  */
 public final class TerminatingHandler implements RequestStreamHandler {
-    static final String NAME = "terminating";
+    static final String NAME = dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME;
     /** Between two looks at the voter floor while waiting for a replacement to join. */
     private static final Duration FLOOR_RETRY = Duration.ofSeconds(5);
     /** How often the wait after a step-down looks at the heartbeat. */
@@ -86,14 +87,24 @@ public final class TerminatingHandler implements RequestStreamHandler {
     public Outcome handle(byte[] input, Duration remaining) {
         Instant started = runtime.clock().instant();
         LifecycleEvent event = EventIntake.parse(runtime, NAME, input, LifecycleEvent.Kind.TERMINATE);
-        if (EventIntake.foreign(runtime, NAME, event)) {
-            return new Outcome(event.instanceId(), "IGNORED", Reason.FOREIGN_GROUP.label(), null, false, false, "none", 0,
-                    EventIntake.foreignDetail(event));
+        Optional<EventIntake.Refusal> refusal = EventIntake.refusal(runtime, NAME, event);
+        if (refusal.isPresent()) {
+            return new Outcome(event.instanceId(), "IGNORED", refusal.get().reason().label(), null, false, false, "none", 0,
+                    refusal.get().detail());
         }
         Invocation run = new Invocation(event, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()),
-                new LifecycleActions(runtime.autoScaling(), event, runtime.clock(), runtime.settings().heartbeatInterval()));
-        Result result = run.actions.stillOpen() ? underLock(run)
-                : Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery, or timed out)");
+                new LifecycleActions(runtime.autoScaling(), event, runtime.clock(), runtime.settings().heartbeatInterval()),
+                new EventClaim.Termination(event.instanceId(), event.groupName(), event.hookName(),
+                        runtime.settings().terminateHook()));
+        Result result = switch (run.actions.check()) {
+            case ENDED -> Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery,"
+                    + " or timed out)");
+            case UNKNOWN -> Result.abandon(Reason.ACTION_UNKNOWN, Optional.empty(), "whether the lifecycle action is open"
+                    + " could not be told (" + run.actions.lastFailure() + "): nothing is changed");
+            case OPEN -> departure.awaitClaim(run.occasion, run.deadline)
+                    .map(o -> Result.notConfirmed(o.detail()))
+                    .orElseGet(() -> underLock(run));
+        };
         long quietMs = result.action == LifecycleResult.CONTINUE ? waitOutStepDown(run) : 0;
 
         AutoScalingPort.Completion completion = run.actions.complete(result.action);
@@ -123,6 +134,9 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("detail", result.detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
         LifecycleActions.count(line, result.action);
+        if (Reason.CLAIM_NOT_CONFIRMED.label().equals(result.reason)) {
+            line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
+        }
         if (result.removed) {
             line.metric(MetricName.PEER_REMOVED, 1);
         }
@@ -196,8 +210,16 @@ public final class TerminatingHandler implements RequestStreamHandler {
                         + " (" + run.floorWaits + " wait(s))");
             }
             run.floorWaits++;
-            if (!run.actions.stillOpen()) {
-                return Result.alreadyEnded("the lifecycle action ended while waiting for a replacement to join");
+            switch (run.actions.check()) {
+                case ENDED -> {
+                    return Result.alreadyEnded("the lifecycle action ended while waiting for a replacement to join");
+                }
+                case UNKNOWN -> {
+                    return Result.abandon(Reason.ACTION_UNKNOWN, result.peer, result.detail + "; whether the lifecycle"
+                            + " action is still open could not be told while waiting for a replacement to join");
+                }
+                case OPEN -> {
+                }
             }
         }
     }
@@ -212,6 +234,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
             case AWAIT_REPLACEMENT -> new Result(LifecycleResult.ABANDON, outcome.reason(), outcome.peer(), false,
                     outcome.detail());
             case ENDED -> Result.alreadyEnded(outcome.detail());
+            case NOT_CONFIRMED -> Result.notConfirmed(outcome.detail());
         };
         result.awaitingReplacement = outcome.verdict() == Departure.Verdict.AWAIT_REPLACEMENT;
         return result;
@@ -229,14 +252,19 @@ public final class TerminatingHandler implements RequestStreamHandler {
         Instant lockedAt;
         Instant unlockedAt;
 
-        Invocation(LifecycleEvent event, Deadline deadline, LifecycleActions actions) {
+        Invocation(LifecycleEvent event, Deadline deadline, LifecycleActions actions, EventClaim claim) {
             this.event = event;
             this.deadline = deadline;
             this.actions = actions;
             this.occasion = new Departure.Occasion() {
                 @Override
-                public boolean stillOpen() {
-                    return actions.stillOpen();
+                public LifecycleActions.ActionState check() {
+                    return actions.check();
+                }
+
+                @Override
+                public EventClaim claim() {
+                    return claim;
                 }
 
                 @Override
@@ -275,6 +303,11 @@ public final class TerminatingHandler implements RequestStreamHandler {
 
         static Result abandon(Reason reason, Optional<RaftPeer> peer, String detail) {
             return new Result(LifecycleResult.ABANDON, reason.label(), peer, false, detail);
+        }
+
+        /** AWS does not report what the event claims: change nothing, complete nothing (it is not this action's). */
+        static Result notConfirmed(String detail) {
+            return new Result(LifecycleResult.NONE, Reason.CLAIM_NOT_CONFIRMED.label(), Optional.empty(), false, detail);
         }
 
         /** The group has already decided this instance's fate: change nothing, complete nothing. */

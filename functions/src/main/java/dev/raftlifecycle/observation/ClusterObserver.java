@@ -51,9 +51,21 @@ public final class ClusterObserver {
     private final Clock clock;
     private final ExecutorService probes;
     private final InitializationMemory initialization;
+    private final boolean spotRequests;
 
     public ClusterObserver(Settings settings, ClusterPort cluster, AutoScalingPort autoScaling, Ec2Port ec2,
                            ClusterRecords records, ClusterSessions sessions, Clock clock, ExecutorService probes) {
+        this(settings, cluster, autoScaling, ec2, records, sessions, clock, probes, false);
+    }
+
+    /**
+     * @param spotRequests whether to ask EC2 for the subject's Spot request when the subject is a Spot instance (the
+     *                     interruption handler, whose claim it checks)
+     */
+    public ClusterObserver(Settings settings, ClusterPort cluster, AutoScalingPort autoScaling, Ec2Port ec2,
+                           ClusterRecords records, ClusterSessions sessions, Clock clock, ExecutorService probes,
+                           boolean spotRequests) {
+        this.spotRequests = spotRequests;
         this.settings = settings;
         this.cluster = cluster;
         this.autoScaling = autoScaling;
@@ -104,12 +116,22 @@ public final class ClusterObserver {
         }
         subject.filter(id -> instances.stream().noneMatch(i -> i.instanceId().equals(id)))
                 .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id))));
+        if (spotRequests && subject.isPresent()) {
+            for (int i = 0; i < instances.size(); i++) {
+                ClusterInstance instance = instances.get(i);
+                if (instance.instanceId().equals(subject.get()) && ClusterInstance.SPOT.equals(instance.instanceLifecycle())) {
+                    instances.set(i, instance.withSpotRequestStatus(ec2.spotRequestOf(instance.instanceId())
+                            .map(Ec2Port.SpotRequest::statusCode)));
+                }
+            }
+        }
         return new ObservedGroups(states, instances, at);
     }
 
     private static ClusterInstance join(String id, String group, String lifecycle, String zone, Ec2Port.Instance e) {
         return new ClusterInstance(id, group, lifecycle == null ? "" : lifecycle, e == null ? "unknown" : e.state(),
-                e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone());
+                e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone(),
+                e == null ? "" : e.lifecycle(), Optional.empty());
     }
 
     /** A full snapshot: groups described now. */

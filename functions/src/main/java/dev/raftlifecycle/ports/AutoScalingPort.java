@@ -2,21 +2,37 @@ package dev.raftlifecycle.ports;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 
 /**
- * The Auto Scaling calls the handlers make (describe the groups, set a group's health-check type, heartbeat and
- * complete lifecycle actions), in the Query protocol through {@link AwsQuery}.
+ * The Auto Scaling calls the handlers make (describe the groups, heartbeat and complete lifecycle actions), through
+ * the SDK's generated client. It returns what Auto Scaling said and leaves its meaning to the caller, with one
+ * exception defined here: "No active Lifecycle Action found" is an action that already ended.
  */
 public final class AutoScalingPort {
-    /** The Auto Scaling API version the requests name. */
-    public static final String API_VERSION = "2011-01-01";
-    private final AwsQuery autoScaling;
+    private final Lazy<AutoScalingClient> client;
 
-    public AutoScalingPort(AwsQuery autoScaling) {
-        this.autoScaling = autoScaling;
+    public AutoScalingPort(AutoScalingClient client) {
+        this(Lazy.ready(client));
+    }
+
+    /** With the client built at its first call. */
+    public AutoScalingPort(Lazy<AutoScalingClient> client) {
+        this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     /**
@@ -34,42 +50,20 @@ public final class AutoScalingPort {
 
     /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
     public List<Group> describe(List<String> groupNames) {
-        Map<String, String> parameters = new LinkedHashMap<>();
-        for (int i = 0; i < groupNames.size(); i++) {
-            parameters.put("AutoScalingGroupNames.member." + (i + 1), groupNames.get(i));
-        }
         List<Group> groups = new ArrayList<>();
-        autoScaling.pages("DescribeAutoScalingGroups", parameters, "DescribeAutoScalingGroupsResult", "NextToken")
-                .forEach(page -> groups.addAll(groups(result(page, "DescribeAutoScalingGroups"))));
+        client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
+                .forEach(g -> groups.add(toGroup(g)));
         return groups;
     }
 
-    /** The groups of one DescribeAutoScalingGroupsResult. */
-    static List<Group> groups(XmlElement result) {
-        List<Group> groups = new ArrayList<>();
-        for (XmlElement g : result.items("AutoScalingGroups", "member")) {
-            List<Member> instances = g.items("Instances", "member").stream()
-                    .map(i -> new Member(i.text("InstanceId").orElse(""), i.text("LifecycleState").orElse(""),
-                            i.text("AvailabilityZone").orElse(""))).toList();
-            Map<String, String> tags = new HashMap<>();
-            g.items("Tags", "member").forEach(t -> t.text("Key").ifPresent(k -> tags.put(k, t.text("Value").orElse(""))));
-            groups.add(new Group(g.text("AutoScalingGroupName").orElseThrow(
-                    () -> new IllegalArgumentException("Auto Scaling described a group without a name")),
-                    g.text("DesiredCapacity").map(Integer::parseInt).orElse(0), tags, instances,
-                    g.text("CapacityRebalance").map(Boolean::parseBoolean).orElse(false),
-                    g.text("HealthCheckType").orElse("EC2")));
-        }
-        return groups;
-    }
-
-    /** The {@code <Action>Result} element of an answer (an answer with an empty result has none: an empty one). */
-    private static XmlElement result(XmlElement response, String action) {
-        return response.child(action + "Result").orElse(new XmlElement(action + "Result", "", List.of()));
-    }
-
-    /** UpdateAutoScalingGroup of the health-check type only (ELB: replace what the load balancer finds unhealthy). */
-    public void setHealthCheckType(String group, String healthCheckType) {
-        autoScaling.call("UpdateAutoScalingGroup", Map.of("AutoScalingGroupName", group, "HealthCheckType", healthCheckType));
+    private static Group toGroup(AutoScalingGroup g) {
+        List<Member> members = g.instances().stream()
+                .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
+                        i.availabilityZone() == null ? "" : i.availabilityZone())).toList();
+        Map<String, String> tags = new HashMap<>();
+        g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
+        return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
+                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
     }
 
     /** The outcome of completing a lifecycle action. */
@@ -79,13 +73,13 @@ public final class AutoScalingPort {
         ALREADY_ENDED
     }
 
+    /** @throws software.amazon.awssdk.core.exception.SdkException any other failure: what became of it is unknown */
     public Completion complete(String group, String hook, String token, String instanceId, String result) {
-        Map<String, String> parameters = action(group, hook, token, instanceId);
-        parameters.put("LifecycleActionResult", result);
         try {
-            autoScaling.call("CompleteLifecycleAction", parameters);
+            client.get().completeLifecycleAction(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+                    .lifecycleActionToken(token).instanceId(instanceId).lifecycleActionResult(result));
             return Completion.COMPLETED;
-        } catch (AwsCallException e) {
+        } catch (AwsServiceException e) {
             if (isNoActiveAction(e)) {
                 return Completion.ALREADY_ENDED;
             }
@@ -93,12 +87,18 @@ public final class AutoScalingPort {
         }
     }
 
-    /** Records a heartbeat; returns false if the action has already ended. */
+    /**
+     * Records a heartbeat; returns false if the action has already ended.
+     *
+     * @throws software.amazon.awssdk.core.exception.SdkException any other failure (throttling, a network error, a
+     *                                                             refusal): nothing is known of the action then
+     */
     public boolean heartbeat(String group, String hook, String token, String instanceId) {
         try {
-            autoScaling.call("RecordLifecycleActionHeartbeat", action(group, hook, token, instanceId));
+            client.get().recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group).lifecycleHookName(hook)
+                    .lifecycleActionToken(token).instanceId(instanceId));
             return true;
-        } catch (AwsCallException e) {
+        } catch (AwsServiceException e) {
             if (isNoActiveAction(e)) {
                 return false;
             }
@@ -106,16 +106,9 @@ public final class AutoScalingPort {
         }
     }
 
-    private static Map<String, String> action(String group, String hook, String token, String instanceId) {
-        Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("AutoScalingGroupName", group);
-        parameters.put("LifecycleHookName", hook);
-        parameters.put("LifecycleActionToken", token);
-        parameters.put("InstanceId", instanceId);
-        return parameters;
-    }
-
-    static boolean isNoActiveAction(AwsCallException e) {
-        return "ValidationError".equals(e.code()) && e.errorMessage().contains("No active Lifecycle Action found");
+    static boolean isNoActiveAction(AwsServiceException e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+        return "ValidationError".equals(code) && message != null && message.contains("No active Lifecycle Action found");
     }
 }

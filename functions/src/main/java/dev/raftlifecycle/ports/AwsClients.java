@@ -3,18 +3,43 @@ package dev.raftlifecycle.ports;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
- * Builds the AWS ports' connections (EC2, Auto Scaling, DynamoDB, CloudWatch: this project's signed POSTs, see
- * {@link AwsSignedPost}): one small URLConnection HTTP client shared by all (cheap to load on a cold start), explicit
- * timeouts, bounded retries, an optional endpoint override (AWS_ENDPOINT_URL, for the local rig and lab only).
+ * Builds the AWS SDK's generated clients the handlers use (Auto Scaling, EC2, CloudWatch, DynamoDB): one small
+ * URLConnection HTTP client shared by all, the region explicit, the SDK's standard retry mode (its attempts, backoff,
+ * throttling and clock-skew handling) with a per-attempt and a per-call timeout.
+ *
+ * <p>Endpoints are the SDK's to resolve: {@code AWS_USE_FIPS_ENDPOINT}, {@code AWS_USE_DUALSTACK_ENDPOINT},
+ * {@code AWS_ENDPOINT_URL} and {@code AWS_ENDPOINT_URL_<SERVICE>} (and their system properties and profile
+ * settings) work as they do for every user of the SDK, as does {@code AWS_MAX_ATTEMPTS}. The one override this class
+ * applies is {@code endpoint}, which only the in-process rig and lab pass (many emulators in one JVM, where one
+ * process-wide variable cannot serve): a Lambda function's settings never carry one.
  */
 public final class AwsClients {
+    /** One attempt of any call is cut after this (the SDK aborts it and retries within the call's budget). */
+    public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
+    /** A whole call, its retries included. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Credentials that exist nowhere: for rehearsals and signing samples before a snapshot. */
+    public static final AwsBasicCredentials THROWAWAY = AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming");
+
     private final Region region;
     private final Optional<URI> endpoint;
     private final AwsCredentialsProvider credentials;
@@ -23,8 +48,13 @@ public final class AwsClients {
     public AwsClients(String region, Optional<URI> endpoint, AwsCredentialsProvider credentials) {
         this(Region.of(region), endpoint, credentials, UrlConnectionHttpClient.builder()
                 .connectionTimeout(CONNECT_TIMEOUT)
-                .socketTimeout(AwsSignedPost.READ_TIMEOUT)
+                .socketTimeout(SOCKET_TIMEOUT)
                 .build());
+    }
+
+    /** Over a given HTTP client (tests of the ports, and the rehearsal). */
+    public AwsClients(String region, Optional<URI> endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
+        this(Region.of(region), endpoint, credentials, http);
     }
 
     private AwsClients(Region region, Optional<URI> endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
@@ -39,43 +69,41 @@ public final class AwsClients {
      * rehearsing the request path before a snapshot, never for a real call.
      */
     public AwsClients rehearsal(CannedAwsHttp canned) {
-        return new AwsClients(region, endpoint,
-                software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(THROWAWAY), canned);
+        return new AwsClients(region, endpoint, StaticCredentialsProvider.create(THROWAWAY), canned);
     }
-
-    /** Credentials that exist nowhere: for rehearsals and signing samples before a snapshot. */
-    public static final software.amazon.awssdk.auth.credentials.AwsBasicCredentials THROWAWAY =
-            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIAPRIMINGPRIMING00", "priming");
 
     public AwsCredentialsProvider credentials() {
         return credentials;
     }
 
-    /** Auto Scaling in the Query protocol (see {@link AwsSignedPost} for why not the SDK's client). */
-    public AwsQuery autoScaling() {
-        return query("autoscaling", AutoScalingPort.API_VERSION);
+    public AutoScalingClient autoScaling() {
+        return configure(AutoScalingClient.builder());
     }
 
-    /** EC2 in the Query protocol (the handlers call DescribeInstances only; see {@link AwsSignedPost} for why not the SDK's client). */
-    public AwsQuery ec2() {
-        return query("ec2", Ec2Port.API_VERSION);
+    public Ec2Client ec2() {
+        return configure(Ec2Client.builder());
     }
 
-    private AwsQuery query(String service, String version) {
-        return new AwsQuery(post(service), version);
+    public CloudWatchClient cloudWatch() {
+        return configure(CloudWatchClient.builder());
     }
 
-    private AwsSignedPost post(String service) {
-        return new AwsSignedPost(service, region.id(), endpoint, credentials, http, java.time.Clock.systemUTC());
+    public DynamoDbClient dynamoDb() {
+        return configure(DynamoDbClient.builder());
     }
 
-    /** CloudWatch in the Query protocol (the publisher's metrics; see {@link AwsSignedPost} for why not the SDK's client). */
-    public AwsQuery cloudWatch() {
-        return query("monitoring", CloudWatchPort.API_VERSION);
-    }
-
-    /** DynamoDB in its JSON protocol (the lock and the records; see {@link AwsSignedPost} for why not the SDK's client). */
-    public DynamoDb dynamoDb() {
-        return new DynamoDb(post("dynamodb"));
+    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
+        builder.region(region)
+                .credentialsProvider(credentials)
+                .httpClient(http)
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .apiCallTimeout(CALL_TIMEOUT)
+                        .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                        // STANDARD unless AWS_RETRY_MODE says otherwise; AWS_MAX_ATTEMPTS sets its attempts (3).
+                        .retryStrategy(RetryMode.defaultRetryMode() == RetryMode.LEGACY ? RetryMode.STANDARD
+                                : RetryMode.defaultRetryMode())
+                        .build());
+        endpoint.ifPresent(builder::endpointOverride);
+        return builder.build();
     }
 }

@@ -3,40 +3,54 @@ package dev.raftlifecycle.ports;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.decisions.MetricValue;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.Dimension;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
+import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
-/** CloudWatch PutMetricData for the publisher, in the Query protocol through {@link AwsQuery}. */
+/** PutMetricData: all of a run's values in as few calls as the API allows (1000 data per call). */
 public final class CloudWatchPort {
-    /** The CloudWatch API version the requests name. */
-    public static final String API_VERSION = "2010-08-01";
     static final int MAX_DATA_PER_CALL = 1000;
-    private final AwsQuery cloudWatch;
+    private final Lazy<CloudWatchClient> client;
 
-    public CloudWatchPort(AwsQuery cloudWatch) {
-        this.cloudWatch = cloudWatch;
+    public CloudWatchPort(CloudWatchClient client) {
+        this(Lazy.ready(client));
+    }
+
+    /** With the client built at its first call. */
+    public CloudWatchPort(Lazy<CloudWatchClient> client) {
+        this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
     }
 
     /** Publishes; returns the number of PutMetricData calls made. */
     public int put(String namespace, String clusterName, Instant timestamp, List<MetricValue> values) {
+        Dimension cluster = Dimension.builder().name(MetricName.CLUSTER_DIMENSION).value(clusterName).build();
+        List<MetricDatum> data = new ArrayList<>();
+        for (MetricValue value : values) {
+            data.add(MetricDatum.builder()
+                    .metricName(value.name().metricName())
+                    .unit(StandardUnit.fromValue(value.name().unit().cloudWatchName()))
+                    .value(value.value())
+                    .timestamp(timestamp)
+                    .dimensions(cluster)
+                    .build());
+        }
         int calls = 0;
-        for (int from = 0; from < values.size(); from += MAX_DATA_PER_CALL) {
-            List<MetricValue> chunk = values.subList(from, Math.min(values.size(), from + MAX_DATA_PER_CALL));
-            Map<String, String> parameters = new LinkedHashMap<>();
-            parameters.put("Namespace", namespace);
-            for (int i = 0; i < chunk.size(); i++) {
-                String datum = "MetricData.member." + (i + 1) + ".";
-                MetricValue value = chunk.get(i);
-                parameters.put(datum + "MetricName", value.name().metricName());
-                parameters.put(datum + "Dimensions.member.1.Name", MetricName.CLUSTER_DIMENSION);
-                parameters.put(datum + "Dimensions.member.1.Value", clusterName);
-                parameters.put(datum + "Timestamp", DateTimeFormatter.ISO_INSTANT.format(timestamp));
-                parameters.put(datum + "Value", Double.toString(value.value()));
-                parameters.put(datum + "Unit", value.name().unit().cloudWatchName());
-            }
-            cloudWatch.call("PutMetricData", parameters);
+        for (int from = 0; from < data.size(); from += MAX_DATA_PER_CALL) {
+            List<MetricDatum> chunk = data.subList(from, Math.min(data.size(), from + MAX_DATA_PER_CALL));
+            client.get().putMetricData(r -> r.namespace(namespace).metricData(chunk));
             calls++;
         }
         return calls;

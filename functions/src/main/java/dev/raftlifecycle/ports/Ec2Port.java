@@ -3,26 +3,56 @@ package dev.raftlifecycle.ports;
 import dev.raftlifecycle.contract.ClusterTags;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceRequest;
 
 /**
- * EC2 DescribeInstances by id or by group tag (unknown ids are simply absent, not an error), in the Query protocol
- * through {@link AwsQuery}: the handlers' only EC2 operation.
+ * EC2 through the SDK's generated client: DescribeInstances by id or by group tag (unknown ids are simply absent, not
+ * an error), and the status of a Spot instance's request.
  */
 public final class Ec2Port {
-    /** The EC2 API version the requests name. */
-    public static final String API_VERSION = "2016-11-15";
     private static final int IDS_PER_CALL = 200;
-    private final AwsQuery ec2;
+    /** The tag Auto Scaling puts on every instance it launches, naming its group. */
+    static final String GROUP_TAG = "aws:autoscaling:groupName";
 
-    public Ec2Port(AwsQuery ec2) {
-        this.ec2 = ec2;
+    private final Lazy<Ec2Client> client;
+
+    public Ec2Port(Ec2Client client) {
+        this(Lazy.ready(client));
     }
 
-    public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
+    /** With the client built at its first call. */
+    public Ec2Port(Lazy<Ec2Client> client) {
+        this.client = client;
+    }
+
+    /** Builds the client now (SnapStart priming: into the snapshot, not after the restore). */
+    public void warm() {
+        client.get();
+    }
+
+    /** Whether the client has been built. */
+    public boolean built() {
+        return client.built();
+    }
+
+    /**
+     * An instance as EC2 describes it.
+     *
+     * @param lifecycle     EC2's {@code InstanceLifecycle}: {@code spot}, {@code scheduled}, or "" for on-demand (EC2
+     *                      leaves the field out then)
+     * @param spotRequestId the Spot request the instance fulfils, if it is a Spot instance launched through one
+     */
+    public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone,
+                           String lifecycle, Optional<String> spotRequestId) {
+        /** An on-demand instance (tests, and callers that know nothing of Spot). */
+        public Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
+            this(instanceId, state, privateIp, availabilityZone, "", Optional.empty());
+        }
     }
 
     /**
@@ -31,7 +61,7 @@ public final class Ec2Port {
      */
     public Map<String, Instance> describeGroupMembers(List<String> groupNames) {
         Map<String, Instance> out = new HashMap<>();
-        describeInstances("tag:" + GROUP_TAG, groupNames).forEach(i -> out.put(i.instance().instanceId(), i.instance()));
+        describeInstances("tag:" + GROUP_TAG, groupNames).forEach(m -> out.put(m.instance().instanceId(), m.instance()));
         return out;
     }
 
@@ -49,48 +79,58 @@ public final class Ec2Port {
                 .filter(m -> m.instance().instanceId().equals(instanceId)).findFirst();
     }
 
-    /** The tag Auto Scaling puts on every instance it launches, naming its group. */
-    static final String GROUP_TAG = "aws:autoscaling:groupName";
-
     public Map<String, Instance> describe(List<String> instanceIds) {
         Map<String, Instance> out = new HashMap<>();
         List<String> ids = new ArrayList<>(instanceIds);
         for (int from = 0; from < ids.size(); from += IDS_PER_CALL) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_CALL));
             // A filter instead of InstanceIds: ids EC2 no longer knows do not fail the whole call.
-            describeInstances("instance-id", chunk).forEach(i -> out.put(i.instance().instanceId(), i.instance()));
+            describeInstances("instance-id", chunk).forEach(m -> out.put(m.instance().instanceId(), m.instance()));
         }
         return out;
     }
 
     /** Every page of DescribeInstances with one filter. */
     private List<Membership> describeInstances(String filter, List<String> values) {
-        Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("Filter.1.Name", filter);
-        for (int i = 0; i < values.size(); i++) {
-            parameters.put("Filter.1.Value." + (i + 1), values.get(i));
-        }
         List<Membership> out = new ArrayList<>();
-        ec2.pages("DescribeInstances", parameters, "nextToken").forEach(page -> out.addAll(instances(page)));
+        client.get().describeInstancesPaginator(r -> r.filters(Filter.builder().name(filter).values(values).build()))
+                .reservations().forEach(reservation -> reservation.instances().forEach(i -> out.add(
+                        new Membership(of(i), tag(i, GROUP_TAG), tag(i, ClusterTags.CLUSTER)))));
         return out;
     }
 
-    /** The instances of one DescribeInstances answer, with their tags. */
-    static List<Membership> instances(XmlElement page) {
-        List<Membership> out = new ArrayList<>();
-        for (XmlElement reservation : page.items("reservationSet", "item")) {
-            for (XmlElement i : reservation.items("instancesSet", "item")) {
-                Map<String, String> tags = new HashMap<>();
-                i.items("tagSet", "item")
-                        .forEach(t -> t.text("key").ifPresent(k -> tags.put(k, t.text("value").orElse(""))));
-                Instance instance = new Instance(i.text("instanceId").orElseThrow(
-                        () -> new IllegalArgumentException("EC2 described an instance without an instanceId")),
-                        i.text("instanceState", "name").orElse("unknown"), i.text("privateIpAddress"),
-                        i.text("placement", "availabilityZone").orElse(""));
-                out.add(new Membership(instance, Optional.ofNullable(tags.get(GROUP_TAG)),
-                        Optional.ofNullable(tags.get(ClusterTags.CLUSTER))));
-            }
-        }
-        return out;
+    private static Optional<String> tag(software.amazon.awssdk.services.ec2.model.Instance i, String key) {
+        return i.tags().stream().filter(t -> key.equals(t.key()))
+                .map(software.amazon.awssdk.services.ec2.model.Tag::value).findFirst();
+    }
+
+    private static Instance of(software.amazon.awssdk.services.ec2.model.Instance i) {
+        return new Instance(i.instanceId(), i.state() == null || i.state().nameAsString() == null ? "unknown"
+                : i.state().nameAsString(), Optional.ofNullable(i.privateIpAddress()),
+                i.placement() == null || i.placement().availabilityZone() == null ? "" : i.placement().availabilityZone(),
+                i.instanceLifecycleAsString() == null ? "" : i.instanceLifecycleAsString(),
+                Optional.ofNullable(i.spotInstanceRequestId()));
+    }
+
+    /**
+     * A Spot request as EC2 reports it.
+     *
+     * @param state      open, active, closed, cancelled, failed, disabled
+     * @param statusCode e.g. fulfilled, marked-for-termination, marked-for-stop, instance-terminated-by-price
+     */
+    public record SpotRequest(String requestId, String state, String statusCode, Optional<String> instanceId) {
+    }
+
+    /**
+     * The Spot request the instance fulfils, as EC2 reports it; empty when EC2 reports none (an on-demand instance, or a
+     * Spot instance whose request EC2 no longer lists).
+     */
+    public Optional<SpotRequest> spotRequestOf(String instanceId) {
+        List<SpotInstanceRequest> requests = client.get().describeSpotInstanceRequests(r -> r.filters(
+                Filter.builder().name("instance-id").values(instanceId).build())).spotInstanceRequests();
+        return requests.stream().filter(s -> instanceId.equals(s.instanceId())).findFirst()
+                .map(s -> new SpotRequest(s.spotInstanceRequestId(), s.stateAsString() == null ? "" : s.stateAsString(),
+                        s.status() == null || s.status().code() == null ? "" : s.status().code(),
+                        Optional.ofNullable(s.instanceId())));
     }
 }

@@ -8,27 +8,37 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import com.fasterxml.jackson.databind.JsonNode;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
- * Serializes cluster mutations across functions (the terminating handler and the reconciler) with one lock item per
- * cluster in a DynamoDB table, taken by a conditional write and held until released or its lease runs out (the
- * holder's deadline, so a crashed holder cannot block forever). Because a lease can run out, a holder only starts a
- * mutation while its lease still covers the call and its confirmation ({@link Lease#covers}).
+ * Serializes cluster mutations across functions (the terminating, interruption and reconciler handlers) with one
+ * lock item per cluster in a DynamoDB table, taken by a conditional write and held until released or its lease runs
+ * out (the holder's deadline, so a crashed holder cannot block forever). Because a lease can run out, and because a
+ * record is only as good as who may write it, a holder starts a mutation only while its lease still covers the call
+ * and its confirmation ({@link Lease#covers}) and after a consistent read shows the item still names it
+ * ({@link #holding}).
  */
 public final class MutationLock {
-    private static final String OWNER = "Owner";
-    private static final String LEASE_UNTIL_MS = "LeaseUntilMs";
+    static final String OWNER = "Owner";
+    static final String LEASE_UNTIL_MS = "LeaseUntilMs";
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration MAX_RETRY = Duration.ofSeconds(2);
 
-    private final DynamoDb dynamo;
+    private final Lazy<DynamoDbClient> client;
     private final String table;
     private final String clusterName;
     private final Clock clock;
 
-    public MutationLock(DynamoDb dynamo, String table, String clusterName, Clock clock) {
-        this.dynamo = dynamo;
+    public MutationLock(DynamoDbClient client, String table, String clusterName, Clock clock) {
+        this(Lazy.ready(client), table, clusterName, clock);
+    }
+
+    /** With the client built at its first call. */
+    public MutationLock(Lazy<DynamoDbClient> client, String table, String clusterName, Clock clock) {
+        this.client = client;
         this.table = table;
         this.clusterName = clusterName;
         this.clock = clock;
@@ -47,21 +57,32 @@ public final class MutationLock {
         }
     }
 
-    private Map<String, JsonNode> key() {
-        return Map.of(LockTable.PARTITION_KEY, DynamoDb.s(LockTable.MUTATION_PREFIX + clusterName));
+    /** The lock item's key: {@code mutation#<cluster>}. */
+    public String itemKey() {
+        return LockTable.MUTATION_PREFIX + clusterName;
+    }
+
+    private Map<String, AttributeValue> key() {
+        return Map.of(LockTable.PARTITION_KEY, AttributeValue.fromS(itemKey()));
     }
 
     /** Takes the lock if free or expired; false if someone else holds a live lease. */
     public boolean tryAcquire(String owner, Instant now, Instant leaseUntil) {
-        Map<String, JsonNode> item = new HashMap<>(key());
-        item.put(OWNER, DynamoDb.s(owner));
-        item.put(LEASE_UNTIL_MS, DynamoDb.n(leaseUntil.toEpochMilli()));
-        item.put(LockTable.TTL_ATTRIBUTE, DynamoDb.n(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond()));
-        // A retried write whose first attempt did land finds its own owner: still true.
-        return dynamo.putItem(table, item, Optional.of(new DynamoDb.Condition(
-                "attribute_not_exists(#k) OR #lease < :now OR #owner = :me",
-                Map.of("#k", LockTable.PARTITION_KEY, "#lease", LEASE_UNTIL_MS, "#owner", OWNER),
-                Map.of(":now", DynamoDb.n(now.toEpochMilli()), ":me", DynamoDb.s(owner)))));
+        Map<String, AttributeValue> item = new HashMap<>(key());
+        item.put(OWNER, AttributeValue.fromS(owner));
+        item.put(LEASE_UNTIL_MS, AttributeValue.fromN(Long.toString(leaseUntil.toEpochMilli())));
+        item.put(LockTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(leaseUntil.plus(Duration.ofHours(1)).getEpochSecond())));
+        try {
+            // A retried write whose first attempt did land finds its own owner: still true.
+            client.get().putItem(r -> r.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(#k) OR #lease < :now OR #owner = :me")
+                    .expressionAttributeNames(Map.of("#k", LockTable.PARTITION_KEY, "#lease", LEASE_UNTIL_MS, "#owner", OWNER))
+                    .expressionAttributeValues(Map.of(":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
+                            ":me", AttributeValue.fromS(owner))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     /**
@@ -69,9 +90,9 @@ public final class MutationLock {
      * deadline. The lease lasts until the deadline.
      *
      * @return the lease, or empty if another holder kept it until the deadline
-     * @throws AwsCallException when DynamoDB itself fails (nothing is held then)
+     * @throws SdkException when DynamoDB itself fails (nothing is held then)
      */
-    public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Runnable whileWaiting) {
+    public Optional<Lease> acquire(String owner, Deadline deadline, Runnable whileWaiting) {
         return acquire(owner, deadline, deadline, whileWaiting);
     }
 
@@ -79,19 +100,50 @@ public final class MutationLock {
      * As {@link #acquire(String, Deadline, Runnable)}, but gives up waiting at {@code stopWaiting} while the lease
      * still lasts until {@code deadline}.
      */
-    public java.util.Optional<Lease> acquire(String owner, Deadline deadline, Deadline stopWaiting, Runnable whileWaiting) {
+    public Optional<Lease> acquire(String owner, Deadline deadline, Deadline stopWaiting, Runnable whileWaiting) {
         Duration wait = FIRST_RETRY;
         while (true) {
             if (tryAcquire(owner, clock.instant(), deadline.at())) {
                 // Held from the moment the conditional write came back, not from when it was sent.
-                return java.util.Optional.of(new Lease(owner, clock.instant(), deadline.at()));
+                return Optional.of(new Lease(owner, clock.instant(), deadline.at()));
             }
             whileWaiting.run();
             if (!stopWaiting.sleep(wait)) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
         }
+    }
+
+    /** What a consistent read of the lock item says of a lease. */
+    public enum Holding {
+        /** The item names this owner with this lease's end: nobody took or changed it. */
+        HELD,
+        /** The item is gone, names another owner, or another lease end: this holder must not mutate. */
+        LOST,
+        /** The read failed: nothing is known, so this holder must not mutate either. */
+        UNKNOWN
+    }
+
+    /**
+     * Whether the lock item still names this lease (owner and lease end), read with a strongly consistent read right
+     * before a mutation: a lease that ran out and was taken, or an item someone overwrote or deleted, is not held.
+     */
+    public Holding holding(Lease lease) {
+        Map<String, AttributeValue> item;
+        try {
+            item = client.get().getItem(r -> r.tableName(table).key(key()).consistentRead(true)).item();
+        } catch (SdkException e) {
+            return Holding.UNKNOWN;
+        }
+        if (item == null || item.isEmpty()) {
+            return Holding.LOST;
+        }
+        AttributeValue owner = item.get(OWNER);
+        AttributeValue until = item.get(LEASE_UNTIL_MS);
+        boolean same = owner != null && lease.owner().equals(owner.s()) && until != null
+                && Long.toString(lease.until().toEpochMilli()).equals(until.n());
+        return same ? Holding.HELD : Holding.LOST;
     }
 
     /**
@@ -102,9 +154,13 @@ public final class MutationLock {
      */
     public boolean release(String owner) {
         try {
-            // false: the lease expired and someone else took it, nothing of ours to release
-            return dynamo.deleteItem(table, key(), new DynamoDb.Condition("#owner = :me", Map.of("#owner", OWNER),
-                    Map.of(":me", DynamoDb.s(owner))));
+            client.get().deleteItem(r -> r.tableName(table).key(key())
+                    .conditionExpression("#owner = :me")
+                    .expressionAttributeNames(Map.of("#owner", OWNER))
+                    .expressionAttributeValues(Map.of(":me", AttributeValue.fromS(owner))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false; // the lease expired and someone else took it: nothing of ours to release
         } catch (RuntimeException e) {
             return false; // DynamoDB, the network or the credentials failed: the lease expires on its own
         }

@@ -19,7 +19,30 @@ class SettingsTest {
         env.put(Settings.VAULT_IAM_SERVER_ID, "vault.example.internal");
         env.put(Settings.VAULT_CA_PEM, CA);
         env.put(Settings.AWS_REGION, "eu-west-1");
+        env.put(Settings.ACCOUNT_ID, "123456789012");
         return env;
+    }
+
+    @Test
+    void theAccountIsRequiredAndMustBeAnAccountIdHooksAndDecommissioningHaveDefaults() {
+        Settings s = Settings.from(minimal());
+        assertThat(s.accountId()).isEqualTo("123456789012");
+        assertThat(s.launchHook()).isEqualTo(dev.raftlifecycle.contract.LifecycleEvents.LAUNCH_HOOK_NAME);
+        assertThat(s.terminateHook()).isEqualTo(dev.raftlifecycle.contract.LifecycleEvents.TERMINATE_HOOK_NAME);
+        assertThat(s.decommission()).isFalse();
+        assertThat(s.safetyRules().decommissionDeclared()).isFalse();
+        assertThat(s.claimSettle()).isEqualTo(Duration.ofSeconds(dev.raftlifecycle.contract.Defaults.CLAIM_SETTLE_SECONDS));
+
+        Map<String, String> none = minimal();
+        none.remove(Settings.ACCOUNT_ID);
+        assertThatThrownBy(() -> Settings.from(none)).hasMessageContaining("ACCOUNT_ID: is required");
+        Map<String, String> bad = minimal();
+        bad.put(Settings.ACCOUNT_ID, "12345");
+        assertThatThrownBy(() -> Settings.from(bad)).hasMessageContaining("ACCOUNT_ID: is not an AWS account id");
+
+        Map<String, String> declared = minimal();
+        declared.put(Settings.DECOMMISSION, "true");
+        assertThat(Settings.from(declared).safetyRules().decommissionDeclared()).isTrue();
     }
 
     @Test
@@ -137,14 +160,11 @@ class SettingsTest {
         Settings off = Settings.from(minimal());
         assertThat(off.canaryAddress()).isEmpty();
         assertThat(off.canaryTimeout()).hasMillis(dev.raftlifecycle.contract.Defaults.CANARY_TIMEOUT_MS);
-        assertThat(off.elbHealthChecks()).isFalse();
 
         Map<String, String> on = minimal();
         on.put(Settings.CANARY_ADDRESS, "https://vault-nlb.elb.eu-west-1.amazonaws.com:8200");
-        on.put(Settings.ELB_HEALTH_CHECKS, "true");
         Settings s = Settings.from(on);
         assertThat(s.canaryAddress()).get().extracting(java.net.URI::getPort).isEqualTo(8200);
-        assertThat(s.elbHealthChecks()).isTrue();
 
         for (String bad : List.of("http://vault:8200", "https://vault", "https://vault:8200/v1/secret", "vault:8200",
                 "https://user@vault:8200", "https://vault:8200?x=1")) {

@@ -2,7 +2,6 @@ package dev.raftlifecycle.decisions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.contract.ClusterTags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -137,10 +136,25 @@ class HealthCheckSwitchTest {
     }
 
     @Test
-    void otherHealthCheckTypesAreKeptAndAGroupTaggedOffIsLeftAlone() {
-        ClusterSnapshot s = snapshot(SERVING, false, List.of("EC2", "EBS", "EC2,VPC_LATTICE"),
-                Map.of(ClusterTags.ELB_HEALTH_CHECKS, ClusterTags.ELB_HEALTH_CHECKS_OFF));
-        assertThat(HealthCheckSwitch.plan(s, Optional.empty(), NOW).switches())
-                .extracting(HealthCheckSwitch.Switch::toString).containsExactly("g-b:EBS,ELB", "g-c:VPC_LATTICE,ELB");
+    void otherHealthCheckTypesAreKept() {
+        ClusterSnapshot s = snapshot(SERVING, false, List.of("ELB", "EBS", "EC2,VPC_LATTICE"), Map.of());
+        HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(s, Optional.empty(), NOW);
+        assertThat(plan.status()).isEqualTo(HealthCheckSwitch.Status.READY);
+        assertThat(plan.switches()).extracting(HealthCheckSwitch.Switch::toString)
+                .containsExactly("g-b:EBS,ELB", "g-c:VPC_LATTICE,ELB");
+    }
+
+    @Test
+    void groupsAlreadyOnWhatTheStateCallsForAreInPlaceAndAnUnsettledClusterIsNotReady() {
+        assertThat(HealthCheckSwitch.plan(snapshot(SERVING, false, List.of("ELB", "ELB", "ELB,EBS"), Map.of()),
+                Optional.empty(), NOW).status()).isEqualTo(HealthCheckSwitch.Status.IN_PLACE);
+        // Nothing initialized, on EC2 checks: what a first deploy calls for.
+        assertThat(HealthCheckSwitch.plan(snapshot(all(NodeHealth.State.UNINITIALIZED), false, "EC2", "EC2", "EC2"),
+                Optional.empty(), NOW).status()).isEqualTo(HealthCheckSwitch.Status.IN_PLACE);
+        ClusterSnapshot joining = snapshot(List.of(new Node(NodeHealth.State.ACTIVE, Optional.of(NOW.minusSeconds(5))),
+                new Node(NodeHealth.State.UNINITIALIZED, Optional.empty()), new Node(NodeHealth.State.STANDBY,
+                        Optional.empty())), true, "EC2", "EC2", "EC2");
+        assertThat(HealthCheckSwitch.plan(joining, Optional.empty(), NOW).status())
+                .isEqualTo(HealthCheckSwitch.Status.NOT_READY);
     }
 }

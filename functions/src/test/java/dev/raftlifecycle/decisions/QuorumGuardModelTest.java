@@ -2,7 +2,6 @@ package dev.raftlifecycle.decisions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.contract.ClusterTags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -182,6 +181,11 @@ class QuorumGuardModelTest {
             return expected() == 0 || tagged;
         }
 
+        /** The functions' rules: DECOMMISSION=true once the deployment declared the cluster decommissioned. */
+        SafetyRules rules() {
+            return new SafetyRules(RULES.maxVoterLastContact(), RULES.minQuorum(), tagged);
+        }
+
         /** Raft: a leader exists while a majority of voters is alive; a dead leader is replaced by an alive voter. */
         void elect() {
             if (!quorum()) {
@@ -199,8 +203,7 @@ class QuorumGuardModelTest {
             elect();
             List<GroupState> groups = new ArrayList<>();
             for (int g = 0; g < GROUPS.size(); g++) {
-                groups.add(new GroupState(GROUPS.get(g), desired[g], tagged
-                        ? Map.of(ClusterTags.DECOMMISSION, ClusterTags.DECOMMISSION_VALUE) : Map.of()));
+                groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of()));
             }
             List<ClusterInstance> instances = new ArrayList<>();
             Map<String, NodeHealth> health = new HashMap<>();
@@ -323,7 +326,7 @@ class QuorumGuardModelTest {
             boolean steppedDown = false;
             for (int round = 0; round < 3; round++) {
                 ClusterSnapshot s = snapshot();
-                TerminationDecision d = TerminationDecision.decide(s, subject.id, RULES, true);
+                TerminationDecision d = TerminationDecision.decide(s, subject.id, rules(), true);
                 if (d instanceof TerminationDecision.Remove remove) {
                     if (remove.stepDownFirst()) {
                         if (steppedDown) {
@@ -432,7 +435,7 @@ class QuorumGuardModelTest {
             boolean steppedDown = false;
             for (int round = 0; round < 3; round++) {
                 ClusterSnapshot s = snapshot();
-                TerminationDecision d = TerminationDecision.decide(s, subject.id, RULES);
+                TerminationDecision d = TerminationDecision.decide(s, subject.id, rules());
                 checkLiveness(s, subject, d);
                 if (d instanceof TerminationDecision.Remove remove) {
                     if (remove.stepDownFirst()) {

@@ -6,7 +6,6 @@ import static dev.raftlifecycle.decisions.Fixtures.threeVoters;
 import static dev.raftlifecycle.decisions.Fixtures.voters;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.contract.ClusterTags;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
@@ -97,11 +96,14 @@ class TerminationDecisionTest {
     }
 
     @Test
-    void aDeclaredDecommissionNeedsTheTagOnEveryGroup() {
-        Fixtures.Snap oneTagged = snap(threeVoters()).dead(id(3)).tag("g-b", ClusterTags.DECOMMISSION, "true");
-        assertThat(decide(oneTagged.build(), id(2))).isInstanceOf(TerminationDecision.Refuse.class);
-        Fixtures.Snap allTagged = oneTagged.tag("g-a", ClusterTags.DECOMMISSION, "true").tag("g-c", ClusterTags.DECOMMISSION, "true");
-        assertThat(decide(allTagged.build(), id(2)).label()).isEqualTo("decommissioning");
+    void aDecommissionIsDeclaredByTheDeploymentNeverByATag() {
+        // The tag earlier versions honoured, on every group: anyone allowed to tag a group could switch the guard off.
+        Fixtures.Snap allTagged = snap(threeVoters()).dead(id(3)).tag("g-a", "raft-lifecycle:decommission", "true")
+                .tag("g-b", "raft-lifecycle:decommission", "true").tag("g-c", "raft-lifecycle:decommission", "true");
+        assertThat(decide(allTagged.build(), id(2))).isInstanceOf(TerminationDecision.Refuse.class);
+        SafetyRules declared = new SafetyRules(RULES.maxVoterLastContact(), RULES.minQuorum(), true);
+        assertThat(TerminationDecision.decide(snap(threeVoters()).dead(id(3)).build(), id(2), declared).label())
+                .isEqualTo("decommissioning");
     }
 
     @Test

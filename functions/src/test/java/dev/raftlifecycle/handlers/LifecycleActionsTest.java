@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.ports.AutoScalingPort;
-import dev.raftlifecycle.ports.AwsQuery;
-import dev.raftlifecycle.ports.AwsSignedPost;
+import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.ScriptedHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -24,7 +23,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  */
 class LifecycleActionsTest {
     private static final Duration INTERVAL = Duration.ofSeconds(60);
-    private static final LifecycleEvent EVENT = new LifecycleEvent(LifecycleEvent.Kind.TERMINATE, "event-1", "group-a",
+    private static final LifecycleEvent EVENT = new LifecycleEvent(LifecycleEvent.Kind.TERMINATE, "event-1", "123456789012", "group-a",
             "terminate-hook", "i-0123456789abcdef0", "token-1", "autoscaling:EC2_INSTANCE_TERMINATING",
             Optional.empty(), Optional.empty(), Optional.empty());
 
@@ -56,16 +55,18 @@ class LifecycleActionsTest {
     /** Records every heartbeat request sent (a call that fails on the connection is retried: one per attempt). */
     private final ScriptedHttp http = new ScriptedHttp();
 
+    /** The SDK's standard retry mode: three attempts. */
+    private static final int SDK_ATTEMPTS = 3;
+
     private LifecycleActions actions() {
-        AwsQuery autoScaling = new AwsQuery(new AwsSignedPost("autoscaling", "eu-west-1", Optional.of(URI.create("http://127.0.0.1:1")),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTTESTTESTTEST", "test")), http, clock),
-                AutoScalingPort.API_VERSION);
-        return new LifecycleActions(new AutoScalingPort(autoScaling), EVENT, clock, INTERVAL);
+        AwsClients clients = new AwsClients("eu-west-1", Optional.of(URI.create("http://127.0.0.1:1")),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTTESTTESTTEST", "test")), http);
+        return new LifecycleActions(new AutoScalingPort(clients.autoScaling()), EVENT, clock, INTERVAL);
     }
 
     /** The next heartbeat fails on the connection, on every attempt the client makes. */
     private void failNextOnTheConnection(String message) {
-        for (int i = 0; i < AwsSignedPost.MAX_ATTEMPTS; i++) {
+        for (int i = 0; i < SDK_ATTEMPTS; i++) {
             http.fail(new IOException(message));
         }
     }
@@ -98,10 +99,10 @@ class LifecycleActionsTest {
         assertThat(actions.endedElsewhere()).isFalse();
         clock.advance(Duration.ofSeconds(29));
         actions.heartbeatIfDue();
-        assertThat(http.sent()).as("the failed heartbeat's attempts").hasSize(AwsSignedPost.MAX_ATTEMPTS);
+        assertThat(http.sent()).as("the failed heartbeat's attempts").hasSize(SDK_ATTEMPTS);
         clock.advance(Duration.ofSeconds(1));
         actions.heartbeatIfDue();
-        assertThat(http.sent()).hasSize(AwsSignedPost.MAX_ATTEMPTS + 1);
+        assertThat(http.sent()).hasSize(SDK_ATTEMPTS + 1);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
     }
 
@@ -111,7 +112,7 @@ class LifecycleActionsTest {
         http.answer(400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type>"
                 + "<Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID i-0123456789abcdef0"
                 + "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>");
-        assertThat(actions.stillOpen()).isFalse();
+        assertThat(actions.check()).isEqualTo(LifecycleActions.ActionState.ENDED);
         assertThat(actions.endedElsewhere()).isTrue();
         clock.advance(INTERVAL.multipliedBy(3));
         actions.heartbeatIfDue();
@@ -119,12 +120,20 @@ class LifecycleActionsTest {
     }
 
     @Test
-    void stillOpenAsksAtOnceAndAFailureCountsAsOpen() {
+    void checkAsksAtOnceAndAFailureIsUnknownNeverOpen() {
         LifecycleActions actions = actions();
-        assertThat(actions.stillOpen()).isTrue();
+        assertThat(actions.check()).isEqualTo(LifecycleActions.ActionState.OPEN);
         failNextOnTheConnection("timeout");
-        assertThat(actions.stillOpen()).isTrue();
-        assertThat(http.sent()).as("one call, then one failing on every attempt").hasSize(1 + AwsSignedPost.MAX_ATTEMPTS);
+        assertThat(actions.check()).isEqualTo(LifecycleActions.ActionState.UNKNOWN);
+        assertThat(http.sent()).as("one call, then one failing on every attempt").hasSize(1 + SDK_ATTEMPTS);
         assertThat(actions.failedHeartbeats()).isEqualTo(1);
+        assertThat(actions.lastFailure()).contains("timeout");
+        assertThat(actions.endedElsewhere()).isFalse();
+        // A refusal that is not "No active Lifecycle Action found" (here: access denied) says nothing of the action.
+        http.answer(403, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type>"
+                + "<Code>AccessDenied</Code><Message>User is not authorized to perform: autoscaling:RecordLifecycleActionHeartbeat"
+                + "</Message></Error><RequestId>r-2</RequestId></ErrorResponse>");
+        assertThat(actions.check()).isEqualTo(LifecycleActions.ActionState.UNKNOWN);
+        assertThat(actions.check()).as("asked again: open").isEqualTo(LifecycleActions.ActionState.OPEN);
     }
 }

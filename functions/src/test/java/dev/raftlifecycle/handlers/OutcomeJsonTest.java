@@ -20,8 +20,8 @@ class OutcomeJsonTest {
         assertThat(json.writeValueAsString(new HealthPublisherHandler.Outcome("2026-11-22T12:00:00Z", "OBSERVED",
                 Map.of("LeaderPresent", 1.0), 1, 40, "via 10.0.0.1",
                 new HealthPublisherHandler.Canary("vault.internal", true, 12L, false, null, "read in 12 ms; write: timed out"),
-                2L, List.of("g-a")))).contains("\"LeaderPresent\":1.0", "\"readMs\":12", "\"writeMs\":null",
-                "\"leaderChanges\":2", "\"healthChecksSwitched\":[\"g-a\"]");
+                2L, "not ready: not seen initialized yet"))).contains("\"LeaderPresent\":1.0", "\"readMs\":12",
+                "\"writeMs\":null", "\"leaderChanges\":2", "\"elbHealthChecks\":\"not ready: not seen initialized yet\"");
         assertThat(json.writeValueAsString(new ReconcilerHandler.Outcome("OBSERVED", List.of("i-2"), List.of(),
                 List.of("i-2:within-grace"), 40, "via 10.0.0.1"))).contains("\"kept\":[\"i-2:within-grace\"]");
     }

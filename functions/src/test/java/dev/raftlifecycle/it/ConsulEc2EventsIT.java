@@ -65,7 +65,7 @@ class ConsulEc2EventsIT {
             cluster.terminateInEc2(victim.instanceId()); // killed, and terminated in EC2 without a hook
 
             ReconcilerHandler.EventOutcome first = reconciler.stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "shutting-down")), LAMBDA_TIME);
             Duration window = Duration.between(died, Instant.now());
             assertThat(first.action()).as(first.detail()).isEqualTo("REMOVED");
             assertThat(first.reason()).isEqualTo("voter-removed");
@@ -80,7 +80,7 @@ class ConsulEc2EventsIT {
             });
 
             ReconcilerHandler.EventOutcome second = reconciler.stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "terminated")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(second.action()).isEqualTo("NONE");
             assertThat(second.reason()).isEqualTo("not-a-member");
             watch.close();
@@ -96,7 +96,7 @@ class ConsulEc2EventsIT {
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(ConsulNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME, Optional.empty());
+                    "terminate"), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.reason()).isEqualTo("voter-removed");
             assertThat(cluster.raftNodeNames()).doesNotContain(victim.instanceId());
@@ -106,10 +106,10 @@ class ConsulEc2EventsIT {
 
             cluster.terminateInEc2(victim.instanceId()); // two minutes later Spot takes the instance
             ReconcilerHandler.EventOutcome late = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "terminated")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(late.action()).isEqualTo("NONE");
             InterruptionHandler.Outcome duplicate = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME, Optional.empty());
+                    "terminate"), LAMBDA_TIME);
             assertThat(duplicate.action()).isEqualTo("NONE");
             assertThat(duplicate.reason()).isEqualTo("already-gone");
             watch.close();
@@ -125,7 +125,7 @@ class ConsulEc2EventsIT {
         assertThat(cluster.kvPut("spot/before", "kept")).isTrue();
 
         InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME);
 
         assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
         assertThat(warned.steppedDown()).isTrue();
@@ -147,7 +147,7 @@ class ConsulEc2EventsIT {
         Instant sent = Instant.now().minusSeconds(108); // delivered late: the interruption is 12 s away
 
         InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
         assertThat(outcome.reason()).isEqualTo("quorum-would-break");
@@ -166,12 +166,12 @@ class ConsulEc2EventsIT {
         cluster.terminateInEc2(dead.instanceId()); // died a second ago, no hook
         Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
                 harness.runtime()).handle(EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"),
-                LAMBDA_TIME, Optional.empty()));
+                LAMBDA_TIME));
         sleep(4000);
         assertThat(cluster.raftNodeNames()).contains(leader.instanceId(), dead.instanceId());
         assertThat(warned.isDone()).isFalse();
         ReconcilerHandler.EventOutcome reconciled = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                dead.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                dead.instanceId(), "shutting-down")), LAMBDA_TIME);
         assertThat(reconciled.action()).as(reconciled.detail()).isEqualTo("REMOVED");
 
         InterruptionHandler.Outcome outcome = warned.get();
@@ -190,7 +190,7 @@ class ConsulEc2EventsIT {
         cluster.rig().ec2().terminateInstances(r -> r.instanceIds(leader.instanceId()));
 
         ReconcilerHandler.EventOutcome outcome = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                leader.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                leader.instanceId(), "shutting-down")), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("REMOVED");
         assertThat(outcome.steppedDown()).isTrue();

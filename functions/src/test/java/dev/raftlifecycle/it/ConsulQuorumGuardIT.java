@@ -3,7 +3,6 @@ package dev.raftlifecycle.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.config.Settings;
-import dev.raftlifecycle.contract.ClusterTags;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.ports.MutationLock;
@@ -31,6 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * decisions are the same code. Expectations are read back from Consul with the rig's management token.
  */
 class ConsulQuorumGuardIT {
+    /** The group tag that declared a decommission before it became a deployment setting. */
+    private static final String OLD_DECOMMISSION_TAG = "raft-lifecycle:decommission";
     private static final Duration LAMBDA_TIME = Duration.ofMinutes(5);
 
     @RegisterExtension
@@ -48,7 +49,7 @@ class ConsulQuorumGuardIT {
     @AfterEach
     void restore() {
         assertThat(harness.uncheckedLinesWithSecrets()).isEmpty();
-        cluster.untagGroups(ClusterTags.DECOMMISSION);
+        cluster.untagGroups(OLD_DECOMMISSION_TAG);
         cluster.heal(Duration.ofSeconds(120));
     }
 
@@ -233,10 +234,21 @@ class ConsulQuorumGuardIT {
         List<ConsulNode> followers = followers();
         LifecycleRecorder.LifecycleAction first = cluster.openTermination(followers.get(0).instanceId());
         assertThat(harness.terminating().handle(EventBridgeEvents.forAction(first), LAMBDA_TIME).reason()).isEqualTo("voter-removed");
-        cluster.tagGroups(ClusterTags.DECOMMISSION, ClusterTags.DECOMMISSION_VALUE);
-        LifecycleRecorder.LifecycleAction action = cluster.openTermination(followers.get(1).instanceId());
+        // The tag earlier versions honoured, on every group: it no longer switches the guard off (anyone allowed to
+        // tag a group could): the floor holds the second healthy voter until the invocation's deadline.
+        cluster.tagGroups(OLD_DECOMMISSION_TAG, "true");
+        LifecycleRecorder.LifecycleAction tagged = cluster.openTermination(followers.get(1).instanceId());
+        TerminatingHandler.Outcome held = harness.terminating().handle(EventBridgeEvents.forAction(tagged),
+                Duration.ofSeconds(25));
+        assertThat(held.action()).as(held.detail()).isEqualTo("ABANDON");
+        assertThat(held.reason()).isEqualTo("voter-floor");
+        assertThat(cluster.raftNodeNames()).contains(followers.get(1).instanceId());
+        cluster.rig().recorder().lifecycleState(followers.get(1).instanceId(), null); // back in service
 
-        TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+        // Declared by the deployment (DECOMMISSION, the CDK context value decommission): the guard is bypassed.
+        LifecycleRecorder.LifecycleAction action = cluster.openTermination(followers.get(1).instanceId());
+        TerminatingHandler.Outcome outcome = new HandlerHarness(cluster).with(Settings.DECOMMISSION, "true").terminating()
+                .handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
 
         assertThat(outcome.action()).isEqualTo("CONTINUE");
         assertThat(outcome.reason()).isEqualTo("decommissioning");

@@ -79,7 +79,7 @@ class Ec2EventsIT {
 
             // EC2 sends shutting-down, then terminated; EventBridge delivers each (at least once).
             ReconcilerHandler.EventOutcome first = reconciler.stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "shutting-down")), LAMBDA_TIME);
             Duration window = Duration.between(died, Instant.now());
             assertThat(first.action()).as(first.detail()).isEqualTo("REMOVED");
             assertThat(first.reason()).isEqualTo("voter-removed");
@@ -87,7 +87,7 @@ class Ec2EventsIT {
             assertThat(window).isLessThan(Duration.ofSeconds(10)); // the grace period (300 s) did not apply
 
             ReconcilerHandler.EventOutcome second = reconciler.stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "terminated")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(second.action()).isEqualTo("NONE");
             assertThat(second.reason()).isEqualTo("not-a-member");
             watch.close();
@@ -103,7 +103,7 @@ class Ec2EventsIT {
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(VaultNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME, Optional.empty());
+                    "terminate"), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.reason()).isEqualTo("voter-removed");
             assertThat(victim.running()).isTrue(); // removed while it still runs: before it dies
@@ -113,11 +113,11 @@ class Ec2EventsIT {
             victim.kill();
             cluster.terminateInEc2(victim.instanceId());
             ReconcilerHandler.EventOutcome late = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                    victim.instanceId(), "terminated")), LAMBDA_TIME, Optional.empty());
+                    victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(late.action()).isEqualTo("NONE");
             // The same warning delivered again (EventBridge is at-least-once), after the instance is gone.
             InterruptionHandler.Outcome duplicate = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME, Optional.empty());
+                    "terminate"), LAMBDA_TIME);
             assertThat(duplicate.action()).isEqualTo("NONE");
             assertThat(duplicate.reason()).isEqualTo("already-gone");
             watch.close();
@@ -133,7 +133,7 @@ class Ec2EventsIT {
         try (KvWriter writer = new KvWriter(cluster)) {
             writer.awaitWrites(20);
             InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
-                    EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME, Optional.empty());
+                    EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.steppedDown()).isTrue();
             assertThat(warned.reason()).isEqualTo("leader-removed");
@@ -160,7 +160,7 @@ class Ec2EventsIT {
         // Delivered late: the interruption is 12 s away, so the handler's looks-again end soon.
         Instant sent = Instant.now().minusSeconds(108);
         InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
         assertThat(outcome.reason()).isEqualTo("quorum-would-break");
@@ -181,7 +181,7 @@ class Ec2EventsIT {
 
         // Capacity rebalancing terminated it ahead of the interruption; the warning arrives after.
         InterruptionHandler.Outcome late = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(victim.instanceId(), "terminate"), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.spotInterruption(victim.instanceId(), "terminate"), LAMBDA_TIME);
         assertThat(late.action()).isEqualTo("NONE");
         assertThat(late.reason()).isEqualTo("not-a-member");
         assertThat(cluster.raftNodeIds()).isEqualTo(peers);
@@ -191,7 +191,7 @@ class Ec2EventsIT {
     void rebalanceRecommendationsAreCountedUnlessConfiguredToActLikeAWarning() {
         VaultNode follower = aFollower();
         InterruptionHandler.Outcome counted = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME, Optional.empty());
+                EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME);
         assertThat(counted.action()).isEqualTo("COUNTED");
         assertThat(counted.reason()).isEqualTo("rebalance-counted");
         assertThat(cluster.raftNodeIds()).contains(follower.instanceId());
@@ -200,7 +200,7 @@ class Ec2EventsIT {
         // Asked to act on them, it still does not for a group without Capacity Rebalancing: nothing would replace and
         // terminate the instance, which would run on outside Raft.
         InterruptionHandler.Outcome refused = new InterruptionHandler(harness.with(Settings.REBALANCE_ACTION, "interruption")
-                .runtime()).handle(EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME, Optional.empty());
+                .runtime()).handle(EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME);
         assertThat(refused.action()).as(refused.detail()).isEqualTo("COUNTED");
         assertThat(refused.reason()).isEqualTo("no-capacity-rebalance");
         assertThat(cluster.raftNodeIds()).contains(follower.instanceId());
@@ -214,9 +214,9 @@ class Ec2EventsIT {
         List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         Future<InterruptionHandler.Outcome> first = HandlerHarness.THREADS.submit(() -> handler.handle(
-                EventBridgeEvents.spotInterruption(followers.get(0).instanceId(), "terminate"), LAMBDA_TIME, Optional.empty()));
+                EventBridgeEvents.spotInterruption(followers.get(0).instanceId(), "terminate"), LAMBDA_TIME));
         Future<InterruptionHandler.Outcome> second = HandlerHarness.THREADS.submit(() -> handler.handle(
-                EventBridgeEvents.spotInterruption(followers.get(1).instanceId(), "terminate"), LAMBDA_TIME, Optional.empty()));
+                EventBridgeEvents.spotInterruption(followers.get(1).instanceId(), "terminate"), LAMBDA_TIME));
         assertThat(first.get().action()).as(first.get().detail()).isEqualTo("REMOVED");
         assertThat(second.get().action()).as(second.get().detail()).isEqualTo("REMOVED");
         assertThat(cluster.raftNodeIds()).containsExactly(leader.instanceId());
@@ -234,14 +234,14 @@ class Ec2EventsIT {
         cluster.terminateInEc2(dead.instanceId());
         Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
                 harness.runtime()).handle(EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"),
-                LAMBDA_TIME, Optional.empty()));
+                LAMBDA_TIME));
         // While the dead voter is in the configuration, removing the leader would break quorum: nothing changes.
         sleep(4000);
         assertThat(cluster.raftNodeIds()).contains(leader.instanceId(), dead.instanceId());
         assertThat(warned.isDone()).isFalse();
         // The dead one's state change arrives and its peer goes; the warning's next look removes the leader.
         ReconcilerHandler.EventOutcome reconciled = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                dead.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                dead.instanceId(), "shutting-down")), LAMBDA_TIME);
         assertThat(reconciled.action()).as(reconciled.detail()).isEqualTo("REMOVED");
         InterruptionHandler.Outcome outcome = warned.get();
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("REMOVED");
@@ -256,7 +256,7 @@ class Ec2EventsIT {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         cluster.terminateInEc2(leader.instanceId()); // shutting down: the OS has not stopped Vault yet
         ReconcilerHandler.EventOutcome outcome = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
-                leader.instanceId(), "shutting-down")), LAMBDA_TIME, Optional.empty());
+                leader.instanceId(), "shutting-down")), LAMBDA_TIME);
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("REMOVED");
         assertThat(outcome.steppedDown()).isTrue();
         assertThat(outcome.reason()).isEqualTo("leader-removed");
@@ -274,33 +274,27 @@ class Ec2EventsIT {
         ReconcilerHandler reconciler = harness.reconciler();
 
         // Another account's event (a rule forwarding from elsewhere): ignored before any call.
-        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "terminate"), LAMBDA_TIME,
-                Optional.of(OTHER_ACCOUNT)).reason()).isEqualTo("foreign-account");
+        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "terminate"), LAMBDA_TIME).reason()).isEqualTo("foreign-account");
         // An instance of no group of this cluster (another team's Spot instance in the same region).
         String stranger = cluster.rig().ec2().runInstances(r -> r.imageId("ami-12c6146b").minCount(1).maxCount(1))
                 .instances().get(0).instanceId();
-        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(stranger, "terminate"), LAMBDA_TIME,
-                Optional.empty()).reason()).isEqualTo("foreign-instance");
-        assertThat(reconciler.stateChange(event(EventBridgeEvents.stateChange(stranger, "terminated")), LAMBDA_TIME,
-                Optional.empty()).reason()).isEqualTo("foreign-instance");
+        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(stranger, "terminate"), LAMBDA_TIME).reason()).isEqualTo("foreign-instance");
+        assertThat(reconciler.stateChange(event(EventBridgeEvents.stateChange(stranger, "terminated")), LAMBDA_TIME).reason()).isEqualTo("foreign-instance");
         // An instance EC2 has never heard of.
-        assertThat(interruption.handle(EventBridgeEvents.spotInterruption("i-0123456789abcdef0", "terminate"), LAMBDA_TIME,
-                Optional.empty()).action()).isEqualTo("IGNORED");
+        assertThat(interruption.handle(EventBridgeEvents.spotInterruption("i-0123456789abcdef0", "terminate"), LAMBDA_TIME).action()).isEqualTo("IGNORED");
         // A state that is not final, and a Spot interruption that stops the instance rather than terminating it.
         assertThat(reconciler.stateChange(event(EventBridgeEvents.stateChange(follower.instanceId(), "stopping")),
-                LAMBDA_TIME, Optional.empty()).reason()).isEqualTo("not-final");
-        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "stop"), LAMBDA_TIME,
-                Optional.empty()).reason()).isEqualTo("not-a-termination");
+                LAMBDA_TIME).reason()).isEqualTo("not-final");
+        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "stop"), LAMBDA_TIME).reason()).isEqualTo("not-a-termination");
         // Malformed input: a clear error naming the field, no call.
-        assertThatThrownBy(() -> interruption.handle("{\"source\":\"aws.ec2\"}".getBytes(StandardCharsets.UTF_8), LAMBDA_TIME,
-                Optional.empty())).isInstanceOf(InvalidEventException.class).hasMessageContaining("detail-type");
+        assertThatThrownBy(() -> interruption.handle("{\"source\":\"aws.ec2\"}".getBytes(StandardCharsets.UTF_8), LAMBDA_TIME)).isInstanceOf(InvalidEventException.class).hasMessageContaining("detail-type");
         assertThatThrownBy(() -> interruption.handle(EventBridgeEvents.stateChange(follower.instanceId(), "terminated"),
-                LAMBDA_TIME, Optional.empty())).isInstanceOf(InvalidEventException.class)
+                LAMBDA_TIME)).isInstanceOf(InvalidEventException.class)
                 .hasMessageContaining("detail-type");
         assertThatThrownBy(() -> reconciler.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "terminate"),
-                LAMBDA_TIME, Optional.empty())).isInstanceOf(InvalidEventException.class);
+                LAMBDA_TIME)).isInstanceOf(InvalidEventException.class);
         assertThatThrownBy(() -> reconciler.handle("{\"source\":\"aws.ec2\",\"detail-type\":\"EC2 Instance State-change Notification\",\"detail\":{\"instance-id\":\"i-1\",\"state\":\"terminated\"}}"
-                .getBytes(StandardCharsets.UTF_8), LAMBDA_TIME, Optional.empty())).isInstanceOf(InvalidEventException.class)
+                .getBytes(StandardCharsets.UTF_8), LAMBDA_TIME)).isInstanceOf(InvalidEventException.class)
                 .hasMessageContaining("detail.instance-id");
 
         assertThat(cluster.auditedRequests()).isEqualTo(audited); // not one Vault request

@@ -141,6 +141,10 @@ final class HandlerHarness {
             env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
         }
         env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.ACCOUNT_ID, dev.raftlifecycle.rig.EventBridgeEvents.ACCOUNT);
+        String name = consul != null ? consul.name() : cluster.name();
+        env.put(Settings.LAUNCH_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.launchHook(name));
+        env.put(Settings.TERMINATE_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.terminateHook(name));
         env.put(Settings.AWS_REGION, Rig.REGION.id());
         env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
         env.put(Settings.CLUSTER_ATTEMPTS, "3");
@@ -159,7 +163,7 @@ final class HandlerHarness {
     }
 
     /** DynamoDB on the rig with this harness's Lambda credentials (a competitor's lock, say). */
-    dev.raftlifecycle.ports.DynamoDb dynamo() {
+    software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo() {
         Settings settings = Settings.from(environment());
         return new dev.raftlifecycle.ports.AwsClients(settings.region(), settings.awsEndpoint(),
                 StaticCredentialsProvider.create(credentials)).dynamoDb();

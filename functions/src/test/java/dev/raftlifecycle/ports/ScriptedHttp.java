@@ -40,7 +40,10 @@ public final class ScriptedHttp implements SdkHttpClient {
         }
     }
 
-    private record Answer(int status, String body, IOException failure, boolean stall) {
+    private record Answer(int status, String body, IOException failure, boolean stall, String contentType) {
+        Answer(int status, String body, IOException failure, boolean stall) {
+            this(status, body, failure, stall, body != null && body.startsWith("{") ? "application/x-amz-json-1.0" : "text/xml");
+        }
     }
 
     private final Deque<Answer> script = new ArrayDeque<>();
@@ -106,7 +109,7 @@ public final class ScriptedHttp implements SdkHttpClient {
                 }
                 byte[] bytes = answer.body.getBytes(StandardCharsets.UTF_8);
                 return HttpExecuteResponse.builder()
-                        .response(SdkHttpResponse.builder().statusCode(answer.status).putHeader("Content-Type", "text/xml").build())
+                        .response(SdkHttpResponse.builder().statusCode(answer.status).putHeader("Content-Type", answer.contentType).build())
                         .responseBody(AbortableInputStream.create(new ByteArrayInputStream(bytes)))
                         .build();
             }

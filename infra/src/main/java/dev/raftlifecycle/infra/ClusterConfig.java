@@ -90,6 +90,12 @@ public record ClusterConfig(
     public static final String ENTERPRISE = "enterprise";
     public static final String METRICS_NAMESPACE = "metricsNamespace";
     public static final String LAUNCH_MAX_WAIT_SECONDS = "launchMaxWaitSeconds";
+    /**
+     * true: the groups replace what the load balancer finds unhealthy (HealthCheckType ELB). Off by default: a new
+     * cluster's nodes are uninitialized and fail the load balancer's check, and ELB checks would have the groups
+     * replace them in a loop. Deploy with it once the cluster is initialized and the health publisher reports the
+     * groups ready (its "elbHealthChecks" field: "ready: ..."). No function holds the right to change it.
+     */
     public static final String ELB_HEALTH_CHECKS = "elbHealthChecks";
     public static final String HEALTH_CHECK_GRACE_PERIOD_SECONDS = "healthCheckGracePeriodSeconds";
     public static final String STALE_GRACE_SECONDS = "staleGraceSeconds";
@@ -99,8 +105,9 @@ public record ClusterConfig(
     public static final String LOG_RETENTION_DAYS = "logRetentionDays";
     public static final String FUNCTIONS_JAR = "functionsJar";
     /**
-     * true: tag every group raft-lifecycle:decommission=true, declaring that the whole cluster is being taken down
-     * (deploy with it before `cdk destroy` of a cluster with a dead voter): terminations then bypass the quorum guard.
+     * true: the functions' DECOMMISSION setting, declaring that the whole cluster is being taken down (deploy with it
+     * before `cdk destroy` of a cluster with a dead voter): terminations then bypass the quorum guard. A deploy, never a
+     * tag: whoever may tag a group may not switch the guard off.
      */
     public static final String DECOMMISSION = "decommission";
     /** Which Raft cluster the stack deploys: {@code vault} (default) or {@code consul}. */
@@ -321,7 +328,7 @@ public record ClusterConfig(
         }
         int launchWait = r.integer(LAUNCH_MAX_WAIT_SECONDS, Defaults.LAUNCH_MAX_WAIT_SECONDS, 60,
                 LAUNCHING_TIMEOUT_SECONDS - SAFETY_MARGIN_SECONDS - 1);
-        boolean elb = r.bool(ELB_HEALTH_CHECKS, true);
+        boolean elb = r.bool(ELB_HEALTH_CHECKS, false);
         int grace = r.integer(HEALTH_CHECK_GRACE_PERIOD_SECONDS, 300, 0, 7200);
         int staleGrace = r.integer(STALE_GRACE_SECONDS, Defaults.STALE_GRACE_SECONDS, 0, 86_400);
         String reconcile = r.string(RECONCILE_MODE).orElse(Defaults.RECONCILE_MODE);

@@ -42,6 +42,11 @@ final class LambdaEnvironment {
             env.put(Settings.VAULT_AUTH_ROLE, vaultRole);
         }
         env.put(Settings.LOCK_TABLE, lockTable);
+        // Events from any other account (or naming none) are refused; the hooks name this cluster's own.
+        env.put(Settings.ACCOUNT_ID, software.amazon.awscdk.Aws.ACCOUNT_ID);
+        env.put(Settings.LAUNCH_HOOK_NAME, ServerGroups.LAUNCH_HOOK_NAME);
+        env.put(Settings.TERMINATE_HOOK_NAME, ServerGroups.TERMINATE_HOOK_NAME);
+        env.put(Settings.DECOMMISSION, String.valueOf(config.decommission()));
         env.put(Settings.VAULT_IAM_SERVER_ID, config.iamServerId());
         env.put(Settings.VAULT_CA_PEM, caPem);
         // Handlers connect to node IPs; the certificate is verified against this name, never skipped.
@@ -73,7 +78,6 @@ final class LambdaEnvironment {
             env.put(Settings.CANARY_ADDRESS, canaryAddress);
             env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));
         }
-        env.put(Settings.ELB_HEALTH_CHECKS, String.valueOf(config.elbHealthChecks()));
         return env;
     }
 

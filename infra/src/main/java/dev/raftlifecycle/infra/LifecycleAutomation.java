@@ -4,6 +4,7 @@ import dev.raftlifecycle.contract.Ec2Events;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.LockTable;
+import dev.raftlifecycle.contract.LockTableAccess;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
@@ -82,10 +83,6 @@ public final class LifecycleAutomation extends Construct {
     /** A state change or warning that failed is worth two more tries; the lock makes a repeat harmless. */
     public static final int EVENT_RETRY_ATTEMPTS = 2;
     public static final int MEMORY_MB = 1024;
-    /** The lock table actions of the handlers that take the lock (terminating, interruption, reconciler). */
-    public static final List<String> LOCK_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem");
-    /** The lock table actions of the others (the stale marks and the initialized record only). */
-    public static final List<String> RECORD_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem");
     /** Lambda's own retries of a failed asynchronous invocation; duplicates are harmless (already-completed). */
     public static final int LIFECYCLE_RETRY_ATTEMPTS = 2;
     /** A missed publisher tick is replaced by the next one a minute later. */
@@ -195,11 +192,23 @@ public final class LifecycleAutomation extends Construct {
         for (Handler h : handlers()) {
             grantInventoryReads(h.role());
         }
-        // GetItem/PutItem: the stale marks and the "seen initialized" record (every handler reads or writes it);
-        // DeleteItem releases the lock, so only the handlers that take it have it.
+        // Only the interruption handler asks for a Spot instance's request (its claim's status).
+        interruption.role().addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .sid("ReadSpotRequests")
+                .actions(List.of("ec2:DescribeSpotInstanceRequests"))
+                .resources(List.of("*"))
+                .build());
+        // The lock table is not a shared whiteboard: each role reads and writes only the items of the kinds it owns
+        // (dynamodb:LeadingKeys). The lock item only for the three that take it; DeleteItem only there.
         for (Handler h : handlers()) {
-            boolean locks = mutatingHandlers().contains(h);
-            lockTable.grant(h.role(), (locks ? LOCK_ACTIONS : RECORD_ACTIONS).toArray(String[]::new));
+            for (LockTableAccess.Grant grant : LockTableAccess.of(handlerName(h), config.clusterName())) {
+                h.role().addToPrincipalPolicy(PolicyStatement.Builder.create()
+                        .sid(grant.sid())
+                        .actions(grant.actions())
+                        .resources(List.of(lockTable.getTableArn()))
+                        .conditions(Map.of("ForAllValues:StringEquals", Map.of("dynamodb:LeadingKeys", grant.keys())))
+                        .build());
+            }
         }
         // Only the publisher calls PutMetricData; the handlers' metrics travel as Embedded Metric Format log lines.
         publisher.role().addToPolicy(PolicyStatement.Builder.create()
@@ -208,25 +217,6 @@ public final class LifecycleAutomation extends Construct {
                 .resources(List.of("*"))
                 .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", config.metricsNamespace())))
                 .build());
-        if (config.elbHealthChecks()) {
-            // The groups start on EC2 health checks; the publisher switches them to ELB once the cluster is
-            // initialized. Only these three groups, only this call.
-            publisher.role().addToPolicy(PolicyStatement.Builder.create()
-                    .sid("SwitchGroupsToElbHealthChecks")
-                    .actions(List.of("autoscaling:UpdateAutoScalingGroup"))
-                    .resources(groupArns())
-                    // The health-check type only: a request that would change the sizes, subnets or launch template
-                    // carries these keys and is refused (the desired capacity stays bounded by the unchanged sizes).
-                    .conditions(Map.of("Null", Map.of(
-                            "autoscaling:MinSize", "true",
-                            "autoscaling:MaxSize", "true",
-                            "autoscaling:VPCZoneIdentifiers", "true",
-                            "autoscaling:LaunchConfigurationName", "true",
-                            "autoscaling:LaunchTemplateVersionSpecified", "true",
-                            "autoscaling:InstanceTypes", "true")))
-                    .build());
-            acceptGroupArnWildcard(publisher.role());
-        }
 
         lifecycleRule("TerminatingEvents", LifecycleEvents.TERMINATE_DETAIL_TYPE, ServerGroups.TERMINATE_HOOK_NAME, terminating);
         lifecycleRule("LaunchingEvents", LifecycleEvents.LAUNCH_DETAIL_TYPE, ServerGroups.LAUNCH_HOOK_NAME, launching);
@@ -331,7 +321,8 @@ public final class LifecycleAutomation extends Construct {
                 .onFailure(new SqsDestination(onFailure))
                 .build();
         Suppressions.accept(role, "AwsSolutions-IAM5", "Resource * only for actions without resource-level "
-                + "permissions: the VPC network-interface actions Lambda requires, autoscaling:DescribeAutoScalingGroups "
+                + "permissions: the VPC network-interface actions Lambda requires, autoscaling:DescribeAutoScalingGroups, "
+                + "ec2:DescribeSpotInstanceRequests (the interruption handler) "
                 + "and ec2:DescribeInstances (read-only), and cloudwatch:PutMetricData (limited by the "
                 + "cloudwatch:namespace condition).", List.of("Resource::*"));
         return new Handler(function, alias, role, logGroup);
@@ -383,6 +374,7 @@ public final class LifecycleAutomation extends Construct {
         Rule.Builder.create(this, id)
                 .description("raft-lifecycle " + config.clusterName() + ": " + detailType + " of its three groups")
                 .eventPattern(EventPattern.builder()
+                        .account(List.of(Stack.of(this).getAccount()))
                         .source(List.of(LifecycleEvents.SOURCE))
                         .detailType(List.of(detailType))
                         .detail(Map.of(
@@ -399,7 +391,8 @@ public final class LifecycleAutomation extends Construct {
 
     private void ec2Rule(String id, String description, List<String> detailTypes, Map<String, ?> detail,
                          Handler target, Queue deadLetters, Duration maxEventAge) {
-        EventPattern.Builder pattern = EventPattern.builder().source(List.of(Ec2Events.SOURCE)).detailType(detailTypes);
+        EventPattern.Builder pattern = EventPattern.builder().account(List.of(Stack.of(this).getAccount()))
+                .source(List.of(Ec2Events.SOURCE)).detailType(detailTypes);
         if (detail != null) {
             pattern.detail(Map.copyOf(detail));
         }
@@ -432,6 +425,13 @@ public final class LifecycleAutomation extends Construct {
 
     public Handler reconciler() {
         return reconciler;
+    }
+
+    /** The handler's name as the contract knows it (LockTableAccess, the rig's roles). */
+    public String handlerName(Handler h) {
+        return h == terminating ? HandlerNames.TERMINATING_NAME : h == launching ? HandlerNames.LAUNCHING_NAME
+                : h == publisher ? HandlerNames.PUBLISHER_NAME : h == reconciler ? HandlerNames.RECONCILER_NAME
+                : HandlerNames.INTERRUPTION_NAME;
     }
 
     public List<Handler> handlers() {

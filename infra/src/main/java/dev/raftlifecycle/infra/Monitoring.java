@@ -49,6 +49,8 @@ public final class Monitoring extends Construct {
      * it goes, causes at most one election per server: 3. More than that is not planned work.
      */
     public static final int LEADER_CHANGES_PER_HOUR = 3;
+    /** Events whose claim AWS did not confirm, within 15 minutes, that page: more than a lagging describe explains. */
+    public static final int CLAIMS_NOT_CONFIRMED_BURST = 3;
 
     /** What is watched. */
     public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation) {
@@ -140,6 +142,14 @@ public final class Monitoring extends Construct {
                         + "before it dies: the cluster is about to lose that voter with no replacement in Raft yet.",
                 metrics.metric(MetricName.INTERRUPTION_PEER_KEPT, "Sum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
                 1, 1, TreatMissingData.NOT_BREACHING);
+        // One can be a genuine event that AWS's describe calls did not show in time; three within 15 minutes are a
+        // misrouted rule, a replay, or somebody invoking the functions with made-up events.
+        alarm("ClaimsNotConfirmed", "claims-not-confirmed", RunbookSection.CLAIMS_NOT_CONFIRMED,
+                "Events whose claim AWS did not confirm (or from another account, or none): nothing was changed, but "
+                        + "something is sending the functions events that are not true.",
+                metrics.metric(MetricName.CLAIMS_NOT_CONFIRMED, "Sum", Duration.minutes(15)),
+                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, CLAIMS_NOT_CONFIRMED_BURST, 1, 1,
+                TreatMissingData.NOT_BREACHING);
         alarm("LifecycleAbandon", "lifecycle-abandon", RunbookSection.LIFECYCLE_ABANDON,
                 "A lifecycle handler completed an action with ABANDON: a launch was rejected or a terminating "
                         + "instance is retained for an operator.",
@@ -369,6 +379,8 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.LIFECYCLE_ABANDON, "Sum"),
                         metrics.metric(MetricName.PEER_REMOVED, "Sum"),
                         metrics.metric(MetricName.STALE_PEERS_REMOVED, "Sum")), List.of()),
+                graph("Events whose claim AWS did not confirm", List.of(
+                        metrics.metric(MetricName.CLAIMS_NOT_CONFIRMED, "Sum")), List.of()),
                 graph("Decision latency (ms)", List.of(
                         metrics.metric(MetricName.DECISION_LATENCY_MS, "p50"),
                         metrics.metric(MetricName.DECISION_LATENCY_MS, "p99")), List.of()),

@@ -16,6 +16,7 @@ public enum RunbookSection {
     DEAD_LETTERS("dead-letter-queue", "Lifecycle dead-letter queue not empty"),
     LIFECYCLE_ABANDON("lifecycle-abandon", "Lifecycle action ABANDONed"),
     INTERRUPTION_PEER_KEPT("interruption-peer-kept", "Spot interruption: peer kept"),
+    CLAIMS_NOT_CONFIRMED("claims-not-confirmed", "Events AWS does not confirm"),
     LEADER_CHANGES("leader-changes", "Frequent leader changes"),
     AVAILABILITY_BURN("availability-slo-burn", "Availability SLO burning"),
     LATENCY_BURN("latency-slo-burn", "Latency SLO burning");

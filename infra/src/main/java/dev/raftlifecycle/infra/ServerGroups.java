@@ -60,8 +60,8 @@ public final class ServerGroups extends Construct {
     public static final int CLUSTER_PORT = VaultPorts.CLUSTER;
     /** The EC2 tag Vault's retry_join auto_join looks for; value = the cluster name. Propagated at launch. */
     public static final String AUTO_JOIN_TAG_KEY = ClusterTags.CLUSTER;
-    public static final String LAUNCH_HOOK_NAME = "raft-lifecycle-launch";
-    public static final String TERMINATE_HOOK_NAME = "raft-lifecycle-terminate";
+    public static final String LAUNCH_HOOK_NAME = dev.raftlifecycle.contract.LifecycleEvents.LAUNCH_HOOK_NAME;
+    public static final String TERMINATE_HOOK_NAME = dev.raftlifecycle.contract.LifecycleEvents.TERMINATE_HOOK_NAME;
     /**
      * At least twice the handlers' heartbeat interval (LIFECYCLE_HEARTBEAT_SECONDS, 60 s), so one late heartbeat does
      * not end the action. The launching handler waits up to launchMaxWaitSeconds while heartbeating.
@@ -209,10 +209,9 @@ public final class ServerGroups extends Construct {
     }
 
     private AutoScalingGroup group(int zoneIndex, String name, ClusterNetwork network) {
-        // EC2 checks only, even with elbHealthChecks: on a first deploy the nodes are uninitialized and fail the load
-        // balancer's check, and ELB checks would have the groups replace them in a loop. The health publisher switches
-        // each group to ELB once the cluster is initialized and every node has been healthy long enough for the load
-        // balancer to see it (HealthCheckSwitch); back to EC2 only if every node answers 501.
+        // EC2 checks unless elbHealthChecks: on a first deploy the nodes are uninitialized and fail the load balancer's
+        // check, and ELB checks would have the groups replace them in a loop. The operator deploys with
+        // elbHealthChecks=true once the health publisher reports the cluster ready for them (HealthCheckSwitch).
         HealthChecks healthChecks = HealthChecks.ec2(Ec2HealthChecksOptions.builder()
                 .gracePeriod(Duration.seconds(config.healthCheckGracePeriodSeconds()))
                 .build());
@@ -256,10 +255,8 @@ public final class ServerGroups extends Construct {
                 TagProps.builder().applyToLaunchedInstances(true).build());
         Tags.of(group).add("Name", config.clusterName() + "-server",
                 TagProps.builder().applyToLaunchedInstances(true).build());
-        if (config.decommission()) {
-            // On every group at once: only a cluster-wide declaration lets terminations bypass the quorum guard.
-            Tags.of(group).add(ClusterTags.DECOMMISSION, ClusterTags.DECOMMISSION_VALUE,
-                    TagProps.builder().applyToLaunchedInstances(false).build());
+        if (config.elbHealthChecks()) {
+            cfn.setHealthCheckType("ELB");
         }
         return group;
     }

@@ -111,8 +111,15 @@ class LifecycleAutomationTest {
         assertThat(environment(automation.reconciler())).containsEntry(Settings.STALE_GRACE_SECONDS, "300")
                 .containsEntry(Settings.RECONCILE_MODE, "remove");
         assertThat(environment(automation.publisher())).doesNotContainKey(Settings.STALE_GRACE_SECONDS)
-                .containsEntry(Settings.ELB_HEALTH_CHECKS, "true")
                 .containsEntry(Settings.CANARY_TIMEOUT_MS, "2000");
+        // Every function knows its account (events from others are refused), the hooks it serves, and whether the
+        // deployment declares the cluster decommissioned (a deploy, never a tag).
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            assertThat(environment(handler)).containsEntry(Settings.ACCOUNT_ID, "${Ref:AWS::AccountId}")
+                    .containsEntry(Settings.LAUNCH_HOOK_NAME, ServerGroups.LAUNCH_HOOK_NAME)
+                    .containsEntry(Settings.TERMINATE_HOOK_NAME, ServerGroups.TERMINATE_HOOK_NAME)
+                    .containsEntry(Settings.DECOMMISSION, "false");
+        }
         // The canary goes to the load balancer's own name, on the API port.
         String lb = Cfn.logicalId(synth.stack(), synth.stack().loadBalancer().loadBalancer());
         assertThat(environment(automation.publisher()).get(Settings.CANARY_ADDRESS))
@@ -120,7 +127,7 @@ class LifecycleAutomationTest {
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             if (handler != automation.publisher()) {
                 assertThat(environment(handler)).as(handler.function().getNode().getId())
-                        .doesNotContainKeys(Settings.CANARY_ADDRESS, Settings.ELB_HEALTH_CHECKS);
+                        .doesNotContainKeys(Settings.CANARY_ADDRESS);
             }
         }
         assertThat(environment(automation.interruption())).containsEntry(Settings.REBALANCE_ACTION, "count")
@@ -142,6 +149,7 @@ class LifecycleAutomationTest {
                         .path("Environment").path("Variables").properties().forEach(e -> env.put(e.getKey(),
                                 // Deploy-time references (the lock table's, the load balancer's name) become a plausible literal.
                                 e.getValue().isTextual() ? e.getValue().asText() : Cfn.flatten(e.getValue())
+                                        .replace("${Ref:AWS::AccountId}", "123456789012")
                                         .replaceAll("\\$\\{[^}]*}", "raft-lifecycle-lock-table")));
                 env.put(Settings.AWS_REGION, "eu-west-1"); // set by Lambda itself
                 Settings settings = Settings.from(env);
@@ -287,16 +295,19 @@ class LifecycleAutomationTest {
                 "ec2:DescribeInstances", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"));
         Set<String> lifecycle = Set.of("autoscaling:CompleteLifecycleAction",
                 "autoscaling:RecordLifecycleActionHeartbeat");
-        // No UpdateItem: no code calls it. DeleteItem (releasing the lock) only for the three that take it.
+        // No UpdateItem: no code calls it. DeleteItem (releasing the lock) only for the three that take it. No function
+        // may update a group (the switch to ELB health checks is a deploy).
         Set<String> records = Set.of("dynamodb:GetItem", "dynamodb:PutItem");
         Set<String> lock = union(records, Set.of("dynamodb:DeleteItem"));
 
         assertThat(Cfn.actions(statements(automation.terminating()))).isEqualTo(union(common, lifecycle, lock));
         assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle, records));
         assertThat(Cfn.actions(statements(automation.publisher())))
-                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData", "autoscaling:UpdateAutoScalingGroup")));
+                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData")));
         assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
-        assertThat(Cfn.actions(statements(automation.interruption()))).isEqualTo(union(common, lock));
+        assertThat(Cfn.actions(statements(automation.interruption())))
+                .isEqualTo(union(common, lock, Set.of("ec2:DescribeSpotInstanceRequests")));
+        assertThat(template.toString()).doesNotContain("autoscaling:UpdateAutoScalingGroup");
 
         for (LifecycleAutomation.Handler handler : List.of(automation.terminating(), automation.launching())) {
             JsonNode complete = Cfn.allowing(statements(handler), "autoscaling:CompleteLifecycleAction").get(0);
@@ -305,30 +316,33 @@ class LifecycleAutomationTest {
             assertThat(arns).containsExactlyInAnyOrder(
                     groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
         }
+        // The lock table is not a shared whiteboard: every DynamoDB statement names the table and the exact items
+        // (dynamodb:LeadingKeys) of the kinds its handler owns; the lock item only for the three that take it.
         String table = "${GetAtt:" + Cfn.logicalId(synth.stack(), automation.lockTable()) + ".Arn}";
+        String cluster = "vault";
+        Map<LifecycleAutomation.Handler, Set<String>> owned = Map.of(
+                automation.terminating(), Set.of("mutation#" + cluster, "initialized#" + cluster, "access#" + cluster),
+                automation.interruption(), Set.of("mutation#" + cluster, "initialized#" + cluster, "access#" + cluster),
+                automation.reconciler(), Set.of("mutation#" + cluster, "initialized#" + cluster, "access#" + cluster,
+                        "stale#" + cluster),
+                automation.launching(), Set.of("initialized#" + cluster, "access#" + cluster),
+                automation.publisher(), Set.of("initialized#" + cluster, "access#" + cluster, "leader#" + cluster));
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
-            JsonNode put = Cfn.allowing(statements(handler), "dynamodb:PutItem").get(0);
-            List<String> resources = new ArrayList<>();
-            if (put.path("Resource").isArray()) {
-                put.path("Resource").forEach(r -> resources.add(Cfn.flatten(r)));
-            } else {
-                resources.add(Cfn.flatten(put.path("Resource")));
+            Set<String> keys = new java.util.TreeSet<>();
+            for (JsonNode statement : statements(handler)) {
+                if (Cfn.strings(statement.path("Action")).stream().noneMatch(a -> a.startsWith("dynamodb:"))) {
+                    continue;
+                }
+                assertThat(Cfn.flatten(statement.path("Resource"))).isEqualTo(table);
+                JsonNode leading = statement.path("Condition").path("ForAllValues:StringEquals").path("dynamodb:LeadingKeys");
+                assertThat(leading.isMissingNode()).as("LeadingKeys on every DynamoDB statement").isFalse();
+                List<String> statementKeys = Cfn.strings(leading);
+                if (Cfn.strings(statement.path("Action")).contains("dynamodb:DeleteItem")) {
+                    assertThat(statementKeys).as("DeleteItem only on the lock item").containsExactly("mutation#" + cluster);
+                }
+                keys.addAll(statementKeys);
             }
-            assertThat(resources).containsExactly(table);
-        }
-        // The publisher may switch exactly the three groups' health checks, with that one call.
-        JsonNode update = Cfn.allowing(statements(automation.publisher()), "autoscaling:UpdateAutoScalingGroup").get(0);
-        assertThat(Cfn.strings(update.path("Action"))).containsExactly("autoscaling:UpdateAutoScalingGroup");
-        List<String> updatable = new ArrayList<>();
-        update.path("Resource").forEach(r -> updatable.add(Cfn.flatten(r)));
-        assertThat(updatable).containsExactlyInAnyOrder(
-                groupArn("vault-servers-1"), groupArn("vault-servers-2"), groupArn("vault-servers-3"));
-        // ...and nothing but the health-check type: sizes, subnets and launch template are refused.
-        JsonNode mustBeAbsent = update.path("Condition").path("Null");
-        for (String key : List.of("autoscaling:MinSize", "autoscaling:MaxSize", "autoscaling:VPCZoneIdentifiers",
-                "autoscaling:LaunchConfigurationName", "autoscaling:LaunchTemplateVersionSpecified",
-                "autoscaling:InstanceTypes")) {
-            assertThat(mustBeAbsent.path(key).asText()).as(key).isEqualTo("true");
+            assertThat(keys).as(handler.function().getNode().getId()).isEqualTo(new java.util.TreeSet<>(owned.get(handler)));
         }
         JsonNode metrics = Cfn.allowing(statements(automation.publisher()), "cloudwatch:PutMetricData").get(0);
         assertThat(metrics.path("Condition").path("StringEquals").path("cloudwatch:namespace").asText())

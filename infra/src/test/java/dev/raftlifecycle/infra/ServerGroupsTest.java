@@ -1,6 +1,5 @@
 package dev.raftlifecycle.infra;
 
-import dev.raftlifecycle.contract.ClusterTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -259,25 +258,21 @@ class ServerGroupsTest {
     }
 
     @Test
-    void aDecommissionIsDeclaredOnEveryGroupOrOnNone() {
-        for (JsonNode group : Cfn.resources(template, "AWS::AutoScaling::AutoScalingGroup").values()) {
-            List<String> keys = new ArrayList<>();
-            group.path("Properties").path("Tags").forEach(t -> keys.add(t.path("Key").asText()));
-            assertThat(keys).doesNotContain(ClusterTags.DECOMMISSION);
-        }
-        Synthesized decommissioned = TestStacks.get(Scenario.EVEN_VOTERS);
-        Map<String, JsonNode> groups = Cfn.resources(decommissioned.json(), "AWS::AutoScaling::AutoScalingGroup");
-        assertThat(groups).hasSize(3);
-        for (JsonNode group : groups.values()) {
-            JsonNode tag = null;
-            for (JsonNode t : group.path("Properties").path("Tags")) {
-                if (t.path("Key").asText().equals(ClusterTags.DECOMMISSION)) {
-                    tag = t;
+    void aDecommissionIsADeploySettingOfEveryFunctionNeverATag() {
+        for (Scenario scenario : List.of(Scenario.DEFAULT, Scenario.EVEN_VOTERS)) {
+            Synthesized synthesized = TestStacks.get(scenario);
+            for (JsonNode group : Cfn.resources(synthesized.json(), "AWS::AutoScaling::AutoScalingGroup").values()) {
+                List<String> keys = new ArrayList<>();
+                group.path("Properties").path("Tags").forEach(t -> keys.add(t.path("Key").asText()));
+                assertThat(keys).noneMatch(k -> k.contains("decommission"));
+            }
+            for (JsonNode function : Cfn.resources(synthesized.json(), "AWS::Lambda::Function").values()) {
+                JsonNode env = function.path("Properties").path("Environment").path("Variables");
+                if (env.has(dev.raftlifecycle.config.Settings.CLUSTER_NAME)) {
+                    assertThat(env.path(dev.raftlifecycle.config.Settings.DECOMMISSION).asText())
+                            .isEqualTo(String.valueOf(scenario == Scenario.EVEN_VOTERS));
                 }
             }
-            assertThat(tag).as("decommission tag on every group").isNotNull();
-            assertThat(tag.path("Value").asText()).isEqualTo(ClusterTags.DECOMMISSION_VALUE);
-            assertThat(tag.path("PropagateAtLaunch").asBoolean()).isFalse();
         }
     }
 
@@ -299,16 +294,21 @@ class ServerGroupsTest {
     }
 
     @Test
-    void withElbHealthChecksOffThePublisherIsNeitherAskedNorAllowedToSwitchThem() {
-        Synthesized even = TestStacks.get(Scenario.EVEN_VOTERS);
-        for (JsonNode group : Cfn.resources(even.json(), "AWS::AutoScaling::AutoScalingGroup").values()) {
+    void elbHealthChecksAreADeployOfTheGroupsNeverAFunctionsRight() {
+        // Off by default (a first deploy's uninitialized nodes would be replaced in a loop); on once the operator
+        // deploys with elbHealthChecks=true. No function may update a group either way.
+        for (JsonNode group : Cfn.resources(TestStacks.get(Scenario.EVEN_VOTERS).json(),
+                "AWS::AutoScaling::AutoScalingGroup").values()) {
             assertThat(group.path("Properties").path("HealthCheckType").asText()).isEqualTo("EC2");
         }
-        LifecycleAutomation.Handler publisher = even.stack().automation().publisher();
-        JsonNode env = Cfn.resource(even.json(), Cfn.logicalId(even.stack(), publisher.function())).path("Properties")
-                .path("Environment").path("Variables");
-        assertThat(env.path(dev.raftlifecycle.config.Settings.ELB_HEALTH_CHECKS).asText()).isEqualTo("false");
-        assertThat(even.json().toString()).doesNotContain("autoscaling:UpdateAutoScalingGroup");
+        Synthesized elb = TestStacks.get(Scenario.EXISTING_VPC_ENTERPRISE);
+        for (JsonNode group : Cfn.resources(elb.json(), "AWS::AutoScaling::AutoScalingGroup").values()) {
+            assertThat(group.path("Properties").path("HealthCheckType").asText()).isEqualTo("ELB");
+        }
+        for (Scenario scenario : Scenario.values()) {
+            assertThat(TestStacks.get(scenario).json().toString()).doesNotContain("autoscaling:UpdateAutoScalingGroup")
+                    .doesNotContain("ELB_HEALTH_CHECKS");
+        }
     }
 
     @Test

@@ -47,7 +47,8 @@ final class TestStacks {
                 Map.entry(ClusterConfig.TLS_SECRET_KMS_KEY_ARN,
                         "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"),
                 Map.entry(ClusterConfig.TLS_SERVER_NAME, "vault.prod-eu.example.internal"),
-                Map.entry(ClusterConfig.VAULT_VERSION, "v1.21.4+ent"))),
+                Map.entry(ClusterConfig.VAULT_VERSION, "v1.21.4+ent"),
+                Map.entry(ClusterConfig.ELB_HEALTH_CHECKS, "true"))),
         /** Two voters per zone (an even total), an email subscription, named zones, one NAT gateway. */
         EVEN_VOTERS(Map.of(
                 ClusterConfig.CLUSTER_NAME, "even",

@@ -858,8 +858,7 @@ public final class Benchmarks {
                 Instant died = Instant.now();
                 victim.kill();
                 cluster.terminateInEc2(victim.instanceId());
-                reconciler.handle(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"), Duration.ofMinutes(2),
-                        java.util.Optional.empty());
+                reconciler.handle(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"), Duration.ofMinutes(2));
                 event.add(secondsBetween(died, awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(2))));
                 cluster.heal(Duration.ofSeconds(180));
             }
@@ -870,7 +869,7 @@ public final class Benchmarks {
                 VaultNode victim = i % 2 == 0 ? follower(cluster) : cluster.awaitLeader(Duration.ofSeconds(30));
                 Instant warned = Instant.now();
                 InterruptionHandler.Outcome outcome = interruption.handle(EventBridgeEvents.spotInterruption(
-                        victim.instanceId(), "terminate"), Duration.ofMinutes(2), java.util.Optional.empty());
+                        victim.instanceId(), "terminate"), Duration.ofMinutes(2));
                 Instant gone = awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(2));
                 if (!outcome.peerRemoved()) {
                     throw new IllegalStateException("the warning did not remove the peer: " + outcome);

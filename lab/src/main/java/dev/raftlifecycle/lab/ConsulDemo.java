@@ -179,7 +179,7 @@ final class ConsulDemo {
         // The instance is gone (no hook runs for a failed host or a Spot loss); the group launches a replacement.
         String replacement = cluster.finishTermination(victim.instanceId());
         Ec2Event.StateChange event = Ec2EventParser.stateChange(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"));
-        ReconcilerHandler.EventOutcome outcome = new ReconcilerHandler(runtime).stateChange(event, LAMBDA_TIME, Optional.empty());
+        ReconcilerHandler.EventOutcome outcome = new ReconcilerHandler(runtime).stateChange(event, LAMBDA_TIME);
         Duration took = Duration.between(died, Instant.now());
         Steps.require("REMOVED".equals(outcome.action()), "state change " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");
         Steps.require(!cluster.raftNodeNames().contains(victim.instanceId()), victim.instanceId() + " still in the Raft configuration");

@@ -97,6 +97,9 @@ final class LabEnvironment implements AutoCloseable {
         env.put(Settings.VAULT_CA_PEM, caPem);
         env.put(Settings.VAULT_TLS_SERVER_NAME, tlsServerName);
         env.put(Settings.LOCK_TABLE, lockTable);
+        env.put(Settings.ACCOUNT_ID, dev.raftlifecycle.rig.EventBridgeEvents.ACCOUNT);
+        env.put(Settings.LAUNCH_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.launchHook(clusterName));
+        env.put(Settings.TERMINATE_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.terminateHook(clusterName));
         env.put(Settings.AWS_REGION, Rig.REGION.id());
         env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
         return env;

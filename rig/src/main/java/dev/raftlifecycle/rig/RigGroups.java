@@ -9,7 +9,7 @@ import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import java.util.List;
 
 /** A rig cluster's Auto Scaling side in the emulator: one subnet and group per zone, each with both lifecycle hooks. */
-final class RigGroups {
+public final class RigGroups {
     private RigGroups() {
     }
 
@@ -42,12 +42,12 @@ final class RigGroups {
     }
 
     /** The launch hook's name for a cluster. */
-    static String launchHook(String cluster) {
+    public static String launchHook(String cluster) {
         return cluster + "-launch";
     }
 
     /** The terminate hook's name for a cluster. */
-    static String terminateHook(String cluster) {
+    public static String terminateHook(String cluster) {
         return cluster + "-terminate";
     }
 

@@ -32,7 +32,7 @@ class ConsulEc2EventsIT {
     private static final Duration LAMBDA_TIME = Duration.ofMinutes(2);
 
     @RegisterExtension
-    static final ConsulClusterExtension CLUSTER = new ConsulClusterExtension(ClusterSpec.defaults().withName("consul-ec2"));
+    static final ConsulClusterExtension CLUSTER = new ConsulClusterExtension(ClusterSpec.defaults().withName("consul-ec2").withSpot());
 
     private ConsulCluster cluster;
     private HandlerHarness harness;
@@ -95,8 +95,7 @@ class ConsulEc2EventsIT {
         ConsulNode victim = cluster.follower();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(ConsulNode::instanceId).orElse(""))) {
-            InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME);
+            InterruptionHandler.Outcome warned = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.reason()).isEqualTo("voter-removed");
             assertThat(cluster.raftNodeNames()).doesNotContain(victim.instanceId());
@@ -108,8 +107,7 @@ class ConsulEc2EventsIT {
             ReconcilerHandler.EventOutcome late = harness.reconciler().stateChange(event(EventBridgeEvents.stateChange(
                     victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(late.action()).isEqualTo("NONE");
-            InterruptionHandler.Outcome duplicate = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME);
+            InterruptionHandler.Outcome duplicate = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(duplicate.action()).isEqualTo("NONE");
             assertThat(duplicate.reason()).isEqualTo("already-gone");
             watch.close();
@@ -125,7 +123,7 @@ class ConsulEc2EventsIT {
         assertThat(cluster.kvPut("spot/before", "kept")).isTrue();
 
         InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME);
+                cluster.rig().interruptSpot(leader.instanceId()), LAMBDA_TIME);
 
         assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
         assertThat(warned.steppedDown()).isTrue();
@@ -147,7 +145,7 @@ class ConsulEc2EventsIT {
         Instant sent = Instant.now().minusSeconds(108); // delivered late: the interruption is 12 s away
 
         InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME);
+                cluster.rig().interruptSpot(warned.instanceId(), sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
         assertThat(outcome.reason()).isEqualTo("quorum-would-break");
@@ -165,7 +163,7 @@ class ConsulEc2EventsIT {
         ConsulNode dead = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         cluster.terminateInEc2(dead.instanceId()); // died a second ago, no hook
         Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
-                harness.runtime()).handle(EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"),
+                harness.runtime()).handle(cluster.rig().interruptSpot(leader.instanceId()),
                 LAMBDA_TIME));
         sleep(4000);
         assertThat(cluster.raftNodeNames()).contains(leader.instanceId(), dead.instanceId());

@@ -45,7 +45,7 @@ class Ec2EventsIT {
     private static final String OTHER_ACCOUNT = "210987654321";
 
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withSpot());
 
     private VaultCluster cluster;
     private HandlerHarness harness;
@@ -102,8 +102,7 @@ class Ec2EventsIT {
         String leaderBefore = cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(VaultNode::instanceId).orElse(""))) {
-            InterruptionHandler.Outcome warned = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME);
+            InterruptionHandler.Outcome warned = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.reason()).isEqualTo("voter-removed");
             assertThat(victim.running()).isTrue(); // removed while it still runs: before it dies
@@ -116,8 +115,7 @@ class Ec2EventsIT {
                     victim.instanceId(), "terminated")), LAMBDA_TIME);
             assertThat(late.action()).isEqualTo("NONE");
             // The same warning delivered again (EventBridge is at-least-once), after the instance is gone.
-            InterruptionHandler.Outcome duplicate = handler.handle(EventBridgeEvents.spotInterruption(victim.instanceId(),
-                    "terminate"), LAMBDA_TIME);
+            InterruptionHandler.Outcome duplicate = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(duplicate.action()).isEqualTo("NONE");
             assertThat(duplicate.reason()).isEqualTo("already-gone");
             watch.close();
@@ -133,7 +131,7 @@ class Ec2EventsIT {
         try (KvWriter writer = new KvWriter(cluster)) {
             writer.awaitWrites(20);
             InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
-                    EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"), LAMBDA_TIME);
+                    cluster.rig().interruptSpot(leader.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.steppedDown()).isTrue();
             assertThat(warned.reason()).isEqualTo("leader-removed");
@@ -160,7 +158,7 @@ class Ec2EventsIT {
         // Delivered late: the interruption is 12 s away, so the handler's looks-again end soon.
         Instant sent = Instant.now().minusSeconds(108);
         InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(warned.instanceId(), "terminate", sent), LAMBDA_TIME);
+                cluster.rig().interruptSpot(warned.instanceId(), sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
         assertThat(outcome.reason()).isEqualTo("quorum-would-break");
@@ -181,7 +179,7 @@ class Ec2EventsIT {
 
         // Capacity rebalancing terminated it ahead of the interruption; the warning arrives after.
         InterruptionHandler.Outcome late = new InterruptionHandler(harness.runtime()).handle(
-                EventBridgeEvents.spotInterruption(victim.instanceId(), "terminate"), LAMBDA_TIME);
+                cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
         assertThat(late.action()).isEqualTo("NONE");
         assertThat(late.reason()).isEqualTo("not-a-member");
         assertThat(cluster.raftNodeIds()).isEqualTo(peers);
@@ -214,9 +212,9 @@ class Ec2EventsIT {
         List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
         InterruptionHandler handler = new InterruptionHandler(harness.runtime());
         Future<InterruptionHandler.Outcome> first = HandlerHarness.THREADS.submit(() -> handler.handle(
-                EventBridgeEvents.spotInterruption(followers.get(0).instanceId(), "terminate"), LAMBDA_TIME));
+                cluster.rig().interruptSpot(followers.get(0).instanceId()), LAMBDA_TIME));
         Future<InterruptionHandler.Outcome> second = HandlerHarness.THREADS.submit(() -> handler.handle(
-                EventBridgeEvents.spotInterruption(followers.get(1).instanceId(), "terminate"), LAMBDA_TIME));
+                cluster.rig().interruptSpot(followers.get(1).instanceId()), LAMBDA_TIME));
         assertThat(first.get().action()).as(first.get().detail()).isEqualTo("REMOVED");
         assertThat(second.get().action()).as(second.get().detail()).isEqualTo("REMOVED");
         assertThat(cluster.raftNodeIds()).containsExactly(leader.instanceId());
@@ -233,7 +231,7 @@ class Ec2EventsIT {
         dead.kill(); // died a second ago, no hook
         cluster.terminateInEc2(dead.instanceId());
         Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
-                harness.runtime()).handle(EventBridgeEvents.spotInterruption(leader.instanceId(), "terminate"),
+                harness.runtime()).handle(cluster.rig().interruptSpot(leader.instanceId()),
                 LAMBDA_TIME));
         // While the dead voter is in the configuration, removing the leader would break quorum: nothing changes.
         sleep(4000);
@@ -274,7 +272,14 @@ class Ec2EventsIT {
         ReconcilerHandler reconciler = harness.reconciler();
 
         // Another account's event (a rule forwarding from elsewhere): ignored before any call.
-        assertThat(interruption.handle(EventBridgeEvents.spotInterruption(follower.instanceId(), "terminate"), LAMBDA_TIME).reason()).isEqualTo("foreign-account");
+        assertThat(interruption.handle(withAccount(cluster.rig().interruptSpot(follower.instanceId()), OTHER_ACCOUNT),
+                LAMBDA_TIME).reason()).isEqualTo("foreign-account");
+        // One that names no account at all (no EventBridge delivery lacks one: a hand-made invocation).
+        assertThat(interruption.handle(withAccount(cluster.rig().interruptSpot(follower.instanceId()), null),
+                LAMBDA_TIME).reason()).isEqualTo("no-account");
+        assertThat(reconciler.stateChange(event(withAccount(EventBridgeEvents.stateChange(follower.instanceId(),
+                "terminated"), null)), LAMBDA_TIME).reason()).isEqualTo("no-account");
+        cluster.rig().recorder().spotRequestStatus(follower.instanceId(), null);
         // An instance of no group of this cluster (another team's Spot instance in the same region).
         String stranger = cluster.rig().ec2().runInstances(r -> r.imageId("ami-12c6146b").minCount(1).maxCount(1))
                 .instances().get(0).instanceId();
@@ -372,6 +377,22 @@ class Ec2EventsIT {
         public void close() throws Exception {
             stop.set(true);
             task.get();
+        }
+    }
+
+    /** The same event from another account ({@code null}: naming none). */
+    static byte[] withAccount(byte[] event, String account) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(event);
+            if (account == null) {
+                root.remove("account");
+            } else {
+                root.put("account", account);
+            }
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(root);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -153,6 +153,8 @@ final class HandlerHarness {
         env.put(Settings.SAFETY_MARGIN_SECONDS, "2");
         env.put(Settings.STEP_DOWN_WAIT_SECONDS, "30");
         env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
+        // A genuine event's claim is confirmed at the first look here; a false one is looked at for this long.
+        env.put(Settings.CLAIM_SETTLE_SECONDS, "5");
         env.putAll(overrides);
         return env;
     }

@@ -844,7 +844,7 @@ public final class Benchmarks {
      */
     static String deadVoter(Path out) throws Exception {
         try (Rig rig = Rig.start(out.resolve("dead-voter-" + System.currentTimeMillis()))) {
-            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(5));
+            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(5).withSpot());
             String lock = lockTable(rig);
             HandlerRuntime runtime = runtime(cluster, lock, Map.of(Settings.STALE_GRACE_SECONDS,
                     Integer.toString(GRACE_SECONDS)));
@@ -868,8 +868,8 @@ public final class Benchmarks {
             for (int i = 0; i < DEAD_VOTER_RUNS; i++) {
                 VaultNode victim = i % 2 == 0 ? follower(cluster) : cluster.awaitLeader(Duration.ofSeconds(30));
                 Instant warned = Instant.now();
-                InterruptionHandler.Outcome outcome = interruption.handle(EventBridgeEvents.spotInterruption(
-                        victim.instanceId(), "terminate"), Duration.ofMinutes(2));
+                InterruptionHandler.Outcome outcome = interruption.handle(rig.interruptSpot(victim.instanceId()),
+                        Duration.ofMinutes(2));
                 Instant gone = awaitPeerGone(cluster, victim.instanceId(), Duration.ofMinutes(2));
                 if (!outcome.peerRemoved()) {
                     throw new IllegalStateException("the warning did not remove the peer: " + outcome);

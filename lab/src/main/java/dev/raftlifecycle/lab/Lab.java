@@ -53,6 +53,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Lab {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How many of the background lab's three groups (the last ones) run Spot instances: EC2 sends Spot interruption
+     * warnings for those only; the first group's on-demand instances show what a warning AWS does not confirm does.
+     */
+    static final int DEFAULT_SPOT_GROUPS = 2;
     /** The background lab's KV probe rate (operations per second): enough for a latency line, no real load. */
     private static final int DEFAULT_PROBE_RPS = 2;
     private static final String USAGE = """
@@ -60,7 +65,7 @@ public final class Lab {
               (no command)                          scripted demo: up, status, terminate a follower, terminate the leader, down
               [demo] --system consul [--nodes N]    the scripted demo on Consul servers (SYSTEM=consul): a follower and the
                                                     leader terminated, a server lost without a hook, KV and metrics checked
-              up [--nodes N] [--launch-wait S] [--probe RPS]
+              up [--nodes N] [--launch-wait S] [--probe RPS] [--spot-groups G]
                                                     start a lab in the background (default 3 nodes over 3 AZ groups;
                                                     S: the launching handler's budget, default 120 s; RPS: a KV
                                                     probe's rate for the timeline's latency, default 2, 0 = off)
@@ -137,9 +142,11 @@ public final class Lab {
                         options.containsKey("step-down-quiet") ? Map.of(dev.raftlifecycle.config.Settings.STEP_DOWN_QUIET_SECONDS,
                                 Integer.toString(number(options, "step-down-quiet", 10, 0, 60))) : Map.of(), dir, out).exit();
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
-                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50), out);
+                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50),
+                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3), out);
                 case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
-                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50));
+                        number(options, "probe", DEFAULT_PROBE_RPS, 0, 50),
+                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3));
                 case "status" -> client(dir, out, "GET", "/status" + (options.containsKey("json") ? "?json=1" : ""), null);
                 case "terminate" -> positional.size() != 1 ? usage(out, "terminate takes one instance id, 'leader' or 'random'")
                         : client(dir, out, "POST", "/terminate?target=" + encode(positional.get(0)), null);
@@ -223,7 +230,7 @@ public final class Lab {
         return Optional.empty();
     }
 
-    private static int up(Path dir, int nodes, int launchWait, int probe, PrintStream out) throws Exception {
+    private static int up(Path dir, int nodes, int launchWait, int probe, int spotGroups, PrintStream out) throws Exception {
         // Two 'up's at once must not both start a daemon: the check and the "starting" state are written under an
         // exclusive lock, and the state names the new daemon from the moment it is spawned.
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("up.lock"),
@@ -233,11 +240,12 @@ public final class Lab {
                 out.println("lab: another 'scripts/lab up' is starting a lab right now; use 'scripts/lab status' in a moment");
                 return 1;
             }
-            return upLocked(dir, nodes, launchWait, probe, out);
+            return upLocked(dir, nodes, launchWait, probe, spotGroups, out);
         }
     }
 
-    private static int upLocked(Path dir, int nodes, int launchWait, int probe, PrintStream out) throws Exception {
+    private static int upLocked(Path dir, int nodes, int launchWait, int probe, int spotGroups, PrintStream out)
+            throws Exception {
         Optional<JsonNode> existing = running(dir);
         if (existing.isPresent()) {
             boolean ready = existing.get().path("ready").asBoolean();
@@ -259,7 +267,8 @@ public final class Lab {
             }
         }
         command.addAll(List.of(Lab.class.getName(), "daemon", "--nodes", Integer.toString(nodes),
-                "--launch-wait", Integer.toString(launchWait), "--probe", Integer.toString(probe)));
+                "--launch-wait", Integer.toString(launchWait), "--probe", Integer.toString(probe),
+                "--spot-groups", Integer.toString(spotGroups)));
         Path log = dir.resolve("daemon.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
@@ -320,10 +329,10 @@ public final class Lab {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    private static int daemon(Path dir, int nodes, int launchWait, int probe) throws Exception {
+    private static int daemon(Path dir, int nodes, int launchWait, int probe, int spotGroups) throws Exception {
         LabEnvironment lab = LabEnvironment.start(nodes, dir, Map.of(
                 dev.raftlifecycle.config.Settings.LAUNCH_MAX_WAIT_SECONDS, Integer.toString(launchWait)),
-                new Progress(System.out));
+                new Progress(System.out), spotGroups);
         CountDownLatch stop = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         KvLoad load = new KvLoad(lab, probe);

@@ -159,6 +159,12 @@ final class LabEnvironment implements AutoCloseable {
      */
     static LabEnvironment start(int nodes, Path outDir, Map<String, String> overrides,
                                 java.util.function.Consumer<String> progress) throws IOException {
+        return start(nodes, outDir, overrides, progress, 0);
+    }
+
+    /** @param spotGroups how many groups, counted from the last, run Spot instances */
+    static LabEnvironment start(int nodes, Path outDir, Map<String, String> overrides,
+                                java.util.function.Consumer<String> progress, int spotGroups) throws IOException {
         Path dir = outDir.resolve("run-" + Instant.now().toString().replace(":", "").replace(".", "") + "-"
                 + UUID.randomUUID().toString().substring(0, 4));
         Files.createDirectories(dir);
@@ -167,8 +173,12 @@ final class LabEnvironment implements AutoCloseable {
         rig.progress(progress);
         try {
             progress.accept("starting a cluster of " + nodes + " Vault nodes");
+            java.util.Set<Integer> spot = new java.util.HashSet<>();
+            for (int zone = 3 - spotGroups; zone < 3; zone++) {
+                spot.add(zone);
+            }
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
-                    .withTotalNodes(nodes));
+                    .withTotalNodes(nodes).withSpotZones(spot));
             LabEnvironment lab = new LabEnvironment(rig, cluster, dir, overrides);
             progress.accept("handlers wired (terminating, launching, publisher, reconciler, interruption), load-balancer"
                     + " stand-in on port "

@@ -267,9 +267,16 @@ final class LifecycleDriver {
             throw new IllegalArgumentException(instanceId + " is " + state(instanceId) + (node.running() ? ""
                     : " (its Vault process is not running)") + ": a Spot interruption is for a running instance");
         }
+        if (!dev.raftlifecycle.rig.RigGroups.spot(groupOf(instanceId))) {
+            throw new IllegalArgumentException(instanceId + " is an on-demand instance: EC2 sends Spot interruption"
+                    + " warnings for Spot instances only (to hand the interruption handler one anyway, as a forged event,"
+                    + " use 'invoke interruption lab/examples/spot-interruption.json --instance " + instanceId
+                    + " --deliver-only')");
+        }
         lab.timeline.mark("warning", instanceId, "spot warning " + instanceId);
         Instant warned = Instant.now();
-        JsonNode answer = lab.invoke("interruption", EventBridgeEvents.spotInterruption(instanceId, Ec2Events.SPOT_TERMINATE));
+        // As EC2 does it: the instance's Spot request shows the interruption, and the warning goes out.
+        JsonNode answer = lab.invoke("interruption", lab.rig.interruptSpot(instanceId));
         lab.timeline.mark(answer.path("action").asText().equals("REMOVED") ? "continue" : "abandon", instanceId,
                 answer.path("action").asText() + " " + answer.path("reason").asText() + " (spot warning " + instanceId + ")");
         Thread interruption = new Thread(() -> {

@@ -36,6 +36,7 @@ final class StatusView {
             ObjectNode row = nodes.addObject();
             row.put("instance", node.instanceId());
             row.put("group", node.groupName());
+            row.put("market", dev.raftlifecycle.rig.RigGroups.spot(node.groupName()) ? "spot" : "on-demand");
             row.put("az", node.availabilityZone());
             row.put("address", node.ip() + ":" + node.apiPort());
             row.put("lifecycle", lab.driver.state(node.instanceId()));
@@ -111,11 +112,12 @@ final class StatusView {
 
     static String render(ObjectNode status) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-21s %-12s %-11s %-20s %-22s %-9s %-13s %-8s %s%n", "INSTANCE", "GROUP",
-                "AZ", "ADDRESS", "LIFECYCLE", "ROLE", "VAULT", "HEALTHY", "LAST CONTACT"));
+        out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n", "INSTANCE",
+                "GROUP", "MARKET", "AZ", "ADDRESS", "LIFECYCLE", "ROLE", "VAULT", "HEALTHY", "LAST CONTACT"));
         for (JsonNode row : status.path("nodes")) {
-            out.append(String.format(Locale.ROOT, "%-21s %-12s %-11s %-20s %-22s %-9s %-13s %-8s %s%n",
-                    row.path("instance").asText(), shorten(row.path("group").asText(), 12), row.path("az").asText(),
+            out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n",
+                    row.path("instance").asText(), shorten(row.path("group").asText(), 12),
+                    row.path("market").asText("-"), row.path("az").asText(),
                     row.path("address").asText(), row.path("lifecycle").asText(), row.path("role").asText(),
                     row.path("vault").asText(), row.path("healthy").asBoolean() ? "yes" : "no",
                     row.path("lastContact").asText()));

@@ -70,7 +70,7 @@ class LabSpotIT {
         dir = Path.of(System.getProperty("rig.workDir", "target/rig-runs")).resolve("spot");
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve("lab.json"));
-        Result up = script("up", "--launch-wait", "60");
+        Result up = script("up", "--launch-wait", "60", "--spot-groups", "3");
         assertThat(up.exit()).as(up.out()).isZero();
     }
 

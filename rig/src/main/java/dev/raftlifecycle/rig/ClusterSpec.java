@@ -11,16 +11,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the tests do not idle; the handlers read these values from Vault rather than assuming them).
  *
  * @param capacities desired capacity of the group in each zone, in zone order
+ * @param spotZones  the zones (indexes) whose group runs Spot instances (see {@link RigGroups}); the others on-demand
  */
 public record ClusterSpec(String name, List<String> zones, List<Integer> capacities, Duration stabilizationTime,
                           Duration lastContactThreshold, String tlsServerName, boolean configureAuth,
-                          boolean initialize) {
+                          boolean initialize, java.util.Set<Integer> spotZones) {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final List<String> ZONES = List.of("us-east-1a", "us-east-1b", "us-east-1c");
 
     public ClusterSpec {
         zones = List.copyOf(zones);
         capacities = List.copyOf(capacities);
+        spotZones = java.util.Set.copyOf(spotZones);
         if (zones.size() != capacities.size()) {
             throw new IllegalArgumentException("one capacity per zone");
         }
@@ -29,12 +31,32 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     public static ClusterSpec defaults() {
         return new ClusterSpec("rig" + ProcessHandle.current().pid() % 10000 + "x" + COUNTER.incrementAndGet(),
                 ZONES, List.of(1, 1, 1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                "vault.raft-lifecycle.internal", true, true);
+                "vault.raft-lifecycle.internal", true, true, java.util.Set.of());
+    }
+
+    /** Every group runs Spot instances. */
+    public ClusterSpec withSpot() {
+        java.util.Set<Integer> all = new java.util.HashSet<>();
+        for (int i = 0; i < zones.size(); i++) {
+            all.add(i);
+        }
+        return withSpotZones(all);
+    }
+
+    /** These zones' groups (by index) run Spot instances, the others on-demand. */
+    public ClusterSpec withSpotZones(java.util.Set<Integer> value) {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                configureAuth, initialize, value);
+    }
+
+    /** Whether the group of zone {@code index} runs Spot instances. */
+    public boolean spot(int index) {
+        return spotZones.contains(index);
     }
 
     public ClusterSpec withName(String value) {
         return new ClusterSpec(value, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize);
+                configureAuth, initialize, spotZones);
     }
 
     /** Total node count spread over the zones as Auto Scaling would (5 → 2+2+1). */
@@ -44,24 +66,24 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
             spread.add(total / zones.size() + (i < total % zones.size() ? 1 : 0));
         }
         return new ClusterSpec(name, zones, spread, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize);
+                configureAuth, initialize, spotZones);
     }
 
     /** The name every server certificate carries (and the auth methods' server id). */
     public ClusterSpec withTlsServerName(String value) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, value, configureAuth,
-                initialize);
+                initialize, spotZones);
     }
 
     public ClusterSpec withStabilizationTime(Duration value) {
         return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth,
-                initialize);
+                initialize, spotZones);
     }
 
     /** Skip the AWS auth method and Lambda policy (for clusters that are never logged in to). */
     public ClusterSpec withoutAuth() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, initialize);
+                false, initialize, spotZones);
     }
 
     /**
@@ -70,7 +92,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
      */
     public ClusterSpec uninitialized() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, false);
+                false, false, spotZones);
     }
 
     public int totalNodes() {

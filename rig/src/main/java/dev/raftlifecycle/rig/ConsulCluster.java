@@ -347,13 +347,11 @@ public final class ConsulCluster implements AutoCloseable {
         ConsulNode node = node(instanceId);
         node.kill();
         String group = node.groupName();
-        Set<String> before = new HashSet<>(groupInstanceIds(group));
-        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId).shouldDecrementDesiredCapacity(false));
+        String replacement = RigGroups.replace(rig, instanceId, group);
         synchronized (nodes) {
             nodes.remove(instanceId);
         }
-        return groupInstanceIds(group).stream().filter(id -> !before.contains(id)).findFirst()
-                .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
+        return replacement;
     }
 
     /** Raises a group's desired capacity by one; returns the new instance id (no Consul process yet). */
@@ -393,7 +391,7 @@ public final class ConsulCluster implements AutoCloseable {
             }
             node.kill();
             if (groupInstanceIds(node.groupName()).contains(id)) {
-                rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(id).shouldDecrementDesiredCapacity(false));
+                RigGroups.retireForHeal(rig, id, node.groupName());
             }
             synchronized (nodes) {
                 nodes.remove(id);
@@ -402,7 +400,7 @@ public final class ConsulCluster implements AutoCloseable {
         for (int i = 0; i < groupNames.size(); i++) {
             int capacity = spec.capacities().get(i);
             String group = groupNames.get(i);
-            rig.autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).desiredCapacity(capacity));
+            RigGroups.restore(rig, group, capacity);
         }
         List<String> started = new ArrayList<>();
         for (String group : groupNames) {

@@ -83,6 +83,11 @@ public final class LifecycleRecorder implements AutoCloseable {
     private final Map<String, Integer> desiredCapacityOffsets = new ConcurrentHashMap<>();
     /** Instances DescribeInstances does not list (EC2's eventual consistency: a new instance not visible yet). */
     private final Set<String> hiddenFromEc2 = ConcurrentHashMap.newKeySet();
+    /**
+     * Spot request status codes EC2 would show (marked-for-termination when it schedules an interruption); moto keeps
+     * every request "fulfilled" and has no way to change it.
+     */
+    private final Map<String, String> spotStatuses = new ConcurrentHashMap<>();
     private final Map<String, HeartbeatHook> heartbeatHooks = new ConcurrentHashMap<>();
     private final Map<String, Integer> heartbeatCounts = new ConcurrentHashMap<>();
 
@@ -192,6 +197,18 @@ public final class LifecycleRecorder implements AutoCloseable {
             hiddenFromEc2.add(instanceId);
         } else {
             hiddenFromEc2.remove(instanceId);
+        }
+    }
+
+    /**
+     * Shows the Spot request of an instance with this status code (null: moto's own again), as EC2 does once it has
+     * scheduled the instance's interruption ({@code marked-for-termination}).
+     */
+    public void spotRequestStatus(String instanceId, String statusCode) {
+        if (statusCode == null) {
+            spotStatuses.remove(instanceId);
+        } else {
+            spotStatuses.put(instanceId, statusCode);
         }
     }
 
@@ -347,10 +364,14 @@ public final class LifecycleRecorder implements AutoCloseable {
      * states moto does not model, and desired capacities without the instances AWS would not count.
      */
     private byte[] withLifecycleStates(byte[] body) {
-        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()) || body.length == 0) {
+        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()
+                && spotStatuses.isEmpty()) || body.length == 0) {
             return body;
         }
         String xml = new String(body, StandardCharsets.UTF_8);
+        if (!spotStatuses.isEmpty() && xml.contains("<DescribeSpotInstanceRequestsResponse")) {
+            return withSpotStatuses(xml).getBytes(StandardCharsets.UTF_8);
+        }
         if (!hiddenFromEc2.isEmpty() && xml.contains("<DescribeInstancesResponse")) {
             return withoutHiddenInstances(xml).getBytes(StandardCharsets.UTF_8);
         }
@@ -387,6 +408,37 @@ public final class LifecycleRecorder implements AutoCloseable {
             return changed ? serialize(doc) : xml;
         } catch (Exception e) {
             throw new RigException("could not adjust DesiredCapacity in a DescribeAutoScalingGroups answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** DescribeSpotInstanceRequests with the status codes set for the requests' instances. */
+    private String withSpotStatuses(String xml) {
+        try {
+            org.w3c.dom.Document doc = parse(xml);
+            org.w3c.dom.NodeList items = doc.getElementsByTagNameNS("*", "item");
+            boolean changed = false;
+            for (int i = 0; i < items.getLength(); i++) {
+                org.w3c.dom.Element item = (org.w3c.dom.Element) items.item(i);
+                String id = childText(item, "instanceId");
+                String code = id == null ? null : spotStatuses.get(id);
+                if (code == null || childText(item, "spotInstanceRequestId") == null) {
+                    continue;
+                }
+                for (org.w3c.dom.Node child = item.getFirstChild(); child != null; child = child.getNextSibling()) {
+                    if (child instanceof org.w3c.dom.Element status && "status".equals(status.getLocalName())) {
+                        for (org.w3c.dom.Node c = status.getFirstChild(); c != null; c = c.getNextSibling()) {
+                            if (c instanceof org.w3c.dom.Element e && "code".equals(e.getLocalName())) {
+                                e.setTextContent(code);
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            return changed ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not set Spot request statuses in a DescribeSpotInstanceRequests answer: "
+                    + e.getMessage(), e);
         }
     }
 

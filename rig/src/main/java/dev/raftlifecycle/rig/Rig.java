@@ -160,6 +160,20 @@ public final class Rig implements AutoCloseable {
         return front;
     }
 
+    /**
+     * What EC2 does when it takes a Spot instance back: the instance's Spot request shows the interruption
+     * ({@code marked-for-termination}) and the warning goes out. Returns the warning, sent at {@code time}.
+     */
+    public byte[] interruptSpot(String instanceId, java.time.Instant time) {
+        front.spotRequestStatus(instanceId, "marked-for-termination");
+        return EventBridgeEvents.spotInterruption(instanceId, dev.raftlifecycle.contract.Ec2Events.SPOT_TERMINATE, time);
+    }
+
+    /** {@link #interruptSpot(String, Instant)} now. */
+    public byte[] interruptSpot(String instanceId) {
+        return interruptSpot(instanceId, java.time.Instant.now());
+    }
+
     private String createLambdaRole(String name) {
         return iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument("""
                 {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""")).role().arn();

@@ -4,13 +4,30 @@ import dev.raftlifecycle.contract.LifecycleEvents;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceRequest;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import java.util.List;
 
-/** A rig cluster's Auto Scaling side in the emulator: one subnet and group per zone, each with both lifecycle hooks. */
+/**
+ * A rig cluster's Auto Scaling side in the emulator: one subnet and group per zone, each with both lifecycle hooks.
+ * A group of Spot instances ({@link ClusterSpec#spot(int)}) is what a group whose mixed instances policy asks for Spot
+ * only would run: moto's groups launch on-demand instances only, so the rig requests each Spot instance itself
+ * (RequestSpotInstances: EC2 reports it {@code InstanceLifecycle=spot}, with a fulfilled Spot request) and attaches it
+ * to the group, for the first instances, launches and replacements alike.
+ */
 public final class RigGroups {
+    /** The groups (names are unique in the emulator) whose instances are Spot instances. */
+    private static final Set<String> SPOT_GROUPS = ConcurrentHashMap.newKeySet();
+
     private RigGroups() {
+    }
+
+    /** Whether the group runs Spot instances. */
+    public static boolean spot(String group) {
+        return SPOT_GROUPS.contains(group);
     }
 
     /** Creates the groups (named {@code <cluster>-<zone letter>}) and returns their names. */
@@ -24,9 +41,10 @@ public final class RigGroups {
                     .subnet().subnetId();
             String group = spec.name() + "-" + zone.substring(zone.length() - 1);
             int capacity = spec.capacities().get(i);
+            boolean spot = spec.spot(i);
             rig.autoScaling().createAutoScalingGroup(r -> r.autoScalingGroupName(group)
                     .launchTemplate(t -> t.launchTemplateId(launchTemplateId).version("$Latest"))
-                    .minSize(0).maxSize(Math.max(capacity * 2, 2)).desiredCapacity(capacity)
+                    .minSize(0).maxSize(Math.max(capacity * 2, 2)).desiredCapacity(spot ? 0 : capacity)
                     .vpcZoneIdentifier(subnetId)
                     .tags(t -> t.key(VaultCluster.CLUSTER_TAG).value(spec.name()).propagateAtLaunch(true)
                             .resourceId(group).resourceType("auto-scaling-group")));
@@ -36,9 +54,63 @@ public final class RigGroups {
             rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook)
                     .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
                     .defaultResult("ABANDON"));
+            if (spot) {
+                SPOT_GROUPS.add(group);
+                if (capacity > 0) {
+                    launchSpot(rig, group, capacity);
+                }
+            }
             groupNames.add(group);
         }
         return groupNames;
+    }
+
+    /**
+     * Requests {@code count} Spot instances in the group's subnet from its launch template, tags them as the group's
+     * instances are tagged at launch (the cluster tag), and attaches them to the group (which raises its desired
+     * capacity by as many). Returns their ids.
+     */
+    static List<String> launchSpot(Rig rig, String group, int count) {
+        AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
+                .autoScalingGroups().get(0);
+        String subnet = asg.vpcZoneIdentifier().split(",")[0];
+        ResponseLaunchTemplateData data = rig.ec2().describeLaunchTemplateVersions(r -> r
+                        .launchTemplateId(asg.launchTemplate().launchTemplateId()).versions("$Latest"))
+                .launchTemplateVersions().get(0).launchTemplateData();
+        List<String> requests = rig.ec2().requestSpotInstances(r -> r.instanceCount(count).launchSpecification(l -> l
+                        .imageId(data.imageId()).instanceType(data.instanceTypeAsString()).subnetId(subnet)))
+                .spotInstanceRequests().stream().map(SpotInstanceRequest::spotInstanceRequestId).toList();
+        List<String> ids = rig.ec2().describeSpotInstanceRequests(r -> r.spotInstanceRequestIds(requests))
+                .spotInstanceRequests().stream().map(SpotInstanceRequest::instanceId).toList();
+        if (ids.size() != count || ids.contains(null)) {
+            throw new RigException("the emulator fulfilled " + ids + " of " + count + " Spot requests for " + group);
+        }
+        List<software.amazon.awssdk.services.ec2.model.Tag> tags = asg.tags().stream()
+                .filter(t -> Boolean.TRUE.equals(t.propagateAtLaunch()))
+                .map(t -> software.amazon.awssdk.services.ec2.model.Tag.builder().key(t.key()).value(t.value()).build())
+                .toList();
+        if (!tags.isEmpty()) {
+            rig.ec2().createTags(r -> r.resources(ids).tags(tags));
+        }
+        rig.autoScaling().attachInstances(r -> r.autoScalingGroupName(group).instanceIds(ids));
+        return ids;
+    }
+
+    /**
+     * Terminates the instance through Auto Scaling without lowering desired capacity, as a completed termination
+     * does: the group launches a replacement (a Spot group, a Spot one). Returns the replacement's id.
+     */
+    static String replace(Rig rig, String instanceId, String group) {
+        Set<String> before = new HashSet<>(instanceIds(rig, group));
+        if (spot(group)) {
+            rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                    .shouldDecrementDesiredCapacity(true));
+            return launchSpot(rig, group, 1).get(0);
+        }
+        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(false));
+        return instanceIds(rig, group).stream().filter(id -> !before.contains(id)).findFirst()
+                .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
     }
 
     /** The launch hook's name for a cluster. */
@@ -60,8 +132,32 @@ public final class RigGroups {
                 .map(i -> i.instanceId()).toList();
     }
 
+    /**
+     * Takes an instance out for good while healing a cluster: terminated through Auto Scaling; {@link #restore}
+     * brings the group back to its capacity afterwards.
+     */
+    static void retireForHeal(Rig rig, String instanceId, String group) {
+        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(spot(group)));
+    }
+
+    /** The group at {@code capacity} again (a Spot group: Spot instances requested for what is missing). */
+    static void restore(Rig rig, String group, int capacity) {
+        if (spot(group)) {
+            int missing = capacity - instanceIds(rig, group).size();
+            if (missing > 0) {
+                launchSpot(rig, group, missing);
+            }
+            return;
+        }
+        rig.autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).desiredCapacity(capacity));
+    }
+
     /** Raises a group's desired capacity by one; returns the new instance id (no server process yet). */
     static String launchInstance(Rig rig, String group) {
+        if (spot(group)) {
+            return launchSpot(rig, group, 1).get(0);
+        }
         Set<String> before = new HashSet<>(instanceIds(rig, group));
         AutoScalingGroup asg = rig.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(group))
                 .autoScalingGroups().get(0);

@@ -388,12 +388,7 @@ public final class VaultCluster implements AutoCloseable {
 
     /** As {@link #replaceInstance(String)}, for an instance of {@code group} that may have no Vault node at all. */
     public String replaceInstance(String instanceId, String group) {
-        Set<String> before = new HashSet<>(groupInstanceIds(group));
-        rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
-                .shouldDecrementDesiredCapacity(false));
-        List<String> after = groupInstanceIds(group);
-        return after.stream().filter(id -> !before.contains(id)).findFirst()
-                .orElseThrow(() -> new RigException("the emulator launched no replacement for " + instanceId));
+        return RigGroups.replace(rig, instanceId, group);
     }
 
     /**
@@ -591,8 +586,7 @@ public final class VaultCluster implements AutoCloseable {
             }
             node.kill();
             if (groupInstanceIds(node.groupName()).contains(node.instanceId())) {
-                rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(node.instanceId())
-                        .shouldDecrementDesiredCapacity(false));
+                RigGroups.retireForHeal(rig, node.instanceId(), node.groupName());
             }
             synchronized (nodes) {
                 nodes.remove(node.instanceId());
@@ -601,7 +595,7 @@ public final class VaultCluster implements AutoCloseable {
         for (int i = 0; i < groupNames.size(); i++) {
             int capacity = spec.capacities().get(i);
             String group = groupNames.get(i);
-            rig.autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).desiredCapacity(capacity));
+            RigGroups.restore(rig, group, capacity);
         }
         List<String> started = new ArrayList<>();
         for (String group : groupNames) {

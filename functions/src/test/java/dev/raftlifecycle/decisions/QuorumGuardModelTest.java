@@ -39,6 +39,11 @@ import net.jqwik.api.constraints.IntRange;
  *       instance a Spot warning is for (never the peer of a retained instance, of an expired action, or of any other
  *       running instance);</li>
  *   <li>a launch is never let through while the node is not in the configuration;</li>
+ *   <li>no claim that the model's AWS truth contradicts ever leads to a removal: events may be false — a state
+ *       change to terminated for a running instance, a Spot warning for an on-demand instance or one whose request
+ *       EC2 does not show interrupted, a terminate event for an instance in service (with another action's open
+ *       token), a terminate event of another hook, a duplicate of an old event — and each is played through the
+ *       production check ({@link EventClaim}) before the production decision, as the handlers play it;</li>
  *   <li>and, so that refusing everything does not pass: a healthy, settled cluster above the floor lets a follower go.</li>
  * </ul>
  * The expectations are computed from the model's truth only; no production formula (RemovalSafety, HealthyVoters) is
@@ -53,8 +58,18 @@ class QuorumGuardModelTest {
     private static final SafetyRules RULES = SafetyRules.DEFAULTS;
     private static final List<String> GROUPS = List.of("vault-a", "vault-b", "vault-c");
 
+    /** This cluster's terminate hook, and another tool's on the same groups. */
+    private static final String OUR_HOOK = "raft-lifecycle-terminate";
+    private static final String OTHER_HOOK = "another-teams-drain";
+
     enum Op { CRASH, RECOVER, TERMINATE, TERMINATE_NO_EVENT, DUPLICATE, EXPIRE, LAUNCH, SCALE_IN, DECOMMISSION_GROUP,
-        DECOMMISSION_ALL, BACK_TO_BACK, SPOT_WARNING, TICK }
+        DECOMMISSION_ALL, BACK_TO_BACK, SPOT_WARNING, TICK,
+        // EC2 terminates an instance outside the hooks (a failed host, an API call); its state change follows.
+        EC2_TERMINATES,
+        // False claims: a state change to terminated for a running instance; a Spot warning EC2 never sent (for an
+        // on-demand instance, or a Spot one it has not scheduled); a terminate event naming an instance in service
+        // with the token of another open action; one of another hook; an old state change or warning replayed.
+        FORGED_STATE_CHANGE, FORGED_SPOT_WARNING, FORGED_TERMINATE, OTHER_HOOK_TERMINATE, REPLAY }
 
     record Step(Op op, int pick, int pick2, int millis) {
         @Override
@@ -72,7 +87,10 @@ class QuorumGuardModelTest {
                 net.jqwik.api.Tuple.of(4, Op.LAUNCH), net.jqwik.api.Tuple.of(2, Op.SCALE_IN),
                 net.jqwik.api.Tuple.of(1, Op.DECOMMISSION_GROUP), net.jqwik.api.Tuple.of(1, Op.DECOMMISSION_ALL),
                 net.jqwik.api.Tuple.of(3, Op.BACK_TO_BACK), net.jqwik.api.Tuple.of(3, Op.SPOT_WARNING),
-                net.jqwik.api.Tuple.of(6, Op.TICK));
+                net.jqwik.api.Tuple.of(6, Op.TICK), net.jqwik.api.Tuple.of(2, Op.EC2_TERMINATES),
+                net.jqwik.api.Tuple.of(3, Op.FORGED_STATE_CHANGE), net.jqwik.api.Tuple.of(3, Op.FORGED_SPOT_WARNING),
+                net.jqwik.api.Tuple.of(3, Op.FORGED_TERMINATE), net.jqwik.api.Tuple.of(2, Op.OTHER_HOOK_TERMINATE),
+                net.jqwik.api.Tuple.of(2, Op.REPLAY));
         Arbitrary<Step> step = Combinators.combine(ops, Arbitraries.integers().between(0, 99),
                 Arbitraries.integers().between(0, 99), Arbitraries.integers().between(0, 15_000)).as(Step::new);
         return step.list().ofMinSize(1).ofMaxSize(40);
@@ -82,10 +100,39 @@ class QuorumGuardModelTest {
     void theGuardNeverBreaksQuorumWhateverTheOrderOfEvents(@ForAll("steps") List<Step> steps,
                                                           @ForAll @IntRange(min = 0, max = 1) int size,
                                                           @ForAll long seed) {
-        Model model = new Model(size == 0 ? 3 : 5, new Random(seed));
+        Model model = new Model(size == 0 ? 3 : 5, new Random(seed), true);
         for (Step step : steps) {
             model.apply(step);
         }
+    }
+
+    /**
+     * The mutation check: with the claims trusted as they were before they were checked (the event's word taken for
+     * AWS's), the same model finds a sequence that removes a peer AWS's truth says must stay — without being told
+     * which. So the property above would catch that defect coming back.
+     */
+    @net.jqwik.api.Example
+    void withClaimsTrustedTheModelFindsARemovalAwsContradicts() {
+        Random random = new Random(20261207);
+        Op[] ops = Op.values();
+        int found = 0;
+        String first = null;
+        for (int run = 0; run < 500 && found == 0; run++) {
+            Model model = new Model(random.nextBoolean() ? 3 : 5, new Random(random.nextLong()), false);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    model.apply(new Step(ops[random.nextInt(ops.length)], random.nextInt(100), random.nextInt(100),
+                            random.nextInt(15_000)));
+                }
+            } catch (AssertionError e) {
+                if (e.getMessage() != null && e.getMessage().contains("AWS")) {
+                    found++;
+                    first = e.getMessage();
+                }
+            }
+        }
+        assertThat(found).as("a removal on a claim AWS contradicts, with the claims trusted").isPositive();
+        assertThat(first).contains("that AWS");
     }
 
     // ---- the model ------------------------------------------------------------------------------------------
@@ -102,6 +149,12 @@ class QuorumGuardModelTest {
         Instant autopilotNoticesAt;
         Lifecycle lifecycle = Lifecycle.IN_SERVICE;
         Instant joinedAt;
+        /** A Spot instance (EC2's InstanceLifecycle spot), else on-demand. */
+        boolean spot;
+        /** EC2 has scheduled its interruption: its Spot request shows marked-for-termination. */
+        boolean interruptionScheduled;
+        /** EC2 terminated it outside the hooks (its state change is genuine). */
+        boolean terminatedByEc2;
 
         Node(String id, int group, String ip) {
             this.id = id;
@@ -118,9 +171,16 @@ class QuorumGuardModelTest {
         final String instanceId;
         boolean open = true;
         boolean waitingForFloor;
+        /** The hook the action is for: this cluster's, or another tool's on the same group. */
+        final String hook;
 
         Action(String instanceId) {
+            this(instanceId, OUR_HOOK);
+        }
+
+        Action(String instanceId, String hook) {
             this.instanceId = instanceId;
+            this.hook = hook;
         }
     }
 
@@ -136,9 +196,15 @@ class QuorumGuardModelTest {
         final List<Action> actions = new ArrayList<>();
         int counter;
         final List<String> trace = new ArrayList<>();
+        /** false: the claims are trusted, as before they were checked (the mutation check). */
+        final boolean checkClaims;
+        /** Events delivered before, for replays: a state change (instance) or a Spot warning (instance). */
+        final List<String> pastStateChanges = new ArrayList<>();
+        final List<String> pastWarnings = new ArrayList<>();
 
-        Model(int size, Random random) {
+        Model(int size, Random random, boolean checkClaims) {
             this.random = random;
+            this.checkClaims = checkClaims;
             for (int i = 0; i < size; i++) {
                 Node n = newNode(i % GROUPS.size());
                 n.joinedAt = now.minusSeconds(3600);
@@ -151,6 +217,7 @@ class QuorumGuardModelTest {
         Node newNode(int group) {
             counter++;
             Node n = new Node(String.format("i-%017x", counter), group, "10.0." + (group + 1) + "." + counter);
+            n.spot = random.nextBoolean();
             nodes.put(n.id, n);
             return n;
         }
@@ -215,7 +282,9 @@ class QuorumGuardModelTest {
                     case TERMINATED -> "Terminated";
                 };
                 instances.add(new ClusterInstance(n.id, GROUPS.get(n.group), lifecycle,
-                        n.running() ? "running" : "terminated", Optional.of(n.ip), "zone-" + n.group));
+                        n.running() ? "running" : "terminated", Optional.of(n.ip), "zone-" + n.group,
+                        n.spot ? ClusterInstance.SPOT : "", n.spot ? Optional.of(n.interruptionScheduled
+                        ? "marked-for-termination" : "fulfilled") : Optional.empty()));
                 if (!n.running()) {
                     continue;
                 }
@@ -312,9 +381,99 @@ class QuorumGuardModelTest {
                     a.ifPresent(this::deliver);
                     b.ifPresent(this::deliver);
                 }
-                case SPOT_WARNING -> pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE), step.pick())
+                case SPOT_WARNING -> pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE && n.spot), step.pick())
                         .ifPresent(this::spotWarning);
                 case TICK -> tick(Duration.ofMillis(step.millis()));
+                case EC2_TERMINATES -> pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE), step.pick()).ifPresent(n -> {
+                    n.lifecycle = Lifecycle.TERMINATED;
+                    n.terminatedByEc2 = true;
+                    n.alive = false;
+                    n.diedAt = now;
+                    n.autopilotNoticesAt = now.plus(THRESHOLD);
+                    elect();
+                    stateChange(n);
+                });
+                case FORGED_STATE_CHANGE -> pick(where(Node::running), step.pick()).ifPresent(this::stateChange);
+                case FORGED_SPOT_WARNING -> pick(where(n -> n.running() && !n.interruptionScheduled), step.pick())
+                        .ifPresent(this::warning);
+                case FORGED_TERMINATE -> {
+                    // The token of an open action of ours (Auto Scaling accepts its heartbeat), another instance named.
+                    Optional<Action> token = pick(actions.stream().filter(a -> a.open && a.hook.equals(OUR_HOOK)).toList(),
+                            step.pick());
+                    Optional<Node> named = pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE), step.pick2());
+                    if (token.isPresent() && named.isPresent()) {
+                        deliver(token.get(), named.get(), OUR_HOOK);
+                    }
+                }
+                case OTHER_HOOK_TERMINATE -> pick(where(n -> n.lifecycle == Lifecycle.IN_SERVICE), step.pick())
+                        .ifPresent(n -> {
+                            Action theirs = new Action(n.id, OTHER_HOOK);
+                            n.lifecycle = Lifecycle.TERMINATING_WAIT; // waiting in their hook, not ours
+                            actions.add(theirs);
+                            deliver(theirs, n, OTHER_HOOK);
+                            if (theirs.open) {
+                                theirs.open = false; // their tool completes it: the instance goes on
+                                n.lifecycle = Lifecycle.IN_SERVICE;
+                            }
+                        });
+                case REPLAY -> {
+                    if (step.pick2() % 2 == 0) {
+                        pick(pastStateChanges, step.pick()).map(nodes::get).ifPresent(this::stateChange);
+                    } else {
+                        pick(pastWarnings, step.pick()).map(nodes::get).ifPresent(this::warning);
+                    }
+                }
+            }
+        }
+
+        /** Whether the production check confirms the claim on this snapshot (always, with the claims trusted). */
+        boolean confirmed(EventClaim claim, ClusterSnapshot s) {
+            return !checkClaims || EventClaim.check(claim, s, GROUPS).confirmed();
+        }
+
+        /**
+         * A state change to terminated (genuine or not), played as the reconciler plays it: the claim checked, then
+         * the departure of an EC2 event (the instance goes whatever is decided). Removal only if AWS's truth has the
+         * instance terminated.
+         */
+        void stateChange(Node subject) {
+            pastStateChanges.add(subject.id);
+            ClusterSnapshot s = snapshot();
+            if (!confirmed(new EventClaim.StateChange(subject.id, "terminated"), s)) {
+                return;
+            }
+            TerminationDecision d = TerminationDecision.decide(s, subject.id, rules(), true);
+            if (d instanceof TerminationDecision.Remove remove && !remove.stepDownFirst()) {
+                assertThat(subject.lifecycle).as(context("removed the peer of an instance that AWS reports running,"
+                        + " on a state change")).isEqualTo(Lifecycle.TERMINATED);
+                boolean hadQuorum = quorum();
+                config.remove(remove.peer().nodeId());
+                if (!decommissioning() && hadQuorum) {
+                    assertThat(2 * aliveVoters()).as(context("a state change left fewer truly alive voters than a"
+                            + " majority of " + voters().size())).isGreaterThan(voters().size());
+                }
+                elect();
+            }
+        }
+
+        /** A Spot warning EC2 did not send (or a replay): played as the interruption handler plays every warning. */
+        void warning(Node subject) {
+            pastWarnings.add(subject.id);
+            ClusterSnapshot s = snapshot();
+            if (!confirmed(new EventClaim.SpotInterruption(subject.id), s)) {
+                return;
+            }
+            TerminationDecision d = TerminationDecision.decide(s, subject.id, rules(), true);
+            if (d instanceof TerminationDecision.Remove remove && !remove.stepDownFirst()) {
+                assertThat(subject.spot && subject.interruptionScheduled && subject.running())
+                        .as(context("removed the peer of an instance on a Spot warning that AWS does not confirm")).isTrue();
+                boolean hadQuorum = quorum();
+                config.remove(remove.peer().nodeId());
+                if (!decommissioning() && hadQuorum) {
+                    assertThat(2 * aliveVoters()).as(context("a warning left fewer truly alive voters than a majority"
+                            + " of " + voters().size())).isGreaterThan(voters().size());
+                }
+                elect();
             }
         }
 
@@ -323,9 +482,14 @@ class QuorumGuardModelTest {
          * no action to complete, the instance goes whatever is decided); then Spot takes the instance.
          */
         void spotWarning(Node subject) {
+            subject.interruptionScheduled = true; // EC2 marks the request, then warns
+            pastWarnings.add(subject.id);
             boolean steppedDown = false;
             for (int round = 0; round < 3; round++) {
                 ClusterSnapshot s = snapshot();
+                if (!confirmed(new EventClaim.SpotInterruption(subject.id), s)) {
+                    break;
+                }
                 TerminationDecision d = TerminationDecision.decide(s, subject.id, rules(), true);
                 if (d instanceof TerminationDecision.Remove remove) {
                     if (remove.stepDownFirst()) {
@@ -427,14 +591,25 @@ class QuorumGuardModelTest {
 
         /** One delivery of a terminate event, played as the terminating handler plays it. */
         void deliver(Action action) {
+            deliver(action, nodes.get(action.instanceId), action.hook);
+        }
+
+        /**
+         * One delivery of a terminate event naming {@code subject} and {@code hook}, whose token is {@code action}'s
+         * (Auto Scaling answers the heartbeat by token): the claim checked on each snapshot before anything is
+         * decided.
+         */
+        void deliver(Action action, Node subject, String hook) {
             if (!action.open) {
                 return; // the opening heartbeat (and every re-check) finds the action ended: nothing is changed
             }
             action.waitingForFloor = false;
-            Node subject = nodes.get(action.instanceId);
             boolean steppedDown = false;
             for (int round = 0; round < 3; round++) {
                 ClusterSnapshot s = snapshot();
+                if (!confirmed(new EventClaim.Termination(subject.id, GROUPS.get(subject.group), hook, OUR_HOOK), s)) {
+                    return; // not this cluster's action to complete: nothing changed, nothing completed
+                }
                 TerminationDecision d = TerminationDecision.decide(s, subject.id, rules());
                 checkLiveness(s, subject, d);
                 if (d instanceof TerminationDecision.Remove remove) {
@@ -453,7 +628,7 @@ class QuorumGuardModelTest {
                         }
                         continue; // decided again on the view after the new leader
                     }
-                    remove(action, remove.peer().nodeId());
+                    remove(action, remove.peer().nodeId(), hook);
                     release(action);
                     return;
                 }
@@ -471,11 +646,14 @@ class QuorumGuardModelTest {
             abandon(action);
         }
 
-        void remove(Action action, String peer) {
+        void remove(Action action, String peer, String hook) {
             assertThat(action.open).as(context("removed the peer of an action that had ended")).isTrue();
-            assertThat(peer).as(context("removed a peer other than the terminating instance's")).isEqualTo(action.instanceId);
+            assertThat(peer).as(context("removed the peer of an instance in service that AWS reports not terminating"
+                    + " (a forged terminate event)")).isEqualTo(action.instanceId);
+            assertThat(hook).as(context("removed a peer on a terminate event of another hook, that AWS reports not"
+                    + " this cluster's")).isEqualTo(OUR_HOOK);
             Node n = nodes.get(peer);
-            assertThat(n.lifecycle).as(context("removed the peer of an instance that is not terminating"))
+            assertThat(n.lifecycle).as(context("removed the peer of an instance that AWS reports not terminating"))
                     .isEqualTo(Lifecycle.TERMINATING_WAIT);
             boolean hadQuorum = quorum();
             boolean wasAliveVoter = config.getOrDefault(peer, false) && n.alive;

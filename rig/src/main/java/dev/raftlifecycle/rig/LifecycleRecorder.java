@@ -89,6 +89,8 @@ public final class LifecycleRecorder implements AutoCloseable {
      */
     private final Map<String, String> spotStatuses = new ConcurrentHashMap<>();
     private final Map<String, HeartbeatHook> heartbeatHooks = new ConcurrentHashMap<>();
+    /** Per token: how many more heartbeats to refuse, and with which error code. */
+    private final Map<String, java.util.Deque<String>> refusedHeartbeats = new ConcurrentHashMap<>();
     private final Map<String, Integer> heartbeatCounts = new ConcurrentHashMap<>();
 
     /**
@@ -220,6 +222,18 @@ public final class LifecycleRecorder implements AutoCloseable {
     /** Installs a hook for the heartbeats of one action (see {@link HeartbeatHook}). */
     public void onHeartbeat(String token, HeartbeatHook hook) {
         heartbeatHooks.put(token, hook);
+    }
+
+    /**
+     * Refuses the next {@code count} heartbeats of an action with an error that says nothing about the action
+     * ({@code AccessDenied}, HTTP 403, which the SDK does not retry; {@code Throttling}, HTTP 400, which it does), as
+     * a policy change or a throttled account would. The action stays open.
+     */
+    public void refuseHeartbeats(String token, int count, String code) {
+        java.util.Deque<String> queue = refusedHeartbeats.computeIfAbsent(token, t -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        for (int i = 0; i < count; i++) {
+            queue.add(code);
+        }
     }
 
     /** Whether an action with this token was ever opened here (open or ended): tokens are unique in AWS. */
@@ -523,6 +537,17 @@ public final class LifecycleRecorder implements AutoCloseable {
         String hook = params.get("LifecycleHookName");
         String instance = params.get("InstanceId");
         String result = params.get("LifecycleActionResult");
+        java.util.Deque<String> refusals = token == null ? null : refusedHeartbeats.get(token);
+        String refusal = "RecordLifecycleActionHeartbeat".equals(action) && refusals != null ? refusals.poll() : null;
+        if (refusal != null) {
+            lifecycleCalls.add(new LifecycleCall(action, group, hook, token, instance, null, false, Instant.now()));
+            boolean denied = "AccessDenied".equals(refusal);
+            reply(exchange, denied ? 403 : 400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\">"
+                    + "<Error><Type>Sender</Type><Code>" + refusal + "</Code><Message>" + (denied
+                    ? "User is not authorized to perform: autoscaling:RecordLifecycleActionHeartbeat" : "Rate exceeded")
+                    + "</Message></Error><RequestId>" + UUID.randomUUID() + "</RequestId></ErrorResponse>");
+            return;
+        }
         if ("RecordLifecycleActionHeartbeat".equals(action) && token != null && open.containsKey(token)) {
             HeartbeatHook beforeAnswer = heartbeatHooks.get(token);
             int ordinal = heartbeatCounts.merge(token, 1, Integer::sum);

@@ -42,19 +42,7 @@ final class Cfn {
 
     /** Every statement of the AWS::IAM::Policy resources attached to the role. */
     static List<JsonNode> identityStatements(JsonNode template, String roleLogicalId) {
-        List<JsonNode> statements = new ArrayList<>();
-        resources(template, "AWS::IAM::Policy").values().forEach(policy -> {
-            boolean attached = false;
-            for (JsonNode role : policy.path("Properties").path("Roles")) {
-                attached |= role.path("Ref").asText().equals(roleLogicalId);
-            }
-            if (attached) {
-                policy.path("Properties").path("PolicyDocument").path("Statement").forEach(statements::add);
-            }
-        });
-        JsonNode inline = resource(template, roleLogicalId).path("Properties").path("Policies");
-        inline.forEach(p -> p.path("PolicyDocument").path("Statement").forEach(statements::add));
-        return statements;
+        return CfnTemplate.identityStatements(template, roleLogicalId);
     }
 
     static List<String> strings(JsonNode node) {
@@ -81,30 +69,7 @@ final class Cfn {
                 .toList();
     }
 
-    /**
-     * A string with its CloudFormation intrinsics flattened: Fn::Join parts concatenated, Refs written as
-     * ${Ref:id}, GetAtts as ${GetAtt:id.attr}. Enough to read user data, dashboards and ARNs.
-     */
     static String flatten(JsonNode node) {
-        if (node.isTextual()) {
-            return node.asText();
-        }
-        if (node.has("Fn::Join")) {
-            String separator = node.get("Fn::Join").get(0).asText();
-            List<String> parts = new ArrayList<>();
-            node.get("Fn::Join").get(1).forEach(part -> parts.add(flatten(part)));
-            return String.join(separator, parts);
-        }
-        if (node.has("Ref")) {
-            return "${Ref:" + node.get("Ref").asText() + "}";
-        }
-        if (node.has("Fn::GetAtt")) {
-            return "${GetAtt:" + node.get("Fn::GetAtt").get(0).asText() + "." + node.get("Fn::GetAtt").get(1).asText()
-                    + "}";
-        }
-        if (node.has("Fn::Base64")) {
-            return flatten(node.get("Fn::Base64"));
-        }
-        return node.toString();
+        return CfnTemplate.flatten(node);
     }
 }

@@ -392,12 +392,17 @@ public final class VaultCluster implements AutoCloseable {
     }
 
     /**
-     * Terminates an instance through Auto Scaling, lowering desired capacity (no replacement), kills its process and
-     * forgets the node.
+     * Terminates an instance through Auto Scaling, lowering desired capacity (no replacement), kills its process (if it
+     * has one: an instance launched without a node may be retired too) and forgets the node.
      */
     public void retireInstance(String instanceId) {
-        VaultNode node = node(instanceId);
-        node.kill();
+        VaultNode node;
+        synchronized (nodes) {
+            node = nodes.get(instanceId);
+        }
+        if (node != null) {
+            node.kill();
+        }
         rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
                 .shouldDecrementDesiredCapacity(true));
         synchronized (nodes) {

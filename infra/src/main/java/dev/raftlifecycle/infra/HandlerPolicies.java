@@ -1,0 +1,105 @@
+package dev.raftlifecycle.infra;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+
+/**
+ * The identity policies the CDK app synthesizes for each handler's role, exported at build time
+ * ({@code infra/target/handler-policies.json}, the infra module's package phase) for the test rig, which gives every
+ * handler in every integration test credentials of a role with exactly these statements: one source of truth, the
+ * synthesized template. Each statement is kept as synthesized (actions, conditions), with its resources' intrinsics
+ * flattened to strings ({@code ${GetAtt:LockTable.Arn}}) and the stack's cluster name written as {@value #CLUSTER} in
+ * condition values (the rig's clusters have names of their own).
+ *
+ * <p>Usage: {@code HandlerPolicies <infra dir> <functions jar> <output file>} (the stack of cdk.json's context, as
+ * {@code cdk synth} would build it; no CA is needed: the stack then asks for it at deploy time).
+ */
+public final class HandlerPolicies {
+    /** Stands for the cluster's name in exported condition values. */
+    public static final String CLUSTER = "{cluster}";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HandlerPolicies() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 3) {
+            System.err.println("usage: HandlerPolicies <infra dir> <functions jar> <output file>");
+            System.exit(2);
+        }
+        Path infraDir = Path.of(args[0]).toAbsolutePath().normalize();
+        Path out = Path.of(args[2]).toAbsolutePath();
+        Files.createDirectories(out.getParent());
+        Path assembly = Files.createTempDirectory(out.getParent(), "synth");
+        Map<String, Object> context = new LinkedHashMap<>();
+        JSON.readTree(infraDir.resolve("cdk.json").toFile()).get("context").properties()
+                .forEach(e -> context.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
+        context.put(ClusterConfig.FUNCTIONS_JAR, Path.of(args[1]).toAbsolutePath().toString());
+        App app = App.Builder.create().context(context).outdir(assembly.toString()).build();
+        ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), infraDir);
+        RaftLifecycleStack stack = RaftLifecycleApp.compose(app, config);
+        CloudAssembly synthesized = app.synth();
+        JsonNode template = JSON.valueToTree(synthesized.getStackByName(stack.getStackName()).getTemplate());
+        JSON.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), export(template, stack, config));
+        System.out.println("handler policies: " + out);
+    }
+
+    /** {"clusterName": ..., "handlers": {"terminating": [statement, ...], ...}} */
+    static ObjectNode export(JsonNode template, RaftLifecycleStack stack, ClusterConfig config) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("clusterPlaceholder", CLUSTER);
+        ObjectNode handlers = root.putObject("handlers");
+        LifecycleAutomation automation = stack.automation();
+        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+            String role = (String) stack.resolve(stack.getLogicalId((software.amazon.awscdk.CfnElement)
+                    handler.role().getNode().getDefaultChild()));
+            ArrayNode statements = handlers.putArray(automation.handlerName(handler));
+            for (JsonNode statement : CfnTemplate.identityStatements(template, role)) {
+                ObjectNode copy = statements.addObject();
+                copy.put("Effect", statement.path("Effect").asText());
+                ArrayNode actions = copy.putArray("Action");
+                strings(statement.path("Action")).forEach(actions::add);
+                ArrayNode resources = copy.putArray("Resource");
+                JsonNode resource = statement.path("Resource");
+                if (resource.isArray()) {
+                    resource.forEach(r -> resources.add(CfnTemplate.flatten(r)));
+                } else {
+                    resources.add(CfnTemplate.flatten(resource));
+                }
+                if (statement.has("Condition")) {
+                    copy.set("Condition", replaceCluster(statement.get("Condition"), config.clusterName()));
+                }
+            }
+        }
+        return root;
+    }
+
+    private static JsonNode replaceCluster(JsonNode node, String clusterName) {
+        try {
+            String text = JSON.writeValueAsString(node).replace("#" + clusterName + "\"", "#" + CLUSTER + "\"");
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static java.util.List<String> strings(JsonNode node) {
+        java.util.List<String> values = new java.util.ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> values.add(n.asText()));
+        } else if (!node.isMissingNode()) {
+            values.add(node.asText());
+        }
+        return values;
+    }
+}

@@ -121,6 +121,24 @@ pip_tool() {
   PIP_TOOL="$venv/bin/$bin"
 }
 
+# The tool cache is shared by every run on the machine: two first runs at once (scripts/lab started while
+# scripts/test builds Vault) would both build into it. tools_lock holds an exclusive lock on the cache while a
+# script ensures its tools, so the second run waits for the first's builds and then finds them done; tools_unlock
+# releases it before the long part (Maven, the lab).
+tools_lock() {
+  need_cmd flock "install util-linux (apt-get install util-linux)"
+  mkdir -p "$RAFT_LIFECYCLE_CACHE"
+  exec 9>"$RAFT_LIFECYCLE_CACHE/.tools.lock"
+  if ! flock -n 9; then
+    log "setup: another run is installing tools into $RAFT_LIFECYCLE_CACHE; waiting for it"
+    flock 9
+  fi
+}
+
+tools_unlock() {
+  exec 9>&-
+}
+
 # moto (the AWS emulator), pinned.
 ensure_moto() {
   pip_tool moto "$MOTO_VERSION" \

@@ -128,11 +128,10 @@ public final class Benchmarks {
         return LabEnvironment.createLockTable(rig, "bench-lock-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
-    private static HandlerRuntime runtime(VaultCluster cluster, String lockTable, Map<String, String> extra) {
+    private static HandlerRuntimes runtime(VaultCluster cluster, String lockTable, Map<String, String> extra) {
         Map<String, String> env = environment(cluster, lockTable);
         env.putAll(extra);
-        return new HandlerRuntime(Settings.from(env), StaticCredentialsProvider.create(cluster.rig().lambdaCredentials()),
-                Clock.systemUTC(), line -> { });
+        return new HandlerRuntimes(cluster.rig(), Settings.from(env), line -> { });
     }
 
     private static VaultNode follower(VaultCluster cluster) {
@@ -155,7 +154,7 @@ public final class Benchmarks {
         try (Rig rig = Rig.start(out.resolve("terminating-" + System.currentTimeMillis()))) {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
             String lock = lockTable(rig);
-            TerminatingHandler handler = new TerminatingHandler(runtime(cluster, lock, Map.of()));
+            TerminatingHandler handler = runtime(cluster, lock, Map.of()).terminating();
             // Warm: one JVM, one handler instance, as in a warm Lambda container. The first call warms up.
             List<Double> warm = warmRuns(rig, cluster, handler, 10);
             // Cold: a fresh JVM per invocation running the deployable jar, as a Lambda cold start (no SnapStart);
@@ -253,9 +252,10 @@ public final class Benchmarks {
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment(cluster, lock));
-        builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
-        builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
-        builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
+        var role = rig.handlerCredentials(HandlerNames.TERMINATING_NAME, cluster.name());
+        builder.environment().put("AWS_ACCESS_KEY_ID", role.accessKeyId());
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", role.secretAccessKey());
+        builder.environment().put("AWS_SESSION_TOKEN", role.sessionToken());
         if (options.isEmpty()) {
             builder.environment().remove("JAVA_TOOL_OPTIONS");
         } else {
@@ -450,7 +450,8 @@ public final class Benchmarks {
         try (Rig rig = Rig.start(dir.resolve("rig"))) {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
             Settings settings = Settings.from(environment(cluster, lockTable(rig)));
-            var credentials = StaticCredentialsProvider.create(rig.lambdaCredentials());
+            var credentials = StaticCredentialsProvider.create(rig.handlerCredentials(HandlerNames.TERMINATING_NAME,
+                    cluster.name()));
             var aws = new dev.raftlifecycle.ports.AwsClients(settings.region(), settings.awsEndpoint(), credentials);
             var groups = new dev.raftlifecycle.ports.AutoScalingPort(aws.autoScaling());
             var instances = new dev.raftlifecycle.ports.Ec2Port(aws.ec2());
@@ -517,7 +518,7 @@ public final class Benchmarks {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
             String lock = lockTable(rig);
             // Warm, for the first-invocation criterion: one handler, one warm-up call, then five.
-            List<Double> warm = warmRuns(rig, cluster, new TerminatingHandler(runtime(cluster, lock, Map.of())), COLD_RUNS);
+            List<Double> warm = warmRuns(rig, cluster, runtime(cluster, lock, Map.of()).terminating(), COLD_RUNS);
             // The AppCDS archive: one training run that does a real removal, classes archived at exit.
             Path archive = dir.resolve("terminating.jsa");
             coldRun(rig, cluster, lock, jar, dir, COLD_START_OPTIONS + " -XX:ArchiveClassesAtExit=" + archive, false, new Cold());
@@ -609,9 +610,10 @@ public final class Benchmarks {
                 .redirectErrorStream(true);
         builder.environment().putAll(environment(cluster, lock));
         builder.environment().put("VAULT_ADDR", "https://" + leader.ip() + ":" + leader.apiPort());
-        builder.environment().put("AWS_ACCESS_KEY_ID", rig.lambdaCredentials().accessKeyId());
-        builder.environment().put("AWS_SECRET_ACCESS_KEY", rig.lambdaCredentials().secretAccessKey());
-        builder.environment().put("AWS_SESSION_TOKEN", rig.lambdaCredentials().sessionToken());
+        var role = rig.handlerCredentials(HandlerNames.TERMINATING_NAME, cluster.name());
+        builder.environment().put("AWS_ACCESS_KEY_ID", role.accessKeyId());
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", role.secretAccessKey());
+        builder.environment().put("AWS_SESSION_TOKEN", role.sessionToken());
         Instant start = Instant.now();
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
@@ -632,7 +634,7 @@ public final class Benchmarks {
         try (Rig rig = Rig.start(out.resolve("launching-" + System.currentTimeMillis()))) {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults());
             String lock = lockTable(rig);
-            LaunchingHandler handler = new LaunchingHandler(runtime(cluster, lock, Map.of()));
+            LaunchingHandler handler = runtime(cluster, lock, Map.of()).launching();
             List<Double> delays = new ArrayList<>();
             List<Double> totals = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -705,7 +707,7 @@ public final class Benchmarks {
         for (int nodes : List.of(3, 6, 12)) {
             try (Rig rig = Rig.start(out.resolve("publisher-" + nodes + "-" + System.currentTimeMillis()))) {
                 VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(nodes));
-                HealthPublisherHandler handler = new HealthPublisherHandler(runtime(cluster, lockTable(rig), Map.of()));
+                HealthPublisherHandler handler = runtime(cluster, lockTable(rig), Map.of()).publisher();
                 List<Double> runs = new ArrayList<>();
                 for (int i = 0; i <= 7; i++) {
                     Instant start = Instant.now();
@@ -756,8 +758,8 @@ public final class Benchmarks {
             VaultNode node = running.get(Math.floorMod(next.getAndIncrement(), running.size()));
             return java.util.Optional.of(new java.net.InetSocketAddress(node.ip(), node.apiPort()));
         })) {
-            HealthPublisherHandler handler = new HealthPublisherHandler(runtime(cluster, lockTable(rig),
-                    Map.of(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + lb.port())));
+            HealthPublisherHandler handler = runtime(cluster, lockTable(rig),
+                    Map.of(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + lb.port())).publisher();
             List<Double> healthy = new ArrayList<>();
             List<Double> reads = new ArrayList<>();
             List<Double> writes = new ArrayList<>();
@@ -846,10 +848,10 @@ public final class Benchmarks {
         try (Rig rig = Rig.start(out.resolve("dead-voter-" + System.currentTimeMillis()))) {
             VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withTotalNodes(5).withSpot());
             String lock = lockTable(rig);
-            HandlerRuntime runtime = runtime(cluster, lock, Map.of(Settings.STALE_GRACE_SECONDS,
+            HandlerRuntimes runtime = runtime(cluster, lock, Map.of(Settings.STALE_GRACE_SECONDS,
                     Integer.toString(GRACE_SECONDS)));
-            ReconcilerHandler reconciler = new ReconcilerHandler(runtime);
-            InterruptionHandler interruption = new InterruptionHandler(runtime);
+            ReconcilerHandler reconciler = runtime.reconciler();
+            InterruptionHandler interruption = runtime.interruption();
 
             // 1. A kill, EC2's state change delivered to the reconciler (as EventBridge delivers it).
             List<Double> event = new ArrayList<>();

@@ -36,9 +36,8 @@ final class ConsulBenchmarks {
     private ConsulBenchmarks() {
     }
 
-    private static HandlerRuntime runtime(Rig rig, Map<String, String> env) {
-        return new HandlerRuntime(Settings.from(env), StaticCredentialsProvider.create(rig.lambdaCredentials()),
-                Clock.systemUTC(), line -> { });
+    private static HandlerRuntimes runtime(Rig rig, Map<String, String> env) {
+        return new HandlerRuntimes(rig, Settings.from(env), line -> { });
     }
 
     private static Instant completedAt(Rig rig, LifecycleRecorder.LifecycleAction action) {
@@ -58,14 +57,14 @@ final class ConsulBenchmarks {
                     "bench-lock-" + UUID.randomUUID().toString().substring(0, 8)));
             Map<String, String> consulEnv = ConsulDemo.handlerEnvironment(consul, LabEnvironment.createLockTable(rig,
                     "bench-lock-" + UUID.randomUUID().toString().substring(0, 8)));
-            HandlerRuntime vaultRuntime = runtime(rig, vaultEnv);
-            HandlerRuntime consulRuntime = runtime(rig, consulEnv);
-            TerminatingHandler vaultTerminating = new TerminatingHandler(vaultRuntime);
-            TerminatingHandler consulTerminating = new TerminatingHandler(consulRuntime);
-            HealthPublisherHandler vaultPublisher = new HealthPublisherHandler(vaultRuntime);
-            HealthPublisherHandler consulPublisher = new HealthPublisherHandler(consulRuntime);
-            LaunchingHandler vaultLaunching = new LaunchingHandler(vaultRuntime);
-            LaunchingHandler consulLaunching = new LaunchingHandler(consulRuntime);
+            HandlerRuntimes vaultRuntime = runtime(rig, vaultEnv);
+            HandlerRuntimes consulRuntime = runtime(rig, consulEnv);
+            TerminatingHandler vaultTerminating = vaultRuntime.terminating();
+            TerminatingHandler consulTerminating = consulRuntime.terminating();
+            HealthPublisherHandler vaultPublisher = vaultRuntime.publisher();
+            HealthPublisherHandler consulPublisher = consulRuntime.publisher();
+            LaunchingHandler vaultLaunching = vaultRuntime.launching();
+            LaunchingHandler consulLaunching = consulRuntime.launching();
 
             // Terminating: follower removals, invocation → the completion the recording front received (warm handler,
             // one warm-up each). Each removal is followed by a replacement that joins (launching, below, times it).

@@ -46,13 +46,13 @@ final class ConsulDemo {
 
     private final Rig rig;
     private final ConsulCluster cluster;
-    private final HandlerRuntime runtime;
+    private final HandlerRuntimes runtimes;
     private final int nodes;
 
-    private ConsulDemo(Rig rig, ConsulCluster cluster, HandlerRuntime runtime, int nodes) {
+    private ConsulDemo(Rig rig, ConsulCluster cluster, HandlerRuntimes runtimes, int nodes) {
         this.rig = rig;
         this.cluster = cluster;
-        this.runtime = runtime;
+        this.runtimes = runtimes;
         this.nodes = nodes;
     }
 
@@ -76,9 +76,8 @@ final class ConsulDemo {
             rig[0] = Rig.start(dir.resolve("rig"));
             ConsulCluster cluster = rig[0].startConsulCluster(ClusterSpec.defaults().withName("lab-consul").withTotalNodes(nodes));
             Map<String, String> env = handlerEnvironment(cluster, LabEnvironment.createLockTable(rig[0], "raft-lifecycle-lab-lock"));
-            HandlerRuntime runtime = new HandlerRuntime(Settings.from(env),
-                    StaticCredentialsProvider.create(rig[0].lambdaCredentials()), Clock.systemUTC(), handlerLog::println);
-            demo[0] = new ConsulDemo(rig[0], cluster, runtime, nodes);
+            HandlerRuntimes runtimes = new HandlerRuntimes(rig[0], Settings.from(env), handlerLog::println);
+            demo[0] = new ConsulDemo(rig[0], cluster, runtimes, nodes);
             return "Consul " + Tools.consulVersion(Tools.consul()) + ", leader " + cluster.leader().orElseThrow().instanceId()
                     + ", " + cluster.raftNodeNames().size() + " voters";
         });
@@ -120,7 +119,7 @@ final class ConsulDemo {
             return "kv/demo/before = survives";
         });
         steps.run("the publisher reports a healthy cluster", () -> {
-            HealthPublisherHandler publisher = new HealthPublisherHandler(runtime);
+            HealthPublisherHandler publisher = runtimes.publisher();
             cluster.await("a publisher run that sees " + nodes + " healthy voters", Duration.ofSeconds(30), () -> {
                 Map<String, Double> m = publisher.run(Duration.ofMinutes(1)).metrics();
                 return m.getOrDefault(MetricName.LEADER_PRESENT.metricName(), 0.0) == 1.0
@@ -142,7 +141,7 @@ final class ConsulDemo {
         boolean wasLeader = cluster.leader().map(l -> l == node).orElse(false);
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(node.instanceId());
         Instant start = Instant.now();
-        TerminatingHandler.Outcome outcome = new TerminatingHandler(runtime).handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
+        TerminatingHandler.Outcome outcome = runtimes.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
         Duration removal = Duration.between(start, Instant.now());
         Steps.require("CONTINUE".equals(outcome.action()), "terminate hook " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");
         Steps.require(outcome.peerRemoved(), "the peer was not removed");
@@ -158,7 +157,7 @@ final class ConsulDemo {
         LifecycleRecorder.LifecycleAction launch = cluster.openLaunch(group, instanceId);
         Instant booted = Instant.now();
         cluster.startNode(instanceId);
-        LaunchingHandler.Outcome outcome = new LaunchingHandler(runtime).handle(EventBridgeEvents.forAction(launch), LAMBDA_TIME);
+        LaunchingHandler.Outcome outcome = runtimes.launching().handle(EventBridgeEvents.forAction(launch), LAMBDA_TIME);
         Steps.require("CONTINUE".equals(outcome.action()), "launch hook " + outcome.action() + " (" + outcome.reason() + ")");
         cluster.await("all " + nodes + " voters healthy", Duration.ofSeconds(60), () -> {
             JsonNode health = cluster.autopilot();
@@ -179,7 +178,7 @@ final class ConsulDemo {
         // The instance is gone (no hook runs for a failed host or a Spot loss); the group launches a replacement.
         String replacement = cluster.finishTermination(victim.instanceId());
         Ec2Event.StateChange event = Ec2EventParser.stateChange(EventBridgeEvents.stateChange(victim.instanceId(), "shutting-down"));
-        ReconcilerHandler.EventOutcome outcome = new ReconcilerHandler(runtime).stateChange(event, LAMBDA_TIME);
+        ReconcilerHandler.EventOutcome outcome = runtimes.reconciler().stateChange(event, LAMBDA_TIME);
         Duration took = Duration.between(died, Instant.now());
         Steps.require("REMOVED".equals(outcome.action()), "state change " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");
         Steps.require(!cluster.raftNodeNames().contains(victim.instanceId()), victim.instanceId() + " still in the Raft configuration");

@@ -124,13 +124,14 @@ final class LabEnvironment implements AutoCloseable {
         env.put(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + loadBalancer.port());
         env.putAll(overrides);
         Settings settings = Settings.from(env);
-        this.runtime = new HandlerRuntime(settings, StaticCredentialsProvider.create(rig.lambdaCredentials()),
-                Clock.systemUTC(), handlerLog::println);
-        this.terminating = new TerminatingHandler(runtime);
-        this.launching = new LaunchingHandler(runtime);
-        this.publisher = new HealthPublisherHandler(runtime);
-        this.reconciler = new ReconcilerHandler(runtime);
-        this.interruption = new InterruptionHandler(runtime);
+        // Each handler with its own role, as deployed (the policy the CDK app synthesizes for it).
+        HandlerRuntimes runtimes = new HandlerRuntimes(rig, settings, handlerLog::println);
+        this.runtime = runtimes.of(dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME);
+        this.terminating = runtimes.terminating();
+        this.launching = runtimes.launching();
+        this.publisher = runtimes.publisher();
+        this.reconciler = runtimes.reconciler();
+        this.interruption = runtimes.interruption();
         this.timeline = new Timeline(cluster, () -> cluster.groupNames().stream().mapToInt(g -> rig.autoScaling()
                 .describeAutoScalingGroups(r -> r.autoScalingGroupNames(g)).autoScalingGroups().get(0).desiredCapacity())
                 .sum());
@@ -260,7 +261,9 @@ final class LabEnvironment implements AutoCloseable {
         out.append("export AWS_ENDPOINT_URL='").append(rig.awsEndpoint()).append("'\n");
         out.append("export AWS_REGION='").append(Rig.REGION.id()).append("' AWS_DEFAULT_REGION='")
                 .append(Rig.REGION.id()).append("'\n");
-        out.append("export AWS_ACCESS_KEY_ID='lab' AWS_SECRET_ACCESS_KEY='lab'   # the emulator accepts any\n");
+        out.append("export AWS_ACCESS_KEY_ID='").append(rig.adminCredentials().accessKeyId())
+                .append("' AWS_SECRET_ACCESS_KEY='").append(rig.adminCredentials().secretAccessKey())
+                .append("'   # the emulator's administrator (it checks every signature); the handlers have roles of their own\n");
         out.append("# the vault CLI of this lab: ").append(rig.vaultBin()).append('\n');
         return out.toString();
     }

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.rig;
 
+import dev.raftlifecycle.contract.HandlerNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftlifecycle.contract.ConsulAccess;
 import dev.raftlifecycle.contract.ConsulPorts;
@@ -139,17 +140,19 @@ public final class ConsulCluster implements AutoCloseable {
                 "Policies", List.of(Map.of("Name", ConsulAccess.READ_POLICY))));
         consul("PUT", "acl/role", Map.of("Name", ConsulAccess.MUTATING_ROLE,
                 "Policies", List.of(Map.of("Name", ConsulAccess.MUTATING_POLICY))));
+        List<String> mutating = List.of(HandlerNames.TERMINATING_NAME, HandlerNames.RECONCILER_NAME,
+                HandlerNames.INTERRUPTION_NAME);
         consul("PUT", "acl/auth-method", Map.of("Name", ConsulAccess.AUTH_METHOD, "Type", "aws-iam",
                 "MaxTokenTTL", "30m", "TokenLocality", "local",
-                "Config", Map.of("BoundIAMPrincipalARNs", List.of(rig.lambdaRoleArn(), rig.readerRoleArn()),
+                "Config", Map.of("BoundIAMPrincipalARNs", HandlerNames.ALL_NAMES.stream().map(rig::handlerRoleArn).toList(),
                         "STSEndpoint", moto, "IAMEndpoint", moto,
                         "ServerIDHeaderValue", spec.tlsServerName())));
-        consul("PUT", "acl/binding-rule", Map.of("AuthMethod", ConsulAccess.AUTH_METHOD, "BindType", "role",
-                "BindName", ConsulAccess.MUTATING_ROLE,
-                "Selector", "entity_name==\"" + roleName(rig.lambdaRoleArn()) + "\""));
-        consul("PUT", "acl/binding-rule", Map.of("AuthMethod", ConsulAccess.AUTH_METHOD, "BindType", "role",
-                "BindName", ConsulAccess.READ_ROLE,
-                "Selector", "entity_name==\"" + roleName(rig.readerRoleArn()) + "\""));
+        // One binding rule per handler's IAM role: the three that change the cluster to the mutating ACL role.
+        for (String handler : HandlerNames.ALL_NAMES) {
+            consul("PUT", "acl/binding-rule", Map.of("AuthMethod", ConsulAccess.AUTH_METHOD, "BindType", "role",
+                    "BindName", mutating.contains(handler) ? ConsulAccess.MUTATING_ROLE : ConsulAccess.READ_ROLE,
+                    "Selector", "entity_name==\"" + roleName(rig.handlerRoleArn(handler)) + "\""));
+        }
     }
 
     private static String roleName(String roleArn) {
@@ -400,6 +403,7 @@ public final class ConsulCluster implements AutoCloseable {
         for (int i = 0; i < groupNames.size(); i++) {
             int capacity = spec.capacities().get(i);
             String group = groupNames.get(i);
+            rig.recorder().clearDesiredCapacity(group);
             RigGroups.restore(rig, group, capacity);
         }
         List<String> started = new ArrayList<>();

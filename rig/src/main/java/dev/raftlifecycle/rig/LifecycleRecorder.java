@@ -40,6 +40,13 @@ import java.util.regex.Pattern;
  * <p>One more gap of the emulator is closed here: moto's KMS encrypts and decrypts with a disabled key.
  * AWS refuses (DisabledException), and Vault's auto-unseal depends on that, so key-use calls whose key is
  * disabled are answered with AWS's error (the state is read from moto, never kept here).
+ *
+ * <p>IAM: moto checks every request's signature and the caller's permission for the action (its access control is
+ * on, see {@link RigIam}). The two lifecycle calls this front answers itself are first sent to moto unchanged, which
+ * checks them the same way (and, allowed, answers that it does not implement them): a refusal is passed back as
+ * moto gave it, and only an allowed call is answered here. And for a handler's credentials, a DynamoDB item request
+ * must be allowed by the {@code dynamodb:LeadingKeys} condition of its synthesized statements, which moto ignores
+ * ({@link RigIam#allowsItem}): otherwise AWS's AccessDeniedException.
  */
 public final class LifecycleRecorder implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "expect",
@@ -68,6 +75,8 @@ public final class LifecycleRecorder implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient upstream;
     private final URI moto;
+    private final software.amazon.awssdk.services.kms.KmsClient kms;
+    private final RigIam iam;
     private final Map<String, LifecycleAction> open = new ConcurrentHashMap<>();
     private final Map<String, String> outcomes = new ConcurrentHashMap<>();
     private final List<LifecycleCall> lifecycleCalls = new CopyOnWriteArrayList<>();
@@ -103,8 +112,10 @@ public final class LifecycleRecorder implements AutoCloseable {
         boolean onHeartbeat(int ordinal);
     }
 
-    private LifecycleRecorder(URI moto) throws IOException {
+    private LifecycleRecorder(URI moto, software.amazon.awssdk.services.kms.KmsClient kms, RigIam iam) throws IOException {
         this.moto = moto;
+        this.kms = kms;
+        this.iam = iam;
         this.upstream = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -118,9 +129,13 @@ public final class LifecycleRecorder implements AutoCloseable {
         server.start();
     }
 
-    public static LifecycleRecorder start(URI moto) {
+    /**
+     * @param kms the rig's own KMS client (the key state it reads)
+     * @param iam the handlers' roles (the LeadingKeys check)
+     */
+    public static LifecycleRecorder start(URI moto, software.amazon.awssdk.services.kms.KmsClient kms, RigIam iam) {
         try {
-            return new LifecycleRecorder(moto);
+            return new LifecycleRecorder(moto, kms, iam);
         } catch (IOException e) {
             throw new RigException("cannot start the AWS front: " + e.getMessage(), e);
         }
@@ -183,6 +198,11 @@ public final class LifecycleRecorder implements AutoCloseable {
         } else {
             lifecycleStates.put(instanceId, state);
         }
+    }
+
+    /** Shows the group's desired capacity as moto has it again. */
+    public void clearDesiredCapacity(String groupName) {
+        desiredCapacityOffsets.remove(groupName);
     }
 
     /** Adds {@code delta} to the desired capacity shown for a group (see {@link #desiredCapacityOffsets}). */
@@ -311,9 +331,16 @@ public final class LifecycleRecorder implements AutoCloseable {
             awsCalls.add(new AwsCall(signed ? scope.group(1) : "", service, action, Instant.now()));
             if ("autoscaling".equals(service) && ("CompleteLifecycleAction".equals(action)
                     || "RecordLifecycleActionHeartbeat".equals(action))) {
-                answerLifecycle(exchange, action, formParams(body));
+                HttpResponse<byte[]> checked = send(exchange, body);
+                if (checked.statusCode() == 401 || checked.statusCode() == 403) {
+                    refusal(exchange, service, checked); // moto refused the signature or the permission
+                } else {
+                    answerLifecycle(exchange, action, formParams(body));
+                }
+            } else if ("dynamodb".equals(service) && signed && itemRefused(exchange, scope.group(1), action, body)) {
+                return;
             } else {
-                forward(exchange, body);
+                forward(exchange, service, body);
             }
         } catch (Exception e) {
             byte[] message = ("aws front failure: " + e).getBytes(StandardCharsets.UTF_8);
@@ -326,23 +353,131 @@ public final class LifecycleRecorder implements AutoCloseable {
         }
     }
 
-    private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+    /**
+     * The request, unchanged, to moto; its answer. Unchanged includes its Host header (the front's address): moto
+     * recomputes the signature over the headers the client signed, Host among them.
+     */
+    private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
         URI target = moto.resolve(exchange.getRequestURI().toString());
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60))
                 .method(exchange.getRequestMethod(), body.length == 0
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (host != null) {
+            request.header("Host", host);
+        }
         exchange.getRequestHeaders().forEach((name, values) -> {
             if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(v -> request.header(name, v));
             }
         });
-        HttpResponse<byte[]> response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Moto's answer as it gave it. */
+    private static void relay(HttpExchange exchange, HttpResponse<byte[]> response, byte[] out) throws IOException {
+        response.headers().map().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                exchange.getResponseHeaders().put(name, new ArrayList<>(values));
+            }
+        });
+        exchange.sendResponseHeaders(response.statusCode(), out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            try (OutputStream stream = exchange.getResponseBody()) {
+                stream.write(out);
+            }
+        }
+    }
+
+    /**
+     * A handler's DynamoDB item request that its synthesized statements' {@code dynamodb:LeadingKeys} do not allow:
+     * answered here with AWS's AccessDeniedException (true), or left to moto (false).
+     */
+    private boolean itemRefused(HttpExchange exchange, String accessKeyId, String action, byte[] body)
+            throws IOException {
+        Optional<RigIam.Caller> caller = iam.caller(accessKeyId);
+        if (caller.isEmpty() || !Set.of("GetItem", "PutItem", "DeleteItem", "UpdateItem").contains(action)) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.JsonNode request = JSON.readTree(body);
+        com.fasterxml.jackson.databind.JsonNode key = (action.equals("PutItem") ? request.path("Item") : request.path("Key"))
+                .path(dev.raftlifecycle.contract.LockTable.PARTITION_KEY).path("S");
+        String iamAction = "dynamodb:" + action;
+        if (key.isMissingNode() || iam.allowsItem(caller.get(), iamAction, key.asText())) {
+            return false;
+        }
+        byte[] error = JSON.writeValueAsBytes(Map.of("__type", "com.amazon.coral.service#AccessDeniedException",
+                "message", "User: " + caller.get().handler() + " is not authorized to perform: " + iamAction
+                        + " on the item " + key.asText() + " because no identity-based policy allows it"
+                        + " (dynamodb:LeadingKeys)"));
+        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
+        exchange.getResponseHeaders().set("x-amzn-ErrorType", "AccessDeniedException");
+        exchange.sendResponseHeaders(400, error.length);
+        try (OutputStream stream = exchange.getResponseBody()) {
+            stream.write(error);
+        }
+        return true;
+    }
+
+    private static final Pattern MOTO_AUTH_ERROR = Pattern.compile(
+            "<Errors>\\s*<Error>\\s*<Code>([^<]*)</Code>\\s*<Message>([^<]*)</Message>", Pattern.DOTALL);
+
+    /**
+     * moto's refusal of a signature or a permission, in the answer the service itself gives: moto writes every auth
+     * error as {@code <ErrorResponse><Errors><Error>} XML, which neither the Query services' (Auto Scaling, CloudWatch,
+     * STS) nor the JSON services' (DynamoDB, KMS) clients can read, so the SDK would report a bare 403 without the
+     * denied action. The code and message are moto's, unchanged.
+     */
+    private static void refusal(HttpExchange exchange, String service, HttpResponse<byte[]> response) throws IOException {
+        Matcher error = MOTO_AUTH_ERROR.matcher(new String(response.body(), StandardCharsets.UTF_8));
+        if (!error.find()) {
+            relay(exchange, response, response.body());
+            return;
+        }
+        String code = error.group(1);
+        String message = error.group(2);
+        String requestId = UUID.randomUUID().toString();
+        byte[] body;
+        String contentType;
+        if (Set.of("dynamodb", "kms", "secretsmanager").contains(service)) {
+            body = JSON.writeValueAsBytes(Map.of("__type", code, "message", unescapeXml(message)));
+            contentType = "application/x-amz-json-1.0";
+            exchange.getResponseHeaders().set("x-amzn-ErrorType", code);
+        } else if ("ec2".equals(service)) {
+            body = ("<Response><Errors><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error></Errors>"
+                    + "<RequestID>" + requestId + "</RequestID></Response>").getBytes(StandardCharsets.UTF_8);
+            contentType = "text/xml";
+        } else {
+            body = ("<ErrorResponse><Error><Type>Sender</Type><Code>" + code + "</Code><Message>" + message
+                    + "</Message></Error><RequestId>" + requestId + "</RequestId></ErrorResponse>")
+                    .getBytes(StandardCharsets.UTF_8);
+            contentType = "text/xml";
+        }
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
+        exchange.sendResponseHeaders(response.statusCode(), body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static String unescapeXml(String text) {
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
+                .replace("&amp;", "&");
+    }
+
+    private void forward(HttpExchange exchange, String service, byte[] body) throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = send(exchange, body);
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            refusal(exchange, service, response);
+            return;
+        }
         String amzTarget = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         if (response.statusCode() == 200 && amzTarget != null && amzTarget.startsWith("TrentService.")
                 && KMS_KEY_USE.contains(amzTarget.substring(amzTarget.indexOf('.') + 1))) {
             String action = amzTarget.substring(amzTarget.indexOf('.') + 1);
             String keyId = jsonField(action.equals("Decrypt") ? response.body() : body, "KeyId");
-            if (keyId != null && !kmsKeyEnabled(exchange, keyId)) {
+            if (keyId != null && !kmsKeyEnabled(keyId)) {
                 byte[] error = JSON.writeValueAsBytes(Map.of("__type", "DisabledException",
                         "message", keyId + " is disabled."));
                 exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
@@ -512,23 +647,14 @@ public final class LifecycleRecorder implements AutoCloseable {
         }
     }
 
-    /** Asks moto for the key's state, reusing the caller's (unverified) signature headers. */
-    private boolean kmsKeyEnabled(HttpExchange exchange, String keyId) throws IOException, InterruptedException {
-        HttpRequest.Builder describe = HttpRequest.newBuilder(moto.resolve("/")).timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Map.of("KeyId", keyId))))
-                .header("X-Amz-Target", "TrentService.DescribeKey")
-                .header("Content-Type", "application/x-amz-json-1.1");
-        for (String name : List.of("Authorization", "X-Amz-Date", "X-Amz-Security-Token")) {
-            String value = exchange.getRequestHeaders().getFirst(name);
-            if (value != null) {
-                describe.header(name, value);
-            }
-        }
-        HttpResponse<byte[]> reply = upstream.send(describe.build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (reply.statusCode() != 200) {
+    /** Asks moto for the key's state, as the rig. */
+    private boolean kmsKeyEnabled(String keyId) {
+        try {
+            return kms.describeKey(r -> r.keyId(keyId)).keyMetadata().keyState()
+                    == software.amazon.awssdk.services.kms.model.KeyState.ENABLED;
+        } catch (RuntimeException e) {
             return true; // cannot tell: do not invent a failure
         }
-        return "Enabled".equals(JSON.readTree(reply.body()).path("KeyMetadata").path("KeyState").asText());
     }
 
     private void answerLifecycle(HttpExchange exchange, String action, Map<String, String> params) throws IOException {

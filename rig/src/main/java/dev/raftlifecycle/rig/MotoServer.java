@@ -112,6 +112,28 @@ public final class MotoServer implements AutoCloseable {
         return endpoint;
     }
 
+    /**
+     * Turns moto's access control on (its {@code /moto-api/reset-auth} with no unauthenticated requests left): from now
+     * on every request must be signed by a key moto knows, and the signer's identity policies are evaluated.
+     */
+    void enforceIam() {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest reset = HttpRequest.newBuilder(endpoint.resolve("/moto-api/reset-auth"))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("0")).build();
+        try {
+            HttpResponse<String> answer = client.send(reset, HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 200) {
+                throw new RigException("moto refused to turn access control on: " + answer.statusCode() + " "
+                        + answer.body());
+            }
+        } catch (IOException e) {
+            throw new RigException("cannot turn moto's access control on: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RigException("interrupted", e);
+        }
+    }
+
     public String version() {
         return version;
     }

@@ -31,6 +31,18 @@ import software.amazon.awssdk.services.sts.model.Credentials;
  */
 public final class Rig implements AutoCloseable {
     public static final Region REGION = Region.US_EAST_1;
+
+    static {
+        // The AWS front forwards each request to moto with its own Host header (signed by the client, and checked by
+        // moto's signature check); java.net.http lets a caller set Host only when this is set before its first use.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+        try {
+            java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1/")).header("Host", "check");
+        } catch (IllegalArgumentException e) {
+            throw new RigException("java.net.http was used in this JVM before the rig could allow the Host header;"
+                    + " start the JVM with -Djdk.httpclient.allowRestrictedHeaders=host", e);
+        }
+    }
     private static Rig shared;
 
     private final Path workDir;
@@ -38,9 +50,9 @@ public final class Rig implements AutoCloseable {
     private final LifecycleRecorder front;
     private final Path vaultBin;
     private final String vaultVersion;
-    private final String lambdaRoleArn;
-    private final String readerRoleArn;
-    private final AwsSessionCredentials lambdaCredentials;
+    private final AwsBasicCredentials admin;
+    private final String adminArn;
+    private final RigIam iamRoles;
     private final List<VaultCluster> clusters = new CopyOnWriteArrayList<>();
     private final List<ConsulCluster> consulClusters = new CopyOnWriteArrayList<>();
 
@@ -58,7 +70,17 @@ public final class Rig implements AutoCloseable {
         this.vaultBin = Tools.vault();
         this.vaultVersion = Tools.vaultVersion(vaultBin);
         this.moto = MotoServer.start(workDir);
-        this.front = LifecycleRecorder.start(moto.endpoint());
+        // The rig's own principal, made while moto still accepts anyone; then access control goes on for good.
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        IamClient bootstrap = client(IamClient.builder(), AwsBasicCredentials.create("bootstrap", "bootstrap"));
+        String adminName = "raft-lifecycle-rig-" + suffix;
+        String adminArn = bootstrap.createUser(r -> r.userName(adminName)).user().arn();
+        bootstrap.putUserPolicy(r -> r.userName(adminName).policyName("everything").policyDocument(
+                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+        var key = bootstrap.createAccessKey(r -> r.userName(adminName)).accessKey();
+        this.admin = AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey());
+        this.adminArn = adminArn;
+        moto.enforceIam();
         // The rig's own clients go straight to moto, so the front records only the code under test.
         this.ec2 = client(Ec2Client.builder());
         this.autoScaling = client(AutoScalingClient.builder());
@@ -68,14 +90,8 @@ public final class Rig implements AutoCloseable {
         this.dynamoDb = client(DynamoDbClient.builder());
         this.secretsManager = client(SecretsManagerClient.builder());
         this.cloudWatch = client(CloudWatchClient.builder());
-
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        this.lambdaRoleArn = createLambdaRole("raft-lifecycle-handlers-" + suffix);
-        this.readerRoleArn = createLambdaRole("raft-lifecycle-readers-" + suffix);
-        Credentials assumed = sts.assumeRole(r -> r.roleArn(lambdaRoleArn).roleSessionName("raft-lifecycle-handler")
-                .durationSeconds(43200)).credentials();
-        this.lambdaCredentials = AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(),
-                assumed.sessionToken());
+        this.iamRoles = new RigIam(iam, sts, trustPolicy());
+        this.front = LifecycleRecorder.start(moto.endpoint(), kms, iamRoles);
     }
 
     /** The JVM-wide rig session, started on first use. */
@@ -106,9 +122,14 @@ public final class Rig implements AutoCloseable {
     }
 
     private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C client(B builder) {
+        return client(builder, admin);
+    }
+
+    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C client(B builder,
+                                                                                        AwsBasicCredentials as) {
         builder.region(REGION)
                 .endpointOverride(moto.endpoint())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("rig", "rig")));
+                .credentialsProvider(StaticCredentialsProvider.create(as));
         builder.httpClientBuilder(UrlConnectionHttpClient.builder());
         return builder.build();
     }
@@ -174,15 +195,6 @@ public final class Rig implements AutoCloseable {
         return interruptSpot(instanceId, java.time.Instant.now());
     }
 
-    private String createLambdaRole(String name) {
-        return iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument("""
-                {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""")).role().arn();
-    }
-
-    /**
-     * The IAM role of the handlers that may change the cluster (terminating, reconciler): bound to Vault's mutating
-     * role and, so that one set of credentials can drive every handler in tests and the lab, to the read-only one.
-     */
     private volatile java.util.function.Consumer<String> progress = step -> { };
 
     /** Where the rig reports the steps of starting a cluster (the lab prints them; tests need not). */
@@ -194,37 +206,45 @@ public final class Rig implements AutoCloseable {
         progress.accept(step);
     }
 
-    public String lambdaRoleArn() {
-        return lambdaRoleArn;
+    /**
+     * The rig's own principal in the emulator, allowed everything: what the rig itself, the servers (Vault's seal and
+     * its AWS auth method's IAM reads, Consul's), the first-boot playbook and the lab's CLI environment sign with.
+     * Never a handler's: those get {@link #handlerCredentials}.
+     */
+    public AwsBasicCredentials adminCredentials() {
+        return admin;
     }
 
-    /** An IAM role bound only to Vault's read-only roles (the launching handler's and the publisher's). */
-    public String readerRoleArn() {
-        return readerRoleArn;
-    }
-
-    /** Fresh credentials of the read-only IAM role. */
-    public AwsSessionCredentials newReaderCredentials() {
-        Credentials assumed = sts.assumeRole(r -> r.roleArn(readerRoleArn)
-                .roleSessionName("reader-" + UUID.randomUUID().toString().substring(0, 8)).durationSeconds(43200))
-                .credentials();
-        return AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken());
+    /** The rig's own principal's ARN (a role's trust policy names it, so the rig may assume the role). */
+    public String adminArn() {
+        return adminArn;
     }
 
     /**
-     * Fresh credentials of the Lambda role (a new AssumeRole session with its own access key), so a test can
-     * tell its handler's AWS calls from everyone else's in the recorder.
+     * A trust policy that lets the rig assume a role (moto evaluates trust policies, and fails on a service
+     * principal).
      */
-    public AwsSessionCredentials newLambdaCredentials() {
-        Credentials assumed = sts.assumeRole(r -> r.roleArn(lambdaRoleArn)
-                .roleSessionName("handler-" + UUID.randomUUID().toString().substring(0, 8)).durationSeconds(43200))
-                .credentials();
-        return AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken());
+    public String trustPolicy() {
+        return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" + adminArn
+                + "\"},\"Action\":\"sts:AssumeRole\"}]}";
     }
 
-    /** Credentials of the assumed Lambda role, as the Lambda runtime would provide them. */
-    public AwsSessionCredentials lambdaCredentials() {
-        return lambdaCredentials;
+    /** The emulator's IAM: each handler's role with its synthesized policy. */
+    public RigIam iamRoles() {
+        return iamRoles;
+    }
+
+    /** The IAM role of a handler (by its short name), with the policy the CDK app synthesizes for it. */
+    public String handlerRoleArn(String handler) {
+        return iamRoles.roleArn(handler);
+    }
+
+    /**
+     * Fresh credentials of a handler's role (an AssumeRole session of its own, so a test can tell its calls apart in
+     * the recorder), for the lock-table items of {@code clusterName}.
+     */
+    public AwsSessionCredentials handlerCredentials(String handler, String clusterName) {
+        return iamRoles.credentials(handler, clusterName, java.util.Set.of());
     }
 
     public Path vaultBin() {

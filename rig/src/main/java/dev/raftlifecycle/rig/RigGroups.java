@@ -141,10 +141,21 @@ public final class RigGroups {
                 .shouldDecrementDesiredCapacity(spot(group)));
     }
 
-    /** The group at {@code capacity} again (a Spot group: Spot instances requested for what is missing). */
+    /**
+     * The group at {@code capacity} again. A Spot group: the on-demand instances moto's group launched on its own
+     * (it replaces a member EC2 terminated, always on-demand) go, and Spot instances are requested for what is missing.
+     */
     static void restore(Rig rig, String group, int capacity) {
         if (spot(group)) {
-            int missing = capacity - instanceIds(rig, group).size();
+            List<String> members = instanceIds(rig, group);
+            List<String> onDemand = members.isEmpty() ? List.of() : rig.ec2().describeInstances(r -> r.instanceIds(members))
+                    .reservations().stream().flatMap(r -> r.instances().stream())
+                    .filter(i -> i.instanceLifecycle() == null).map(i -> i.instanceId()).toList();
+            for (String id : onDemand) {
+                rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(id)
+                        .shouldDecrementDesiredCapacity(true));
+            }
+            int missing = capacity - (members.size() - onDemand.size());
             if (missing > 0) {
                 launchSpot(rig, group, missing);
             }

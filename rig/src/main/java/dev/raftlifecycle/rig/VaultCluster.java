@@ -1,5 +1,6 @@
 package dev.raftlifecycle.rig;
 
+import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.VaultPorts;
 import dev.raftlifecycle.contract.LifecycleEvents;
 import dev.raftlifecycle.contract.ClusterTags;
@@ -168,10 +169,15 @@ public final class VaultCluster implements AutoCloseable {
     private void configureAuth() {
         String moto = rig.motoEndpoint().toString();
         VaultNode target = runningNodes().get(0);
+        // Each handler's own IAM role, bound as the deployment binds it: the three that change the cluster to the
+        // mutating Vault role, the launching handler to the read-only one, the publisher to its own.
         List<String> command = List.of("bash", Rig.repoRoot().resolve("scripts/configure-vault").toString(),
-                "--role-arn", rig.lambdaRoleArn(), "--read-role-arn", rig.readerRoleArn(),
-                "--read-role-arn", rig.lambdaRoleArn(), "--publisher-role-arn", rig.readerRoleArn(),
-                "--publisher-role-arn", rig.lambdaRoleArn(), "--server-id", spec.tlsServerName(),
+                "--role-arn", rig.handlerRoleArn(HandlerNames.TERMINATING_NAME),
+                "--role-arn", rig.handlerRoleArn(HandlerNames.RECONCILER_NAME),
+                "--role-arn", rig.handlerRoleArn(HandlerNames.INTERRUPTION_NAME),
+                "--read-role-arn", rig.handlerRoleArn(HandlerNames.LAUNCHING_NAME),
+                "--publisher-role-arn", rig.handlerRoleArn(HandlerNames.PUBLISHER_NAME),
+                "--server-id", spec.tlsServerName(),
                 "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto);
         ManagedProcess script = ManagedProcess.start("configure-vault", command, dir.resolve("configure-vault.log"),
                 Map.of("VAULT_ADDR", target.apiAddress().toString(), "VAULT_TOKEN", rootToken,
@@ -206,7 +212,7 @@ public final class VaultCluster implements AutoCloseable {
                 instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instance.instanceId()));
         TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
         // KMS goes through the rig's AWS front, which enforces disabled keys as AWS does (moto does not).
-        node.start(rig.vaultBin(), options, cert, caFile, rig.awsEndpoint(), Rig.REGION.id());
+        node.start(rig.vaultBin(), options, cert, caFile, rig.awsEndpoint(), Rig.REGION.id(), rig.adminCredentials());
         synchronized (nodes) {
             nodes.put(node.instanceId(), node);
         }
@@ -242,8 +248,9 @@ public final class VaultCluster implements AutoCloseable {
                 .map(t -> t.value()).findFirst().orElse("?");
         VaultNode node = new VaultNode(instanceId, group, instance.placement().availabilityZone(),
                 instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instanceId));
-        java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("AWS_ACCESS_KEY_ID", "rig",
-                "AWS_SECRET_ACCESS_KEY", "rig", "AWS_REGION", Rig.REGION.id()));
+        java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("AWS_ACCESS_KEY_ID",
+                rig.adminCredentials().accessKeyId(), "AWS_SECRET_ACCESS_KEY", rig.adminCredentials().secretAccessKey(),
+                "AWS_REGION", Rig.REGION.id()));
         all.putAll(env);
         node.startWithConfig(rig.vaultBin(), configFile, all);
         synchronized (nodes) {
@@ -600,6 +607,7 @@ public final class VaultCluster implements AutoCloseable {
         for (int i = 0; i < groupNames.size(); i++) {
             int capacity = spec.capacities().get(i);
             String group = groupNames.get(i);
+            rig.recorder().clearDesiredCapacity(group);
             RigGroups.restore(rig, group, capacity);
         }
         List<String> started = new ArrayList<>();

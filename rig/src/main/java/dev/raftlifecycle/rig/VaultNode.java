@@ -46,8 +46,8 @@ public final class VaultNode {
     }
 
     void start(Path vaultBin, Options options, TlsMaterial.NodeCert cert, Path caFile, URI kmsEndpoint,
-               String region) {
-        launch = () -> launch(vaultBin, options, cert, caFile, kmsEndpoint, region);
+               String region, software.amazon.awssdk.auth.credentials.AwsCredentials credentials) {
+        launch = () -> launch(vaultBin, options, cert, caFile, kmsEndpoint, region, credentials);
         launch.run();
     }
 
@@ -72,7 +72,7 @@ public final class VaultNode {
     }
 
     private void launch(Path vaultBin, Options options, TlsMaterial.NodeCert cert, Path caFile, URI kmsEndpoint,
-                        String region) {
+                        String region, software.amazon.awssdk.auth.credentials.AwsCredentials credentials) {
         try {
             Path data = dir.resolve("data");
             Files.createDirectories(data);
@@ -124,9 +124,9 @@ public final class VaultNode {
             process = ManagedProcess.start("vault " + instanceId,
                     List.of(vaultBin.toString(), "server", "-config=" + config),
                     dir.resolve("vault.log"),
-                    // The seal's AWS credentials; the emulator accepts any. Log timestamps in UTC, whatever the
-                    // machine's zone: the lab reads them back as instants.
-                    Map.of("AWS_ACCESS_KEY_ID", "rig", "AWS_SECRET_ACCESS_KEY", "rig",
+                    // The seal's AWS credentials (and the AWS auth method's, for its IAM reads): the rig's own
+                    // principal. Log timestamps in UTC, whatever the machine's zone: the lab reads them back as instants.
+                    Map.of("AWS_ACCESS_KEY_ID", credentials.accessKeyId(), "AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey(),
                             "AWS_EC2_METADATA_DISABLED", "true", "VAULT_LOG_FORMAT", "standard", "TZ", "UTC"));
         } catch (IOException e) {
             throw new RigException("cannot prepare node " + instanceId + ": " + e.getMessage(), e);

@@ -16,7 +16,7 @@ class LifecycleRecorderIT {
     private final Rig rig = Rig.shared();
     private final AutoScalingClient client = AutoScalingClient.builder()
             .region(Rig.REGION).endpointOverride(rig.awsEndpoint())
-            .credentialsProvider(StaticCredentialsProvider.create(rig.lambdaCredentials()))
+            .credentialsProvider(StaticCredentialsProvider.create(rig.adminCredentials()))
             .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
 
     @Test

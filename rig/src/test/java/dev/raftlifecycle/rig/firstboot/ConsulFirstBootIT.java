@@ -146,11 +146,12 @@ class ConsulFirstBootIT {
         FirstBootInstance node = newInstance();
         Rig rig = CLUSTER.rig();
 
-        // The configuration directory exactly as rendered, started as the unit does. The emulator accepts any
-        // credentials for EC2 (cloud auto-join's DescribeInstances).
+        // The configuration directory exactly as rendered, started as the unit does, with the rig's own credentials
+        // for EC2 (cloud auto-join's DescribeInstances).
         Instant begin = Instant.now();
         started = cluster.startNodeFromConfigDir(node.id(), mainRoot().consulConfigDir(), Map.of(
-                "AWS_ACCESS_KEY_ID", "rig", "AWS_SECRET_ACCESS_KEY", "rig", "AWS_REGION", Rig.REGION.id(),
+                "AWS_ACCESS_KEY_ID", rig.adminCredentials().accessKeyId(),
+                "AWS_SECRET_ACCESS_KEY", rig.adminCredentials().secretAccessKey(), "AWS_REGION", Rig.REGION.id(),
                 "AWS_EC2_METADATA_DISABLED", "true"));
         cluster.awaitVoter(node.id(), Duration.ofSeconds(120));
         Duration toVoter = Duration.between(begin, Instant.now());
@@ -178,8 +179,7 @@ class ConsulFirstBootIT {
         // bound to the servers' instance role (here a role in the emulator's IAM).
         String serverRole = "raft-lifecycle-servers-" + UUID.randomUUID().toString().substring(0, 8);
         String serverRoleArn = rig.iam().createRole(r -> r.roleName(serverRole).assumeRolePolicyDocument(
-                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
-                        + "{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
+                rig.trustPolicy())).role().arn();
         cluster.consul("PUT", "acl/policy", Map.of("Name", ConsulAccess.AGENT_POLICY, "Rules", ConsulAccess.AGENT_RULES));
         cluster.consul("PUT", "acl/role", Map.of("Name", ConsulAccess.AGENT_ROLE,
                 "Policies", List.of(Map.of("Name", ConsulAccess.AGENT_POLICY))));

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.rig.firstboot;
 
+import dev.raftlifecycle.rig.Rig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -150,9 +151,9 @@ final class FirstBootPlaybook {
             throw new AssertionError("cannot write " + varsFile + ": " + e.getMessage(), e);
         }
         Map<String, String> env = NodeImageTools.ansibleEnvironment(scratch.base());
-        // What an instance profile provides; the emulator accepts any credentials.
-        env.put("AWS_ACCESS_KEY_ID", "rig");
-        env.put("AWS_SECRET_ACCESS_KEY", "rig");
+        // What an instance profile provides (here the rig's own principal: the emulator checks every signature).
+        env.put("AWS_ACCESS_KEY_ID", Rig.shared().adminCredentials().accessKeyId());
+        env.put("AWS_SECRET_ACCESS_KEY", Rig.shared().adminCredentials().secretAccessKey());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
         NodeImageTools.Run run = NodeImageTools.run(NodeImageTools.command(NodeImageTools.ansiblePlaybook(),
                         NodeImageTools.ansibleDir().resolve("firstboot.yml"), "-e", "@" + varsFile),

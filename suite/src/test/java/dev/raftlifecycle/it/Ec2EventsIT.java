@@ -100,7 +100,7 @@ class Ec2EventsIT {
     void aSpotWarningForAFollowerRemovesItsPeerBeforeItDiesWithoutAnElection() throws Exception {
         VaultNode victim = aFollower();
         String leaderBefore = cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
-        InterruptionHandler handler = new InterruptionHandler(harness.runtime());
+        InterruptionHandler handler = harness.interruption();
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(VaultNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
@@ -130,7 +130,7 @@ class Ec2EventsIT {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         try (KvWriter writer = new KvWriter(cluster)) {
             writer.awaitWrites(20);
-            InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
+            InterruptionHandler.Outcome warned = harness.interruption().handle(
                     cluster.rig().interruptSpot(leader.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
             assertThat(warned.steppedDown()).isTrue();
@@ -157,7 +157,7 @@ class Ec2EventsIT {
 
         // Delivered late: the interruption is 12 s away, so the handler's looks-again end soon.
         Instant sent = Instant.now().minusSeconds(108);
-        InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome outcome = harness.interruption().handle(
                 cluster.rig().interruptSpot(warned.instanceId(), sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
@@ -178,7 +178,7 @@ class Ec2EventsIT {
         Set<String> peers = cluster.raftNodeIds();
 
         // Capacity rebalancing terminated it ahead of the interruption; the warning arrives after.
-        InterruptionHandler.Outcome late = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome late = harness.interruption().handle(
                 cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
         assertThat(late.action()).isEqualTo("NONE");
         assertThat(late.reason()).isEqualTo("not-a-member");
@@ -188,7 +188,7 @@ class Ec2EventsIT {
     @Test
     void rebalanceRecommendationsAreCountedUnlessConfiguredToActLikeAWarning() {
         VaultNode follower = aFollower();
-        InterruptionHandler.Outcome counted = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome counted = harness.interruption().handle(
                 EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME);
         assertThat(counted.action()).isEqualTo("COUNTED");
         assertThat(counted.reason()).isEqualTo("rebalance-counted");
@@ -197,8 +197,8 @@ class Ec2EventsIT {
 
         // Asked to act on them, it still does not for a group without Capacity Rebalancing: nothing would replace and
         // terminate the instance, which would run on outside Raft.
-        InterruptionHandler.Outcome refused = new InterruptionHandler(harness.with(Settings.REBALANCE_ACTION, "interruption")
-                .runtime()).handle(EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME);
+        InterruptionHandler.Outcome refused = harness.with(Settings.REBALANCE_ACTION, "interruption")
+                .interruption().handle(EventBridgeEvents.rebalance(follower.instanceId()), LAMBDA_TIME);
         assertThat(refused.action()).as(refused.detail()).isEqualTo("COUNTED");
         assertThat(refused.reason()).isEqualTo("no-capacity-rebalance");
         assertThat(cluster.raftNodeIds()).contains(follower.instanceId());
@@ -210,7 +210,7 @@ class Ec2EventsIT {
         // cluster without quorum. Both go, the third leads alone until the replacements join.
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> n != leader).toList();
-        InterruptionHandler handler = new InterruptionHandler(harness.runtime());
+        InterruptionHandler handler = harness.interruption();
         Future<InterruptionHandler.Outcome> first = HandlerHarness.THREADS.submit(() -> handler.handle(
                 cluster.rig().interruptSpot(followers.get(0).instanceId()), LAMBDA_TIME));
         Future<InterruptionHandler.Outcome> second = HandlerHarness.THREADS.submit(() -> handler.handle(
@@ -230,8 +230,7 @@ class Ec2EventsIT {
         VaultNode dead = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         dead.kill(); // died a second ago, no hook
         cluster.terminateInEc2(dead.instanceId());
-        Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
-                harness.runtime()).handle(cluster.rig().interruptSpot(leader.instanceId()),
+        Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> harness.interruption().handle(cluster.rig().interruptSpot(leader.instanceId()),
                 LAMBDA_TIME));
         // While the dead voter is in the configuration, removing the leader would break quorum: nothing changes.
         sleep(4000);
@@ -268,7 +267,7 @@ class Ec2EventsIT {
         VaultNode follower = aFollower();
         Set<String> peers = cluster.raftNodeIds();
         long audited = cluster.auditedRequests();
-        InterruptionHandler interruption = new InterruptionHandler(harness.runtime());
+        InterruptionHandler interruption = harness.interruption();
         ReconcilerHandler reconciler = harness.reconciler();
 
         // Another account's event (a rule forwarding from elsewhere): ignored before any call.

@@ -109,7 +109,7 @@ class ConcurrentTerminationIT {
     void aTerminationWaitsWhileAnotherMutationHoldsTheLockAndProceedsWhenItIsReleased() {
         VaultCluster cluster = CLUSTER.cluster();
         HandlerHarness harness = new HandlerHarness(cluster);
-        HandlerRuntime runtime = harness.runtime();
+        HandlerRuntime runtime = harness.runtime(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME);
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         VaultNode victim = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         MutationLock competitor = new MutationLock(harness.dynamo(), harness.lockTable, cluster.name(), java.time.Clock.systemUTC());

@@ -3,7 +3,9 @@ package dev.raftlifecycle.it;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.LockTable;
 import dev.raftlifecycle.handlers.HandlerRuntime;
+import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
+import dev.raftlifecycle.handlers.InterruptionHandler;
 import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
@@ -13,6 +15,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -25,8 +28,9 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * Wires the real handlers to a rig cluster as the deployment wires them to AWS: the environment variables
- * the CDK app sets, the Lambda role's credentials (a fresh session per harness, so its AWS calls can be
- * told apart in the recorder), the lock table in the emulator's DynamoDB, and a captured log.
+ * the CDK app sets, each handler's own role — with the policy the CDK app synthesizes for that function, enforced by
+ * the emulator (a fresh session per harness and handler, so its AWS calls can be told apart in the recorder) — the
+ * lock table in the emulator's DynamoDB, and a captured log.
  */
 final class HandlerHarness {
     /** The Vault cluster; null when the harness drives a Consul cluster ({@link #consul}). */
@@ -35,7 +39,8 @@ final class HandlerHarness {
     final dev.raftlifecycle.rig.ConsulCluster consul;
     final Rig rig;
     final String lockTable;
-    final AwsSessionCredentials credentials;
+    /** Each handler's credentials (by its short name), made at first use. */
+    private final Map<String, AwsSessionCredentials> credentials = new java.util.concurrent.ConcurrentHashMap<>();
     final List<String> log = new CopyOnWriteArrayList<>();
     private final Map<String, String> overrides = new HashMap<>();
 
@@ -61,7 +66,6 @@ final class HandlerHarness {
         this.consul = null;
         this.rig = cluster.rig();
         this.lockTable = createLockTable(rig);
-        this.credentials = rig.newLambdaCredentials();
         CREATED.add(this);
     }
 
@@ -71,8 +75,16 @@ final class HandlerHarness {
         this.consul = consul;
         this.rig = consul.rig();
         this.lockTable = createLockTable(rig);
-        this.credentials = rig.newLambdaCredentials();
         CREATED.add(this);
+    }
+
+    /**
+     * The handler's credentials: its synthesized role's, one session per harness and handler, for the lock-table keys
+     * of the CLUSTER_NAME the handlers are configured with (as the stack's own statements name its cluster's).
+     */
+    AwsSessionCredentials credentials(String handler) {
+        String clusterName = environment().get(Settings.CLUSTER_NAME);
+        return credentials.computeIfAbsent(handler + "@" + clusterName, k -> rig.handlerCredentials(handler, clusterName));
     }
 
     /** The decision lines of this harness's handlers. */
@@ -97,8 +109,8 @@ final class HandlerHarness {
         List<String> leaks = new java.util.ArrayList<>();
         for (int i = checked; i < lines.size(); i++) {
             String line = lines.get(i);
-            boolean leak = SECRET.matcher(line).find() || line.contains(credentials.secretAccessKey())
-                    || line.contains(credentials.sessionToken())
+            boolean leak = SECRET.matcher(line).find() || credentials.values().stream().anyMatch(c ->
+                    line.contains(c.secretAccessKey()) || line.contains(c.sessionToken()))
                     || cluster != null && cluster.rootToken() != null && line.contains(cluster.rootToken())
                     || consul != null && line.contains(consul.managementToken());
             if (leak) {
@@ -159,37 +171,52 @@ final class HandlerHarness {
         return env;
     }
 
-    HandlerRuntime runtime() {
-        return new HandlerRuntime(Settings.from(environment()), StaticCredentialsProvider.create(credentials),
+    /** The runtime a handler (by its short name) is built on: its role's credentials. */
+    HandlerRuntime runtime(String handler) {
+        return new HandlerRuntime(Settings.from(environment()), StaticCredentialsProvider.create(credentials(handler)),
                 Clock.systemUTC(), log::add);
     }
 
-    /** DynamoDB on the rig with this harness's Lambda credentials (a competitor's lock, say). */
+    /**
+     * DynamoDB on the rig with the terminating handler's credentials (a competitor's lock, say: one of the functions
+     * that may take it).
+     */
     software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo() {
+        return dynamo(HandlerNames.TERMINATING_NAME);
+    }
+
+    /** DynamoDB on the rig with a handler's credentials. */
+    software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo(String handler) {
         Settings settings = Settings.from(environment());
         return new dev.raftlifecycle.ports.AwsClients(settings.region(), settings.awsEndpoint(),
-                StaticCredentialsProvider.create(credentials)).dynamoDb();
+                StaticCredentialsProvider.create(credentials(handler))).dynamoDb();
     }
 
     TerminatingHandler terminating() {
-        return new TerminatingHandler(runtime());
+        return new TerminatingHandler(runtime(HandlerNames.TERMINATING_NAME));
     }
 
     LaunchingHandler launching() {
-        return new LaunchingHandler(runtime());
+        return new LaunchingHandler(runtime(HandlerNames.LAUNCHING_NAME));
     }
 
     HealthPublisherHandler publisher() {
-        return new HealthPublisherHandler(runtime());
+        return new HealthPublisherHandler(runtime(HandlerNames.PUBLISHER_NAME));
     }
 
     ReconcilerHandler reconciler() {
-        return new ReconcilerHandler(runtime());
+        return new ReconcilerHandler(runtime(HandlerNames.RECONCILER_NAME));
+    }
+
+    InterruptionHandler interruption() {
+        return new InterruptionHandler(runtime(HandlerNames.INTERRUPTION_NAME));
     }
 
     /** AWS calls this harness's handlers made. */
     List<String> awsCalls() {
-        return rig.recorder().awsCallsBy(credentials.accessKeyId()).stream()
+        Set<String> keys = credentials.values().stream().map(AwsSessionCredentials::accessKeyId)
+                .collect(java.util.stream.Collectors.toSet());
+        return rig.recorder().awsCalls().stream().filter(c -> keys.contains(c.accessKeyId()))
                 .map(c -> c.service() + ":" + c.action()).toList();
     }
 }

@@ -62,7 +62,7 @@ class ConsulPortIT {
             assertThat(health.state()).as(node.instanceId())
                     .isEqualTo(node == leader ? NodeHealth.State.ACTIVE : NodeHealth.State.STANDBY);
         }
-        ClusterPort.Session reader = login(cluster, client, cluster.rig().newReaderCredentials(), cluster.tlsServerName());
+        ClusterPort.Session reader = login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()), cluster.tlsServerName());
         List<RaftPeer> peers = client.raftConfiguration(cluster.follower().ip(), reader);
         assertThat(peers).extracting(RaftPeer::nodeId).containsExactlyInAnyOrderElementsOf(cluster.raftNodeNames());
         assertThat(peers).filteredOn(RaftPeer::leader).extracting(RaftPeer::nodeId).containsExactly(leader.instanceId());
@@ -82,7 +82,7 @@ class ConsulPortIT {
     void theReadRoleCannotMutateAndALoginSignedForAnotherServerIdIsRefused() throws Exception {
         ConsulCluster cluster = CLUSTER.cluster();
         ConsulClient client = client(cluster);
-        ClusterPort.Session reader = login(cluster, client, cluster.rig().newReaderCredentials(), cluster.tlsServerName());
+        ClusterPort.Session reader = login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()), cluster.tlsServerName());
         ConsulNode leader = cluster.leader().orElseThrow();
         String follower = cluster.follower().instanceId();
         assertThatThrownBy(() -> client.removePeer(leader.ip(), reader, follower))
@@ -92,7 +92,7 @@ class ConsulPortIT {
         assertThat(cluster.raftNodeNames()).contains(follower);
         assertThat(cluster.leader()).contains(leader);
 
-        assertThatThrownBy(() -> login(cluster, client, cluster.rig().lambdaCredentials(), "another-cluster.example"))
+        assertThatThrownBy(() -> login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME, cluster.name()), "another-cluster.example"))
                 .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).as(e.getMessage())
                         .isEqualTo(ReadFailure.DENIED));
     }
@@ -102,7 +102,7 @@ class ConsulPortIT {
     void theMutatingRoleTransfersLeadership() throws Exception {
         ConsulCluster cluster = CLUSTER.cluster();
         ConsulClient client = client(cluster);
-        ClusterPort.Session writer = login(cluster, client, cluster.rig().lambdaCredentials(), cluster.tlsServerName());
+        ClusterPort.Session writer = login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME, cluster.name()), cluster.tlsServerName());
         ConsulNode before = cluster.leader().orElseThrow();
         client.stepDown(cluster.follower().ip(), writer);
         cluster.await("another leader", Duration.ofSeconds(30),
@@ -114,7 +114,7 @@ class ConsulPortIT {
     void removingADeadFollowerTakesItOutOfRaftAndSerfAndAnUnknownNameChangesNothing() throws Exception {
         ConsulCluster cluster = CLUSTER.cluster();
         ConsulClient client = client(cluster);
-        ClusterPort.Session writer = login(cluster, client, cluster.rig().lambdaCredentials(), cluster.tlsServerName());
+        ClusterPort.Session writer = login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME, cluster.name()), cluster.tlsServerName());
         ConsulNode dead = cluster.follower();
         dead.kill();
         cluster.await(dead.instanceId() + " failed in Serf", Duration.ofSeconds(30),

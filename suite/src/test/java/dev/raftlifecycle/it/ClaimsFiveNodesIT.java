@@ -38,7 +38,7 @@ class ClaimsFiveNodesIT {
         List<VaultNode> followers = cluster.runningNodes().stream().filter(n -> !n.instanceId().equals(leader)).toList();
         VaultNode onDemand = followers.stream().filter(n -> !RigGroups.spot(n.groupName())).findFirst().orElseThrow();
         List<VaultNode> spot = followers.stream().filter(n -> RigGroups.spot(n.groupName())).toList();
-        InterruptionHandler interruption = new InterruptionHandler(harness.runtime());
+        InterruptionHandler interruption = harness.interruption();
 
         // A state change to terminated for a running Spot follower; a Spot warning for an on-demand follower; a Spot
         // warning for another Spot follower whose request EC2 reports fulfilled (no interruption scheduled).

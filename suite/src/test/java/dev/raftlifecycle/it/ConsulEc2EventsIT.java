@@ -93,7 +93,7 @@ class ConsulEc2EventsIT {
     void aSpotWarningForAFollowerMakesItLeaveBeforeItDiesWithoutAnElection() throws Exception {
         String leaderBefore = leader().instanceId();
         ConsulNode victim = cluster.follower();
-        InterruptionHandler handler = new InterruptionHandler(harness.runtime());
+        InterruptionHandler handler = harness.interruption();
         try (LeaderWatch watch = new LeaderWatch(() -> cluster.leader().map(ConsulNode::instanceId).orElse(""))) {
             InterruptionHandler.Outcome warned = handler.handle(cluster.rig().interruptSpot(victim.instanceId()), LAMBDA_TIME);
             assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
@@ -122,7 +122,7 @@ class ConsulEc2EventsIT {
         ConsulNode leader = leader();
         assertThat(cluster.kvPut("spot/before", "kept")).isTrue();
 
-        InterruptionHandler.Outcome warned = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome warned = harness.interruption().handle(
                 cluster.rig().interruptSpot(leader.instanceId()), LAMBDA_TIME);
 
         assertThat(warned.action()).as(warned.detail()).isEqualTo("REMOVED");
@@ -144,7 +144,7 @@ class ConsulEc2EventsIT {
         ConsulNode warned = followers.get(1);
         Instant sent = Instant.now().minusSeconds(108); // delivered late: the interruption is 12 s away
 
-        InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome outcome = harness.interruption().handle(
                 cluster.rig().interruptSpot(warned.instanceId(), sent), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("KEPT");
@@ -162,8 +162,7 @@ class ConsulEc2EventsIT {
         ConsulNode leader = leader();
         ConsulNode dead = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         cluster.terminateInEc2(dead.instanceId()); // died a second ago, no hook
-        Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> new InterruptionHandler(
-                harness.runtime()).handle(cluster.rig().interruptSpot(leader.instanceId()),
+        Future<InterruptionHandler.Outcome> warned = HandlerHarness.THREADS.submit(() -> harness.interruption().handle(cluster.rig().interruptSpot(leader.instanceId()),
                 LAMBDA_TIME));
         sleep(4000);
         assertThat(cluster.raftNodeNames()).contains(leader.instanceId(), dead.instanceId());

@@ -111,14 +111,18 @@ class ConsulTerminatingIT {
 
     @Test
     void anInstanceThatIsNotAMemberContinuesAndNothingIsRemoved() {
+        // An instance of the group whose Consul never joined (its first boot failed, say), scaled in.
+        String stranger = cluster.launchInstance(cluster.groupNames().get(0));
         LifecycleRecorder.LifecycleAction action = cluster.rig().recorder().open(cluster.groupNames().get(0),
-                cluster.terminateHook(), "i-0123456789abcdef0", "autoscaling:EC2_INSTANCE_TERMINATING");
+                cluster.terminateHook(), stranger, "autoscaling:EC2_INSTANCE_TERMINATING");
 
         TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
 
         assertThat(outcome.action()).isEqualTo("CONTINUE");
         assertThat(outcome.reason()).isEqualTo("not-a-member");
         assertThat(cluster.raftNodeNames()).hasSize(3);
+        cluster.rig().autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(stranger)
+                .shouldDecrementDesiredCapacity(true));
     }
 
     @Test

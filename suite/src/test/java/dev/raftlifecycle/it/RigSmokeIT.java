@@ -39,7 +39,7 @@ class RigSmokeIT {
     }
 
     private static ClusterPort.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
-        return login(cluster, client, serverId, cluster.rig().lambdaCredentials(), VaultAccess.MUTATING_ROLE);
+        return login(cluster, client, serverId, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME, cluster.name()), VaultAccess.MUTATING_ROLE);
     }
 
     private static ClusterPort.Session login(VaultCluster cluster, VaultClient client, String serverId,
@@ -54,7 +54,7 @@ class RigSmokeIT {
     void theReadOnlyRoleReadsRaftStateButIsDeniedRemovePeerAndStepDown() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()),
                 VaultAccess.READ_ROLE);
         VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
         assertThat(client.raftConfiguration(node.ip(), reader)).hasSize(3);
@@ -77,7 +77,7 @@ class RigSmokeIT {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
         ClusterPort.Session publisher = login(cluster, client, cluster.tlsServerName(),
-                cluster.rig().newReaderCredentials(), VaultAccess.PUBLISHER_ROLE);
+                cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME, cluster.name()), VaultAccess.PUBLISHER_ROLE);
         VaultNode node = cluster.awaitLeader(Duration.ofSeconds(30));
         assertThat(client.raftConfiguration(node.ip(), publisher)).hasSize(3);
         assertThat(client.kvRead(node.ip(), publisher, VaultAccess.CANARY_READ_PATH)
@@ -108,7 +108,7 @@ class RigSmokeIT {
     void theLaunchingHandlersReadOnlyRoleCannotUseTheCanaryPaths() throws Exception {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+        ClusterPort.Session reader = login(cluster, client, cluster.tlsServerName(), cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()),
                 VaultAccess.READ_ROLE);
         VaultNode node = cluster.runningNodes().get(0);
         assertThatThrownBy(() -> client.kvRead(node.ip(), reader, VaultAccess.CANARY_READ_PATH))
@@ -121,7 +121,7 @@ class RigSmokeIT {
     void aReadOnlyPrincipalCannotLogInWithTheMutatingRole() {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient client = client(cluster);
-        assertThatThrownBy(() -> login(cluster, client, cluster.tlsServerName(), cluster.rig().newReaderCredentials(),
+        assertThatThrownBy(() -> login(cluster, client, cluster.tlsServerName(), cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()),
                 VaultAccess.MUTATING_ROLE))
                 .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
     }

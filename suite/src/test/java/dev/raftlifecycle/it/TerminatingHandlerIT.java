@@ -133,9 +133,11 @@ class TerminatingHandlerIT {
 
     @Test
     void anInstanceThatIsNotAMemberContinuesAndNothingIsRemoved() throws Exception {
+        // An instance of the group whose Vault never joined (its first boot failed, say), scaled in.
         String group = cluster.groupNames().get(0);
+        String stranger = cluster.launchInstance(group);
         LifecycleRecorder.LifecycleAction action = cluster.rig().recorder().open(group, cluster.terminateHook(),
-                "i-0123456789abcdef0", "autoscaling:EC2_INSTANCE_TERMINATING");
+                stranger, "autoscaling:EC2_INSTANCE_TERMINATING");
 
         // Through the Lambda entry point, as the runtime calls it.
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
@@ -148,6 +150,7 @@ class TerminatingHandlerIT {
         assertThat(outcome.path("peerRemoved").asBoolean()).isFalse();
         assertThat(cluster.raftNodeIds()).hasSize(3);
         assertThat(cluster.rig().recorder().outcome(action.token())).contains("CONTINUE");
+        cluster.retireInstance(stranger);
     }
 
     @Test
@@ -237,7 +240,10 @@ class TerminatingHandlerIT {
     void emptyingOneGroupOfAHealthyClusterIsAnOrdinaryRemoval() {
         VaultNode follower = follower();
         String group = follower.groupName();
-        cluster.rig().autoScaling().updateAutoScalingGroup(r -> r.autoScalingGroupName(group).minSize(0).desiredCapacity(0));
+        // The group scaled to 0 as Auto Scaling shows it while the terminate hook holds its instance (moto would drop
+        // the instance from the group at once): the desired capacity shown is 0, the instance is in Terminating:Wait.
+        int capacity = cluster.groupInstanceIds(group).size();
+        cluster.rig().recorder().adjustDesiredCapacity(group, -capacity);
         LifecycleRecorder.LifecycleAction action = cluster.rig().recorder().open(group, cluster.terminateHook(),
                 follower.instanceId(), "autoscaling:EC2_INSTANCE_TERMINATING");
 

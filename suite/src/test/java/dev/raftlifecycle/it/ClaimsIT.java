@@ -56,8 +56,11 @@ class ClaimsIT {
         for (VaultNode node : cluster.nodes()) {
             cluster.rig().recorder().spotRequestStatus(node.instanceId(), null);
         }
+        // This cluster's actions only: the recorder is the whole JVM's, and other test classes run beside this one.
         for (LifecycleRecorder.LifecycleAction open : cluster.rig().recorder().openActions()) {
-            cluster.rig().recorder().expire(open.token());
+            if (cluster.groupNames().contains(open.groupName())) {
+                cluster.rig().recorder().expire(open.token());
+            }
         }
         cluster.heal(Duration.ofSeconds(120));
     }
@@ -125,7 +128,7 @@ class ClaimsIT {
         Set<String> before = cluster.raftNodeIds();
         VaultNode onDemand = follower(false);
 
-        InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome outcome = harness.interruption().handle(
                 EventBridgeEvents.spotInterruption(onDemand.instanceId(), "terminate"), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("NONE");
@@ -140,7 +143,7 @@ class ClaimsIT {
         VaultNode spot = follower(true);
 
         // EC2 reports the request fulfilled: it has scheduled no interruption (a replayed or made-up warning).
-        InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome outcome = harness.interruption().handle(
                 EventBridgeEvents.spotInterruption(spot.instanceId(), "terminate"), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("NONE");
@@ -158,7 +161,7 @@ class ClaimsIT {
 
         ReconcilerHandler.EventOutcome first = harness.reconciler().stateChange(Ec2EventParser.stateChange(
                 EventBridgeEvents.stateChange(spot.instanceId(), "terminated")), LAMBDA_TIME);
-        InterruptionHandler.Outcome second = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome second = harness.interruption().handle(
                 EventBridgeEvents.spotInterruption(onDemand.instanceId(), "terminate"), LAMBDA_TIME);
 
         assertThat(List.of(first.reason(), second.reason())).containsOnly("claim-not-confirmed");
@@ -174,7 +177,7 @@ class ClaimsIT {
         });
         marks.start();
 
-        InterruptionHandler.Outcome outcome = new InterruptionHandler(harness.runtime()).handle(
+        InterruptionHandler.Outcome outcome = harness.interruption().handle(
                 EventBridgeEvents.spotInterruption(spot.instanceId(), "terminate"), LAMBDA_TIME);
         marks.join();
 

@@ -1,0 +1,214 @@
+package dev.raftlifecycle.rig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.Credentials;
+
+/**
+ * The emulator's IAM as the handlers meet it: moto runs with its access control on (every request's SigV4 signature
+ * recomputed, the caller's identity policies evaluated), and every handler calls AWS with credentials of a role whose
+ * policy is the one the CDK app synthesizes for that function — read from {@code infra/target/handler-policies.json},
+ * which the infra module exports from the synthesized template at build time ({@code HandlerPolicies}): one source,
+ * never a copy kept by hand.
+ *
+ * <p>What moto can enforce, and so how each statement reaches it (measured on moto 5.2.5's server; see the README):
+ * it matches actions, but evaluates every call against the resource {@code "*"} (a statement scoped to a table, a
+ * group or a key ARN would deny everything) and ignores every condition. So each statement goes to moto mechanically
+ * reduced — the same actions, resource {@code "*"}, no condition, and CloudWatch's actions under the name moto signs
+ * them with ({@code monitoring:}) — while the resource scoping of the same statements is asserted on the synthesized
+ * template (infra's tests). One condition matters to the safety of the lock and is enforced here, from the same
+ * statements: {@code dynamodb:LeadingKeys}, which the rig's AWS front checks for every item request of a handler's
+ * credentials ({@link #allowsItem}).
+ */
+public final class RigIam {
+    /** Where the infra module writes the synthesized policies. */
+    public static final String POLICIES_FILE = "infra/target/handler-policies.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Whose credentials these are: the handler (by its short name) and the cluster its lock-table keys name. */
+    public record Caller(String handler, String clusterName, List<JsonNode> statements) {
+    }
+
+    private final IamClient iam;
+    private final StsClient sts;
+    private final String trustPolicy;
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, String> roleArns = new ConcurrentHashMap<>();
+    private final Set<String> withPolicy = ConcurrentHashMap.newKeySet();
+    private final Map<String, Caller> callers = new ConcurrentHashMap<>();
+    private volatile JsonNode documents;
+
+    /** @param trustPolicy who may assume the roles (the rig's own principal) */
+    RigIam(IamClient iam, StsClient sts, String trustPolicy) {
+        this.iam = iam;
+        this.sts = sts;
+        this.trustPolicy = trustPolicy;
+    }
+
+    /** The synthesized statements of one handler's role, as exported. */
+    public List<JsonNode> statements(String handler) {
+        JsonNode statements = documents().path("handlers").path(handler);
+        if (!statements.isArray()) {
+            throw new RigException("no policy for handler '" + handler + "' in " + POLICIES_FILE);
+        }
+        List<JsonNode> out = new ArrayList<>();
+        statements.forEach(out::add);
+        return out;
+    }
+
+    private JsonNode documents() {
+        JsonNode loaded = documents;
+        if (loaded == null) {
+            Path file = Rig.repoRoot().resolve(POLICIES_FILE);
+            if (!Files.isRegularFile(file)) {
+                throw new RigException(file + " does not exist: the handlers' synthesized policies are exported by the"
+                        + " infra module's build (mvn -pl infra -am package, or scripts/test)");
+            }
+            try {
+                loaded = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new RigException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+            documents = loaded;
+        }
+        return loaded;
+    }
+
+    /**
+     * The role of a handler (created in the emulator at first use: what Vault's and Consul's auth methods are bound
+     * to). Its synthesized policy is attached when its first credentials are made, so that a rig that never runs a
+     * handler does not need the infra module's export.
+     */
+    public String roleArn(String handler) {
+        return roleArns.computeIfAbsent(handler, h -> createRole(roleName(h, Set.of())));
+    }
+
+    private String roleName(String handler, Set<String> withoutActions) {
+        return "raft-lifecycle-" + handler + "-" + suffix + (withoutActions.isEmpty() ? ""
+                : "-less" + Math.abs(withoutActions.hashCode() % 10000));
+    }
+
+    private String createRole(String name) {
+        return iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument(trustPolicy)).role().arn();
+    }
+
+    private void attachPolicy(String roleName, String handler, Set<String> withoutActions) {
+        iam.putRolePolicy(r -> r.roleName(roleName).policyName("synthesized").policyDocument(
+                forEmulator(statements(handler), withoutActions)));
+    }
+
+    /**
+     * The statements as moto can evaluate them: actions kept (CloudWatch's under {@code monitoring:}, the name its
+     * requests are signed with), resource {@code "*"}, conditions dropped (moto ignores them; only Allow statements
+     * are exported). {@code withoutActions} leaves actions out (the tests that show a missing grant bites).
+     */
+    static String forEmulator(List<JsonNode> statements, Set<String> withoutActions) {
+        ObjectNode policy = JSON.createObjectNode();
+        policy.put("Version", "2012-10-17");
+        ArrayNode out = policy.putArray("Statement");
+        for (JsonNode statement : statements) {
+            if (!"Allow".equals(statement.path("Effect").asText())) {
+                throw new RigException("the rig's reduction keeps Allow statements only: " + statement);
+            }
+            ArrayNode actions = JSON.createArrayNode();
+            statement.path("Action").forEach(a -> {
+                if (!withoutActions.contains(a.asText())) {
+                    actions.add(a.asText().startsWith("cloudwatch:")
+                            ? "monitoring:" + a.asText().substring("cloudwatch:".length()) : a.asText());
+                }
+            });
+            if (actions.isEmpty()) {
+                continue;
+            }
+            ObjectNode reduced = out.addObject();
+            reduced.put("Effect", "Allow");
+            reduced.set("Action", actions);
+            reduced.put("Resource", "*");
+        }
+        return policy.toString();
+    }
+
+    /**
+     * Fresh credentials of the handler's role (an AssumeRole session of its own, so a test can tell its calls apart),
+     * known to the front as this handler's for {@code clusterName}'s lock-table keys.
+     *
+     * @param withoutActions actions to leave out of a role made for this (empty: the synthesized role itself)
+     */
+    public AwsSessionCredentials credentials(String handler, String clusterName, Set<String> withoutActions) {
+        String arn;
+        if (withoutActions.isEmpty()) {
+            arn = roleArn(handler);
+            synchronized (withPolicy) {
+                if (withPolicy.add(handler)) {
+                    attachPolicy(roleName(handler, Set.of()), handler, Set.of());
+                }
+            }
+        } else {
+            String name = roleName(handler, withoutActions);
+            arn = createRole(name);
+            attachPolicy(name, handler, withoutActions);
+        }
+        Credentials assumed = sts.assumeRole(r -> r.roleArn(arn).roleSessionName(handler + "-"
+                + UUID.randomUUID().toString().substring(0, 8)).durationSeconds(43200)).credentials();
+        callers.put(assumed.accessKeyId(), new Caller(handler, clusterName, statements(handler).stream()
+                .filter(s -> withoutActions.isEmpty() || !isSubsetOf(s, withoutActions)).toList()));
+        return AwsSessionCredentials.create(assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken());
+    }
+
+    private static boolean isSubsetOf(JsonNode statement, Set<String> actions) {
+        for (JsonNode a : statement.path("Action")) {
+            if (!actions.contains(a.asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The handler these credentials were made for, if they are a handler's. */
+    public Optional<Caller> caller(String accessKeyId) {
+        return Optional.ofNullable(callers.get(accessKeyId));
+    }
+
+    /**
+     * Whether the caller's synthesized statements allow {@code action} ({@code dynamodb:PutItem}) on the item whose
+     * partition key is {@code key}: a statement granting the action whose {@code dynamodb:LeadingKeys} condition
+     * (ForAllValues:StringEquals), if it has one, lists the key.
+     */
+    public boolean allowsItem(Caller caller, String action, String key) {
+        String placeholder = documents().path("clusterPlaceholder").asText();
+        for (JsonNode statement : caller.statements()) {
+            boolean grants = false;
+            for (JsonNode a : statement.path("Action")) {
+                grants |= a.asText().equals(action) || a.asText().equals("dynamodb:*") || a.asText().equals("*");
+            }
+            if (!grants) {
+                continue;
+            }
+            JsonNode leading = statement.path("Condition").path("ForAllValues:StringEquals").path("dynamodb:LeadingKeys");
+            if (leading.isMissingNode()) {
+                return true;
+            }
+            for (JsonNode value : leading) {
+                if (value.asText().replace(placeholder, caller.clusterName()).equals(key)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -68,7 +68,8 @@ public final class Lab {
               up [--nodes N] [--launch-wait S] [--probe RPS] [--spot-groups G]
                                                     start a lab in the background (default 3 nodes over 3 AZ groups;
                                                     S: the launching handler's budget, default 120 s; RPS: a KV
-                                                    probe's rate for the timeline's latency, default 2, 0 = off)
+                                                    probe's rate for the timeline's latency, default 2, 0 = off;
+                                                    G: how many of the 3 groups launch Spot instances, default 2)
               status [--json]                       nodes and cluster of the running lab
               terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
               kill [--process-only] <instance-id>   SIGKILL with no lifecycle event, the instance terminated and EC2's state

@@ -1,0 +1,200 @@
+package dev.raftlifecycle.rig;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What AWS would show that moto does not: Auto Scaling lifecycle states and desired capacities, instances EC2 does
+ * not list yet, Spot request status codes. Kept here, set by the tests and the lab, and written over moto's answers
+ * as they pass through the front.
+ */
+final class AwsViewOverlays {
+    /** Auto Scaling lifecycle states moto does not model (Terminating:Wait, Pending:Wait, Terminating:Retained...). */
+    private final Map<String, String> lifecycleStates = new ConcurrentHashMap<>();
+    /**
+     * Per group, what to add to moto's desired capacity to show Auto Scaling's: a retained instance does not count
+     * toward desired capacity and AWS launches a replacement for it; moto counts it, so the lab raises moto's desired
+     * capacity by one for the replacement and shows one less here.
+     */
+    private final Map<String, Integer> desiredCapacityOffsets = new ConcurrentHashMap<>();
+    /** Instances DescribeInstances does not list (EC2's eventual consistency: a new instance not visible yet). */
+    private final Set<String> hiddenFromEc2 = ConcurrentHashMap.newKeySet();
+    /**
+     * Spot request status codes EC2 would show (marked-for-termination when it schedules an interruption); moto keeps
+     * every request "fulfilled" and has no way to change it.
+     */
+    private final Map<String, String> spotStatuses = new ConcurrentHashMap<>();
+
+    /** Shows the instance in this lifecycle state (null: moto's own state again). */
+    void lifecycleState(String instanceId, String state) {
+        if (state == null) {
+            lifecycleStates.remove(instanceId);
+        } else {
+            lifecycleStates.put(instanceId, state);
+        }
+    }
+
+    Optional<String> lifecycleState(String instanceId) {
+        return Optional.ofNullable(lifecycleStates.get(instanceId));
+    }
+
+    void clearDesiredCapacity(String groupName) {
+        desiredCapacityOffsets.remove(groupName);
+    }
+
+    /** Adds {@code delta} to the desired capacity shown for a group (see {@link #desiredCapacityOffsets}). */
+    void adjustDesiredCapacity(String groupName, int delta) {
+        desiredCapacityOffsets.merge(groupName, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    void hideFromEc2(String instanceId, boolean hidden) {
+        if (hidden) {
+            hiddenFromEc2.add(instanceId);
+        } else {
+            hiddenFromEc2.remove(instanceId);
+        }
+    }
+
+    void spotRequestStatus(String instanceId, String statusCode) {
+        if (statusCode == null) {
+            spotStatuses.remove(instanceId);
+        } else {
+            spotStatuses.put(instanceId, statusCode);
+        }
+    }
+
+    /**
+     * DescribeAutoScalingGroups (and DescribeAutoScalingInstances) as Auto Scaling would answer: instances in the
+     * states moto does not model, and desired capacities without the instances AWS would not count.
+     */
+    byte[] withLifecycleStates(byte[] body) {
+        if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()
+                && spotStatuses.isEmpty()) || body.length == 0) {
+            return body;
+        }
+        String xml = new String(body, StandardCharsets.UTF_8);
+        if (!spotStatuses.isEmpty() && xml.contains("<DescribeSpotInstanceRequestsResponse")) {
+            return withSpotStatuses(xml).getBytes(StandardCharsets.UTF_8);
+        }
+        if (!hiddenFromEc2.isEmpty() && xml.contains("<DescribeInstancesResponse")) {
+            return withoutHiddenInstances(xml).getBytes(StandardCharsets.UTF_8);
+        }
+        if (!xml.contains("<LifecycleState>") && !xml.contains("<DesiredCapacity>")) {
+            return body;
+        }
+        if (!desiredCapacityOffsets.isEmpty() && xml.contains("<DescribeAutoScalingGroupsResponse")) {
+            xml = withDesiredCapacities(xml);
+        }
+        for (Map.Entry<String, String> state : lifecycleStates.entrySet()) {
+            Pattern member = Pattern.compile("(<InstanceId>" + Pattern.quote(state.getKey())
+                    + "</InstanceId>(?:(?!</member>).)*?<LifecycleState>)[^<]*(</LifecycleState>)", Pattern.DOTALL);
+            xml = member.matcher(xml).replaceAll("$1" + Matcher.quoteReplacement(state.getValue()) + "$2");
+        }
+        return xml.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Each described group's DesiredCapacity plus its offset (parsed, not pattern-matched: groups nest members). */
+    private String withDesiredCapacities(String xml) {
+        try {
+            org.w3c.dom.Document doc = parse(xml);
+            org.w3c.dom.NodeList desired = doc.getElementsByTagNameNS("*", "DesiredCapacity");
+            boolean changed = false;
+            for (int i = 0; i < desired.getLength(); i++) {
+                org.w3c.dom.Element capacity = (org.w3c.dom.Element) desired.item(i);
+                String group = childText((org.w3c.dom.Element) capacity.getParentNode(), "AutoScalingGroupName");
+                Integer offset = group == null ? null : desiredCapacityOffsets.get(group);
+                if (offset != null) {
+                    int value = Integer.parseInt(capacity.getTextContent().trim());
+                    capacity.setTextContent(Integer.toString(Math.max(0, value + offset)));
+                    changed = true;
+                }
+            }
+            return changed ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not adjust DesiredCapacity in a DescribeAutoScalingGroups answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** DescribeSpotInstanceRequests with the status codes set for the requests' instances. */
+    private String withSpotStatuses(String xml) {
+        try {
+            org.w3c.dom.Document doc = parse(xml);
+            org.w3c.dom.NodeList items = doc.getElementsByTagNameNS("*", "item");
+            boolean changed = false;
+            for (int i = 0; i < items.getLength(); i++) {
+                org.w3c.dom.Element item = (org.w3c.dom.Element) items.item(i);
+                String id = childText(item, "instanceId");
+                String code = id == null ? null : spotStatuses.get(id);
+                if (code == null || childText(item, "spotInstanceRequestId") == null) {
+                    continue;
+                }
+                for (org.w3c.dom.Node child = item.getFirstChild(); child != null; child = child.getNextSibling()) {
+                    if (child instanceof org.w3c.dom.Element status && "status".equals(status.getLocalName())) {
+                        for (org.w3c.dom.Node c = status.getFirstChild(); c != null; c = c.getNextSibling()) {
+                            if (c instanceof org.w3c.dom.Element e && "code".equals(e.getLocalName())) {
+                                e.setTextContent(code);
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            return changed ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not set Spot request statuses in a DescribeSpotInstanceRequests answer: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** DescribeInstances without the hidden instances (their items in each reservation's instancesSet). */
+    private String withoutHiddenInstances(String xml) {
+        try {
+            org.w3c.dom.Document doc = parse(xml);
+            org.w3c.dom.NodeList sets = doc.getElementsByTagNameNS("*", "instancesSet");
+            boolean changed = false;
+            for (int i = 0; i < sets.getLength(); i++) {
+                org.w3c.dom.Node set = sets.item(i);
+                for (org.w3c.dom.Node item = set.getFirstChild(); item != null; ) {
+                    org.w3c.dom.Node next = item.getNextSibling();
+                    String id = item instanceof org.w3c.dom.Element e ? childText(e, "instanceId") : null;
+                    if (id != null && hiddenFromEc2.contains(id)) {
+                        set.removeChild(item);
+                        changed = true;
+                    }
+                    item = next;
+                }
+            }
+            return changed ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not hide instances in a DescribeInstances answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static org.w3c.dom.Document parse(String xml) throws Exception {
+        javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        return factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String serialize(org.w3c.dom.Document doc) throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        javax.xml.transform.TransformerFactory.newInstance().newTransformer()
+                .transform(new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(out));
+        return out.toString();
+    }
+
+    private static String childText(org.w3c.dom.Element parent, String localName) {
+        for (org.w3c.dom.Node child = parent.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof org.w3c.dom.Element e && localName.equals(e.getLocalName())) {
+                return e.getTextContent().trim();
+            }
+        }
+        return null;
+    }
+}

@@ -129,7 +129,8 @@ tools_lock() {
   need_cmd flock "install util-linux (apt-get install util-linux)"
   mkdir -p "$RAFT_LIFECYCLE_CACHE"
   exec 9>"$RAFT_LIFECYCLE_CACHE/.tools.lock"
-  if ! flock -n 9; then
+  # A few seconds silently: another run that only checks its tools holds the lock that long.
+  if ! flock -w 5 9; then
     log "setup: another run is installing tools into $RAFT_LIFECYCLE_CACHE; waiting for it"
     flock 9
   fi

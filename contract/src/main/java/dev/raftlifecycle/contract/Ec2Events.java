@@ -21,6 +21,9 @@ public final class Ec2Events {
     /** The Spot interruption action that ends the instance (stop and hibernate keep it). */
     public static final String SPOT_TERMINATE = "terminate";
 
+    /** The Spot request status code EC2 sets when it schedules an interruption (the warning goes out with it). */
+    public static final String SPOT_MARKED_FOR_TERMINATION = "marked-for-termination";
+
     /** The scheduled run's event (EventBridge Scheduler / scheduled rule). */
     public static final String SCHEDULE_SOURCE = "aws.events";
     public static final String SCHEDULED_DETAIL_TYPE = "Scheduled Event";

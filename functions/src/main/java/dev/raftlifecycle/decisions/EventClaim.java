@@ -97,7 +97,7 @@ public sealed interface EventClaim {
      * or one of the instance-terminated-* codes EC2 sets at once when it takes the capacity back (the instance stays
      * running for the two minutes' notice).
      */
-    Set<String> SPOT_TERMINATING_CODES = Set.of("marked-for-termination", "instance-terminated-no-capacity",
+    Set<String> SPOT_TERMINATING_CODES = Set.of(dev.raftlifecycle.contract.Ec2Events.SPOT_MARKED_FOR_TERMINATION, "instance-terminated-no-capacity",
             "instance-terminated-by-price", "instance-terminated-by-schedule",
             "instance-terminated-launch-group-constraint", "instance-terminated-capacity-oversubscribed");
 

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.lab;
 
+import dev.raftlifecycle.contract.Ec2Events;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,9 +58,24 @@ final class EventReplay {
                 String id = resolve(lab, request.instance().get());
                 List<String> filled = new ArrayList<>();
                 fill(detail, filled, "instance-id", id);
+                String note = "";
+                if (Ec2Events.SPOT_INTERRUPTION_DETAIL_TYPE.equals(event.path("detail-type").asText())
+                        && !request.deliverOnly()) {
+                    if (dev.raftlifecycle.rig.RigGroups.spot(lab.driver.groupOf(id))) {
+                        // As EC2 does it: the instance's Spot request shows the interruption when the warning goes
+                        // out, two minutes before the instance is taken (counted from the event's time).
+                        fill(event, filled, "time", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                        lab.rig.recorder().spotRequestStatus(id, Ec2Events.SPOT_MARKED_FOR_TERMINATION);
+                        note = "ec2: the Spot request of " + id + " marked for termination, as EC2 marks it when it"
+                                + " warns (the instance keeps running: scripts/lab spot also takes it)\n";
+                    } else {
+                        note = id + " is an on-demand instance: EC2 sends no Spot warning for it; delivered as a forged"
+                                + " event\n";
+                    }
+                }
                 StringBuilder out = new StringBuilder();
                 filled.forEach(f -> out.append("filled in: ").append(f).append('\n'));
-                return out + deliver(lab, request.handler(), bytes(event));
+                return out + note + deliver(lab, request.handler(), bytes(event));
             }
             return deliver(lab, request.handler(), request.event());
         }

@@ -300,7 +300,7 @@ final class LifecycleDriver {
                 Duration.between(warned, Instant.now()).toMillis() / 1000.0, notice.toSeconds());
     }
 
-    private String groupOf(String instanceId) {
+    String groupOf(String instanceId) {
         return cluster.groupNames().stream().filter(g -> cluster.groupInstanceIds(g).contains(instanceId))
                 .findFirst().orElseThrow(() -> new IllegalStateException(instanceId + " is in none of the groups"));
     }

@@ -56,7 +56,7 @@ class LabReplayIT {
     private static JsonNode status() throws Exception {
         Result status = script("status", "--json");
         assertThat(status.exit()).as(status.out()).isZero();
-        return JSON.readTree(status.out());
+        return JSON.readTree(status.stdout());
     }
 
     private static List<JsonNode> nodes(String role) throws Exception {

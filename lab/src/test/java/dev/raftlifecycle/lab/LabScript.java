@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code scripts/lab} (or a tool aimed at the lab) against one lab folder, as a user would: the lab ITs' runner. */
@@ -15,8 +16,11 @@ final class LabScript {
     private LabScript() {
     }
 
-    /** A finished command: its exit code and its output (stdout and stderr together). */
-    record Result(int exit, String out) {
+    /**
+     * A finished command: its exit code, its output (stdout, then stderr) and its stdout alone (what a program reads:
+     * {@code status --json}; the scripts' progress lines go to stderr).
+     */
+    record Result(int exit, String out, String stdout) {
     }
 
     /** {@code scripts/lab <args>}, as a command line. */
@@ -37,12 +41,19 @@ final class LabScript {
      * classes; scripts/lab must not rebuild them under the running tests.
      */
     static Result run(Path dir, Map<String, String> env, List<String> command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
         builder.environment().putAll(env);
         Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "(stderr unreadable: " + e.getMessage() + ")";
+            }
+        });
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), out);
+        return new Result(process.exitValue(), stdout + err.get(1, TimeUnit.MINUTES), stdout);
     }
 }

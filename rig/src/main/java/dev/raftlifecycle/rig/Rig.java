@@ -186,7 +186,7 @@ public final class Rig implements AutoCloseable {
      * ({@code marked-for-termination}) and the warning goes out. Returns the warning, sent at {@code time}.
      */
     public byte[] interruptSpot(String instanceId, java.time.Instant time) {
-        front.spotRequestStatus(instanceId, "marked-for-termination");
+        front.spotRequestStatus(instanceId, dev.raftlifecycle.contract.Ec2Events.SPOT_MARKED_FOR_TERMINATION);
         return EventBridgeEvents.spotInterruption(instanceId, dev.raftlifecycle.contract.Ec2Events.SPOT_TERMINATE, time);
     }
 

@@ -104,9 +104,13 @@ final class VaultClusterStartup {
         checks.await("autopilot healthy", Duration.ofSeconds(60), () -> checks.autopilot().path("healthy").asBoolean(false));
     }
 
+    private static final Duration INIT_TIMEOUT = Duration.ofSeconds(60);
+
     private void initialize(VaultNode first) {
-        VaultHttp.Reply init = call(() -> http.put(first.apiAddress(), "sys/init", null,
-                Map.of("recovery_shares", 1, "recovery_threshold", 1)));
+        // Not retried (a second init of a cluster that is initializing fails), so given time: it generates the keys and
+        // encrypts the root key with the emulator's KMS, which takes long on a busy machine.
+        VaultHttp.Reply init = call(() -> http.send(first.apiAddress(), "PUT", "sys/init", null,
+                Map.of("recovery_shares", 1, "recovery_threshold", 1), INIT_TIMEOUT));
         if (!init.ok()) {
             throw new RigException("sys/init failed: " + init.status() + " " + init.body());
         }

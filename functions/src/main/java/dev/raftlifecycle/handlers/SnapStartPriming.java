@@ -104,7 +104,9 @@ public final class SnapStartPriming implements Resource {
             groups.describe(List.of("priming"));
             groups.heartbeat("priming", "priming", token, instance);
             groups.complete("priming", "priming", token, instance, "CONTINUE");
-            new Ec2Port(ec2).describe(List.of(instance));
+            Ec2Port instances = new Ec2Port(ec2);
+            instances.describe(List.of(instance));
+            instances.spotRequestOf(instance);
             MutationLock lock = new MutationLock(dynamo, "priming", "priming", runtime.clock());
             lock.tryAcquire("priming", now, now.plusSeconds(1));
             lock.holding(new MutationLock.Lease("priming", now, now.plusSeconds(1)));

@@ -78,7 +78,7 @@ class SnapStartPrimingTest {
             // The rehearsal makes every call an invocation makes, answered without a socket, and parses the answers.
             dev.raftlifecycle.ports.CannedAwsHttp canned = new dev.raftlifecycle.ports.CannedAwsHttp();
             assertThat(publisher.priming().rehearse(canned)).containsExactly("DescribeAutoScalingGroups",
-                    "RecordLifecycleActionHeartbeat", "CompleteLifecycleAction", "DescribeInstances",
+                    "RecordLifecycleActionHeartbeat", "CompleteLifecycleAction", "DescribeInstances", "DescribeSpotInstanceRequests",
                     "DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem", "DynamoDB_20120810.DeleteItem",
                     "DynamoDB_20120810.GetItem", "DynamoDB_20120810.GetItem", "PutMetricData");
             dev.raftlifecycle.ports.CannedVaultHttp vault = new dev.raftlifecycle.ports.CannedVaultHttp();

@@ -79,7 +79,7 @@ final class ConsulDemo {
             HandlerRuntimes runtimes = new HandlerRuntimes(rig[0], Settings.from(env), handlerLog::println);
             demo[0] = new ConsulDemo(rig[0], cluster, runtimes, nodes);
             return "Consul " + Tools.consulVersion(Tools.consul()) + ", leader " + cluster.leader().orElseThrow().instanceId()
-                    + ", " + cluster.raftNodeNames().size() + " voters";
+                    + ", " + cluster.raftNodeIds().size() + " voters";
         });
         try {
             if (up) {
@@ -146,7 +146,7 @@ final class ConsulDemo {
         Steps.require("CONTINUE".equals(outcome.action()), "terminate hook " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");
         Steps.require(outcome.peerRemoved(), "the peer was not removed");
         Steps.require(!wasLeader || outcome.steppedDown(), "leadership was not transferred first");
-        Steps.require(!cluster.raftNodeNames().contains(node.instanceId()), node.instanceId() + " still in the Raft configuration");
+        Steps.require(!cluster.raftNodeIds().contains(node.instanceId()), node.instanceId() + " still in the Raft configuration");
         String replacement = cluster.finishTermination(node.instanceId());
         String launched = launch(node.groupName(), replacement);
         return String.format(Locale.ROOT, "%s: %s%s in %.1f s; %s", node.instanceId(), outcome.reason(),
@@ -181,7 +181,7 @@ final class ConsulDemo {
         ReconcilerHandler.EventOutcome outcome = runtimes.reconciler().stateChange(event, LAMBDA_TIME);
         Duration took = Duration.between(died, Instant.now());
         Steps.require("REMOVED".equals(outcome.action()), "state change " + outcome.action() + " (" + outcome.reason() + ": " + outcome.detail() + ")");
-        Steps.require(!cluster.raftNodeNames().contains(victim.instanceId()), victim.instanceId() + " still in the Raft configuration");
+        Steps.require(!cluster.raftNodeIds().contains(victim.instanceId()), victim.instanceId() + " still in the Raft configuration");
         return String.format(Locale.ROOT, "%s: peer removed %.1f s after it died; %s", victim.instanceId(),
                 took.toMillis() / 1000.0, launch(victim.groupName(), replacement));
     }

@@ -83,7 +83,7 @@ final class LabEnvironment implements AutoCloseable {
     static Map<String, String> handlerEnvironment(VaultCluster cluster, String lockTable) {
         Map<String, String> env = handlerEnvironment(cluster.rig(), cluster.name(), cluster.groupNames(),
                 cluster.tlsServerName(), cluster.caPem(), lockTable);
-        env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
+        env.put(Settings.VAULT_PORT, Integer.toString(cluster.apiPort()));
         return env;
     }
 

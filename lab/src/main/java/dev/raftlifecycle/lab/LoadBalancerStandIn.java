@@ -95,7 +95,7 @@ final class LoadBalancerStandIn implements AutoCloseable {
             return Optional.empty();
         }
         VaultNode node = targets.get(Math.floorMod(next.getAndIncrement(), targets.size()));
-        return Optional.of(new InetSocketAddress(node.ip(), cluster.vaultPort()));
+        return Optional.of(new InetSocketAddress(node.ip(), cluster.apiPort()));
     }
 
     @Override

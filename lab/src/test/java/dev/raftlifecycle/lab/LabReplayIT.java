@@ -74,7 +74,7 @@ class LabReplayIT {
         dir = Path.of(System.getProperty("rig.workDir", "target/rig-runs")).resolve("replay");
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve("lab.json"));
-        Result up = script("up", "--nodes", "5", "--launch-wait", "60");
+        Result up = script("up", "--nodes", "5", "--launch-wait", "90");
         assertThat(up.exit()).as(up.out()).isZero();
         // Progress while it starts: a line per step, with the time since the start.
         assertThat(up.out()).containsPattern("lab: \\[ *\\d+\\.\\d s\\] starting the AWS emulator")
@@ -175,8 +175,9 @@ class LabReplayIT {
             }
         }, java.util.concurrent.Executors.newSingleThreadExecutor());
         String pending = null;
-        // Within the launch's 60 s budget (each status is a JVM start: seconds on a busy machine).
-        Instant until = Instant.now().plusSeconds(50);
+        // Within the launch's 90 s budget: each scripts/lab call is a JVM start (seconds on a busy machine), and the
+        // instance is launched, described and attached first.
+        Instant until = Instant.now().plusSeconds(60);
         while (pending == null && Instant.now().isBefore(until)) {
             for (JsonNode n : status().path("nodes")) {
                 if (n.path("lifecycle").asText().equals("Pending:Wait")) {

@@ -30,8 +30,9 @@ import software.amazon.awssdk.services.ec2.model.InstanceType;
  * instance id, HTTPS from a per-cluster CA, ACLs on (deny by default) and the {@code aws-iam} auth method pointed at the
  * emulator's STS and IAM, with the read-only and mutating ACL roles bound to the rig's two Lambda roles by name.
  * Consul's own dead-server cleanup is off unless the spec asks for it (tests that keep a dead peer need it off).
+ * The instances' side (groups, lifecycle actions, the heal) is {@link ClusterInstances}, the same as Vault's.
  */
-public final class ConsulCluster implements AutoCloseable {
+public final class ConsulCluster implements RaftCluster {
     private final Rig rig;
     private final ClusterSpec spec;
     private final Path consulBin;
@@ -41,8 +42,8 @@ public final class ConsulCluster implements AutoCloseable {
     private final Path caFile;
     private final VaultHttp http;
     private final String managementToken = UUID.randomUUID().toString();
-    private final List<String> groupNames = new ArrayList<>();
-    private final Map<String, ConsulNode> nodes = new LinkedHashMap<>();
+    private final ClusterNodes<ConsulNode> nodes;
+    private final ClusterInstances<ConsulNode> instances;
     private final boolean cleanupDeadServers;
     private final String gossipKey;
     private List<String> joinAddresses = List.of();
@@ -62,6 +63,9 @@ public final class ConsulCluster implements AutoCloseable {
         this.tls = TlsMaterial.newAuthority("raft-lifecycle rig CA " + spec.name());
         this.caFile = tls.writeCa(dir.resolve("ca.pem"));
         this.http = new VaultHttp(tls.sslContext(), "X-Consul-Token");
+        this.nodes = new ClusterNodes<>(spec.name());
+        this.instances = new ClusterInstances<>(rig, spec, nodes);
+        this.instances.serve(this);
     }
 
     static ConsulCluster start(Rig rig, ClusterSpec spec, Path consulBin) {
@@ -100,29 +104,20 @@ public final class ConsulCluster implements AutoCloseable {
     // ---- setup --------------------------------------------------------------------------------------
 
     private void createInfrastructure() {
-        String vpcId = rig.ec2().createVpc(r -> r.cidrBlock("127." + octet + ".0.0/16")).vpc().vpcId();
-        String template = rig.ec2().createLaunchTemplate(r -> r.launchTemplateName(spec.name() + "-consul")
-                .launchTemplateData(d -> d.imageId("ami-12c6146b").instanceType(InstanceType.T3_SMALL)
-                        .metadataOptions(m -> m.httpTokens("required").httpPutResponseHopLimit(1))))
-                .launchTemplate().launchTemplateId();
-        groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, template, launchHook(), terminateHook()));
+        this.instances.createInfrastructure(octet, spec.name() + "-consul");
     }
 
     private void startInitialNodes() {
-        List<Instance> instances = new ArrayList<>();
-        for (String group : groupNames) {
-            instances.addAll(describe(groupInstanceIds(group)));
-        }
+        List<Instance> instances = this.instances.describe(this.instances.allInstanceIds());
         joinAddresses = instances.stream().map(Instance::privateIpAddress).toList();
         for (Instance instance : instances) {
             startNode(instance, instances.size());
         }
         await("a Consul leader", Duration.ofSeconds(90), () -> leader().isPresent());
         await("every server a healthy voter", Duration.ofSeconds(90), () -> {
-            JsonNode health = autopilot();
             int healthyVoters = 0;
-            for (JsonNode s : health.path("Servers")) {
-                healthyVoters += s.path("Healthy").asBoolean(false) && s.path("Voter").asBoolean(false) ? 1 : 0;
+            for (ConsulNode node : nodes.all()) {
+                healthyVoters += autopilotServer(node.instanceId()).filter(a -> a.healthy() && a.voter()).isPresent() ? 1 : 0;
             }
             return healthyVoters == spec.totalNodes();
         });
@@ -159,24 +154,25 @@ public final class ConsulCluster implements AutoCloseable {
         return roleArn.substring(roleArn.lastIndexOf('/') + 1);
     }
 
+    private ConsulNode newNode(Instance instance) {
+        return new ConsulNode(instance.instanceId(), ClusterInstances.groupOf(instance), instance.privateIpAddress(),
+                instances.nodeDir(instance.instanceId()));
+    }
+
     private ConsulNode startNode(Instance instance, int bootstrapExpect) {
-        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
-                .map(t -> t.value()).findFirst().orElse("?");
-        ConsulNode node = new ConsulNode(instance.instanceId(), group, instance.privateIpAddress(),
-                dir.resolve("nodes").resolve(instance.instanceId()));
+        ConsulNode node = newNode(instance);
         TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
         node.start(consulBin, new ConsulNode.Options(bootstrapExpect, joinAddresses, managementToken, cleanupDeadServers,
-                gossipKey),
+                gossipKey, spec.stabilizationTime()),
                 cert, caFile);
-        synchronized (nodes) {
-            nodes.put(node.instanceId(), node);
-        }
+        nodes.add(node);
         return node;
     }
 
     /** Starts a Consul server for an instance of this cluster's groups (a replacement), joining the others. */
+    @Override
     public ConsulNode startNode(String instanceId) {
-        Instance instance = describe(List.of(instanceId)).get(0);
+        Instance instance = instances.describe(instanceId);
         List<String> join = new ArrayList<>(joinAddresses);
         join.add(instance.privateIpAddress());
         joinAddresses = List.copyOf(join);
@@ -188,17 +184,11 @@ public final class ConsulCluster implements AutoCloseable {
      * elsewhere (the first-boot playbook), unchanged, as its systemd unit would; returns once the process runs.
      */
     public ConsulNode startNodeFromConfigDir(String instanceId, Path configDir, Map<String, String> env) {
-        Instance instance = describe(List.of(instanceId)).get(0);
-        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
-                .map(t -> t.value()).findFirst().orElse("?");
-        ConsulNode node = new ConsulNode(instanceId, group, instance.privateIpAddress(),
-                dir.resolve("nodes").resolve(instanceId));
+        ConsulNode node = newNode(instances.describe(instanceId));
         Map<String, String> all = new java.util.HashMap<>(Map.of("TZ", "UTC"));
         all.putAll(env);
         node.startWithConfigDir(consulBin, configDir, all);
-        synchronized (nodes) {
-            nodes.put(instanceId, node);
-        }
+        nodes.add(node);
         return node;
     }
 
@@ -244,8 +234,9 @@ public final class ConsulCluster implements AutoCloseable {
         consul("PUT", "operator/autopilot/configuration", current);
     }
 
-    /** Node names in the Raft configuration. */
-    public Set<String> raftNodeNames() {
+    /** Node names (instance ids) in the Raft configuration. */
+    @Override
+    public Set<String> raftNodeIds() {
         Set<String> out = new HashSet<>();
         consul("GET", "operator/raft/configuration", null).path("Servers").forEach(s -> out.add(s.path("Node").asText()));
         return out;
@@ -282,158 +273,107 @@ public final class ConsulCluster implements AutoCloseable {
         return Optional.empty();
     }
 
-    public void awaitVoter(String instanceId, Duration timeout) {
-        await(instanceId + " a healthy voter", timeout, () -> {
-            for (JsonNode s : autopilot().path("Servers")) {
-                if (s.path("Name").asText().equals(instanceId)) {
-                    return s.path("Healthy").asBoolean(false) && s.path("Voter").asBoolean(false);
-                }
+    /** The server in autopilot's health (Servers[]: Name, Healthy, Voter, StableSince). */
+    @Override
+    public Optional<AutopilotServer> autopilotServer(String instanceId) {
+        for (JsonNode s : autopilot().path("Servers")) {
+            if (s.path("Name").asText().equals(instanceId)) {
+                String since = s.path("StableSince").asText("");
+                return Optional.of(new AutopilotServer(s.path("Healthy").asBoolean(false), s.path("Voter").asBoolean(false),
+                        since.isEmpty() || since.startsWith("0001-") ? Optional.empty()
+                                : Optional.of(java.time.OffsetDateTime.parse(since).toInstant())));
             }
-            return false;
-        });
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean autopilotHealthy() {
+        return autopilot().path("Healthy").asBoolean(false);
+    }
+
+    @Override
+    public void awaitVoter(String instanceId, Duration timeout) {
+        await(instanceId + " a healthy voter", timeout,
+                () -> autopilotServer(instanceId).filter(a -> a.healthy() && a.voter()).isPresent());
     }
 
     // ---- nodes and instances ------------------------------------------------------------------------
 
+    @Override
     public Collection<ConsulNode> nodes() {
-        synchronized (nodes) {
-            return List.copyOf(nodes.values());
-        }
+        return nodes.all();
     }
 
+    @Override
     public List<ConsulNode> runningNodes() {
-        return nodes().stream().filter(ConsulNode::running).toList();
+        return nodes.running();
     }
 
+    @Override
     public ConsulNode node(String instanceId) {
-        synchronized (nodes) {
-            ConsulNode node = nodes.get(instanceId);
-            if (node == null) {
-                throw new RigException("no node for instance " + instanceId + " in " + spec.name());
-            }
-            return node;
-        }
+        return nodes.get(instanceId);
     }
 
-    /** A follower (not the leader), running. */
+    @Override
     public ConsulNode follower() {
-        String leader = leader().map(ConsulNode::instanceId).orElse("");
-        return runningNodes().stream().filter(n -> !n.instanceId().equals(leader)).findFirst()
-                .orElseThrow(() -> new RigException("no running follower in " + spec.name()));
+        return (ConsulNode) RaftCluster.super.follower();
     }
 
+    @Override
+    public ConsulNode awaitLeader(Duration timeout) {
+        return (ConsulNode) RaftCluster.super.awaitLeader(timeout);
+    }
+
+    @Override
     public List<String> groupInstanceIds(String group) {
-        return RigGroups.instanceIds(rig, group);
+        return instances.groupInstanceIds(group);
     }
 
-    private List<Instance> describe(List<String> instanceIds) {
-        return rig.ec2().describeInstances(r -> r.instanceIds(instanceIds)).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
-    }
-
-    /** Opens the terminate hook's lifecycle action for an instance (as Auto Scaling does on scale-in). */
+    @Override
     public LifecycleRecorder.LifecycleAction openTermination(String instanceId) {
-        return rig.recorder().open(node(instanceId).groupName(), terminateHook(), instanceId,
-                LifecycleEvents.TERMINATING_TRANSITION);
+        return instances.openTermination(instanceId);
     }
 
-    /** Opens the launch hook's lifecycle action for an instance of the given group. */
+    @Override
     public LifecycleRecorder.LifecycleAction openLaunch(String groupName, String instanceId) {
-        return rig.recorder().open(groupName, launchHook(), instanceId, LifecycleEvents.LAUNCHING_TRANSITION);
+        return instances.openLaunch(groupName, instanceId);
     }
 
-    /**
-     * What Auto Scaling does after a terminate hook completes: the instance goes (its process killed) and the group
-     * launches a replacement. Returns the replacement's id (no Consul process yet).
-     */
+    @Override
     public String finishTermination(String instanceId) {
-        ConsulNode node = node(instanceId);
-        node.kill();
-        String group = node.groupName();
-        String replacement = RigGroups.replace(rig, instanceId, group);
-        synchronized (nodes) {
-            nodes.remove(instanceId);
-        }
-        return replacement;
+        return instances.finishTermination(instanceId);
     }
 
-    /** Raises a group's desired capacity by one; returns the new instance id (no Consul process yet). */
+    @Override
     public String launchInstance(String group) {
-        return RigGroups.launchInstance(rig, group);
+        return instances.launchInstance(group);
     }
 
-    /** Marks the instance terminated in EC2 (as after a termination the handlers never saw), its process killed. */
+    @Override
+    public String replaceInstance(String instanceId) {
+        return instances.replaceInstance(instanceId);
+    }
+
+    @Override
+    public void retireInstance(String instanceId) {
+        instances.retireInstance(instanceId);
+    }
+
+    /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement); Consul keeps running. */
+    @Override
     public void terminateInEc2(String instanceId) {
-        node(instanceId).kill();
-        rig.ec2().terminateInstances(r -> r.instanceIds(instanceId));
+        instances.terminateInEc2(instanceId);
     }
 
-    /**
-     * Back to the spec: every node stopped or no longer a Raft peer is killed and replaced (its peer and member
-     * removed with the management token first), and the replacements awaited as healthy voters.
-     */
+    @Override
     public void heal(Duration timeout) {
-        for (ConsulNode node : nodes()) {
-            rig.recorder().lifecycleState(node.instanceId(), null); // retained or waiting: in service again
-        }
-        Set<String> peers = raftNodeNames();
-        // Stopped, no longer a peer, or its instance gone from the group (a group scaled to 0): replaced. The dead
-        // first, and each peer removed before its process stops, so that every removal still has a quorum to commit.
-        List<ConsulNode> retiring = new ArrayList<>(nodes().stream().filter(node -> !node.running()
-                || !peers.contains(node.instanceId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
-                .toList());
-        retiring.sort(java.util.Comparator.comparing(ConsulNode::running));
-        for (ConsulNode node : retiring) {
-            String id = node.instanceId();
-            if (peers.contains(id)) {
-                try {
-                    removePeerByName(id);
-                } catch (RigException e) {
-                    // no quorum to commit it: the later pass (or the test's failure report) shows it
-                }
-            }
-            node.kill();
-            if (groupInstanceIds(node.groupName()).contains(id)) {
-                RigGroups.retireForHeal(rig, id, node.groupName());
-            }
-            synchronized (nodes) {
-                nodes.remove(id);
-            }
-        }
-        for (int i = 0; i < groupNames.size(); i++) {
-            int capacity = spec.capacities().get(i);
-            String group = groupNames.get(i);
-            rig.recorder().clearDesiredCapacity(group);
-            RigGroups.restore(rig, group, capacity);
-        }
-        List<String> started = new ArrayList<>();
-        for (String group : groupNames) {
-            for (String id : groupInstanceIds(group)) {
-                boolean known;
-                synchronized (nodes) {
-                    known = nodes.containsKey(id);
-                }
-                if (!known) {
-                    startNode(id);
-                    started.add(id);
-                }
-            }
-        }
-        for (String id : started) {
-            awaitVoter(id, timeout);
-        }
-        // Peers whose process is gone must leave the configuration too.
-        for (String stale : raftNodeNames()) {
-            if (nodes().stream().noneMatch(n -> n.instanceId().equals(stale))) {
-                removePeerByName(stale);
-            }
-        }
-        await("autopilot healthy after heal", timeout, () -> autopilot().path("Healthy").asBoolean(false)
-                && raftNodeNames().size() == spec.totalNodes());
+        instances.heal(timeout);
     }
 
     /** remove-peer by node name and force-leave with prune, with the management token. */
-    public void removePeerByName(String name) {
+    @Override
+    public void removePeer(String name) {
         for (JsonNode s : consul("GET", "operator/raft/configuration", null).path("Servers")) {
             if (s.path("Node").asText().equals(name)) {
                 consul("DELETE", "operator/raft/peer?id=" + s.path("ID").asText(), null);
@@ -446,12 +386,14 @@ public final class ConsulCluster implements AutoCloseable {
         }
     }
 
+    @Override
     public void tagGroups(String key, String value) {
-        RigGroups.tag(rig, groupNames, key, value);
+        instances.tagGroups(key, value);
     }
 
+    @Override
     public void untagGroups(String key) {
-        RigGroups.untag(rig, groupNames, key);
+        instances.untagGroups(key);
     }
 
     /** Writes a KV entry with the management token through any node; false if no node took it. */
@@ -503,20 +445,33 @@ public final class ConsulCluster implements AutoCloseable {
         return spec;
     }
 
+    @Override
+    public dev.raftlifecycle.contract.ClusterSystem system() {
+        return dev.raftlifecycle.contract.ClusterSystem.CONSUL;
+    }
+
+    @Override
     public List<String> groupNames() {
-        return List.copyOf(groupNames);
+        return instances.groupNames();
     }
 
+    @Override
     public String launchHook() {
-        return RigGroups.launchHook(spec.name());
+        return instances.launchHook();
     }
 
+    @Override
     public String terminateHook() {
-        return RigGroups.terminateHook(spec.name());
+        return instances.terminateHook();
     }
 
     /** The ACL bootstrap token (never given to the handlers). */
     public String managementToken() {
+        return managementToken;
+    }
+
+    @Override
+    public String adminToken() {
         return managementToken;
     }
 

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * standard ports (HTTPS API, server RPC/Raft, LAN gossip; plain HTTP, gRPC, DNS and WAN off), its node name is the
  * instance id, it serves HTTPS from the rig's CA, and it has ACLs on with deny by default.
  */
-public final class ConsulNode {
+public final class ConsulNode implements RaftNode {
     private final String instanceId;
     private final String groupName;
     private final String ip;
@@ -40,7 +40,7 @@ public final class ConsulNode {
      *                        deployment's servers run (the first-boot test joins such a cluster)
      */
     record Options(int bootstrapExpect, List<String> join, String managementToken, boolean cleanupDeadServers,
-                   String gossipKey) {
+                   String gossipKey, java.time.Duration stabilizationTime) {
     }
 
     void start(Path consulBin, Options options, TlsMaterial.NodeCert cert, Path caFile) {
@@ -97,7 +97,7 @@ public final class ConsulNode {
                     autopilot {
                       cleanup_dead_servers      = %s
                       last_contact_threshold    = "1s"
-                      server_stabilization_time = "3s"
+                      server_stabilization_time = "%ds"
                     }
                     performance {
                       raft_multiplier = 1
@@ -105,7 +105,8 @@ public final class ConsulNode {
                     """.formatted(instanceId, groupName, options.bootstrapExpect(), instanceId, data, ip, ip, ip, joins,
                     ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN,
                     tls(hardened, caFile, cert) + (hardened ? "encrypt = \"" + options.gossipKey() + "\"\n" : ""),
-                    options.managementToken(), options.managementToken(), options.cleanupDeadServers());
+                    options.managementToken(), options.managementToken(), options.cleanupDeadServers(),
+                    options.stabilizationTime().toSeconds());
             Path config = dir.resolve("consul.hcl");
             Files.writeString(config, hcl);
             process = ManagedProcess.start("consul " + instanceId,
@@ -198,23 +199,6 @@ public final class ConsulNode {
         return dir;
     }
 
-    public boolean running() {
-        return process != null && process.alive();
-    }
-
-    /** SIGKILL, as when an instance is lost. */
-    public void kill() {
-        if (process != null) {
-            process.kill();
-        }
-    }
-
-    /** SIGTERM with a grace period, as systemd stopping the service. */
-    public void stop() {
-        if (process != null) {
-            process.stop(10);
-        }
-    }
 
     /** Stops the process and starts it again with the same configuration and data. */
     public void restart() {
@@ -222,8 +206,10 @@ public final class ConsulNode {
         launch.run();
     }
 
-    public String logTail(int lines) {
-        return process == null ? "(never started)" : process.tail(lines);
+
+    @Override
+    public ManagedProcess process() {
+        return process;
     }
 
     @Override

@@ -53,8 +53,7 @@ public final class Rig implements AutoCloseable {
     private final AwsBasicCredentials admin;
     private final String adminArn;
     private final RigIam iamRoles;
-    private final List<VaultCluster> clusters = new CopyOnWriteArrayList<>();
-    private final List<ConsulCluster> consulClusters = new CopyOnWriteArrayList<>();
+    private final List<RaftCluster> clusters = new CopyOnWriteArrayList<>();
 
     private final Ec2Client ec2;
     private final AutoScalingClient autoScaling;
@@ -134,6 +133,14 @@ public final class Rig implements AutoCloseable {
         return builder.build();
     }
 
+    /** Starts a cluster of the system in this session; it is stopped with the session if not closed before. */
+    public RaftCluster start(dev.raftlifecycle.contract.ClusterSystem system, ClusterSpec spec) {
+        return switch (system) {
+            case VAULT -> startCluster(spec);
+            case CONSUL -> startConsulCluster(spec);
+        };
+    }
+
     /** Starts a Vault cluster in this session; it is stopped with the session if not closed before. */
     public VaultCluster startCluster(ClusterSpec spec) {
         VaultCluster cluster = VaultCluster.start(this, spec);
@@ -141,14 +148,14 @@ public final class Rig implements AutoCloseable {
         return cluster;
     }
 
-    void forget(VaultCluster cluster) {
+    void forget(RaftCluster cluster) {
         clusters.remove(cluster);
     }
 
     /** Starts a Consul server cluster in this session (the consul binary: {@link Tools#consul()}). */
     public ConsulCluster startConsulCluster(ClusterSpec spec) {
         ConsulCluster cluster = ConsulCluster.start(this, spec, Tools.consul());
-        consulClusters.add(cluster);
+        clusters.add(cluster);
         return cluster;
     }
 
@@ -159,12 +166,8 @@ public final class Rig implements AutoCloseable {
      */
     public ConsulCluster startConsulCluster(ClusterSpec spec, String gossipKey) {
         ConsulCluster cluster = ConsulCluster.start(this, spec, Tools.consul(), gossipKey);
-        consulClusters.add(cluster);
+        clusters.add(cluster);
         return cluster;
-    }
-
-    void forget(ConsulCluster cluster) {
-        consulClusters.remove(cluster);
     }
 
     /** The endpoint the code under test uses for every AWS service (AWS_ENDPOINT_URL). */
@@ -315,14 +318,7 @@ public final class Rig implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (VaultCluster cluster : List.copyOf(clusters)) {
-            try {
-                cluster.close();
-            } catch (RuntimeException e) {
-                System.err.println("rig: closing " + cluster.name() + " failed: " + e.getMessage());
-            }
-        }
-        for (ConsulCluster cluster : List.copyOf(consulClusters)) {
+        for (RaftCluster cluster : List.copyOf(clusters)) {
             try {
                 cluster.close();
             } catch (RuntimeException e) {

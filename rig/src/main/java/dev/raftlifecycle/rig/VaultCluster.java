@@ -21,12 +21,13 @@ import java.util.function.BooleanSupplier;
  * through the emulator's KMS, the AWS IAM auth method pointed at the emulator's STS/IAM, and the Lambda
  * policy from the repository.
  *
- * <p>The work is shared out: {@link VaultClusterStartup} (the emulator's side, the nodes' start, init and
- * configuration), {@link VaultClusterFaults} (what happens to instances and nodes, and the heal),
+ * <p>The work is shared out: {@link ClusterInstances} (the instances' side in the emulator, lifecycle actions, the
+ * heal; the same for every system), {@link VaultClusterStartup} (the KMS key, the nodes' start, init and
+ * configuration), {@link VaultClusterFaults} (Vault's own: retire with remove-peer, restart),
  * {@link VaultClusterChecks} (KV and root-token calls, leader, Raft and autopilot reads, waits, diagnostics) and
- * {@link VaultClusterNodes} (the nodes by instance id). This class is their public face.
+ * {@link ClusterNodes} (the nodes by instance id). This class is their public face.
  */
-public final class VaultCluster implements AutoCloseable {
+public final class VaultCluster implements RaftCluster {
     /** The EC2 tag the groups propagate to instances; what Vault's auto_join looks for in AWS. */
     public static final String CLUSTER_TAG = ClusterTags.CLUSTER;
 
@@ -40,7 +41,8 @@ public final class VaultCluster implements AutoCloseable {
     private final Path caFile;
     private final VaultHttp http;
     private final List<VaultRelay> relays = new ArrayList<>();
-    private final VaultClusterNodes nodes;
+    private final ClusterNodes<VaultNode> nodes;
+    private final ClusterInstances<VaultNode> instances;
     private final VaultClusterChecks checks;
     private final VaultClusterStartup startup;
     private final VaultClusterFaults faults;
@@ -54,10 +56,12 @@ public final class VaultCluster implements AutoCloseable {
         this.tls = TlsMaterial.newAuthority("raft-lifecycle rig CA " + spec.name());
         this.caFile = tls.writeCa(dir.resolve("ca.pem"));
         this.http = new VaultHttp(tls.sslContext());
-        this.nodes = new VaultClusterNodes(spec.name());
+        this.nodes = new ClusterNodes<>(spec.name());
+        this.instances = new ClusterInstances<>(rig, spec, nodes);
         this.checks = new VaultClusterChecks(spec, http, nodes);
-        this.startup = new VaultClusterStartup(rig, spec, dir, octet, apiPort, tls, caFile, http, nodes, checks);
-        this.faults = new VaultClusterFaults(rig, spec, nodes, checks, startup);
+        this.startup = new VaultClusterStartup(rig, spec, dir, octet, apiPort, tls, caFile, http, nodes, instances, checks);
+        this.faults = new VaultClusterFaults(rig, nodes, checks);
+        this.instances.serve(this);
     }
 
     static VaultCluster start(Rig rig, ClusterSpec spec) {
@@ -106,7 +110,13 @@ public final class VaultCluster implements AutoCloseable {
         return startup.startNode(instanceId, options);
     }
 
+    @Override
+    public dev.raftlifecycle.contract.ClusterSystem system() {
+        return dev.raftlifecycle.contract.ClusterSystem.VAULT;
+    }
+
     /** Starts a Vault process for the instance, joining the running members, with the cluster's KMS key. */
+    @Override
     public VaultNode startNode(String instanceId) {
         return startup.startNode(instanceId);
     }
@@ -165,8 +175,14 @@ public final class VaultCluster implements AutoCloseable {
         return checks.leader();
     }
 
+    @Override
     public VaultNode awaitLeader(Duration timeout) {
         return checks.awaitLeader(timeout);
+    }
+
+    @Override
+    public VaultNode follower() {
+        return (VaultNode) RaftCluster.super.follower();
     }
 
     /** The HTTP status of the node's sys/health, or -1 if it does not answer. */
@@ -187,6 +203,22 @@ public final class VaultCluster implements AutoCloseable {
         return checks.autopilot();
     }
 
+    @Override
+    public Optional<AutopilotServer> autopilotServer(String instanceId) {
+        return checks.autopilotServer(instanceId);
+    }
+
+    @Override
+    public boolean autopilotHealthy() {
+        return checks.autopilotHealthy();
+    }
+
+    /** remove-peer with the root token. */
+    @Override
+    public void removePeer(String instanceId) {
+        checks.removePeer(instanceId);
+    }
+
     /** Waits until autopilot reports the server a healthy voter (or leader). */
     public void awaitVoter(String instanceId, Duration timeout) {
         checks.awaitVoter(instanceId, timeout);
@@ -196,7 +228,7 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Instance ids of a group, in service or pending. */
     public List<String> groupInstanceIds(String group) {
-        return faults.groupInstanceIds(group);
+        return instances.groupInstanceIds(group);
     }
 
     /**
@@ -204,12 +236,12 @@ public final class VaultCluster implements AutoCloseable {
      * the replacement at once. Returns the replacement's instance id (no Vault process started yet).
      */
     public String replaceInstance(String instanceId) {
-        return faults.replaceInstance(instanceId);
+        return instances.replaceInstance(instanceId);
     }
 
     /** As {@link #replaceInstance(String)}, for an instance of {@code group} that may have no Vault node at all. */
     public String replaceInstance(String instanceId, String group) {
-        return faults.replaceInstance(instanceId, group);
+        return instances.replaceInstance(instanceId, group);
     }
 
     /**
@@ -217,12 +249,12 @@ public final class VaultCluster implements AutoCloseable {
      * has one: an instance launched without a node may be retired too) and forgets the node.
      */
     public void retireInstance(String instanceId) {
-        faults.retireInstance(instanceId);
+        instances.retireInstance(instanceId);
     }
 
     /** Raises a group's desired capacity by one; returns the new instance id (no Vault process yet). */
     public String launchInstance(String group) {
-        return faults.launchInstance(group);
+        return instances.launchInstance(group);
     }
 
     /**
@@ -239,16 +271,16 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Tags every group of the cluster (not propagated to instances), as an operator or the CDK app would. */
     public void tagGroups(String key, String value) {
-        faults.tagGroups(key, value);
+        instances.tagGroups(key, value);
     }
 
     public void untagGroups(String key) {
-        faults.untagGroups(key);
+        instances.untagGroups(key);
     }
 
-    /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement). */
+    /** Terminates the instance in EC2 directly (no Auto Scaling involvement, no replacement); Vault keeps running. */
     public void terminateInEc2(String instanceId) {
-        faults.terminateInEc2(instanceId);
+        instances.terminateInEc2(instanceId);
     }
 
     // ---- KV and admin -------------------------------------------------------------------------------
@@ -290,12 +322,12 @@ public final class VaultCluster implements AutoCloseable {
 
     /** Opens the terminate hook's lifecycle action for an instance (as Auto Scaling does on scale-in). */
     public LifecycleRecorder.LifecycleAction openTermination(String instanceId) {
-        return faults.openTermination(instanceId);
+        return instances.openTermination(instanceId);
     }
 
     /** Opens the launch hook's lifecycle action for an instance of the given group. */
     public LifecycleRecorder.LifecycleAction openLaunch(String groupName, String instanceId) {
-        return faults.openLaunch(groupName, instanceId);
+        return instances.openLaunch(groupName, instanceId);
     }
 
     /**
@@ -303,7 +335,7 @@ public final class VaultCluster implements AutoCloseable {
      * killed) and the group launches a replacement instance. Returns the replacement's id (no Vault yet).
      */
     public String finishTermination(String instanceId) {
-        return faults.finishTermination(instanceId);
+        return instances.finishTermination(instanceId);
     }
 
     /**
@@ -312,7 +344,7 @@ public final class VaultCluster implements AutoCloseable {
      * awaited as a healthy voter. Used between tests that remove or kill nodes.
      */
     public void heal(Duration timeout) {
-        faults.heal(timeout);
+        instances.heal(timeout);
     }
 
     // ---- waiting and diagnostics --------------------------------------------------------------------
@@ -338,15 +370,15 @@ public final class VaultCluster implements AutoCloseable {
     }
 
     public List<String> groupNames() {
-        return List.copyOf(startup.groupNames());
+        return instances.groupNames();
     }
 
     public String launchHook() {
-        return RigGroups.launchHook(spec.name());
+        return instances.launchHook();
     }
 
     public String terminateHook() {
-        return RigGroups.terminateHook(spec.name());
+        return instances.terminateHook();
     }
 
     public String kmsKeyId() {
@@ -355,6 +387,11 @@ public final class VaultCluster implements AutoCloseable {
 
     public String rootToken() {
         return checks.rootToken();
+    }
+
+    @Override
+    public String adminToken() {
+        return rootToken();
     }
 
     public String caPem() {
@@ -369,7 +406,8 @@ public final class VaultCluster implements AutoCloseable {
         return spec.tlsServerName();
     }
 
-    public int vaultPort() {
+    @Override
+    public int apiPort() {
         return apiPort;
     }
 

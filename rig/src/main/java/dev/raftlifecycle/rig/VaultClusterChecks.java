@@ -20,10 +20,10 @@ import java.util.stream.Collectors;
 final class VaultClusterChecks {
     private final ClusterSpec spec;
     private final VaultHttp http;
-    private final VaultClusterNodes nodes;
+    private final ClusterNodes<VaultNode> nodes;
     private String rootToken;
 
-    VaultClusterChecks(ClusterSpec spec, VaultHttp http, VaultClusterNodes nodes) {
+    VaultClusterChecks(ClusterSpec spec, VaultHttp http, ClusterNodes<VaultNode> nodes) {
         this.spec = spec;
         this.http = http;
         this.nodes = nodes;
@@ -168,6 +168,28 @@ final class VaultClusterChecks {
 
     JsonNode autopilot() {
         return adminRead("sys/storage/raft/autopilot/state");
+    }
+
+    /** The server in autopilot's state (servers.<id>: healthy, status, stable_since). */
+    Optional<AutopilotServer> autopilotServer(String instanceId) {
+        JsonNode server = autopilot().path("servers").path(instanceId);
+        if (server.isMissingNode()) {
+            return Optional.empty();
+        }
+        String status = server.path("status").asText("");
+        String since = server.path("stable_since").asText("");
+        return Optional.of(new AutopilotServer(server.path("healthy").asBoolean(false),
+                status.equals("voter") || status.equals("leader"),
+                since.isEmpty() || since.startsWith("0001-") ? Optional.empty() : Optional.of(java.time.OffsetDateTime.parse(since).toInstant())));
+    }
+
+    boolean autopilotHealthy() {
+        return autopilot().path("healthy").asBoolean(false);
+    }
+
+    /** remove-peer with the root token. */
+    void removePeer(String instanceId) {
+        admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", instanceId));
     }
 
     /** Waits until autopilot reports the server a healthy voter (or leader). */

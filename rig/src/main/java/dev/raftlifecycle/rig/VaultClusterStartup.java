@@ -4,11 +4,9 @@ import dev.raftlifecycle.contract.HandlerNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 
 /**
  * How a cluster comes up, and how a node of it starts: the emulator's side (VPC, launch template, KMS key, the
@@ -25,14 +23,14 @@ final class VaultClusterStartup {
     private final TlsMaterial tls;
     private final Path caFile;
     private final VaultHttp http;
-    private final VaultClusterNodes nodes;
+    private final ClusterNodes<VaultNode> nodes;
+    private final ClusterInstances<VaultNode> instances;
     private final VaultClusterChecks checks;
-    private final List<String> groupNames = new ArrayList<>();
     private String kmsKeyId;
-    private String launchTemplateId;
 
     VaultClusterStartup(Rig rig, ClusterSpec spec, Path dir, int octet, int apiPort, TlsMaterial tls, Path caFile,
-                        VaultHttp http, VaultClusterNodes nodes, VaultClusterChecks checks) {
+                        VaultHttp http, ClusterNodes<VaultNode> nodes, ClusterInstances<VaultNode> instances,
+                        VaultClusterChecks checks) {
         this.rig = rig;
         this.spec = spec;
         this.dir = dir;
@@ -42,12 +40,8 @@ final class VaultClusterStartup {
         this.caFile = caFile;
         this.http = http;
         this.nodes = nodes;
+        this.instances = instances;
         this.checks = checks;
-    }
-
-    /** The groups created for the cluster, one per zone (the live list). */
-    List<String> groupNames() {
-        return groupNames;
     }
 
     String kmsKeyId() {
@@ -57,15 +51,9 @@ final class VaultClusterStartup {
     // ---- setup --------------------------------------------------------------------------------------
 
     void createInfrastructure() {
-        String vpcId = rig.ec2().createVpc(r -> r.cidrBlock("127." + octet + ".0.0/16")).vpc().vpcId();
-        launchTemplateId = rig.ec2().createLaunchTemplate(r -> r.launchTemplateName(spec.name() + "-vault")
-                .launchTemplateData(d -> d.imageId("ami-12c6146b").instanceType(InstanceType.T3_SMALL)
-                        .metadataOptions(m -> m.httpTokens("required").httpPutResponseHopLimit(1))))
-                .launchTemplate().launchTemplateId();
         kmsKeyId = rig.kms().createKey(r -> r.description("raft-lifecycle rig unseal key " + spec.name()))
                 .keyMetadata().keyId();
-        groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, launchTemplateId,
-                RigGroups.launchHook(spec.name()), RigGroups.terminateHook(spec.name())));
+        instances.createInfrastructure(octet, spec.name() + "-vault");
     }
 
     /**
@@ -74,10 +62,7 @@ final class VaultClusterStartup {
      * first failed join round (about 7 s) without changing what is tested.
      */
     void startInitialNodes() {
-        List<Instance> instances = new ArrayList<>();
-        for (String group : groupNames) {
-            instances.addAll(describe(RigGroups.instanceIds(rig, group)));
-        }
+        List<Instance> instances = this.instances.describe(this.instances.allInstanceIds());
         List<String> joinAddresses = instances.stream()
                 .map(i -> "https://" + i.privateIpAddress() + ":" + apiPort).toList();
         VaultNode first = startNode(instances.get(0), new VaultNode.Options(kmsKeyId, joinAddresses));
@@ -172,10 +157,7 @@ final class VaultClusterStartup {
     // ---- nodes --------------------------------------------------------------------------------------
 
     private VaultNode startNode(Instance instance, VaultNode.Options options) {
-        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
-                .map(t -> t.value()).findFirst().orElse("?");
-        VaultNode node = new VaultNode(instance.instanceId(), group, instance.placement().availabilityZone(),
-                instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instance.instanceId()));
+        VaultNode node = newNode(instance);
         TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
         // KMS goes through the rig's AWS front, which enforces disabled keys as AWS does (moto does not).
         node.start(rig.vaultBin(), options, cert, caFile, rig.awsEndpoint(), Rig.REGION.id(), rig.adminCredentials());
@@ -185,7 +167,7 @@ final class VaultClusterStartup {
 
     /** Starts a Vault process for an instance of this cluster's groups (e.g. a replacement). */
     VaultNode startNode(String instanceId, VaultNode.Options options) {
-        VaultNode node = startNode(describe(List.of(instanceId)).get(0), options);
+        VaultNode node = startNode(instances.describe(instanceId), options);
         checks.awaitListening(node);
         return node;
     }
@@ -207,11 +189,7 @@ final class VaultClusterStartup {
      * (AWS credentials for the seal and auto_join); the rig's emulator accepts any.
      */
     VaultNode startNodeFromConfig(String instanceId, Path configFile, Map<String, String> env) {
-        Instance instance = describe(List.of(instanceId)).get(0);
-        String group = instance.tags().stream().filter(t -> t.key().equals("aws:autoscaling:groupName"))
-                .map(t -> t.value()).findFirst().orElse("?");
-        VaultNode node = new VaultNode(instanceId, group, instance.placement().availabilityZone(),
-                instance.privateIpAddress(), apiPort, apiPort + 1, dir.resolve("nodes").resolve(instanceId));
+        VaultNode node = newNode(instances.describe(instanceId));
         java.util.Map<String, String> all = new java.util.HashMap<>(Map.of("AWS_ACCESS_KEY_ID",
                 rig.adminCredentials().accessKeyId(), "AWS_SECRET_ACCESS_KEY", rig.adminCredentials().secretAccessKey(),
                 "AWS_REGION", Rig.REGION.id()));
@@ -229,15 +207,13 @@ final class VaultClusterStartup {
 
     /** The instance's private IP as the emulator reports it. */
     String privateIp(String instanceId) {
-        return describe(List.of(instanceId)).get(0).privateIpAddress();
+        return instances.describe(instanceId).privateIpAddress();
     }
 
-    private List<Instance> describe(List<String> instanceIds) {
-        if (instanceIds.isEmpty()) {
-            return List.of();
-        }
-        return rig.ec2().describeInstances(r -> r.instanceIds(instanceIds)).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
+    private VaultNode newNode(Instance instance) {
+        return new VaultNode(instance.instanceId(), ClusterInstances.groupOf(instance),
+                instance.placement().availabilityZone(), instance.privateIpAddress(), apiPort, apiPort + 1,
+                instances.nodeDir(instance.instanceId()));
     }
 
     private VaultHttp.Reply call(IoCall call) {

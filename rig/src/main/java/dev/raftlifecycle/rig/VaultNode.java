@@ -12,7 +12,7 @@ import java.util.Map;
  * (a loopback address from the emulator's subnet) on the standard ports, uses the instance id as its Raft
  * node_id, auto-unseals through the emulator's KMS and serves TLS from the rig's CA.
  */
-public final class VaultNode {
+public final class VaultNode implements RaftNode {
     private final String instanceId;
     private final String groupName;
     private final String availabilityZone;
@@ -166,27 +166,7 @@ public final class VaultNode {
         return dir;
     }
 
-    public boolean running() {
-        return process != null && process.alive();
-    }
 
-    /** SIGKILL, as when an instance is lost. */
-    public void kill() {
-        if (process != null) {
-            process.kill();
-        }
-    }
-
-    /** SIGTERM with a grace period, as systemd stopping the service. */
-    public void stop() {
-        if (process != null) {
-            process.stop(10);
-        }
-    }
-
-    public String logTail(int lines) {
-        return process == null ? "(never started)" : process.tail(lines);
-    }
 
     public ManagedProcess process() {
         return process;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The rig is real: Vault processes, Raft, KMS auto-unseal through the emulator, AZ-pinned groups. */
 class RigIT {
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults());
 
     @Test
     void threeNodesAutoUnsealThroughTheEmulatorsKms() throws Exception {

@@ -9,7 +9,7 @@ import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import dev.raftlifecycle.rig.RigGroups;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +26,7 @@ class ClaimsFiveNodesIT {
     private static final Duration LAMBDA_TIME = Duration.ofMinutes(2);
 
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(
             ClusterSpec.defaults().withTotalNodes(5).withSpotZones(Set.of(1, 2)));
 
     @Test

@@ -16,7 +16,7 @@ import dev.raftlifecycle.rig.EventBridgeEvents;
 import dev.raftlifecycle.rig.LifecycleRecorder;
 import dev.raftlifecycle.rig.RigGroups;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +40,7 @@ class ClaimsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withSpotZones(Set.of(1, 2)));
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults().withSpotZones(Set.of(1, 2)));
 
     private VaultCluster cluster;
     private HandlerHarness harness;

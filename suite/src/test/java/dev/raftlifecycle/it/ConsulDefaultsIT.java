@@ -7,7 +7,7 @@ import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.ConsulCluster;
-import dev.raftlifecycle.rig.ConsulClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.ConsulNode;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import dev.raftlifecycle.rig.LifecycleRecorder;
@@ -32,7 +32,7 @@ class ConsulDefaultsIT {
     private static final Duration CONSUL_STABILIZATION = Duration.ofSeconds(10);
 
     @RegisterExtension
-    static final ConsulClusterExtension CLUSTER = new ConsulClusterExtension(ClusterSpec.defaults().withName("consul-defaults"));
+    static final RaftClusterExtension<ConsulCluster> CLUSTER = RaftClusterExtension.consul(ClusterSpec.defaults().withName("consul-defaults"));
 
     private ConsulCluster cluster;
     private HandlerHarness harness;
@@ -85,14 +85,14 @@ class ConsulDefaultsIT {
         ConsulNode dead = cluster.follower();
         dead.kill();
         Thread.sleep(12_000); // Serf marks it failed, autopilot unhealthy; a cleanup would have pruned it by now
-        assertThat(cluster.raftNodeNames()).as("min_quorum 3 keeps Consul from pruning below three").contains(dead.instanceId());
+        assertThat(cluster.raftNodeIds()).as("min_quorum 3 keeps Consul from pruning below three").contains(dead.instanceId());
 
         LifecycleRecorder.LifecycleAction action = cluster.openTermination(dead.instanceId());
         TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(action), LAMBDA_TIME);
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("CONTINUE");
         assertThat(outcome.reason()).isEqualTo("voter-removed");
-        assertThat(cluster.raftNodeNames()).doesNotContain(dead.instanceId()).hasSize(2);
+        assertThat(cluster.raftNodeIds()).doesNotContain(dead.instanceId()).hasSize(2);
         assertThat(cluster.members().getOrDefault(dead.instanceId(), "none")).isIn("left", "none");
         cluster.finishTermination(dead.instanceId());
     }
@@ -116,7 +116,7 @@ class ConsulDefaultsIT {
 
         assertThat(outcome.action()).as(outcome.detail()).isEqualTo("CONTINUE");
         assertThat(outcome.reason()).isIn("voter-removed", "not-a-member");
-        assertThat(cluster.raftNodeNames()).containsExactlyInAnyOrder(leader.instanceId(), other.instanceId());
+        assertThat(cluster.raftNodeIds()).containsExactlyInAnyOrder(leader.instanceId(), other.instanceId());
         assertThat(cluster.leader()).isPresent();
         assertThat(other.running()).isTrue();
         assertThat(cluster.kvPut("defaults/after-race", "ok")).isTrue();

@@ -15,7 +15,7 @@ import dev.raftlifecycle.ports.IamLoginRequest;
 import dev.raftlifecycle.ports.VaultTls;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.ConsulCluster;
-import dev.raftlifecycle.rig.ConsulClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.ConsulNode;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +37,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsulPortIT {
     @RegisterExtension
-    static final ConsulClusterExtension CLUSTER = new ConsulClusterExtension(ClusterSpec.defaults().withName("consul-port"));
+    static final RaftClusterExtension<ConsulCluster> CLUSTER = RaftClusterExtension.consul(ClusterSpec.defaults().withName("consul-port"));
 
     private static ConsulClient client(ConsulCluster cluster) {
         return new ConsulClient(VaultTls.context(cluster.caPem(), Optional.of(cluster.tlsServerName())),
@@ -64,7 +64,7 @@ class ConsulPortIT {
         }
         ClusterPort.Session reader = login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.LAUNCHING_NAME, cluster.name()), cluster.tlsServerName());
         List<RaftPeer> peers = client.raftConfiguration(cluster.follower().ip(), reader);
-        assertThat(peers).extracting(RaftPeer::nodeId).containsExactlyInAnyOrderElementsOf(cluster.raftNodeNames());
+        assertThat(peers).extracting(RaftPeer::nodeId).containsExactlyInAnyOrderElementsOf(cluster.raftNodeIds());
         assertThat(peers).filteredOn(RaftPeer::leader).extracting(RaftPeer::nodeId).containsExactly(leader.instanceId());
         AutopilotState autopilot = client.autopilotState(cluster.follower().ip(), reader);
         assertThat(autopilot.leader()).isEqualTo(leader.instanceId());
@@ -89,7 +89,7 @@ class ConsulPortIT {
                 .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
         assertThatThrownBy(() -> client.stepDown(leader.ip(), reader))
                 .isInstanceOfSatisfying(ClusterCallException.class, e -> assertThat(e.failure()).isEqualTo(ReadFailure.DENIED));
-        assertThat(cluster.raftNodeNames()).contains(follower);
+        assertThat(cluster.raftNodeIds()).contains(follower);
         assertThat(cluster.leader()).contains(leader);
 
         assertThatThrownBy(() -> login(cluster, client, cluster.rig().handlerCredentials(dev.raftlifecycle.contract.HandlerNames.TERMINATING_NAME, cluster.name()), "another-cluster.example"))
@@ -124,15 +124,15 @@ class ConsulPortIT {
         client.removePeer(leader.ip(), writer, dead.instanceId());
 
         cluster.await(dead.instanceId() + " out of the configuration", Duration.ofSeconds(15),
-                () -> !cluster.raftNodeNames().contains(dead.instanceId()));
+                () -> !cluster.raftNodeIds().contains(dead.instanceId()));
         cluster.await(dead.instanceId() + " out of Serf's members", Duration.ofSeconds(15),
                 () -> !cluster.members().containsKey(dead.instanceId()));
-        assertThat(cluster.raftNodeNames()).hasSize(2);
+        assertThat(cluster.raftNodeIds()).hasSize(2);
         // A name that is not a peer: Consul would answer 500 to its Raft id; the port removes nothing and says so
         // only through the re-read (the configuration is unchanged).
         client.removePeer(leader.ip(), writer, "i-0000000000000dead");
-        assertThat(cluster.raftNodeNames()).hasSize(2);
+        assertThat(cluster.raftNodeIds()).hasSize(2);
         cluster.heal(Duration.ofSeconds(90));
-        assertThat(cluster.raftNodeNames()).hasSize(3);
+        assertThat(cluster.raftNodeIds()).hasSize(3);
     }
 }

@@ -10,7 +10,7 @@ import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.EventBridgeEvents;
 import dev.raftlifecycle.rig.LifecycleRecorder;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class FirstDeployIT {
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().uninitialized());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults().uninitialized());
 
     @Test
     void launchesOfAllThreeGroupsContinueInParallelWhileNoNodeIsInitialized() {

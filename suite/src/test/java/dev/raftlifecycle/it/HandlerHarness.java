@@ -10,7 +10,7 @@ import dev.raftlifecycle.handlers.LaunchingHandler;
 import dev.raftlifecycle.handlers.ReconcilerHandler;
 import dev.raftlifecycle.handlers.TerminatingHandler;
 import dev.raftlifecycle.rig.Rig;
-import dev.raftlifecycle.rig.VaultCluster;
+import dev.raftlifecycle.rig.RaftCluster;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -33,10 +33,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * lock table in the emulator's DynamoDB, and a captured log.
  */
 final class HandlerHarness {
-    /** The Vault cluster; null when the harness drives a Consul cluster ({@link #consul}). */
-    final VaultCluster cluster;
-    /** The Consul cluster (SYSTEM=consul); null for Vault. */
-    final dev.raftlifecycle.rig.ConsulCluster consul;
+    /** The cluster the handlers serve, of any system (SYSTEM is its system). */
+    final RaftCluster cluster;
     final Rig rig;
     final String lockTable;
     /** Each handler's credentials (by its short name), made at first use. */
@@ -61,19 +59,9 @@ final class HandlerHarness {
     private final Thread creator = Thread.currentThread();
     private final java.time.Instant createdAt = java.time.Instant.now();
 
-    HandlerHarness(VaultCluster cluster) {
+    HandlerHarness(RaftCluster cluster) {
         this.cluster = cluster;
-        this.consul = null;
         this.rig = cluster.rig();
-        this.lockTable = createLockTable(rig);
-        CREATED.add(this);
-    }
-
-    /** The same wiring for a Consul cluster: SYSTEM=consul, its HTTPS port, CA and aws-iam auth method. */
-    HandlerHarness(dev.raftlifecycle.rig.ConsulCluster consul) {
-        this.cluster = null;
-        this.consul = consul;
-        this.rig = consul.rig();
         this.lockTable = createLockTable(rig);
         CREATED.add(this);
     }
@@ -111,8 +99,7 @@ final class HandlerHarness {
             String line = lines.get(i);
             boolean leak = SECRET.matcher(line).find() || credentials.values().stream().anyMatch(c ->
                     line.contains(c.secretAccessKey()) || line.contains(c.sessionToken()))
-                    || cluster != null && cluster.rootToken() != null && line.contains(cluster.rootToken())
-                    || consul != null && line.contains(consul.managementToken());
+                    || cluster.adminToken() != null && line.contains(cluster.adminToken());
             if (leak) {
                 leaks.add(line);
             }
@@ -137,26 +124,17 @@ final class HandlerHarness {
 
     Map<String, String> environment() {
         Map<String, String> env = new HashMap<>();
-        if (consul != null) {
-            env.put(Settings.SYSTEM, dev.raftlifecycle.contract.ClusterSystem.CONSUL.value());
-            env.put(Settings.CLUSTER_NAME, consul.name());
-            env.put(Settings.ASG_NAMES, String.join(",", consul.groupNames()));
-            env.put(Settings.VAULT_IAM_SERVER_ID, consul.tlsServerName());
-            env.put(Settings.VAULT_CA_PEM, consul.caPem());
-            env.put(Settings.VAULT_TLS_SERVER_NAME, consul.tlsServerName());
-        } else {
-            env.put(Settings.CLUSTER_NAME, cluster.name());
-            env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
-            env.put(Settings.VAULT_PORT, Integer.toString(cluster.vaultPort()));
-            env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
-            env.put(Settings.VAULT_CA_PEM, cluster.caPem());
-            env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
-        }
+        env.put(Settings.SYSTEM, cluster.system().value());
+        env.put(Settings.CLUSTER_NAME, cluster.name());
+        env.put(Settings.ASG_NAMES, String.join(",", cluster.groupNames()));
+        env.put(Settings.VAULT_PORT, Integer.toString(cluster.apiPort()));
+        env.put(Settings.VAULT_IAM_SERVER_ID, cluster.tlsServerName());
+        env.put(Settings.VAULT_CA_PEM, cluster.caPem());
+        env.put(Settings.VAULT_TLS_SERVER_NAME, cluster.tlsServerName());
         env.put(Settings.LOCK_TABLE, lockTable);
         env.put(Settings.ACCOUNT_ID, dev.raftlifecycle.rig.EventBridgeEvents.ACCOUNT);
-        String name = consul != null ? consul.name() : cluster.name();
-        env.put(Settings.LAUNCH_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.launchHook(name));
-        env.put(Settings.TERMINATE_HOOK_NAME, dev.raftlifecycle.rig.RigGroups.terminateHook(name));
+        env.put(Settings.LAUNCH_HOOK_NAME, cluster.launchHook());
+        env.put(Settings.TERMINATE_HOOK_NAME, cluster.terminateHook());
         env.put(Settings.AWS_REGION, Rig.REGION.id());
         env.put(Settings.AWS_ENDPOINT_URL, rig.awsEndpoint().toString());
         env.put(Settings.CLUSTER_ATTEMPTS, "3");

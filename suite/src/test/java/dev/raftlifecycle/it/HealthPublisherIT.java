@@ -8,12 +8,11 @@ import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.TcpProxy;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,9 +23,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.cloudwatch.model.Dimension;
-import software.amazon.awssdk.services.cloudwatch.model.GetMetricDataResponse;
-import software.amazon.awssdk.services.cloudwatch.model.MetricDataQuery;
 
 /**
  * The health publisher against the real rig, its metrics read back from the emulator's CloudWatch with
@@ -37,7 +33,7 @@ class HealthPublisherIT {
     private static final Duration LAMBDA_TIME = Duration.ofMinutes(1);
 
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults());
 
     private VaultCluster cluster;
     private HandlerHarness harness;
@@ -53,8 +49,7 @@ class HealthPublisherIT {
         cluster = CLUSTER.cluster();
         String run = UUID.randomUUID().toString().substring(0, 8);
         namespace = "RaftLifecycleIT/" + run;
-        // moto 5.2.5's GetMetricData ignores the namespace when dimensions are given: a ClusterName of its own
-        // per test keeps the read-back honest.
+        // A ClusterName of its own per test (see PublishedMetrics).
         dimension = cluster.name() + "-" + run;
         loadBalancer = startLoadBalancer();
         harness = new HandlerHarness(cluster).with(Settings.METRICS_NAMESPACE, namespace)
@@ -79,13 +74,7 @@ class HealthPublisherIT {
 
     /** One statistic of one publisher metric over the last ten minutes, if published. */
     private java.util.Optional<Double> readBack(MetricName name, String statistic) {
-        GetMetricDataResponse response = cluster.rig().cloudWatch().getMetricData(r -> r.metricDataQueries(
-                MetricDataQuery.builder().id("q").metricStat(st -> st.stat(statistic).period(600).metric(metric -> metric
-                        .namespace(namespace).metricName(name.metricName()).dimensions(Dimension.builder()
-                                .name(MetricName.CLUSTER_DIMENSION).value(dimension).build()))).build())
-                .startTime(Instant.now().minus(Duration.ofMinutes(10))).endTime(Instant.now().plus(Duration.ofMinutes(1))));
-        List<Double> values = response.metricDataResults().get(0).values();
-        return values.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(values.get(0));
+        return new PublishedMetrics(cluster.rig(), namespace, dimension).readBack(name, statistic);
     }
 
     @AfterEach
@@ -102,24 +91,7 @@ class HealthPublisherIT {
 
     /** Reads every publisher metric back from the emulator (Maximum over the last ten minutes). */
     private Map<String, Double> readBack() {
-        List<MetricName> names = java.util.Arrays.stream(MetricName.values())
-                .filter(m -> m.source() == MetricName.Source.PUBLISHER).toList();
-        List<MetricDataQuery> queries = names.stream().map(m -> MetricDataQuery.builder()
-                .id("m" + m.ordinal())
-                .metricStat(s -> s.stat("Maximum").period(60).metric(metric -> metric.namespace(namespace)
-                        .metricName(m.metricName()).dimensions(Dimension.builder()
-                                .name(MetricName.CLUSTER_DIMENSION).value(dimension).build())))
-                .build()).toList();
-        GetMetricDataResponse response = cluster.rig().cloudWatch().getMetricData(r -> r.metricDataQueries(queries)
-                .startTime(Instant.now().minus(Duration.ofMinutes(10))).endTime(Instant.now().plus(Duration.ofMinutes(1))));
-        Map<String, Double> values = new HashMap<>();
-        response.metricDataResults().forEach(result -> {
-            if (!result.values().isEmpty()) {
-                MetricName name = names.stream().filter(m -> ("m" + m.ordinal()).equals(result.id())).findFirst().orElseThrow();
-                values.put(name.metricName(), result.values().get(0));
-            }
-        });
-        return values;
+        return new PublishedMetrics(cluster.rig(), namespace, dimension).readAll();
     }
 
     @Test

@@ -14,7 +14,7 @@ import dev.raftlifecycle.rig.LifecycleRecorder;
 import dev.raftlifecycle.rig.Rig;
 import dev.raftlifecycle.rig.RigIam;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +43,7 @@ class IamEnforcementIT {
     private static final Duration LAMBDA_TIME = Duration.ofMinutes(2);
 
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults());
 
     private static Map<String, AttributeValue> item(String key) {
         return Map.of(LockTable.PARTITION_KEY, AttributeValue.fromS(key), "Owner", AttributeValue.fromS("forger"),

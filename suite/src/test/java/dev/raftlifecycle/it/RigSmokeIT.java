@@ -13,7 +13,7 @@ import dev.raftlifecycle.ports.VaultClient;
 import dev.raftlifecycle.ports.VaultTls;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultHttp;
 import dev.raftlifecycle.rig.VaultNode;
 import java.time.Clock;
@@ -31,11 +31,11 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
  */
 class RigSmokeIT {
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults());
 
     private static VaultClient client(VaultCluster cluster) {
         return new VaultClient(VaultTls.context(cluster.caPem(), Optional.of(cluster.tlsServerName())),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.apiPort());
     }
 
     private static ClusterPort.Session login(VaultCluster cluster, VaultClient client, String serverId) throws Exception {
@@ -176,13 +176,13 @@ class RigSmokeIT {
     void tlsVerificationRejectsACertificateThatDoesNotNameTheServerName() {
         VaultCluster cluster = CLUSTER.cluster();
         VaultClient wrongName = new VaultClient(VaultTls.context(cluster.caPem(), Optional.of("not-vault.example")),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.apiPort());
         VaultNode node = cluster.runningNodes().get(0);
         assertThat(wrongName.health(node.instanceId(), node.ip()).state())
                 .isEqualTo(dev.raftlifecycle.decisions.NodeHealth.State.TLS_FAILURE);
         // Connecting by IP without a server name verifies the IP SAN instead.
         VaultClient byIp = new VaultClient(VaultTls.context(cluster.caPem(), Optional.empty()),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.vaultPort());
+                Duration.ofSeconds(1), Duration.ofSeconds(5), cluster.apiPort());
         assertThat(byIp.health(node.instanceId(), node.ip()).unsealed()).isTrue();
     }
 }

@@ -8,7 +8,7 @@ import dev.raftlifecycle.contract.ConsulAccess;
 import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.ConsulCluster;
-import dev.raftlifecycle.rig.ConsulClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.ConsulNode;
 import dev.raftlifecycle.rig.Rig;
 import dev.raftlifecycle.rig.Tools;
@@ -49,7 +49,7 @@ class ConsulFirstBootIT {
     private static final String GOSSIP_KEY = newGossipKey();
 
     @RegisterExtension
-    static final ConsulClusterExtension CLUSTER = new ConsulClusterExtension(
+    static final RaftClusterExtension<ConsulCluster> CLUSTER = RaftClusterExtension.consul(
             ClusterSpec.defaults().withTlsServerName("server." + ConsulCluster.DATACENTER + ".consul"), GOSSIP_KEY);
 
     private static FirstBootInstance instance;

@@ -7,7 +7,7 @@ import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.Net;
 import dev.raftlifecycle.rig.Rig;
 import dev.raftlifecycle.rig.VaultCluster;
-import dev.raftlifecycle.rig.VaultClusterExtension;
+import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.VaultNode;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FirstBootPlaybookIT {
     @RegisterExtension
-    static final VaultClusterExtension CLUSTER = new VaultClusterExtension(ClusterSpec.defaults().withoutAuth());
+    static final RaftClusterExtension<VaultCluster> CLUSTER = RaftClusterExtension.vault(ClusterSpec.defaults().withoutAuth());
 
     private static FirstBootInstance instance;
     private static FirstBootPlaybook.Result firstRun;
@@ -67,11 +67,11 @@ class FirstBootPlaybookIT {
 
         assertThat(run.recap().changed()).as("first run changes the host").isPositive();
         String hcl = Files.readString(root.vaultHcl());
-        String port = Integer.toString(cluster.vaultPort());
+        String port = Integer.toString(cluster.apiPort());
         assertThat(hcl)
                 .contains("node_id = \"" + node.id() + "\"")
                 .contains("api_addr     = \"https://" + node.ip() + ":" + port + "\"")
-                .contains("cluster_addr = \"https://" + node.ip() + ":" + (cluster.vaultPort() + 1) + "\"")
+                .contains("cluster_addr = \"https://" + node.ip() + ":" + (cluster.apiPort() + 1) + "\"")
                 .contains("address         = \"" + node.ip() + ":" + port + "\"")
                 .contains("auto_join             = \"provider=aws region=" + Rig.REGION.id() + " tag_key="
                         + VaultCluster.CLUSTER_TAG + " tag_value=" + cluster.name() + " addr_type=private_v4\"")
@@ -124,7 +124,7 @@ class FirstBootPlaybookIT {
 
         JsonNode server = cluster.raftServers().stream().filter(s -> s.path("node_id").asText().equals(node.id()))
                 .findFirst().orElseThrow();
-        assertThat(server.path("address").asText()).isEqualTo(node.ip() + ":" + (cluster.vaultPort() + 1));
+        assertThat(server.path("address").asText()).isEqualTo(node.ip() + ":" + (cluster.apiPort() + 1));
         assertThat(server.path("voter").asBoolean()).isTrue();
 
         JsonNode seal = cluster.http().get(started.apiAddress(), "sys/seal-status", null).body();
@@ -302,8 +302,8 @@ class FirstBootPlaybookIT {
         vars.put("vault_node_tls_secret_id", node.tlsSecretId());
         vars.put("vault_node_enterprise", false);
         vars.put("vault_node_tls_server_name", cluster.tlsServerName());
-        vars.put("vault_node_api_port", cluster.vaultPort());
-        vars.put("vault_node_cluster_port", cluster.vaultPort() + 1);
+        vars.put("vault_node_api_port", cluster.apiPort());
+        vars.put("vault_node_cluster_port", cluster.apiPort() + 1);
         vars.put("vault_node_imds_url", node.imds().url().toString());
         vars.put("vault_node_secretsmanager_endpoint", rig.motoEndpoint().toString());
         vars.put("vault_node_kms_endpoint", rig.motoEndpoint().toString());

@@ -1,0 +1,55 @@
+package dev.raftlifecycle.rig;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/** One server process of a rig cluster, whatever the system: what every test may do to it and ask of it. */
+public interface RaftNode {
+    /** The EC2 instance it runs for (also its Raft node id / node name). */
+    String instanceId();
+
+    /** The Auto Scaling group its instance was launched in. */
+    String groupName();
+
+    /** The instance's private address (a loopback address) the server binds. */
+    String ip();
+
+    /** The server's HTTPS API. */
+    URI apiAddress();
+
+    /** Its data, configuration and log. */
+    Path dir();
+
+    /** Its server process; null before it was started. */
+    ManagedProcess process();
+
+    default boolean running() {
+        ManagedProcess process = process();
+        return process != null && process.alive();
+    }
+
+    /** SIGKILL: a crash or a lost instance. */
+    default void kill() {
+        ManagedProcess process = process();
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    /** SIGTERM with a grace period, as systemd stopping the service. */
+    default void stop() {
+        ManagedProcess process = process();
+        if (process != null) {
+            process.stop(10);
+        }
+    }
+
+    /** Starts the process again with the same configuration and data, as a reboot would. */
+    void restart();
+
+    /** The last lines of its log. */
+    default String logTail(int lines) {
+        ManagedProcess process = process();
+        return process == null ? "(never started)" : process.tail(lines);
+    }
+}

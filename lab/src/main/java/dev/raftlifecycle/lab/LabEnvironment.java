@@ -225,15 +225,15 @@ final class LabEnvironment implements AutoCloseable {
         try {
             switch (handler) {
                 case "terminating" -> terminating.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-terminating", Duration.ofMinutes(5), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-terminating", Duration.ofMinutes(5), handlerLog::println));
                 case "launching" -> launching.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-launching", Duration.ofMinutes(15), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-launching", Duration.ofMinutes(15), handlerLog::println));
                 case "publisher" -> publisher.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
                 case "reconciler" -> reconciler.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(2), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(2), handlerLog::println));
                 case "interruption" -> interruption.handleRequest(new ByteArrayInputStream(event), out,
-                        new LambdaContext("raft-lifecycle-interruption", Duration.ofMinutes(2), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-interruption", Duration.ofMinutes(2), handlerLog::println));
                 default -> throw new IllegalArgumentException("no handler '" + handler
                         + "': use terminating, launching, publisher, reconciler or interruption");
             }

@@ -57,7 +57,7 @@ public final class LocalLambda {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out,
-                new LambdaContext("local", Duration.ofMinutes(5), line -> { }));
+                new dev.raftlifecycle.rig.LocalLambdaContext("local", Duration.ofMinutes(5), line -> { }));
         long t2 = System.nanoTime();
         System.out.println(out.toString(StandardCharsets.UTF_8));
         System.out.printf("timing jvmToMainMs=%d constructMs=%d invokeMs=%d primeMs=%d%n", jvmStart < 0 ? -1 : mainAt - jvmStart,

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.rig.Rig;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code scripts/lab} (or a tool aimed at the lab) against one lab folder, as a user would: the lab ITs' runner. */
@@ -41,19 +41,19 @@ final class LabScript {
      * classes; scripts/lab must not rebuild them under the running tests.
      */
     static Result run(Path dir, Map<String, String> env, List<String> command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return "(stderr unreadable: " + e.getMessage() + ")";
-            }
-        });
-        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), stdout + err.get(1, TimeUnit.MINUTES), stdout);
+        // stderr to a file, not a pipe: a background process the command starts (scripts/lab up's daemon) may keep
+        // the stream open long after the command has exited.
+        Path err = Files.createTempFile("lab-stderr", ".txt");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(err.toFile());
+            builder.environment().putAll(Map.of("LAB_DIR", dir.toString(), "NO_COLOR", "1", "LAB_PREBUILT", "1"));
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(20, TimeUnit.MINUTES)).isTrue();
+            return new Result(process.exitValue(), stdout + Files.readString(err), stdout);
+        } finally {
+            Files.deleteIfExists(err);
+        }
     }
 }

@@ -100,7 +100,7 @@ class HealthPublisherIT {
         // Through the Lambda entry point, with the schedule's event as input.
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
         harness.publisher().handleRequest(new java.io.ByteArrayInputStream(("{\"source\":\"aws.events\","
-                + "\"detail-type\":\"Scheduled Event\",\"detail\":{}}").getBytes()), output, new TestLambdaContext(LAMBDA_TIME));
+                + "\"detail-type\":\"Scheduled Event\",\"detail\":{}}").getBytes()), output, new dev.raftlifecycle.rig.LocalLambdaContext(LAMBDA_TIME));
         com.fasterxml.jackson.databind.JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
         assertThat(outcome.path("putCalls").asInt()).isEqualTo(1);

@@ -147,7 +147,7 @@ class LaunchingHandlerIT {
         // Through the Lambda entry point, as the runtime calls it.
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
         harness.launching().handleRequest(new java.io.ByteArrayInputStream(
-                EventBridgeEvents.forAction(action, "EC2", "WarmPool")), output, new TestLambdaContext(LAMBDA_TIME));
+                EventBridgeEvents.forAction(action, "EC2", "WarmPool")), output, new dev.raftlifecycle.rig.LocalLambdaContext(LAMBDA_TIME));
         JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
         assertThat(outcome.path("action").asText()).isEqualTo("CONTINUE");

@@ -163,7 +163,7 @@ abstract class TerminatingCases {
         // Through the Lambda entry point, as the runtime calls it.
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
         harness.terminating().handleRequest(new java.io.ByteArrayInputStream(EventBridgeEvents.forAction(action)), output,
-                new TestLambdaContext(LAMBDA_TIME));
+                new dev.raftlifecycle.rig.LocalLambdaContext(LAMBDA_TIME));
         com.fasterxml.jackson.databind.JsonNode outcome = new com.fasterxml.jackson.databind.ObjectMapper().readTree(output.toByteArray());
 
         assertThat(outcome.path("action").asText()).isEqualTo("CONTINUE");

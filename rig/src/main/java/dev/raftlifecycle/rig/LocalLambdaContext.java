@@ -1,4 +1,4 @@
-package dev.raftlifecycle.lab;
+package dev.raftlifecycle.rig;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -10,17 +10,25 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-/** The Lambda context the lab hands to the handlers: a request id, a timeout, a logger. */
-final class LambdaContext implements Context {
+/**
+ * The Lambda context a local invocation hands to a handler's entry point, as the Lambda runtime does: a request id, a
+ * deadline, a logger. The lab's and the tests'.
+ */
+public final class LocalLambdaContext implements Context {
     private final String functionName;
     private final Instant deadline;
     private final String requestId = UUID.randomUUID().toString();
     private final Consumer<String> log;
 
-    LambdaContext(String functionName, Duration timeout, Consumer<String> log) {
+    public LocalLambdaContext(String functionName, Duration timeout, Consumer<String> log) {
         this.functionName = functionName;
         this.deadline = Instant.now().plus(timeout);
         this.log = log;
+    }
+
+    /** A context for a test: the function "test", its log lines dropped. */
+    public LocalLambdaContext(Duration timeout) {
+        this("test", timeout, line -> { });
     }
 
     @Override
@@ -35,7 +43,7 @@ final class LambdaContext implements Context {
 
     @Override
     public String getLogStreamName() {
-        return "lab";
+        return "local";
     }
 
     @Override
@@ -50,7 +58,7 @@ final class LambdaContext implements Context {
 
     @Override
     public String getInvokedFunctionArn() {
-        return "arn:aws:lambda:us-east-1:123456789012:function:" + functionName;
+        return "arn:aws:lambda:" + Rig.REGION.id() + ":" + EventBridgeEvents.ACCOUNT + ":function:" + functionName;
     }
 
     @Override

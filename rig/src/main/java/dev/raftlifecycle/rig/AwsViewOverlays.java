@@ -5,8 +5,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What AWS would show that moto does not: Auto Scaling lifecycle states and desired capacities, instances EC2 does
@@ -69,110 +67,105 @@ final class AwsViewOverlays {
     }
 
     /**
-     * DescribeAutoScalingGroups (and DescribeAutoScalingInstances) as Auto Scaling would answer: instances in the
-     * states moto does not model, and desired capacities without the instances AWS would not count.
+     * moto's answer as AWS would give it: Auto Scaling's instances in the states moto does not model and desired
+     * capacities without the instances AWS would not count (DescribeAutoScalingGroups, DescribeAutoScalingInstances),
+     * EC2's Spot requests with the status EC2 would show, DescribeInstances without the instances EC2 does not list
+     * yet. Any other answer, or with no overlay set, unchanged.
      */
-    byte[] withLifecycleStates(byte[] body) {
+    byte[] asAwsWouldAnswer(byte[] body) {
         if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()
                 && spotStatuses.isEmpty()) || body.length == 0) {
             return body;
         }
         String xml = new String(body, StandardCharsets.UTF_8);
         if (!spotStatuses.isEmpty() && xml.contains("<DescribeSpotInstanceRequestsResponse")) {
-            return withSpotStatuses(xml).getBytes(StandardCharsets.UTF_8);
-        }
-        if (!hiddenFromEc2.isEmpty() && xml.contains("<DescribeInstancesResponse")) {
-            return withoutHiddenInstances(xml).getBytes(StandardCharsets.UTF_8);
-        }
-        if (!xml.contains("<LifecycleState>") && !xml.contains("<DesiredCapacity>")) {
+            xml = rewrite(xml, "set Spot request statuses", this::withSpotStatuses);
+        } else if (!hiddenFromEc2.isEmpty() && xml.contains("<DescribeInstancesResponse")) {
+            xml = rewrite(xml, "hide instances", this::withoutHiddenInstances);
+        } else if (xml.contains("<LifecycleState>") || xml.contains("<DesiredCapacity>")) {
+            xml = rewrite(xml, "show lifecycle states and desired capacities", this::withAutoScalingView);
+        } else {
             return body;
-        }
-        if (!desiredCapacityOffsets.isEmpty() && xml.contains("<DescribeAutoScalingGroupsResponse")) {
-            xml = withDesiredCapacities(xml);
-        }
-        for (Map.Entry<String, String> state : lifecycleStates.entrySet()) {
-            Pattern member = Pattern.compile("(<InstanceId>" + Pattern.quote(state.getKey())
-                    + "</InstanceId>(?:(?!</member>).)*?<LifecycleState>)[^<]*(</LifecycleState>)", Pattern.DOTALL);
-            xml = member.matcher(xml).replaceAll("$1" + Matcher.quoteReplacement(state.getValue()) + "$2");
         }
         return xml.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Each described group's DesiredCapacity plus its offset (parsed, not pattern-matched: groups nest members). */
-    private String withDesiredCapacities(String xml) {
+    /** Parses, edits (the edit says whether it changed anything) and serializes again; the answer as it was if not. */
+    private static String rewrite(String xml, String what, java.util.function.Predicate<org.w3c.dom.Document> edit) {
         try {
             org.w3c.dom.Document doc = parse(xml);
-            org.w3c.dom.NodeList desired = doc.getElementsByTagNameNS("*", "DesiredCapacity");
-            boolean changed = false;
-            for (int i = 0; i < desired.getLength(); i++) {
-                org.w3c.dom.Element capacity = (org.w3c.dom.Element) desired.item(i);
-                String group = childText((org.w3c.dom.Element) capacity.getParentNode(), "AutoScalingGroupName");
-                Integer offset = group == null ? null : desiredCapacityOffsets.get(group);
-                if (offset != null) {
-                    int value = Integer.parseInt(capacity.getTextContent().trim());
-                    capacity.setTextContent(Integer.toString(Math.max(0, value + offset)));
+            return edit.test(doc) ? serialize(doc) : xml;
+        } catch (Exception e) {
+            throw new RigException("could not " + what + " in an answer of moto's: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Each instance's LifecycleState as set (its element's sibling InstanceId), and each described group's
+     * DesiredCapacity plus its offset (its sibling AutoScalingGroupName).
+     */
+    private boolean withAutoScalingView(org.w3c.dom.Document doc) {
+        boolean changed = false;
+        org.w3c.dom.NodeList states = doc.getElementsByTagNameNS("*", "LifecycleState");
+        for (int i = 0; i < states.getLength(); i++) {
+            org.w3c.dom.Element state = (org.w3c.dom.Element) states.item(i);
+            String id = childText((org.w3c.dom.Element) state.getParentNode(), "InstanceId");
+            String shown = id == null ? null : lifecycleStates.get(id);
+            if (shown != null) {
+                state.setTextContent(shown);
+                changed = true;
+            }
+        }
+        org.w3c.dom.NodeList desired = doc.getElementsByTagNameNS("*", "DesiredCapacity");
+        for (int i = 0; i < desired.getLength(); i++) {
+            org.w3c.dom.Element capacity = (org.w3c.dom.Element) desired.item(i);
+            String group = childText((org.w3c.dom.Element) capacity.getParentNode(), "AutoScalingGroupName");
+            Integer offset = group == null ? null : desiredCapacityOffsets.get(group);
+            if (offset != null) {
+                int value = Integer.parseInt(capacity.getTextContent().trim());
+                capacity.setTextContent(Integer.toString(Math.max(0, value + offset)));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** The status codes set for the requests' instances. */
+    private boolean withSpotStatuses(org.w3c.dom.Document doc) {
+        boolean changed = false;
+        org.w3c.dom.NodeList items = doc.getElementsByTagNameNS("*", "item");
+        for (int i = 0; i < items.getLength(); i++) {
+            org.w3c.dom.Element item = (org.w3c.dom.Element) items.item(i);
+            String id = childText(item, "instanceId");
+            String code = id == null ? null : spotStatuses.get(id);
+            org.w3c.dom.Element status = code == null || childText(item, "spotInstanceRequestId") == null ? null
+                    : child(item, "status");
+            org.w3c.dom.Element statusCode = status == null ? null : child(status, "code");
+            if (statusCode != null) {
+                statusCode.setTextContent(code);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** The hidden instances' items removed from each reservation's instancesSet. */
+    private boolean withoutHiddenInstances(org.w3c.dom.Document doc) {
+        boolean changed = false;
+        org.w3c.dom.NodeList sets = doc.getElementsByTagNameNS("*", "instancesSet");
+        for (int i = 0; i < sets.getLength(); i++) {
+            org.w3c.dom.Node set = sets.item(i);
+            for (org.w3c.dom.Node item = set.getFirstChild(); item != null; ) {
+                org.w3c.dom.Node next = item.getNextSibling();
+                String id = item instanceof org.w3c.dom.Element e ? childText(e, "instanceId") : null;
+                if (id != null && hiddenFromEc2.contains(id)) {
+                    set.removeChild(item);
                     changed = true;
                 }
+                item = next;
             }
-            return changed ? serialize(doc) : xml;
-        } catch (Exception e) {
-            throw new RigException("could not adjust DesiredCapacity in a DescribeAutoScalingGroups answer: " + e.getMessage(), e);
         }
-    }
-
-    /** DescribeSpotInstanceRequests with the status codes set for the requests' instances. */
-    private String withSpotStatuses(String xml) {
-        try {
-            org.w3c.dom.Document doc = parse(xml);
-            org.w3c.dom.NodeList items = doc.getElementsByTagNameNS("*", "item");
-            boolean changed = false;
-            for (int i = 0; i < items.getLength(); i++) {
-                org.w3c.dom.Element item = (org.w3c.dom.Element) items.item(i);
-                String id = childText(item, "instanceId");
-                String code = id == null ? null : spotStatuses.get(id);
-                if (code == null || childText(item, "spotInstanceRequestId") == null) {
-                    continue;
-                }
-                for (org.w3c.dom.Node child = item.getFirstChild(); child != null; child = child.getNextSibling()) {
-                    if (child instanceof org.w3c.dom.Element status && "status".equals(status.getLocalName())) {
-                        for (org.w3c.dom.Node c = status.getFirstChild(); c != null; c = c.getNextSibling()) {
-                            if (c instanceof org.w3c.dom.Element e && "code".equals(e.getLocalName())) {
-                                e.setTextContent(code);
-                                changed = true;
-                            }
-                        }
-                    }
-                }
-            }
-            return changed ? serialize(doc) : xml;
-        } catch (Exception e) {
-            throw new RigException("could not set Spot request statuses in a DescribeSpotInstanceRequests answer: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /** DescribeInstances without the hidden instances (their items in each reservation's instancesSet). */
-    private String withoutHiddenInstances(String xml) {
-        try {
-            org.w3c.dom.Document doc = parse(xml);
-            org.w3c.dom.NodeList sets = doc.getElementsByTagNameNS("*", "instancesSet");
-            boolean changed = false;
-            for (int i = 0; i < sets.getLength(); i++) {
-                org.w3c.dom.Node set = sets.item(i);
-                for (org.w3c.dom.Node item = set.getFirstChild(); item != null; ) {
-                    org.w3c.dom.Node next = item.getNextSibling();
-                    String id = item instanceof org.w3c.dom.Element e ? childText(e, "instanceId") : null;
-                    if (id != null && hiddenFromEc2.contains(id)) {
-                        set.removeChild(item);
-                        changed = true;
-                    }
-                    item = next;
-                }
-            }
-            return changed ? serialize(doc) : xml;
-        } catch (Exception e) {
-            throw new RigException("could not hide instances in a DescribeInstances answer: " + e.getMessage(), e);
-        }
+        return changed;
     }
 
     private static org.w3c.dom.Document parse(String xml) throws Exception {
@@ -189,12 +182,18 @@ final class AwsViewOverlays {
         return out.toString();
     }
 
-    private static String childText(org.w3c.dom.Element parent, String localName) {
+    /** The first child element with this local name, or null. */
+    private static org.w3c.dom.Element child(org.w3c.dom.Element parent, String localName) {
         for (org.w3c.dom.Node child = parent.getFirstChild(); child != null; child = child.getNextSibling()) {
             if (child instanceof org.w3c.dom.Element e && localName.equals(e.getLocalName())) {
-                return e.getTextContent().trim();
+                return e;
             }
         }
         return null;
+    }
+
+    private static String childText(org.w3c.dom.Element parent, String localName) {
+        org.w3c.dom.Element child = child(parent, localName);
+        return child == null ? null : child.getTextContent().trim();
     }
 }

@@ -32,6 +32,16 @@ public enum MetricName {
     CANARY_SUCCESS("CanarySuccess", Unit.NONE, Source.PUBLISHER),
     // Raft terms begun since the publisher's previous run (each leadership change begins at least one).
     LEADER_CHANGES("LeaderChanges", Unit.COUNT, Source.PUBLISHER),
+    // What a new client would see of each node's certificate: a fresh TLS handshake per node and run (no pooled
+    // connection, no resumed session), verified against the cluster's CA and server name.
+    /** Nodes that answered TCP but whose certificate a new client cannot verify. */
+    TLS_FAILURES("TlsFailures", Unit.COUNT, Source.PUBLISHER),
+    /** The fewest whole days left on any node's verified certificate (negative: expired). */
+    CERTIFICATE_DAYS_LEFT("CertificateDaysLeft", Unit.NONE, Source.PUBLISHER),
+    /** 1 when the unseal key's state is Enabled (KMS DescribeKey), 0 otherwise (disabled, pending deletion...). */
+    UNSEAL_KEY_USABLE("UnsealKeyUsable", Unit.NONE, Source.PUBLISHER),
+    /** 1 once any node says the cluster is initialized, 0 while every node answers uninitialized. */
+    CLUSTER_INITIALIZED("ClusterInitialized", Unit.NONE, Source.PUBLISHER),
 
     // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
     // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.

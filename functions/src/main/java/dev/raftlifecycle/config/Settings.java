@@ -66,7 +66,8 @@ public record Settings(
         String launchHook,
         String terminateHook,
         boolean decommission,
-        Duration claimSettle) {
+        Duration claimSettle,
+        Optional<String> unsealKeyId) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     /**
@@ -142,6 +143,11 @@ public record Settings(
      * moment before they show it.
      */
     public static final String CLAIM_SETTLE_SECONDS = "CLAIM_SETTLE_SECONDS";
+    /**
+     * The KMS key Vault's awskms seal unseals with (its ARN), set on the publisher only: each run reads its state
+     * (DescribeKey) and publishes UnsealKeyUsable. Unset (Consul, or a cluster not unsealed by KMS): not published.
+     */
+    public static final String UNSEAL_KEY_ID = "UNSEAL_KEY_ID";
 
     /** Every variable this record reads, for documentation and the CDK app. */
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
@@ -152,7 +158,7 @@ public record Settings(
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
             CANARY_TIMEOUT_MS, SYSTEM, ACCOUNT_ID, LAUNCH_HOOK_NAME, TERMINATE_HOOK_NAME, DECOMMISSION,
-            CLAIM_SETTLE_SECONDS);
+            CLAIM_SETTLE_SECONDS, UNSEAL_KEY_ID);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -253,12 +259,18 @@ public record Settings(
         String terminateHook = r.optional(TERMINATE_HOOK_NAME).orElse(LifecycleEvents.TERMINATE_HOOK_NAME);
         boolean decommission = r.bool(DECOMMISSION, false);
         Duration claimSettle = r.seconds(CLAIM_SETTLE_SECONDS, Defaults.CLAIM_SETTLE_SECONDS, 0, 120);
+        Optional<String> unsealKey = r.optional(UNSEAL_KEY_ID);
+        unsealKey.ifPresent(k -> {
+            if (!k.matches("arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+|[A-Za-z0-9-]{1,256}")) {
+                r.problem(UNSEAL_KEY_ID, "is not a KMS key ARN or id: " + k);
+            }
+        });
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
                 new SafetyRules(contactBound, minQuorum, decommission), canary, canaryTimeout, system, account, launchHook, terminateHook,
-                decommission, claimSettle);
+                decommission, claimSettle, unsealKey);
     }
 
     /** Whether the group belongs to this cluster. */

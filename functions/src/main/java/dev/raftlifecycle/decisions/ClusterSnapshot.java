@@ -29,13 +29,27 @@ import java.util.stream.Collectors;
  * @param attempts            observation attempts made
  * @param initializedRecorded the cluster was seen initialized before (recorded in the lock table): it never goes
  *                            back to "uninitialized"
+ * @param certificates        what a new client made of each probed node's certificate, by instance id (or node id for
+ *                            a peer probed at its host); a REFUSED one is already TLS_FAILURE in {@code health}
  */
 public record ClusterSnapshot(List<String> expectedGroups, List<GroupState> groups, List<ClusterInstance> instances,
                               Instant groupsReadAt, Map<String, NodeHealth> health, Map<String, NodeHealth> peerHealth,
                               Instant healthReadAt, Optional<ClusterView> view, Optional<String> via,
                               Optional<Instant> viewReadAt, Set<ReadFailure> readFailures, int attempts,
-                              boolean initializedRecorded) {
+                              boolean initializedRecorded, Map<String, CertificateCheck> certificates) {
+
+    /** A snapshot without certificate checks (the decisions' tests; observers always check). */
+    public ClusterSnapshot(List<String> expectedGroups, List<GroupState> groups, List<ClusterInstance> instances,
+                           Instant groupsReadAt, Map<String, NodeHealth> health, Map<String, NodeHealth> peerHealth,
+                           Instant healthReadAt, Optional<ClusterView> view, Optional<String> via,
+                           Optional<Instant> viewReadAt, Set<ReadFailure> readFailures, int attempts,
+                           boolean initializedRecorded) {
+        this(expectedGroups, groups, instances, groupsReadAt, health, peerHealth, healthReadAt, view, via, viewReadAt,
+                readFailures, attempts, initializedRecorded, Map.of());
+    }
+
     public ClusterSnapshot {
+        certificates = Map.copyOf(certificates);
         expectedGroups = List.copyOf(expectedGroups);
         groups = List.copyOf(groups);
         instances = List.copyOf(instances);
@@ -90,6 +104,6 @@ public record ClusterSnapshot(List<String> expectedGroups, List<GroupState> grou
     /** The same snapshot with the cluster recorded as initialized (once any handler saw it so). */
     public ClusterSnapshot withInitializedRecorded() {
         return new ClusterSnapshot(expectedGroups, groups, instances, groupsReadAt, health, peerHealth, healthReadAt,
-                view, via, viewReadAt, readFailures, attempts, true);
+                view, via, viewReadAt, readFailures, attempts, true, certificates);
     }
 }

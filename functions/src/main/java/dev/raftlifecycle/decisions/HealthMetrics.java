@@ -49,6 +49,16 @@ public final class HealthMetrics {
                         .map(AutopilotServer::version).filter(v -> !v.isEmpty())))
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
+        // A new client's view of every probed node's certificate (what pooled connections can no longer show).
+        out.add(new MetricValue(MetricName.TLS_FAILURES,
+                s.certificates().values().stream().filter(CertificateCheck::refused).count()));
+        s.certificates().values().stream().flatMap(c -> c.daysLeft(s.healthReadAt()).stream()).min(Long::compare)
+                .ifPresent(days -> out.add(new MetricValue(MetricName.CERTIFICATE_DAYS_LEFT, days)));
+        switch (ClusterInitialization.judge(s, Optional.empty())) {
+            case INITIALIZED -> out.add(new MetricValue(MetricName.CLUSTER_INITIALIZED, 1));
+            case UNINITIALIZED -> out.add(new MetricValue(MetricName.CLUSTER_INITIALIZED, 0));
+            case UNKNOWN -> { } // not enough answers to say: missing data, not a guess
+        }
         if (s.view().isEmpty()) {
             return out;
         }

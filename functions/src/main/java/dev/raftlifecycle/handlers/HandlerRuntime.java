@@ -41,6 +41,7 @@ public final class HandlerRuntime {
     private final AutoScalingPort autoScaling;
     private final Ec2Port ec2;
     private final CloudWatchPort cloudWatch;
+    private final dev.raftlifecycle.ports.KmsPort kms;
     private final MutationLock lock;
     private final ClusterRecords records;
     private final Clock clock;
@@ -65,6 +66,7 @@ public final class HandlerRuntime {
         this.autoScaling = new AutoScalingPort(Lazy.of(aws::autoScaling));
         this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
         this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
+        this.kms = new dev.raftlifecycle.ports.KmsPort(Lazy.of(aws::kms));
         Lazy<DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
@@ -110,7 +112,14 @@ public final class HandlerRuntime {
     ClusterObserver observer(String defaultRole, boolean spotRequests) {
         ClusterSessions sessions = new ClusterSessions(settings, cluster, credentials, clock,
                 settings.authRole().orElse(defaultRole));
-        return new ClusterObserver(settings, cluster, autoScaling, ec2, records, sessions, clock, probes, spotRequests);
+        return new ClusterObserver(settings, cluster, autoScaling, ec2, records, sessions, clock, probes,
+                certificateProbe(), spotRequests);
+    }
+
+    /** Each node's certificate as a new client sees it (a fresh TLS context per observation). */
+    dev.raftlifecycle.ports.CertificateProbe certificateProbe() {
+        return new dev.raftlifecycle.ports.CertificateProbe(settings.caPem(), settings.tlsServerName(),
+                settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
     }
 
     /** The publisher's canary through CANARY_ADDRESS, with the same role as its observer; empty without an address. */
@@ -155,6 +164,10 @@ public final class HandlerRuntime {
 
     public CloudWatchPort cloudWatch() {
         return cloudWatch;
+    }
+
+    public dev.raftlifecycle.ports.KmsPort kms() {
+        return kms;
     }
 
     public MutationLock lock() {

@@ -52,6 +52,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     private final HandlerRuntime runtime;
     private final dev.raftlifecycle.observation.ClusterObserver observer;
     private final Optional<CanaryProbe> canary;
+    /** The unseal key's state is read beside the probes (a KMS call; bounded by the SDK client's timeouts). */
+    private final ExecutorService keyThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "unseal-key");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService canaryThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "canary");
         t.setDaemon(true);
@@ -109,6 +115,9 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
         long canaryStarted = System.nanoTime();
         Optional<Future<CanaryResult>> canaryRun = canary.map(c -> canaryThread.submit(c::run));
+        Optional<java.util.concurrent.CompletableFuture<dev.raftlifecycle.decisions.UnsealKeyReading>> keyRead =
+                runtime.settings().unsealKeyId().map(key -> java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> runtime.kms().unsealKey(key), keyThread));
         ClusterSnapshot snapshot = observer.snapshot(Optional.empty(), deadline, () -> { });
         Reachability reachability = Reachability.of(snapshot);
         List<StalePeers.PeerFate> fates = StalePeers.classify(snapshot);
@@ -119,6 +128,8 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         observer.raftCommitTimeMs(snapshot).ifPresent(ms -> metrics.add(new MetricValue(MetricName.RAFT_COMMIT_TIME_MS, ms)));
         Optional<CanaryResult> canaryResult = canaryRun.map(f -> await(f, canaryStarted, deadline));
         canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
+        Optional<dev.raftlifecycle.decisions.UnsealKeyReading> key = keyRead.map(java.util.concurrent.CompletableFuture::join);
+        key.flatMap(dev.raftlifecycle.decisions.UnsealKeyReading::metric).ifPresent(metrics::add);
         int calls;
         try {
             // Stamped with the run's start, not with when the probes finished: the schedule starts a run at the same
@@ -145,11 +156,21 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 .field("canary", canaryOutcome == null ? null : canaryOutcome.detail())
                 .field("leaderChanges", changes.orElse(null))
                 .field("elbHealthChecks", healthChecks)
+                .field("unsealKey", key.map(dev.raftlifecycle.decisions.UnsealKeyReading::detail).orElse(null))
+                .field("certificates", certificateDetail(snapshot))
                 .field("wallTimeMs", wall)
                 .field("detail", detail)
                 .emit(runtime.clock().instant());
         return new Outcome(snapshot.healthReadAt().toString(), reachability.name(), values, calls, wall, detail,
                 canaryOutcome, changes.orElse(null), healthChecks);
+    }
+
+    /** The nodes whose certificate a new client refused, and why; null when every answering node's was verified. */
+    private static String certificateDetail(ClusterSnapshot snapshot) {
+        List<String> refused = snapshot.certificates().values().stream()
+                .filter(dev.raftlifecycle.decisions.CertificateCheck::refused)
+                .map(c -> c.nodeId() + " (" + c.address() + "): " + c.detail()).toList();
+        return refused.isEmpty() ? null : String.join("; ", refused);
     }
 
     /** The canary's result, or a failure once its budget (or the invocation's deadline) is spent. */

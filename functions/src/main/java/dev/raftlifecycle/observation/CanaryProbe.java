@@ -20,16 +20,16 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * as failed if it did not answer as expected within it. It never throws and never touches Raft.
  */
 public final class CanaryProbe {
-    private final VaultClient vault;
+    private final java.util.function.Supplier<VaultClient> freshConnections;
     private final ClusterSessions sessions;
     private final String host;
     private final Duration timeout;
     private final Duration connectTimeout;
     private final Clock clock;
 
-    private CanaryProbe(VaultClient vault, ClusterSessions sessions, String host, Duration timeout, Duration connectTimeout,
-                        Clock clock) {
-        this.vault = vault;
+    private CanaryProbe(java.util.function.Supplier<VaultClient> freshConnections,
+                        ClusterSessions sessions, String host, Duration timeout, Duration connectTimeout, Clock clock) {
+        this.freshConnections = freshConnections;
         this.sessions = sessions;
         this.host = host;
         this.timeout = timeout;
@@ -42,7 +42,12 @@ public final class CanaryProbe {
                                            Clock clock, String role) {
         return settings.canaryAddress().map(address -> {
             VaultClient through = vault.at(address.getPort(), settings.canaryTimeout());
-            return new CanaryProbe(through, new ClusterSessions(settings, through, credentials, clock, role),
+            // Each run's read and write go over connections of their own, as a new client's would: a node whose
+            // certificate changed since the pooled connections were opened fails the canary like it fails clients.
+            java.util.function.Supplier<VaultClient> fresh = () -> through.withNewConnections(
+                    dev.raftlifecycle.ports.VaultTls.context(settings.caPem(), settings.tlsServerName()),
+                    settings.connectTimeout());
+            return new CanaryProbe(fresh, new ClusterSessions(settings, through, credentials, clock, role),
                     host(address), settings.canaryTimeout(), settings.connectTimeout(), clock);
         });
     }
@@ -77,8 +82,18 @@ public final class CanaryProbe {
         } catch (RuntimeException e) {
             return CanaryResult.notRun(since(started), "login through " + host + " failed: " + e.getClass().getSimpleName());
         }
+        VaultClient client = freshConnections.get();
+        try {
+            return readAndWrite(client);
+        } finally {
+            client.release();
+        }
+    }
+
+    /** The read and the write, over {@code client}'s connections (the login above is the session's, reused). */
+    private CanaryResult readAndWrite(VaultClient client) {
         CanaryResult.Operation read = timed("read " + VaultAccess.CANARY_READ_PATH, () -> {
-            JsonNode data = sessions.withSession(host, s -> vault.kvRead(host, s, VaultAccess.CANARY_READ_PATH));
+            JsonNode data = sessions.withSession(host, s -> client.kvRead(host, s, VaultAccess.CANARY_READ_PATH));
             String value = data.path(VaultAccess.CANARY_VALUE_FIELD).asText("");
             if (!VaultAccess.CANARY_VALUE.equals(value)) {
                 throw new IllegalStateException(VaultAccess.CANARY_READ_PATH + " holds an unexpected value");
@@ -86,7 +101,7 @@ public final class CanaryProbe {
         });
         CanaryResult.Operation write = timed("write " + VaultAccess.CANARY_WRITE_PATH, () -> sessions.withSession(host,
                 s -> {
-                    vault.kvWrite(host, s, VaultAccess.CANARY_WRITE_PATH, Map.of("at", clock.instant().toString()));
+                    client.kvWrite(host, s, VaultAccess.CANARY_WRITE_PATH, Map.of("at", clock.instant().toString()));
                     return null;
                 }));
         return new CanaryResult(read, write);

@@ -3,6 +3,7 @@ package dev.raftlifecycle.observation;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.decisions.AutopilotSettings;
 import dev.raftlifecycle.decisions.AutopilotState;
+import dev.raftlifecycle.decisions.CertificateCheck;
 import dev.raftlifecycle.decisions.ClusterInitialization;
 import dev.raftlifecycle.decisions.ClusterInstance;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
@@ -14,6 +15,7 @@ import dev.raftlifecycle.decisions.ReadFailure;
 import dev.raftlifecycle.decisions.ReadOrder;
 import dev.raftlifecycle.decisions.StalePeers;
 import dev.raftlifecycle.ports.AutoScalingPort;
+import dev.raftlifecycle.ports.CertificateProbe;
 import dev.raftlifecycle.ports.ClusterRecords;
 import dev.raftlifecycle.ports.Ec2Port;
 import dev.raftlifecycle.ports.ClusterPort;
@@ -40,7 +42,9 @@ import java.util.stream.Collectors;
  * running instance's own sys/health probed concurrently, then the Raft configuration and autopilot state read
  * through the first node (in {@link ReadOrder}) that yields a view with a leader, with bounded retries and backoff;
  * after a successful read, what EC2 says of peers that match no instance, and the sys/health of peers whose
- * instance EC2 does not know (or that are not instances at all), at the peer's own host.
+ * instance EC2 does not know (or that are not instances at all), at the peer's own host. Beside each health probe, a
+ * certificate check on a connection of its own ({@link CertificateProbe}): a node whose certificate a new client
+ * cannot verify is TLS_FAILURE for every rule, whatever the pooled connection's answer was.
  */
 public final class ClusterObserver {
     private final Settings settings;
@@ -52,11 +56,7 @@ public final class ClusterObserver {
     private final ExecutorService probes;
     private final InitializationMemory initialization;
     private final boolean spotRequests;
-
-    public ClusterObserver(Settings settings, ClusterPort cluster, AutoScalingPort autoScaling, Ec2Port ec2,
-                           ClusterRecords records, ClusterSessions sessions, Clock clock, ExecutorService probes) {
-        this(settings, cluster, autoScaling, ec2, records, sessions, clock, probes, false);
-    }
+    private final CertificateProbe certificates;
 
     /**
      * @param spotRequests whether to ask EC2 for the subject's Spot request when the subject is a Spot instance (the
@@ -64,8 +64,9 @@ public final class ClusterObserver {
      */
     public ClusterObserver(Settings settings, ClusterPort cluster, AutoScalingPort autoScaling, Ec2Port ec2,
                            ClusterRecords records, ClusterSessions sessions, Clock clock, ExecutorService probes,
-                           boolean spotRequests) {
+                           CertificateProbe certificates, boolean spotRequests) {
         this.spotRequests = spotRequests;
+        this.certificates = certificates;
         this.settings = settings;
         this.cluster = cluster;
         this.autoScaling = autoScaling;
@@ -144,6 +145,7 @@ public final class ClusterObserver {
                                     Runnable whileWaiting) {
         List<ClusterInstance> candidates = ReadOrder.candidates(groups.instances(), subject);
         Map<String, NodeHealth> health = Map.of();
+        Map<String, CertificateCheck> certs = new LinkedHashMap<>();
         Instant healthAt = clock.instant();
         Optional<ClusterView> view = Optional.empty();
         Optional<String> via = Optional.empty();
@@ -156,7 +158,8 @@ public final class ClusterObserver {
         while (attempt == 0 || attempt < settings.clusterAttempts() && !deadline.passed()) {
             attempt++;
             healthAt = clock.instant();
-            health = probe(candidates);
+            certs = new LinkedHashMap<>();
+            health = probe(candidates, certs);
             failures = EnumSet.noneOf(ReadFailure.class);
             view = Optional.empty();
             via = Optional.empty();
@@ -217,14 +220,14 @@ public final class ClusterObserver {
         Map<String, NodeHealth> peerHealth = Map.of();
         if (view.isPresent()) {
             instances.addAll(describePeersOutsideGroups(view.get(), instances));
-            peerHealth = probePeersWithoutInstance(view.get(), instances, health);
+            peerHealth = probePeersWithoutInstance(view.get(), instances, health, certs);
         }
         initialization.note(health);
         if (view.isPresent()) {
             initialization.noteAccess();
         }
         return new ClusterSnapshot(settings.groupNames(), groups.groups(), instances, groups.readAt(), health, peerHealth,
-                healthAt, view, via, viewAt, failures, attempt, recorded);
+                healthAt, view, via, viewAt, failures, attempt, recorded, certs);
     }
 
     private ClusterSnapshot assemble(ObservedGroups groups, Map<String, NodeHealth> health,
@@ -318,8 +321,11 @@ public final class ClusterObserver {
         }
     }
 
-    /** sys/health of each instance with a private IP, concurrently; each probe has its own timeout. */
-    Map<String, NodeHealth> probe(List<ClusterInstance> instances) {
+    /**
+     * sys/health and a certificate check of each instance with a private IP, concurrently; each probe has its own
+     * timeout. The checks are added to {@code certs}.
+     */
+    Map<String, NodeHealth> probe(List<ClusterInstance> instances, Map<String, CertificateCheck> certs) {
         Map<String, String> targets = new LinkedHashMap<>();
         Map<String, NodeHealth> out = new LinkedHashMap<>();
         for (ClusterInstance instance : instances) {
@@ -329,15 +335,27 @@ public final class ClusterObserver {
                 targets.put(instance.instanceId(), instance.privateIp().get());
             }
         }
-        out.putAll(probeAll(targets));
+        out.putAll(probeAll(targets, certs));
         return out;
     }
 
-    private Map<String, NodeHealth> probeAll(Map<String, String> idToIp) {
+    private Map<String, NodeHealth> probeAll(Map<String, String> idToIp, Map<String, CertificateCheck> certs) {
+        if (idToIp.isEmpty()) {
+            return Map.of();
+        }
+        CertificateProbe.Round round = certificates.round();
         Map<String, CompletableFuture<NodeHealth>> futures = new LinkedHashMap<>();
-        idToIp.forEach((id, ip) -> futures.put(id, CompletableFuture.supplyAsync(() -> cluster.health(id, ip), probes)));
+        Map<String, CompletableFuture<CertificateCheck>> checks = new LinkedHashMap<>();
+        idToIp.forEach((id, ip) -> {
+            futures.put(id, CompletableFuture.supplyAsync(() -> cluster.health(id, ip), probes));
+            checks.put(id, CompletableFuture.supplyAsync(() -> round.check(id, ip), probes));
+        });
         Map<String, NodeHealth> out = new LinkedHashMap<>();
-        futures.forEach((id, future) -> out.put(id, future.join()));
+        futures.forEach((id, future) -> {
+            CertificateCheck check = checks.get(id).join();
+            certs.put(id, check);
+            out.put(id, check.applyTo(future.join()));
+        });
         return out;
     }
 
@@ -359,7 +377,8 @@ public final class ClusterObserver {
      * instance now owns (the answer would be that instance's).
      */
     private Map<String, NodeHealth> probePeersWithoutInstance(ClusterView view, List<ClusterInstance> instances,
-                                                              Map<String, NodeHealth> health) {
+                                                              Map<String, NodeHealth> health,
+                                                              Map<String, CertificateCheck> certs) {
         Map<String, ClusterInstance> byId = new HashMap<>();
         instances.forEach(i -> byId.put(i.instanceId(), i));
         Set<String> runningIps = instances.stream().filter(ClusterInstance::running)
@@ -373,6 +392,6 @@ public final class ClusterObserver {
             }
             targets.put(peer.nodeId(), peer.host());
         }
-        return targets.isEmpty() ? Map.of() : probeAll(targets);
+        return probeAll(targets, certs);
     }
 }

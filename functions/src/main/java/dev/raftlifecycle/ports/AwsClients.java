@@ -15,6 +15,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
@@ -82,6 +83,10 @@ public final class AwsClients {
 
     public Ec2Client ec2() {
         return configure(Ec2Client.builder());
+    }
+
+    public KmsClient kms() {
+        return configure(KmsClient.builder());
     }
 
     public CloudWatchClient cloudWatch() {

@@ -41,6 +41,23 @@ final class HttpFailures {
         return false;
     }
 
+    /**
+     * The handshake failed because the certificate was refused (our trust manager's chain or name check), not because
+     * the connection went away mid-handshake.
+     */
+    static boolean isCertificateRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
     static String describe(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

@@ -78,6 +78,20 @@ public final class VaultClient implements ClusterPort {
         return new VaultClient(http, tls, timeout, otherPort);
     }
 
+    /**
+     * The same client (port, timeout) over new connections and the given new TLS context: nothing pooled or resumable
+     * from earlier calls answers for it, so each of its connections verifies the certificate the server has now.
+     * {@link #release()} it after use.
+     */
+    public VaultClient withNewConnections(SSLContext freshTls, Duration connectTimeout) {
+        return new VaultClient(HttpFailures.client(freshTls, connectTimeout), freshTls, requestTimeout, port);
+    }
+
+    /** Closes this client's connections and its selector thread at once (a client from {@link #withNewConnections}). */
+    public void release() {
+        http.shutdownNow();
+    }
+
     /** The TLS context every Vault call uses (pinned to the cluster's CA). */
     public SSLContext tls() {
         return tls;

@@ -26,8 +26,11 @@ class HealthMetricsTest {
                 .containsEntry("MaxLastContactMs", 1500.0);
         // Every publisher metric but those of the canary (CanaryResult), of the leader record (LeaderChanges) and of
         // the leader's own telemetry (RaftCommitTimeMs, read by the observer).
+        // Also not here: UnsealKeyUsable (KMS's answer, UnsealKeyReading) and CertificateDaysLeft (only with verified
+        // certificate checks, which this snapshot has none of: see the certificate tests below).
         java.util.Set<MetricName> elsewhere = java.util.EnumSet.of(MetricName.CANARY_SUCCESS, MetricName.CANARY_READ_MS,
-                MetricName.CANARY_WRITE_MS, MetricName.LEADER_CHANGES, MetricName.RAFT_COMMIT_TIME_MS);
+                MetricName.CANARY_WRITE_MS, MetricName.LEADER_CHANGES, MetricName.RAFT_COMMIT_TIME_MS,
+                MetricName.UNSEAL_KEY_USABLE, MetricName.CERTIFICATE_DAYS_LEFT);
         assertThat(m.keySet()).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(MetricName.values())
                 .filter(n -> n.source() == MetricName.Source.PUBLISHER).filter(n -> !elsewhere.contains(n))
                 .map(MetricName::metricName).toList());
@@ -53,7 +56,8 @@ class HealthMetricsTest {
                 .answers(id(3), NodeHealth.State.UNINITIALIZED).noView(ReadFailure.UNREACHABLE).build();
         Map<String, Double> m = metrics(s);
         assertThat(m).containsOnlyKeys("LeaderPresent", "SealedNodes", "UninitializedNodes", "UnreachableNodes",
-                "VersionCount", "ExpectedServers");
+                "VersionCount", "ExpectedServers", "TlsFailures", "ClusterInitialized");
+        assertThat(m).containsEntry("ClusterInitialized", 1.0); // a sealed node is an initialized one
         assertThat(m).containsEntry("LeaderPresent", 0.0).containsEntry("UnreachableNodes", 1.0)
                 .containsEntry("SealedNodes", 1.0).containsEntry("UninitializedNodes", 1.0);
     }
@@ -83,5 +87,70 @@ class HealthMetricsTest {
         assertThat(HealthMetrics.counted(s)).hasSize(3);
         ClusterSnapshot gone = snap(threeVoters()).lifecycle(id(2), "Terminated").build();
         assertThat(HealthMetrics.counted(gone)).extracting(NodeHealth::instanceId).doesNotContain(id(2));
+    }
+
+    private static ClusterSnapshot withCertificates(ClusterSnapshot s, CertificateCheck... checks) {
+        Map<String, CertificateCheck> byId = new java.util.LinkedHashMap<>();
+        Map<String, NodeHealth> health = new java.util.LinkedHashMap<>(s.health());
+        for (CertificateCheck c : checks) {
+            byId.put(c.nodeId(), c);
+            health.computeIfPresent(c.nodeId(), (id, h) -> c.applyTo(h));
+        }
+        return new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), s.groupsReadAt(), health,
+                s.peerHealth(), s.healthReadAt(), s.view(), s.via(), s.viewReadAt(), s.readFailures(), s.attempts(),
+                s.initializedRecorded(), byId);
+    }
+
+    @Test
+    void aCertificateANewClientRefusesIsATlsFailureAndAnUnreachableNode() {
+        ClusterSnapshot s = snap(threeVoters()).build();
+        java.time.Instant now = s.healthReadAt();
+        ClusterSnapshot checked = withCertificates(s,
+                CertificateCheck.verified(id(1), "10.0.1.1", now.plus(java.time.Duration.ofDays(30))),
+                CertificateCheck.refused(id(2), "10.0.1.2", "PKIX path building failed"),
+                CertificateCheck.noAnswer(id(3), "10.0.1.3", "connection refused"));
+        Map<String, Double> m = metrics(checked);
+        assertThat(m).containsEntry("TlsFailures", 1.0).containsEntry("UnreachableNodes", 1.0)
+                // The node still answered the pooled probe, but nobody connecting now can use it: not a healthy voter.
+                .containsEntry("HealthyVoters", 2.0).containsEntry("CertificateDaysLeft", 30.0);
+        assertThat(checked.health().get(id(2)).state()).isEqualTo(NodeHealth.State.TLS_FAILURE);
+    }
+
+    @Test
+    void daysLeftAreTheFewestWholeDaysOfAnyVerifiedCertificate() {
+        ClusterSnapshot s = snap(threeVoters()).build();
+        java.time.Instant now = s.healthReadAt();
+        // 13 days 23 hours is 13 whole days: the 14-day alarm must see it; one expiring in 5 hours has 0 days left.
+        Map<String, Double> m = metrics(withCertificates(s,
+                CertificateCheck.verified(id(1), "10.0.1.1", now.plus(java.time.Duration.ofHours(14 * 24 - 1))),
+                CertificateCheck.verified(id(2), "10.0.1.2", now.plus(java.time.Duration.ofDays(90)))));
+        assertThat(m).containsEntry("CertificateDaysLeft", 13.0).containsEntry("TlsFailures", 0.0);
+        Map<String, Double> lastDay = metrics(withCertificates(s,
+                CertificateCheck.verified(id(1), "10.0.1.1", now.plus(java.time.Duration.ofHours(5)))));
+        assertThat(lastDay).containsEntry("CertificateDaysLeft", 0.0);
+    }
+
+    @Test
+    void anUninitializedClusterSaysSoAndAnUnclearOneSaysNothing() {
+        ClusterSnapshot s = snap(threeVoters()).answers(id(1), NodeHealth.State.UNINITIALIZED)
+                .answers(id(2), NodeHealth.State.UNINITIALIZED).answers(id(3), NodeHealth.State.UNINITIALIZED)
+                .noView(ReadFailure.UNREACHABLE).build();
+        assertThat(metrics(s)).containsEntry("ClusterInitialized", 0.0);
+        ClusterSnapshot unclear = snap(threeVoters()).answers(id(1), NodeHealth.State.UNINITIALIZED)
+                .answers(id(2), NodeHealth.State.UNINITIALIZED).crashedJustNow(id(3))
+                .noView(ReadFailure.UNREACHABLE).build();
+        assertThat(metrics(unclear)).doesNotContainKey("ClusterInitialized");
+    }
+
+    @Test
+    void theUnsealKeyIsUsableOnlyWhenEnabled() {
+        assertThat(new UnsealKeyReading(java.util.Optional.of("Enabled"), "").metric()).get()
+                .extracting(MetricValue::value).isEqualTo(1.0);
+        for (String other : java.util.List.of("Disabled", "PendingDeletion", "PendingImport", "Unavailable",
+                UnsealKeyReading.NOT_FOUND, UnsealKeyReading.ACCESS_DENIED)) {
+            assertThat(new UnsealKeyReading(java.util.Optional.of(other), "").metric()).get()
+                    .extracting(MetricValue::value).as(other).isEqualTo(0.0);
+        }
+        assertThat(new UnsealKeyReading(java.util.Optional.empty(), "throttled").metric()).isEmpty();
     }
 }

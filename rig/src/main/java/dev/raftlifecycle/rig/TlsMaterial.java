@@ -91,30 +91,102 @@ public final class TlsMaterial {
         }
     }
 
-    /** Issues a node certificate and returns it as PEM text (nothing written to disk). */
+    /** Issues a node certificate and returns it as PEM text (nothing written to disk), valid for two days. */
     public NodeCertPem issuePem(String ipAddress, List<String> dnsNames) {
+        Instant now = Instant.now();
+        return issuePem(ipAddress, dnsNames, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(2)));
+    }
+
+    /**
+     * A node certificate from this CA valid from {@code notBefore} to {@code notAfter} (one about to expire, or one
+     * already expired).
+     */
+    public NodeCertPem issuePem(String ipAddress, List<String> dnsNames, Instant notBefore, Instant notAfter) {
         try {
             KeyPair keys = ecKeys();
-            Instant now = Instant.now();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-                    new X500Name(caCert.getSubjectX500Principal().getName()), serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(2))),
-                    new X500Name("CN=" + (dnsNames.isEmpty() ? ipAddress : dnsNames.get(0))), keys.getPublic());
-            List<GeneralName> names = new ArrayList<>();
-            names.add(new GeneralName(GeneralName.iPAddress, ipAddress));
-            dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(names.toArray(GeneralName[]::new)));
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            X509Certificate cert = sign(builder, caKeys);
+            X509Certificate cert = leaf(ipAddress, dnsNames, notBefore, notAfter, keys,
+                    new X500Name(caCert.getSubjectX500Principal().getName()), caKeys);
             return new NodeCertPem(pem(cert) + pem(caCert), pem(new JcaPKCS8Generator(keys.getPrivate(), null)),
                     pem(caCert));
         } catch (Exception e) {
             throw new RigException("cannot issue a certificate for " + ipAddress + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A certificate with the same names that this CA never issued, signed by its own key: what a botched renewal
+     * looks like (a node's own self-signed stand-in). Its chain is the leaf alone.
+     */
+    public NodeCertPem selfSignedPem(String ipAddress, List<String> dnsNames) {
+        try {
+            KeyPair keys = ecKeys();
+            Instant now = Instant.now();
+            X500Name subject = new X500Name("CN=" + (dnsNames.isEmpty() ? ipAddress : dnsNames.get(0)));
+            X509Certificate cert = leaf(ipAddress, dnsNames, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(2)),
+                    keys, subject, keys);
+            return new NodeCertPem(pem(cert), pem(new JcaPKCS8Generator(keys.getPrivate(), null)), pem(caCert));
+        } catch (Exception e) {
+            throw new RigException("cannot make a self-signed certificate for " + ipAddress + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static X509Certificate leaf(String ipAddress, List<String> dnsNames, Instant notBefore, Instant notAfter,
+                                        KeyPair keys, X500Name issuer, KeyPair signer) throws Exception {
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial(), Date.from(notBefore),
+                Date.from(notAfter), new X500Name("CN=" + (dnsNames.isEmpty() ? ipAddress : dnsNames.get(0))),
+                keys.getPublic());
+        List<GeneralName> names = new ArrayList<>();
+        names.add(new GeneralName(GeneralName.iPAddress, ipAddress));
+        dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true,
+                new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement));
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        return sign(builder, signer);
+    }
+
+    /** Writes a node's certificate chain and key over the files a server was started with (key first: 0600). */
+    public static void replace(NodeCert files, NodeCertPem pem) {
+        try {
+            Files.writeString(files.keyFile(), pem.privateKeyPem());
+            Files.setPosixFilePermissions(files.keyFile(), PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(files.certFile(), pem.certificateChainPem());
+        } catch (IOException e) {
+            throw new RigException("cannot replace the certificate at " + files.certFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A server-side SSL context presenting {@code pem} (tests of TLS clients). */
+    public static SSLContext serverContext(NodeCertPem pem) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new javax.net.ssl.KeyManager[] {keyManager(pem)}, null, RANDOM);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new RigException("cannot build a server SSL context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The key manager presenting {@code pem}'s chain and key. */
+    public static javax.net.ssl.X509ExtendedKeyManager keyManager(NodeCertPem pem) {
+        try {
+            java.security.cert.CertificateFactory factory = java.security.cert.CertificateFactory.getInstance("X.509");
+            java.security.cert.Certificate[] chain = factory.generateCertificates(new java.io.ByteArrayInputStream(
+                    pem.certificateChainPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                    .toArray(java.security.cert.Certificate[]::new);
+            String base64 = pem.privateKeyPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+            java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC")
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(base64)));
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("node", key, new char[0], chain);
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+            kmf.init(store, new char[0]);
+            return (javax.net.ssl.X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+        } catch (GeneralSecurityException | IOException e) {
+            throw new RigException("cannot build a key manager: " + e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.raftlifecycle.ports;
+
+import dev.raftlifecycle.decisions.CertificateCheck;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A node's certificate as a new client sees it. Each {@link #round()} builds a new TLS context from the cluster's CA:
+ * its session cache is empty, so every handshake of the round is a full one whose certificate is verified, never a
+ * resumed session; and it opens its own connection, so a pooled one (opened before a certificate changed) cannot
+ * answer for the node. Verification is {@link VaultTls}'s: the CA only, the configured server name (sent as SNI) or
+ * the address connected to.
+ */
+public final class CertificateProbe {
+    private final String caPem;
+    private final Optional<String> serverName;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+    private final int port;
+
+    public CertificateProbe(String caPem, Optional<String> serverName, Duration connectTimeout, Duration handshakeTimeout,
+                            int port) {
+        this.caPem = caPem;
+        this.serverName = serverName;
+        this.connectTimeout = connectTimeout;
+        this.handshakeTimeout = handshakeTimeout;
+        this.port = port;
+    }
+
+    /** A round of checks sharing one new TLS context (one per observation). */
+    public Round round() {
+        return new Round(VaultTls.context(caPem, serverName));
+    }
+
+    /** Checks sharing one fresh TLS context; safe to use from several threads. */
+    public final class Round {
+        private final SSLContext context;
+
+        private Round(SSLContext context) {
+            this.context = context;
+        }
+
+        private static int millis(Duration d) {
+            return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
+        }
+
+        /** One handshake with the node at {@code address}; never throws. */
+        public CertificateCheck check(String nodeId, String address) {
+            try (Socket raw = new Socket()) {
+                try {
+                    raw.connect(new InetSocketAddress(address, port), millis(connectTimeout));
+                } catch (IOException e) {
+                    return CertificateCheck.noAnswer(nodeId, address, "no connection: " + HttpFailures.describe(e));
+                }
+                raw.setSoTimeout(millis(handshakeTimeout));
+                try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(raw, address, port, false)) {
+                    SSLParameters parameters = tls.getSSLParameters();
+                    serverName.ifPresent(name -> parameters.setServerNames(List.of(new SNIHostName(name))));
+                    tls.setSSLParameters(parameters);
+                    tls.startHandshake();
+                    Certificate[] chain = tls.getSession().getPeerCertificates();
+                    return CertificateCheck.verified(nodeId, address, ((X509Certificate) chain[0]).getNotAfter().toInstant());
+                }
+            } catch (SocketTimeoutException e) {
+                return CertificateCheck.noAnswer(nodeId, address, "the handshake timed out");
+            } catch (SSLException e) {
+                if (HttpFailures.isCertificateRefusal(e)) {
+                    return CertificateCheck.refused(nodeId, address, HttpFailures.describe(e));
+                }
+                return CertificateCheck.noAnswer(nodeId, address, "the handshake failed: " + HttpFailures.describe(e));
+            } catch (IOException | RuntimeException e) {
+                return CertificateCheck.noAnswer(nodeId, address, "the handshake failed: " + HttpFailures.describe(e));
+            }
+        }
+    }
+}

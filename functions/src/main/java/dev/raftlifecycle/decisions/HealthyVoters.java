@@ -22,6 +22,11 @@ public final class HealthyVoters {
         NONE,
         /** Its own sys/health did not answer in this invocation (or it has no address). */
         NO_ANSWER,
+        /**
+         * It answers, but a client connecting now cannot verify its certificate (self-signed, another CA, expired,
+         * another name): nobody new can use it, whatever an older connection still gets from it.
+         */
+        TLS_FAILURE,
         /** It answered, but not as an unsealed member (sealed, uninitialized, removed, an error). */
         NOT_SERVING,
         /**
@@ -81,6 +86,9 @@ public final class HealthyVoters {
 
     private static Doubt doubt(RaftPeer peer, ClusterSnapshot s, ClusterView view, Duration bound) {
         Optional<NodeHealth> answer = s.healthOfPeer(peer.nodeId());
+        if (answer.isPresent() && answer.get().state() == NodeHealth.State.TLS_FAILURE) {
+            return Doubt.TLS_FAILURE;
+        }
         if (answer.isEmpty() || !answer.get().answered()) {
             return Doubt.NO_ANSWER;
         }

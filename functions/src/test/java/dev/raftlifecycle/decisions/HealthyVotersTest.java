@@ -20,6 +20,7 @@ class HealthyVotersTest {
         assertThat(judge(snap(threeVoters())).values()).containsOnly(HealthyVoters.Doubt.NONE);
         assertThat(judge(snap(threeVoters()).crashedJustNow(id(2)))).containsEntry(id(2), HealthyVoters.Doubt.NO_ANSWER);
         assertThat(judge(snap(threeVoters()).answers(id(2), NodeHealth.State.SEALED))).containsEntry(id(2), HealthyVoters.Doubt.NOT_SERVING);
+        assertThat(judge(snap(threeVoters()).answers(id(2), NodeHealth.State.TLS_FAILURE))).containsEntry(id(2), HealthyVoters.Doubt.TLS_FAILURE);
         // Answers, but knows no leader (cut off from Raft while autopilot still has its last stats): not counted.
         assertThat(judge(snap(threeVoters()).answers(id(2), NodeHealth.State.STANDBY_NO_ACTIVE)))
                 .containsEntry(id(2), HealthyVoters.Doubt.NOT_SERVING);

@@ -193,6 +193,11 @@ public final class ConsulCluster implements RaftCluster {
     }
 
     /** A certificate for a server at this IP, signed by the cluster's CA, naming the TLS server name too. */
+    @Override
+    public TlsMaterial tlsMaterial() {
+        return tls;
+    }
+
     public TlsMaterial.NodeCertPem issueNodeCertificate(String ipAddress) {
         return tls.issuePem(ipAddress, List.of(spec.tlsServerName()));
     }

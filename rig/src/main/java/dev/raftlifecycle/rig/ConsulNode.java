@@ -157,17 +157,7 @@ public final class ConsulNode implements RaftNode {
         if (process == null || !process.alive()) {
             throw new RigException("consul " + instanceId + " is not running");
         }
-        try {
-            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
-            if (hup.waitFor() != 0) {
-                throw new RigException("kill -HUP " + process.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new RigException("cannot signal consul " + instanceId + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RigException("interrupted signalling consul " + instanceId, e);
-        }
+        process.hangUp();
     }
 
     /** The whole log of the process so far. */

@@ -101,6 +101,24 @@ public final class ManagedProcess {
         return null;
     }
 
+    /** SIGHUP, as {@code systemctl reload} (the servers' ExecReload): the server re-reads its certificates. */
+    public void hangUp() {
+        if (!alive()) {
+            throw new RigException(name + " is not running");
+        }
+        try {
+            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(pid())).start();
+            if (hup.waitFor() != 0) {
+                throw new RigException("kill -HUP " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new RigException("cannot signal " + name + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RigException("interrupted signalling " + name, e);
+        }
+    }
+
     /** SIGKILL: a crash or a lost instance, no chance to clean up. */
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

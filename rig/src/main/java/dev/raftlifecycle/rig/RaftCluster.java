@@ -38,6 +38,9 @@ public interface RaftCluster extends AutoCloseable {
     /** The cluster CA's certificate (PEM), the handlers' trust anchor. */
     String caPem();
 
+    /** The cluster's CA, which issues its nodes' certificates (and can issue odd ones for a test). */
+    TlsMaterial tlsMaterial();
+
     /** The name the servers' certificates carry (VAULT_TLS_SERVER_NAME). */
     String tlsServerName();
 

@@ -44,6 +44,24 @@ public interface RaftNode {
         }
     }
 
+    /** The certificate chain and key its listener was started with (the rig writes them under its directory). */
+    default TlsMaterial.NodeCert tlsFiles() {
+        return new TlsMaterial.NodeCert(dir().resolve("tls").resolve("tls.crt"), dir().resolve("tls").resolve("tls.key"));
+    }
+
+    /**
+     * Writes {@code pem} over its certificate files and has the server reload them (SIGHUP, as systemd's reload): a
+     * renewal, or a botched one.
+     */
+    default void replaceCertificate(TlsMaterial.NodeCertPem pem) {
+        TlsMaterial.replace(tlsFiles(), pem);
+        ManagedProcess process = process();
+        if (process == null || !process.alive()) {
+            throw new RigException(instanceId() + " is not running: nothing reloads its certificate");
+        }
+        process.hangUp();
+    }
+
     /** Starts the process again with the same configuration and data, as a reboot would. */
     void restart();
 

@@ -136,6 +136,11 @@ public final class VaultCluster implements RaftCluster {
     }
 
     /** A certificate for a node at this IP, signed by the cluster's CA, naming the TLS server name too. */
+    @Override
+    public TlsMaterial tlsMaterial() {
+        return tls;
+    }
+
     public TlsMaterial.NodeCertPem issueNodeCertificate(String ipAddress) {
         return startup.issueNodeCertificate(ipAddress);
     }

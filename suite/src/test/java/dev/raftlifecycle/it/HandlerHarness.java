@@ -145,6 +145,9 @@ final class HandlerHarness {
         env.put(Settings.LAUNCH_POLL_INTERVAL_MS, "500");
         // A genuine event's claim is confirmed at the first look here; a false one is looked at for this long.
         env.put(Settings.CLAIM_SETTLE_SECONDS, "5");
+        if (cluster instanceof dev.raftlifecycle.rig.VaultCluster vault) {
+            env.put(Settings.UNSEAL_KEY_ID, vault.kmsKeyId()); // as the CDK app sets it (read by the publisher only)
+        }
         env.putAll(overrides);
         return env;
     }

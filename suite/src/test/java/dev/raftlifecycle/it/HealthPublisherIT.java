@@ -254,12 +254,17 @@ class HealthPublisherIT {
     void aNodeRestartedWithItsKmsKeyDisabledCountsAsSealed() {
         VaultNode leader = cluster.awaitLeader(Duration.ofSeconds(30));
         VaultNode follower = cluster.runningNodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        assertThat(harness.publisher().run(LAMBDA_TIME).metrics()).containsEntry("UnsealKeyUsable", 1.0);
         cluster.rig().kms().disableKey(r -> r.keyId(cluster.kmsKeyId()));
         try {
+            // Seen at once, before any node restarts: every restart and every new node from now on stays sealed.
+            assertThat(harness.publisher().run(LAMBDA_TIME).metrics()).containsEntry("UnsealKeyUsable", 0.0)
+                    .containsEntry("SealedNodes", 0.0);
             cluster.restartNode(follower.instanceId());
             cluster.await("sealed after restart", Duration.ofSeconds(30), () -> cluster.healthCode(follower) == 503);
             HealthPublisherHandler.Outcome outcome = harness.publisher().run(LAMBDA_TIME);
-            assertThat(outcome.metrics()).containsEntry("SealedNodes", 1.0).containsEntry("LeaderPresent", 1.0);
+            assertThat(outcome.metrics()).containsEntry("SealedNodes", 1.0).containsEntry("LeaderPresent", 1.0)
+                    .containsEntry("UnsealKeyUsable", 0.0);
             assertThat(readBack()).containsEntry("SealedNodes", 1.0);
         } finally {
             cluster.rig().kms().enableKey(r -> r.keyId(cluster.kmsKeyId()));

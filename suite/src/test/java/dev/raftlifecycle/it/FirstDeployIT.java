@@ -72,7 +72,9 @@ class FirstDeployIT {
         HealthPublisherHandler.Outcome outcome = new HandlerHarness(cluster).publisher().run(Duration.ofMinutes(1));
         assertThat(outcome.reachability()).isEqualTo("UNINITIALIZED");
         assertThat(outcome.metrics()).containsEntry("LeaderPresent", 0.0).containsEntry("UninitializedNodes", 3.0)
-                .containsEntry("ExpectedServers", 3.0).doesNotContainKey("RaftPeers");
+                .containsEntry("ExpectedServers", 3.0).doesNotContainKey("RaftPeers")
+                // The init-window alarm's metric: nobody has initialized the cluster yet.
+                .containsEntry("ClusterInitialized", 0.0);
         // The uninitialized nodes fail the load balancer's check: with ELB checks the groups would replace them.
         assertThat(outcome.elbHealthChecks()).startsWith("in place (every running instance answered 501");
         assertThat(healthCheckTypes(cluster)).containsOnly("EC2");
@@ -98,6 +100,8 @@ class FirstDeployIT {
                 && cluster.healthCode(n) != 429);
 
         HealthPublisherHandler.Outcome justAfter = harness.publisher().run(Duration.ofMinutes(1));
+        // Seen by the first run after the init (before any handler can log in): the init-window alarm's metric.
+        assertThat(justAfter.metrics()).containsEntry("ClusterInitialized", 1.0);
         if (othersStillJoining) {
             assertThat(justAfter.elbHealthChecks()).startsWith("not ready: ");
         }

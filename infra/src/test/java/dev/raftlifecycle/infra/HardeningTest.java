@@ -106,6 +106,28 @@ class HardeningTest {
     }
 
     @Test
+    void withoutTheBootstrapsExecutionRoleTheKeyAdminsMustBeNamed() {
+        software.amazon.awscdk.App app = new software.amazon.awscdk.App();
+        software.amazon.awscdk.Stack stack = new software.amazon.awscdk.Stack(app, "CallerCredentials",
+                software.amazon.awscdk.StackProps.builder()
+                        .synthesizer(new software.amazon.awscdk.CliCredentialsStackSynthesizer()).build());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new UnsealKey(stack, "Unnamed",
+                        new UnsealKey.Props("c", List.of())))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("keyAdmins: this stack's synthesizer (CliCredentialsStackSynthesizer) deploys "
+                        + "without the bootstrap's CloudFormation execution role");
+        UnsealKey named = new UnsealKey(stack, "Named", new UnsealKey.Props("c", List.of(KEY_ADMIN)));
+        assertThat(named.deployRoleArn()).isNull();
+        JsonNode template = new ObjectMapper().valueToTree(
+                software.amazon.awscdk.assertions.Template.fromStack(stack).toJSON());
+        JsonNode policy = Cfn.resource(template, Cfn.logicalId(stack, named.key())).path("Properties").path("KeyPolicy");
+        List<String> sids = new ArrayList<>();
+        policy.path("Statement").forEach(st -> sids.add(st.path("Sid").asText()));
+        assertThat(sids).containsExactly("AccountReadsButDoesNotUseOrAdminister", "KeyAdministrators");
+        assertThat(policy.path("Statement").get(1).path("Principal").path("AWS").asText()).isEqualTo(KEY_ADMIN);
+    }
+
+    @Test
     void theServersUseTheKeyOnlyWithCredentialsDeliveredInTheClusterVpc() {
         JsonNode seal = keyStatements(synth).get("VaultServersSealAndUnsealFromTheClusterVpc");
         String serverRole = Cfn.logicalId(synth.stack(), synth.stack().servers().role());

@@ -56,6 +56,12 @@ public final class Monitoring extends Construct {
      * roll out a new one (a rolling upgrade replaces every server).
      */
     public static final int CERTIFICATE_RENEW_DAYS = 14;
+    /**
+     * Alarms whose remedy is a rolling upgrade (a new certificate reaches a server only when it is replaced), so they
+     * do not stop scripts/rolling-upgrade (GateAlarmNames): the launch hook still admits a new server only once it is
+     * unsealed, in Raft and stable, and the script stops at the first ABANDON.
+     */
+    public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry");
 
     /** What is watched. */
     public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation) {
@@ -281,7 +287,9 @@ public final class Monitoring extends Construct {
     private Alarm alarm(String id, String name, RunbookSection runbook, String summary, IMetric metric,
             ComparisonOperator comparison, double threshold, int evaluationPeriods, int datapointsToAlarm,
             TreatMissingData missingData) {
-        gateAlarmNames.add(config.clusterName() + "-" + name);
+        if (!REMEDIED_BY_A_ROLL.contains(name)) {
+            gateAlarmNames.add(config.clusterName() + "-" + name);
+        }
         Alarm alarm = Alarm.Builder.create(this, id)
                 .alarmName(config.clusterName() + "-" + name)
                 .alarmDescription(summary + " " + runbook.reference())

@@ -102,7 +102,8 @@ public final class RaftLifecycleStack extends Stack {
         }
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
-                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows)");
+                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "
+                        + "not the certificate alarms: the roll renews certificates)");
         output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
         output("HandlerSubnetCidrs", String.join(",", network.handlerSubnetCidrs()), network.existing()
                 ? "where the handlers' requests come from: the existing VPC's CIDR (its subnets are not looked up); "

@@ -163,6 +163,12 @@ class HardeningTest {
                 assertThat(env.has(Settings.UNSEAL_KEY_ID)).isFalse();
             }
         }
+        // Consul has no unseal key: nothing to describe.
+        Synthesized consul = TestStacks.get(Scenario.CONSUL);
+        for (LifecycleAutomation.Handler handler : consul.stack().automation().handlers()) {
+            assertThat(Cfn.resource(consul.json(), Cfn.logicalId(consul.stack(), handler.function())).path("Properties")
+                    .path("Environment").path("Variables").has(Settings.UNSEAL_KEY_ID)).isFalse();
+        }
         // The rig's roles are built from the exported policies: the publisher's DescribeKey is among them.
         JsonNode exported = HandlerPolicies.export(synth.json(), synth.stack(), synth.config());
         List<String> publisherActions = new ArrayList<>();

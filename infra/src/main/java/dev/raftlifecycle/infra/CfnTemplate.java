@@ -35,7 +35,7 @@ public final class CfnTemplate {
 
     /**
      * A string with its CloudFormation intrinsics flattened: Fn::Join parts concatenated, Refs written as
-     * ${Ref:id}, GetAtts as ${GetAtt:id.attr}. Enough to read user data, dashboards and ARNs.
+     * ${Ref:id}, GetAtts as ${GetAtt:id.attr}, a plain Fn::Sub as its string. Enough to read user data, dashboards and ARNs.
      */
     public static String flatten(JsonNode node) {
         if (node.isTextual()) {
@@ -53,6 +53,9 @@ public final class CfnTemplate {
         if (node.has("Fn::GetAtt")) {
             return "${GetAtt:" + node.get("Fn::GetAtt").get(0).asText() + "." + node.get("Fn::GetAtt").get(1).asText()
                     + "}";
+        }
+        if (node.has("Fn::Sub") && node.get("Fn::Sub").isTextual()) {
+            return node.get("Fn::Sub").asText(); // ${AWS::AccountId}-style placeholders left as they are
         }
         if (node.has("Fn::Base64")) {
             return flatten(node.get("Fn::Base64"));

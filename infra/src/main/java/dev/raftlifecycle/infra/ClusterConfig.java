@@ -58,7 +58,10 @@ public record ClusterConfig(
         String consulVersion,
         String datacenter,
         String gossipKeySecret,
-        Optional<String> gossipKeySecretKmsKeyArn) {
+        Optional<String> gossipKeySecretKmsKeyArn,
+        List<String> keyAdmins,
+        List<String> breakGlassPrincipals,
+        List<String> initCidrs) {
 
     /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
@@ -121,6 +124,26 @@ public record ClusterConfig(
     /** Consul only: the customer managed KMS key encrypting {@link #GOSSIP_KEY_SECRET}, if any. */
     public static final String GOSSIP_KEY_SECRET_KMS_KEY_ARN = "gossipKeySecretKmsKeyArn";
 
+    /**
+     * Vault only: IAM role or user ARNs that administer the unseal key (PutKeyPolicy, DisableKey,
+     * ScheduleKeyDeletion, ...). Default: the CDK bootstrap's CloudFormation execution role only. The account root
+     * keeps read-only actions, so an IAM policy alone never lets anyone disable or delete the key.
+     */
+    public static final String KEY_ADMINS = "keyAdmins";
+    /**
+     * IAM role or user ARNs that may read and change the cluster's secrets besides the server role (the secrets'
+     * resource policies deny everyone else). Default: none.
+     */
+    public static final String BREAK_GLASS_PRINCIPALS = "breakGlassPrincipals";
+    /**
+     * Vault only: while set, the API admits only these ranges instead of clientCidrs (the first initialization's
+     * window, when whoever reaches an uninitialized Vault can initialize it), and an alarm fires once the cluster is
+     * initialized. Deploy without it after `vault operator init`.
+     */
+    public static final String INIT_CIDRS = "initCidrs";
+    /** The widest range initCidrs accepts: the operator's host or bastion, not a network. */
+    public static final int INIT_CIDR_MIN_PREFIX = 24;
+
     /** Every context key this app reads. */
     public static final List<String> KEYS = List.of(CLUSTER_NAME, STACK_NAME, VPC_ID, PRIVATE_SUBNET_IDS, VPC_CIDR,
             AVAILABILITY_ZONES, NAT_GATEWAYS, CLIENT_CIDRS, INSTANCE_TYPE, AMI_ID, AMI_SSM_PARAMETER,
@@ -129,10 +152,13 @@ public record ClusterConfig(
             ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
             FUNCTIONS_JAR, DECOMMISSION, SYSTEM, CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
-            GOSSIP_KEY_SECRET_KMS_KEY_ARN);
+            GOSSIP_KEY_SECRET_KMS_KEY_ARN, KEY_ADMINS, BREAK_GLASS_PRINCIPALS, INIT_CIDRS);
 
-    /** Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. */
-    public static final List<String> VAULT_ONLY_KEYS = List.of(ENTERPRISE, VAULT_VERSION);
+    /**
+     * Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. (Consul has no
+     * unseal key, and its first-initialization window is closed by the stack's initial management token.)
+     */
+    public static final List<String> VAULT_ONLY_KEYS = List.of(ENTERPRISE, VAULT_VERSION, KEY_ADMINS, INIT_CIDRS);
     /** Keys that describe a Consul cluster only: set with {@code system=vault}, they fail the synth. */
     public static final List<String> CONSUL_ONLY_KEYS = List.of(CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
             GOSSIP_KEY_SECRET_KMS_KEY_ARN);
@@ -178,6 +204,12 @@ public record ClusterConfig(
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._/#:-]{1,255}");
     private static final Pattern SERVER_ID = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    /**
+     * An IAM role or user ARN: what aws:PrincipalArn carries for a request (for an assumed-role session, the role's
+     * ARN, path included). Not the account root (that would be any IAM administrator) nor a session ARN.
+     */
+    static final Pattern IAM_PRINCIPAL = Pattern.compile(
+            "arn:aws[a-z-]*:iam::\\d{12}:(role|user)/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}");
 
     /** Auto Scaling group names: {@code <clusterName>-servers-1..3}, one per availability zone. */
     public List<String> groupNames() {
@@ -374,13 +406,24 @@ public record ClusterConfig(
             }
         });
 
+        List<String> keyAdmins = r.principals(KEY_ADMINS);
+        List<String> breakGlass = r.principals(BREAK_GLASS_PRINCIPALS);
+        List<String> initCidrs = r.list(INIT_CIDRS);
+        for (String c : initCidrs) {
+            r.check(INIT_CIDRS, c, CIDR, "an IPv4 CIDR block");
+            if (CIDR.matcher(c).matches() && Integer.parseInt(c.substring(c.indexOf('/') + 1)) < INIT_CIDR_MIN_PREFIX) {
+                r.problem(INIT_CIDRS, "'" + c + "' is wider than /" + INIT_CIDR_MIN_PREFIX + ": give the host(s) you "
+                        + "initialize from (e.g. your bastion's /32), not a network");
+            }
+        }
+
         r.failIfProblems();
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
-                gossipKey);
+                gossipKey, keyAdmins, breakGlass, initCidrs);
     }
 
     /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */
@@ -399,6 +442,22 @@ public record ClusterConfig(
     /** The name Consul's verify_server_hostname requires in every server certificate (default domain "consul"). */
     public static String consulServerName(String datacenter) {
         return "server." + datacenter + ".consul";
+    }
+
+    /** Whether the stack is deployed for the first initialization (initCidrs set): the API admits only initCidrs. */
+    public boolean initWindow() {
+        return !initCidrs.isEmpty();
+    }
+
+    /**
+     * The ranges the API (servers and load balancer) admits from outside the stack: initCidrs while the first
+     * initialization is pending, otherwise clientCidrs (default: the VPC's CIDR).
+     */
+    public List<String> apiCidrs() {
+        if (initWindow()) {
+            return initCidrs;
+        }
+        return clientCidrs.isEmpty() ? List.of(vpcCidr) : clientCidrs;
     }
 
     public boolean consul() {
@@ -455,6 +514,22 @@ public record ClusterConfig(
                 }
             }
             return List.copyOf(items);
+        }
+
+        /** A comma-separated list of IAM role or user ARNs, each checked. */
+        List<String> principals(String key) {
+            List<String> arns = list(key);
+            for (String arn : arns) {
+                if (arn.endsWith(":root")) {
+                    problem(key, "'" + arn + "' is the account root, which stands for every IAM principal the "
+                            + "account's policies allow: name the roles or users themselves");
+                } else if (arn.contains(":assumed-role/")) {
+                    problem(key, "'" + arn + "' is a session ARN: give the role's ARN (arn:aws:iam::<account>:role/<name>)");
+                } else if (!IAM_PRINCIPAL.matcher(arn).matches()) {
+                    problem(key, "'" + arn + "' is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)");
+                }
+            }
+            return arns;
         }
 
         int integer(String key, int fallback, int min, int max) {

@@ -42,11 +42,13 @@ public final class ClusterNetwork extends Construct {
     private final IVpc vpc;
     private final List<ISubnet> privateSubnets;
     private final String vpcCidr;
+    private final boolean existing;
 
     public ClusterNetwork(Construct scope, String id, Props props) {
         super(scope, id);
         ClusterConfig config = props.config();
         this.vpcCidr = config.vpcCidr();
+        this.existing = config.existingVpc().isPresent();
         List<String> zones = config.availabilityZones().isEmpty()
                 // No concrete zones configured: the region's first three, resolved by CloudFormation at deploy time
                 // (an environment-agnostic stack has no zone list at synth time and we make no lookups).
@@ -124,6 +126,23 @@ public final class ClusterNetwork extends Construct {
 
     public SubnetSelection privateSubnetSelection() {
         return SubnetSelection.builder().subnets(privateSubnets).build();
+    }
+
+    /**
+     * The IPv4 ranges the handlers' requests come from (the private subnets the Lambdas run in), for Vault's
+     * token_bound_cidrs (scripts/configure-vault --token-bound-cidr). A new VPC's subnets are known at synth; an
+     * existing VPC's are not looked up, so there it is the VPC's CIDR, which is wider.
+     */
+    public List<String> handlerSubnetCidrs() {
+        if (existing) {
+            return List.of(vpcCidr);
+        }
+        return privateSubnets.stream().map(ISubnet::getIpv4CidrBlock).toList();
+    }
+
+    /** Whether the VPC is an existing one, imported from ids. */
+    public boolean existing() {
+        return existing;
     }
 
     /** The VPC's IPv4 CIDR as configured (a literal, never a token), the default client range. */

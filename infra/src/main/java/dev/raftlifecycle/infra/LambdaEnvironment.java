@@ -71,9 +71,16 @@ final class LambdaEnvironment {
         return env;
     }
 
-    /** @param canaryAddress https://load-balancer:port (a token until deploy); null: no canary (Consul) */
-    static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable, String canaryAddress) {
+    /**
+     * @param canaryAddress https://load-balancer:port (a token until deploy); null: no canary (Consul)
+     * @param unsealKeyArn the unseal key whose state the publisher reads (a token until deploy); null: none (Consul)
+     */
+    static Map<String, String> publisher(ClusterConfig config, String caPem, String lockTable, String canaryAddress,
+            String unsealKeyArn) {
         Map<String, String> env = common(config, caPem, lockTable, VaultAccess.PUBLISHER_ROLE);
+        if (unsealKeyArn != null) {
+            env.put(Settings.UNSEAL_KEY_ID, unsealKeyArn);
+        }
         if (canaryAddress != null) {
             env.put(Settings.CANARY_ADDRESS, canaryAddress);
             env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));

@@ -90,8 +90,9 @@ public final class LifecycleAutomation extends Construct {
 
     /** What the automation acts on. */
     /** @param loadBalancer where clients reach Vault: the publisher's canary goes through it */
+    /** @param unsealKey Vault's unseal key (the publisher reads its state); empty for Consul */
     public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers,
-                        VaultLoadBalancer loadBalancer) {
+                        VaultLoadBalancer loadBalancer, java.util.Optional<UnsealKey> unsealKey) {
     }
 
     /** One handler: its function, the alias EventBridge invokes (SnapStart runs on published versions), its role. */
@@ -175,7 +176,8 @@ public final class LifecycleAutomation extends Construct {
         // One publisher at a time: a slow run is never overlapped by the next tick.
         this.publisher = handler("Publisher", HandlerNames.PUBLISHER,
                 "Probes the cluster every minute and publishes its health metrics (reads only)",
-                PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName(), canaryAddress),
+                PUBLISHER_TIMEOUT_SECONDS, LambdaEnvironment.publisher(config, caPem, lockTable.getTableName(), canaryAddress,
+                        props.unsealKey().map(key -> key.key().getKeyArn()).orElse(null)),
                 1, publisherDeadLetters, PUBLISHER_RETRY_ATTEMPTS, Duration.minutes(2));
         // It takes the same lock as the terminating handler before any removal.
         this.reconciler = handler("Reconciler", HandlerNames.RECONCILER,
@@ -210,6 +212,8 @@ public final class LifecycleAutomation extends Construct {
                         .build());
             }
         }
+        // The publisher reads the unseal key's state (UnsealKeyUsable): DescribeKey on that key only.
+        props.unsealKey().ifPresent(key -> key.allowDescribe(publisher.role()));
         // Only the publisher calls PutMetricData; the handlers' metrics travel as Embedded Metric Format log lines.
         publisher.role().addToPolicy(PolicyStatement.Builder.create()
                 .sid("PublishClusterMetrics")

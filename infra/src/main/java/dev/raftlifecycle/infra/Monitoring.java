@@ -51,6 +51,17 @@ public final class Monitoring extends Construct {
     public static final int LEADER_CHANGES_PER_HOUR = 3;
     /** Events whose claim AWS did not confirm, within 15 minutes, that page: more than a lagging describe explains. */
     public static final int CLAIMS_NOT_CONFIRMED_BURST = 3;
+    /**
+     * Days left on a node's certificate below which the certificate-expiry alarm fires: two weeks to issue, store and
+     * roll out a new one (a rolling upgrade replaces every server).
+     */
+    public static final int CERTIFICATE_RENEW_DAYS = 14;
+    /**
+     * Alarms whose remedy is a rolling upgrade (a new certificate reaches a server only when it is replaced), so they
+     * do not stop scripts/rolling-upgrade (GateAlarmNames): the launch hook still admits a new server only once it is
+     * unsealed, in Raft and stable, and the script stops at the first ABANDON.
+     */
+    public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry");
 
     /** What is watched. */
     public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation) {
@@ -96,6 +107,37 @@ public final class Monitoring extends Construct {
                     "At least one instance has answered sys/health as sealed for 5 minutes.",
                     metrics.metric(MetricName.SEALED_NODES, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
                     5, 5, TreatMissingData.MISSING);
+        }
+        // Security: what a new client would see of each node's certificate, the unseal key's state, and whether a
+        // cluster deployed for its first initialization (initCidrs) has been initialized.
+        String system = config.consul() ? "Consul" : "Vault";
+        alarm("TlsFailures", "tls-failures", RunbookSection.TLS_FAILURES,
+                "A " + system + " server answered TCP but a new client could not verify its certificate (expired, "
+                        + "wrong CA or wrong name) in 2 of the last 3 minutes: new clients and joining servers fail.",
+                metrics.metric(MetricName.TLS_FAILURES, "Maximum"),
+                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 3, 2, TreatMissingData.NOT_BREACHING);
+        alarm("CertificateExpiry", "certificate-expiry", RunbookSection.CERTIFICATE_EXPIRY,
+                "A " + system + " server's certificate expires in less than " + CERTIFICATE_RENEW_DAYS
+                        + " days: issue a new one and roll it out.",
+                metrics.metric(MetricName.CERTIFICATE_DAYS_LEFT, "Minimum", Duration.minutes(15)),
+                ComparisonOperator.LESS_THAN_THRESHOLD, CERTIFICATE_RENEW_DAYS, 1, 1, TreatMissingData.MISSING);
+        if (!config.consul()) {
+            // Missing data is breaching: the publisher reads the key every minute, so silence means it could not
+            // (DescribeKey denied: the key policy changed) or did not run, and nobody can vouch for the key then.
+            alarm("UnsealKeyUnusable", "unseal-key-unusable", RunbookSection.UNSEAL_KEY_UNUSABLE,
+                    "The unseal KMS key is not Enabled (disabled, pending deletion...) or its state could not be read, "
+                            + "in 2 of the last 3 minutes: a Vault node that restarts or launches stays sealed.",
+                    metrics.metric(MetricName.UNSEAL_KEY_USABLE, "Minimum"), ComparisonOperator.LESS_THAN_THRESHOLD,
+                    1, 3, 2, TreatMissingData.BREACHING);
+        }
+        if (config.initWindow()) {
+            alarm("InitializedDuringInitWindow", "initialized-during-init-window",
+                    RunbookSection.INITIALIZED_DURING_INIT_WINDOW,
+                    "The cluster is initialized while the stack still admits only " + ClusterConfig.INIT_CIDRS
+                            + ": if you just ran vault operator init, deploy again without " + ClusterConfig.INIT_CIDRS
+                            + "; if you did not, someone else holds the root token: rebuild the cluster.",
+                    metrics.metric(MetricName.CLUSTER_INITIALIZED, "Maximum"),
+                    ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1, 1, TreatMissingData.NOT_BREACHING);
         }
         // Capacity vs peers
         int staleMinutes = Math.min(1440, Math.max(10, config.staleGraceSeconds() / 60 + 5));
@@ -245,7 +287,9 @@ public final class Monitoring extends Construct {
     private Alarm alarm(String id, String name, RunbookSection runbook, String summary, IMetric metric,
             ComparisonOperator comparison, double threshold, int evaluationPeriods, int datapointsToAlarm,
             TreatMissingData missingData) {
-        gateAlarmNames.add(config.clusterName() + "-" + name);
+        if (!REMEDIED_BY_A_ROLL.contains(name)) {
+            gateAlarmNames.add(config.clusterName() + "-" + name);
+        }
         Alarm alarm = Alarm.Builder.create(this, id)
                 .alarmName(config.clusterName() + "-" + name)
                 .alarmDescription(summary + " " + runbook.reference())
@@ -360,6 +404,29 @@ public final class Monitoring extends Construct {
                     graph("Vault versions answering", List.of(
                             metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of())));
         }
+
+        rows.add(List.of(text("## Security\n"
+                + "Can a new client verify every server's certificate, how long until one expires"
+                + (config.consul() ? "" : ", is the unseal key usable")
+                + ", and is the cluster initialized? **Healthy:** 0 TLS failures; certificate days left well above "
+                + CERTIFICATE_RENEW_DAYS + (config.consul() ? "" : "; unseal key usable 1")
+                + "; initialized 1 once the operator has initialized the cluster"
+                + (config.initWindow() ? " (this stack admits only " + ClusterConfig.INIT_CIDRS + ": deploy without "
+                        + "them once it is 1)" : "") + ".", 24, 2)));
+        List<IMetric> keyAndInit = new ArrayList<>();
+        if (!config.consul()) {
+            keyAndInit.add(metrics.metric(MetricName.UNSEAL_KEY_USABLE, "Minimum"));
+        }
+        keyAndInit.add(metrics.metric(MetricName.CLUSTER_INITIALIZED, "Maximum"));
+        rows.add(List.of(
+                graph("Servers whose certificate a new client cannot verify", List.of(
+                        metrics.metric(MetricName.TLS_FAILURES, "Maximum")), List.of()),
+                graph("Fewest days left on a server certificate", List.of(
+                        metrics.metric(MetricName.CERTIFICATE_DAYS_LEFT, "Minimum")),
+                        List.of(HorizontalAnnotation.builder().value(CERTIFICATE_RENEW_DAYS)
+                                .label("alarm below " + CERTIFICATE_RENEW_DAYS).build())),
+                graph(config.consul() ? "Cluster initialized" : "Unseal key usable, cluster initialized",
+                        keyAndInit, List.of())));
 
         rows.add(List.of(text("## Lifecycle automation\n"
                 + "The Lambdas that remove terminating peers and admit launching ones. **Healthy:** every lifecycle "

@@ -16,6 +16,7 @@ public final class RaftLifecycleStack extends Stack {
 
     private final ClusterNetwork network;
     private final Optional<UnsealKey> unsealKey;
+    private final ServerLogs serverLogs;
     private final ServerGroups servers;
     private final VaultLoadBalancer loadBalancer;
     private final LifecycleAutomation automation;
@@ -26,12 +27,14 @@ public final class RaftLifecycleStack extends Stack {
         this.network = new ClusterNetwork(this, "Network", new ClusterNetwork.Props(config));
         // Vault's auto-unseal key; Consul has no seal (its gossip key and TLS are secrets the operator creates).
         this.unsealKey = config.consul() ? Optional.empty()
-                : Optional.of(new UnsealKey(this, "UnsealKey", new UnsealKey.Props(config.clusterName())));
-        this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey));
+                : Optional.of(new UnsealKey(this, "UnsealKey",
+                        new UnsealKey.Props(config.clusterName(), config.keyAdmins())));
+        this.serverLogs = new ServerLogs(this, "ServerLogs", config);
+        this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey, serverLogs));
         this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
                 new VaultLoadBalancer.Props(config, network, servers));
         this.automation = new LifecycleAutomation(this, "Lifecycle",
-                new LifecycleAutomation.Props(config, network, servers, loadBalancer));
+                new LifecycleAutomation.Props(config, network, servers, loadBalancer, unsealKey));
         servers.allowAuthMethodToResolve(automation.roles());
         // The handlers (and their rules) exist before the first instance launches and outlive the last one.
         servers.startAfter(automation);
@@ -41,6 +44,12 @@ public final class RaftLifecycleStack extends Stack {
             Annotations.of(this).addWarningV2("raft-lifecycle:even-voters", config.voters() + " voters ("
                     + config.nodesPerAz() + " per zone): an even voter count tolerates no more failures than one "
                     + "voter less, and a zone outage can leave exactly half. Prefer an odd count (nodesPerAz 1 or 3).");
+        }
+        if (config.consul() && config.breakGlassPrincipals().isEmpty()) {
+            Annotations.of(this).addWarningV2("raft-lifecycle:no-break-glass", "No " + ClusterConfig.BREAK_GLASS_PRINCIPALS
+                    + ": only the Consul servers can read the initial management token, so nobody can set up the "
+                    + "cluster's ACLs (infra/README.md, first deploy of a Consul cluster). Name the role you set them "
+                    + "up with.");
         }
         if (automation.caFromParameter()) {
             Annotations.of(this).addInfo("No CA certificate in the context: `cdk deploy` asks for the stack "
@@ -93,8 +102,19 @@ public final class RaftLifecycleStack extends Stack {
         }
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
-                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows)");
+                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "
+                        + "not the certificate alarms: the roll renews certificates)");
         output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
+        output("HandlerSubnetCidrs", String.join(",", network.handlerSubnetCidrs()), network.existing()
+                ? "where the handlers' requests come from: the existing VPC's CIDR (its subnets are not looked up); "
+                        + "narrow it to the Lambdas' subnets for configure-vault --token-bound-cidr"
+                : "the Lambdas' subnets, where the handlers' requests come from (configure-vault --token-bound-cidr)");
+        serverLogs.groups().forEach(group -> output(group == serverLogs.journal() ? "JournalLogGroup" : "AuditLogGroup",
+                group.getLogGroupName(), "the servers' " + (group == serverLogs.journal() ? "systemd journal"
+                        : "Vault audit device") + " (CloudWatch agent, encrypted, kept on stack deletion)"));
+        servers.consulManagementToken().ifPresent(secret -> output("ConsulInitialManagementTokenSecretArn",
+                secret.getSecretArn(), "Consul's initial management token: readable by the servers and "
+                        + ClusterConfig.BREAK_GLASS_PRINCIPALS + " only (first deploy, step 5)"));
         output("LifecycleDeadLetterQueueUrl", automation.lifecycleDeadLetters().getQueueUrl(),
                 "lifecycle events that could not be handled");
         output("DashboardName", Monitoring.dashboardName(config), "the CloudWatch dashboard");
@@ -115,6 +135,10 @@ public final class RaftLifecycleStack extends Stack {
 
     public Optional<UnsealKey> unsealKeyIfAny() {
         return unsealKey;
+    }
+
+    public ServerLogs serverLogs() {
+        return serverLogs;
     }
 
     public ServerGroups servers() {

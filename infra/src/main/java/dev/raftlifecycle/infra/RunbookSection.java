@@ -19,7 +19,11 @@ public enum RunbookSection {
     CLAIMS_NOT_CONFIRMED("claims-not-confirmed", "Events AWS does not confirm"),
     LEADER_CHANGES("leader-changes", "Frequent leader changes"),
     AVAILABILITY_BURN("availability-slo-burn", "Availability SLO burning"),
-    LATENCY_BURN("latency-slo-burn", "Latency SLO burning");
+    LATENCY_BURN("latency-slo-burn", "Latency SLO burning"),
+    TLS_FAILURES("tls-failures", "Certificate a new client cannot verify"),
+    CERTIFICATE_EXPIRY("certificate-expiry", "Certificate expiring"),
+    UNSEAL_KEY_UNUSABLE("unseal-key-unusable", "Unseal key not usable"),
+    INITIALIZED_DURING_INIT_WINDOW("initialized-during-init-window", "Cluster initialized while initCidrs is set");
 
     /** The runbook file, relative to the repository root. */
     public static final String FILE = "RUNBOOK.md";

@@ -44,8 +44,10 @@ import software.amazon.awscdk.services.iam.IRole;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.secretsmanager.CfnResourcePolicy;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.constructs.Construct;
 import software.constructs.IDependable;
 
@@ -77,9 +79,31 @@ public final class ServerGroups extends Construct {
     /** The variable of ansible/firstboot.yml that selects the role: vault_node (default) or consul_node. */
     public static final String FIRST_BOOT_SYSTEM_VARIABLE = "raft_lifecycle_system";
 
-    /** What the servers need: configuration, network, and (Vault only) the unseal key. */
-    public record Props(ClusterConfig config, ClusterNetwork network, Optional<UnsealKey> unsealKey) {
+    /** What the servers need: configuration, network, (Vault only) the unseal key, and where their logs go. */
+    public record Props(ClusterConfig config, ClusterNetwork network, Optional<UnsealKey> unsealKey, ServerLogs logs) {
     }
+
+    /**
+     * The secrets' values: read only by the servers and the break-glass principals (GetSecretValue), written only by
+     * the break-glass principals and CloudFormation (these actions). The resource policies deny everyone else, so
+     * no IAM policy of the account can open them up. Management (DescribeSecret, tags, the resource policy itself,
+     * deletion) stays with IAM: CloudFormation must keep managing the policy, and whoever may deploy may change it.
+     */
+    public static final List<String> SECRET_WRITE_ACTIONS = List.of("secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage", "secretsmanager:RotateSecret",
+            "secretsmanager:CancelRotateSecret");
+    public static final String SECRET_READ_ACTION = "secretsmanager:GetSecretValue";
+    /**
+     * The first-boot variable naming the secret that holds Consul's initial management token
+     * ({@code acl.tokens.initial_management}).
+     */
+    public static final String CONSUL_INITIAL_MANAGEMENT_TOKEN_VARIABLE = "consul_node_initial_management_token_secret_id";
+    /**
+     * The initial management token's form: 32 lowercase hexadecimal characters (128 random bits). Secrets Manager
+     * generates it and cannot produce a UUID's dashes; everything else is excluded.
+     */
+    public static final int CONSUL_TOKEN_LENGTH = 32;
+    static final String NOT_HEX = "ghijklmnopqrstuvwxyz";
 
     private static final Pattern COMPLETE_SECRET_ARN = Pattern.compile(".*:secret:.+-[A-Za-z0-9]{6}");
 
@@ -88,10 +112,13 @@ public final class ServerGroups extends Construct {
     private final Role role;
     private final LaunchTemplate launchTemplate;
     private final List<AutoScalingGroup> groups = new ArrayList<>();
+    private final ServerLogs logs;
+    private final Secret consulManagementToken;
 
     public ServerGroups(Construct scope, String id, Props props) {
         super(scope, id);
         this.config = props.config();
+        this.logs = props.logs();
         ClusterNetwork network = props.network();
 
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
@@ -111,8 +138,10 @@ public final class ServerGroups extends Construct {
             between(Port.tcp(CLUSTER_PORT), "Raft and request forwarding between servers");
             between(Port.tcp(API_PORT), "retry_join: a joining server calls the leader's API");
         }
-        for (String cidr : clientCidrs(network)) {
-            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(apiPort()), systemName() + " API from clients");
+        for (String cidr : config.apiCidrs()) {
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(apiPort()), config.initWindow()
+                    ? systemName() + " API from initCidrs only, until the first initialization"
+                    : systemName() + " API from clients");
         }
         securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), config.consul()
                 ? "AWS APIs (Secrets Manager, EC2, STS, CloudWatch) through the NAT gateways or endpoints"
@@ -126,7 +155,7 @@ public final class ServerGroups extends Construct {
                         : "Vault servers of " + config.clusterName()
                                 + ": unseal key (via its key policy), auto_join, TLS secret, CloudWatch agent")
                 .build();
-        props.unsealKey().ifPresent(key -> key.allowSealUse(role));
+        props.unsealKey().ifPresent(key -> key.allowSealUse(role, network.vpc().getVpcId()));
         // retry_join's auto_join / cloud auto-join (go-discover) lists instances by tag. DescribeInstances has no resource-level
         // permissions, so "*" is the only possible resource.
         role.addToPolicy(PolicyStatement.Builder.create()
@@ -137,18 +166,25 @@ public final class ServerGroups extends Construct {
         // The first-boot playbook reads the TLS material (JSON {"ca", "cert", "key"}) from this secret.
         ISecret tlsSecret = importSecret("TlsSecret", config.tlsSecret());
         tlsSecret.grantRead(role);
+        restrictToServersAndBreakGlass("TlsSecretPolicy", config.tlsSecret());
         config.tlsSecretKmsKeyArn().ifPresent(keyArn -> decryptThroughSecretsManager("DecryptTlsSecret", keyArn));
         if (config.consul()) {
             // Consul's gossip encryption key (base64, `consul keygen`): only its reference is in the template.
             importSecret("GossipKeySecret", config.gossipKeySecret()).grantRead(role);
+            restrictToServersAndBreakGlass("GossipKeySecretPolicy", config.gossipKeySecret());
             config.gossipKeySecretKmsKeyArn().ifPresent(keyArn ->
                     decryptThroughSecretsManager("DecryptGossipKeySecret", keyArn));
+            this.consulManagementToken = createConsulManagementToken();
+        } else {
+            this.consulManagementToken = null;
         }
+        logs.allowAgentToShip(role);
 
         // The CloudWatch agent baked into the AMI (ami/files/cloudwatch-agent.json) publishes host and Vault
         // telemetry metrics to NODE_METRICS_NAMESPACE, with the group's name as a dimension, which it reads from
         // the instance's tags (ec2:DescribeTags). Neither action supports resource-level permissions; the
-        // namespace condition is what scopes PutMetricData. (The agent ships no logs, so no log permissions.)
+        // namespace condition is what scopes PutMetricData. The agent also ships the journal (and Vault's audit
+        // log) to the cluster's log groups: ServerLogs grants exactly those, above.
         role.addToPolicy(PolicyStatement.Builder.create()
                 .sid("CloudWatchAgentMetrics")
                 .actions(List.of("cloudwatch:PutMetricData"))
@@ -277,6 +313,70 @@ public final class ServerGroups extends Construct {
                 .build());
     }
 
+    /**
+     * A resource policy on the secret (which the operator created, or the stack for Consul's management token):
+     * only the server role and the break-glass principals may read its value, only the break-glass principals (and
+     * CloudFormation's execution role, which may rewrite this policy anyway) may write it. aws:PrincipalArn of an
+     * assumed-role session is its role's ARN, so the role's sessions match; every other principal, however broad
+     * its IAM policy, is denied.
+     */
+    private void restrictToServersAndBreakGlass(String id, String secretId) {
+        List<String> readers = new ArrayList<>(List.of(role.getRoleArn()));
+        readers.addAll(config.breakGlassPrincipals());
+        List<String> writers = new ArrayList<>(config.breakGlassPrincipals());
+        String deployRole = DeployRole.arn(Stack.of(this));
+        if (deployRole != null) {
+            writers.add(deployRole);
+        }
+        List<Object> statements = new ArrayList<>();
+        statements.add(denyUnless("OnlyServersAndBreakGlassReadTheValue", List.of(SECRET_READ_ACTION), readers));
+        statements.add(denyUnless("OnlyBreakGlassAndCloudFormationWriteTheValue", SECRET_WRITE_ACTIONS, writers));
+        CfnResourcePolicy.Builder.create(this, id)
+                .secretId(secretId)
+                .blockPublicPolicy(true)
+                .resourcePolicy(Map.of("Version", "2012-10-17", "Statement", statements))
+                .build();
+    }
+
+    private static Map<String, Object> denyUnless(String sid, List<String> actions, List<String> principals) {
+        Map<String, Object> statement = new LinkedHashMap<>();
+        statement.put("Sid", sid);
+        statement.put("Effect", "Deny");
+        statement.put("Principal", Map.of("AWS", "*"));
+        statement.put("Action", actions);
+        statement.put("Resource", "*");
+        if (!principals.isEmpty()) {
+            statement.put("Condition", Map.of("StringNotEquals", Map.of("aws:PrincipalArn", principals)));
+        }
+        return statement;
+    }
+
+    /**
+     * Consul's initial management token (acl.tokens.initial_management): generated by Secrets Manager when the
+     * stack is created, so the ACL system is bootstrapped with a token only the servers and the break-glass
+     * principals can read, and nobody who merely reaches the API can `consul acl bootstrap` first.
+     */
+    private Secret createConsulManagementToken() {
+        Secret secret = Secret.Builder.create(this, "ConsulInitialManagementToken")
+                .description("raft-lifecycle " + config.clusterName() + ": Consul's initial management token "
+                        + "(acl.tokens.initial_management); readable by the servers and break-glass principals only")
+                .generateSecretString(SecretStringGenerator.builder()
+                        .passwordLength(CONSUL_TOKEN_LENGTH)
+                        .excludeUppercase(true)
+                        .excludePunctuation(true)
+                        .includeSpace(false)
+                        .excludeCharacters(NOT_HEX)
+                        .build())
+                .build();
+        secret.grantRead(role);
+        restrictToServersAndBreakGlass("ConsulInitialManagementTokenPolicy", secret.getSecretArn());
+        Suppressions.accept(secret, "AwsSolutions-SMG4", "Each Consul server reads acl.tokens.initial_management "
+                + "at its first boot, and the leader creates the token from that configuration; rotating the secret "
+                + "would not change the token Consul holds. Its resource policy limits it to the servers and "
+                + "breakGlassPrincipals (infra/README.md, Security model).");
+        return secret;
+    }
+
     /** The servers' API port: what clients, the load balancer and the handlers reach (Vault 8200, Consul 8501). */
     public int apiPort() {
         return config.consul() ? ConsulPorts.HTTPS : API_PORT;
@@ -285,10 +385,6 @@ public final class ServerGroups extends Construct {
     /** "Vault" or "Consul", for descriptions. */
     public String systemName() {
         return config.consul() ? "Consul" : "Vault";
-    }
-
-    private List<String> clientCidrs(ClusterNetwork network) {
-        return config.clientCidrs().isEmpty() ? List.of(network.vpcCidr()) : config.clientCidrs();
     }
 
     private ISecret importSecret(String id, String nameOrArn) {
@@ -328,6 +424,8 @@ public final class ServerGroups extends Construct {
         vars.put("vault_node_enterprise", config.enterprise());
         vars.put("vault_node_api_port", API_PORT);
         vars.put("vault_node_cluster_port", CLUSTER_PORT);
+        vars.put("vault_node_audit_log_group", ServerLogs.groupName(config.clusterName(), ServerLogs.AUDIT));
+        vars.put("vault_node_journal_log_group", ServerLogs.groupName(config.clusterName(), ServerLogs.JOURNAL));
         return vars;
     }
 
@@ -351,6 +449,8 @@ public final class ServerGroups extends Construct {
         vars.put("consul_node_https_port", ConsulPorts.HTTPS);
         vars.put("consul_node_server_port", ConsulPorts.SERVER_RPC);
         vars.put("consul_node_serf_lan_port", ConsulPorts.SERF_LAN);
+        vars.put("consul_node_journal_log_group", ServerLogs.groupName(config.clusterName(), ServerLogs.JOURNAL));
+        vars.put(CONSUL_INITIAL_MANAGEMENT_TOKEN_VARIABLE, consulManagementToken.getSecretArn());
         return vars;
     }
 
@@ -388,6 +488,11 @@ public final class ServerGroups extends Construct {
 
     public Role role() {
         return role;
+    }
+
+    /** Consul's initial management token secret (a Vault stack has none). */
+    public Optional<Secret> consulManagementToken() {
+        return Optional.ofNullable(consulManagementToken);
     }
 
     public LaunchTemplate launchTemplate() {

@@ -48,9 +48,12 @@ public final class VaultLoadBalancer extends Construct {
                 .description(system + " load balancer of " + config.clusterName() + ": " + port + " from clients to the servers")
                 .allowAllOutbound(false)
                 .build();
-        List<String> clients = config.clientCidrs().isEmpty() ? List.of(props.network().vpcCidr()) : config.clientCidrs();
-        for (String cidr : clients) {
-            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(port), system + " API from clients");
+        // While initCidrs is set (the first initialization), only those ranges: whoever reaches an uninitialized
+        // Vault can initialize it and hold its root token.
+        for (String cidr : config.apiCidrs()) {
+            securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(port), config.initWindow()
+                    ? system + " API from initCidrs only, until the first initialization"
+                    : system + " API from clients");
         }
         // Traffic and health checks to the servers; the servers admit the load balancer's group.
         securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(port), "to the " + system + " servers");
@@ -66,7 +69,12 @@ public final class VaultLoadBalancer extends Construct {
                 .build();
         Suppressions.accept(loadBalancer, "AwsSolutions-ELB2", "A Network Load Balancer writes access logs only for "
                 + "TLS listeners; this one passes TCP through so that TLS ends at the servers. Requests are recorded "
-                + "by the servers (Vault's audit device, Consul's logs) instead, and connections by the VPC flow logs.");
+                + "by the servers instead (" + (config.consul()
+                        ? "Consul's journal, shipped to the encrypted log group "
+                                + ServerLogs.groupName(config.clusterName(), ServerLogs.JOURNAL)
+                        : "Vault's audit device, shipped by the first boot's CloudWatch agent configuration to the "
+                                + "encrypted log group " + ServerLogs.groupName(config.clusterName(), ServerLogs.AUDIT))
+                + ", both created by this stack), and connections by the VPC flow logs.");
         this.targetGroup = NetworkTargetGroup.Builder.create(this, "Servers")
                 .vpc(props.network().vpc())
                 .port(port)

@@ -244,4 +244,52 @@ class ClusterConfigTest {
                 .doesNotContain(key);
         assertThat(ClusterConfig.looksLikeGossipKey("raft-lifecycle/consul/gossip")).isFalse();
     }
+
+    @Test
+    void keyAdminsAndBreakGlassPrincipalsAreRoleOrUserArnsNeverTheRootOrASession() {
+        ClusterConfig c = config(Map.of(
+                "keyAdmins", "arn:aws:iam::123456789012:role/vault-key-admin, arn:aws:iam::123456789012:user/alice",
+                "breakGlassPrincipals", List.of("arn:aws:iam::123456789012:role/security/break-glass")));
+        assertThat(c.keyAdmins()).containsExactly("arn:aws:iam::123456789012:role/vault-key-admin",
+                "arn:aws:iam::123456789012:user/alice");
+        assertThat(c.breakGlassPrincipals()).containsExactly("arn:aws:iam::123456789012:role/security/break-glass");
+        assertThat(config(Map.of()).keyAdmins()).isEmpty();
+        assertThat(config(Map.of()).breakGlassPrincipals()).isEmpty();
+
+        assertThat(invalid(Map.of("keyAdmins", "arn:aws:iam::123456789012:root")).getMessage())
+                .contains("keyAdmins: 'arn:aws:iam::123456789012:root' is the account root");
+        assertThat(invalid(Map.of("breakGlassPrincipals",
+                "arn:aws:sts::123456789012:assumed-role/ops/alice")).getMessage())
+                .contains("breakGlassPrincipals: 'arn:aws:sts::123456789012:assumed-role/ops/alice' is a session ARN");
+        assertThat(invalid(Map.of("keyAdmins", "vault-key-admin")).getMessage())
+                .contains("keyAdmins: 'vault-key-admin' is not an IAM role or user ARN");
+        assertThat(invalid(Map.of("breakGlassPrincipals", "arn:aws:iam::123456789012:group/ops")).getMessage())
+                .contains("breakGlassPrincipals: 'arn:aws:iam::123456789012:group/ops' is not an IAM role or user ARN");
+        assertThat(invalid(Map.of("keyAdmins", "arn:aws:iam::12345:role/short")).problems())
+                .anyMatch(p -> p.startsWith("keyAdmins:"));
+    }
+
+    @Test
+    void initCidrsAreNarrowRangesThatReplaceTheClientsUntilTheFirstInitialization() {
+        ClusterConfig open = config(Map.of("clientCidrs", "10.64.0.0/16,192.168.10.0/24"));
+        assertThat(open.initWindow()).isFalse();
+        assertThat(open.apiCidrs()).containsExactly("10.64.0.0/16", "192.168.10.0/24");
+        assertThat(config(Map.of()).apiCidrs()).containsExactly("10.64.0.0/16");
+        ClusterConfig init = config(Map.of("clientCidrs", "10.64.0.0/16", "initCidrs", "203.0.113.10/32,10.64.3.0/24"));
+        assertThat(init.initWindow()).isTrue();
+        assertThat(init.apiCidrs()).containsExactly("203.0.113.10/32", "10.64.3.0/24");
+
+        assertThat(invalid(Map.of("initCidrs", "10.64.0.0/16")).getMessage())
+                .contains("initCidrs: '10.64.0.0/16' is wider than /24");
+        assertThat(invalid(Map.of("initCidrs", "0.0.0.0/0")).getMessage()).contains("initCidrs: '0.0.0.0/0' is wider");
+        assertThat(invalid(Map.of("initCidrs", "203.0.113.300/32")).getMessage())
+                .contains("initCidrs: '203.0.113.300/32' is not an IPv4 CIDR block");
+        // Consul has no init window to guard (the stack bootstraps its ACLs) and no unseal key to administer.
+        assertThat(invalid(Map.of("system", "consul", "initCidrs", "203.0.113.10/32")).getMessage())
+                .contains("initCidrs: applies only to system=vault");
+        assertThat(invalid(Map.of("system", "consul", "keyAdmins", "arn:aws:iam::123456789012:role/a")).getMessage())
+                .contains("keyAdmins: applies only to system=vault");
+        assertThat(config(Map.of("system", "consul", "breakGlassPrincipals", "arn:aws:iam::123456789012:role/a"))
+                .breakGlassPrincipals()).containsExactly("arn:aws:iam::123456789012:role/a");
+    }
 }

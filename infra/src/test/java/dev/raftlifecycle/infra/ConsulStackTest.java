@@ -48,11 +48,12 @@ class ConsulStackTest {
     @Test
     void noUnsealKeyAndNoKmsUseByTheServersOrTheLambdas() {
         assertThat(synth.stack().unsealKeyIfAny()).isEmpty();
-        // The only key is the alarm topic's (the stack creates the topic).
+        // The only keys are the alarm topic's (the stack creates the topic) and the server logs'.
         Map<String, JsonNode> keys = Cfn.resources(template, "AWS::KMS::Key");
-        assertThat(keys).hasSize(1);
-        assertThat(keys.values().iterator().next().path("Properties").path("Description").asText())
-                .contains("alarm topic");
+        List<String> descriptions = new ArrayList<>();
+        keys.values().forEach(k -> descriptions.add(k.path("Properties").path("Description").asText()));
+        assertThat(descriptions).hasSize(2).anyMatch(d -> d.contains("alarm topic"))
+                .anyMatch(d -> d.contains("audit and journal logs"));
         List<String> roles = new ArrayList<>(List.of(Cfn.logicalId(synth.stack(), synth.stack().servers().role())));
         synth.stack().automation().handlers().forEach(h -> roles.add(Cfn.logicalId(synth.stack(), h.role())));
         for (String role : roles) {
@@ -65,16 +66,19 @@ class ConsulStackTest {
     }
 
     @Test
-    void serversReadExactlyTheirTwoSecretsAndDecryptOnlyThroughSecretsManager() {
+    void serversReadExactlyTheirThreeSecretsAndDecryptOnlyThroughSecretsManager() {
         Synthesized withKeys = TestStacks.get(Scenario.CONSUL_EXISTING_VPC);
         List<JsonNode> statements = Cfn.identityStatements(withKeys.json(),
                 Cfn.logicalId(withKeys.stack(), withKeys.stack().servers().role()));
         List<String> secretResources = new ArrayList<>();
         Cfn.allowing(statements, "secretsmanager:GetSecretValue")
                 .forEach(s -> Cfn.strings(s.path("Resource")).forEach(secretResources::add));
+        // The two the operator created, and the initial management token the stack generated.
         assertThat(secretResources).containsExactlyInAnyOrder(
                 "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/tls-AbCdEf",
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/gossip-GhIjKl");
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/gossip-GhIjKl",
+                "{\"Ref\":\"" + Cfn.logicalId(withKeys.stack(), withKeys.stack().servers().consulManagementToken()
+                        .orElseThrow()) + "\"}");
         List<JsonNode> decrypt = Cfn.allowing(statements, "kms:Decrypt");
         assertThat(decrypt).hasSize(2);
         Set<String> keys = new HashSet<>();
@@ -98,8 +102,10 @@ class ConsulStackTest {
                         byName.add(Cfn.flatten(resource));
                     }
                 });
-        assertThat(byName).hasSize(2).allMatch(r -> r.endsWith(":secret:raft-lifecycle/consul/tls-??????")
-                || r.endsWith(":secret:raft-lifecycle/consul/gossip-??????"));
+        String token = "${Ref:" + Cfn.logicalId(synth.stack(), synth.stack().servers().consulManagementToken()
+                .orElseThrow()) + "}";
+        assertThat(byName).hasSize(3).allMatch(r -> r.endsWith(":secret:raft-lifecycle/consul/tls-??????")
+                || r.endsWith(":secret:raft-lifecycle/consul/gossip-??????") || r.equals(token));
     }
 
     @Test

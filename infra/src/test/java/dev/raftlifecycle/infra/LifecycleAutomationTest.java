@@ -303,7 +303,8 @@ class LifecycleAutomationTest {
         assertThat(Cfn.actions(statements(automation.terminating()))).isEqualTo(union(common, lifecycle, lock));
         assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle, records));
         assertThat(Cfn.actions(statements(automation.publisher())))
-                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData")));
+                // DescribeKey: the unseal key's state (UnsealKeyUsable), on that key only (HardeningTest).
+                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData", "kms:DescribeKey")));
         assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
         assertThat(Cfn.actions(statements(automation.interruption())))
                 .isEqualTo(union(common, lock, Set.of("ec2:DescribeSpotInstanceRequests")));

@@ -58,6 +58,17 @@ final class TestStacks {
                 ClusterConfig.AVAILABILITY_ZONES, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
                 ClusterConfig.NAT_GATEWAYS, 1,
                 ClusterConfig.DECOMMISSION, true)),
+        /**
+         * Deployed for the first initialization (initCidrs), with named unseal-key administrators and break-glass
+         * principals.
+         */
+        INIT_WINDOW(Map.of(
+                ClusterConfig.CLUSTER_NAME, "fresh",
+                ClusterConfig.CLIENT_CIDRS, "10.64.0.0/16,192.168.10.0/24",
+                ClusterConfig.INIT_CIDRS, "203.0.113.10/32",
+                ClusterConfig.KEY_ADMINS, "arn:aws:iam::123456789012:role/vault-key-admin,"
+                        + "arn:aws:iam::123456789012:role/security/break-glass",
+                ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass")),
         /** No CA in the context: asked for at deploy time. */
         NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca")),
         /** `cdk deploy -c system=consul`: a Consul server cluster with every other value at its default. */
@@ -83,7 +94,8 @@ final class TestStacks {
                 Map.entry(ClusterConfig.GOSSIP_KEY_SECRET,
                         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:consul/eu-prod/gossip-GhIjKl"),
                 Map.entry(ClusterConfig.GOSSIP_KEY_SECRET_KMS_KEY_ARN,
-                        "arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000")));
+                        "arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000"),
+                Map.entry(ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/consul-operator")));
 
         private final Map<String, Object> context;
 

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param nodeId   the instance id (or peer node id) the node was probed for
  * @param address  the address connected to
- * @param notAfter the verified certificate's expiry (empty unless VERIFIED)
+ * @param notAfter the earliest expiry in the verified chain the node presented (empty unless VERIFIED)
  * @param detail   what happened, for the decision line (never secret material)
  */
 public record CertificateCheck(String nodeId, String address, Outcome outcome, Optional<Instant> notAfter, String detail) {
@@ -26,6 +26,7 @@ public record CertificateCheck(String nodeId, String address, Outcome outcome, O
         NO_ANSWER
     }
 
+    /** @param notAfter the earliest expiry in the chain the node presented (a CA can expire before the leaf) */
     public static CertificateCheck verified(String nodeId, String address, Instant notAfter) {
         return new CertificateCheck(nodeId, address, Outcome.VERIFIED, Optional.of(notAfter), "verified, valid until " + notAfter);
     }
@@ -49,13 +50,18 @@ public record CertificateCheck(String nodeId, String address, Outcome outcome, O
 
     /**
      * The node's health as every safety rule must see it: a node whose certificate a new client cannot verify is not
-     * serving anyone who connects now, whatever an older pooled connection got from it.
+     * serving anyone who connects now, whatever an older pooled connection got from it; nor is one that answered over
+     * an older connection while a new one failed (a listener gone, a rule that now drops new connections). Either is
+     * TLS_FAILURE: something is alive at the address (never a peer to remove as dead), nothing a client can use.
      */
     public NodeHealth applyTo(NodeHealth health) {
-        if (!refused() || health.state() == NodeHealth.State.TLS_FAILURE) {
+        if (health.state() == NodeHealth.State.TLS_FAILURE || outcome == Outcome.VERIFIED
+                || outcome == Outcome.NO_ANSWER && !health.answered()) {
             return health;
         }
+        String why = refused() ? "certificate not verifiable by a new client: " + detail
+                : "answers over an older connection, but a new connection fails: " + detail;
         return new NodeHealth(health.instanceId(), health.address(), NodeHealth.State.TLS_FAILURE, health.version(),
-                "certificate not verifiable by a new client: " + detail, health.leaderAddress(), health.raftPeers());
+                why, health.leaderAddress(), health.raftPeers());
     }
 }

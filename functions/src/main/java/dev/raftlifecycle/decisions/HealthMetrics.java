@@ -50,11 +50,17 @@ public final class HealthMetrics {
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
         // A new client's view of every probed node's certificate (what pooled connections can no longer show).
-        out.add(new MetricValue(MetricName.TLS_FAILURES,
-                s.certificates().values().stream().filter(CertificateCheck::refused).count()));
+        // By address: a node probed both as an instance and as a peer at its host is one node.
+        out.add(new MetricValue(MetricName.TLS_FAILURES, s.certificates().values().stream()
+                .filter(CertificateCheck::refused).map(CertificateCheck::address).distinct().count()));
         s.certificates().values().stream().flatMap(c -> c.daysLeft(s.healthReadAt()).stream()).min(Long::compare)
                 .ifPresent(days -> out.add(new MetricValue(MetricName.CERTIFICATE_DAYS_LEFT, days)));
-        switch (ClusterInitialization.judge(s, Optional.empty())) {
+        // What the nodes answer now, not the lock table's memory of an initialized cluster (a cluster rebuilt from empty
+        // disks answers 501 everywhere and is 0 here, as the init-window alarm needs).
+        ClusterSnapshot answersOnly = s.initializedRecorded() ? new ClusterSnapshot(s.expectedGroups(), s.groups(),
+                s.instances(), s.groupsReadAt(), s.health(), s.peerHealth(), s.healthReadAt(), s.view(), s.via(),
+                s.viewReadAt(), s.readFailures(), s.attempts(), false, s.certificates()) : s;
+        switch (ClusterInitialization.judge(answersOnly, Optional.empty())) {
             case INITIALIZED -> out.add(new MetricValue(MetricName.CLUSTER_INITIALIZED, 1));
             case UNINITIALIZED -> out.add(new MetricValue(MetricName.CLUSTER_INITIALIZED, 0));
             case UNKNOWN -> { } // not enough answers to say: missing data, not a guess

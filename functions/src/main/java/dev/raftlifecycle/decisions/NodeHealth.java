@@ -33,7 +33,10 @@ public record NodeHealth(String instanceId, String address, State state, Optiona
         ERROR(-2),
         /** No answer (connection refused, timeout). */
         UNREACHABLE(-1),
-        /** TLS handshake or certificate verification failed. */
+        /**
+         * Something answers at the address, but a client connecting now cannot get a verified TLS session with it: the
+         * handshake or the certificate was refused, or new connections fail while an older one still gets answers.
+         */
         TLS_FAILURE(-3);
 
         private final int code;
@@ -62,6 +65,14 @@ public record NodeHealth(String instanceId, String address, State state, Optiona
 
     public boolean answered() {
         return state != State.UNREACHABLE && state != State.TLS_FAILURE;
+    }
+
+    /**
+     * Whether anything at the address took part in an exchange (an answer, or a TLS handshake that was refused): a
+     * server may be alive there. Not the same as {@link #answered()}, which is what a client can use.
+     */
+    public boolean somethingAnswers() {
+        return state != State.UNREACHABLE;
     }
 
     public boolean initialized() {

@@ -151,8 +151,9 @@ public final class StalePeers {
                 kept.add(new Kept(fate.peer(), Reason.PEER_LEADS));
                 continue;
             }
-            if (snapshot.healthOfPeer(id).map(NodeHealth::answered).orElse(false)) {
-                // Whatever EC2 says, something at the peer's own address answers as this node: never remove it.
+            if (snapshot.healthOfPeer(id).map(NodeHealth::somethingAnswers).orElse(false)) {
+                // Whatever EC2 says, something at the peer's own address answers as this node: never remove it. A
+                // server whose certificate a new client refuses is such a thing too: alive, only unusable.
                 kept.add(new Kept(fate.peer(), Reason.PEER_ANSWERS));
                 continue;
             }

@@ -39,6 +39,18 @@ public final class CertificateProbe {
         this.port = port;
     }
 
+    /**
+     * The server name as SNI, when it can be one (a wildcard or an over-long label cannot): without it the server
+     * presents its default certificate, which the name check then judges.
+     */
+    static Optional<SNIHostName> sni(String name) {
+        try {
+            return Optional.of(new SNIHostName(name));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     /** A round of checks sharing one new TLS context (one per observation). */
     public Round round() {
         return new Round(VaultTls.context(caPem, serverName));
@@ -67,11 +79,13 @@ public final class CertificateProbe {
                 raw.setSoTimeout(millis(handshakeTimeout));
                 try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(raw, address, port, false)) {
                     SSLParameters parameters = tls.getSSLParameters();
-                    serverName.ifPresent(name -> parameters.setServerNames(List.of(new SNIHostName(name))));
+                    serverName.flatMap(CertificateProbe::sni).ifPresent(name -> parameters.setServerNames(List.of(name)));
                     tls.setSSLParameters(parameters);
                     tls.startHandshake();
                     Certificate[] chain = tls.getSession().getPeerCertificates();
-                    return CertificateCheck.verified(nodeId, address, ((X509Certificate) chain[0]).getNotAfter().toInstant());
+                    java.time.Instant earliest = java.util.Arrays.stream(chain).map(c -> ((X509Certificate) c).getNotAfter().toInstant())
+                            .min(java.util.Comparator.naturalOrder()).orElseThrow();
+                    return CertificateCheck.verified(nodeId, address, earliest);
                 }
             } catch (SocketTimeoutException e) {
                 return CertificateCheck.noAnswer(nodeId, address, "the handshake timed out");

@@ -136,7 +136,15 @@ public final class VaultTls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            String host = socket == null || socket.getInetAddress() == null ? null : socket.getInetAddress().getHostAddress();
+            // The host the socket was opened for (an IP or a DNS name, as the HTTP client's engine reports it), else
+            // the address connected to.
+            String host = null;
+            if (socket instanceof javax.net.ssl.SSLSocket tls && tls.getHandshakeSession() != null) {
+                host = tls.getHandshakeSession().getPeerHost();
+            }
+            if (host == null && socket != null && socket.getInetAddress() != null) {
+                host = socket.getInetAddress().getHostAddress();
+            }
             check(chain, authType, host);
         }
 

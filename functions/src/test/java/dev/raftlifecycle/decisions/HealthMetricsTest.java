@@ -110,10 +110,19 @@ class HealthMetricsTest {
                 CertificateCheck.refused(id(2), "10.0.1.2", "PKIX path building failed"),
                 CertificateCheck.noAnswer(id(3), "10.0.1.3", "connection refused"));
         Map<String, Double> m = metrics(checked);
-        assertThat(m).containsEntry("TlsFailures", 1.0).containsEntry("UnreachableNodes", 1.0)
-                // The node still answered the pooled probe, but nobody connecting now can use it: not a healthy voter.
-                .containsEntry("HealthyVoters", 2.0).containsEntry("CertificateDaysLeft", 30.0);
+        // Node 2 still answered the pooled probe, but nobody connecting now can verify it; node 3 answered it too, but a
+        // new connection got nothing: neither is usable, neither is a healthy voter. Only node 2 is a certificate finding.
+        assertThat(m).containsEntry("TlsFailures", 1.0).containsEntry("UnreachableNodes", 2.0)
+                .containsEntry("HealthyVoters", 1.0).containsEntry("CertificateDaysLeft", 30.0);
         assertThat(checked.health().get(id(2)).state()).isEqualTo(NodeHealth.State.TLS_FAILURE);
+        // One node probed twice (as an instance and as a peer at its host) is one failure.
+        CertificateCheck again = CertificateCheck.refused("peer-at-host", "10.0.1.2", "PKIX path building failed");
+        Map<String, CertificateCheck> twice = new java.util.LinkedHashMap<>(checked.certificates());
+        twice.put(again.nodeId(), again);
+        ClusterSnapshot doubled = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), s.groupsReadAt(),
+                checked.health(), checked.peerHealth(), s.healthReadAt(), s.view(), s.via(), s.viewReadAt(),
+                s.readFailures(), s.attempts(), false, twice);
+        assertThat(metrics(doubled)).containsEntry("TlsFailures", 1.0);
     }
 
     @Test
@@ -136,6 +145,9 @@ class HealthMetricsTest {
                 .answers(id(2), NodeHealth.State.UNINITIALIZED).answers(id(3), NodeHealth.State.UNINITIALIZED)
                 .noView(ReadFailure.UNREACHABLE).build();
         assertThat(metrics(s)).containsEntry("ClusterInitialized", 0.0);
+        // The lock table remembers an initialized cluster, but every node answers 501 now (rebuilt from empty disks):
+        // the metric says what the nodes say.
+        assertThat(metrics(s.withInitializedRecorded())).containsEntry("ClusterInitialized", 0.0);
         ClusterSnapshot unclear = snap(threeVoters()).answers(id(1), NodeHealth.State.UNINITIALIZED)
                 .answers(id(2), NodeHealth.State.UNINITIALIZED).crashedJustNow(id(3))
                 .noView(ReadFailure.UNREACHABLE).build();

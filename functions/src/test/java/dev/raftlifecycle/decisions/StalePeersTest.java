@@ -107,6 +107,19 @@ class StalePeersTest {
         StalePeers.Plan plan = plan(answering, Map.of(DEAD, NOW.minus(Duration.ofHours(1))), GRACE, true);
         assertThat(plan.remove()).isEmpty();
         assertThat(plan.kept()).extracting(StalePeers.Kept::reason).containsExactly(Reason.PEER_ANSWERS);
+        // A server there whose certificate a new client refuses (a botched renewal) is alive too: never removed.
+        for (NodeHealth unusable : java.util.List.of(
+                CertificateCheck.refused(DEAD, "10.0.1.3", "PKIX path building failed").applyTo(
+                        new NodeHealth(DEAD, "10.0.1.3", NodeHealth.State.STANDBY, java.util.Optional.empty(), "HTTP 429")),
+                CertificateCheck.noAnswer(DEAD, "10.0.1.3", "timed out").applyTo(
+                        new NodeHealth(DEAD, "10.0.1.3", NodeHealth.State.STANDBY, java.util.Optional.empty(), "HTTP 429")))) {
+            assertThat(unusable.state()).isEqualTo(NodeHealth.State.TLS_FAILURE);
+            ClusterSnapshot refusing = new ClusterSnapshot(s.expectedGroups(), s.groups(), s.instances(), NOW, s.health(),
+                    Map.of(DEAD, unusable), NOW, s.view(), s.via(), s.viewReadAt(), s.readFailures(), 1, false);
+            StalePeers.Plan kept = plan(refusing, Map.of(DEAD, NOW.minus(Duration.ofHours(1))), GRACE, true);
+            assertThat(kept.remove()).as(unusable.detail()).isEmpty();
+            assertThat(kept.kept()).extracting(StalePeers.Kept::reason).containsExactly(Reason.PEER_ANSWERS);
+        }
     }
 
     @Test

@@ -119,11 +119,47 @@ class CertificateProbeTest {
     @Test
     void aCertificateFromTheClusterCaIsVerifiedWithItsExpiry() throws IOException {
         Instant notAfter = Instant.now().plus(Duration.ofDays(20)).truncatedTo(ChronoUnit.SECONDS);
-        int port = serve(ca.issuePem(IP, List.of(NAME), Instant.now().minus(Duration.ofHours(1)), notAfter));
-        CertificateCheck check = probe(port, Optional.of(NAME)).round().check("i-1", IP);
+        TlsMaterial longLived = TlsMaterial.newAuthority("long-lived-ca", Duration.ofDays(365));
+        int port = serve(longLived.issuePem(IP, List.of(NAME), Instant.now().minus(Duration.ofHours(1)), notAfter));
+        CertificateCheck check = new CertificateProbe(longLived.caPem(), Optional.of(NAME), Duration.ofSeconds(2),
+                Duration.ofSeconds(3), port).round().check("i-1", IP);
         assertThat(check.outcome()).isEqualTo(CertificateCheck.Outcome.VERIFIED);
         assertThat(check.notAfter()).contains(notAfter);
         assertThat(check.daysLeft(Instant.now())).contains(19L);
+    }
+
+    @Test
+    void aCaThatExpiresBeforeTheLeafIsTheExpiryThatCounts() throws IOException {
+        // The rig's CA lives two days and the node sends it in its chain: the leaf's 20 days are not what is left.
+        Instant leafEnd = Instant.now().plus(Duration.ofDays(20));
+        int port = serve(ca.issuePem(IP, List.of(NAME), Instant.now().minus(Duration.ofHours(1)), leafEnd));
+        CertificateCheck check = probe(port, Optional.of(NAME)).round().check("i-1", IP);
+        assertThat(check.notAfter()).contains(ca.caCertificate().getNotAfter().toInstant());
+    }
+
+    @Test
+    void withoutAServerNameTheAddressConnectedToMustBeNamedAnIpOrAHostName() throws IOException {
+        int port = serve(ca.issuePem(IP, List.of("localhost")));
+        CertificateProbe byAddress = probe(port, Optional.empty());
+        assertThat(byAddress.round().check("i-1", IP).outcome()).isEqualTo(CertificateCheck.Outcome.VERIFIED);
+        // A peer whose Raft address is a DNS name is checked against that name, as the HTTP client checks it.
+        assertThat(byAddress.round().check("peer", "localhost").outcome()).isEqualTo(CertificateCheck.Outcome.VERIFIED);
+    }
+
+    @Test
+    void aServerThatNeverAnswersTheHandshakeIsNoAnswer() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName(IP))) {
+            CertificateCheck check = new CertificateProbe(ca.caPem(), Optional.of(NAME), Duration.ofSeconds(1),
+                    Duration.ofMillis(300), silent.getLocalPort()).round().check("i-1", IP);
+            assertThat(check.outcome()).isEqualTo(CertificateCheck.Outcome.NO_ANSWER);
+            assertThat(check.detail()).contains("timed out");
+        }
+    }
+
+    @Test
+    void aServerNameThatCannotBeSniIsVerifiedWithoutSni() {
+        assertThat(CertificateProbe.sni("*.vault.internal")).isEmpty();
+        assertThat(CertificateProbe.sni(NAME)).isPresent();
     }
 
     @Test

@@ -56,12 +56,17 @@ public final class TlsMaterial {
     }
 
     public static TlsMaterial newAuthority(String commonName) {
+        return newAuthority(commonName, Duration.ofDays(2));
+    }
+
+    /** A CA valid for {@code lifetime} from now. */
+    public static TlsMaterial newAuthority(String commonName, Duration lifetime) {
         try {
             KeyPair keys = ecKeys();
             X500Name name = new X500Name("CN=" + commonName);
             Instant now = Instant.now();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(2))), name,
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(lifetime)), name,
                     keys.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));

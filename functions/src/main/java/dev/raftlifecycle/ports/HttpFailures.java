@@ -63,11 +63,13 @@ final class HttpFailures {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        boolean saysTimedOut = root.getMessage() != null && root.getMessage().toLowerCase(java.util.Locale.ROOT).contains("timed out");
+        if (root instanceof HttpTimeoutException || root instanceof java.net.SocketTimeoutException
+                || root instanceof ConnectException && saysTimedOut) {
+            return "timed out"; // the HTTP client's connect timeout also bounds the TLS handshake: "HTTP connect timed out"
+        }
         if (root instanceof ConnectException) {
             return "connection refused";
-        }
-        if (root instanceof HttpTimeoutException || root instanceof java.net.SocketTimeoutException) {
-            return "timed out";
         }
         String m = root.getMessage();
         return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);

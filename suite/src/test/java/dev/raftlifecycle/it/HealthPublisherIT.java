@@ -120,7 +120,15 @@ class HealthPublisherIT {
                 .containsEntry("StalePeers", 0.0)
                 .containsEntry("MissingPeers", 0.0)
                 .containsEntry("VersionCount", 1.0)
-                .containsEntry("ExpectedServers", 3.0);
+                .containsEntry("ExpectedServers", 3.0)
+                .containsEntry("TlsFailures", 0.0)
+                .containsEntry("ClusterInitialized", 1.0)
+                .containsEntry("UnsealKeyUsable", 1.0);
+        // The rig's CA and node certificates live two days from the rig's start: one whole day left, or two in the
+        // first five minutes (the certificates' notBefore is five minutes back); the test reads the CA itself.
+        long caDaysLeft = Math.floorDiv(java.time.Duration.between(Instant.now(),
+                cluster.tlsMaterial().caCertificate().getNotAfter().toInstant()).toSeconds(), 86_400);
+        assertThat(published.get("CertificateDaysLeft")).isLessThanOrEqualTo((double) caDaysLeft).isGreaterThanOrEqualTo(caDaysLeft - 1.0);
         assertThat(published.get("MaxLastContactMs")).isBetween(0.0, 5000.0);
         assertThat(published.get("MaxIndexLag")).isBetween(0.0, 100.0);
         // The canary went through the load balancer: both operations answered, the write landed.
@@ -141,7 +149,7 @@ class HealthPublisherIT {
         assertThat(outcome.path("leaderChanges").isNull()).isTrue();
         // The leader's commit time is there when it committed in its telemetry's current 10 s interval (the canary's
         // write usually makes it so): its own test below makes sure of a commit.
-        assertThat(published.keySet().stream().filter(k -> !k.equals("RaftCommitTimeMs"))).hasSize(19);
+        assertThat(published.keySet().stream().filter(k -> !k.equals("RaftCommitTimeMs"))).hasSize(23);
         if (published.containsKey("RaftCommitTimeMs")) {
             assertThat(published.get("RaftCommitTimeMs")).isBetween(0.0, 5000.0);
         }

@@ -47,7 +47,8 @@ install -d -o "$SYSTEM" -g "$SYSTEM" -m 0750 "/opt/$SYSTEM/data" "/opt/$SYSTEM/t
 
 log "Ansible (ansible/requirements.txt) and the first-boot playbook"
 python3.11 -m venv "$PREFIX/venv"
-"$PREFIX/venv/bin/pip" install --no-cache-dir --disable-pip-version-check --only-binary=:all: \
+# --require-hashes: only the exact files whose SHA-256 requirements.txt lists can be installed.
+"$PREFIX/venv/bin/pip" install --no-cache-dir --disable-pip-version-check --only-binary=:all: --require-hashes \
   -r "$STAGING/ansible/requirements.txt"
 rm -rf "$PREFIX/ansible"
 cp -r "$STAGING/ansible" "$PREFIX/ansible"

@@ -42,9 +42,12 @@ _tools_node_ansible() {
     rm -rf "$venv"
     mkdir -p "$RAFT_LIFECYCLE_CACHE/ansible"
     python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
-    "$venv/bin/pip" install -q --disable-pip-version-check \
-      -r "$REPO_ROOT/ansible/requirements.txt" -r "$REPO_ROOT/ansible/requirements-lint.txt" \
-      || { rm -rf "$venv"; die "pip could not install ansible/requirements*.txt"; }
+    # What the instance runs, hash-checked as the AMI installs it; then the lint tools (pinned, not hashed: pip's
+    # hash-checking mode would require hashes of them too if both files went into one install).
+    "$venv/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$REPO_ROOT/ansible/requirements.txt" \
+      || { rm -rf "$venv"; die "pip could not install ansible/requirements.txt (hash-checked)"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$REPO_ROOT/ansible/requirements-lint.txt" \
+      || { rm -rf "$venv"; die "pip could not install ansible/requirements-lint.txt"; }
     touch "$venv/.complete"
   fi
   RIG_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"

@@ -209,7 +209,8 @@ public final class ConsulCluster implements RaftCluster {
     public java.util.Set<String> knownSecrets() {
         java.util.Set<String> secrets = new java.util.HashSet<>(java.util.Set.of(managementToken));
         try {
-            for (JsonNode token : consul("GET", "acl/tokens", null)) {
+            // stale: any server answers from its own state, so a cluster without a leader does not hold the check up.
+            for (JsonNode token : consul("GET", "acl/tokens?stale", null)) {
                 String secret = token.path("SecretID").asText("");
                 if (secret.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
                     secrets.add(secret);

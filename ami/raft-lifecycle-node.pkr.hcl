@@ -9,9 +9,10 @@
 packer {
   required_version = ">= 1.9.4"
   required_plugins {
+    # Exactly the release the tests build and validate with (packer-plugin-build/go.mod; a test keeps them equal).
     amazon = {
       source  = "github.com/hashicorp/amazon"
-      version = ">= 1.2.9, < 2.0.0"
+      version = "= 1.2.9"
     }
   }
 }

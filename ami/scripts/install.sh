@@ -21,8 +21,10 @@ PREFIX=/opt/raft-lifecycle
 
 log "OS updates and packages"
 dnf -y upgrade
-# python3.11: ansible-core 2.19 needs Python >= 3.11 (AL2023's default python3 is 3.9).
-dnf -y install unzip python3.11 python3.11-pip amazon-cloudwatch-agent
+# python3.11: ansible-core 2.19 needs Python >= 3.11 (AL2023's default python3 is 3.9). rsyslog writes the journal
+# to a file the CloudWatch agent can read (AL2023 keeps logs in the journal only); logrotate rotates that file and
+# Vault's audit log.
+dnf -y install unzip python3.11 python3.11-pip amazon-cloudwatch-agent rsyslog logrotate
 
 log "$server_name $SERVER_VERSION, verified against its published SHA-256"
 work="$(mktemp -d)"
@@ -47,7 +49,8 @@ install -d -o "$SYSTEM" -g "$SYSTEM" -m 0750 "/opt/$SYSTEM/data" "/opt/$SYSTEM/t
 
 log "Ansible (ansible/requirements.txt) and the first-boot playbook"
 python3.11 -m venv "$PREFIX/venv"
-"$PREFIX/venv/bin/pip" install --no-cache-dir --disable-pip-version-check --only-binary=:all: \
+# --require-hashes: only the exact files whose SHA-256 requirements.txt lists can be installed.
+"$PREFIX/venv/bin/pip" install --no-cache-dir --disable-pip-version-check --only-binary=:all: --require-hashes \
   -r "$STAGING/ansible/requirements.txt"
 rm -rf "$PREFIX/ansible"
 cp -r "$STAGING/ansible" "$PREFIX/ansible"
@@ -70,6 +73,16 @@ install -o root -g root -m 0644 "$STAGING/files/cloudwatch-agent.json" "$cwa/etc
 "$cwa/bin/amazon-cloudwatch-agent-ctl" -a fetch-config -m ec2 -c "file:$cwa/etc/amazon-cloudwatch-agent.json"
 "$cwa/bin/amazon-cloudwatch-agent-ctl" -a stop || true
 systemctl enable amazon-cloudwatch-agent.service
+
+log "logs: the journal as a file for the CloudWatch agent (rsyslog), rotated daily; the first boot adds what it ships"
+# The agent runs as cwagent (files/cloudwatch-agent.json) and reads the files it ships through the cwagent group:
+# the journal file here, Vault's audit log (its directory is prepared by the first boot).
+getent group cwagent >/dev/null || { echo "the amazon-cloudwatch-agent package created no cwagent group" >&2; exit 1; }
+install -d -o root -g cwagent -m 0750 /var/log/raft-lifecycle
+install -o root -g root -m 0644 "$STAGING/files/rsyslog-journal.conf" /etc/rsyslog.d/raft-lifecycle-journal.conf
+install -o root -g root -m 0644 "$STAGING/files/logrotate-journal" /etc/logrotate.d/raft-lifecycle-journal
+rsyslogd -N1 -f /etc/rsyslog.conf
+systemctl enable rsyslog.service logrotate.timer
 
 log "checks: no swap (Vault's disable_mlock = true with integrated storage; secrets stay off disk), $SYSTEM not running"
 if [ -n "$(swapon --show --noheadings)" ]; then

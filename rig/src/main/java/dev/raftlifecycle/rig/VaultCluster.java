@@ -403,6 +403,16 @@ public final class VaultCluster implements RaftCluster {
         return tls.caPem();
     }
 
+    /** The file audit device's log (scripts/configure-vault --audit-file), once the cluster is configured. */
+    public Path auditLogFile() {
+        return startup.auditLogFile();
+    }
+
+    /** The networks the handler roles' logins and tokens are bound to (scripts/configure-vault --token-bound-cidr). */
+    public static List<String> handlerTokenCidrs() {
+        return List.of(VaultClusterStartup.HANDLER_CIDR);
+    }
+
     public Path caFile() {
         return caFile;
     }

@@ -48,6 +48,14 @@ final class VaultClusterStartup {
         return kmsKeyId;
     }
 
+    /** Where the handlers' requests come from (the test JVM over loopback): configure-vault's --token-bound-cidr. */
+    static final String HANDLER_CIDR = "127.0.0.1/32";
+
+    /** The file the file audit device writes to (configure-vault --audit-file). */
+    Path auditLogFile() {
+        return dir.resolve("audit.log");
+    }
+
     // ---- setup --------------------------------------------------------------------------------------
 
     void createInfrastructure() {
@@ -129,7 +137,13 @@ final class VaultClusterStartup {
                 "--read-role-arn", rig.handlerRoleArn(HandlerNames.LAUNCHING_NAME),
                 "--publisher-role-arn", rig.handlerRoleArn(HandlerNames.PUBLISHER_NAME),
                 "--server-id", spec.tlsServerName(),
-                "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto);
+                "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto,
+                // The handlers run in the test JVM and reach the nodes over loopback from 127.0.0.1: the binding is
+                // exercised on every login and every request they make.
+                "--token-bound-cidr", HANDLER_CIDR,
+                // The audit device's options are cluster-wide (every node that becomes active opens the same path):
+                // on EC2 each node has its own /var/log/vault, here the nodes share the cluster's directory.
+                "--audit-file", auditLogFile().toString());
         ManagedProcess script = ManagedProcess.start("configure-vault", command, dir.resolve("configure-vault.log"),
                 Map.of("VAULT_ADDR", target.apiAddress().toString(), "VAULT_TOKEN", checks.rootToken(),
                         "VAULT_CACERT", caFile.toString(), "VAULT_BIN", rig.vaultBin().toString()));

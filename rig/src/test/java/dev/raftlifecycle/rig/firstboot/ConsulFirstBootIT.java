@@ -54,6 +54,7 @@ class ConsulFirstBootIT {
 
     private static FirstBootInstance instance;
     private static String gossipSecretId;
+    private static String managementSecretId;
     private static FirstBootPlaybook.Result firstRun;
     private static FirstBootPlaybook.ScratchRoot mainRoot;
     private static ConsulNode started;
@@ -104,6 +105,11 @@ class ConsulFirstBootIT {
         assertThat(Files.readString(gossip)).contains("encrypt = \"" + GOSSIP_KEY + "\"");
         assertThat(hcl).doesNotContain(GOSSIP_KEY);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(gossip))).isEqualTo("rw-r-----");
+        // The initial management token (the cluster's own, from its secret) likewise: a file of its own, group-read.
+        Path management = root.consulConfigDir().resolve("initial-management-token.hcl");
+        assertThat(Files.readString(management)).contains("initial_management = \"" + cluster.adminToken() + "\"");
+        assertThat(hcl).doesNotContain(cluster.adminToken());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(management))).isEqualTo("rw-r-----");
 
         assertThat(Files.readString(root.consulTlsDir().resolve("consul.key")))
                 .isEqualToIgnoringWhitespace(node.tls().privateKeyPem());
@@ -115,8 +121,17 @@ class ConsulFirstBootIT {
         assertThat(node.imds().tokensIssued()).isPositive();
         assertThat(node.imds().readsServed()).isGreaterThanOrEqualTo(4);
         assertThat(node.imds().readsWithoutValidToken()).isZero();
-        // Neither the private key nor the gossip key reaches Ansible's output.
-        assertThat(run.output()).doesNotContain(node.privateKeyLine()).doesNotContain(GOSSIP_KEY);
+        // The CloudWatch agent ships the journal (as rsyslog writes it) to the stack's log group.
+        com.fasterxml.jackson.databind.JsonNode collect = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(root.agentLogsConfig().toFile()).path("logs").path("logs_collected").path("files")
+                .path("collect_list");
+        assertThat(collect).hasSize(1);
+        assertThat(collect.get(0).path("file_path").asText()).isEqualTo(root.journalFile().toString());
+        assertThat(collect.get(0).path("log_group_name").asText()).isEqualTo("/raft-lifecycle/" + cluster.name() + "/journal");
+
+        // Neither the private key nor the gossip key nor the management token reaches Ansible's output.
+        assertThat(run.output()).doesNotContain(node.privateKeyLine()).doesNotContain(GOSSIP_KEY)
+                .doesNotContain(cluster.adminToken());
     }
 
     @Test
@@ -212,6 +227,8 @@ class ConsulFirstBootIT {
         assertThat(self.status()).isEqualTo(200);
         assertThat(self.body().path("AuthMethod").asText()).isEqualTo(ConsulAccess.AGENT_AUTH_METHOD);
         assertThat(self.body().path("Roles").findValuesAsText("Name")).containsExactly(ConsulAccess.AGENT_ROLE);
+        // The token names its instance (login meta in its description), so a terminated instance's token can be found.
+        assertThat(self.body().path("Description").asText()).contains("\"raft-lifecycle-instance-id\":\"" + node.id() + "\"");
 
         // systemctl reload consul (the login unit's ExecStartPost): Consul takes the token from agent-token.hcl and
         // its anti-entropy, refused by ACLs until now, syncs the node at its next round (about a minute here: a
@@ -296,6 +313,20 @@ class ConsulFirstBootIT {
     }
 
     @Test
+    void malformedInitialManagementTokenFailsWithoutEchoingIt() {
+        newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("bad-management");
+        String secret = "raft-lifecycle/bad-management-" + UUID.randomUUID();
+        String notAToken = "not-a-token-" + UUID.randomUUID();
+        FirstBootInstance.putSecret(CLUSTER.rig(), secret, notAToken);
+        Map<String, Object> vars = variables(root, newInstance());
+        vars.put("consul_node_initial_management_token_secret_id", secret);
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+        assertFailedWithoutWriting(run, root, "initial management token secret '" + secret + "' is not a UUID");
+        assertThat(run.output()).doesNotContain(notAToken);
+    }
+
+    @Test
     void missingDatacenterFailsNamingTheInputs() {
         FirstBootInstance node = newInstance();
         FirstBootPlaybook.ScratchRoot root = scratch("no-datacenter");
@@ -331,6 +362,11 @@ class ConsulFirstBootIT {
                     "raft-lifecycle/" + cluster.name() + "/tls");
             gossipSecretId = "raft-lifecycle/" + cluster.name() + "/gossip";
             FirstBootInstance.putSecret(CLUSTER.rig(), gossipSecretId, GOSSIP_KEY);
+            // The cluster's own initial management token: the rendered server must agree with the running ones.
+            managementSecretId = "raft-lifecycle/" + cluster.name() + "/initial-management-token";
+            // As the stack generates it: 32 hexadecimal digits (Secrets Manager cannot generate dashes); the first boot
+            // writes them in UUID form, which is the running cluster's token.
+            FirstBootInstance.putSecret(CLUSTER.rig(), managementSecretId, cluster.adminToken().replace("-", ""));
         }
         return instance;
     }
@@ -369,6 +405,7 @@ class ConsulFirstBootIT {
         vars.put("consul_node_bootstrap_expect", cluster.spec().totalNodes());
         vars.put("consul_node_tls_secret_id", node.tlsSecretId());
         vars.put("consul_node_gossip_key_secret_id", gossipSecretId);
+        vars.put("consul_node_initial_management_token_secret_id", managementSecretId);
         vars.put("consul_node_retry_join_tag_key", ClusterTags.CLUSTER);
         vars.put("consul_node_retry_join_tag_value", cluster.name());
         vars.put("consul_node_agent_auth_method", ConsulAccess.AGENT_AUTH_METHOD);
@@ -382,6 +419,8 @@ class ConsulFirstBootIT {
         vars.put("consul_node_sts_endpoint", rig.motoEndpoint().toString());
         vars.put("consul_node_bin", Tools.consul().toString());
         vars.put("consul_node_manage_service", false);
+        // The journal's log group, which the stack creates and names in firstboot.json.
+        vars.put("consul_node_journal_log_group", "/raft-lifecycle/" + cluster.name() + "/journal");
         vars.putAll(root.consulPathVariables());
         return vars;
     }

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The first-boot playbook is lint-clean, parses, and documents every input it takes. */
 class FirstBootLintIT {
-    private static final Pattern DEFAULT = Pattern.compile("^([a-z]+_(node|identity)_[a-z0-9_]+):", Pattern.MULTILINE);
+    private static final Pattern DEFAULT = Pattern.compile("^((?:[a-z]+_(?:node|identity)|node_logs)_[a-z0-9_]+):",
+            Pattern.MULTILINE);
     /** The roles whose variables are the playbook's inputs. */
-    private static final List<String> ROLES = List.of("vault_node", "consul_node", "instance_identity");
+    private static final List<String> ROLES = List.of("vault_node", "consul_node", "instance_identity", "node_logs");
 
     @TempDir
     Path scratch;
@@ -79,6 +80,38 @@ class FirstBootLintIT {
         consulKeys.remove("raft_lifecycle_system");
         assertThat(consulKeys).isNotEmpty().allMatch(k -> k.startsWith("consul_node_"));
         assertThat(roleVariables()).containsAll(consulKeys);
+    }
+
+    @Test
+    void pathsSharedWithConfigureVaultAndTheAmiAreTheRolesDefaults() throws IOException {
+        Path repo = NodeImageTools.repoRoot();
+        // The audit log: configure-vault's --audit-file default is where the first boot prepares and rotates it.
+        Matcher audit = Pattern.compile("(?m)^default_audit_file=\"([^\"]+)\"$")
+                .matcher(Files.readString(repo.resolve("scripts/configure-vault")));
+        assertThat(audit.find()).as("default_audit_file in scripts/configure-vault").isTrue();
+        assertThat(roleDefault("vault_node", "vault_node_audit_log_file")).isEqualTo(audit.group(1));
+
+        // The journal's file: what rsyslog writes (AMI) is what the agent is told to ship and logrotate rotates.
+        Matcher journal = Pattern.compile("file=\"([^\"]+)\"")
+                .matcher(Files.readString(NodeImageTools.amiDir().resolve("files/rsyslog-journal.conf")));
+        assertThat(journal.find()).as("file=... in ami/files/rsyslog-journal.conf").isTrue();
+        assertThat(roleDefault("vault_node", "vault_node_journal_file")).isEqualTo(journal.group(1));
+        assertThat(roleDefault("consul_node", "consul_node_journal_file")).isEqualTo(journal.group(1));
+        assertThat(Files.readString(NodeImageTools.amiDir().resolve("files/logrotate-journal")))
+                .contains("\n" + journal.group(1) + " {\n");
+        // The image installs the directory (cwagent's group), the rsyslog rule and the rotation.
+        assertThat(Files.readString(NodeImageTools.amiDir().resolve("scripts/install.sh")))
+                .contains("install -d -o root -g cwagent -m 0750 " + Path.of(journal.group(1)).getParent(),
+                        "\"$STAGING/files/rsyslog-journal.conf\" /etc/rsyslog.d/",
+                        "\"$STAGING/files/logrotate-journal\" /etc/logrotate.d/");
+    }
+
+    /** The default of a role variable whose value is a plain scalar on its line. */
+    private static String roleDefault(String role, String variable) throws IOException {
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(variable) + ":\\s*\"?([^\"\\n]+?)\"?\\s*$")
+                .matcher(Files.readString(NodeImageTools.ansibleDir().resolve("roles/" + role + "/defaults/main.yml")));
+        assertThat(value.find()).as(variable + " in roles/" + role + "/defaults/main.yml").isTrue();
+        return value.group(1);
     }
 
     private static Set<String> roleVariables() throws IOException {

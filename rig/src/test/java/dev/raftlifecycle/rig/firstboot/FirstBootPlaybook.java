@@ -47,8 +47,10 @@ final class FirstBootPlaybook {
         static ScratchRoot create(Path base) {
             try {
                 Path root = Files.createDirectories(base.resolve("root"));
-                // The unit directory exists on any instance; the playbook does not create it.
+                // The unit, logrotate and first-boot directories exist on any instance; the playbook does not create them.
                 Files.createDirectories(root.resolve("etc/systemd/system"));
+                Files.createDirectories(root.resolve("etc/logrotate.d"));
+                Files.createDirectories(root.resolve("etc/raft-lifecycle"));
                 return new ScratchRoot(base, root);
             } catch (IOException e) {
                 throw new AssertionError("cannot create scratch root under " + base + ": " + e.getMessage(), e);
@@ -91,6 +93,25 @@ final class FirstBootPlaybook {
             return root.resolve("opt/raft-lifecycle/bin");
         }
 
+        /** The Vault audit log (vault_node_audit_log_file), in a directory the playbook creates. */
+        Path auditLogFile() {
+            return root.resolve("var/log/vault/audit.log");
+        }
+
+        /** The journal as a file (rsyslog writes it on an instance; *_journal_file). */
+        Path journalFile() {
+            return root.resolve("var/log/raft-lifecycle/journal.log");
+        }
+
+        Path logrotateDir() {
+            return root.resolve("etc/logrotate.d");
+        }
+
+        /** The CloudWatch agent's logs configuration the playbook renders. */
+        Path agentLogsConfig() {
+            return root.resolve("etc/raft-lifecycle/cloudwatch-agent-logs.json");
+        }
+
         Path consulHcl() {
             return consulConfigDir().resolve("consul.hcl");
         }
@@ -124,6 +145,8 @@ final class FirstBootPlaybook {
             vars.put("consul_node_user", user);
             vars.put("consul_node_group", group());
             vars.put("consul_node_config_owner", user);
+            vars.put("consul_node_journal_file", journalFile().toString());
+            vars.put("consul_node_cloudwatch_agent_logs_config", agentLogsConfig().toString());
             return vars;
         }
 
@@ -139,11 +162,21 @@ final class FirstBootPlaybook {
             vars.put("vault_node_user", user);
             vars.put("vault_node_group", group);
             vars.put("vault_node_config_owner", user);
+            vars.put("vault_node_audit_log_file", auditLogFile().toString());
+            vars.put("vault_node_log_reader_group", group);
+            vars.put("vault_node_logrotate_dir", logrotateDir().toString());
+            vars.put("vault_node_journal_file", journalFile().toString());
+            vars.put("vault_node_cloudwatch_agent_logs_config", agentLogsConfig().toString());
             return vars;
         }
     }
 
     static Result run(ScratchRoot scratch, Map<String, Object> variables) {
+        return run(scratch, variables, java.util.List.of());
+    }
+
+    /** The same run, with {@code wrapper} in front of ansible-playbook (e.g. strace and its options). */
+    static Result run(ScratchRoot scratch, Map<String, Object> variables, java.util.List<String> wrapper) {
         Path varsFile = scratch.base().resolve("firstboot-" + System.nanoTime() + ".json");
         try {
             JSON.writerWithDefaultPrettyPrinter().writeValue(varsFile.toFile(), variables);
@@ -155,9 +188,10 @@ final class FirstBootPlaybook {
         env.put("AWS_ACCESS_KEY_ID", Rig.shared().adminCredentials().accessKeyId());
         env.put("AWS_SECRET_ACCESS_KEY", Rig.shared().adminCredentials().secretAccessKey());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
-        NodeImageTools.Run run = NodeImageTools.run(NodeImageTools.command(NodeImageTools.ansiblePlaybook(),
-                        NodeImageTools.ansibleDir().resolve("firstboot.yml"), "-e", "@" + varsFile),
-                NodeImageTools.ansibleDir(), env, 300);
+        java.util.List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(NodeImageTools.command(NodeImageTools.ansiblePlaybook(),
+                NodeImageTools.ansibleDir().resolve("firstboot.yml"), "-e", "@" + varsFile));
+        NodeImageTools.Run run = NodeImageTools.run(command, NodeImageTools.ansibleDir(), env, 300);
         Matcher recap = RECAP.matcher(run.output());
         Recap parsed = null;
         while (recap.find()) {

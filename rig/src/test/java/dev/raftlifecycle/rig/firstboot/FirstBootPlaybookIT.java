@@ -106,6 +106,80 @@ class FirstBootPlaybookIT {
     }
 
     @Test
+    @Order(1)
+    void firstRunPreparesTheAuditLogItsRotationAndTheLogsTheAgentShips() throws IOException {
+        firstRun();
+        FirstBootPlaybook.ScratchRoot root = mainRoot();
+        String group = Files.readAttributes(root.root(), java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+
+        // Vault's directory, setgid to the reader group: the file Vault creates there (mode 0640) is that group's.
+        Path auditDir = root.auditLogFile().getParent();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(auditDir))).isEqualTo("rwxr-x---");
+        assertThat((Integer) Files.getAttribute(auditDir, "unix:mode") & 02000).as("setgid").isEqualTo(02000);
+        Files.writeString(root.auditLogFile(), "{}\n");
+        assertThat(Files.readAttributes(root.auditLogFile(), java.nio.file.attribute.PosixFileAttributes.class).group()
+                .getName()).isEqualTo(group);
+
+        String rotate = Files.readString(root.logrotateDir().resolve("vault-audit"));
+        assertThat(rotate).contains(root.auditLogFile() + " {", "daily", "rotate 7", "compress", "delaycompress",
+                "create 0640 " + System.getProperty("user.name") + " " + group,
+                "/usr/bin/systemctl reload vault.service");
+
+        // The agent's logs configuration: the audit log and the journal, each to its group, a stream per instance.
+        JsonNode collect = new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.agentLogsConfig().toFile())
+                .path("logs").path("logs_collected").path("files").path("collect_list");
+        assertThat(collect).hasSize(2);
+        assertThat(collect.get(0).path("file_path").asText()).isEqualTo(root.auditLogFile().toString());
+        assertThat(collect.get(0).path("log_group_name").asText()).isEqualTo(auditLogGroup());
+        assertThat(collect.get(1).path("file_path").asText()).isEqualTo(root.journalFile().toString());
+        assertThat(collect.get(1).path("log_group_name").asText()).isEqualTo(journalLogGroup());
+        assertThat(collect.get(0).path("log_stream_name").asText()).isEqualTo("{instance_id}");
+    }
+
+    @Test
+    @Order(2)
+    void thePrivateKeyNeverExistsWithWiderPermissionsThanItsFinalMode() throws IOException {
+        newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("traced");
+        Path trace = root.base().resolve("strace.txt");
+        // Every call that creates a file or sets a mode, in every process of the run, with descriptors' paths (-y).
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, variables(root, newInstance()), java.util.List.of(
+                NodeImageTools.strace().toString(), "-f", "-qq", "-y", "-s", "512", "-o", trace.toString(),
+                "-e", "trace=open,openat,creat,chmod,fchmod,fchmodat,rename,renameat,renameat2"));
+        assertThat(run.succeeded()).as(run.run().describe()).isTrue();
+        assertThat(root.tlsDir().resolve("vault.key")).isRegularFile();
+
+        // Each call naming the key or its temporary file: any mode it creates or sets must lie within 0600.
+        java.util.regex.Pattern mode = java.util.regex.Pattern.compile(
+                "^\\d+\\s+(openat|open|creat|chmod|fchmod|fchmodat)\\((.*), (0[0-7]+)\\)\\s+= ");
+        java.util.List<String> calls = Files.readAllLines(trace).stream().filter(l -> l.contains("vault.key")).toList();
+        assertThat(calls).as("the trace saw the key being written").anyMatch(l -> l.contains("rename"));
+        java.util.List<String> wider = new java.util.ArrayList<>();
+        for (String call : calls) {
+            java.util.regex.Matcher m = mode.matcher(call);
+            if (m.find() && (!m.group(1).startsWith("open") || m.group(2).contains("O_CREAT"))
+                    && (Integer.parseInt(m.group(3), 8) & ~0600) != 0) {
+                wider.add(call);
+            }
+        }
+        assertThat(wider).as("calls giving the private key more than 0600").isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void withoutLogGroupsNothingIsShipped() {
+        newInstance();
+        FirstBootPlaybook.ScratchRoot root = scratch("no-log-groups");
+        Map<String, Object> vars = variables(root, newInstance());
+        vars.remove("vault_node_audit_log_group");
+        vars.put("vault_node_journal_log_group", "");
+        FirstBootPlaybook.Result run = FirstBootPlaybook.run(root, vars);
+        assertThat(run.succeeded()).as(run.run().describe()).isTrue();
+        assertThat(root.agentLogsConfig()).doesNotExist();
+        assertThat(root.logrotateDir().resolve("vault-audit")).isRegularFile();
+    }
+
+    @Test
     @Order(2)
     void renderedConfigBootsANodeThatJoinsTheClusterAsAVoterAndAutoUnseals() throws IOException {
         firstRun();
@@ -279,6 +353,14 @@ class FirstBootPlaybookIT {
         return mainRoot;
     }
 
+    private static String auditLogGroup() {
+        return "/raft-lifecycle/" + CLUSTER.cluster().name() + "/vault-audit";
+    }
+
+    private static String journalLogGroup() {
+        return "/raft-lifecycle/" + CLUSTER.cluster().name() + "/journal";
+    }
+
     private static Map<String, Object> mainVariables() {
         return variables(mainRoot(), newInstance());
     }
@@ -309,6 +391,9 @@ class FirstBootPlaybookIT {
         vars.put("vault_node_kms_endpoint", rig.motoEndpoint().toString());
         vars.put("vault_node_bin", rig.vaultBin().toString());
         vars.put("vault_node_manage_service", false);
+        // The log groups the stack creates and names in firstboot.json.
+        vars.put("vault_node_audit_log_group", auditLogGroup());
+        vars.put("vault_node_journal_log_group", journalLogGroup());
         // The build machine's swap says nothing about the instance's; the AMI has none.
         vars.put("vault_node_require_swap_off", false);
         vars.putAll(root.pathVariables());

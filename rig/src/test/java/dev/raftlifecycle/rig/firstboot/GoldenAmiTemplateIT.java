@@ -69,6 +69,33 @@ class GoldenAmiTemplateIT {
     }
 
     @Test
+    void theAmazonPluginIsPinnedToExactlyTheReleaseTheTestsBuild() throws IOException {
+        String template = Files.readString(NodeImageTools.amiDir().resolve("raft-lifecycle-node.pkr.hcl"));
+        Matcher pin = Pattern.compile("(?m)^\\s*version\\s*=\\s*\"= (\\d+\\.\\d+\\.\\d+)\"$").matcher(template);
+        assertThat(pin.find()).as("required_plugins amazon version = \"= x.y.z\" (an exact version)").isTrue();
+        Matcher built = Pattern.compile("(?m)^require github.com/hashicorp/packer-plugin-amazon v(\\S+)$")
+                .matcher(Files.readString(NodeImageTools.amiDir().resolve("packer-plugin-build/go.mod")));
+        assertThat(built.find()).isTrue();
+        assertThat(pin.group(1)).isEqualTo(built.group(1));
+    }
+
+    @Test
+    void pipInstallsOnlyHashPinnedFiles() throws IOException {
+        String install = Files.readString(NodeImageTools.amiDir().resolve("scripts/install.sh"));
+        assertThat(install).containsPattern("pip\" install [^\\n]*--only-binary=:all: --require-hashes \\\\\n\\s+-r "
+                + "\"\\$STAGING/ansible/requirements.txt\"");
+        assertThat(Files.readString(NodeImageTools.repoRoot().resolve("scripts/lib/tools-node.sh")))
+                .contains("--require-hashes -r \"$REPO_ROOT/ansible/requirements.txt\"");
+        // Every requirement is an exact pin followed by at least one SHA-256.
+        String requirements = Files.readString(NodeImageTools.ansibleDir().resolve("requirements.txt"));
+        List<String> entries = Pattern.compile("\\s*\\\\\n\\s+").splitAsStream(requirements)
+                .collect(java.util.stream.Collectors.joining(" ")).lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(entries).hasSizeGreaterThanOrEqualTo(10).allSatisfy(entry -> assertThat(entry)
+                .matches("[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.]*( --hash=sha256:[0-9a-f]{64})+"));
+    }
+
+    @Test
     void firstBootUnitPassesSystemdVerifyAndRunsTheBakedPlaybook() throws IOException {
         Path unit = NodeImageTools.amiDir().resolve("files/raft-lifecycle-firstboot.service");
         NodeImageTools.Run verify = SystemdUnits.verify(unit, scratch);

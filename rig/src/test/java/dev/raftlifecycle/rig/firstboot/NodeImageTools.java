@@ -54,6 +54,10 @@ final class NodeImageTools {
         return dir;
     }
 
+    static Path strace() {
+        return tool("RIG_STRACE");
+    }
+
     static Path systemdAnalyze() {
         return tool("RIG_SYSTEMD_ANALYZE");
     }

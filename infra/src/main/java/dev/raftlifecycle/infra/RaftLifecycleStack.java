@@ -95,6 +95,11 @@ public final class RaftLifecycleStack extends Stack {
                 command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
             }
             command.append(" --server-id ").append(config.iamServerId());
+            if (!network.existing()) {
+                // The handlers' tokens usable only from the Lambdas' subnets (an existing VPC's are not looked up: the
+                // operator narrows HandlerSubnetCidrs by hand, see infra/README.md).
+                network.handlerSubnetCidrs().forEach(cidr -> command.append(" --token-bound-cidr ").append(cidr));
+            }
             output("ConfigureVaultCommand", command.toString(),
                     "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
             output("UnsealKeyArn", unsealKey.orElseThrow().key().getKeyArn(),

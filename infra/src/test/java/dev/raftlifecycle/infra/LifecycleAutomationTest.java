@@ -366,6 +366,12 @@ class LifecycleAutomationTest {
         assertThat(command).contains("--publisher-role-arn ${GetAtt:" + publisherRole + ".Arn}");
         assertThat(command.split("--publisher-role-arn", -1)).hasSize(2);
         assertThat(command.split("--read-role-arn", -1)).hasSize(2);
+        // The handlers' tokens bound to the Lambdas' subnets: one --token-bound-cidr per private subnet, as output.
+        String subnets = Cfn.flatten(template.path("Outputs").path("HandlerSubnetCidrs").path("Value"));
+        assertThat(command.split("--token-bound-cidr", -1)).hasSize(subnets.split(",").length + 1);
+        for (String cidr : subnets.split(",")) {
+            assertThat(command).contains("--token-bound-cidr " + cidr);
+        }
     }
 
     private static String groupArn(String name) {

@@ -727,7 +727,9 @@ public final class Benchmarks {
                     base = median;
                     canary = canaryRows(cluster, rig, median);
                 }
-                rows.append(String.format(Locale.ROOT, "| %d | **%.0f ms** | %.2f× | %s |%n", nodes, median, median / base, list(runs)));
+                double[] parts = probeRounds(cluster, lockTable(rig));
+                rows.append(String.format(Locale.ROOT, "| %d | **%.0f ms** | %.2f× | %s | %.1f ms | %.1f ms |%n", nodes, median,
+                        median / base, list(runs), parts[0], parts[1]));
             }
         }
         return String.format(Locale.ROOT, """
@@ -739,9 +741,13 @@ public final class Benchmarks {
                 ≤ 1.5× the 3-node time).
                 Machine: %s.
 
-                | Nodes | Median | vs 3 nodes | Runs (ms) |
-                | --- | --- | --- | --- |
+                | Nodes | Median | vs 3 nodes | Runs (ms) | of which: `sys/health` of every node (pooled), median | certificate check of every node (new TLS context and connections), median |
+                | --- | --- | --- | --- | --- | --- |
                 %s
+                The last two columns are measured in the same run, on the same cluster, apart from the publisher (7 rounds
+                after a warm-up each): the health probes on the handlers' pooled connections, and the certificate round
+                every observation now adds beside them (one new TLS context, one full handshake per node, concurrently).
+
                 The canary (3 nodes, the same run): the publisher with `CANARY_ADDRESS` on a load-balancer stand-in (TCP
                 passthrough, round-robin over the running nodes), then with that stand-in answering nothing (the canary's
                 deadline, `CANARY_TIMEOUT_MS=%d`, cuts each of its operations; the other metrics wait at most for that).
@@ -750,6 +756,57 @@ public final class Benchmarks {
                 | Publisher run | Median wall time | vs no canary | Runs (ms) | Canary read / write, median |
                 | --- | --- | --- | --- | --- |
                 %s""", machine(), rows, Defaults.CANARY_TIMEOUT_MS, canary);
+    }
+
+    /**
+     * Medians of 7 rounds (after a warm-up) of every node's sys/health on one pooled client, and of a certificate round
+     * over every node (what ClusterObserver runs beside the health probes), both concurrent over the nodes.
+     */
+    private static double[] probeRounds(VaultCluster cluster, String lockTable) throws Exception {
+        Settings settings = Settings.from(environment(cluster, lockTable));
+        dev.raftlifecycle.ports.VaultClient vault = new dev.raftlifecycle.ports.VaultClient(
+                dev.raftlifecycle.ports.VaultTls.context(settings.caPem(), settings.tlsServerName()),
+                settings.connectTimeout(), settings.requestTimeout(), settings.vaultPort());
+        dev.raftlifecycle.ports.CertificateProbe certificates = new dev.raftlifecycle.ports.CertificateProbe(
+                settings.caPem(), settings.tlsServerName(), settings.connectTimeout(), settings.requestTimeout(),
+                settings.vaultPort());
+        List<VaultNode> nodes = cluster.runningNodes();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<Double> health = new ArrayList<>();
+            List<Double> certs = new ArrayList<>();
+            for (int i = 0; i <= 7; i++) {
+                long t0 = System.nanoTime();
+                List<java.util.concurrent.Future<dev.raftlifecycle.decisions.NodeHealth>> h = new ArrayList<>();
+                for (VaultNode n : nodes) {
+                    h.add(pool.submit(() -> vault.health(n.instanceId(), n.ip())));
+                }
+                for (var f : h) {
+                    if (!f.get().answered()) {
+                        throw new IllegalStateException("a node did not answer: " + f.get());
+                    }
+                }
+                long t1 = System.nanoTime();
+                dev.raftlifecycle.ports.CertificateProbe.Round round = certificates.round();
+                List<java.util.concurrent.Future<dev.raftlifecycle.decisions.CertificateCheck>> c = new ArrayList<>();
+                for (VaultNode n : nodes) {
+                    c.add(pool.submit(() -> round.check(n.instanceId(), n.ip())));
+                }
+                for (var f : c) {
+                    if (f.get().outcome() != dev.raftlifecycle.decisions.CertificateCheck.Outcome.VERIFIED) {
+                        throw new IllegalStateException("a certificate was not verified: " + f.get());
+                    }
+                }
+                long t2 = System.nanoTime();
+                if (i > 0) {
+                    health.add((t1 - t0) / 1e6);
+                    certs.add((t2 - t1) / 1e6);
+                }
+            }
+            return new double[] {median(health), median(certs)};
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** The publisher with its canary through a stand-in load balancer, healthy and then answering nothing. */

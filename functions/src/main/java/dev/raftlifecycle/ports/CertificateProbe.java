@@ -24,16 +24,17 @@ import javax.net.ssl.SSLSocket;
  * the address connected to.
  */
 public final class CertificateProbe {
-    private final String caPem;
     private final Optional<String> serverName;
+    /** Parsed once: what a round needs new is the context and its session cache, not the CA. */
+    private final javax.net.ssl.X509ExtendedTrustManager trust;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final int port;
 
     public CertificateProbe(String caPem, Optional<String> serverName, Duration connectTimeout, Duration handshakeTimeout,
                             int port) {
-        this.caPem = caPem;
         this.serverName = serverName;
+        this.trust = VaultTls.trustManager(caPem, serverName);
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
         this.port = port;
@@ -53,7 +54,7 @@ public final class CertificateProbe {
 
     /** A round of checks sharing one new TLS context (one per observation). */
     public Round round() {
-        return new Round(VaultTls.context(caPem, serverName));
+        return new Round(VaultTls.context(trust));
     }
 
     /** Checks sharing one fresh TLS context; safe to use from several threads. */

@@ -34,6 +34,22 @@ public final class VaultTls {
 
     /** An SSL context trusting only {@code caPem}, verifying names as described above. */
     public static SSLContext context(String caPem, Optional<String> serverName) {
+        return context(trustManager(caPem, serverName));
+    }
+
+    /** A new SSL context (an empty session cache) over a trust manager from {@link #trustManager}. */
+    public static SSLContext context(X509ExtendedTrustManager trust) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {trust}, new SecureRandom());
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot build the Vault TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The chain check against {@code caPem} only, then the name check, as every call makes them. */
+    public static X509ExtendedTrustManager trustManager(String caPem, Optional<String> serverName) {
         try {
             List<X509Certificate> cas = parseCertificates(caPem);
             if (cas.isEmpty()) {
@@ -47,10 +63,7 @@ public final class VaultTls {
             TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
             factory.init(store);
             X509TrustManager chainCheck = (X509TrustManager) factory.getTrustManagers()[0];
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new javax.net.ssl.TrustManager[] {new NameCheckingTrustManager(chainCheck, serverName)},
-                    new SecureRandom());
-            return context;
+            return new NameCheckingTrustManager(chainCheck, serverName);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalArgumentException("cannot build the Vault TLS context: " + e.getMessage(), e);
         }

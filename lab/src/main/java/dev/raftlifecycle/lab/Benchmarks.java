@@ -141,7 +141,9 @@ public final class Benchmarks {
 
     private static Instant completedAt(Rig rig, LifecycleRecorder.LifecycleAction action) {
         return rig.recorder().lifecycleCalls(action.token()).stream()
-                .filter(c -> c.action().equals("CompleteLifecycleAction") && c.accepted()).findFirst().orElseThrow().at();
+                .filter(c -> c.action().equals("CompleteLifecycleAction") && c.accepted()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no accepted CompleteLifecycleAction for " + action
+                        + "; calls: " + rig.recorder().lifecycleCalls(action.token()))).at();
     }
 
     // ---- terminating ----------------------------------------------------------------------------------
@@ -209,7 +211,13 @@ public final class Benchmarks {
                 throw new IllegalStateException("benchmark removal failed: " + outcome);
             }
             if (i > 0) {
-                warm.add(Duration.between(start, completedAt(rig, action)).toNanos() / 1e6);
+                Instant completed;
+                try {
+                    completed = completedAt(rig, action);
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException(e.getMessage() + "; outcome: " + outcome, e);
+                }
+                warm.add(Duration.between(start, completed).toNanos() / 1e6);
             }
             cluster.finishTermination(victim.instanceId());
             cluster.heal(Duration.ofSeconds(120));
@@ -267,11 +275,11 @@ public final class Benchmarks {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         process.waitFor(5, TimeUnit.MINUTES);
-        double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
         Matcher m = TIMING.matcher(output);
         if (!m.find() || !output.contains("\"peerRemoved\":true")) {
             throw new IllegalStateException("cold run failed:\n" + output);
         }
+        double ms = Duration.between(start, completedAt(rig, action)).toNanos() / 1e6;
         into.total().add(ms);
         into.jvm().add(Double.parseDouble(m.group(1)));
         into.construct().add(Double.parseDouble(m.group(2)));
@@ -289,23 +297,30 @@ public final class Benchmarks {
      */
     private static synchronized Path launcherJar(Path out) throws Exception {
         Path jar = out.resolve("local-lambda.jar");
-        if (Files.exists(jar)) {
-            return jar;
+        // Built again on every run (a kept jar would outlive the classes it copied: LocalLambdaContext moved to the rig).
+        Files.deleteIfExists(jar);
+        Path labClasses = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path rigClasses = Path.of(dev.raftlifecycle.rig.LocalLambdaContext.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI());
+        try (var zip = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            addClasses(zip, labClasses, LocalLambda.class, "LocalLambda", "LambdaContext");
+            addClasses(zip, rigClasses, dev.raftlifecycle.rig.LocalLambdaContext.class, "LocalLambdaContext");
         }
-        Path classes = Path.of(Benchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path pkg = classes.resolve(LocalLambda.class.getPackageName().replace('.', '/'));
-        try (var stream = Files.list(pkg);
-             var zip = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
-            for (Path file : stream.filter(f -> {
-                String name = f.getFileName().toString();
-                return name.startsWith("LocalLambda") || name.startsWith("LambdaContext");
-            }).sorted().toList()) {
-                zip.putNextEntry(new java.util.jar.JarEntry(classes.relativize(file).toString()));
+        return jar;
+    }
+
+    /** The class files (inner classes too) in {@code root} of {@code anchor}'s package whose names start with a prefix. */
+    private static void addClasses(java.util.jar.JarOutputStream zip, Path root, Class<?> anchor, String... prefixes)
+            throws java.io.IOException {
+        Path pkg = root.resolve(anchor.getPackageName().replace('.', '/'));
+        try (var stream = Files.list(pkg)) {
+            for (Path file : stream.filter(f -> java.util.Arrays.stream(prefixes)
+                    .anyMatch(p -> f.getFileName().toString().startsWith(p))).sorted().toList()) {
+                zip.putNextEntry(new java.util.jar.JarEntry(root.relativize(file).toString()));
                 zip.write(Files.readAllBytes(file));
                 zip.closeEntry();
             }
         }
-        return jar;
     }
 
     // ---- cold path against the reference ----------------------------------------------------------------

@@ -61,7 +61,8 @@ public record ClusterConfig(
         Optional<String> gossipKeySecretKmsKeyArn,
         List<String> keyAdmins,
         List<String> breakGlassPrincipals,
-        List<String> initCidrs) {
+        List<String> initCidrs,
+        Optional<String> cloudFormationRoleArn) {
 
     /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
@@ -141,6 +142,13 @@ public record ClusterConfig(
      * initialized. Deploy without it after `vault operator init`.
      */
     public static final String INIT_CIDRS = "initCidrs";
+    /**
+     * The role CloudFormation creates and updates the stack as, when it is not the CDK bootstrap's execution role
+     * ({@code cdk deploy --role-arn}, a pipeline's own role). KMS refuses a key policy that would not let its creator put
+     * one again, and the secrets' write rules must keep CloudFormation able to manage them: both name this role.
+     * Default: the bootstrap's execution role.
+     */
+    public static final String CLOUDFORMATION_ROLE_ARN = "cloudFormationRoleArn";
     /** The widest range initCidrs accepts: the operator's host or bastion, not a network. */
     public static final int INIT_CIDR_MIN_PREFIX = 24;
 
@@ -152,7 +160,8 @@ public record ClusterConfig(
             ENTERPRISE, METRICS_NAMESPACE, LAUNCH_MAX_WAIT_SECONDS, ELB_HEALTH_CHECKS,
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
             FUNCTIONS_JAR, DECOMMISSION, SYSTEM, CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
-            GOSSIP_KEY_SECRET_KMS_KEY_ARN, KEY_ADMINS, BREAK_GLASS_PRINCIPALS, INIT_CIDRS);
+            GOSSIP_KEY_SECRET_KMS_KEY_ARN, KEY_ADMINS, BREAK_GLASS_PRINCIPALS, INIT_CIDRS,
+            CLOUDFORMATION_ROLE_ARN);
 
     /**
      * Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. (Consul has no
@@ -409,6 +418,10 @@ public record ClusterConfig(
         List<String> keyAdmins = r.principals(KEY_ADMINS);
         List<String> breakGlass = r.principals(BREAK_GLASS_PRINCIPALS);
         List<String> initCidrs = r.list(INIT_CIDRS);
+        List<String> cfnRole = r.principals(CLOUDFORMATION_ROLE_ARN);
+        if (cfnRole.size() > 1 || cfnRole.stream().anyMatch(a -> !a.contains(":role/"))) {
+            r.problem(CLOUDFORMATION_ROLE_ARN, "must be one IAM role ARN (the role CloudFormation deploys the stack as)");
+        }
         for (String c : initCidrs) {
             r.check(INIT_CIDRS, c, CIDR, "an IPv4 CIDR block");
             if (CIDR.matcher(c).matches() && Integer.parseInt(c.substring(c.indexOf('/') + 1)) < INIT_CIDR_MIN_PREFIX) {
@@ -423,7 +436,7 @@ public record ClusterConfig(
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
-                gossipKey, keyAdmins, breakGlass, initCidrs);
+                gossipKey, keyAdmins, breakGlass, initCidrs, cfnRole.stream().findFirst());
     }
 
     /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */

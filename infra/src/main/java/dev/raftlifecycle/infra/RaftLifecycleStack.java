@@ -28,7 +28,7 @@ public final class RaftLifecycleStack extends Stack {
         // Vault's auto-unseal key; Consul has no seal (its gossip key and TLS are secrets the operator creates).
         this.unsealKey = config.consul() ? Optional.empty()
                 : Optional.of(new UnsealKey(this, "UnsealKey",
-                        new UnsealKey.Props(config.clusterName(), config.keyAdmins())));
+                        new UnsealKey.Props(config.clusterName(), config.keyAdmins(), config.cloudFormationRoleArn())));
         this.serverLogs = new ServerLogs(this, "ServerLogs", config);
         this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey, serverLogs));
         this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
@@ -44,6 +44,17 @@ public final class RaftLifecycleStack extends Stack {
             Annotations.of(this).addWarningV2("raft-lifecycle:even-voters", config.voters() + " voters ("
                     + config.nodesPerAz() + " per zone): an even voter count tolerates no more failures than one "
                     + "voter less, and a zone outage can leave exactly half. Prefer an odd count (nodesPerAz 1 or 3).");
+        }
+        if (!config.consul() && config.breakGlassPrincipals().isEmpty()) {
+            Annotations.of(this).addWarningV2("raft-lifecycle:no-break-glass", "No " + ClusterConfig.BREAK_GLASS_PRINCIPALS
+                    + ": the TLS secret's resource policy lets only CloudFormation write it, so renewing the certificate "
+                    + "(RUNBOOK.md, certificate-expiry) needs a deploy that names a break-glass role first. Name it now.");
+        }
+        if (!config.consul() && config.keyAdmins().isEmpty()) {
+            Annotations.of(this).addWarningV2("raft-lifecycle:default-key-admin", "No " + ClusterConfig.KEY_ADMINS
+                    + ": the unseal key's only administrator is the role CloudFormation deploys as. If that role is ever "
+                    + "deleted (a new CDK bootstrap creates one with the same name but a new identity), nobody can "
+                    + "administer the key any more, and only AWS Support can restore access. Name your key administrators.");
         }
         if (config.consul() && config.breakGlassPrincipals().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:no-break-glass", "No " + ClusterConfig.BREAK_GLASS_PRINCIPALS

@@ -324,7 +324,7 @@ public final class ServerGroups extends Construct {
         List<String> readers = new ArrayList<>(List.of(role.getRoleArn()));
         readers.addAll(config.breakGlassPrincipals());
         List<String> writers = new ArrayList<>(config.breakGlassPrincipals());
-        String deployRole = DeployRole.arn(Stack.of(this));
+        String deployRole = DeployRole.arn(Stack.of(this), config);
         if (deployRole != null) {
             writers.add(deployRole);
         }

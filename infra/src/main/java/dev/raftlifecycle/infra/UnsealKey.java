@@ -83,7 +83,11 @@ public final class UnsealKey extends Construct {
     public static final String SOURCE_VPC_CONDITION = "aws:Ec2InstanceSourceVPC";
 
     /** What the key is for, and who administers it (empty: the CloudFormation execution role). */
-    public record Props(String clusterName, List<String> keyAdmins) {
+    public record Props(String clusterName, List<String> keyAdmins, java.util.Optional<String> cloudFormationRole) {
+        public Props(String clusterName, List<String> keyAdmins) {
+            this(clusterName, keyAdmins, java.util.Optional.empty());
+        }
+
     }
 
     private final Key key;
@@ -91,7 +95,7 @@ public final class UnsealKey extends Construct {
 
     public UnsealKey(Construct scope, String id, Props props) {
         super(scope, id);
-        this.deployRoleArn = DeployRole.arn(Stack.of(scope));
+        this.deployRoleArn = props.cloudFormationRole().orElseGet(() -> DeployRole.arn(Stack.of(scope)));
         if (deployRoleArn == null && props.keyAdmins().isEmpty()) {
             throw new InvalidConfigurationException(List.of(ClusterConfig.KEY_ADMINS + ": this stack's synthesizer ("
                     + Stack.of(scope).getSynthesizer().getClass().getSimpleName() + ") deploys without the bootstrap's "

@@ -21,10 +21,19 @@ class CdkNagTest {
         annotations.hasNoError("*", Match.stringLikeRegexp("AwsSolutions-.*"));
         annotations.hasNoWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
         // No other error of any kind either (the CDK's own template validation reports here too), and no warning
-        // but the deliberate ones about an even voter count and a Consul stack without break-glass principals.
+        // but the deliberate ones: an even voter count, no break-glass principals, no named key administrators.
         annotations.hasNoError("*", Match.anyValue());
         annotations.hasNoWarning("*", Match.not(Match.stringLikeRegexp(
-                ".*(even voter count|No breakGlassPrincipals: only the Consul servers).*")));
+                ".*(even voter count|No breakGlassPrincipals: |No keyAdmins: ).*")));
+    }
+
+    @Test
+    void aVaultStackWithoutBreakGlassOrKeyAdminsSaysWhatThatCosts() {
+        Annotations defaults = Annotations.fromStack(TestStacks.get(Scenario.DEFAULT).stack());
+        defaults.hasWarning("*", Match.stringLikeRegexp(".*No breakGlassPrincipals: the TLS secret's resource policy.*"));
+        defaults.hasWarning("*", Match.stringLikeRegexp(".*No keyAdmins: the unseal key's only administrator.*"));
+        Annotations named = Annotations.fromStack(TestStacks.get(Scenario.INIT_WINDOW).stack());
+        named.hasNoWarning("*", Match.stringLikeRegexp(".*(No breakGlassPrincipals|No keyAdmins).*"));
     }
 
     @ParameterizedTest

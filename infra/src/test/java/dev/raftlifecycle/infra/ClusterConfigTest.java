@@ -270,6 +270,20 @@ class ClusterConfigTest {
     }
 
     @Test
+    void theCloudFormationRoleIsOneRoleArn() {
+        assertThat(config(Map.of()).cloudFormationRoleArn()).isEmpty();
+        assertThat(config(Map.of("cloudFormationRoleArn", "arn:aws:iam::123456789012:role/deploy-pipeline"))
+                .cloudFormationRoleArn()).contains("arn:aws:iam::123456789012:role/deploy-pipeline");
+        assertThat(invalid(Map.of("cloudFormationRoleArn", "arn:aws:iam::123456789012:user/alice")).getMessage())
+                .contains("cloudFormationRoleArn: must be one IAM role ARN");
+        assertThat(invalid(Map.of("cloudFormationRoleArn",
+                "arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b")).getMessage())
+                .contains("cloudFormationRoleArn: must be one IAM role ARN");
+        assertThat(invalid(Map.of("cloudFormationRoleArn", "arn:aws:sts::123456789012:assumed-role/ops/alice"))
+                .getMessage()).contains("is a session ARN");
+    }
+
+    @Test
     void initCidrsAreNarrowRangesThatReplaceTheClientsUntilTheFirstInitialization() {
         ClusterConfig open = config(Map.of("clientCidrs", "10.64.0.0/16,192.168.10.0/24"));
         assertThat(open.initWindow()).isFalse();

@@ -68,7 +68,9 @@ final class TestStacks {
                 ClusterConfig.INIT_CIDRS, "203.0.113.10/32",
                 ClusterConfig.KEY_ADMINS, "arn:aws:iam::123456789012:role/vault-key-admin,"
                         + "arn:aws:iam::123456789012:role/security/break-glass",
-                ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass")),
+                ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass",
+                // A pipeline's own CloudFormation role (cdk deploy --role-arn), not the bootstrap's.
+                ClusterConfig.CLOUDFORMATION_ROLE_ARN, "arn:aws:iam::123456789012:role/deploy-pipeline")),
         /** No CA in the context: asked for at deploy time. */
         NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca")),
         /** `cdk deploy -c system=consul`: a Consul server cluster with every other value at its default. */

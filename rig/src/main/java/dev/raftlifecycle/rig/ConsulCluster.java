@@ -213,16 +213,24 @@ public final class ConsulCluster implements RaftCluster {
     @Override
     public java.util.Set<String> knownSecrets() {
         java.util.Set<String> secrets = new java.util.HashSet<>(java.util.Set.of(managementToken));
-        try {
-            // stale: any server answers from its own state, so a cluster without a leader does not hold the check up.
-            for (JsonNode token : consul("GET", "acl/tokens?stale", null)) {
-                String secret = token.path("SecretID").asText("");
-                if (secret.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
-                    secrets.add(secret);
+        // stale, from every running server, the union: each answers from its own state at once (a cluster without a
+        // leader does not hold the check up), and the leader's state, when there is one, has every committed token (a
+        // follower's may not have the login token created a moment ago yet).
+        for (ConsulNode node : runningNodes()) {
+            try {
+                VaultHttp.Reply reply = http.send(node.apiAddress(), "GET", "acl/tokens?stale", managementToken, null);
+                if (reply.status() != 200) {
+                    continue;
                 }
+                for (JsonNode token : reply.body()) {
+                    String secret = token.path("SecretID").asText("");
+                    if (secret.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
+                        secrets.add(secret);
+                    }
+                }
+            } catch (IOException e) {
+                // A stopped server: the others answer.
             }
-        } catch (RigException e) {
-            // A stopped cluster: its tokens are the ones already checked.
         }
         return secrets;
     }

@@ -18,7 +18,7 @@ public enum MetricName {
     UNREACHABLE_NODES("UnreachableNodes", Unit.COUNT, Source.PUBLISHER),
     MAX_LAST_CONTACT_MS("MaxLastContactMs", Unit.MILLISECONDS, Source.PUBLISHER),
     MAX_INDEX_LAG("MaxIndexLag", Unit.COUNT, Source.PUBLISHER),
-    /** The leader's mean time to commit a Raft entry over its current telemetry interval (none without commits). */
+    /** The leader's mean time to commit a Raft entry over its last finished telemetry interval (none without commits). */
     RAFT_COMMIT_TIME_MS("RaftCommitTimeMs", Unit.MILLISECONDS, Source.PUBLISHER),
     STALE_PEERS("StalePeers", Unit.COUNT, Source.PUBLISHER),
     MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER),

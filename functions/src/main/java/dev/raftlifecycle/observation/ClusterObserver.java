@@ -259,7 +259,7 @@ public final class ClusterObserver {
     }
 
     /**
-     * The leader's mean Raft commit time over its telemetry's current interval, read from the leader itself (commits
+     * The leader's mean Raft commit time over its telemetry's last finished interval, read from the leader itself (commits
      * happen there); empty without a leader, without commits in the interval, or if the read fails (a metric, not a
      * reason to fail the run).
      */

@@ -38,7 +38,7 @@ public interface ClusterPort {
     AutopilotSettings autopilotSettings(String ip, Session session) throws ClusterCallException;
 
     /**
-     * The node's mean time to commit a Raft entry over its telemetry's current interval (go-metrics' in-memory sink:
+     * The node's mean time to commit a Raft entry over its telemetry's last finished interval (go-metrics' in-memory sink:
      * Vault's {@code sys/metrics}, Consul's {@code agent/metrics}); empty when it committed nothing in it.
      */
     Optional<Double> raftCommitTimeMs(String ip, Session session) throws ClusterCallException;

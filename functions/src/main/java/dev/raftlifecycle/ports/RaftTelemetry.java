@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Reads go-metrics' in-memory sink as both systems serve it (Vault's {@code sys/metrics}, Consul's
- * {@code agent/metrics}): {@code Samples} of the current interval, each with a name and a mean in milliseconds.
+ * {@code agent/metrics}): {@code Samples} of the last finished interval (the one before the current, once there is one), each with a name and a mean in milliseconds.
  */
 final class RaftTelemetry {
     /** The Raft library's commit timer, under the system's prefix ({@code vault.raft.commitTime}, {@code consul.…}). */

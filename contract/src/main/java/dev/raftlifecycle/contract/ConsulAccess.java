@@ -20,6 +20,13 @@ public final class ConsulAccess {
      */
     public static final String MUTATING_POLICY = "raft-lifecycle";
     public static final String MUTATING_ROLE = "raft-lifecycle";
+    /**
+     * The snapshot function. Consul's snapshot endpoint asks for {@code acl = "write"} (a snapshot holds every ACL
+     * token, so reading one is as good as acl:write: Consul does not pretend otherwise); nothing else is granted.
+     */
+    public static final String SNAPSHOT_POLICY = "raft-lifecycle-snapshot";
+    public static final String SNAPSHOT_ROLE = "raft-lifecycle-snapshot";
+    public static final String SNAPSHOT_RULES = "acl = \"write\"\n";
     /** The policies' rules (HCL), shipped with the functions and used by the rig and the operator's setup. */
     /** Read the Raft and autopilot state, and the servers' own telemetry (agent/metrics: the leader's commit time). */
     public static final String READ_RULES = "operator = \"read\"\nagent_prefix \"i-\" {\n  policy = \"read\"\n}\n";

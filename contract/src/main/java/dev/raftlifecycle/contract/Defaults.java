@@ -33,6 +33,15 @@ public final class Defaults {
      */
     public static final int CLAIM_SETTLE_SECONDS = 15;
 
+    /** Minutes between scheduled snapshots (context snapshotIntervalMinutes; 0 = no schedule, on demand only). */
+    public static final int SNAPSHOT_INTERVAL_MINUTES = 60;
+    /** Days a snapshot object (and a noncurrent version) is kept (context snapshotRetentionDays). */
+    public static final int SNAPSHOT_RETENTION_DAYS = 30;
+    /** The key prefix under which a cluster's snapshots are written: {@code <prefix><cluster>/}. */
+    public static final String SNAPSHOT_KEY_PREFIX = "snapshots/";
+    /** The S3 multipart part size the snapshot function streams with (S3's minimum is 5 MiB). */
+    public static final int SNAPSHOT_PART_BYTES = 8 * 1024 * 1024;
+
     private Defaults() {
     }
 }

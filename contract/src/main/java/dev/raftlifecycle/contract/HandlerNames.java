@@ -7,6 +7,7 @@ public final class HandlerNames {
     public static final String PUBLISHER = "dev.raftlifecycle.handlers.HealthPublisherHandler::handleRequest";
     public static final String RECONCILER = "dev.raftlifecycle.handlers.ReconcilerHandler::handleRequest";
     public static final String INTERRUPTION = "dev.raftlifecycle.handlers.InterruptionHandler::handleRequest";
+    public static final String SNAPSHOT = "dev.raftlifecycle.handlers.SnapshotHandler::handleRequest";
 
     /** The handlers' short names: their decision lines' "handler" field, their roles and their lock-table access. */
     public static final String TERMINATING_NAME = "terminating";
@@ -14,6 +15,8 @@ public final class HandlerNames {
     public static final String PUBLISHER_NAME = "publisher";
     public static final String RECONCILER_NAME = "reconciler";
     public static final String INTERRUPTION_NAME = "interruption";
+    /** The snapshot function: not in {@link #ALL_NAMES} (it takes no lock and mutates nothing in the cluster). */
+    public static final String SNAPSHOT_NAME = "snapshot";
     public static final java.util.List<String> ALL_NAMES = java.util.List.of(TERMINATING_NAME, LAUNCHING_NAME,
             PUBLISHER_NAME, RECONCILER_NAME, INTERRUPTION_NAME);
 

@@ -42,6 +42,12 @@ public enum MetricName {
     UNSEAL_KEY_USABLE("UnsealKeyUsable", Unit.NONE, Source.PUBLISHER),
     /** 1 once any node says the cluster is initialized, 0 while every node answers uninitialized. */
     CLUSTER_INITIALIZED("ClusterInitialized", Unit.NONE, Source.PUBLISHER),
+    /**
+     * Seconds since the newest snapshot object under the cluster's prefix in the snapshot bucket was written (S3's
+     * LastModified). Published by the publisher, not the snapshot function, so that a snapshot function that no
+     * longer runs is seen.
+     */
+    SNAPSHOT_AGE_SECONDS("SnapshotAgeSeconds", Unit.SECONDS, Source.PUBLISHER),
 
     // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
     // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.
@@ -59,11 +65,16 @@ public enum MetricName {
     // the ones whose peer could not be removed before the instance dies, and rebalance recommendations.
     INTERRUPTION_WARNINGS("InterruptionWarnings", Unit.COUNT, Source.HANDLER),
     INTERRUPTION_PEER_KEPT("InterruptionPeerKept", Unit.COUNT, Source.HANDLER),
-    REBALANCE_RECOMMENDATIONS("RebalanceRecommendations", Unit.COUNT, Source.HANDLER);
+    REBALANCE_RECOMMENDATIONS("RebalanceRecommendations", Unit.COUNT, Source.HANDLER),
+    // The snapshot function: one datum per snapshot written to S3 (its size and how long it took, from the first
+    // byte asked of the leader to the completed upload), and a count per run that took none (Reason = why).
+    SNAPSHOT_BYTES("SnapshotBytes", Unit.BYTES, Source.HANDLER),
+    SNAPSHOT_DURATION_MS("SnapshotDurationMs", Unit.MILLISECONDS, Source.HANDLER),
+    SNAPSHOTS_NOT_TAKEN("SnapshotsNotTaken", Unit.COUNT, Source.HANDLER);
 
     /** CloudWatch units used here. */
     public enum Unit {
-        NONE("None"), COUNT("Count"), MILLISECONDS("Milliseconds");
+        NONE("None"), COUNT("Count"), MILLISECONDS("Milliseconds"), SECONDS("Seconds"), BYTES("Bytes");
 
         private final String cloudWatchName;
 

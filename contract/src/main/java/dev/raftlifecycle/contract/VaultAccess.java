@@ -22,6 +22,13 @@ public final class VaultAccess {
     /** Read {@link #CANARY_READ_PATH}, create/update {@link #CANARY_WRITE_PATH}; nothing else. */
     public static final String CANARY_POLICY = "raft-lifecycle-canary";
     public static final String CANARY_POLICY_RESOURCE = "vault/raft-lifecycle-canary-policy.hcl";
+    /**
+     * The snapshot function: read {@code sys/storage/raft/snapshot} and nothing else (a snapshot holds every secret
+     * of the cluster, encrypted by the barrier; reading it is as sensitive as the bucket it goes to).
+     */
+    public static final String SNAPSHOT_ROLE = "raft-lifecycle-snapshot";
+    public static final String SNAPSHOT_POLICY = "raft-lifecycle-snapshot";
+    public static final String SNAPSHOT_POLICY_RESOURCE = "vault/raft-lifecycle-snapshot-policy.hcl";
     /** A KV version 1 mount of the canary's own (one request per operation, no metadata paths). */
     public static final String CANARY_MOUNT = "raft-lifecycle-canary";
     /** Written once by scripts/configure-vault with {@link #CANARY_VALUE_FIELD} = {@link #CANARY_VALUE}. */

@@ -62,7 +62,9 @@ public record ClusterConfig(
         List<String> keyAdmins,
         List<String> breakGlassPrincipals,
         List<String> initCidrs,
-        Optional<String> cloudFormationRoleArn) {
+        Optional<String> cloudFormationRoleArn,
+        int snapshotIntervalMinutes,
+        int snapshotRetentionDays) {
 
     /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
@@ -126,8 +128,8 @@ public record ClusterConfig(
     public static final String GOSSIP_KEY_SECRET_KMS_KEY_ARN = "gossipKeySecretKmsKeyArn";
 
     /**
-     * Vault only: IAM role or user ARNs that administer the unseal key (PutKeyPolicy, DisableKey,
-     * ScheduleKeyDeletion, ...). Default: the CDK bootstrap's CloudFormation execution role only. The account root
+     * IAM role or user ARNs that administer the stack's retained keys, the unseal key (Vault) and the snapshot key
+     * (PutKeyPolicy, DisableKey, ScheduleKeyDeletion, ...). Default: the CDK bootstrap's CloudFormation execution role only. The account root
      * keeps read-only actions, so an IAM policy alone never lets anyone disable or delete the key.
      */
     public static final String KEY_ADMINS = "keyAdmins";
@@ -149,6 +151,17 @@ public record ClusterConfig(
      * Default: the bootstrap's execution role.
      */
     public static final String CLOUDFORMATION_ROLE_ARN = "cloudFormationRoleArn";
+    /**
+     * Minutes between scheduled Raft snapshots (an EventBridge rule {@code rate(N minutes)}); 0: no schedule, snapshots
+     * on demand only ({@code aws lambda invoke}), and no snapshot-age alarm.
+     */
+    public static final String SNAPSHOT_INTERVAL_MINUTES = "snapshotIntervalMinutes";
+    /** Days the snapshot bucket keeps a snapshot object, and a noncurrent version after it was overwritten or deleted. */
+    public static final String SNAPSHOT_RETENTION_DAYS = "snapshotRetentionDays";
+    /** The longest snapshot interval accepted: a week (the age alarm fires after two). */
+    public static final int MAX_SNAPSHOT_INTERVAL_MINUTES = 7 * 24 * 60;
+    /** The longest retention accepted: ten years. */
+    public static final int MAX_SNAPSHOT_RETENTION_DAYS = 3650;
     /** The widest range initCidrs accepts: the operator's host or bastion, not a network. */
     public static final int INIT_CIDR_MIN_PREFIX = 24;
 
@@ -161,13 +174,13 @@ public record ClusterConfig(
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
             FUNCTIONS_JAR, DECOMMISSION, SYSTEM, CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
             GOSSIP_KEY_SECRET_KMS_KEY_ARN, KEY_ADMINS, BREAK_GLASS_PRINCIPALS, INIT_CIDRS,
-            CLOUDFORMATION_ROLE_ARN);
+            CLOUDFORMATION_ROLE_ARN, SNAPSHOT_INTERVAL_MINUTES, SNAPSHOT_RETENTION_DAYS);
 
     /**
      * Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. (Consul has no
-     * unseal key, and its first-initialization window is closed by the stack's initial management token.)
+     * Enterprise mode here, and its first-initialization window is closed by the stack's initial management token.)
      */
-    public static final List<String> VAULT_ONLY_KEYS = List.of(ENTERPRISE, VAULT_VERSION, KEY_ADMINS, INIT_CIDRS);
+    public static final List<String> VAULT_ONLY_KEYS = List.of(ENTERPRISE, VAULT_VERSION, INIT_CIDRS);
     /** Keys that describe a Consul cluster only: set with {@code system=vault}, they fail the synth. */
     public static final List<String> CONSUL_ONLY_KEYS = List.of(CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
             GOSSIP_KEY_SECRET_KMS_KEY_ARN);
@@ -430,13 +443,27 @@ public record ClusterConfig(
             }
         }
 
+        int snapshotInterval = r.integer(SNAPSHOT_INTERVAL_MINUTES, Defaults.SNAPSHOT_INTERVAL_MINUTES, 0,
+                MAX_SNAPSHOT_INTERVAL_MINUTES);
+        int snapshotRetention = r.integer(SNAPSHOT_RETENTION_DAYS, Defaults.SNAPSHOT_RETENTION_DAYS, 1,
+                MAX_SNAPSHOT_RETENTION_DAYS);
+        // The newest snapshot must outlive the next one: retention shorter than two intervals would let the lifecycle
+        // rule expire it before a late snapshot replaces it, and leave nothing to restore.
+        if (snapshotInterval > 0 && (long) snapshotRetention * 24 * 60 < 2L * snapshotInterval) {
+            r.problem(SNAPSHOT_RETENTION_DAYS, snapshotRetention + " day(s) keep a snapshot for less than two "
+                    + SNAPSHOT_INTERVAL_MINUTES + " (" + snapshotInterval + " minutes each): the newest snapshot could "
+                    + "expire before the next is taken; keep snapshots at least " + (2 * snapshotInterval + 1439) / 1440
+                    + " day(s)");
+        }
+
         r.failIfProblems();
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
                 tlsKey, serverName, serverId, caPem, email, topic, enterprise, namespace, launchWait, elb,
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
-                gossipKey, keyAdmins, breakGlass, initCidrs, cfnRole.stream().findFirst());
+                gossipKey, keyAdmins, breakGlass, initCidrs, cfnRole.stream().findFirst(), snapshotInterval,
+                snapshotRetention);
     }
 
     /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */
@@ -455,6 +482,11 @@ public record ClusterConfig(
     /** The name Consul's verify_server_hostname requires in every server certificate (default domain "consul"). */
     public static String consulServerName(String datacenter) {
         return "server." + datacenter + ".consul";
+    }
+
+    /** Whether snapshots are taken on a schedule (snapshotIntervalMinutes above 0). */
+    public boolean scheduledSnapshots() {
+        return snapshotIntervalMinutes > 0;
     }
 
     /** Whether the stack is deployed for the first initialization (initCidrs set): the API admits only initCidrs. */

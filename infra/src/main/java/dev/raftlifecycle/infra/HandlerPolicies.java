@@ -60,10 +60,14 @@ public final class HandlerPolicies {
         root.put("clusterPlaceholder", CLUSTER);
         ObjectNode handlers = root.putObject("handlers");
         LifecycleAutomation automation = stack.automation();
-        for (LifecycleAutomation.Handler handler : automation.handlers()) {
+        Map<String, LifecycleAutomation.Handler> byName = new LinkedHashMap<>();
+        automation.handlers().forEach(h -> byName.put(automation.handlerName(h), h));
+        byName.put(dev.raftlifecycle.contract.HandlerNames.SNAPSHOT_NAME, stack.snapshots().function());
+        for (Map.Entry<String, LifecycleAutomation.Handler> entry : byName.entrySet()) {
+            LifecycleAutomation.Handler handler = entry.getValue();
             String role = (String) stack.resolve(stack.getLogicalId((software.amazon.awscdk.CfnElement)
                     handler.role().getNode().getDefaultChild()));
-            ArrayNode statements = handlers.putArray(automation.handlerName(handler));
+            ArrayNode statements = handlers.putArray(entry.getKey());
             for (JsonNode statement : CfnTemplate.identityStatements(template, role)) {
                 ObjectNode copy = statements.addObject();
                 copy.put("Effect", statement.path("Effect").asText());
@@ -72,9 +76,9 @@ public final class HandlerPolicies {
                 ArrayNode resources = copy.putArray("Resource");
                 JsonNode resource = statement.path("Resource");
                 if (resource.isArray()) {
-                    resource.forEach(r -> resources.add(CfnTemplate.flatten(r)));
+                    resource.forEach(r -> resources.add(replaceSnapshotPrefix(CfnTemplate.flatten(r), config)));
                 } else {
-                    resources.add(CfnTemplate.flatten(resource));
+                    resources.add(replaceSnapshotPrefix(CfnTemplate.flatten(resource), config));
                 }
                 if (statement.has("Condition")) {
                     copy.set("Condition", replaceCluster(statement.get("Condition"), config.clusterName()));
@@ -84,9 +88,19 @@ public final class HandlerPolicies {
         return root;
     }
 
+    /** The cluster's snapshot prefix ({@code snapshots/<cluster>/}) with the placeholder for the cluster. */
+    private static String replaceSnapshotPrefix(String text, ClusterConfig config) {
+        return text.replace(snapshotPrefix(config.clusterName()), snapshotPrefix(CLUSTER));
+    }
+
+    private static String snapshotPrefix(String cluster) {
+        return dev.raftlifecycle.contract.Defaults.SNAPSHOT_KEY_PREFIX + cluster + "/";
+    }
+
     private static JsonNode replaceCluster(JsonNode node, String clusterName) {
         try {
-            String text = JSON.writeValueAsString(node).replace("#" + clusterName + "\"", "#" + CLUSTER + "\"");
+            String text = JSON.writeValueAsString(node).replace("#" + clusterName + "\"", "#" + CLUSTER + "\"")
+                    .replace(snapshotPrefix(clusterName), snapshotPrefix(CLUSTER));
             return JSON.readTree(text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -15,6 +15,15 @@ import java.util.Map;
  */
 final class LambdaEnvironment {
 
+    /**
+     * The snapshot bucket's name: the snapshot function writes to it, the publisher lists it (SnapshotAgeSeconds).
+     * Spelled as the functions' Settings will name it (Settings.SNAPSHOT_BUCKET, added with the snapshot function);
+     * to be replaced by that constant when it lands.
+     */
+    static final String SNAPSHOT_BUCKET = "SNAPSHOT_BUCKET";
+    /** The snapshot bucket's KMS key (ARN), for the function's SSE-KMS uploads; Settings.SNAPSHOT_KMS_KEY_ID to be. */
+    static final String SNAPSHOT_KMS_KEY_ID = "SNAPSHOT_KMS_KEY_ID";
+
     private LambdaEnvironment() {
     }
 
@@ -85,6 +94,19 @@ final class LambdaEnvironment {
             env.put(Settings.CANARY_ADDRESS, canaryAddress);
             env.put(Settings.CANARY_TIMEOUT_MS, String.valueOf(Defaults.CANARY_TIMEOUT_MS));
         }
+        return env;
+    }
+
+    /**
+     * The snapshot function: the usual handler settings, the Vault role that may only read
+     * sys/storage/raft/snapshot (Consul: the binding rule maps its IAM role to the snapshot ACL role), and where
+     * to write.
+     */
+    static Map<String, String> snapshot(ClusterConfig config, String caPem, String lockTable, String bucketName,
+            String keyArn) {
+        Map<String, String> env = common(config, caPem, lockTable, VaultAccess.SNAPSHOT_ROLE);
+        env.put(SNAPSHOT_BUCKET, bucketName);
+        env.put(SNAPSHOT_KMS_KEY_ID, keyArn);
         return env;
     }
 

@@ -203,14 +203,7 @@ public final class LifecycleAutomation extends Construct {
         // The lock table is not a shared whiteboard: each role reads and writes only the items of the kinds it owns
         // (dynamodb:LeadingKeys). The lock item only for the three that take it; DeleteItem only there.
         for (Handler h : handlers()) {
-            for (LockTableAccess.Grant grant : LockTableAccess.of(handlerName(h), config.clusterName())) {
-                h.role().addToPrincipalPolicy(PolicyStatement.Builder.create()
-                        .sid(grant.sid())
-                        .actions(grant.actions())
-                        .resources(List.of(lockTable.getTableArn()))
-                        .conditions(Map.of("ForAllValues:StringEquals", Map.of("dynamodb:LeadingKeys", grant.keys())))
-                        .build());
-            }
+            grantLockTable(h.role(), handlerName(h));
         }
         // The publisher reads the unseal key's state (UnsealKeyUsable): DescribeKey on that key only.
         props.unsealKey().ifPresent(key -> key.allowDescribe(publisher.role()));
@@ -272,14 +265,26 @@ public final class LifecycleAutomation extends Construct {
     private Handler handler(String name, String handlerString, String description, int timeoutSeconds,
             Map<String, String> environment, Integer reservedConcurrency, Queue onFailure, int retryAttempts,
             Duration maxEventAge) {
-        Role role = Role.Builder.create(this, name + "Role")
+        return handler(this, name, handlerString, description, timeoutSeconds, environment, reservedConcurrency,
+                onFailure, retryAttempts, maxEventAge);
+    }
+
+    /**
+     * A handler with the conventions of all of them (runtime, jar, SnapStart behind the alias, the Lambdas' VPC,
+     * subnets and security group, its own log group and role), created in {@code scope}: the snapshot function is
+     * one too, but belongs to the Snapshots construct.
+     */
+    Handler handler(Construct scope, String name, String handlerString, String description, int timeoutSeconds,
+            Map<String, String> environment, Integer reservedConcurrency, Queue onFailure, int retryAttempts,
+            Duration maxEventAge) {
+        Role role = Role.Builder.create(scope, name + "Role")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("raft-lifecycle " + name.toLowerCase(Locale.ROOT) + " handler of "
                         + config.clusterName() + (config.consul()
                                 ? "; given a Consul ACL role by a binding rule of the aws-iam auth method"
                                 : "; bound to a Vault role by scripts/configure-vault"))
                 .build();
-        LogGroup logGroup = LogGroup.Builder.create(this, name + "Logs")
+        LogGroup logGroup = LogGroup.Builder.create(scope, name + "Logs")
                 .retention(LogRetention.of(config.logRetentionDays()))
                 .build();
         logGroup.grantWrite(role);
@@ -292,7 +297,7 @@ public final class LifecycleAutomation extends Construct {
                         "ec2:UnassignPrivateIpAddresses"))
                 .resources(List.of("*"))
                 .build());
-        Function.Builder builder = Function.Builder.create(this, name + "Function")
+        Function.Builder builder = Function.Builder.create(scope, name + "Function")
                 .description("raft-lifecycle " + config.clusterName() + ": " + description)
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
@@ -317,7 +322,7 @@ public final class LifecycleAutomation extends Construct {
         // The alias below publishes the version SnapStart snapshots; nothing invokes $LATEST.
         Annotations.of(function).acknowledgeWarning(
                 "@aws-cdk/aws-lambda:snapStartRequirePublish", "invoked only through the alias on a published version");
-        Alias alias = Alias.Builder.create(this, name + "Alias")
+        Alias alias = Alias.Builder.create(scope, name + "Alias")
                 .aliasName(ALIAS_NAME)
                 .version(function.getCurrentVersion())
                 .retryAttempts(retryAttempts)
@@ -330,6 +335,18 @@ public final class LifecycleAutomation extends Construct {
                 + "and ec2:DescribeInstances (read-only), and cloudwatch:PutMetricData (limited by the "
                 + "cloudwatch:namespace condition).", List.of("Resource::*"));
         return new Handler(function, alias, role, logGroup);
+    }
+
+    /** The lock table items the handler of this name owns (LockTableAccess), and nothing else of the table. */
+    void grantLockTable(IRole role, String handlerName) {
+        for (LockTableAccess.Grant grant : LockTableAccess.of(handlerName, config.clusterName())) {
+            role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                    .sid(grant.sid())
+                    .actions(grant.actions())
+                    .resources(List.of(lockTable.getTableArn()))
+                    .conditions(Map.of("ForAllValues:StringEquals", Map.of("dynamodb:LeadingKeys", grant.keys())))
+                    .build());
+        }
     }
 
     /** CompleteLifecycleAction and RecordLifecycleActionHeartbeat on these three groups only. */
@@ -355,7 +372,7 @@ public final class LifecycleAutomation extends Construct {
      * DescribeAutoScalingGroups and DescribeInstances support no resource-level permissions: "*" is the only
      * resource IAM accepts for them. They are read-only.
      */
-    private void grantInventoryReads(IRole role) {
+    void grantInventoryReads(IRole role) {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .sid("ReadGroupsAndInstances")
                 .actions(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"))
@@ -462,6 +479,11 @@ public final class LifecycleAutomation extends Construct {
 
     public Queue lifecycleDeadLetters() {
         return lifecycleDeadLetters;
+    }
+
+    /** The CA PEM the handlers verify the servers with (a deploy-time parameter's token without one in the context). */
+    String caPem() {
+        return caPem;
     }
 
     public Queue publisherDeadLetters() {

@@ -64,8 +64,17 @@ public final class Monitoring extends Construct {
     public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry");
 
     /** What is watched. */
-    public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation) {
+    public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation,
+                        Snapshots snapshots) {
     }
+
+    /**
+     * The snapshot-age alarm fires when the newest snapshot is older than this many intervals: one late or failed
+     * run is retried and covered by the next; two missed in a row are not chance.
+     */
+    public static final int SNAPSHOT_AGE_INTERVALS = 2;
+    /** The snapshot-age alarm's period: the publisher reports the age every minute, the alarm looks at five. */
+    public static final Duration SNAPSHOT_AGE_PERIOD = Duration.minutes(5);
 
     private final ClusterConfig config;
     private final ClusterMetrics metrics;
@@ -211,7 +220,21 @@ public final class Monitoring extends Construct {
                 burnRateAlarms(slo);
             }
         }
-        this.dashboard = dashboard(props.servers(), automation);
+        // Snapshots. Missing data is breaching: the publisher reports the age every minute, so silence means it could
+        // not list the bucket, found no snapshot at all, or did not run. With no schedule (snapshotIntervalMinutes 0)
+        // there is no age to expect, and no alarm. In the rolling-upgrade gate on purpose: a roll is the riskiest
+        // planned change, and it should not start without a recent restore point (take one on demand, then roll).
+        if (config.scheduledSnapshots()) {
+            int interval = config.snapshotIntervalMinutes();
+            alarm("SnapshotAge", "snapshot-age", RunbookSection.SNAPSHOT_AGE,
+                    "The newest Raft snapshot is older than " + SNAPSHOT_AGE_INTERVALS + " snapshot intervals ("
+                            + SNAPSHOT_AGE_INTERVALS + " x " + interval + " minutes), or its age was not reported, in 2 "
+                            + "of the last 3 periods of 5 minutes: a lost quorum now would lose more than planned.",
+                    metrics.metric(MetricName.SNAPSHOT_AGE_SECONDS, "Minimum", SNAPSHOT_AGE_PERIOD),
+                    ComparisonOperator.GREATER_THAN_THRESHOLD, snapshotAgeThresholdSeconds(config), 3, 2,
+                    TreatMissingData.BREACHING);
+        }
+        this.dashboard = dashboard(props.servers(), automation, props.snapshots());
     }
 
     /**
@@ -343,7 +366,12 @@ public final class Monitoring extends Construct {
         return Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
-    private Dashboard dashboard(ServerGroups servers, LifecycleAutomation automation) {
+    /** SnapshotAgeSeconds above which snapshot-age fires: two intervals. */
+    public static int snapshotAgeThresholdSeconds(ClusterConfig config) {
+        return SNAPSHOT_AGE_INTERVALS * config.snapshotIntervalMinutes() * 60;
+    }
+
+    private Dashboard dashboard(ServerGroups servers, LifecycleAutomation automation, Snapshots snapshots) {
         List<List<IWidget>> rows = new ArrayList<>();
         rows.add(List.of(text("# raft-lifecycle: " + config.clusterName() + "\n"
                 + (config.consul() ? "Consul server" : "Vault Raft") + " cluster of " + config.totalServers()
@@ -463,6 +491,32 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.INTERRUPTION_WARNINGS, "Sum"),
                         metrics.metric(MetricName.INTERRUPTION_PEER_KEPT, "Sum"),
                         metrics.metric(MetricName.REBALANCE_RECOMMENDATIONS, "Sum")), List.of())));
+
+        rows.add(List.of(text("## Snapshots\n"
+                + "Raft snapshots in the snapshot bucket, the only way back after a lost quorum. **Healthy:** the newest "
+                + "snapshot's age stays below " + (config.scheduledSnapshots()
+                        ? "one interval (" + config.snapshotIntervalMinutes() + " minutes; the alarm fires above "
+                                + SNAPSHOT_AGE_INTERVALS + ")"
+                        : "what you expect of your on-demand snapshots (no schedule: snapshotIntervalMinutes is 0)")
+                + "; sizes grow slowly with the data; durations well below the function's " + Snapshots.TIMEOUT_SECONDS
+                + " s timeout; no runs that took none (SnapshotsNotTaken, by Reason) and no snapshot function errors.",
+                24, 2)));
+        List<HorizontalAnnotation> ageAnnotations = config.scheduledSnapshots()
+                ? List.of(HorizontalAnnotation.builder().value(snapshotAgeThresholdSeconds(config))
+                        .label("alarm above " + snapshotAgeThresholdSeconds(config) + " s").build())
+                : List.of();
+        LifecycleAutomation.Handler snapshotFunction = snapshots.function();
+        rows.add(List.of(
+                graph("Newest snapshot's age (s)", List.of(
+                        metrics.metric(MetricName.SNAPSHOT_AGE_SECONDS, "Minimum")), ageAnnotations),
+                graph("Snapshot size (bytes) and duration (ms)", List.of(
+                        metrics.metric(MetricName.SNAPSHOT_BYTES, "Maximum", Duration.minutes(5)),
+                        metrics.metric(MetricName.SNAPSHOT_DURATION_MS, "Maximum", Duration.minutes(5))), List.of()),
+                graph("Snapshots not taken, snapshot function errors", List.of(
+                        metrics.metric(MetricName.SNAPSHOTS_NOT_TAKEN, "Sum", Duration.minutes(5)),
+                        snapshotFunction.function().metricErrors(metricOptions(Duration.minutes(5), "Sum")),
+                        snapshotFunction.function().metricThrottles(metricOptions(Duration.minutes(5), "Sum"))),
+                        List.of())));
 
         rows.add(List.of(text("## Capacity vs peers\n"
                 + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers = "

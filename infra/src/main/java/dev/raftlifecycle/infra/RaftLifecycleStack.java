@@ -20,6 +20,7 @@ public final class RaftLifecycleStack extends Stack {
     private final ServerGroups servers;
     private final VaultLoadBalancer loadBalancer;
     private final LifecycleAutomation automation;
+    private final Snapshots snapshots;
     private final Monitoring monitoring;
 
     public RaftLifecycleStack(Construct scope, String id, StackProps props, ClusterConfig config) {
@@ -35,10 +36,13 @@ public final class RaftLifecycleStack extends Stack {
                 new VaultLoadBalancer.Props(config, network, servers));
         this.automation = new LifecycleAutomation(this, "Lifecycle",
                 new LifecycleAutomation.Props(config, network, servers, loadBalancer, unsealKey));
-        servers.allowAuthMethodToResolve(automation.roles());
+        this.snapshots = new Snapshots(this, "Snapshots", new Snapshots.Props(config, automation));
+        List<software.amazon.awscdk.services.iam.IRole> boundRoles = new java.util.ArrayList<>(automation.roles());
+        boundRoles.add(snapshots.function().role());
+        servers.allowAuthMethodToResolve(boundRoles);
         // The handlers (and their rules) exist before the first instance launches and outlive the last one.
         servers.startAfter(automation);
-        this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, servers, automation));
+        this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, servers, automation, snapshots));
 
         if (config.voters() % 2 == 0) {
             Annotations.of(this).addWarningV2("raft-lifecycle:even-voters", config.voters() + " voters ("
@@ -48,7 +52,8 @@ public final class RaftLifecycleStack extends Stack {
         if (!config.consul() && config.breakGlassPrincipals().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:no-break-glass", "No " + ClusterConfig.BREAK_GLASS_PRINCIPALS
                     + ": the TLS secret's resource policy lets only CloudFormation write it, so renewing the certificate "
-                    + "(RUNBOOK.md, certificate-expiry) needs a deploy that names a break-glass role first. Name it now.");
+                    + "(RUNBOOK.md, certificate-expiry) needs a deploy that names a break-glass role first, and nobody "
+                    + "may read a snapshot to restore it (the snapshot bucket's policy and key). Name it now.");
         }
         if (!config.consul() && config.keyAdmins().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:default-key-admin", "No " + ClusterConfig.KEY_ADMINS
@@ -56,11 +61,21 @@ public final class RaftLifecycleStack extends Stack {
                     + "deleted (a new CDK bootstrap creates one with the same name but a new identity), nobody can "
                     + "administer the key any more, and only AWS Support can restore access. Name your key administrators.");
         }
+        if (config.consul() && config.keyAdmins().isEmpty()) {
+            Annotations.of(this).addWarningV2("raft-lifecycle:default-key-admin", "No " + ClusterConfig.KEY_ADMINS
+                    + ": the snapshot key's only administrator is the role CloudFormation deploys as. If that role is "
+                    + "ever deleted, nobody can administer the key any more. Name your key administrators.");
+        }
+        if (!config.scheduledSnapshots()) {
+            Annotations.of(this).addInfo(ClusterConfig.SNAPSHOT_INTERVAL_MINUTES + " is 0: no scheduled snapshots and "
+                    + "no snapshot-age alarm; take snapshots on demand (RUNBOOK.md, snapshot-age). The dashboard still "
+                    + "shows SnapshotAgeSeconds.");
+        }
         if (config.consul() && config.breakGlassPrincipals().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:no-break-glass", "No " + ClusterConfig.BREAK_GLASS_PRINCIPALS
                     + ": only the Consul servers can read the initial management token, so nobody can set up the "
                     + "cluster's ACLs (infra/README.md, first deploy of a Consul cluster). Name the role you set them "
-                    + "up with.");
+                    + "up with, and nobody may read a snapshot to restore it.");
         }
         if (automation.caFromParameter()) {
             Annotations.of(this).addInfo("No CA certificate in the context: `cdk deploy` asks for the stack "
@@ -116,6 +131,16 @@ public final class RaftLifecycleStack extends Stack {
             output("UnsealKeyArn", unsealKey.orElseThrow().key().getKeyArn(),
                     "the auto-unseal KMS key (retained on stack deletion)");
         }
+        output("SnapshotBucketName", snapshots.bucket().getBucketName(), "where the Raft snapshots go, under "
+                + snapshots.keyPrefix() + " (retained on stack deletion; readable by "
+                + ClusterConfig.BREAK_GLASS_PRINCIPALS + " only)");
+        output("SnapshotFunctionName", snapshots.function().function().getFunctionName(),
+                "take a snapshot on demand: aws lambda invoke --function-name <this> --qualifier "
+                        + LifecycleAutomation.ALIAS_NAME + " out.json");
+        output("SnapshotKeyArn", snapshots.key().getKeyArn(), "the snapshot bucket's KMS key (retained on stack deletion)");
+        output("SnapshotRoleArn", snapshots.function().role().getRoleArn(), config.consul()
+                ? "bind to the Consul ACL role " + dev.raftlifecycle.contract.ConsulAccess.SNAPSHOT_ROLE + " (snapshot function)"
+                : "bind to the Vault role " + dev.raftlifecycle.contract.VaultAccess.SNAPSHOT_ROLE + " (snapshot function)");
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
                 "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "
@@ -167,6 +192,10 @@ public final class RaftLifecycleStack extends Stack {
 
     public LifecycleAutomation automation() {
         return automation;
+    }
+
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
     public Monitoring monitoring() {

@@ -23,6 +23,7 @@ public enum RunbookSection {
     TLS_FAILURES("tls-failures", "Certificate a new client cannot verify"),
     CERTIFICATE_EXPIRY("certificate-expiry", "Certificate expiring"),
     UNSEAL_KEY_UNUSABLE("unseal-key-unusable", "Unseal key not usable"),
+    SNAPSHOT_AGE("snapshot-age", "Snapshot too old"),
     INITIALIZED_DURING_INIT_WINDOW("initialized-during-init-window", "Cluster initialized while initCidrs is set");
 
     /** The runbook file, relative to the repository root. */

@@ -96,10 +96,31 @@ public final class UnsealKey extends Construct {
     public UnsealKey(Construct scope, String id, Props props) {
         super(scope, id);
         this.deployRoleArn = props.cloudFormationRole().orElseGet(() -> DeployRole.arn(Stack.of(scope)));
-        if (deployRoleArn == null && props.keyAdmins().isEmpty()) {
+        List<PolicyStatement> statements = administration(scope, "the unseal key", props.keyAdmins(), deployRoleArn);
+        this.key = Key.Builder.create(this, "Key")
+                .description("Vault auto-unseal key of raft-lifecycle cluster " + props.clusterName())
+                .alias("alias/raft-lifecycle/" + props.clusterName() + "/unseal")
+                .enableKeyRotation(true)
+                .policy(PolicyDocument.Builder.create().statements(statements).build())
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+    }
+
+    /**
+     * The statements every key of this stack starts from (the unseal key, the snapshot key): the account only reads
+     * the key, the key administrators ({@code keyAdmins}, or else the CloudFormation execution role) administer it,
+     * and with named administrators the execution role keeps only what a deploy needs. Nobody may use the key yet:
+     * each key adds its users itself.
+     *
+     * @param what the key, for the error message ("the unseal key")
+     * @param deployRoleArn the role CloudFormation deploys as; null when the synthesizer has none
+     */
+    static List<PolicyStatement> administration(Construct scope, String what, List<String> keyAdmins,
+            String deployRoleArn) {
+        if (deployRoleArn == null && keyAdmins.isEmpty()) {
             throw new InvalidConfigurationException(List.of(ClusterConfig.KEY_ADMINS + ": this stack's synthesizer ("
                     + Stack.of(scope).getSynthesizer().getClass().getSimpleName() + ") deploys without the bootstrap's "
-                    + "CloudFormation execution role, the unseal key's default administrator: name the administrators"));
+                    + "CloudFormation execution role, " + what + "'s default administrator: name the administrators"));
         }
         List<PolicyStatement> statements = new ArrayList<>();
         statements.add(PolicyStatement.Builder.create()
@@ -109,10 +130,10 @@ public final class UnsealKey extends Construct {
                 .resources(List.of("*"))
                 .build());
         List<IPrincipal> admins = new ArrayList<>();
-        if (props.keyAdmins().isEmpty()) {
+        if (keyAdmins.isEmpty()) {
             admins.add(new ArnPrincipal(deployRoleArn));
         } else {
-            props.keyAdmins().forEach(arn -> admins.add(new ArnPrincipal(arn)));
+            keyAdmins.forEach(arn -> admins.add(new ArnPrincipal(arn)));
             if (deployRoleArn != null) {
                 statements.add(PolicyStatement.Builder.create()
                         .sid("CloudFormationDeploysTheKey")
@@ -128,13 +149,7 @@ public final class UnsealKey extends Construct {
                 .actions(ADMIN_ACTIONS)
                 .resources(List.of("*"))
                 .build());
-        this.key = Key.Builder.create(this, "Key")
-                .description("Vault auto-unseal key of raft-lifecycle cluster " + props.clusterName())
-                .alias("alias/raft-lifecycle/" + props.clusterName() + "/unseal")
-                .enableKeyRotation(true)
-                .policy(PolicyDocument.Builder.create().statements(statements).build())
-                .removalPolicy(RemovalPolicy.RETAIN)
-                .build();
+        return statements;
     }
 
     /**

@@ -298,11 +298,11 @@ class ClusterConfigTest {
         assertThat(invalid(Map.of("initCidrs", "0.0.0.0/0")).getMessage()).contains("initCidrs: '0.0.0.0/0' is wider");
         assertThat(invalid(Map.of("initCidrs", "203.0.113.300/32")).getMessage())
                 .contains("initCidrs: '203.0.113.300/32' is not an IPv4 CIDR block");
-        // Consul has no init window to guard (the stack bootstraps its ACLs) and no unseal key to administer.
+        // Consul has no init window to guard (the stack bootstraps its ACLs); its keyAdmins administer the snapshot key.
         assertThat(invalid(Map.of("system", "consul", "initCidrs", "203.0.113.10/32")).getMessage())
                 .contains("initCidrs: applies only to system=vault");
-        assertThat(invalid(Map.of("system", "consul", "keyAdmins", "arn:aws:iam::123456789012:role/a")).getMessage())
-                .contains("keyAdmins: applies only to system=vault");
+        assertThat(config(Map.of("system", "consul", "keyAdmins", "arn:aws:iam::123456789012:role/a")).keyAdmins())
+                .containsExactly("arn:aws:iam::123456789012:role/a");
         assertThat(config(Map.of("system", "consul", "breakGlassPrincipals", "arn:aws:iam::123456789012:role/a"))
                 .breakGlassPrincipals()).containsExactly("arn:aws:iam::123456789012:role/a");
     }

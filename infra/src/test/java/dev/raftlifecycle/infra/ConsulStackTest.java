@@ -48,12 +48,12 @@ class ConsulStackTest {
     @Test
     void noUnsealKeyAndNoKmsUseByTheServersOrTheLambdas() {
         assertThat(synth.stack().unsealKeyIfAny()).isEmpty();
-        // The only keys are the alarm topic's (the stack creates the topic) and the server logs'.
+        // The only keys are the alarm topic's (the stack creates the topic), the server logs' and the snapshots'.
         Map<String, JsonNode> keys = Cfn.resources(template, "AWS::KMS::Key");
         List<String> descriptions = new ArrayList<>();
         keys.values().forEach(k -> descriptions.add(k.path("Properties").path("Description").asText()));
-        assertThat(descriptions).hasSize(2).anyMatch(d -> d.contains("alarm topic"))
-                .anyMatch(d -> d.contains("audit and journal logs"));
+        assertThat(descriptions).hasSize(3).anyMatch(d -> d.contains("alarm topic"))
+                .anyMatch(d -> d.contains("audit and journal logs")).anyMatch(d -> d.contains("Consul Raft snapshots"));
         List<String> roles = new ArrayList<>(List.of(Cfn.logicalId(synth.stack(), synth.stack().servers().role())));
         synth.stack().automation().handlers().forEach(h -> roles.add(Cfn.logicalId(synth.stack(), h.role())));
         for (String role : roles) {
@@ -170,7 +170,7 @@ class ConsulStackTest {
         }
         assertThat(names).containsExactlyInAnyOrder("consul-servers-1", "consul-servers-2", "consul-servers-3");
         assertThat(Cfn.resources(template, "AWS::Lambda::Function").values()).filteredOn(f -> f.path("Properties")
-                .path("Handler").asText().startsWith("dev.raftlifecycle.handlers.")).hasSize(5);
+                .path("Handler").asText().startsWith("dev.raftlifecycle.handlers.")).hasSize(6);
     }
 
     @Test

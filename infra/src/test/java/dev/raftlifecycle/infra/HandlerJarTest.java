@@ -39,7 +39,7 @@ class HandlerJarTest {
             }
         }
         assertThat(handlers).containsExactlyInAnyOrder(HandlerNames.TERMINATING, HandlerNames.LAUNCHING,
-                HandlerNames.PUBLISHER, HandlerNames.RECONCILER, HandlerNames.INTERRUPTION);
+                HandlerNames.PUBLISHER, HandlerNames.RECONCILER, HandlerNames.INTERRUPTION, HandlerNames.SNAPSHOT);
     }
 
     @Test

@@ -41,7 +41,7 @@ class LifecycleAutomationTest {
     void fiveJava21FunctionsWithTheContractHandlersTimeoutsAndMemory() {
         assertThat(Cfn.resources(template, "AWS::Lambda::Function").values().stream()
                 .filter(f -> f.path("Properties").path("Runtime").asText().startsWith("java")))
-                .hasSize(5);
+                .hasSize(6); // and the snapshot function (SnapshotsTest)
         record Expected(LifecycleAutomation.Handler handler, String handlerString, int timeout) {
         }
         for (Expected e : List.of(
@@ -96,6 +96,8 @@ class LifecycleAutomationTest {
                     .endsWith("-----END CERTIFICATE-----").doesNotContain("\n");
             java.util.Set<String> known = new java.util.HashSet<>(Settings.ALL);
             known.add("JAVA_TOOL_OPTIONS"); // read by the JVM, not by Settings
+            // The publisher's snapshot bucket: Settings names it with the snapshot function (to unify at merge).
+            known.add(LambdaEnvironment.SNAPSHOT_BUCKET);
             assertThat(env.keySet()).isSubsetOf(known);
             // Lambda allows 4 KB of environment in total.
             int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
@@ -183,7 +185,7 @@ class LifecycleAutomationTest {
         String lifecycleQueue = Cfn.logicalId(synth.stack(), automation.lifecycleDeadLetters());
         String publisherQueue = Cfn.logicalId(synth.stack(), automation.publisherDeadLetters());
         Map<String, JsonNode> configs = Cfn.resources(template, "AWS::Lambda::EventInvokeConfig");
-        assertThat(configs).hasSize(5);
+        assertThat(configs).hasSize(6); // and the snapshot function's (SnapshotsTest)
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             JsonNode alias = Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.alias())).path("Properties");
             assertThat(alias.path("Name").asText()).isEqualTo(LifecycleAutomation.ALIAS_NAME);
@@ -214,7 +216,9 @@ class LifecycleAutomationTest {
 
     @Test
     void rulesMatchLifecycleEventsOfExactlyTheseGroupsAndTheScheduleRunsEveryMinute() {
-        Map<String, JsonNode> rules = Cfn.resources(template, "AWS::Events::Rule");
+        Map<String, JsonNode> rules = new java.util.HashMap<>(Cfn.resources(template, "AWS::Events::Rule"));
+        // The snapshot schedule is the Snapshots construct's (SnapshotsTest).
+        rules.remove(Cfn.logicalId(synth.stack(), synth.stack().snapshots().schedule().orElseThrow()));
         assertThat(rules).hasSize(5);
         List<String> seen = new ArrayList<>();
         for (JsonNode rule : rules.values()) {
@@ -304,7 +308,9 @@ class LifecycleAutomationTest {
         assertThat(Cfn.actions(statements(automation.launching()))).isEqualTo(union(common, lifecycle, records));
         assertThat(Cfn.actions(statements(automation.publisher())))
                 // DescribeKey: the unseal key's state (UnsealKeyUsable), on that key only (HardeningTest).
-                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData", "kms:DescribeKey")));
+                // ListBucket: the snapshot prefix (SnapshotAgeSeconds, SnapshotsTest).
+                .isEqualTo(union(common, records, Set.of("cloudwatch:PutMetricData", "kms:DescribeKey",
+                        "s3:ListBucket")));
         assertThat(Cfn.actions(statements(automation.reconciler()))).isEqualTo(union(common, lock));
         assertThat(Cfn.actions(statements(automation.interruption())))
                 .isEqualTo(union(common, lock, Set.of("ec2:DescribeSpotInstanceRequests")));

@@ -91,6 +91,7 @@ class MetricContractTest {
         Set<String> functions = new HashSet<>();
         synth.stack().automation().handlers()
                 .forEach(h -> functions.add("${Ref:" + Cfn.logicalId(synth.stack(), h.function()) + "}"));
+        functions.add("${Ref:" + Cfn.logicalId(synth.stack(), synth.stack().snapshots().function().function()) + "}");
         switch (ref.namespace()) {
             case "AWS/Lambda" -> {
                 assertThat(ref.dimensions().keySet()).as(ref.toString()).containsExactly("FunctionName");

@@ -79,12 +79,14 @@ class ServerGroupsTest {
         assertThat(metrics.path("Condition").path("StringEquals").path("cloudwatch:namespace").asText())
                 .isEqualTo(ServerGroups.NODE_METRICS_NAMESPACE);
 
-        // iam:GetRole on exactly the three handler roles (Vault's AWS auth resolves the bound roles).
+        // iam:GetRole on exactly the handler roles and the snapshot function's (Vault's AWS auth resolves the bound
+        // roles).
         JsonNode getRole = Cfn.allowing(statements, "iam:GetRole").get(0);
         Set<String> expected = new HashSet<>();
         for (LifecycleAutomation.Handler handler : synth.stack().automation().handlers()) {
             expected.add("${GetAtt:" + Cfn.logicalId(synth.stack(), handler.role()) + ".Arn}");
         }
+        expected.add("${GetAtt:" + Cfn.logicalId(synth.stack(), synth.stack().snapshots().function().role()) + ".Arn}");
         Set<String> actual = new HashSet<>();
         getRole.path("Resource").forEach(r -> actual.add(Cfn.flatten(r)));
         assertThat(actual).isEqualTo(expected);

@@ -49,7 +49,10 @@ final class TestStacks {
                 Map.entry(ClusterConfig.TLS_SERVER_NAME, "vault.prod-eu.example.internal"),
                 Map.entry(ClusterConfig.VAULT_VERSION, "v1.21.4+ent"),
                 Map.entry(ClusterConfig.ELB_HEALTH_CHECKS, "true"))),
-        /** Two voters per zone (an even total), an email subscription, named zones, one NAT gateway. */
+        /**
+         * Two voters per zone (an even total), an email subscription, named zones, one NAT gateway, snapshots on
+         * demand only.
+         */
         EVEN_VOTERS(Map.of(
                 ClusterConfig.CLUSTER_NAME, "even",
                 ClusterConfig.NODES_PER_AZ, 2,
@@ -57,7 +60,10 @@ final class TestStacks {
                 ClusterConfig.ELB_HEALTH_CHECKS, false,
                 ClusterConfig.AVAILABILITY_ZONES, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
                 ClusterConfig.NAT_GATEWAYS, 1,
-                ClusterConfig.DECOMMISSION, true)),
+                ClusterConfig.DECOMMISSION, true,
+                // On demand only: no snapshot schedule, no snapshot-age alarm; a week's snapshots kept.
+                ClusterConfig.SNAPSHOT_INTERVAL_MINUTES, 0,
+                ClusterConfig.SNAPSHOT_RETENTION_DAYS, 7)),
         /**
          * Deployed for the first initialization (initCidrs), with named unseal-key administrators and break-glass
          * principals.
@@ -70,7 +76,10 @@ final class TestStacks {
                         + "arn:aws:iam::123456789012:role/security/break-glass",
                 ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass",
                 // A pipeline's own CloudFormation role (cdk deploy --role-arn), not the bootstrap's.
-                ClusterConfig.CLOUDFORMATION_ROLE_ARN, "arn:aws:iam::123456789012:role/deploy-pipeline")),
+                ClusterConfig.CLOUDFORMATION_ROLE_ARN, "arn:aws:iam::123456789012:role/deploy-pipeline",
+                // A snapshot every quarter of an hour, kept for a day.
+                ClusterConfig.SNAPSHOT_INTERVAL_MINUTES, "15",
+                ClusterConfig.SNAPSHOT_RETENTION_DAYS, "1")),
         /** No CA in the context: asked for at deploy time. */
         NO_CA(Map.of(ClusterConfig.CLUSTER_NAME, "noca")),
         /** `cdk deploy -c system=consul`: a Consul server cluster with every other value at its default. */

@@ -31,7 +31,8 @@ import software.constructs.Construct;
  *
  * <p>Egress is needed in any case: the servers call KMS, Secrets Manager, EC2, CloudWatch and (through Vault's AWS
  * auth method) the global STS and IAM endpoints, which have no VPC endpoints; the Lambdas call Auto Scaling, EC2 and
- * CloudWatch. DynamoDB (the lock table) gets a free gateway endpoint so locking does not depend on the NAT path.
+ * CloudWatch. DynamoDB (the lock table) gets a free gateway endpoint so locking does not depend on the NAT path, and
+ * S3 one so the snapshots' uploads do not go through (and pay for) the NAT gateways.
  */
 public final class ClusterNetwork extends Construct {
 
@@ -81,6 +82,11 @@ public final class ClusterNetwork extends Construct {
                                     .cidrMask(20).build()))
                     .gatewayEndpoints(Map.of("DynamoDb", GatewayVpcEndpointOptions.builder()
                             .service(GatewayVpcEndpointAwsService.DYNAMODB)
+                            .subnets(List.of(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_WITH_EGRESS).build()))
+                            .build(),
+                            // The snapshots' uploads: off the NAT path (and its per-GB charge).
+                            "S3", GatewayVpcEndpointOptions.builder()
+                            .service(GatewayVpcEndpointAwsService.S3)
                             .subnets(List.of(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_WITH_EGRESS).build()))
                             .build()))
                     .flowLogs(Map.of("All", FlowLogOptions.builder()

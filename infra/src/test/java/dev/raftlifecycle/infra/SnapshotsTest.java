@@ -312,6 +312,16 @@ class SnapshotsTest {
         }
     }
 
+    @Test
+    void aNewVpcSendsTheUploadsThroughAnS3GatewayEndpointNotTheNatGateways() {
+        List<String> services = new ArrayList<>();
+        Cfn.resources(synth.json(), "AWS::EC2::VPCEndpoint").values().forEach(e -> services.add(
+                Cfn.flatten(e.path("Properties").path("ServiceName")) + " " + e.path("Properties").path("VpcEndpointType")
+                        .asText("Gateway")));
+        assertThat(services).contains("com.amazonaws.${Ref:AWS::Region}.s3 Gateway",
+                "com.amazonaws.${Ref:AWS::Region}.dynamodb Gateway");
+    }
+
     // Hardening: who may write, read and delete snapshots, and use their key.
 
     @Test

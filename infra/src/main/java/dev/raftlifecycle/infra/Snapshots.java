@@ -41,9 +41,10 @@ import software.constructs.Construct;
  *   <li>the bucket policy denies reading and deleting objects to everyone but {@code breakGlassPrincipals}, and
  *       writing to everyone but the snapshot function's role, whatever their IAM policies say; the function itself
  *       may write only under {@code snapshots/<cluster>/} (its identity policy);</li>
- *   <li>versioning keeps an overwritten or deleted snapshot for the retention period; the lifecycle rule expires
- *       snapshots and noncurrent versions after {@code snapshotRetentionDays} and aborts unfinished multipart
- *       uploads after a day; bucket and key are RETAINED when the stack is deleted.</li>
+ *   <li>versioning keeps an overwritten or deleted snapshot for the retention period; the lifecycle rules expire
+ *       snapshots after {@code snapshotRetentionDays} (they become noncurrent versions behind a delete marker), remove
+ *       noncurrent versions {@code snapshotRetentionDays} after that and then their delete markers, and abort
+ *       unfinished multipart uploads after a day; bucket and key are RETAINED when the stack is deleted.</li>
  * </ul>
  */
 public final class Snapshots extends Construct {
@@ -112,7 +113,14 @@ public final class Snapshots extends Construct {
                         .expiration(Duration.days(config.snapshotRetentionDays()))
                         .noncurrentVersionExpiration(Duration.days(config.snapshotRetentionDays()))
                         .abortIncompleteMultipartUploadAfter(Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS))
-                        .build()))
+                        .build(),
+                        // An expired snapshot leaves a delete marker over its noncurrent version; once that version
+                        // is gone too, the marker is removed (S3 allows this only in a rule of its own).
+                        LifecycleRule.builder()
+                                .id("RemoveExpiredDeleteMarkers")
+                                .enabled(true)
+                                .expiredObjectDeleteMarker(true)
+                                .build()))
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
         Suppressions.accept(bucket, "AwsSolutions-S1", "Server access logs would need a bucket of their own that "

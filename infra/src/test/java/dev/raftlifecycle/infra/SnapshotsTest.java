@@ -141,8 +141,10 @@ class SnapshotsTest {
         }
         for (Expected e : List.of(new Expected(synth, 30), new Expected(onDemand, 7), new Expected(init, 1))) {
             JsonNode rules = bucket(e.s()).path("Properties").path("LifecycleConfiguration").path("Rules");
-            assertThat(rules).hasSize(1);
+            assertThat(rules).hasSize(2);
             JsonNode rule = rules.get(0);
+            assertThat(rules.get(1).path("ExpiredObjectDeleteMarker").asBoolean()).isTrue();
+            assertThat(rules.get(1).path("Status").asText()).isEqualTo("Enabled");
             assertThat(rule.path("Status").asText()).isEqualTo("Enabled");
             assertThat(rule.path("ExpirationInDays").asInt()).isEqualTo(e.days());
             assertThat(rule.path("NoncurrentVersionExpiration").path("NoncurrentDays").asInt()).isEqualTo(e.days());

@@ -230,6 +230,28 @@ class SnapshotsTest {
     }
 
     @Test
+    void theFunctionsModuleAcceptsTheSnapshotFunctionsEnvironmentAndItFitsLambdasLimit() {
+        for (Synthesized s : List.of(synth, TestStacks.get(Scenario.EXISTING_VPC_ENTERPRISE),
+                TestStacks.get(Scenario.CONSUL_EXISTING_VPC))) {
+            Map<String, String> env = new HashMap<>();
+            Cfn.resource(s.json(), id(s, s.stack().snapshots().function().function())).path("Properties")
+                    .path("Environment").path("Variables").properties().forEach(e -> env.put(e.getKey(),
+                            // Deploy-time references become literals as long as the real ones can be: a bucket name
+                            // of 63 characters, a key ARN.
+                            e.getValue().isTextual() ? e.getValue().asText() : Cfn.flatten(e.getValue())
+                                    .replace("${Ref:AWS::AccountId}", "123456789012")
+                                    .replaceAll("\\$\\{GetAtt:SnapshotsKey[^}]*}", "arn:aws:kms:eu-west-1:123456789012:"
+                                            + "key/11111111-2222-3333-4444-555555555555")
+                                    .replaceAll("\\$\\{[^}]*}", "x".repeat(63))));
+            env.put(dev.raftlifecycle.config.Settings.AWS_REGION, "eu-west-1");
+            dev.raftlifecycle.config.Settings settings = dev.raftlifecycle.config.Settings.from(env);
+            assertThat(settings.groupNames()).isEqualTo(s.config().groupNames());
+            int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+            assertThat(size).as("Lambda allows 4 KB of environment in total").isLessThan(4096 - 200);
+        }
+    }
+
+    @Test
     void thePublisherListsTheClustersPrefixAndNothingElseOfTheBucket() {
         for (Synthesized s : List.of(synth, TestStacks.get(Scenario.CONSUL_EXISTING_VPC))) {
             List<JsonNode> statements = Cfn.identityStatements(s.json(), id(s, s.stack().automation().publisher().role()));

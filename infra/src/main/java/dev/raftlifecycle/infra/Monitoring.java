@@ -496,7 +496,7 @@ public final class Monitoring extends Construct {
                 + "Raft snapshots in the snapshot bucket, the only way back after a lost quorum. **Healthy:** the newest "
                 + "snapshot's age stays below " + (config.scheduledSnapshots()
                         ? "one interval (" + config.snapshotIntervalMinutes() + " minutes; the alarm fires above "
-                                + SNAPSHOT_AGE_INTERVALS + ")"
+                                + SNAPSHOT_AGE_INTERVALS + " intervals)"
                         : "what you expect of your on-demand snapshots (no schedule: snapshotIntervalMinutes is 0)")
                 + "; sizes grow slowly with the data; durations well below the function's " + Snapshots.TIMEOUT_SECONDS
                 + " s timeout; no runs that took none (SnapshotsNotTaken, by Reason) and no snapshot function errors.",

@@ -57,9 +57,10 @@ public final class RaftLifecycleStack extends Stack {
         }
         if (!config.consul() && config.keyAdmins().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:default-key-admin", "No " + ClusterConfig.KEY_ADMINS
-                    + ": the unseal key's only administrator is the role CloudFormation deploys as. If that role is ever "
-                    + "deleted (a new CDK bootstrap creates one with the same name but a new identity), nobody can "
-                    + "administer the key any more, and only AWS Support can restore access. Name your key administrators.");
+                    + ": the unseal key's only administrator is the role CloudFormation deploys as (the snapshot key's "
+                    + "too). If that role is ever deleted (a new CDK bootstrap creates one with the same name but a new "
+                    + "identity), nobody can administer the keys any more, and only AWS Support can restore access. Name "
+                    + "your key administrators.");
         }
         if (config.consul() && config.keyAdmins().isEmpty()) {
             Annotations.of(this).addWarningV2("raft-lifecycle:default-key-admin", "No " + ClusterConfig.KEY_ADMINS

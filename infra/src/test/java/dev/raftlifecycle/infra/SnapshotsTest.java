@@ -321,6 +321,10 @@ class SnapshotsTest {
         assertThat(Cfn.resources(onDemand.json(), "AWS::CloudWatch::Alarm").values())
                 .noneMatch(a -> a.path("Properties").path("AlarmName").asText().endsWith("-snapshot-age"));
         assertThat(onDemand.stack().monitoring().gateAlarmNames()).noneMatch(n -> n.endsWith("-snapshot-age"));
+        // ... and the synth says so.
+        software.amazon.awscdk.assertions.Annotations.fromStack(onDemand.stack()).hasInfo("*",
+                software.amazon.awscdk.assertions.Match.stringLikeRegexp(
+                        ".*snapshotIntervalMinutes is 0: no scheduled snapshots and no snapshot-age alarm.*"));
     }
 
     @Test

@@ -40,7 +40,8 @@ import software.constructs.Construct;
  *       {@code breakGlassPrincipals} (to read) may use it, and only through S3 ({@code kms:ViaService});</li>
  *   <li>the bucket policy denies reading and deleting objects to everyone but {@code breakGlassPrincipals}, and
  *       writing to everyone but the snapshot function's role, whatever their IAM policies say; the function itself
- *       may write only under {@code snapshots/<cluster>/} (its identity policy);</li>
+ *       may write only under {@code snapshots/<cluster>/} (its identity policy), and a write that asks for another
+ *       encryption than SSE-KMS with this key is denied;</li>
  *   <li>versioning keeps an overwritten or deleted snapshot for the retention period; the lifecycle rules expire
  *       snapshots after {@code snapshotRetentionDays} (they become noncurrent versions behind a delete marker), remove
  *       noncurrent versions {@code snapshotRetentionDays} after that and then their delete markers, and abort
@@ -170,6 +171,11 @@ public final class Snapshots extends Construct {
                 List.of(function.role().getRoleArn())));
         bucket.addToResourcePolicy(denyUnless("OnlyBreakGlassDeletesSnapshots", DELETE_ACTIONS, objects,
                 config.breakGlassPrincipals()));
+        // Every snapshot under the snapshot key, so that the key policy, not only this bucket policy, decides who can
+        // read one: a write may leave the encryption to the bucket's default or name this key, nothing else.
+        bucket.addToResourcePolicy(denyWhenHeader("OnlySseKms", "s3:x-amz-server-side-encryption", "aws:kms", objects));
+        bucket.addToResourcePolicy(denyWhenHeader("OnlyTheSnapshotKey", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                key.getKeyArn(), objects));
 
         // The publisher reports the newest snapshot's age: it lists this cluster's prefix, and reads no object.
         LifecycleAutomation.Handler publisher = automation.publisher();
@@ -223,6 +229,20 @@ public final class Snapshots extends Construct {
             statement.conditions(Map.of("StringNotEquals", Map.of("aws:PrincipalArn", allowed)));
         }
         return statement.build();
+    }
+
+    /** Denies PutObject to everyone when the request sets this header to anything but {@code allowed}. */
+    private static PolicyStatement denyWhenHeader(String sid, String conditionKey, String allowed, String resource) {
+        return PolicyStatement.Builder.create()
+                .sid(sid)
+                .effect(software.amazon.awscdk.services.iam.Effect.DENY)
+                .principals(List.of(new AnyPrincipal()))
+                .actions(BUCKET_WRITE_ACTIONS)
+                .resources(List.of(resource))
+                .conditions(Map.of(
+                        "Null", Map.of(conditionKey, "false"),
+                        "StringNotEquals", Map.of(conditionKey, allowed)))
+                .build();
     }
 
     private String logicalId(Bucket b) {

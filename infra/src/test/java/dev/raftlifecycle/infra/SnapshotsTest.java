@@ -370,6 +370,23 @@ class SnapshotsTest {
             assertThat(Cfn.strings(delete.path("Action")))
                     .containsExactlyInAnyOrder("s3:DeleteObject", "s3:DeleteObjectVersion");
             assertThat(exceptFor(write)).containsExactly(roleArn(s, s.stack().snapshots().function()));
+            // Written under the snapshot key only (the bucket's default, or the key named): never another.
+            JsonNode sse = policy.get("OnlySseKms");
+            JsonNode keyId = policy.get("OnlyTheSnapshotKey");
+            for (JsonNode deny : List.of(sse, keyId)) {
+                assertThat(deny.path("Effect").asText()).isEqualTo("Deny");
+                assertThat(principals(deny)).containsExactly("*");
+                assertThat(Cfn.strings(deny.path("Action"))).containsExactly("s3:PutObject");
+            }
+            assertThat(sse.path("Condition").path("Null").path("s3:x-amz-server-side-encryption").asText())
+                    .isEqualTo("false");
+            assertThat(sse.path("Condition").path("StringNotEquals").path("s3:x-amz-server-side-encryption").asText())
+                    .isEqualTo("aws:kms");
+            assertThat(keyId.path("Condition").path("Null").path("s3:x-amz-server-side-encryption-aws-kms-key-id")
+                    .asText()).isEqualTo("false");
+            assertThat(Cfn.flatten(keyId.path("Condition").path("StringNotEquals")
+                    .path("s3:x-amz-server-side-encryption-aws-kms-key-id")))
+                    .isEqualTo("${GetAtt:" + id(s, s.stack().snapshots().key()) + ".Arn}");
             if (breakGlass.isEmpty()) {
                 // Nobody at all: the deny has no exception.
                 assertThat(read.has("Condition")).isFalse();

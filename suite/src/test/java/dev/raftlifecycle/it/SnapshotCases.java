@@ -216,7 +216,10 @@ abstract class SnapshotCases {
             later = harness.publisher().run(Duration.ofMinutes(1));
         } finally {
             killed.forEach(RaftNode::restart); // as a reboot would: the same data, and the quorum back
-            cluster.awaitLeader(Duration.ofSeconds(90));
+            // Until a leader serves writes again (a new active node takes a few seconds after its election).
+            cluster.await("the cluster takes writes again", Duration.ofSeconds(120),
+                    () -> cluster.kvPut("snapshot/after-restart", "x"));
+            cluster.awaitLeader(Duration.ofSeconds(30));
         }
 
         assertThat(refused.taken()).isFalse();

@@ -83,8 +83,10 @@ final class SnapshotBenchmark {
                     ms.add((double) o.durationMs());
                     mbps.add(o.bytes() / 1e6 / (o.durationMs() / 1000.0));
                 }
-                rows.append(String.format(Locale.ROOT, "| ~%d MiB of KV | %.1f MiB | %d | **%.1f MB/s** | %.0f ms | %s |%n",
-                        targetMiB, bytes / 1048576.0, parts, Benchmarks.median(mbps), Benchmarks.median(ms),
+                String size = bytes < 1048576 ? String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0)
+                        : String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+                rows.append(String.format(Locale.ROOT, "| %s | %s | %d | **%.1f MB/s** | %.0f ms | %s |%n",
+                        targetMiB == 0 ? "a new cluster (fixed costs)" : "~" + targetMiB + " MiB of KV", size, parts, Benchmarks.median(mbps), Benchmarks.median(ms),
                         String.join(", ", mbps.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList())));
             }
             latency = latency(cluster, handler);

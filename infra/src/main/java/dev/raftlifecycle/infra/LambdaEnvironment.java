@@ -15,14 +15,10 @@ import java.util.Map;
  */
 final class LambdaEnvironment {
 
-    /**
-     * The snapshot bucket's name: the snapshot function writes to it, the publisher lists it (SnapshotAgeSeconds).
-     * Spelled as the functions' Settings will name it (Settings.SNAPSHOT_BUCKET, added with the snapshot function);
-     * to be replaced by that constant when it lands.
-     */
-    static final String SNAPSHOT_BUCKET = "SNAPSHOT_BUCKET";
-    /** The snapshot bucket's KMS key (ARN), for the function's SSE-KMS uploads; Settings.SNAPSHOT_KMS_KEY_ID to be. */
-    static final String SNAPSHOT_KMS_KEY_ID = "SNAPSHOT_KMS_KEY_ID";
+    /** The snapshot bucket's name: the snapshot function writes to it, the publisher lists it (SnapshotAgeSeconds). */
+    static final String SNAPSHOT_BUCKET = Settings.SNAPSHOT_BUCKET;
+    /** The snapshot bucket's KMS key (ARN), for the function's SSE-KMS uploads. */
+    static final String SNAPSHOT_KMS_KEY_ID = Settings.SNAPSHOT_KMS_KEY_ID;
 
     private LambdaEnvironment() {
     }

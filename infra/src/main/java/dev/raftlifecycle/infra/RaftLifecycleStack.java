@@ -121,6 +121,7 @@ public final class RaftLifecycleStack extends Stack {
                 output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
                 command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
             }
+            command.append(" --snapshot-role-arn ").append(snapshots.function().role().getRoleArn());
             command.append(" --server-id ").append(config.iamServerId());
             if (!network.existing()) {
                 // The handlers' tokens usable only from the Lambdas' subnets (an existing VPC's are not looked up: the
@@ -141,7 +142,8 @@ public final class RaftLifecycleStack extends Stack {
         output("SnapshotKeyArn", snapshots.key().getKeyArn(), "the snapshot bucket's KMS key (retained on stack deletion)");
         output("SnapshotRoleArn", snapshots.function().role().getRoleArn(), config.consul()
                 ? "bind to the Consul ACL role " + dev.raftlifecycle.contract.ConsulAccess.SNAPSHOT_ROLE + " (snapshot function)"
-                : "bind to the Vault role " + dev.raftlifecycle.contract.VaultAccess.SNAPSHOT_ROLE + " (snapshot function)");
+                : "configure-vault --snapshot-role-arn (the Vault role " + dev.raftlifecycle.contract.VaultAccess.SNAPSHOT_ROLE
+                        + ", snapshot function)");
         output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
                 "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "

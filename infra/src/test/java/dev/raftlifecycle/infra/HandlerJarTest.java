@@ -53,7 +53,7 @@ class HandlerJarTest {
             Class<?> streamHandler = Class.forName(STREAM_HANDLER, false, loader);
             Class<?> context = Class.forName(CONTEXT, false, loader);
             for (String handler : List.of(HandlerNames.TERMINATING, HandlerNames.LAUNCHING, HandlerNames.PUBLISHER,
-                    HandlerNames.RECONCILER, HandlerNames.INTERRUPTION)) {
+                    HandlerNames.RECONCILER, HandlerNames.INTERRUPTION, HandlerNames.SNAPSHOT)) {
                 String[] parts = handler.split("::");
                 assertThat(parts).as(handler).hasSize(2);
                 Class<?> type;

@@ -96,8 +96,6 @@ class LifecycleAutomationTest {
                     .endsWith("-----END CERTIFICATE-----").doesNotContain("\n");
             java.util.Set<String> known = new java.util.HashSet<>(Settings.ALL);
             known.add("JAVA_TOOL_OPTIONS"); // read by the JVM, not by Settings
-            // The publisher's snapshot bucket: Settings names it with the snapshot function (to unify at merge).
-            known.add(LambdaEnvironment.SNAPSHOT_BUCKET);
             assertThat(env.keySet()).isSubsetOf(known);
             // Lambda allows 4 KB of environment in total.
             int size = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();

@@ -54,10 +54,14 @@ public final class HandlerPolicies {
         System.out.println("handler policies: " + out);
     }
 
-    /** {"clusterName": ..., "handlers": {"terminating": [statement, ...], ...}} */
+    /** {"clusterPlaceholder": ..., "snapshotBucketArnPlaceholder": ..., "handlers": {"terminating": [statement, ...], ...}} */
     static ObjectNode export(JsonNode template, RaftLifecycleStack stack, ClusterConfig config) {
         ObjectNode root = JSON.createObjectNode();
         root.put("clusterPlaceholder", CLUSTER);
+        // How the snapshot bucket's ARN reads in the statements below, for a test that binds it to a bucket of its own.
+        String bucket = (String) stack.resolve(stack.getLogicalId((software.amazon.awscdk.CfnElement)
+                stack.snapshots().bucket().getNode().getDefaultChild()));
+        root.put("snapshotBucketArnPlaceholder", "${GetAtt:" + bucket + ".Arn}");
         ObjectNode handlers = root.putObject("handlers");
         LifecycleAutomation automation = stack.automation();
         Map<String, LifecycleAutomation.Handler> byName = new LinkedHashMap<>();

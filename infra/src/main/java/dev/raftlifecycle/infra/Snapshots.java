@@ -134,10 +134,10 @@ public final class Snapshots extends Construct {
                 TIMEOUT_SECONDS, LambdaEnvironment.snapshot(config, automation.caPem(),
                         automation.lockTable().getTableName(), bucket.getBucketName(), key.getKeyArn()),
                 CONCURRENCY, automation.publisherDeadLetters(), RETRY_ATTEMPTS, Duration.hours(1));
-        // It finds the servers like every observer (the groups' instances) and records what it saw in the lock
-        // table's cluster records; it takes no lock.
+        // It finds the servers like every observer (the groups' instances) from their own health answers; it takes
+        // no lock and reads or writes no lock-table record (its environment names the table only because every
+        // handler's runtime requires the setting).
         automation.grantInventoryReads(function.role());
-        automation.grantLockTable(function.role(), HandlerNames.SNAPSHOT_NAME);
         function.role().addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .sid("WriteSnapshotsOfThisCluster")
                 .actions(WRITE_ACTIONS)

@@ -53,6 +53,8 @@ public final class RigIam {
     private final Set<String> withPolicy = ConcurrentHashMap.newKeySet();
     private final Map<String, Caller> callers = new ConcurrentHashMap<>();
     private final Map<String, List<JsonNode>> defined = new ConcurrentHashMap<>();
+    /** Per handler, the statements bound to each test's snapshot bucket and cluster ({@link #bindSnapshotBucket}). */
+    private final Map<String, Map<String, List<JsonNode>>> bucketBindings = new ConcurrentHashMap<>();
     private volatile JsonNode documents;
 
     /** @param trustPolicy who may assume the roles (the rig's own principal) */
@@ -76,12 +78,50 @@ public final class RigIam {
         }
     }
 
+    /**
+     * The stack's own statements for the handlers that name the snapshot bucket (the snapshot function's writes, the
+     * publisher's listing), with the bucket and cluster a test created in place of the template's placeholders: the
+     * synthesized policy, not a copy, is what the test runs under. The roles are the rig's (one per handler, shared
+     * by the test classes that run at the same time), so each binding adds to the others: a role may write under each
+     * bound cluster's prefix of that cluster's bucket, and still nowhere else.
+     */
+    public void bindSnapshotBucket(String bucket, String clusterName) {
+        String bucketArn = documents().path("snapshotBucketArnPlaceholder").asText();
+        String cluster = documents().path("clusterPlaceholder").asText();
+        if (bucketArn.isEmpty() || cluster.isEmpty()) {
+            throw new RigException(POLICIES_FILE + " names no snapshot bucket or cluster placeholder");
+        }
+        for (String handler : List.of("snapshot", "publisher")) {
+            List<JsonNode> rebound = new ArrayList<>();
+            for (JsonNode statement : exported(handler)) {
+                try {
+                    rebound.add(JSON.readTree(statement.toString().replace(bucketArn, "arn:aws:s3:::" + bucket)
+                            .replace(cluster, clusterName)));
+                } catch (java.io.IOException e) {
+                    throw new RigException("cannot rebind " + statement, e);
+                }
+            }
+            synchronized (withPolicy) {
+                Map<String, List<JsonNode>> byCluster = bucketBindings.computeIfAbsent(handler,
+                        h -> new java.util.LinkedHashMap<>());
+                byCluster.put(clusterName, rebound);
+                java.util.LinkedHashMap<String, JsonNode> union = new java.util.LinkedHashMap<>();
+                byCluster.values().forEach(list -> list.forEach(st -> union.putIfAbsent(st.toString(), st)));
+                define(handler, List.copyOf(union.values()));
+            }
+        }
+    }
+
     /** The synthesized statements of one handler's role, as exported (or as {@link #define defined}). */
     public List<JsonNode> statements(String handler) {
         List<JsonNode> given = defined.get(handler);
         if (given != null) {
             return given;
         }
+        return exported(handler);
+    }
+
+    private List<JsonNode> exported(String handler) {
         JsonNode statements = documents().path("handlers").path(handler);
         if (!statements.isArray()) {
             throw new RigException("no policy for handler '" + handler + "' in " + POLICIES_FILE);

@@ -28,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -82,16 +81,9 @@ abstract class SnapshotCases {
                 StaticCredentialsProvider.create(cluster.rig().adminCredentials())).s3();
         admin.createBucket(b -> b.bucket(bucket));
         published = new PublishedMetrics(cluster.rig(), namespace, clusterName);
-        // The policies the stack deploys (the snapshot function's and the publisher's listing), until the infra
-        // export carries them: the snapshot function writes and aborts under its cluster's prefix, and only there.
-        cluster.rig().iamRoles().define(HandlerNames.SNAPSHOT_NAME, List.of(
-                statement(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), "*"),
-                statement(List.of("s3:PutObject", "s3:AbortMultipartUpload"),
-                        "arn:aws:s3:::" + bucket + "/snapshots/" + clusterName + "/*")));
-        List<JsonNode> publisher = new ArrayList<>(cluster.rig().iamRoles().statements(HandlerNames.PUBLISHER_NAME)
-                .stream().filter(s -> !s.toString().contains("s3:")).toList());
-        publisher.add(statement(List.of("s3:ListBucket"), "arn:aws:s3:::" + bucket));
-        cluster.rig().iamRoles().define(HandlerNames.PUBLISHER_NAME, publisher);
+        // The policies the stack synthesizes (the snapshot function's writes, the publisher's listing), bound to this
+        // test's bucket and cluster name.
+        cluster.rig().iamRoles().bindSnapshotBucket(bucket, clusterName);
         harness = new HandlerHarness(cluster).with(Settings.METRICS_NAMESPACE, namespace)
                 .with(Settings.CLUSTER_NAME, clusterName).with(Settings.SNAPSHOT_BUCKET, bucket);
     }
@@ -99,14 +91,6 @@ abstract class SnapshotCases {
     @AfterEach
     void heal() {
         cluster.heal(Duration.ofSeconds(120));
-    }
-
-    static JsonNode statement(List<String> actions, String resource) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("Effect", "Allow");
-        s.put("Action", actions);
-        s.put("Resource", List.of(resource));
-        return JSON.valueToTree(s);
     }
 
     List<S3Object> objects() {
@@ -200,7 +184,8 @@ abstract class SnapshotCases {
 
     @Test
     void withoutALeaderNoSnapshotIsTakenAndThePublishersSnapshotAgeGrows() throws Exception {
-        assertThat(harness.snapshot().run(LAMBDA_TIME).taken()).isTrue();
+        SnapshotHandler.Outcome taken = harness.snapshot().run(LAMBDA_TIME);
+        assertThat(taken.taken()).as(taken.reason() + ": " + taken.detail()).isTrue();
         HealthPublisherHandler.Outcome first = harness.publisher().run(Duration.ofMinutes(1));
         assertThat(first.metrics()).containsKey(MetricName.SNAPSHOT_AGE_SECONDS.metricName());
         double firstAge = first.metrics().get(MetricName.SNAPSHOT_AGE_SECONDS.metricName());
@@ -279,17 +264,20 @@ abstract class SnapshotCases {
 
     @Test
     void whenS3RefusesTheUploadTheRunSaysWhyAndLeavesNothing() throws Exception {
-        // The function's role without its S3 grant (a stack deployed without it, a bucket policy that denies).
-        cluster.rig().iamRoles().define(HandlerNames.SNAPSHOT_NAME, List.of(
-                statement(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), "*")));
+        // A bucket the function's role has no grant for (a stack whose grant is missing, a bucket policy that denies;
+        // the rig's role is shared with the classes running beside this one, so its policy is not taken away).
+        String ungranted = bucket + "-ungranted";
+        admin.createBucket(b -> b.bucket(ungranted));
+        harness.with(Settings.SNAPSHOT_BUCKET, ungranted);
 
         SnapshotHandler.Outcome outcome = harness.snapshot().run(LAMBDA_TIME);
 
         assertThat(outcome.taken()).isFalse();
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-upload-failed");
         assertThat(outcome.detail()).contains("CreateMultipartUpload").contains("403");
+        assertThat(admin.listObjectsV2(l -> l.bucket(ungranted)).contents()).isEmpty();
+        assertThat(admin.listMultipartUploads(l -> l.bucket(ungranted)).uploads()).isEmpty();
         assertThat(objects()).isEmpty();
-        assertThat(openUploads()).isZero();
         assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"Reason\":\"snapshot-upload-failed\"")
                 .contains("\"SnapshotsNotTaken\":1.0"));
         assertThat(harness.uncheckedLinesWithSecrets()).isEmpty();

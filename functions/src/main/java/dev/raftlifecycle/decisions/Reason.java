@@ -91,7 +91,16 @@ public enum Reason {
     /** A rebalance recommendation, counted and logged only (REBALANCE_ACTION=count). */
     REBALANCE_COUNTED("rebalance-counted"),
     /** REBALANCE_ACTION=interruption, but the group does not replace at-risk instances itself (Capacity Rebalancing). */
-    NO_CAPACITY_REBALANCE("no-capacity-rebalance");
+    NO_CAPACITY_REBALANCE("no-capacity-rebalance"),
+    // Snapshot function.
+    /** A snapshot was taken from the leader and its upload completed. */
+    SNAPSHOT_TAKEN("snapshot-taken"),
+    /** What the leader streamed is not a raft snapshot archive (its head has no meta.json): nothing is stored. */
+    NOT_A_SNAPSHOT("not-a-snapshot"),
+    /** The stream from the leader broke or was refused: the upload is aborted, nothing is stored. */
+    SNAPSHOT_STREAM_FAILED("snapshot-stream-failed"),
+    /** S3 refused or failed the upload: aborted, nothing is stored. */
+    SNAPSHOT_UPLOAD_FAILED("snapshot-upload-failed");
 
     private final String label;
 

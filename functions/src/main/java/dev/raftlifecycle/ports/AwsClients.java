@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Builds the AWS SDK's generated clients the handlers use (Auto Scaling, EC2, CloudWatch, DynamoDB): one small
@@ -97,18 +98,36 @@ public final class AwsClients {
         return configure(DynamoDbClient.builder());
     }
 
+    /**
+     * S3 (the snapshot bucket). Path-style addressing with an endpoint override (an emulator has no per-bucket DNS);
+     * virtual-hosted, as S3 wants, otherwise. An upload part's attempt may take longer than other calls' (8 MiB over a
+     * slow link), so its attempt timeout is the whole call's.
+     */
+    public S3Client s3() {
+        return prepare(S3Client.builder().forcePathStyle(endpoint.isPresent()), S3_CALL_TIMEOUT, S3_CALL_TIMEOUT)
+                .build();
+    }
+
+    /** One S3 call (an 8 MiB part) with its retries. */
+    public static final Duration S3_CALL_TIMEOUT = Duration.ofSeconds(60);
+
     private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
+        return prepare(builder, ATTEMPT_TIMEOUT, CALL_TIMEOUT).build();
+    }
+
+    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> B prepare(B builder, Duration attempt,
+                                                                                           Duration call) {
         builder.region(region)
                 .credentialsProvider(credentials)
                 .httpClient(http)
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        .apiCallTimeout(CALL_TIMEOUT)
-                        .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                        .apiCallTimeout(call)
+                        .apiCallAttemptTimeout(attempt)
                         // STANDARD unless AWS_RETRY_MODE says otherwise; AWS_MAX_ATTEMPTS sets its attempts (3).
                         .retryStrategy(RetryMode.defaultRetryMode() == RetryMode.LEGACY ? RetryMode.STANDARD
                                 : RetryMode.defaultRetryMode())
                         .build());
         endpoint.ifPresent(builder::endpointOverride);
-        return builder.build();
+        return builder;
     }
 }

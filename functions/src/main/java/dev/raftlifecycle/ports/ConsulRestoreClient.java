@@ -48,7 +48,7 @@ public final class ConsulRestoreClient implements RestorePort {
                 userData.add("service " + service);
             }
         });
-        return new RestoreTarget(true, true, status.appliedIndex(), userData, Optional.empty());
+        return new RestoreTarget(true, true, status.appliedIndex(), userData, status.leaderAddress());
     }
 
     /**
@@ -77,7 +77,7 @@ public final class ConsulRestoreClient implements RestorePort {
                 throw e;
             }
         }
-        return new RestoreTarget(true, true, lastIndex, List.of(), Optional.empty());
+        return new RestoreTarget(true, true, lastIndex, List.of(), Optional.of(leader));
     }
 
     @Override

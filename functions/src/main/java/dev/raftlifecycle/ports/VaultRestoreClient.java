@@ -56,10 +56,21 @@ public final class VaultRestoreClient implements RestorePort {
         }
         JsonNode leader = http.get(base.resolve("/v1/sys/leader"), null, 200);
         String leaderAddress = leader.path("leader_address").asText("");
-        boolean self = leader.path("is_self").asBoolean(false);
-        return new RestoreTarget(!leaderAddress.isEmpty(), true,
+        boolean active = !leaderAddress.isEmpty();
+        if (active && !leader.path("is_self").asBoolean(false)) {
+            // A standby may still name an active node that has lost leadership (as one does a few seconds after a
+            // restore into another cluster, while the nodes take up the snapshot's Raft TLS keyring): ask it.
+            try {
+                JsonNode named = http.get(URI.create(leaderAddress).resolve("/v1/sys/health"), null, 200, 429, 473,
+                        474, 501, 503, 530);
+                active = !named.path("standby").asBoolean(true) && !named.path("sealed").asBoolean(true);
+            } catch (ClusterCallException e) {
+                active = false;
+            }
+        }
+        return new RestoreTarget(active, true,
                 leader.path("raft_applied_index").asLong(RestoreTarget.UNKNOWN_INDEX), List.of(),
-                self || leaderAddress.isEmpty() ? Optional.empty() : Optional.of(leaderAddress));
+                leaderAddress.isEmpty() ? Optional.empty() : Optional.of(leaderAddress));
     }
 
     /** The mount paths beyond the built-in ones ({@code data} holds them; older answers list them at the top). */

@@ -39,6 +39,8 @@ public final class RestoreProcedure {
     }
 
     private static final Duration POLL = Duration.ofMillis(500);
+    /** How long the target must keep serving under one leader with the snapshot applied to count as restored. */
+    static final Duration SETTLE = Duration.ofSeconds(15);
 
     private final SnapshotObjects objects;
     private final RestorePort port;
@@ -109,18 +111,35 @@ public final class RestoreProcedure {
         };
     }
 
+    /**
+     * Polls the target until it has served with the snapshot applied, under one leader, for {@link #SETTLE}: a restore
+     * into another Vault cluster can cost the leader its leadership a few seconds later (the nodes take up the
+     * snapshot's Raft TLS keyring), so one good answer right after the restore proves little.
+     */
     private RestoreTarget confirm(Request request, String token, long snapshotIndex) throws RestoreException {
         Instant deadline = clock.instant().plus(request.confirmWithin());
         String last = "no answer yet";
+        Instant stableSince = null;
+        Optional<String> stableLeader = Optional.empty();
         while (true) {
             try {
                 RestoreTarget status = port.status(request.host(), token);
                 if (RestoreCheck.confirmed(status, snapshotIndex)) {
-                    return status;
+                    if (stableSince == null || !status.leaderAddress().equals(stableLeader)) {
+                        stableSince = clock.instant();
+                        stableLeader = status.leaderAddress();
+                        progress.accept("serving (leader " + stableLeader.orElse("?") + ", applied index "
+                                + status.appliedIndex() + "); watching it for " + SETTLE.toSeconds() + " s");
+                    } else if (!clock.instant().isBefore(stableSince.plus(SETTLE))) {
+                        return status;
+                    }
+                } else {
+                    stableSince = null;
                 }
-                last = "leader=" + status.leader() + " unsealed=" + status.unsealed() + " applied index="
-                        + status.appliedIndex();
+                last = "leader=" + status.leader() + " (" + status.leaderAddress().orElse("none") + ") unsealed="
+                        + status.unsealed() + " applied index=" + status.appliedIndex();
             } catch (ClusterCallException e) {
+                stableSince = null;
                 last = e.getMessage();
             }
             if (!clock.instant().isBefore(deadline)) {

@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param userData     what the cluster holds beyond what a freshly initialized one holds, one short description per
  *                     kind (Vault: secret engines and auth methods beyond the built-in ones; Consul: KV keys,
  *                     services beyond {@code consul}); empty for a fresh cluster
- * @param leaderAddress where the active node answers, when the node asked is not it (Vault's api_addr of the leader)
+ * @param leaderAddress who leads, as the node names it (Vault: the active node's api_addr; Consul: the leader's server
+ *                      RPC address), to tell a settled leader from a changing one
  */
 public record RestoreTarget(boolean leader, boolean unsealed, long appliedIndex, List<String> userData,
                             Optional<String> leaderAddress) {

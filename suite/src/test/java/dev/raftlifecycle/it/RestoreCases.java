@@ -1,0 +1,162 @@
+package dev.raftlifecycle.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftlifecycle.contract.Defaults;
+import dev.raftlifecycle.restore.RestoreCommand;
+import dev.raftlifecycle.rig.ClusterSpec;
+import dev.raftlifecycle.rig.RaftCluster;
+import dev.raftlifecycle.rig.RaftClusterExtension;
+import dev.raftlifecycle.rig.Rig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * The restore (scripts/restore-snapshot's code, {@link RestoreCommand}) on real clusters of every system
+ * ({@link RestoreIT} Vault, {@link ConsulRestoreIT} Consul): a snapshot of the source cluster, taken through the
+ * system's own endpoint into the emulator's S3 with the snapshot function's store, goes into a NEW cluster (Vault:
+ * started on the source's KMS key) and every key written before it reads back there with the source's token; an object
+ * recorded for another cluster is refused; a target that holds data is refused until the operator confirms.
+ * The steps build on each other (one target cluster for the class: starting clusters is the slow part).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class RestoreCases {
+    static final int KEYS = 40;
+    private static RaftCluster target;
+    private static SnapshotUpload upload;
+    private static final List<String> FIRST_KEYS = new ArrayList<>();
+
+    abstract RaftClusterExtension<? extends RaftCluster> fixture();
+
+    /** The new cluster's spec: a fresh, initialized cluster the snapshot can go into (Vault: the source's unseal key). */
+    abstract ClusterSpec targetSpec(RaftCluster source);
+
+    RaftCluster source() {
+        return fixture().cluster();
+    }
+
+    synchronized RaftCluster target() {
+        if (target == null) {
+            target = Rig.shared().start(source().system(), targetSpec(source()));
+        }
+        return target;
+    }
+
+    synchronized SnapshotUpload upload() {
+        if (upload == null) {
+            upload = new SnapshotUpload(Rig.shared(), "rig-snapshots-" + UUID.randomUUID().toString().substring(0, 8));
+        }
+        return upload;
+    }
+
+    @AfterAll
+    static void stopTarget() {
+        if (target != null) {
+            target.close();
+            target = null;
+        }
+        if (upload != null) {
+            upload.close();
+            upload = null;
+        }
+        FIRST_KEYS.clear();
+    }
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    /** RestoreCommand as the script runs it, pointed at the emulator's S3, the token in the environment. */
+    Run restore(String token, String... extra) throws Exception {
+        RaftCluster into = target();
+        Path ca = Files.createTempFile("restore-ca", ".pem");
+        Files.writeString(ca, into.caPem());
+        List<String> args = new ArrayList<>(List.of("--system", into.system().value(), "--cluster", source().name(),
+                "--bucket", upload().bucket(), "--address", into.awaitLeader(Duration.ofSeconds(30)).ip(),
+                "--port", Integer.toString(into.apiPort()), "--ca-file", ca.toString(),
+                "--tls-server-name", into.tlsServerName(), "--confirm-timeout", "120"));
+        args.addAll(List.of(extra));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = RestoreCommand.run(args.toArray(String[]::new),
+                Map.of(RestoreCommand.TOKEN_ENV, token, "AWS_REGION", Rig.REGION.id()),
+                Optional.of(Rig.shared().motoEndpoint()), StaticCredentialsProvider.create(Rig.shared().adminCredentials()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertThat(run.err()).as("the token never shows").doesNotContain(token);
+        return run;
+    }
+
+    List<String> writeKeys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < KEYS; i++) {
+            String key = prefix + "-" + i;
+            assertThat(source().kvPut(key, "v-" + key)).as("write " + key).isTrue();
+            keys.add(key);
+        }
+        return keys;
+    }
+
+    String ownPrefix() {
+        return Defaults.SNAPSHOT_KEY_PREFIX + source().name() + "/";
+    }
+
+    @Test
+    @Order(1)
+    void refusesASnapshotRecordedForAnotherCluster() throws Exception {
+        String foreign = "snapshots/elsewhere/";
+        writeKeys("foreign");
+        upload().take(source(), foreign, "someone-else");
+        Run run = restore(target().adminToken(), "--prefix", foreign);
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(4);
+        assertThat(run.err()).contains("the snapshot is of cluster someone-else, not " + source().name());
+        assertThat(target().kvGet("foreign-0")).as("nothing went in").isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void restoresIntoANewClusterAndEveryKeyWrittenBeforeTheSnapshotReadsBack() throws Exception {
+        FIRST_KEYS.addAll(writeKeys("first"));
+        upload().take(source(), ownPrefix(), source().name());
+        Run run = restore(target().adminToken());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("restored s3://" + upload().bucket() + "/" + ownPrefix());
+        // The restored cluster answers with the source's tokens now.
+        target().adoptAdminToken(source().adminToken());
+        for (String key : FIRST_KEYS) {
+            assertThat(target().kvGet(key)).as(key).contains("v-" + key);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void refusesATargetThatHoldsDataUntilTheOperatorConfirms() throws Exception {
+        assertThat(target().kvGet(FIRST_KEYS.get(0))).as("the target holds the first restore's data").isPresent();
+        List<String> later = writeKeys("later");
+        upload().take(source(), ownPrefix(), source().name());
+        Run refused = restore(source().adminToken());
+        assertThat(refused.exitCode()).as(refused.err()).isEqualTo(4);
+        assertThat(refused.err()).contains("the target holds data").contains("--replace-data");
+        assertThat(target().kvGet(later.get(0))).as("nothing went in").isEmpty();
+
+        Run confirmed = restore(source().adminToken(), "--replace-data");
+        assertThat(confirmed.exitCode()).as(confirmed.err()).isZero();
+        for (String key : later) {
+            assertThat(target().kvGet(key)).as(key).contains("v-" + key);
+        }
+    }
+}

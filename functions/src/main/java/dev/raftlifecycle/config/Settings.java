@@ -67,7 +67,10 @@ public record Settings(
         String terminateHook,
         boolean decommission,
         Duration claimSettle,
-        Optional<String> unsealKeyId) {
+        Optional<String> unsealKeyId,
+        Optional<String> snapshotBucket,
+        Optional<String> snapshotKmsKeyId,
+        int snapshotPartBytes) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     /**
@@ -148,6 +151,15 @@ public record Settings(
      * (DescribeKey) and publishes UnsealKeyUsable. Unset (Consul, or a cluster not unsealed by KMS): not published.
      */
     public static final String UNSEAL_KEY_ID = "UNSEAL_KEY_ID";
+    /**
+     * The S3 bucket the snapshot function writes to (required there), under {@code snapshots/<CLUSTER_NAME>/}; on the
+     * publisher, where set, each run publishes SnapshotAgeSeconds from the newest object under that prefix.
+     */
+    public static final String SNAPSHOT_BUCKET = "SNAPSHOT_BUCKET";
+    /** The KMS key (ARN or id) the snapshot objects are encrypted with (SSE-KMS); unset: the bucket's default. */
+    public static final String SNAPSHOT_KMS_KEY_ID = "SNAPSHOT_KMS_KEY_ID";
+    /** The multipart part size in bytes (5 MiB..64 MiB; default Defaults.SNAPSHOT_PART_BYTES): one part is in memory. */
+    public static final String SNAPSHOT_PART_BYTES = "SNAPSHOT_PART_BYTES";
 
     /** Every variable this record reads, for documentation and the CDK app. */
     public static final List<String> ALL = List.of(CLUSTER_NAME, ASG_NAMES, VAULT_PORT, VAULT_AUTH_MOUNT,
@@ -158,7 +170,7 @@ public record Settings(
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
             CANARY_TIMEOUT_MS, SYSTEM, ACCOUNT_ID, LAUNCH_HOOK_NAME, TERMINATE_HOOK_NAME, DECOMMISSION,
-            CLAIM_SETTLE_SECONDS, UNSEAL_KEY_ID);
+            CLAIM_SETTLE_SECONDS, UNSEAL_KEY_ID, SNAPSHOT_BUCKET, SNAPSHOT_KMS_KEY_ID, SNAPSHOT_PART_BYTES);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -265,12 +277,25 @@ public record Settings(
                 r.problem(UNSEAL_KEY_ID, "is not a KMS key ARN or id: " + k);
             }
         });
+        Optional<String> snapshotBucket = r.optional(SNAPSHOT_BUCKET);
+        snapshotBucket.ifPresent(b -> {
+            if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                r.problem(SNAPSHOT_BUCKET, "is not an S3 bucket name: " + b);
+            }
+        });
+        Optional<String> snapshotKey = r.optional(SNAPSHOT_KMS_KEY_ID);
+        snapshotKey.ifPresent(k -> {
+            if (!k.matches("arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+|[A-Za-z0-9-]{1,256}")) {
+                r.problem(SNAPSHOT_KMS_KEY_ID, "is not a KMS key ARN, id or alias: " + k);
+            }
+        });
+        int partBytes = r.integer(SNAPSHOT_PART_BYTES, Defaults.SNAPSHOT_PART_BYTES, 5 * 1024 * 1024, 64 * 1024 * 1024);
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
                 new SafetyRules(contactBound, minQuorum, decommission), canary, canaryTimeout, system, account, launchHook, terminateHook,
-                decommission, claimSettle, unsealKey);
+                decommission, claimSettle, unsealKey, snapshotBucket, snapshotKey, partBytes);
     }
 
     /** Whether the group belongs to this cluster. */
@@ -282,6 +307,17 @@ public record Settings(
     public String requireLockTable() {
         return lockTable.orElseThrow(() -> new InvalidSettingsException(List.of(
                 LOCK_TABLE + ": is required by this handler (the DynamoDB table that serializes cluster changes)")));
+    }
+
+    /** The snapshot bucket, or a clear failure for the snapshot function without one. */
+    public String requireSnapshotBucket() {
+        return snapshotBucket.orElseThrow(() -> new InvalidSettingsException(List.of(
+                SNAPSHOT_BUCKET + ": is required by the snapshot function (the S3 bucket its snapshots go to)")));
+    }
+
+    /** The key prefix of this cluster's snapshots: {@code snapshots/<cluster>/}. */
+    public String snapshotPrefix() {
+        return Defaults.SNAPSHOT_KEY_PREFIX + clusterName + "/";
     }
 
     /** Collects problems instead of failing at the first. */
@@ -443,6 +479,7 @@ public record Settings(
                 + " authMount=" + authMount + " role=" + authRole.orElse("(handler default)") + " tlsServerName=" + tlsServerName.orElse("(ip)")
                 + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace
                 + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " account=" + accountId
-                + " hooks=" + launchHook + "," + terminateHook + " decommission=" + decommission;
+                + " hooks=" + launchHook + "," + terminateHook + " decommission=" + decommission
+                + " snapshotBucket=" + snapshotBucket.orElse("-");
     }
 }

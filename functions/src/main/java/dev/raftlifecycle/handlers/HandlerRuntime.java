@@ -49,6 +49,7 @@ public final class HandlerRuntime {
     private final Consumer<String> sink;
     private final ExecutorService probes;
     private final AwsClients aws;
+    private final java.util.Optional<dev.raftlifecycle.ports.SnapshotStore> snapshots;
 
     public HandlerRuntime(Settings settings, AwsCredentialsProvider credentials, Clock clock, Consumer<String> sink) {
         String table = settings.requireLockTable(); // every handler: the lock, the stale marks, the initialized mark
@@ -67,6 +68,8 @@ public final class HandlerRuntime {
         this.ec2 = new Ec2Port(Lazy.of(aws::ec2));
         this.cloudWatch = new CloudWatchPort(Lazy.of(aws::cloudWatch));
         this.kms = new dev.raftlifecycle.ports.KmsPort(Lazy.of(aws::kms));
+        this.snapshots = settings.snapshotBucket().map(bucket -> new dev.raftlifecycle.ports.SnapshotStore(
+                Lazy.of(aws::s3), bucket, settings.snapshotKmsKeyId(), settings.snapshotPartBytes()));
         Lazy<DynamoDbClient> dynamo = Lazy.of(aws::dynamoDb);
         this.lock = new MutationLock(dynamo, table, settings.clusterName(), clock);
         this.records = new ClusterRecords(dynamo, table, settings.clusterName());
@@ -152,6 +155,11 @@ public final class HandlerRuntime {
     /** How the AWS clients are built (the priming hook rehearses with twins of them). */
     AwsClients awsClients() {
         return aws;
+    }
+
+    /** The snapshot bucket, when SNAPSHOT_BUCKET is set. */
+    public java.util.Optional<dev.raftlifecycle.ports.SnapshotStore> snapshots() {
+        return snapshots;
     }
 
     public AutoScalingPort autoScaling() {

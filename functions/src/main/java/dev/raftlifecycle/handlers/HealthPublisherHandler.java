@@ -58,6 +58,12 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         t.setDaemon(true);
         return t;
     });
+    /** The newest snapshot object is listed beside the probes (an S3 call, bounded by the run's deadline). */
+    private final ExecutorService snapshotThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "snapshot-age");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService canaryThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "canary");
         t.setDaemon(true);
@@ -118,6 +124,9 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         Optional<java.util.concurrent.CompletableFuture<dev.raftlifecycle.decisions.UnsealKeyReading>> keyRead =
                 runtime.settings().unsealKeyId().map(key -> java.util.concurrent.CompletableFuture.supplyAsync(
                         () -> runtime.kms().unsealKey(key), keyThread));
+        Optional<java.util.concurrent.CompletableFuture<dev.raftlifecycle.decisions.SnapshotAge>> snapshotAge =
+                runtime.snapshots().map(store -> java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> snapshotAge(store), snapshotThread));
         ClusterSnapshot snapshot = observer.snapshot(Optional.empty(), deadline, () -> { });
         Reachability reachability = Reachability.of(snapshot);
         List<StalePeers.PeerFate> fates = StalePeers.classify(snapshot);
@@ -130,6 +139,8 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
         canaryResult.ifPresent(r -> metrics.addAll(r.metrics()));
         Optional<dev.raftlifecycle.decisions.UnsealKeyReading> key = keyRead.map(java.util.concurrent.CompletableFuture::join);
         key.flatMap(dev.raftlifecycle.decisions.UnsealKeyReading::metric).ifPresent(metrics::add);
+        Optional<dev.raftlifecycle.decisions.SnapshotAge> age = snapshotAge.map(f -> awaitAge(f, deadline));
+        age.flatMap(dev.raftlifecycle.decisions.SnapshotAge::metric).ifPresent(metrics::add);
         int calls;
         try {
             // Stamped with the run's start, not with when the probes finished: the schedule starts a run at the same
@@ -157,12 +168,40 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
                 .field("leaderChanges", changes.orElse(null))
                 .field("elbHealthChecks", healthChecks)
                 .field("unsealKey", key.map(dev.raftlifecycle.decisions.UnsealKeyReading::detail).orElse(null))
+                .field("snapshotAge", age.map(dev.raftlifecycle.decisions.SnapshotAge::detail).orElse(null))
                 .field("certificates", certificateDetail(snapshot))
                 .field("wallTimeMs", wall)
                 .field("detail", detail)
                 .emit(runtime.clock().instant());
         return new Outcome(snapshot.healthReadAt().toString(), reachability.name(), values, calls, wall, detail,
                 canaryOutcome, changes.orElse(null), healthChecks);
+    }
+
+    /** The newest object under the cluster's snapshot prefix, judged against now; a failed listing is unknown. */
+    private dev.raftlifecycle.decisions.SnapshotAge snapshotAge(dev.raftlifecycle.ports.SnapshotStore store) {
+        try {
+            Optional<dev.raftlifecycle.ports.SnapshotStore.Listed> newest = store.newest(runtime.settings().snapshotPrefix());
+            return dev.raftlifecycle.decisions.SnapshotAge.of(newest.map(dev.raftlifecycle.ports.SnapshotStore.Listed::lastModified),
+                    newest.map(dev.raftlifecycle.ports.SnapshotStore.Listed::key), runtime.clock().instant());
+        } catch (RuntimeException e) {
+            return dev.raftlifecycle.decisions.SnapshotAge.unknown("listing " + store.bucket() + "/"
+                    + runtime.settings().snapshotPrefix() + " failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private static dev.raftlifecycle.decisions.SnapshotAge awaitAge(
+            java.util.concurrent.CompletableFuture<dev.raftlifecycle.decisions.SnapshotAge> run, Deadline deadline) {
+        try {
+            return run.get(Math.max(0, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            run.cancel(true);
+            return dev.raftlifecycle.decisions.SnapshotAge.unknown("the listing did not finish before the deadline");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return dev.raftlifecycle.decisions.SnapshotAge.unknown("interrupted");
+        } catch (ExecutionException e) {
+            return dev.raftlifecycle.decisions.SnapshotAge.unknown("the listing failed: " + e.getCause().getClass().getSimpleName());
+        }
     }
 
     /** The nodes whose certificate a new client refused, and why; null when every answering node's was verified. */

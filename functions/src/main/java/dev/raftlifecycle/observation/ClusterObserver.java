@@ -140,6 +140,25 @@ public final class ClusterObserver {
         return snapshot(describeGroups(subject), subject, deadline, whileWaiting);
     }
 
+    /**
+     * Only the nodes' own health answers (and the certificate checks), no login and no Raft read: for a caller whose
+     * role reads nothing else (the snapshot function). Probes again, with the usual backoff, until {@code enough}
+     * holds, the attempts are spent or the deadline passes.
+     */
+    public Map<String, NodeHealth> health(Deadline deadline, java.util.function.Predicate<java.util.Collection<NodeHealth>> enough) {
+        ObservedGroups groups = describeGroups(Optional.empty());
+        List<ClusterInstance> candidates = ReadOrder.candidates(groups.instances(), Optional.empty());
+        Map<String, NodeHealth> health = Map.of();
+        for (int attempt = 1; attempt <= settings.clusterAttempts(); attempt++) {
+            health = probe(candidates, new LinkedHashMap<>());
+            if (enough.test(health.values()) || deadline.passed() || attempt == settings.clusterAttempts()) {
+                break;
+            }
+            deadline.sleep(settings.retryBaseDelay().multipliedBy(1L << Math.min(attempt - 1, 6)));
+        }
+        return health;
+    }
+
     /** A snapshot on groups described earlier (the launching handler refreshes them every few polls). */
     public ClusterSnapshot snapshot(ObservedGroups groups, Optional<String> subject, Deadline deadline,
                                     Runnable whileWaiting) {

@@ -54,6 +54,22 @@ public interface ClusterPort {
     /** Asks the leader to hand leadership to another voter. Its outcome is known only from a read afterwards. */
     void stepDown(String ip, Session session) throws ClusterCallException;
 
+    /**
+     * Takes a snapshot of the cluster's Raft state from the node at {@code ip} (the leader: Vault's
+     * {@code sys/storage/raft/snapshot}, Consul's {@code /v1/snapshot}) and hands the response body, as it arrives, to
+     * {@code consumer}: never buffered whole, never written to disk. The request's timeout bounds the wait for the
+     * answer; a body that stalls for {@code idle} or runs past {@code limit} is cut (the consumer's reads fail). A
+     * refusal (any status but 200) is a {@link ClusterCallException} and the consumer is not called.
+     */
+    <T, E extends Exception> T snapshot(String ip, Session session, java.time.Duration idle, java.time.Duration limit,
+                                        SnapshotConsumer<T, E> consumer) throws ClusterCallException, E;
+
+    /** What reads a snapshot stream. */
+    @FunctionalInterface
+    interface SnapshotConsumer<T, E extends Exception> {
+        T consume(java.io.InputStream body) throws E;
+    }
+
     /** A token with its expiry. toString never shows the token. */
     record Session(String token, Instant expiresAt) {
         @Override

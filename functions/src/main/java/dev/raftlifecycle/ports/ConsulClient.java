@@ -475,6 +475,20 @@ public final class ConsulClient implements ClusterPort {
         }
     }
 
+    /**
+     * GET /v1/snapshot, streamed, from the leader ({@code stale} left false: a follower would forward it). Its ACL
+     * needs {@code acl = "write"} (a snapshot holds every token).
+     */
+    @Override
+    public <T, E extends Exception> T snapshot(String ip, Session session, Duration idle, Duration limit,
+                                               SnapshotConsumer<T, E> consumer) throws ClusterCallException, E {
+        HttpRequest request = HttpRequest.newBuilder(base(ip).resolve("/v1/snapshot")).timeout(requestTimeout)
+                .header(TOKEN_HEADER, session.token()).GET().build();
+        String where = "snapshot on " + ip;
+        return SnapshotStreams.take(http, request, where, idle, limit,
+                (status, body) -> translate(status, body, where, false), consumer);
+    }
+
     static ClusterCallException translate(int status, String text, String where, boolean login) {
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         // Consul answers a refused login with HTTP 500 naming why ("IAM principal … is not trusted", "expected

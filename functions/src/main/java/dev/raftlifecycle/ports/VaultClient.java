@@ -231,6 +231,22 @@ public final class VaultClient implements ClusterPort {
         write(ip, session, "sys/step-down", Map.of());
     }
 
+    /**
+     * sys/storage/raft/snapshot, streamed. A standby answers 307 (redirects are not followed) or forwards: the caller
+     * asks the active node. Its policy needs only {@code read} on this path.
+     */
+    @Override
+    public <T, E extends Exception> T snapshot(String ip, Session session, Duration idle, Duration limit,
+                                               SnapshotConsumer<T, E> consumer) throws ClusterCallException, E {
+        String path = "sys/storage/raft/snapshot";
+        HttpRequest request = HttpRequest.newBuilder(base(ip).resolve("/v1/" + path)).timeout(requestTimeout)
+                .header("X-Vault-Token", session.token()).GET().build();
+        return SnapshotStreams.take(http, request, path + " on " + ip, idle, limit, (status, body) -> status >= 400
+                ? translate(status, body, ip, path)
+                : new ClusterCallException(ReadFailure.NO_LEADER, status, path + " on " + ip + ": HTTP " + status
+                        + " (not the active node)", null), consumer);
+    }
+
     /** GET a KV version 1 secret: its data object. */
     public JsonNode kvRead(String host, Session session, String path) throws ClusterCallException {
         HttpRequest request = HttpRequest.newBuilder(base(host).resolve("/v1/" + path)).timeout(requestTimeout)

@@ -27,10 +27,11 @@ class HealthMetricsTest {
         // Every publisher metric but those of the canary (CanaryResult), of the leader record (LeaderChanges) and of
         // the leader's own telemetry (RaftCommitTimeMs, read by the observer).
         // Also not here: UnsealKeyUsable (KMS's answer, UnsealKeyReading) and CertificateDaysLeft (only with verified
-        // certificate checks, which this snapshot has none of: see the certificate tests below).
+        // certificate checks, which this snapshot has none of: see the certificate tests below), SnapshotAgeSeconds
+        // (S3's listing, SnapshotAge).
         java.util.Set<MetricName> elsewhere = java.util.EnumSet.of(MetricName.CANARY_SUCCESS, MetricName.CANARY_READ_MS,
                 MetricName.CANARY_WRITE_MS, MetricName.LEADER_CHANGES, MetricName.RAFT_COMMIT_TIME_MS,
-                MetricName.UNSEAL_KEY_USABLE, MetricName.CERTIFICATE_DAYS_LEFT);
+                MetricName.UNSEAL_KEY_USABLE, MetricName.CERTIFICATE_DAYS_LEFT, MetricName.SNAPSHOT_AGE_SECONDS);
         assertThat(m.keySet()).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(MetricName.values())
                 .filter(n -> n.source() == MetricName.Source.PUBLISHER).filter(n -> !elsewhere.contains(n))
                 .map(MetricName::metricName).toList());

@@ -135,17 +135,24 @@ public final class ConsulCluster implements RaftCluster {
                 "Policies", List.of(Map.of("Name", ConsulAccess.READ_POLICY))));
         consul("PUT", "acl/role", Map.of("Name", ConsulAccess.MUTATING_ROLE,
                 "Policies", List.of(Map.of("Name", ConsulAccess.MUTATING_POLICY))));
+        consul("PUT", "acl/policy", Map.of("Name", ConsulAccess.SNAPSHOT_POLICY, "Rules", ConsulAccess.SNAPSHOT_RULES));
+        consul("PUT", "acl/role", Map.of("Name", ConsulAccess.SNAPSHOT_ROLE,
+                "Policies", List.of(Map.of("Name", ConsulAccess.SNAPSHOT_POLICY))));
+        List<String> withSnapshot = new java.util.ArrayList<>(HandlerNames.ALL_NAMES);
+        withSnapshot.add(HandlerNames.SNAPSHOT_NAME);
         List<String> mutating = List.of(HandlerNames.TERMINATING_NAME, HandlerNames.RECONCILER_NAME,
                 HandlerNames.INTERRUPTION_NAME);
         consul("PUT", "acl/auth-method", Map.of("Name", ConsulAccess.AUTH_METHOD, "Type", "aws-iam",
                 "MaxTokenTTL", "30m", "TokenLocality", "local",
-                "Config", Map.of("BoundIAMPrincipalARNs", HandlerNames.ALL_NAMES.stream().map(rig::handlerRoleArn).toList(),
+                "Config", Map.of("BoundIAMPrincipalARNs", withSnapshot.stream().map(rig::handlerRoleArn).toList(),
                         "STSEndpoint", moto, "IAMEndpoint", moto,
                         "ServerIDHeaderValue", spec.tlsServerName())));
-        // One binding rule per handler's IAM role: the three that change the cluster to the mutating ACL role.
-        for (String handler : HandlerNames.ALL_NAMES) {
+        // One binding rule per handler's IAM role: the three that change the cluster to the mutating ACL role, the
+        // snapshot function to its own (acl:write, which Consul's snapshot endpoint requires, and nothing else).
+        for (String handler : withSnapshot) {
             consul("PUT", "acl/binding-rule", Map.of("AuthMethod", ConsulAccess.AUTH_METHOD, "BindType", "role",
-                    "BindName", mutating.contains(handler) ? ConsulAccess.MUTATING_ROLE : ConsulAccess.READ_ROLE,
+                    "BindName", handler.equals(HandlerNames.SNAPSHOT_NAME) ? ConsulAccess.SNAPSHOT_ROLE
+                            : mutating.contains(handler) ? ConsulAccess.MUTATING_ROLE : ConsulAccess.READ_ROLE,
                     "Selector", "entity_name==\"" + roleName(rig.handlerRoleArn(handler)) + "\""));
         }
     }

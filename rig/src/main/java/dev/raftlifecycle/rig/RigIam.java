@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.sts.model.Credentials;
  * group or a key ARN would deny everything) and ignores every condition. So each statement goes to moto mechanically
  * reduced — the same actions, resource {@code "*"}, no condition, and CloudWatch's actions under the name moto signs
  * them with ({@code monitoring:}) — while the resource scoping of the same statements is asserted on the synthesized
- * template (infra's tests). One condition matters to the safety of the lock and is enforced here, from the same
+ * template (infra's tests). S3 statements (only S3 actions, no condition) keep their resources: moto's S3 evaluates
+ * bucket and object ARNs. One condition matters to the safety of the lock and is enforced here, from the same
  * statements: {@code dynamodb:LeadingKeys}, which the rig's AWS front checks for every item request of a handler's
  * credentials ({@link #allowsItem}).
  */
@@ -51,6 +52,7 @@ public final class RigIam {
     private final Map<String, String> roleArns = new ConcurrentHashMap<>();
     private final Set<String> withPolicy = ConcurrentHashMap.newKeySet();
     private final Map<String, Caller> callers = new ConcurrentHashMap<>();
+    private final Map<String, List<JsonNode>> defined = new ConcurrentHashMap<>();
     private volatile JsonNode documents;
 
     /** @param trustPolicy who may assume the roles (the rig's own principal) */
@@ -60,8 +62,26 @@ public final class RigIam {
         this.trustPolicy = trustPolicy;
     }
 
-    /** The synthesized statements of one handler's role, as exported. */
+    /**
+     * Gives a handler's role these statements instead of the export's (a function whose policy the stack does not
+     * synthesize yet, or one whose resources name what a test created: the snapshot bucket). A role that already has
+     * its policy gets the new one at once.
+     */
+    public void define(String handler, List<JsonNode> statements) {
+        defined.put(handler, List.copyOf(statements));
+        synchronized (withPolicy) {
+            if (withPolicy.contains(handler)) {
+                attachPolicy(roleName(handler, Set.of()), handler, Set.of());
+            }
+        }
+    }
+
+    /** The synthesized statements of one handler's role, as exported (or as {@link #define defined}). */
     public List<JsonNode> statements(String handler) {
+        List<JsonNode> given = defined.get(handler);
+        if (given != null) {
+            return given;
+        }
         JsonNode statements = documents().path("handlers").path(handler);
         if (!statements.isArray()) {
             throw new RigException("no policy for handler '" + handler + "' in " + POLICIES_FILE);
@@ -138,7 +158,17 @@ public final class RigIam {
             ObjectNode reduced = out.addObject();
             reduced.put("Effect", "Allow");
             reduced.set("Action", actions);
-            reduced.put("Resource", "*");
+            boolean s3Only = true;
+            for (JsonNode a : actions) {
+                s3Only &= a.asText().startsWith("s3:");
+            }
+            if (s3Only && statement.has("Resource") && !statement.has("Condition")) {
+                // moto's S3 evaluates the bucket and object ARNs (measured on 5.2.5: a statement on
+                // arn:aws:s3:::b/p/* allows PutObject and the multipart calls under p/ only): kept as written.
+                reduced.set("Resource", statement.get("Resource"));
+            } else {
+                reduced.put("Resource", "*");
+            }
         }
         return policy.toString();
     }

@@ -136,6 +136,7 @@ final class VaultClusterStartup {
                 "--role-arn", rig.handlerRoleArn(HandlerNames.INTERRUPTION_NAME),
                 "--read-role-arn", rig.handlerRoleArn(HandlerNames.LAUNCHING_NAME),
                 "--publisher-role-arn", rig.handlerRoleArn(HandlerNames.PUBLISHER_NAME),
+                "--snapshot-role-arn", rig.handlerRoleArn(HandlerNames.SNAPSHOT_NAME),
                 "--server-id", spec.tlsServerName(),
                 "--sts-endpoint", moto, "--sts-region", Rig.REGION.id(), "--iam-endpoint", moto,
                 // The handlers run in the test JVM and reach the nodes over loopback from 127.0.0.1: the binding is

@@ -210,6 +210,10 @@ final class HandlerHarness {
         return new ReconcilerHandler(runtime(HandlerNames.RECONCILER_NAME));
     }
 
+    dev.raftlifecycle.handlers.SnapshotHandler snapshot() {
+        return new dev.raftlifecycle.handlers.SnapshotHandler(runtime(HandlerNames.SNAPSHOT_NAME));
+    }
+
     InterruptionHandler interruption() {
         return new InterruptionHandler(runtime(HandlerNames.INTERRUPTION_NAME));
     }

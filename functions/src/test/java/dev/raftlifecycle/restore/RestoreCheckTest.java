@@ -2,6 +2,7 @@ package dev.raftlifecycle.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.decisions.SnapshotSource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RestoreCheckTest {
     private static final RestoreTarget FRESH = new RestoreTarget(true, true, 40, List.of(), Optional.empty());
     private static final RestoreCheck.Recorded OURS = RecordedMetadata.read(Map.of(
-            RecordedMetadata.CLUSTER, "prod", RecordedMetadata.SYSTEM, "vault", RecordedMetadata.RAFT_INDEX, "812"));
+            SnapshotSource.META_CLUSTER, "prod", SnapshotSource.META_SYSTEM, "vault", SnapshotSource.META_INDEX, "812"));
 
     @Test
     void proceedsWithOwnSnapshotIntoFreshTarget() {
@@ -89,6 +90,6 @@ class RestoreCheckTest {
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.AtOrBefore(Instant.parse("2026-12-07T09:00:00Z")))).isEmpty();
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Version("v1"))).contains(a);
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Version("v9"))).isEmpty();
-        assertThat(RecordedMetadata.read(Map.of(RecordedMetadata.RAFT_INDEX, "x")).index()).isEqualTo(OptionalLong.empty());
+        assertThat(RecordedMetadata.read(Map.of(SnapshotSource.META_INDEX, "x")).index()).isEqualTo(OptionalLong.empty());
     }
 }

@@ -2,6 +2,8 @@ package dev.raftlifecycle.lab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.contract.Defaults;
+import dev.raftlifecycle.decisions.SnapshotSource;
+import dev.raftlifecycle.ports.SnapshotStore;
 import dev.raftlifecycle.restore.RestoreCommand;
 import dev.raftlifecycle.restore.RestoreProcedure;
 import dev.raftlifecycle.rig.ClusterSpec;
@@ -91,10 +93,10 @@ final class Drills {
                 if (!steps.run("snapshot into the emulator's S3 (under load)", () -> {
                     snapshotAt[0] = Instant.now();
                     timeline.mark("note", "", "snapshot");
-                    DrillSnapshot.Taken taken = snapshots.take(a, prefix);
-                    snapshotIndex[0] = taken.index();
-                    return "s3://" + snapshots.bucket() + "/" + taken.stored().key() + ", raft index " + taken.index()
-                            + ", " + taken.stored().bytes() + " bytes; " + writes.acks().size() + " writes acknowledged so far";
+                    SnapshotStore.Stored taken = snapshots.take(a, prefix);
+                    snapshotIndex[0] = Long.parseLong(taken.target().metadata().get(SnapshotSource.META_INDEX));
+                    return "s3://" + snapshots.bucket() + "/" + taken.key() + ", raft index " + snapshotIndex[0]
+                            + ", " + taken.bytes() + " bytes; " + writes.acks().size() + " writes acknowledged so far";
                 })) {
                     return finish(out, steps, timeline, dir, "restore", summary, line, false);
                 }

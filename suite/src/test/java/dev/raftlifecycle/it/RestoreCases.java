@@ -2,7 +2,11 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.Defaults;
+import dev.raftlifecycle.contract.HandlerNames;
+import dev.raftlifecycle.handlers.SnapshotHandler;
+import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.restore.RestoreCommand;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.RaftCluster;
@@ -25,11 +29,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The restore (scripts/restore-snapshot's code, {@link RestoreCommand}) on real clusters of every system
- * ({@link RestoreIT} Vault, {@link ConsulRestoreIT} Consul): a snapshot of the source cluster, taken through the
- * system's own endpoint into the emulator's S3 with the snapshot function's store, goes into a NEW cluster (Vault:
+ * ({@link RestoreIT} Vault, {@link ConsulRestoreIT} Consul): a snapshot of the source cluster, taken by the snapshot
+ * function ({@link SnapshotHandler}, its own role) into a versioned bucket of the emulator's S3, goes into a NEW cluster (Vault:
  * started on the source's KMS key) and every key written before it reads back there with the source's token; an object
  * recorded for another cluster is refused; a target that holds data is refused until the operator confirms.
  * The steps build on each other (one target cluster for the class: starting clusters is the slow part).
@@ -37,8 +42,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class RestoreCases {
     static final int KEYS = 40;
+    static final Duration LAMBDA_TIME = Duration.ofMinutes(5);
     private static RaftCluster target;
-    private static SnapshotUpload upload;
+    private static String bucket;
     private static final List<String> FIRST_KEYS = new ArrayList<>();
 
     abstract RaftClusterExtension<? extends RaftCluster> fixture();
@@ -57,11 +63,30 @@ abstract class RestoreCases {
         return target;
     }
 
-    synchronized SnapshotUpload upload() {
-        if (upload == null) {
-            upload = new SnapshotUpload(Rig.shared(), "rig-snapshots-" + UUID.randomUUID().toString().substring(0, 8));
+    /** A versioned bucket (as the stack creates it) the snapshot function may write to under snapshots/. */
+    synchronized String bucket() {
+        if (bucket == null) {
+            bucket = "rig-restore-" + UUID.randomUUID().toString().substring(0, 8);
+            try (S3Client s3 = new AwsClients(Rig.REGION.id(), Optional.of(Rig.shared().motoEndpoint()),
+                    StaticCredentialsProvider.create(Rig.shared().adminCredentials())).s3()) {
+                s3.createBucket(r -> r.bucket(bucket));
+                s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
+            }
+            Rig.shared().iamRoles().define(HandlerNames.SNAPSHOT_NAME, List.of(
+                    SnapshotCases.statement(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), "*"),
+                    SnapshotCases.statement(List.of("s3:PutObject", "s3:AbortMultipartUpload"),
+                            "arn:aws:s3:::" + bucket + "/" + Defaults.SNAPSHOT_KEY_PREFIX + "*")));
         }
-        return upload;
+        return bucket;
+    }
+
+    /** The snapshot function run once on the source, recording {@code recordedCluster} as the cluster's name. */
+    SnapshotHandler.Outcome snapshot(String recordedCluster) {
+        HandlerHarness harness = new HandlerHarness(source()).with(Settings.CLUSTER_NAME, recordedCluster)
+                .with(Settings.SNAPSHOT_BUCKET, bucket());
+        SnapshotHandler.Outcome outcome = harness.snapshot().run(LAMBDA_TIME);
+        assertThat(outcome.taken()).as(outcome.detail()).isTrue();
+        return outcome;
     }
 
     @AfterAll
@@ -70,10 +95,7 @@ abstract class RestoreCases {
             target.close();
             target = null;
         }
-        if (upload != null) {
-            upload.close();
-            upload = null;
-        }
+        bucket = null;
         FIRST_KEYS.clear();
     }
 
@@ -86,7 +108,7 @@ abstract class RestoreCases {
         Path ca = Files.createTempFile("restore-ca", ".pem");
         Files.writeString(ca, into.caPem());
         List<String> args = new ArrayList<>(List.of("--system", into.system().value(), "--cluster", source().name(),
-                "--bucket", upload().bucket(), "--address", into.awaitLeader(Duration.ofSeconds(30)).ip(),
+                "--bucket", bucket(), "--address", into.awaitLeader(Duration.ofSeconds(30)).ip(),
                 "--port", Integer.toString(into.apiPort()), "--ca-file", ca.toString(),
                 "--tls-server-name", into.tlsServerName(), "--confirm-timeout", "120"));
         args.addAll(List.of(extra));
@@ -111,17 +133,13 @@ abstract class RestoreCases {
         return keys;
     }
 
-    String ownPrefix() {
-        return Defaults.SNAPSHOT_KEY_PREFIX + source().name() + "/";
-    }
-
     @Test
     @Order(1)
     void refusesASnapshotRecordedForAnotherCluster() throws Exception {
-        String foreign = "snapshots/elsewhere/";
         writeKeys("foreign");
-        upload().take(source(), foreign, "someone-else");
-        Run run = restore(target().adminToken(), "--prefix", foreign);
+        snapshot("someone-else");
+        // The operator pointed at the wrong cluster's snapshots: the object says whose it is.
+        Run run = restore(target().adminToken(), "--prefix", Defaults.SNAPSHOT_KEY_PREFIX + "someone-else/");
         assertThat(run.exitCode()).as(run.err()).isEqualTo(4);
         assertThat(run.err()).contains("the snapshot is of cluster someone-else, not " + source().name());
         assertThat(target().kvGet("foreign-0")).as("nothing went in").isEmpty();
@@ -131,10 +149,11 @@ abstract class RestoreCases {
     @Order(2)
     void restoresIntoANewClusterAndEveryKeyWrittenBeforeTheSnapshotReadsBack() throws Exception {
         FIRST_KEYS.addAll(writeKeys("first"));
-        upload().take(source(), ownPrefix(), source().name());
+        SnapshotHandler.Outcome taken = snapshot(source().name());
         Run run = restore(target().adminToken());
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).startsWith("restored s3://" + upload().bucket() + "/" + ownPrefix());
+        assertThat(run.out()).startsWith("restored s3://" + bucket() + "/" + taken.key() + " (version "
+                + taken.versionId() + ", raft index " + taken.index() + ",");
         // The restored cluster answers with the source's tokens now.
         target().adoptAdminToken(source().adminToken());
         for (String key : FIRST_KEYS) {
@@ -147,7 +166,7 @@ abstract class RestoreCases {
     void refusesATargetThatHoldsDataUntilTheOperatorConfirms() throws Exception {
         assertThat(target().kvGet(FIRST_KEYS.get(0))).as("the target holds the first restore's data").isPresent();
         List<String> later = writeKeys("later");
-        upload().take(source(), ownPrefix(), source().name());
+        snapshot(source().name());
         Run refused = restore(source().adminToken());
         assertThat(refused.exitCode()).as(refused.err()).isEqualTo(4);
         assertThat(refused.err()).contains("the target holds data").contains("--replace-data");

@@ -2,11 +2,10 @@ package dev.raftlifecycle.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.Defaults;
-import dev.raftlifecycle.contract.HandlerNames;
-import dev.raftlifecycle.handlers.SnapshotHandler;
+import dev.raftlifecycle.decisions.SnapshotSource;
 import dev.raftlifecycle.ports.AwsClients;
+import dev.raftlifecycle.ports.SnapshotStore;
 import dev.raftlifecycle.restore.RestoreCommand;
 import dev.raftlifecycle.rig.ClusterSpec;
 import dev.raftlifecycle.rig.RaftCluster;
@@ -27,25 +26,28 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The restore (scripts/restore-snapshot's code, {@link RestoreCommand}) on real clusters of every system
- * ({@link RestoreIT} Vault, {@link ConsulRestoreIT} Consul): a snapshot of the source cluster, taken by the snapshot
- * function ({@link SnapshotHandler}, its own role) into a versioned bucket of the emulator's S3, goes into a NEW cluster (Vault:
+ * ({@link RestoreIT} Vault, {@link ConsulRestoreIT} Consul): a snapshot of the source cluster, taken as the snapshot
+ * function takes it ({@link SnapshotTaking}) into a versioned bucket of the emulator's S3, goes into a NEW cluster (Vault:
  * started on the source's KMS key) and every key written before it reads back there with the source's token; an object
  * recorded for another cluster is refused; a target that holds data is refused until the operator confirms.
  * The steps build on each other (one target cluster for the class: starting clusters is the slow part).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class RestoreCases {
     static final int KEYS = 40;
-    static final Duration LAMBDA_TIME = Duration.ofMinutes(5);
-    private static RaftCluster target;
-    private static String bucket;
-    private static final List<String> FIRST_KEYS = new ArrayList<>();
+    // One set per test class (PER_CLASS): the Vault and the Consul class may run at the same time.
+    private RaftCluster target;
+    private String bucket;
+    private S3Client s3;
+    private final List<String> firstKeys = new ArrayList<>();
 
     abstract RaftClusterExtension<? extends RaftCluster> fixture();
 
@@ -63,40 +65,32 @@ abstract class RestoreCases {
         return target;
     }
 
-    /** A versioned bucket (as the stack creates it) the snapshot function may write to under snapshots/. */
+    /** A versioned bucket, as the stack creates it. */
     synchronized String bucket() {
         if (bucket == null) {
             bucket = "rig-restore-" + UUID.randomUUID().toString().substring(0, 8);
-            try (S3Client s3 = new AwsClients(Rig.REGION.id(), Optional.of(Rig.shared().motoEndpoint()),
-                    StaticCredentialsProvider.create(Rig.shared().adminCredentials())).s3()) {
-                s3.createBucket(r -> r.bucket(bucket));
-                s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
-            }
-            Rig.shared().iamRoles().define(HandlerNames.SNAPSHOT_NAME, List.of(
-                    SnapshotCases.statement(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), "*"),
-                    SnapshotCases.statement(List.of("s3:PutObject", "s3:AbortMultipartUpload"),
-                            "arn:aws:s3:::" + bucket + "/" + Defaults.SNAPSHOT_KEY_PREFIX + "*")));
+            s3 = new AwsClients(Rig.REGION.id(), Optional.of(Rig.shared().motoEndpoint()),
+                    StaticCredentialsProvider.create(Rig.shared().adminCredentials())).s3();
+            s3.createBucket(r -> r.bucket(bucket));
+            s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
         }
         return bucket;
     }
 
-    /** The snapshot function run once on the source, recording {@code recordedCluster} as the cluster's name. */
-    SnapshotHandler.Outcome snapshot(String recordedCluster) {
-        HandlerHarness harness = new HandlerHarness(source()).with(Settings.CLUSTER_NAME, recordedCluster)
-                .with(Settings.SNAPSHOT_BUCKET, bucket());
-        SnapshotHandler.Outcome outcome = harness.snapshot().run(LAMBDA_TIME);
-        assertThat(outcome.taken()).as(outcome.detail()).isTrue();
-        return outcome;
+    /** A snapshot of the source as the snapshot function takes it, recording {@code recordedCluster} as the cluster. */
+    SnapshotStore.Stored snapshot(String recordedCluster) throws Exception {
+        String name = bucket();
+        return SnapshotTaking.take(source(), s3, name, Defaults.SNAPSHOT_KEY_PREFIX + recordedCluster + "/", recordedCluster);
     }
 
     @AfterAll
-    static void stopTarget() {
+    void stopTarget() {
         if (target != null) {
             target.close();
-            target = null;
         }
-        bucket = null;
-        FIRST_KEYS.clear();
+        if (s3 != null) {
+            s3.close();
+        }
     }
 
     record Run(int exitCode, String out, String err) {
@@ -148,15 +142,16 @@ abstract class RestoreCases {
     @Test
     @Order(2)
     void restoresIntoANewClusterAndEveryKeyWrittenBeforeTheSnapshotReadsBack() throws Exception {
-        FIRST_KEYS.addAll(writeKeys("first"));
-        SnapshotHandler.Outcome taken = snapshot(source().name());
+        firstKeys.addAll(writeKeys("first"));
+        SnapshotStore.Stored taken = snapshot(source().name());
         Run run = restore(target().adminToken());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("restored s3://" + bucket() + "/" + taken.key() + " (version "
-                + taken.versionId() + ", raft index " + taken.index() + ",");
+                + taken.versionId().orElseThrow() + ", raft index "
+                + taken.target().metadata().get(SnapshotSource.META_INDEX) + ",");
         // The restored cluster answers with the source's tokens now.
         target().adoptAdminToken(source().adminToken());
-        for (String key : FIRST_KEYS) {
+        for (String key : firstKeys) {
             assertThat(target().kvGet(key)).as(key).contains("v-" + key);
         }
     }
@@ -164,7 +159,7 @@ abstract class RestoreCases {
     @Test
     @Order(3)
     void refusesATargetThatHoldsDataUntilTheOperatorConfirms() throws Exception {
-        assertThat(target().kvGet(FIRST_KEYS.get(0))).as("the target holds the first restore's data").isPresent();
+        assertThat(target().kvGet(firstKeys.get(0))).as("the target holds the first restore's data").isPresent();
         List<String> later = writeKeys("later");
         snapshot(source().name());
         Run refused = restore(source().adminToken());

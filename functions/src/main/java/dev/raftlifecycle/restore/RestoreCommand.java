@@ -79,9 +79,20 @@ public final class RestoreCommand {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.getenv(), Optional.empty(), DefaultCredentialsProvider.builder().build(),
-                System.out, System.err);
+        Map<String, String> env = System.getenv();
+        int code = run(args, env, emulatorEndpoint(env), DefaultCredentialsProvider.builder().build(), System.out,
+                System.err);
         System.exit(code);
+    }
+
+    /**
+     * An S3 endpoint set in the environment (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: the lab's emulator, a VPC
+     * endpoint) is passed on explicitly so that the bucket is addressed path-style: an emulator on a local address has
+     * no bucket subdomains. Without either, the SDK resolves AWS's own endpoint.
+     */
+    static Optional<URI> emulatorEndpoint(Map<String, String> env) {
+        return Optional.ofNullable(env.get("AWS_ENDPOINT_URL_S3")).or(() -> Optional.ofNullable(env.get("AWS_ENDPOINT_URL")))
+                .filter(v -> !v.isBlank()).map(URI::create);
     }
 
     /**

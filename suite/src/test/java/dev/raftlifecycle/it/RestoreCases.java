@@ -96,9 +96,12 @@ abstract class RestoreCases {
     record Run(int exitCode, String out, String err) {
     }
 
-    /** RestoreCommand as the script runs it, pointed at the emulator's S3, the token in the environment. */
+    /** RestoreCommand as the script runs it into the target, pointed at the emulator's S3, the token in the environment. */
     Run restore(String token, String... extra) throws Exception {
-        RaftCluster into = target();
+        return restore(target(), token, extra);
+    }
+
+    Run restore(RaftCluster into, String token, String... extra) throws Exception {
         Path ca = Files.createTempFile("restore-ca", ".pem");
         Files.writeString(ca, into.caPem());
         List<String> args = new ArrayList<>(List.of("--system", into.system().value(), "--cluster", source().name(),

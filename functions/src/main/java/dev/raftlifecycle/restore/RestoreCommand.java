@@ -130,7 +130,10 @@ public final class RestoreCommand {
         SSLContext tls;
         try {
             tls = VaultTls.context(Files.readString(options.caFile(), StandardCharsets.US_ASCII), options.tlsServerName());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
+            throw new RestoreException(RestoreException.Kind.USAGE, "cannot read --ca-file " + options.caFile() + " ("
+                    + e.getClass().getSimpleName() + ")", e);
+        } catch (IllegalArgumentException e) {
             throw new RestoreException(RestoreException.Kind.USAGE, "--ca-file " + options.caFile() + ": " + e.getMessage(), e);
         }
         RestorePort port = switch (options.system()) {

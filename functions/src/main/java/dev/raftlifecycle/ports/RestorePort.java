@@ -1,6 +1,6 @@
 package dev.raftlifecycle.ports;
 
-import dev.raftlifecycle.restore.RestoreTarget;
+import dev.raftlifecycle.decisions.RestoreTarget;
 import java.io.InputStream;
 
 /**

@@ -1,6 +1,6 @@
 package dev.raftlifecycle.ports;
 
-import dev.raftlifecycle.restore.SnapshotObject;
+import dev.raftlifecycle.decisions.SnapshotObject;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.raftlifecycle.ports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.raftlifecycle.restore.RestoreTarget;
+import dev.raftlifecycle.decisions.RestoreTarget;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.raftlifecycle.restore;
 
+import dev.raftlifecycle.decisions.RestoreCheck;
 import dev.raftlifecycle.decisions.SnapshotSource;
 import java.util.Map;
 import java.util.Optional;

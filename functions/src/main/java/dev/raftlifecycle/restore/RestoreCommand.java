@@ -1,5 +1,7 @@
 package dev.raftlifecycle.restore;
 
+import dev.raftlifecycle.decisions.RestoreTarget;
+import dev.raftlifecycle.decisions.SnapshotChoice;
 import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.contract.Defaults;

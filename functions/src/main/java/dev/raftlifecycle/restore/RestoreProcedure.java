@@ -1,5 +1,9 @@
 package dev.raftlifecycle.restore;
 
+import dev.raftlifecycle.decisions.RestoreTarget;
+import dev.raftlifecycle.decisions.SnapshotObject;
+import dev.raftlifecycle.decisions.SnapshotChoice;
+import dev.raftlifecycle.decisions.RestoreCheck;
 import dev.raftlifecycle.decisions.SnapshotArchive;
 import dev.raftlifecycle.ports.ClusterCallException;
 import dev.raftlifecycle.ports.RestorePort;

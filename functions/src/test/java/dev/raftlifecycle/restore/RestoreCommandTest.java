@@ -1,5 +1,6 @@
 package dev.raftlifecycle.restore;
 
+import dev.raftlifecycle.decisions.SnapshotChoice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

@@ -1,8 +1,8 @@
-package dev.raftlifecycle.restore;
+package dev.raftlifecycle.decisions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftlifecycle.decisions.SnapshotSource;
+import dev.raftlifecycle.restore.RecordedMetadata;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.raftlifecycle.restore;
+package dev.raftlifecycle.decisions;
 
 import java.time.Instant;
 import java.util.Comparator;

@@ -22,8 +22,8 @@ final class AckedWrites implements AutoCloseable {
     static final String KEY_PREFIX = "drill-";
     static final Duration ATTEMPT = Duration.ofSeconds(2);
 
-    /** One acknowledged write. */
-    record Ack(long seq, Instant at) {
+    /** One acknowledged write: when it was sent, when it was acknowledged. */
+    record Ack(long seq, Instant sent, Instant at) {
         String key() {
             return KEY_PREFIX + seq;
         }
@@ -63,7 +63,7 @@ final class AckedWrites implements AutoCloseable {
             Instant end = Instant.now();
             timeline.latency(due, Duration.between(due, end), ok);
             if (ok) {
-                acks.add(new Ack(n, end));
+                acks.add(new Ack(n, due, end));
             }
             next = next.plus(interval);
             long sleep = Duration.between(Instant.now(), next).toMillis();

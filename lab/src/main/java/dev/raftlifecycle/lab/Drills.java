@@ -41,7 +41,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  *   <li><b>peers-json</b>: five nodes under writes; three killed (the leader among them): no quorum; the survivors
  *   recovered with the RUNBOOK's steps (stop them, write {@code raft/peers.json} naming the survivors in each one's
  *   data directory, start them, auto-unseal); every acknowledged write read back. RTO: from the loss to the first
- *   acknowledged write after it.</li>
+ *   acknowledged write sent after it.</li>
  * </ul>
  */
 final class Drills {
@@ -204,19 +204,20 @@ final class Drills {
                 cluster.runningNodes().stream().filter(n -> n != leader).sorted(Comparator.comparing(VaultNode::instanceId))
                         .limit(2).forEach(lost::add);
                 List<VaultNode> survivors = cluster.runningNodes().stream().filter(n -> !lost.contains(n)).toList();
-                Instant loss = Instant.now();
+                Instant[] lostAt = {Instant.now()};
                 steps.run("lose a majority: 3 of 5 nodes killed (the leader among them)", () -> {
                     for (VaultNode node : lost) {
                         timeline.mark("crash", node.instanceId(), "killed");
                         node.kill();
                         deleteTree(node.dir().resolve("data"));
                     }
+                    lostAt[0] = Instant.now();
                     return "lost " + lost.stream().map(VaultNode::instanceId).toList() + "; survivors "
                             + survivors.stream().map(VaultNode::instanceId).toList();
                 });
                 steps.run("no quorum: no write is acknowledged", () -> {
                     Thread.sleep(5000);
-                    long since = writes.acks().stream().filter(w -> w.at().isAfter(loss.plusSeconds(3))).count();
+                    long since = writes.acks().stream().filter(w -> w.sent().isAfter(lostAt[0])).count();
                     Steps.require(since == 0, since + " writes acknowledged without a quorum");
                     return "none in 5 s";
                 });
@@ -241,19 +242,21 @@ final class Drills {
                     cluster.await("a leader among the survivors", Duration.ofSeconds(120),
                             () -> cluster.leader().isPresent());
                     cluster.await("an acknowledged write", Duration.ofSeconds(60),
-                            () -> writes.acks().stream().anyMatch(w -> w.at().isAfter(loss.plusSeconds(3))));
+                            () -> writes.acks().stream().anyMatch(w -> w.sent().isAfter(lostAt[0])));
                     return "leader " + cluster.leader().map(VaultNode::instanceId).orElse("?") + "; raft peers "
                             + cluster.raftNodeIds();
                 })) {
                     return finish(out, steps, timeline, dir, "peers-json", summary, line, false);
                 }
-                Instant firstAfter = writes.acks().stream().map(AckedWrites.Ack::at).filter(at -> at.isAfter(loss))
-                        .min(Comparator.naturalOrder()).orElseThrow();
+                // The first write sent after the loss that was acknowledged (one sent before may be acknowledged
+                // just after it: the old quorum committed it).
+                Instant firstAfter = writes.acks().stream().filter(w -> w.sent().isAfter(lostAt[0]))
+                        .map(AckedWrites.Ack::at).min(Comparator.naturalOrder()).orElseThrow();
                 Thread.sleep(2000);
                 writes.close();
                 List<AckedWrites.Ack> all = writes.acks();
                 List<AckedWrites.Ack> missing = writes.missing(cluster, all);
-                double rto = Duration.between(loss, firstAfter).toMillis() / 1000.0;
+                double rto = Duration.between(lostAt[0], firstAfter).toMillis() / 1000.0;
                 steps.check("every acknowledged write reads back", missing.isEmpty(), Duration.ZERO,
                         all.size() - missing.size() + " of " + all.size() + (missing.isEmpty() ? "" : "; lost: " + keys(missing)));
                 line = String.format(Locale.ROOT, "drill: peers-json lost_writes=%d rto_s=%.1f", missing.size(), rto);

@@ -46,6 +46,32 @@ class SettingsTest {
     }
 
     @Test
+    void snapshotSettingsAreOptionalHereRequiredByTheSnapshotFunctionAndChecked() {
+        Settings s = Settings.from(minimal());
+        assertThat(s.snapshotBucket()).isEmpty();
+        assertThat(s.snapshotKmsKeyId()).isEmpty();
+        assertThat(s.snapshotPartBytes()).isEqualTo(dev.raftlifecycle.contract.Defaults.SNAPSHOT_PART_BYTES);
+        assertThat(s.snapshotPrefix()).isEqualTo("snapshots/prod-vault/");
+        assertThatThrownBy(s::requireSnapshotBucket).hasMessageContaining("SNAPSHOT_BUCKET: is required");
+
+        Map<String, String> set = minimal();
+        set.put(Settings.SNAPSHOT_BUCKET, "prod-vault-snapshots");
+        set.put(Settings.SNAPSHOT_KMS_KEY_ID, "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        set.put(Settings.SNAPSHOT_PART_BYTES, Integer.toString(16 * 1024 * 1024));
+        Settings given = Settings.from(set);
+        assertThat(given.requireSnapshotBucket()).isEqualTo("prod-vault-snapshots");
+        assertThat(given.snapshotPartBytes()).isEqualTo(16 * 1024 * 1024);
+
+        Map<String, String> bad = minimal();
+        bad.put(Settings.SNAPSHOT_BUCKET, "Not_A_Bucket");
+        bad.put(Settings.SNAPSHOT_KMS_KEY_ID, "key with spaces");
+        bad.put(Settings.SNAPSHOT_PART_BYTES, "1024");
+        assertThatThrownBy(() -> Settings.from(bad)).hasMessageContaining("SNAPSHOT_BUCKET: is not an S3 bucket name")
+                .hasMessageContaining("SNAPSHOT_KMS_KEY_ID: is not a KMS key")
+                .hasMessageContaining("SNAPSHOT_PART_BYTES: must be between 5242880 and 67108864");
+    }
+
+    @Test
     void minimalConfigurationGetsDocumentedDefaults() {
         Settings s = Settings.from(minimal());
         assertThat(s.groupNames()).containsExactly("prod-a", "prod-b", "prod-c");

@@ -53,7 +53,7 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul", "aws-calls")
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul", "aws-calls", "snapshot")
                 : List.of(which);
         if (which.equals("cold-jars")) {
             if (args.length < 3) {
@@ -79,8 +79,9 @@ public final class Benchmarks {
                 case "cold" -> coldPath(out, repo);
                 case "consul" -> ConsulBenchmarks.section(out);
                 case "aws-calls" -> awsCalls(out);
+                case "snapshot" -> SnapshotBenchmark.section(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
-                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, aws-calls, all; or prime-classes, cold-jars)");
+                        + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, aws-calls, snapshot, all; or prime-classes, cold-jars)");
             };
             System.out.println(section);
             replaceSection(repo.resolve("BENCHMARKS.md"), name, section);

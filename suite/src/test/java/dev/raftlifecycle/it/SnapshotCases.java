@@ -278,6 +278,24 @@ abstract class SnapshotCases {
     }
 
     @Test
+    void whenS3RefusesTheUploadTheRunSaysWhyAndLeavesNothing() throws Exception {
+        // The function's role without its S3 grant (a stack deployed without it, a bucket policy that denies).
+        cluster.rig().iamRoles().define(HandlerNames.SNAPSHOT_NAME, List.of(
+                statement(List.of("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeInstances"), "*")));
+
+        SnapshotHandler.Outcome outcome = harness.snapshot().run(LAMBDA_TIME);
+
+        assertThat(outcome.taken()).isFalse();
+        assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-upload-failed");
+        assertThat(outcome.detail()).contains("CreateMultipartUpload").contains("403");
+        assertThat(objects()).isEmpty();
+        assertThat(openUploads()).isZero();
+        assertThat(harness.log).anySatisfy(l -> assertThat(l).contains("\"Reason\":\"snapshot-upload-failed\"")
+                .contains("\"SnapshotsNotTaken\":1.0"));
+        assertThat(harness.uncheckedLinesWithSecrets()).isEmpty();
+    }
+
+    @Test
     void theSnapshotFunctionsIdentityCannotWriteOutsideItsClustersPrefix() {
         HandlerRuntime runtime = harness.runtime(HandlerNames.SNAPSHOT_NAME);
         S3Client asTheFunction = new AwsClients(Rig.REGION.id(), Optional.of(cluster.rig().awsEndpoint()),

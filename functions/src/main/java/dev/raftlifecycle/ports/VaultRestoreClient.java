@@ -58,8 +58,8 @@ public final class VaultRestoreClient implements RestorePort {
         String leaderAddress = leader.path("leader_address").asText("");
         boolean active = !leaderAddress.isEmpty();
         if (active && !leader.path("is_self").asBoolean(false)) {
-            // A standby may still name an active node that has lost leadership (as one does a few seconds after a
-            // restore into another cluster, while the nodes take up the snapshot's Raft TLS keyring): ask it.
+            // A standby may still name an active node that has lost leadership (as one did seconds after a
+            // restore into another cluster on the rig): ask it.
             try {
                 JsonNode named = http.get(URI.create(leaderAddress).resolve("/v1/sys/health"), null, 200, 429, 473,
                         474, 501, 503, 530);

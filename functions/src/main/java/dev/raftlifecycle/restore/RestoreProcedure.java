@@ -117,8 +117,9 @@ public final class RestoreProcedure {
 
     /**
      * Polls the target until it has served with the snapshot applied, under one leader, for {@link #SETTLE}: a restore
-     * into another Vault cluster can cost the leader its leadership a few seconds later (the nodes take up the
-     * snapshot's Raft TLS keyring), so one good answer right after the restore proves little.
+     * into another Vault cluster cost the leader its leadership 7 s later once on the rig (its followers' Raft
+     * connections broken: most likely the nodes taking up the snapshot's Raft TLS keyring), so one good answer right
+     * after the restore proves little.
      */
     private RestoreTarget confirm(Request request, String token, long snapshotIndex) throws RestoreException {
         Instant deadline = clock.instant().plus(request.confirmWithin());

@@ -53,8 +53,9 @@ public final class ConsulRestoreClient implements RestorePort {
 
     /**
      * status/leader (no token) and the leader's LastIndex from autopilot's health (operator:read). After a restore the
-     * ACL tokens are the snapshot's: the new cluster's management token is gone until a leader is elected again
-     * (which re-creates the configured initial management token), so a refused token leaves the index unknown.
+     * ACL tokens are the snapshot's; the servers' configured initial management token is created again as the restore
+     * re-establishes leadership (seen on 1.16.3), but a token the snapshot does not hold and no server re-creates is
+     * refused: that leaves the index unknown rather than failing the confirmation.
      */
     @Override
     public RestoreTarget status(String host, String token) throws ClusterCallException {

@@ -18,6 +18,11 @@ class ConsulRestoreIT extends RestoreCases {
     }
 
     @Override
+    boolean ownTokenAfterRestore() {
+        return true;
+    }
+
+    @Override
     ClusterSpec targetSpec(RaftCluster source) {
         return ClusterSpec.defaults().withName("consul-restored").withoutAuth();
     }

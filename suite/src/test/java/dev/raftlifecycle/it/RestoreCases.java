@@ -54,6 +54,13 @@ abstract class RestoreCases {
     /** The new cluster's spec: a fresh, initialized cluster the snapshot can go into (Vault: the source's unseal key). */
     abstract ClusterSpec targetSpec(RaftCluster source);
 
+    /**
+     * Whether the new cluster's own admin token still works right after the restore. Vault: no (its root token was in
+     * the state the snapshot replaced). Consul: yes (the servers' configured initial management token: the restore
+     * re-establishes leadership, which creates it again).
+     */
+    abstract boolean ownTokenAfterRestore();
+
     RaftCluster source() {
         return fixture().cluster();
     }
@@ -152,7 +159,9 @@ abstract class RestoreCases {
         assertThat(run.out()).startsWith("restored s3://" + bucket() + "/" + taken.key() + " (version "
                 + taken.versionId().orElseThrow() + ", raft index "
                 + taken.target().metadata().get(SnapshotSource.META_INDEX) + ",");
-        // The restored cluster answers with the source's tokens now.
+        // The restored cluster answers with the source's tokens now. Its own admin token: see ownTokenAfterRestore.
+        assertThat(target().kvGet(firstKeys.get(0)).isPresent()).as("read with the new cluster's own token")
+                .isEqualTo(ownTokenAfterRestore());
         target().adoptAdminToken(source().adminToken());
         for (String key : firstKeys) {
             assertThat(target().kvGet(key)).as(key).contains("v-" + key);

@@ -39,6 +39,11 @@ class RestoreIT extends RestoreCases {
     }
 
     @Override
+    boolean ownTokenAfterRestore() {
+        return false;
+    }
+
+    @Override
     ClusterSpec targetSpec(RaftCluster source) {
         // Initialized only (no auth method, no secret/ mount): what an operator's `vault operator init` leaves.
         return ClusterSpec.defaults().withoutAuth().withUnsealKeyId(((VaultCluster) source).kmsKeyId());

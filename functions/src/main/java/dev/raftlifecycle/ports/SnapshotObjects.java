@@ -72,6 +72,12 @@ public final class SnapshotObjects implements AutoCloseable {
         return s3.headObject(r -> r.bucket(bucket).key(object.key()).versionId(object.versionId())).metadata();
     }
 
+    /** The version's first {@code bytes} bytes (a ranged GET: the rest is not transferred), fewer for a shorter object. */
+    public byte[] head(SnapshotObject object, int bytes) {
+        return s3.getObjectAsBytes(r -> r.bucket(bucket).key(object.key()).versionId(object.versionId())
+                .range("bytes=0-" + (bytes - 1))).asByteArray();
+    }
+
     /** The version's bytes, from the first; close it when done. */
     public InputStream open(SnapshotObject object) {
         return s3.getObject(r -> r.bucket(bucket).key(object.key()).versionId(object.versionId()));

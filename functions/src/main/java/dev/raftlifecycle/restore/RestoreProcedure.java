@@ -21,8 +21,9 @@ import java.util.function.Consumer;
 /**
  * The restore, the same for AWS (scripts/restore-snapshot) and the lab's drill: choose a snapshot version under the
  * cluster's prefix, check it and the target ({@link RestoreCheck}), stream it from S3 into the target's active node,
- * then wait until the target serves with the snapshot's index applied. The archive's head is read from its own GET of
- * the same version (S3 cannot rewind a stream and the restore body is never held), so what is checked is what is sent.
+ * then wait until the target serves with the snapshot's index applied. The archive's head is read with a ranged GET
+ * of its first bytes, pinned to the same version as the restore's own GET (S3 cannot rewind a stream, and the restore
+ * body is never held), so what is checked is what is sent.
  */
 public final class RestoreProcedure {
     /**
@@ -98,17 +99,9 @@ public final class RestoreProcedure {
         return new Outcome(chosen, proceed.snapshotIndex(), archive.term().orElse(0), sent, clock.instant(), after);
     }
 
-    private RestoreCheck.Archive readHead(SnapshotObject chosen) throws RestoreException {
-        byte[] head = new byte[SnapshotArchive.HEAD_BYTES];
-        int length = 0;
-        try (InputStream in = objects.open(chosen)) {
-            int n;
-            while (length < head.length && (n = in.read(head, length, head.length - length)) > 0) {
-                length += n;
-            }
-        } catch (IOException e) {
-            throw new RestoreException(RestoreException.Kind.FAILED, "reading the snapshot from S3 failed: " + e.getMessage(), e);
-        }
+    private RestoreCheck.Archive readHead(SnapshotObject chosen) {
+        byte[] head = objects.head(chosen, SnapshotArchive.HEAD_BYTES);
+        int length = head.length;
         return switch (SnapshotArchive.read(head, length)) {
             case SnapshotArchive.Meta meta -> RestoreCheck.Archive.of(meta.index(), meta.term());
             case SnapshotArchive.NotASnapshot not -> RestoreCheck.Archive.notASnapshot(not.why());

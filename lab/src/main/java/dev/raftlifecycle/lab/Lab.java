@@ -49,6 +49,7 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab timeline             write the timeline page of the running lab
  *   scripts/lab down                 stop everything the lab started
  *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before] [--step-down-quiet S]
+ *   scripts/lab drill restore|peers-json
  * </pre>
  */
 public final class Lab {
@@ -92,6 +93,11 @@ public final class Lab {
                                                     R rounds of random terminations under KV load (own cluster);
                                                     --client before: the KV client without a hard deadline;
                                                     --step-down-quiet: the handler's STEP_DOWN_QUIET_SECONDS
+              drill restore                         lost quorum, restored from a snapshot (own cluster): writes, a snapshot
+                                                    to S3, more writes, every node and its data gone, a new cluster on
+                                                    the same unseal key, scripts/restore-snapshot's restore; RPO and RTO
+              drill peers-json                      lost quorum, survivors recovered with peers.json (own 5-node cluster):
+                                                    3 of 5 killed, the RUNBOOK's steps on the 2 left; no write lost, RTO
             """;
 
     private Lab() {
@@ -142,6 +148,8 @@ public final class Lab {
                         KvLoad.Client.parse(options.getOrDefault("client", "deadline")),
                         options.containsKey("step-down-quiet") ? Map.of(dev.raftlifecycle.config.Settings.STEP_DOWN_QUIET_SECONDS,
                                 Integer.toString(number(options, "step-down-quiet", 10, 0, 60))) : Map.of(), dir, out).exit();
+                case "drill" -> positional.size() != 1 ? usage(out, "drill takes restore or peers-json")
+                        : Drills.run(positional.get(0), dir, out);
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
                         number(options, "probe", DEFAULT_PROBE_RPS, 0, 50),
                         number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3), out);

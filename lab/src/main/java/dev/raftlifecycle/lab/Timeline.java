@@ -55,7 +55,8 @@ final class Timeline {
     private static final int WIDTH = 1180;
     private static final int RIGHT = 20;
 
-    private final VaultCluster cluster;
+    /** The cluster sampled now (the restore drill swaps in the new cluster after the disaster). */
+    private final java.util.function.Supplier<VaultCluster> clusters;
     private final IntSupplier expectedServers;
     private volatile Function<String, String> lifecycle = id -> "InService";
     private final Instant start = Instant.now();
@@ -67,7 +68,12 @@ final class Timeline {
     private volatile String lastLeader;
 
     Timeline(VaultCluster cluster, IntSupplier expectedServers) {
-        this.cluster = cluster;
+        this(() -> cluster, expectedServers);
+    }
+
+    /** Samples whichever cluster {@code clusters} names at the time (none yet: an empty sample, a gap). */
+    Timeline(java.util.function.Supplier<VaultCluster> clusters, IntSupplier expectedServers) {
+        this.clusters = clusters;
         this.expectedServers = expectedServers;
     }
 
@@ -79,6 +85,11 @@ final class Timeline {
     void sample() {
         Instant at = Instant.now();
         List<NodeSample> nodes = new ArrayList<>();
+        VaultCluster cluster = clusters.get();
+        if (cluster == null) {
+            samples.add(new Sample(at, false, 0, 0, safeExpected(), 0, "", nodes));
+            return;
+        }
         try {
             JsonNode state = cluster.autopilot();
             JsonNode servers = state.path("servers");
@@ -181,7 +192,8 @@ final class Timeline {
     }
 
     Optional<String> leaderNow() {
-        return cluster.leader().map(VaultNode::instanceId);
+        VaultCluster cluster = clusters.get();
+        return cluster == null ? Optional.empty() : cluster.leader().map(VaultNode::instanceId);
     }
 
     // ---- the page -------------------------------------------------------------------------------------------

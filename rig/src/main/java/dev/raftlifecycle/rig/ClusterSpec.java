@@ -12,10 +12,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * @param capacities desired capacity of the group in each zone, in zone order
  * @param spotZones  the zones (indexes) whose group runs Spot instances (see {@link RigGroups}); the others on-demand
+ * @param unsealKeyId an existing KMS key (in the rig's emulator) for Vault's seal instead of a new one: a new cluster
+ *                    that can take another's snapshot (a restore needs the same unseal key); empty = a key of its own
  */
 public record ClusterSpec(String name, List<String> zones, List<Integer> capacities, Duration stabilizationTime,
                           Duration lastContactThreshold, String tlsServerName, boolean configureAuth,
-                          boolean initialize, java.util.Set<Integer> spotZones) {
+                          boolean initialize, java.util.Set<Integer> spotZones,
+                          java.util.Optional<String> unsealKeyId) {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final List<String> ZONES = List.of("us-east-1a", "us-east-1b", "us-east-1c");
 
@@ -31,7 +34,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     public static ClusterSpec defaults() {
         return new ClusterSpec("rig" + ProcessHandle.current().pid() % 10000 + "x" + COUNTER.incrementAndGet(),
                 ZONES, List.of(1, 1, 1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                "vault.raft-lifecycle.internal", true, true, java.util.Set.of());
+                "vault.raft-lifecycle.internal", true, true, java.util.Set.of(), java.util.Optional.empty());
     }
 
     /** Every group runs Spot instances. */
@@ -46,7 +49,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     /** These zones' groups (by index) run Spot instances, the others on-demand. */
     public ClusterSpec withSpotZones(java.util.Set<Integer> value) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, value);
+                configureAuth, initialize, value, unsealKeyId);
     }
 
     /** Whether the group of zone {@code index} runs Spot instances. */
@@ -56,7 +59,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
 
     public ClusterSpec withName(String value) {
         return new ClusterSpec(value, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, spotZones);
+                configureAuth, initialize, spotZones, unsealKeyId);
     }
 
     /** Total node count spread over the zones as Auto Scaling would (5 → 2+2+1). */
@@ -66,24 +69,24 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
             spread.add(total / zones.size() + (i < total % zones.size() ? 1 : 0));
         }
         return new ClusterSpec(name, zones, spread, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, spotZones);
+                configureAuth, initialize, spotZones, unsealKeyId);
     }
 
     /** The name every server certificate carries (and the auth methods' server id). */
     public ClusterSpec withTlsServerName(String value) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, value, configureAuth,
-                initialize, spotZones);
+                initialize, spotZones, unsealKeyId);
     }
 
     public ClusterSpec withStabilizationTime(Duration value) {
         return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth,
-                initialize, spotZones);
+                initialize, spotZones, unsealKeyId);
     }
 
     /** Skip the AWS auth method and Lambda policy (for clusters that are never logged in to). */
     public ClusterSpec withoutAuth() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, initialize, spotZones);
+                false, initialize, spotZones, unsealKeyId);
     }
 
     /**
@@ -92,7 +95,13 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
      */
     public ClusterSpec uninitialized() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, false, spotZones);
+                false, false, spotZones, unsealKeyId);
+    }
+
+    /** Vault's seal uses this existing KMS key (another cluster's: {@link VaultCluster#kmsKeyId()}). */
+    public ClusterSpec withUnsealKeyId(String keyId) {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                configureAuth, initialize, spotZones, java.util.Optional.of(keyId));
     }
 
     public int totalNodes() {

@@ -41,7 +41,7 @@ public final class ConsulCluster implements RaftCluster {
     private final TlsMaterial tls;
     private final Path caFile;
     private final VaultHttp http;
-    private final String managementToken = UUID.randomUUID().toString();
+    private volatile String managementToken = UUID.randomUUID().toString();
     private final ClusterNodes<ConsulNode> nodes;
     private final ClusterInstances<ConsulNode> instances;
     private final boolean cleanupDeadServers;
@@ -515,6 +515,12 @@ public final class ConsulCluster implements RaftCluster {
     @Override
     public String adminToken() {
         return managementToken;
+    }
+
+    /** Nodes started from now on are configured with it as their initial management token too. */
+    @Override
+    public void adoptAdminToken(String token) {
+        managementToken = token;
     }
 
     public String caPem() {

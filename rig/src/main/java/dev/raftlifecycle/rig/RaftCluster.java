@@ -54,6 +54,13 @@ public interface RaftCluster extends AutoCloseable {
     String adminToken();
 
     /**
+     * After a snapshot of another cluster was restored into this one, the cluster answers with that cluster's tokens
+     * (Vault: its root token; Consul: its ACL tokens): the rig uses {@code token} (the other cluster's
+     * {@link #adminToken()}) from now on.
+     */
+    void adoptAdminToken(String token);
+
+    /**
      * Every secret of this cluster the rig can name, none of which may appear in a log: the admin token, and what the
      * system holds besides (Consul: the SecretID of every ACL token, the handlers' login tokens among them). Vault
      * tokens have a recognizable form and are matched by it instead.

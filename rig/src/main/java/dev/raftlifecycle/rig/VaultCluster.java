@@ -399,6 +399,11 @@ public final class VaultCluster implements RaftCluster {
         return rootToken();
     }
 
+    @Override
+    public void adoptAdminToken(String token) {
+        checks.rootToken(token);
+    }
+
     public String caPem() {
         return tls.caPem();
     }

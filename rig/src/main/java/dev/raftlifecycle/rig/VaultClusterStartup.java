@@ -59,8 +59,8 @@ final class VaultClusterStartup {
     // ---- setup --------------------------------------------------------------------------------------
 
     void createInfrastructure() {
-        kmsKeyId = rig.kms().createKey(r -> r.description("raft-lifecycle rig unseal key " + spec.name()))
-                .keyMetadata().keyId();
+        kmsKeyId = spec.unsealKeyId().orElseGet(() -> rig.kms()
+                .createKey(r -> r.description("raft-lifecycle rig unseal key " + spec.name())).keyMetadata().keyId());
         instances.createInfrastructure(octet, spec.name() + "-vault");
     }
 

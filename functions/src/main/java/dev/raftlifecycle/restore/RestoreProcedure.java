@@ -1,0 +1,169 @@
+package dev.raftlifecycle.restore;
+
+import dev.raftlifecycle.decisions.RestoreTarget;
+import dev.raftlifecycle.decisions.SnapshotObject;
+import dev.raftlifecycle.decisions.SnapshotChoice;
+import dev.raftlifecycle.decisions.RestoreCheck;
+import dev.raftlifecycle.decisions.SnapshotArchive;
+import dev.raftlifecycle.ports.ClusterCallException;
+import dev.raftlifecycle.ports.RestorePort;
+import dev.raftlifecycle.ports.SnapshotObjects;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The restore, the same for AWS (scripts/restore-snapshot) and the lab's drill: choose a snapshot version under the
+ * cluster's prefix, check it and the target ({@link RestoreCheck}), stream it from S3 into the target's active node,
+ * then wait until the target serves with the snapshot's index applied. The archive's head is read with a ranged GET
+ * of its first bytes, pinned to the same version as the restore's own GET (S3 cannot rewind a stream, and the restore
+ * body is never held), so what is checked is what is sent.
+ */
+public final class RestoreProcedure {
+    /**
+     * @param cluster      the cluster name the snapshot must record (the deployment's clusterName)
+     * @param system       vault or consul, as the object records it
+     * @param prefix       where the cluster's snapshots are
+     * @param host         a node of the target (an IP or name its certificate carries)
+     * @param replaceData  the operator confirmed that the target's data is to be replaced
+     * @param confirmWithin how long the target may take to serve with the snapshot applied
+     */
+    public record Request(String cluster, String system, String prefix, SnapshotChoice.Selector selector, String host,
+                          RestorePort.Mode mode, boolean replaceData, Duration confirmWithin) {
+    }
+
+    /** What was restored: the version, the index it holds, when the restore call went out and when it was confirmed. */
+    public record Outcome(SnapshotObject object, long snapshotIndex, long snapshotTerm, Instant sent, Instant confirmed,
+                          RestoreTarget after) {
+    }
+
+    private static final Duration POLL = Duration.ofMillis(500);
+    /** How long the target must keep serving under one leader with the snapshot applied to count as restored. */
+    static final Duration SETTLE = Duration.ofSeconds(15);
+
+    private final SnapshotObjects objects;
+    private final RestorePort port;
+    private final Clock clock;
+    private final Consumer<String> progress;
+
+    public RestoreProcedure(SnapshotObjects objects, RestorePort port, Clock clock, Consumer<String> progress) {
+        this.objects = objects;
+        this.port = port;
+        this.clock = clock;
+        this.progress = progress;
+    }
+
+    public Outcome run(Request request, String token) throws RestoreException {
+        List<SnapshotObject> listed = objects.list(request.prefix());
+        SnapshotObject chosen = SnapshotChoice.choose(listed, request.selector()).orElseThrow(() ->
+                new RestoreException(RestoreException.Kind.NO_SNAPSHOT, "no snapshot under s3://" + objects.bucket() + "/"
+                        + request.prefix() + " fits " + describe(request.selector()) + " (" + listed.size()
+                        + " version(s) there" + newest(listed) + ")"));
+        progress.accept("snapshot s3://" + objects.bucket() + "/" + chosen.key() + " version " + chosen.versionId()
+                + " written " + chosen.lastModified() + ", " + chosen.size() + " bytes");
+        RestoreCheck.Recorded recorded = RecordedMetadata.read(objects.metadata(chosen));
+        RestoreCheck.Archive archive = readHead(chosen);
+        RestoreTarget target;
+        try {
+            target = port.describe(request.host(), token);
+        } catch (ClusterCallException e) {
+            throw new RestoreException(RestoreException.Kind.FAILED, "cannot read the target: " + e.getMessage(), e);
+        }
+        RestoreCheck.Verdict verdict = RestoreCheck.check(request.cluster(), request.system(), recorded, archive, target,
+                request.replaceData());
+        if (verdict instanceof RestoreCheck.Refuse refuse) {
+            throw new RestoreException(RestoreException.Kind.REFUSED, "refused: " + String.join("; ", refuse.reasons()));
+        }
+        RestoreCheck.Proceed proceed = (RestoreCheck.Proceed) verdict;
+        if (!proceed.replacing().isEmpty()) {
+            progress.accept("replacing the target's data as confirmed: " + String.join(", ", proceed.replacing()));
+        }
+        progress.accept("restoring raft index " + proceed.snapshotIndex() + " (term " + archive.term().orElse(0)
+                + ") into " + request.host() + " (" + request.mode() + ")");
+        Instant sent = clock.instant();
+        try (InputStream body = objects.open(chosen)) {
+            port.restore(request.host(), token, request.mode(), body, chosen.size());
+        } catch (ClusterCallException e) {
+            throw new RestoreException(RestoreException.Kind.FAILED, "the restore failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new RestoreException(RestoreException.Kind.FAILED, "reading the snapshot from S3 failed: " + e.getMessage(), e);
+        }
+        progress.accept("the target took the snapshot; confirming (a leader, unsealed, index >= " + proceed.snapshotIndex() + ")");
+        RestoreTarget after = confirm(request, token, proceed.snapshotIndex());
+        return new Outcome(chosen, proceed.snapshotIndex(), archive.term().orElse(0), sent, clock.instant(), after);
+    }
+
+    private RestoreCheck.Archive readHead(SnapshotObject chosen) {
+        byte[] head = objects.head(chosen, SnapshotArchive.HEAD_BYTES);
+        int length = head.length;
+        return switch (SnapshotArchive.read(head, length)) {
+            case SnapshotArchive.Meta meta -> RestoreCheck.Archive.of(meta.index(), meta.term());
+            case SnapshotArchive.NotASnapshot not -> RestoreCheck.Archive.notASnapshot(not.why());
+        };
+    }
+
+    /**
+     * Polls the target until it has served with the snapshot applied, under one leader, for {@link #SETTLE}: a restore
+     * into another Vault cluster cost the leader its leadership 7 s later once on the rig (its followers' Raft
+     * connections broken: most likely the nodes taking up the snapshot's Raft TLS keyring), so one good answer right
+     * after the restore proves little.
+     */
+    private RestoreTarget confirm(Request request, String token, long snapshotIndex) throws RestoreException {
+        Instant deadline = clock.instant().plus(request.confirmWithin());
+        String last = "no answer yet";
+        Instant stableSince = null;
+        Optional<String> stableLeader = Optional.empty();
+        while (true) {
+            try {
+                RestoreTarget status = port.status(request.host(), token);
+                if (RestoreCheck.confirmed(status, snapshotIndex)) {
+                    if (stableSince == null || !status.leaderAddress().equals(stableLeader)) {
+                        stableSince = clock.instant();
+                        stableLeader = status.leaderAddress();
+                        progress.accept("serving (leader " + stableLeader.orElse("?") + ", applied index "
+                                + status.appliedIndex() + "); watching it for " + SETTLE.toSeconds() + " s");
+                    } else if (!clock.instant().isBefore(stableSince.plus(SETTLE))) {
+                        return status;
+                    }
+                } else {
+                    stableSince = null;
+                }
+                last = "leader=" + status.leader() + " (" + status.leaderAddress().orElse("none") + ") unsealed="
+                        + status.unsealed() + " applied index=" + status.appliedIndex();
+            } catch (ClusterCallException e) {
+                stableSince = null;
+                last = e.getMessage();
+            }
+            if (!clock.instant().isBefore(deadline)) {
+                throw new RestoreException(RestoreException.Kind.NOT_CONFIRMED, "not confirmed within "
+                        + request.confirmWithin().toSeconds() + " s: " + last);
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RestoreException(RestoreException.Kind.NOT_CONFIRMED, "interrupted while confirming");
+            }
+        }
+    }
+
+    private static String describe(SnapshotChoice.Selector selector) {
+        return switch (selector) {
+            case SnapshotChoice.Newest n -> "newest";
+            case SnapshotChoice.AtOrBefore at -> "--at " + at.time();
+            case SnapshotChoice.Version v -> "--version-id " + v.versionId();
+        };
+    }
+
+    private static String newest(List<SnapshotObject> listed) {
+        Optional<SnapshotObject> newest = listed.stream().max(Comparator.comparing(SnapshotObject::lastModified));
+        return newest.map(o -> "; the oldest is " + listed.stream().map(SnapshotObject::lastModified).min(Comparator.naturalOrder())
+                .orElseThrow() + ", the newest " + o.lastModified()).orElse("");
+    }
+}

@@ -14,15 +14,18 @@ public final class SnapshotChoice {
     public sealed interface Selector permits Newest, AtOrBefore, Version {
     }
 
-    /** The newest snapshot. */
+    /** The newest current snapshot (a version deleted since, or written over, is left out). */
     public record Newest() implements Selector {
     }
 
-    /** The newest snapshot written at or before {@code time} (the state the cluster had then, as near as kept). */
+    /**
+     * The newest current snapshot written at or before {@code time} (the state the cluster had then, as near as
+     * kept); a deleted one is left out as by {@link Newest}.
+     */
     public record AtOrBefore(Instant time) implements Selector {
     }
 
-    /** Exactly this object version. */
+    /** Exactly this object version, current or not (the way to restore a version someone deleted). */
     public record Version(String versionId) implements Selector {
     }
 
@@ -32,8 +35,9 @@ public final class SnapshotChoice {
         Comparator<SnapshotObject> newestFirst = Comparator.comparing(SnapshotObject::lastModified)
                 .thenComparing(SnapshotObject::key).reversed();
         return switch (selector) {
-            case Newest n -> listed.stream().min(newestFirst);
-            case AtOrBefore at -> listed.stream().filter(o -> !o.lastModified().isAfter(at.time())).min(newestFirst);
+            case Newest n -> listed.stream().filter(SnapshotObject::current).min(newestFirst);
+            case AtOrBefore at -> listed.stream().filter(SnapshotObject::current)
+                    .filter(o -> !o.lastModified().isAfter(at.time())).min(newestFirst);
             case Version v -> listed.stream().filter(o -> o.versionId().equals(v.versionId())).findFirst();
         };
     }

@@ -7,7 +7,7 @@ public final class ClusterCallException extends Exception {
     private final ReadFailure failure;
     private final int status;
 
-    ClusterCallException(ReadFailure failure, int status, String message, Throwable cause) {
+    public ClusterCallException(ReadFailure failure, int status, String message, Throwable cause) {
         super(message, cause);
         this.failure = failure;
         this.status = status;

@@ -33,7 +33,9 @@ public interface RestorePort {
 
     /**
      * Sends {@code length} bytes of {@code body} (a snapshot archive, read as it is sent, never held whole) to the
-     * node {@code host}, or to the active node a Vault standby names. Returns once the cluster has taken it.
+     * node {@code host}, or to the active node a Vault standby names. Returns once the target has answered: Vault
+     * applies the snapshot after its answer, so a success says it was received, not applied (the caller confirms),
+     * and a failure without a 4xx answer leaves the outcome unknown.
      */
     void restore(String host, String token, Mode mode, InputStream body, long length) throws ClusterCallException;
 }

@@ -58,12 +58,12 @@ public final class SnapshotObjects implements AutoCloseable {
         return bucket;
     }
 
-    /** Every version of every object under {@code prefix} (delete markers left out). */
+    /** Every version of every object under {@code prefix} (delete markers left out; each says if it is current). */
     public List<SnapshotObject> list(String prefix) {
         List<SnapshotObject> found = new ArrayList<>();
         s3.listObjectVersionsPaginator(r -> r.bucket(bucket).prefix(prefix)).versions().forEach((ObjectVersion v) ->
                 found.add(new SnapshotObject(v.key(), v.versionId() == null ? "null" : v.versionId(), v.lastModified(),
-                        v.size() == null ? 0 : v.size())));
+                        v.size() == null ? 0 : v.size(), Boolean.TRUE.equals(v.isLatest()))));
         return found;
     }
 

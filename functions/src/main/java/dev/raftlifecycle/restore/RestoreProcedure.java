@@ -90,13 +90,46 @@ public final class RestoreProcedure {
         try (InputStream body = objects.open(chosen)) {
             port.restore(request.host(), token, request.mode(), body, chosen.size());
         } catch (ClusterCallException e) {
-            throw new RestoreException(RestoreException.Kind.FAILED, "the restore failed: " + e.getMessage(), e);
+            if (refusedOutright(e)) {
+                throw new RestoreException(RestoreException.Kind.FAILED, "the restore was refused: " + e.getMessage(), e);
+            }
+            return afterAnUnknownOutcome(request, token, proceed, chosen, archive, sent, e.getMessage(), e);
         } catch (IOException e) {
-            throw new RestoreException(RestoreException.Kind.FAILED, "reading the snapshot from S3 failed: " + e.getMessage(), e);
+            // The body may have been sent whole before the failure (closing the S3 stream, a reset afterwards).
+            return afterAnUnknownOutcome(request, token, proceed, chosen, archive, sent,
+                    "reading the snapshot from S3 failed: " + e.getMessage(), e);
         }
         progress.accept("the target took the snapshot; confirming (a leader, unsealed, index >= " + proceed.snapshotIndex() + ")");
         RestoreTarget after = confirm(request, token, proceed.snapshotIndex());
         return new Outcome(chosen, proceed.snapshotIndex(), archive.term().orElse(0), sent, clock.instant(), after);
+    }
+
+    /** The server answered 4xx: it said no, and took nothing. Anything else (no answer, 5xx) leaves the outcome open. */
+    private static boolean refusedOutright(ClusterCallException e) {
+        return e.status() >= 400 && e.status() < 500;
+    }
+
+    /**
+     * A restore whose answer was lost, or that failed in a way that does not say whether the target took it: Vault
+     * applies a snapshot after it has answered, so nothing is concluded, and nothing is retried, before the target is
+     * read. Confirmed: the outcome is a success, said as such. Not confirmed: the operator is told the outcome is
+     * unknown, not that the restore failed (a retry would meet a target that may already hold the snapshot, and a
+     * Vault token that may no longer exist).
+     */
+    private Outcome afterAnUnknownOutcome(Request request, String token, RestoreCheck.Proceed proceed,
+                                          SnapshotObject chosen, RestoreCheck.Archive archive, Instant sent,
+                                          String what, Exception cause) throws RestoreException {
+        progress.accept("the restore's outcome is unknown (" + what + "); reading the target before concluding anything");
+        try {
+            RestoreTarget after = confirm(request, token, proceed.snapshotIndex());
+            progress.accept("the target serves the snapshot: the restore went through although its answer was lost");
+            return new Outcome(chosen, proceed.snapshotIndex(), archive.term().orElse(0), sent, clock.instant(), after);
+        } catch (RestoreException notConfirmed) {
+            throw new RestoreException(RestoreException.Kind.NOT_CONFIRMED, "the restore's outcome is unknown (" + what
+                    + ") and the target does not show the snapshot: " + notConfirmed.getMessage() + ". Read the"
+                    + " target before trying again: it may still be applying it (Vault applies a snapshot after"
+                    + " answering, and the restored cluster's tokens replace the one used here)", cause);
+        }
     }
 
     private RestoreCheck.Archive readHead(SnapshotObject chosen) {

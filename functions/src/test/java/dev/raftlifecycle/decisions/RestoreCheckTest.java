@@ -80,9 +80,9 @@ class RestoreCheckTest {
 
     @Test
     void choosesNewestAtOrBeforeAndByVersion() {
-        SnapshotObject a = new SnapshotObject("p/a", "v1", Instant.parse("2026-12-07T10:00:00Z"), 10);
-        SnapshotObject b = new SnapshotObject("p/b", "v2", Instant.parse("2026-12-07T11:00:00Z"), 10);
-        SnapshotObject c = new SnapshotObject("p/c", "v3", Instant.parse("2026-12-07T12:00:00Z"), 10);
+        SnapshotObject a = new SnapshotObject("p/a", "v1", Instant.parse("2026-12-07T10:00:00Z"), 10, true);
+        SnapshotObject b = new SnapshotObject("p/b", "v2", Instant.parse("2026-12-07T11:00:00Z"), 10, true);
+        SnapshotObject c = new SnapshotObject("p/c", "v3", Instant.parse("2026-12-07T12:00:00Z"), 10, true);
         List<SnapshotObject> all = List.of(b, c, a);
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Newest())).contains(c);
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.AtOrBefore(Instant.parse("2026-12-07T11:30:00Z")))).contains(b);
@@ -91,5 +91,18 @@ class RestoreCheckTest {
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Version("v1"))).contains(a);
         assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Version("v9"))).isEmpty();
         assertThat(RecordedMetadata.read(Map.of(SnapshotSource.META_INDEX, "x")).index()).isEqualTo(OptionalLong.empty());
+    }
+
+    /** An operator who deleted the newest snapshot (a delete marker in a versioned bucket) does not get it back by default. */
+    @Test
+    void aDeletedVersionIsChosenOnlyByItsVersionId() {
+        SnapshotObject kept = new SnapshotObject("p/a", "v1", Instant.parse("2026-12-07T10:00:00Z"), 10, true);
+        SnapshotObject deleted = new SnapshotObject("p/b", "v2", Instant.parse("2026-12-07T11:00:00Z"), 10, false);
+        List<SnapshotObject> all = List.of(deleted, kept);
+        assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Newest())).contains(kept);
+        assertThat(SnapshotChoice.choose(all, new SnapshotChoice.AtOrBefore(Instant.parse("2026-12-07T12:00:00Z"))))
+                .contains(kept);
+        assertThat(SnapshotChoice.choose(all, new SnapshotChoice.Version("v2"))).contains(deleted);
+        assertThat(SnapshotChoice.choose(List.of(deleted), new SnapshotChoice.Newest())).isEmpty();
     }
 }

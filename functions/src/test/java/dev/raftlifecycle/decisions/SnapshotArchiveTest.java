@@ -10,12 +10,12 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
-class SnapshotArchiveTest {
-    static final String META = "{\"Version\":1,\"ID\":\"2-1234-1700000000000\",\"Index\":1234,\"Term\":2,"
+public class SnapshotArchiveTest {
+    public static final String META = "{\"Version\":1,\"ID\":\"2-1234-1700000000000\",\"Index\":1234,\"Term\":2,"
             + "\"Peers\":\"ka4xMjcuMC4wLjE6ODMwMA==\",\"Configuration\":{\"Servers\":[]},\"ConfigurationIndex\":1,\"Size\":10}";
 
     /** A raft-snapshot-shaped archive: gzip(tar(meta.json, state.bin, SHA256SUMS)). */
-    static byte[] archive(String firstName, byte[] first, byte[] state) throws IOException {
+    public static byte[] archive(String firstName, byte[] first, byte[] state) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             entry(gz, firstName, first);

@@ -22,6 +22,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The snapshot function (scheduled, or invoked on demand with {@code {}}; the input is not used): finds the leader
@@ -43,16 +44,26 @@ public final class SnapshotHandler implements RequestStreamHandler {
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
     private final SnapshotStore store;
+    private final UnaryOperator<InputStream> body;
 
     public SnapshotHandler() {
         this(HandlerRuntime.fromEnvironment());
     }
 
     public SnapshotHandler(HandlerRuntime runtime) {
+        this(runtime, UnaryOperator.identity());
+    }
+
+    /**
+     * A handler that reads the leader's snapshot through {@code body} (the integration tests' fault injection: a stream
+     * that ends early on a real cluster's answer); the deployed function reads it as it comes.
+     */
+    public SnapshotHandler(HandlerRuntime runtime, UnaryOperator<InputStream> body) {
         runtime.settings().requireSnapshotBucket();
         this.runtime = runtime;
         this.observer = runtime.observer(VaultAccess.SNAPSHOT_ROLE);
         this.store = runtime.snapshots().orElseThrow();
+        this.body = body;
     }
 
     /**
@@ -103,7 +114,8 @@ public final class SnapshotHandler implements RequestStreamHandler {
         SnapshotStore.Stored stored;
         try {
             stored = runtime.cluster().snapshot(leader.address(), session, runtime.settings().requestTimeout(),
-                    deadline.remaining(), body -> store.upload(body, planner, new SnapshotVerifier(runtime.settings().system())));
+                    deadline.remaining(), in -> store.upload(body.apply(in), planner,
+                            new SnapshotVerifier(runtime.settings().system())));
         } catch (ClusterCallException e) {
             if (e.failure() == dev.raftlifecycle.decisions.ReadFailure.DENIED) {
                 observer.sessions().invalidate(); // a revoked token is not reused by the next warm run

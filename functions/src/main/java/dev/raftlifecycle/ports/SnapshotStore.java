@@ -252,12 +252,17 @@ public final class SnapshotStore {
         return complete(target, uploadId, parts, total);
     }
 
+    /** Feeds the verifier; a verifier that fails unexpectedly refuses the stream (it is never stored unverified). */
     private static void verify(Verifier verifier, byte[] buffer, int length, boolean ended) throws Unverified {
-        if (length > 0) {
-            verifier.update(buffer, 0, length);
-        }
-        if (ended) {
-            verifier.finish();
+        try {
+            if (length > 0) {
+                verifier.update(buffer, 0, length);
+            }
+            if (ended) {
+                verifier.finish();
+            }
+        } catch (RuntimeException e) {
+            throw new Unverified("verifying the snapshot failed: " + describe(e));
         }
     }
 

@@ -172,4 +172,33 @@ class SnapshotStoreCompletionTest {
         assertThatThrownBy(() -> upload(s3)).isInstanceOfSatisfying(SnapshotStore.UploadFailed.class,
                 e -> assertThat(e.side()).isEqualTo(SnapshotStore.UploadFailed.Side.OUTCOME_UNKNOWN));
     }
+
+    @Test
+    void aVerifierThatDiesFailsTheUploadAndIsClosed() {
+        ScriptedS3 s3 = s3();
+        boolean[] closed = new boolean[1];
+        SnapshotStore.Verifier dies = new SnapshotStore.Verifier() {
+            @Override
+            public void update(byte[] b, int off, int len) {
+                throw new IllegalStateException("verifier bug");
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        assertThatThrownBy(() -> new SnapshotStore(Lazy.ready(s3), "bucket", Optional.empty(), SnapshotStore.MIN_PART_BYTES)
+                .upload(new ByteArrayInputStream(new byte[1000]), (h, n) -> new SnapshotStore.Target(KEY, Map.of()), dies))
+                .isInstanceOfSatisfying(SnapshotStore.UploadFailed.class, e -> {
+                    assertThat(e.side()).isEqualTo(SnapshotStore.UploadFailed.Side.INCOMPLETE);
+                    assertThat(e.getMessage()).contains("verifier bug");
+                });
+        assertThat(closed[0]).isTrue();
+        assertThat(s3.completeCalls).isZero();
+    }
 }

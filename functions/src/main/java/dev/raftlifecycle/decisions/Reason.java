@@ -100,7 +100,17 @@ public enum Reason {
     /** The stream from the leader broke or was refused: the upload is aborted, nothing is stored. */
     SNAPSHOT_STREAM_FAILED("snapshot-stream-failed"),
     /** S3 refused or failed the upload: aborted, nothing is stored. */
-    SNAPSHOT_UPLOAD_FAILED("snapshot-upload-failed");
+    SNAPSHOT_UPLOAD_FAILED("snapshot-upload-failed"),
+    /**
+     * The stream ended (even cleanly) but is not a whole, valid archive (gzip trailer, tar end, SHA256SUMS, Vault's
+     * SHA256SUMS.sealed): the upload is aborted, nothing is stored.
+     */
+    SNAPSHOT_INCOMPLETE("snapshot-incomplete"),
+    /**
+     * CompleteMultipartUpload's outcome stayed unknown (it failed, and the abort found no upload or failed): the
+     * object may exist; not counted as taken.
+     */
+    SNAPSHOT_OUTCOME_UNKNOWN("snapshot-outcome-unknown");
 
     private final String label;
 

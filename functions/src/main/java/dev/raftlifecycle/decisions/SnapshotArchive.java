@@ -2,12 +2,20 @@ package dev.raftlifecycle.decisions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.contract.ClusterSystem;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -21,11 +29,22 @@ import java.util.zip.ZipException;
  * <p>Pure: the prefix is bytes in memory, the answer a record. Anything else than such an archive in the prefix
  * (plain JSON, an HTML error page, a truncated or corrupt gzip, a tar whose first entry is not {@code meta.json}, a
  * meta.json without a non-negative Index and Term) is {@link NotASnapshot} with the reason in words.
+ *
+ * <p>{@link #checkEntries} is the whole archive's check, on what a streaming reader found (each regular file's name and
+ * SHA-256, and the text of {@code SHA256SUMS}): the entries a snapshot needs are there, and the checksums raft-snapshot
+ * wrote agree with the bytes that came.
  */
 public final class SnapshotArchive {
     /** How many bytes of the stream's head are enough: meta.json is small and comes first. */
     public static final int HEAD_BYTES = 64 * 1024;
     static final String META_ENTRY = "meta.json";
+    public static final String STATE_ENTRY = "state.bin";
+    public static final String SUMS_ENTRY = "SHA256SUMS";
+    /** Vault's seal's signature of SHA256SUMS (verifiable only with the seal's key: its presence is checked). */
+    public static final String SEALED_SUMS_ENTRY = "SHA256SUMS.sealed";
+    /** A SHA256SUMS larger than this is not raft-snapshot's (two or three lines). */
+    public static final int MAX_SUMS_BYTES = 16 * 1024;
+    private static final Pattern SUMS_LINE = Pattern.compile("([0-9a-fA-F]{64}) [ *]?(\\S.*)");
     /** A meta.json larger than this is not raft's (it holds a few ids and the configuration). */
     static final int MAX_META_BYTES = 32 * 1024;
     private static final int TAR_BLOCK = 512;
@@ -87,6 +106,74 @@ public final class SnapshotArchive {
         } catch (IOException e) {
             return new NotASnapshot("unreadable gzip: " + e.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * One regular file of the archive as it streamed by.
+     *
+     * @param sha256 its SHA-256, lower-case hex
+     */
+    public record Entry(String name, long size, String sha256) {
+    }
+
+    /**
+     * Whether a whole archive's entries make a snapshot of {@code system}: meta.json first, state.bin and SHA256SUMS
+     * present (and, for Vault, SHA256SUMS.sealed), no name twice, and {@code sums} (SHA256SUMS's text, lines
+     * {@code <hex sha256>  <name>}) naming meta.json and state.bin with the hashes the entries have (every name it lists
+     * must be an entry with that hash). Empty when it does; otherwise what is wrong, in words.
+     */
+    public static Optional<String> checkEntries(ClusterSystem system, List<Entry> entries, byte[] sums) {
+        if (entries.isEmpty()) {
+            return Optional.of("the archive holds no file");
+        }
+        if (!META_ENTRY.equals(entries.get(0).name())) {
+            return Optional.of("the archive's first entry is '" + printable(entries.get(0).name()) + "', not meta.json");
+        }
+        Map<String, String> hashes = new HashMap<>();
+        for (Entry e : entries) {
+            if (hashes.put(e.name(), e.sha256().toLowerCase(java.util.Locale.ROOT)) != null) {
+                return Optional.of("the archive holds '" + printable(e.name()) + "' twice");
+            }
+        }
+        List<String> required = system == ClusterSystem.VAULT
+                ? List.of(META_ENTRY, STATE_ENTRY, SUMS_ENTRY, SEALED_SUMS_ENTRY)
+                : List.of(META_ENTRY, STATE_ENTRY, SUMS_ENTRY);
+        for (String name : required) {
+            if (!hashes.containsKey(name)) {
+                return Optional.of("the archive has no " + name + (name.equals(SEALED_SUMS_ENTRY)
+                        ? " (Vault's seal's signature of the checksums)" : ""));
+            }
+        }
+        if (sums == null) {
+            return Optional.of("SHA256SUMS's content was not kept");
+        }
+        Set<String> listed = new HashSet<>();
+        for (String line : new String(sums, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Matcher m = SUMS_LINE.matcher(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+            if (!m.matches()) {
+                return Optional.of("SHA256SUMS has a line that is not '<sha256>  <name>': '" + printable(line) + "'");
+            }
+            String name = m.group(2);
+            if (!listed.add(name)) {
+                return Optional.of("SHA256SUMS lists " + printable(name) + " twice");
+            }
+            String actual = hashes.get(name);
+            if (actual == null) {
+                return Optional.of("SHA256SUMS lists " + printable(name) + ", which the archive does not hold");
+            }
+            if (!actual.equals(m.group(1).toLowerCase(java.util.Locale.ROOT))) {
+                return Optional.of(printable(name) + "'s SHA-256 is not the one SHA256SUMS lists");
+            }
+        }
+        for (String name : List.of(META_ENTRY, STATE_ENTRY)) {
+            if (!listed.contains(name)) {
+                return Optional.of("SHA256SUMS does not list " + name);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Head meta(byte[] bytes) {

@@ -14,6 +14,7 @@ import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.ClusterCallException;
 import dev.raftlifecycle.ports.ClusterPort;
 import dev.raftlifecycle.ports.SnapshotStore;
+import dev.raftlifecycle.ports.SnapshotVerifier;
 import dev.raftlifecycle.time.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,15 +22,19 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The snapshot function (scheduled, or invoked on demand with {@code {}}; the input is not used): finds the leader
  * from the nodes' own health answers, logs in with the snapshot role (Vault: {@link VaultAccess#SNAPSHOT_ROLE}, which
  * may read {@code sys/storage/raft/snapshot} and nothing else; Consul: the role its binding rule gives this function's
  * IAM role), streams the leader's snapshot into the bucket (one multipart part in memory at a time, the key and
- * metadata chosen from the archive's meta.json), and logs one decision line with SnapshotBytes and SnapshotDurationMs.
- * A run that takes none (no leader, sealed, unreachable, refused login, not a snapshot, a broken stream or a refused
- * upload) leaves no object and no open upload behind, logs why and counts SnapshotsNotTaken with that Reason. It
+ * metadata chosen from the archive's meta.json; the whole archive verified as it passes, before the upload is
+ * completed: gzip trailer, tar end, SHA256SUMS against the entries' SHA-256, Vault's SHA256SUMS.sealed), and logs one
+ * decision line with SnapshotBytes and SnapshotDurationMs. A run that takes none (no leader, sealed, unreachable,
+ * refused login, not a snapshot, a broken or incomplete stream or a refused upload) leaves no object and no open upload
+ * behind, logs why and counts SnapshotsNotTaken with that Reason; a completion whose outcome stays unknown is
+ * snapshot-outcome-unknown (never counted as taken: the object may exist). It
  * takes no lock and changes nothing in the cluster.
  */
 public final class SnapshotHandler implements RequestStreamHandler {
@@ -39,16 +44,26 @@ public final class SnapshotHandler implements RequestStreamHandler {
     private final HandlerRuntime runtime;
     private final ClusterObserver observer;
     private final SnapshotStore store;
+    private final UnaryOperator<InputStream> body;
 
     public SnapshotHandler() {
         this(HandlerRuntime.fromEnvironment());
     }
 
     public SnapshotHandler(HandlerRuntime runtime) {
+        this(runtime, UnaryOperator.identity());
+    }
+
+    /**
+     * A handler that reads the leader's snapshot through {@code body} (the integration tests' fault injection: a stream
+     * that ends early on a real cluster's answer); the deployed function reads it as it comes.
+     */
+    public SnapshotHandler(HandlerRuntime runtime, UnaryOperator<InputStream> body) {
         runtime.settings().requireSnapshotBucket();
         this.runtime = runtime;
         this.observer = runtime.observer(VaultAccess.SNAPSHOT_ROLE);
         this.store = runtime.snapshots().orElseThrow();
+        this.body = body;
     }
 
     /**
@@ -99,19 +114,15 @@ public final class SnapshotHandler implements RequestStreamHandler {
         SnapshotStore.Stored stored;
         try {
             stored = runtime.cluster().snapshot(leader.address(), session, runtime.settings().requestTimeout(),
-                    deadline.remaining(), body -> store.upload(body, planner));
+                    deadline.remaining(), in -> store.upload(body.apply(in), planner,
+                            new SnapshotVerifier(runtime.settings().system())));
         } catch (ClusterCallException e) {
             if (e.failure() == dev.raftlifecycle.decisions.ReadFailure.DENIED) {
                 observer.sessions().invalidate(); // a revoked token is not reused by the next warm run
             }
             return notTaken(SnapshotSource.refusal(e.failure()), leader.instanceId(), e.getMessage(), startedNanos);
         } catch (SnapshotStore.UploadFailed e) {
-            Reason reason = switch (e.side()) {
-                case REFUSED -> Reason.NOT_A_SNAPSHOT;
-                case STREAM -> Reason.SNAPSHOT_STREAM_FAILED;
-                case STORE -> Reason.SNAPSHOT_UPLOAD_FAILED;
-            };
-            return notTaken(reason, leader.instanceId(), e.getMessage()
+            return notTaken(reason(e.side()), leader.instanceId(), e.getMessage()
                     + (e.leftovers() ? " (parts left: the bucket's incomplete-upload rule removes them)" : ""), startedNanos);
         }
         long ms = Duration.ofNanos(System.nanoTime() - startedNanos).toMillis();
@@ -134,6 +145,17 @@ public final class SnapshotHandler implements RequestStreamHandler {
                 .metric(MetricName.SNAPSHOT_DURATION_MS, ms)
                 .emit(runtime.clock().instant());
         return outcome;
+    }
+
+    /** The reason a failed upload is reported with. */
+    public static Reason reason(SnapshotStore.UploadFailed.Side side) {
+        return switch (side) {
+            case REFUSED -> Reason.NOT_A_SNAPSHOT;
+            case STREAM -> Reason.SNAPSHOT_STREAM_FAILED;
+            case STORE -> Reason.SNAPSHOT_UPLOAD_FAILED;
+            case INCOMPLETE -> Reason.SNAPSHOT_INCOMPLETE;
+            case OUTCOME_UNKNOWN -> Reason.SNAPSHOT_OUTCOME_UNKNOWN;
+        };
     }
 
     private Outcome notTaken(Reason reason, String node, String detail, long startedNanos) {

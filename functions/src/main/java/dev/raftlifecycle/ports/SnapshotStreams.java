@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A snapshot request whose answer is streamed, not buffered: both ports' {@link ClusterPort#snapshot}. The request's
  * own timeout bounds the wait for the response's headers; after them, a watchdog bounds the body: a read that waits
- * longer than {@code idle} for a byte, or a stream still going at {@code limit}, is cut (the reading thread is
+ * longer than {@code idle} for a byte (measured from that read's start: time the consumer spends between reads,
+ * such as uploading a part, does not count), or a stream still going at {@code limit}, is cut (the reading thread is
  * interrupted only while it waits in the body's read, and the stream closed) and the consumer sees an IOException.
  */
 final class SnapshotStreams {
@@ -77,7 +78,8 @@ final class SnapshotStreams {
         private final long endNanos;
         private final ScheduledFuture<?> check;
         private volatile boolean reading;
-        private volatile long lastProgress = System.nanoTime();
+        /** When the current read started: the idle time is the wait inside one read, not the time between reads. */
+        private volatile long readStarted = System.nanoTime();
         private volatile String cut;
 
         Guarded(InputStream in, Thread reader, Duration idle, Duration limit) {
@@ -90,7 +92,7 @@ final class SnapshotStreams {
 
         private synchronized void check() {
             long now = System.nanoTime();
-            if (cut == null && reading && (now - lastProgress > idleNanos || now > endNanos)) {
+            if (cut == null && reading && (now - readStarted > idleNanos || now > endNanos)) {
                 cut = now > endNanos ? "the snapshot stream was still going at its time limit"
                         : "no byte of the snapshot for " + Duration.ofNanos(idleNanos).toMillis() + " ms";
                 reader.interrupt();
@@ -109,11 +111,10 @@ final class SnapshotStreams {
             if (cut != null) {
                 throw new IOException(cut);
             }
+            readStarted = System.nanoTime();
             reading = true;
             try {
-                int n = in.read(b, off, len);
-                lastProgress = System.nanoTime();
-                return n;
+                return in.read(b, off, len);
             } catch (IOException e) {
                 throw cut != null ? new IOException(cut, e) : e;
             } finally {

@@ -2,10 +2,13 @@ package dev.raftlifecycle.decisions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftlifecycle.contract.ClusterSystem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -112,5 +115,58 @@ public class SnapshotArchiveTest {
             corrupt[i] ^= 0x5a;
         }
         assertThat(read(corrupt)).isInstanceOf(SnapshotArchive.NotASnapshot.class);
+    }
+
+    private static final String A = "a".repeat(64);
+    private static final String B = "b".repeat(64);
+    private static final String S = "c".repeat(64);
+    private static final String SEALED = "d".repeat(64);
+
+    private static List<SnapshotArchive.Entry> entries(String... names) {
+        return Arrays.stream(names).map(n -> new SnapshotArchive.Entry(n, 10, switch (n) {
+            case "meta.json" -> A;
+            case "state.bin" -> B;
+            case "SHA256SUMS" -> S;
+            default -> SEALED;
+        })).toList();
+    }
+
+    private static Optional<String> check(ClusterSystem system, String sums, String... names) {
+        return SnapshotArchive.checkEntries(system, entries(names), sums.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void entriesWhoseSumsAgreeMakeASnapshot() {
+        String sums = A + "  meta.json\n" + B + "  state.bin\n";
+        assertThat(check(ClusterSystem.CONSUL, sums, "meta.json", "state.bin", "SHA256SUMS")).isEmpty();
+        assertThat(check(ClusterSystem.VAULT, sums, "meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed")).isEmpty();
+        assertThat(check(ClusterSystem.CONSUL, sums.toUpperCase().replace("  META.JSON", "  meta.json")
+                .replace("  STATE.BIN", "  state.bin"), "meta.json", "state.bin", "SHA256SUMS")).isEmpty();
+    }
+
+    @Test
+    void anythingMissingOrDisagreeingIsSaid() {
+        String sums = A + "  meta.json\n" + B + "  state.bin\n";
+        assertThat(check(ClusterSystem.VAULT, sums, "meta.json", "state.bin", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("no SHA256SUMS.sealed"));
+        assertThat(check(ClusterSystem.CONSUL, sums, "meta.json", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("no state.bin"));
+        assertThat(check(ClusterSystem.CONSUL, sums, "meta.json", "state.bin"))
+                .hasValueSatisfying(w -> assertThat(w).contains("no SHA256SUMS"));
+        assertThat(check(ClusterSystem.CONSUL, sums, "state.bin", "meta.json", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("first entry"));
+        assertThat(check(ClusterSystem.CONSUL, sums, "meta.json", "state.bin", "state.bin", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("twice"));
+        assertThat(check(ClusterSystem.CONSUL, A + "  meta.json\n" + A + "  state.bin\n", "meta.json", "state.bin",
+                "SHA256SUMS")).hasValueSatisfying(w -> assertThat(w).contains("state.bin's SHA-256"));
+        assertThat(check(ClusterSystem.CONSUL, A + "  meta.json\n", "meta.json", "state.bin", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("does not list state.bin"));
+        assertThat(check(ClusterSystem.CONSUL, sums + S + "  other.bin\n", "meta.json", "state.bin", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("other.bin"));
+        assertThat(check(ClusterSystem.CONSUL, sums + "garbage\n", "meta.json", "state.bin", "SHA256SUMS"))
+                .hasValueSatisfying(w -> assertThat(w).contains("not '<sha256>  <name>'"));
+        assertThat(SnapshotArchive.checkEntries(ClusterSystem.CONSUL, entries("meta.json", "state.bin", "SHA256SUMS"),
+                null)).isPresent();
+        assertThat(SnapshotArchive.checkEntries(ClusterSystem.CONSUL, List.of(), new byte[0])).isPresent();
     }
 }

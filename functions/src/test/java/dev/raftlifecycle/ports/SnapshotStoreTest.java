@@ -3,6 +3,7 @@ package dev.raftlifecycle.ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftlifecycle.contract.ClusterSystem;
 import dev.raftlifecycle.rig.MotoServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -151,5 +152,64 @@ class SnapshotStoreTest {
         assertThatThrownBy(() -> new SnapshotStore(Lazy.ready(s3), BUCKET, Optional.empty(), 1024))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(Arrays.asList(SnapshotStore.MIN_PART_BYTES, SnapshotStore.MAX_PART_BYTES)).doesNotContainNull();
+    }
+
+    private static void assertNothingAt(String key) {
+        assertThatThrownBy(() -> s3.headObject(h -> h.bucket(BUCKET).key(key))).isInstanceOf(NoSuchKeyException.class);
+        assertThat(openUploads()).isZero();
+    }
+
+    @Test
+    void aVerifiedArchiveOfSeveralPartsIsStored() throws Exception {
+        byte[] archive = TestArchives.valid(true, TestArchives.state(SnapshotStore.MIN_PART_BYTES * 2 + 4321, 21)).bytes();
+        SnapshotStore.Stored stored = store().upload(new ByteArrayInputStream(archive), to("snapshots/c1/verified.snap"),
+                new SnapshotVerifier(ClusterSystem.VAULT));
+        assertThat(stored.parts()).isEqualTo(3);
+        assertThat(s3.getObjectAsBytes(g -> g.bucket(BUCKET).key("snapshots/c1/verified.snap")).asByteArray())
+                .isEqualTo(archive);
+        assertThat(openUploads()).isZero();
+    }
+
+    @Test
+    void anArchiveThatEndsEarlyButCleanlyIsAbortedNotStored() throws Exception {
+        TestArchives.Built built = TestArchives.valid(true, TestArchives.state(SnapshotStore.MIN_PART_BYTES * 2, 22));
+        // Cut inside state.bin in the second part: the first part was uploaded, then the stream just ends.
+        byte[] cut = built.cut(SnapshotStore.MIN_PART_BYTES + 12345);
+        assertThatThrownBy(() -> store().upload(new ByteArrayInputStream(cut), to("snapshots/c1/cut.snap"),
+                new SnapshotVerifier(ClusterSystem.VAULT))).isInstanceOfSatisfying(SnapshotStore.UploadFailed.class, e -> {
+                    assertThat(e.side()).isEqualTo(SnapshotStore.UploadFailed.Side.INCOMPLETE);
+                    assertThat(e.leftovers()).isFalse();
+                    assertThat(e.getMessage()).contains("inside state.bin").contains("aborted");
+                    assertThat(dev.raftlifecycle.handlers.SnapshotHandler.reason(e.side()).label())
+                            .isEqualTo("snapshot-incomplete");
+                });
+        assertNothingAt("snapshots/c1/cut.snap");
+        // Cut inside the gzip trailer, at the end of the second (last) part.
+        byte[] trailer = built.cut(built.bytes().length - 3);
+        assertThatThrownBy(() -> store().upload(new ByteArrayInputStream(trailer), to("snapshots/c1/trailer.snap"),
+                new SnapshotVerifier(ClusterSystem.VAULT))).isInstanceOfSatisfying(SnapshotStore.UploadFailed.class,
+                e -> assertThat(e.getMessage()).contains("inside the gzip trailer").contains("aborted"));
+        assertNothingAt("snapshots/c1/trailer.snap");
+    }
+
+    @Test
+    void aShortIncompleteArchiveCreatesNoUpload() throws Exception {
+        TestArchives.Built built = TestArchives.valid(false, TestArchives.state(100_000, 23));
+        assertThatThrownBy(() -> store().upload(new ByteArrayInputStream(built.cut(built.start("SHA256SUMS"))),
+                to("snapshots/c1/short.snap"), new SnapshotVerifier(ClusterSystem.CONSUL)))
+                .isInstanceOfSatisfying(SnapshotStore.UploadFailed.class, e -> {
+                    assertThat(e.side()).isEqualTo(SnapshotStore.UploadFailed.Side.INCOMPLETE);
+                    assertThat(e.getMessage()).contains("no upload was created");
+                });
+        // A whole Consul archive is not a Vault one: no SHA256SUMS.sealed.
+        assertThatThrownBy(() -> store().upload(new ByteArrayInputStream(built.bytes()), to("snapshots/c1/unsealed.snap"),
+                new SnapshotVerifier(ClusterSystem.VAULT))).isInstanceOfSatisfying(SnapshotStore.UploadFailed.class,
+                e -> assertThat(e.getMessage()).contains("no SHA256SUMS.sealed"));
+        assertNothingAt("snapshots/c1/short.snap");
+        assertNothingAt("snapshots/c1/unsealed.snap");
+        store().upload(new ByteArrayInputStream(built.bytes()), to("snapshots/c1/consul.snap"),
+                new SnapshotVerifier(ClusterSystem.CONSUL));
+        assertThat(s3.getObjectAsBytes(g -> g.bucket(BUCKET).key("snapshots/c1/consul.snap")).asByteArray())
+                .isEqualTo(built.bytes());
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import dev.raftlifecycle.decisions.ReadFailure;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -123,5 +124,54 @@ class SnapshotStreamsTest {
                 SnapshotStreamsTest::refused, body -> body.readAllBytes()))
                 .isInstanceOfSatisfying(ClusterCallException.class,
                         e -> assertThat(e.failure()).isEqualTo(ReadFailure.UNREACHABLE));
+    }
+
+    /** A stream whose every read waits {@code ms} before giving one byte. */
+    private static InputStream slow(long ms) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0];
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    Thread.sleep(ms);
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+                b[off] = 1;
+                return 1;
+            }
+        };
+    }
+
+    @Test
+    void timeSpentBetweenReadsIsNotIdleTime() throws Exception {
+        SnapshotStreams.Guarded body = new SnapshotStreams.Guarded(slow(400), Thread.currentThread(),
+                Duration.ofSeconds(1), Duration.ofMinutes(1));
+        try {
+            assertThat(body.read(new byte[10], 0, 10)).isEqualTo(1);
+            Thread.sleep(2500); // the consumer uploads a part
+            assertThat(body.read(new byte[10], 0, 10)).isEqualTo(1);
+        } finally {
+            body.close();
+        }
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void aReadThatWaitsLongerThanTheIdleTimeIsStillCut() {
+        SnapshotStreams.Guarded body = new SnapshotStreams.Guarded(slow(3000), Thread.currentThread(),
+                Duration.ofSeconds(1), Duration.ofMinutes(1));
+        try {
+            assertThatThrownBy(() -> body.read(new byte[10], 0, 10)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no byte of the snapshot for 1000 ms");
+        } finally {
+            body.close();
+        }
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }
 }

@@ -17,6 +17,7 @@ import dev.raftlifecycle.observation.ClusterSessions;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.ClusterPort;
 import dev.raftlifecycle.ports.SnapshotStore;
+import dev.raftlifecycle.ports.SnapshotVerifier;
 import dev.raftlifecycle.rig.RaftCluster;
 import dev.raftlifecycle.rig.RaftClusterExtension;
 import dev.raftlifecycle.rig.RaftNode;
@@ -52,7 +53,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Consul), writing into the emulator's S3 with the identity policy the stack deploys for it (moto enforces S3's object
  * ARNs): a snapshot lands as a valid archive whose metadata is what the archive holds; one of several parts completes;
  * no leader, no object (and the publisher's SnapshotAgeSeconds grows); a stream that breaks mid-way leaves no object and
- * no open upload; the role cannot write outside its cluster's prefix.
+ * no open upload, and so does one that ends early but cleanly (snapshot-incomplete: the archive is verified as it
+ * streams, and a real one verifies); the role cannot write outside its cluster's prefix.
  */
 abstract class SnapshotCases {
     static final Duration LAMBDA_TIME = Duration.ofMinutes(5);
@@ -267,6 +269,73 @@ abstract class SnapshotCases {
     }
 
     @Test
+    void aStreamThatEndsEarlyButCleanlyIsNotTakenAndLeavesNothing() throws Exception {
+        // Incompressible values, so that state.bin is nearly all of the archive (meta.json and the checksums are a few
+        // hundred bytes at either end): the archive's middle is inside state.bin.
+        Random random = new Random(33);
+        for (int i = 0; i < 8; i++) {
+            byte[] raw = new byte[32 * 1024];
+            random.nextBytes(raw);
+            String value = Base64.getEncoder().encodeToString(raw);
+            int n = i;
+            cluster.await("value " + n + " written", Duration.ofSeconds(20),
+                    () -> cluster.kvPut("snapshot/cut-" + n, value));
+        }
+        // A whole snapshot first: the real archive passes the function's verification as it streams.
+        SnapshotHandler.Outcome whole = harness.snapshot().run(LAMBDA_TIME);
+        assertThat(whole.taken()).as(whole.reason() + ": " + whole.detail()).isTrue();
+        byte[] object = admin.getObjectAsBytes(g -> g.bucket(bucket).key(whole.key())).asByteArray();
+        assertThat(object.length).isGreaterThan(200_000);
+        Map<String, byte[]> entries = untar(object);
+        assertThat(entries.get("state.bin").length).isGreaterThan(object.length / 2);
+        SnapshotVerifier verifier = new SnapshotVerifier(cluster.system());
+        verifier.update(object, 0, object.length);
+        verifier.finish(); // throws if the real archive did not verify
+        long cut = object.length / 2;
+        int linesBefore = harness.log.size();
+
+        // The leader's real stream, ended (read answers -1, no error) after half of it: Vault's 200 then a failure
+        // while writing (hashicorp/vault#12168) looks like this to the reader.
+        SnapshotHandler.Outcome outcome = new SnapshotHandler(harness.runtime(HandlerNames.SNAPSHOT_NAME),
+                body -> new EndsAfter(body, cut)).run(LAMBDA_TIME);
+
+        assertThat(outcome.taken()).isFalse();
+        assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-incomplete");
+        assertThat(outcome.detail()).contains("inside state.bin").contains("no upload was created");
+        assertThat(objects()).extracting(S3Object::key).containsExactly(whole.key());
+        assertThat(openUploads()).isZero();
+        List<String> all = List.copyOf(harness.log);
+        List<String> lines = all.subList(linesBefore, all.size());
+        assertThat(lines).noneSatisfy(l -> assertThat(l).contains("\"event\":\"snapshot-taken\""));
+        assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"event\":\"snapshot-not-taken\"")
+                .contains("\"Reason\":\"snapshot-incomplete\"").contains("\"SnapshotsNotTaken\":1.0"));
+        assertThat(harness.uncheckedLinesWithSecrets()).isEmpty();
+    }
+
+    @Test
+    void aStreamThatEndsEarlyAfterTheFirstPartIsAbortedWithNoObjectAndNoOpenUpload() throws Exception {
+        Random random = new Random(34);
+        for (int i = 0; i < 40; i++) { // enough for more than one 5 MiB part
+            byte[] raw = new byte[170 * 1024];
+            random.nextBytes(raw);
+            String value = Base64.getEncoder().encodeToString(raw);
+            int n = i;
+            cluster.await("bulk value " + n + " written", Duration.ofSeconds(20),
+                    () -> cluster.kvPut("snapshot/cut-bulk-" + n, value));
+        }
+        harness.with(Settings.SNAPSHOT_PART_BYTES, Integer.toString(SnapshotStore.MIN_PART_BYTES));
+
+        SnapshotHandler.Outcome outcome = new SnapshotHandler(harness.runtime(HandlerNames.SNAPSHOT_NAME),
+                body -> new EndsAfter(body, SnapshotStore.MIN_PART_BYTES + 100_000)).run(LAMBDA_TIME);
+
+        assertThat(outcome.taken()).isFalse();
+        assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-incomplete");
+        assertThat(outcome.detail()).contains("inside state.bin").contains("the upload was aborted");
+        assertThat(objects()).isEmpty();
+        assertThat(openUploads()).isZero();
+    }
+
+    @Test
     void whenS3RefusesTheUploadTheRunSaysWhyAndLeavesNothing() throws Exception {
         // A bucket the function's role has no grant for (a stack whose grant is missing, a bucket policy that denies;
         // the rig's role is shared with the classes running beside this one, so its policy is not taken away).
@@ -336,6 +405,36 @@ abstract class SnapshotCases {
         public int read(byte[] b, int off, int len) throws IOException {
             if (left <= 0) {
                 throw new IOException("connection reset by peer (injected)");
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
+    /** A stream that ends cleanly (read answers -1, no error) once {@code limit} bytes have been read. */
+    static final class EndsAfter extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        EndsAfter(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
             }
             int n = in.read(b, off, (int) Math.min(len, left));
             if (n > 0) {

@@ -81,9 +81,10 @@ public final class RigIam {
     /**
      * The stack's own statements for the handlers that name the snapshot bucket (the snapshot function's writes, the
      * publisher's listing), with the bucket and cluster a test created in place of the template's placeholders: the
-     * synthesized policy, not a copy, is what the test runs under. The roles are the rig's (one per handler, shared
-     * by the test classes that run at the same time), so each binding adds to the others: a role may write under each
-     * bound cluster's prefix of that cluster's bucket, and still nowhere else.
+     * synthesized policy, not a copy, is what the test runs under. Only the statements that name the bucket are bound
+     * (the others keep their cluster placeholder, resolved per caller). The roles are the rig's (one per handler,
+     * shared by the test classes that run at the same time), so each binding adds to the others: a role may write
+     * under each bound cluster's prefix of that cluster's bucket, and still nowhere else.
      */
     public void bindSnapshotBucket(String bucket, String clusterName) {
         String bucketArn = documents().path("snapshotBucketArnPlaceholder").asText();
@@ -94,8 +95,15 @@ public final class RigIam {
         for (String handler : List.of("snapshot", "publisher")) {
             List<JsonNode> rebound = new ArrayList<>();
             for (JsonNode statement : exported(handler)) {
+                String text = statement.toString();
+                if (!text.contains(bucketArn)) {
+                    // Not about the bucket: kept as exported, its cluster placeholder resolved per caller (the lock
+                    // table's LeadingKeys, allowsItem), so the role still serves every other test's cluster.
+                    rebound.add(statement);
+                    continue;
+                }
                 try {
-                    rebound.add(JSON.readTree(statement.toString().replace(bucketArn, "arn:aws:s3:::" + bucket)
+                    rebound.add(JSON.readTree(text.replace(bucketArn, "arn:aws:s3:::" + bucket)
                             .replace(cluster, clusterName)));
                 } catch (java.io.IOException e) {
                     throw new RigException("cannot rebind " + statement, e);

@@ -223,6 +223,19 @@ abstract class SnapshotCases {
         assertThat(published.readBack(MetricName.SNAPSHOT_AGE_SECONDS, "Maximum")).isPresent();
     }
 
+    /**
+     * Binding the bucket changes only the statements that name it: the publisher's lock-table records stay reachable
+     * for any cluster (the rig's role is shared with the classes running beside this one; a binding that resolved
+     * every placeholder to this test's cluster once took their leader records away).
+     */
+    @Test
+    void bindingTheBucketKeepsThePublishersRecordsForAnyOtherCluster() {
+        HandlerHarness other = new HandlerHarness(cluster).with(Settings.CLUSTER_NAME, clusterName + "-other")
+                .with(Settings.METRICS_NAMESPACE, "RaftLifecycleIT/snapshot/other");
+        assertThat(other.publisher().run(Duration.ofMinutes(1)).leaderChanges()).isNull(); // the baseline
+        assertThat(other.publisher().run(Duration.ofMinutes(1)).leaderChanges()).isZero();
+    }
+
     @Test
     void withoutAnyObjectThePublisherReportsTheRetentionPeriodAsTheAge() {
         HealthPublisherHandler.Outcome outcome = harness.publisher().run(Duration.ofMinutes(1));

@@ -1,5 +1,7 @@
 package dev.raftlifecycle.decisions;
 
+import dev.raftlifecycle.ports.TestArchives;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.contract.ClusterSystem;
@@ -14,49 +16,16 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
 public class SnapshotArchiveTest {
-    public static final String META = "{\"Version\":1,\"ID\":\"2-1234-1700000000000\",\"Index\":1234,\"Term\":2,"
-            + "\"Peers\":\"ka4xMjcuMC4wLjE6ODMwMA==\",\"Configuration\":{\"Servers\":[]},\"ConfigurationIndex\":1,\"Size\":10}";
+    public static final String META = TestArchives.META;
 
-    /** A raft-snapshot-shaped archive: gzip(tar(meta.json, state.bin, SHA256SUMS)). */
+    /** A raft-snapshot-shaped archive: gzip(tar(first, state.bin, SHA256SUMS)), from the tests' own tar writer. */
     public static byte[] archive(String firstName, byte[] first, byte[] state) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            entry(gz, firstName, first);
-            entry(gz, "state.bin", state);
-            entry(gz, "SHA256SUMS", "x  meta.json\n".getBytes(StandardCharsets.US_ASCII));
-            gz.write(new byte[1024]);
-        }
-        return out.toByteArray();
-    }
-
-    static void entry(GZIPOutputStream gz, String name, byte[] body) throws IOException {
-        byte[] h = new byte[512];
-        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(n, 0, h, 0, n.length);
-        put(h, 100, String.format("%07o", 0644));
-        put(h, 108, String.format("%07o", 0));
-        put(h, 116, String.format("%07o", 0));
-        put(h, 124, String.format("%011o", body.length));
-        put(h, 136, String.format("%011o", 1700000000L));
-        Arrays.fill(h, 148, 156, (byte) ' ');
-        h[156] = '0';
-        put(h, 257, "ustar");
-        put(h, 263, "00");
-        long sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        put(h, 148, String.format("%06o", sum));
-        h[154] = 0;
-        gz.write(h);
-        gz.write(body);
-        int pad = (512 - body.length % 512) % 512;
-        gz.write(new byte[pad]);
-    }
-
-    private static void put(byte[] h, int off, String s) {
-        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(b, 0, h, off, b.length);
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        tar.write(TestArchives.entry(firstName, first));
+        tar.write(TestArchives.entry("state.bin", state));
+        tar.write(TestArchives.entry("SHA256SUMS", "x  meta.json\n".getBytes(StandardCharsets.US_ASCII)));
+        tar.write(new byte[1024]);
+        return TestArchives.gzip(tar.toByteArray());
     }
 
     private static SnapshotArchive.Head read(byte[] bytes) {

@@ -269,7 +269,7 @@ abstract class SnapshotCases {
         SnapshotStore store = runtime.snapshots().orElseThrow();
 
         assertThatThrownBy(() -> runtime.cluster().snapshot(leader.ip(), session, Duration.ofSeconds(10),
-                Duration.ofMinutes(2), body -> store.upload(new BreaksAfter(body, SnapshotStore.MIN_PART_BYTES + 1000),
+                Duration.ofMinutes(2), body -> store.upload(new CutAfter(body, SnapshotStore.MIN_PART_BYTES + 1000, true),
                         (h, n) -> new SnapshotStore.Target(key, Map.of("raft-index", "0"))))).isInstanceOfSatisfying(
                 SnapshotStore.UploadFailed.class, e -> {
                     assertThat(e.side()).isEqualTo(SnapshotStore.UploadFailed.Side.STREAM);
@@ -310,7 +310,7 @@ abstract class SnapshotCases {
         // The leader's real stream, ended (read answers -1, no error) after half of it: Vault's 200 then a failure
         // while writing (hashicorp/vault#12168) looks like this to the reader.
         SnapshotHandler.Outcome outcome = new SnapshotHandler(harness.runtime(HandlerNames.SNAPSHOT_NAME),
-                body -> new EndsAfter(body, cut)).run(LAMBDA_TIME);
+                body -> new CutAfter(body, cut, false)).run(LAMBDA_TIME);
 
         assertThat(outcome.taken()).isFalse();
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-incomplete");
@@ -339,7 +339,7 @@ abstract class SnapshotCases {
         harness.with(Settings.SNAPSHOT_PART_BYTES, Integer.toString(SnapshotStore.MIN_PART_BYTES));
 
         SnapshotHandler.Outcome outcome = new SnapshotHandler(harness.runtime(HandlerNames.SNAPSHOT_NAME),
-                body -> new EndsAfter(body, SnapshotStore.MIN_PART_BYTES + 100_000)).run(LAMBDA_TIME);
+                body -> new CutAfter(body, SnapshotStore.MIN_PART_BYTES + 100_000, false)).run(LAMBDA_TIME);
 
         assertThat(outcome.taken()).isFalse();
         assertThat(outcome.reason()).as(outcome.detail()).isEqualTo("snapshot-incomplete");
@@ -397,14 +397,19 @@ abstract class SnapshotCases {
                 List.of("meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed"));
     }
 
-    /** A stream that fails like a reset connection once {@code limit} bytes have been read. */
-    static final class BreaksAfter extends InputStream {
+    /**
+     * A stream cut once {@code limit} bytes have been read: like a reset connection ({@code reset}: an error), or as a
+     * body that ends cleanly (read answers -1, no error).
+     */
+    static final class CutAfter extends InputStream {
         private final InputStream in;
+        private final boolean reset;
         private long left;
 
-        BreaksAfter(InputStream in, long limit) {
+        CutAfter(InputStream in, long limit, boolean reset) {
             this.in = in;
             this.left = limit;
+            this.reset = reset;
         }
 
         @Override
@@ -417,36 +422,9 @@ abstract class SnapshotCases {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (left <= 0) {
-                throw new IOException("connection reset by peer (injected)");
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-    }
-
-    /** A stream that ends cleanly (read answers -1, no error) once {@code limit} bytes have been read. */
-    static final class EndsAfter extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        EndsAfter(InputStream in, long limit) {
-            this.in = in;
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
+                if (reset) {
+                    throw new IOException("connection reset by peer (injected)");
+                }
                 return -1;
             }
             int n = in.read(b, off, (int) Math.min(len, left));

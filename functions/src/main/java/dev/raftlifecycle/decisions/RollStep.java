@@ -1,0 +1,418 @@
+package dev.raftlifecycle.decisions;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The next step of a leader-last roll (scripts/rolling-upgrade, {@code --order leader-last}): replace every instance
+ * whose launch template version is not its group's, one at a time, launch before terminate, the instance that leads
+ * last. Taken again on every observation (Auto Scaling's describe and the cluster's status, read fresh), so the roll
+ * is a function of the state alone: a killed run resumed, a leadership move or a duplicated call change nothing of the
+ * method, only the next answer.
+ *
+ * <p>The rules, first match wins (the design's numbering; the structural refusals come first and rule 2 is looked at
+ * before rule 1, see below):
+ * <ol start="0">
+ *   <li>Refuse (Stop 4) what cannot be classified: a group of the order missing from the describe; a group whose
+ *       launch template version is not a number ($Latest/$Default move under the roll's feet, none means no launch
+ *       template: the fix is named); desired above MaxSize or below MinSize; an instance without a launch template
+ *       version; an instance in Standby (or a state this rule set does not know).</li>
+ *   <li value="2">An instance Terminating:Retained, or ABANDON evidence since the roll started: Stop 2. Looked at
+ *       before rule 1 on purpose: after an abandoned launch Auto Scaling launches the broken image again at once, so
+ *       a Pending instance would keep rule 1 waiting for ever. When the abandon was a launch and the group then holds
+ *       exactly desired-1 live instances (not Terminating, not gone), the stop carries setting desired back to
+ *       desired-1 (absolute) so that Auto Scaling stops launching the broken image; otherwise nothing is undone and
+ *       the reason says so.</li>
+ *   <li value="1">An instance Pending, Pending:Wait/Proceed, Terminating, Terminating:Wait/Proceed (or Detaching,
+ *       Quarantined, EnteringStandby: Auto Scaling is acting), or a group whose live instances are not its desired
+ *       capacity: Wait (in flight).</li>
+ *   <li value="3">The cluster is not healthy enough to take a step: the status says not healthy, its failure tolerance
+ *       is unknown or below the promise (the value at the start of the run), it has no leader, the leader it names is
+ *       not an InService instance Auto Scaling lists, an InService instance is not a healthy voter in the status (a
+ *       new instance InService but not yet a healthy voter lands here), or Auto Scaling marks an InService instance
+ *       Unhealthy. Wait while this has lasted less than {@code settle}, then Stop 4. The status and Auto Scaling may
+ *       disagree for a moment (read one after the other): that is a wait, not a conclusion.</li>
+ *   <li value="4">No old instance (InService on another version than its group's): Done; a group whose desired is
+ *       above MinSize is named in a warning and left alone.</li>
+ *   <li value="5">Victim: the old instances sorted non-leader first, then those of a group with excess (desired -
+ *       MinSize &gt; 0) first, then group order, then instance id. If leadership moves to the next victim between its
+ *       replacement's launch and its terminate, the order adapts: the other old non-leaders go first (their groups
+ *       get a replacement each, so two groups may hold one extra instance for a while), the new leader last, its
+ *       replacement already in service.</li>
+ *   <li value="6">The victim's group has excess: if a new-version instance of that group is InService and a healthy
+ *       voter, Terminate the victim (decrementing desired); else Wait. Excess without any new-version instance in the
+ *       group: Stop 4 (desired above MinSize before the roll; a resumed run has its replacement already there).</li>
+ *   <li value="7">Else Launch: desired+1, an absolute value from this describe, so a repeated call cannot launch a
+ *       second instance; desired+1 above MaxSize: Stop 4 (raise MaxSize).</li>
+ * </ol>
+ * The promise itself is {@link #promise}: the status's failure tolerance once the cluster passes the same gate.
+ */
+public sealed interface RollStep {
+    int EXIT_DONE = 0;
+    int EXIT_AWS = 1;
+    int EXIT_ABANDONED = 2;
+    int EXIT_ALARM = 3;
+    int EXIT_REFUSED = 4;
+    int EXIT_USAGE = 64;
+
+    String IN_SERVICE = "InService";
+    String RETAINED = "Terminating:Retained";
+    String HEALTHY = "Healthy";
+
+    /** Why the decision was taken, for the decision line. */
+    String reason();
+
+    /** Why a wait: the cluster's health counts against --settle, the rest against the step's --timeout. */
+    enum WaitKind { IN_FLIGHT, UNHEALTHY, REPLACEMENT_JOINING }
+
+    record Wait(WaitKind kind, String reason) implements RollStep {
+    }
+
+    /** SetDesiredCapacity(group, newDesired); {@code victim} is the old instance the new one will replace. */
+    record Launch(String group, int newDesired, String victim, String reason) implements RollStep {
+    }
+
+    /** TerminateInstanceInAutoScalingGroup(instance, ShouldDecrementDesiredCapacity=true). */
+    record Terminate(String instanceId, String group, String reason) implements RollStep {
+    }
+
+    record Done(List<String> warnings, String reason) implements RollStep {
+        public Done {
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /** Stop with this exit code; {@code setDesiredBack} is the one undo a stop carries (an abandoned launch). */
+    record Stop(int exitCode, String reason, Optional<SetDesired> setDesiredBack) implements RollStep {
+        public Stop(int exitCode, String reason) {
+            this(exitCode, reason, Optional.empty());
+        }
+    }
+
+    record SetDesired(String group, int desired) {
+    }
+
+    /** A group as DescribeAutoScalingGroups described it. */
+    record Group(String name, int minSize, int maxSize, int desiredCapacity, String launchTemplateVersion,
+                 List<Member> instances) {
+        public Group {
+            instances = List.copyOf(instances);
+        }
+    }
+
+    /**
+     * An instance of a group as Auto Scaling described it.
+     *
+     * @param launchTemplateVersion the version it was launched with; null when Auto Scaling gave none
+     * @param healthStatus          Healthy or Unhealthy
+     */
+    record Member(String instanceId, String lifecycleState, String launchTemplateVersion, String healthStatus) {
+    }
+
+    /** ABANDON evidence found in a group since the roll started ({@link RollEvidence#abandons}). */
+    record Abandon(String group, boolean launch, String evidence) {
+    }
+
+    /**
+     * One observation.
+     *
+     * @param order               the groups, in the order given (the stack's or --groups)
+     * @param promise             the failure tolerance at the start of the run
+     * @param unhealthyForSeconds how long the cluster has been failing rule 3 without a break (0 the first time)
+     * @param settleSeconds       how long rule 3 may fail before the roll stops
+     */
+    record Input(List<String> order, List<Group> groups, ClusterStatus status, int promise, List<Abandon> abandons,
+                 long unhealthyForSeconds, long settleSeconds) {
+        public Input {
+            order = List.copyOf(order);
+            groups = List.copyOf(groups);
+            abandons = List.copyOf(abandons);
+        }
+    }
+
+    /** One line of the plan a dry run prints: an instance to replace, in order. */
+    record PlanEntry(String group, String instanceId, String fromVersion, String toVersion, boolean leader) {
+    }
+
+    Pattern NUMERIC_VERSION = Pattern.compile("[1-9][0-9]*");
+
+    /** The next step. */
+    static RollStep decide(Input in) {
+        Map<String, Group> byName = new HashMap<>();
+        in.groups().forEach(g -> byName.put(g.name(), g));
+        List<Group> groups = new ArrayList<>();
+        for (String name : in.order()) {
+            Group g = byName.get(name);
+            if (g == null) {
+                return new Stop(EXIT_REFUSED, "group " + name + " is not in Auto Scaling's answer (deleted, misspelt, "
+                        + "or another region/account): nothing to roll safely");
+            }
+            groups.add(g);
+        }
+        Optional<Stop> refusal = structure(groups);
+        if (refusal.isPresent()) {
+            return refusal.get();
+        }
+        // Rule 2.
+        for (Group g : groups) {
+            for (Member m : g.instances()) {
+                if (RETAINED.equals(m.lifecycleState())) {
+                    return new Stop(EXIT_ABANDONED, g.name() + ": " + m.instanceId() + " is Terminating:Retained (a "
+                            + "lifecycle action was ABANDONed and the instance kept); see RUNBOOK.md#lifecycle-abandon");
+                }
+            }
+        }
+        if (!in.abandons().isEmpty()) {
+            Abandon a = in.abandons().get(0);
+            Group g = byName.get(a.group());
+            String base = a.group() + ": a lifecycle action was ABANDONed since the roll started (" + a.evidence()
+                    + "); see RUNBOOK.md#lifecycle-abandon";
+            if (a.launch() && g != null) {
+                long live = g.instances().stream().filter(m -> live(m.lifecycleState())).count();
+                if (live == g.desiredCapacity() - 1L && g.desiredCapacity() - 1 >= g.minSize()) {
+                    return new Stop(EXIT_ABANDONED, base + "; setting desired back to " + (g.desiredCapacity() - 1)
+                            + " so that Auto Scaling stops launching the new version",
+                            Optional.of(new SetDesired(g.name(), g.desiredCapacity() - 1)));
+                }
+                return new Stop(EXIT_ABANDONED, base + "; desired " + g.desiredCapacity() + " left as it is (" + live
+                        + " live instances, not desired-1): Auto Scaling may launch the new version again, set "
+                        + "desired by hand once you know why");
+            }
+            return new Stop(EXIT_ABANDONED, base);
+        }
+        // Rule 1.
+        for (Group g : groups) {
+            for (Member m : g.instances()) {
+                if (inFlight(m.lifecycleState())) {
+                    return new Wait(WaitKind.IN_FLIGHT, g.name() + ": " + m.instanceId() + " is " + m.lifecycleState());
+                }
+            }
+            long live = g.instances().stream().filter(m -> live(m.lifecycleState())).count();
+            if (live != g.desiredCapacity()) {
+                return new Wait(WaitKind.IN_FLIGHT, g.name() + ": " + live + " instances, desired "
+                        + g.desiredCapacity() + " (Auto Scaling has not caught up)");
+            }
+        }
+        // Rule 3.
+        List<String> problems = gateProblems(groups, in.status(), in.promise());
+        if (!problems.isEmpty()) {
+            String why = String.join("; ", problems);
+            if (in.unhealthyForSeconds() >= in.settleSeconds()) {
+                return new Stop(EXIT_REFUSED, "the cluster is not fit for a step after " + in.unhealthyForSeconds()
+                        + "s (--settle " + in.settleSeconds() + "s): " + why);
+            }
+            return new Wait(WaitKind.UNHEALTHY, "not fit for a step yet (" + in.unhealthyForSeconds() + "s of "
+                    + in.settleSeconds() + "s): " + why);
+        }
+        // Rule 4.
+        String leader = leaderInstance(in.status());
+        List<PlanEntry> old = plan(groups, leader);
+        if (old.isEmpty()) {
+            List<String> warnings = new ArrayList<>();
+            for (Group g : groups) {
+                if (g.desiredCapacity() > g.minSize()) {
+                    warnings.add(g.name() + ": desired " + g.desiredCapacity() + " is above MinSize " + g.minSize()
+                            + " (left as it is)");
+                }
+            }
+            return new Done(warnings, "every instance of " + String.join(", ", in.order())
+                    + " runs its group's launch template version; the cluster is healthy");
+        }
+        // Rule 5.
+        PlanEntry victim = old.get(0);
+        Group g = byName.get(victim.group());
+        String who = victim.instanceId() + (victim.leader() ? " (the leader, last: every other old instance is replaced)"
+                : " (a follower; " + (leader == null ? "leader unknown" : leader + " leads") + ")");
+        // Rule 6.
+        if (g.desiredCapacity() > g.minSize()) {
+            Optional<String> replacement = g.instances().stream()
+                    .filter(m -> IN_SERVICE.equals(m.lifecycleState()) && g.launchTemplateVersion()
+                            .equals(m.launchTemplateVersion()))
+                    .map(Member::instanceId)
+                    .filter(id -> healthyVoter(in.status(), id))
+                    .findFirst();
+            if (replacement.isPresent()) {
+                return new Terminate(victim.instanceId(), g.name(), "terminate " + who + ": " + g.name()
+                        + " has its replacement " + replacement.get() + " (version " + g.launchTemplateVersion()
+                        + ") in service and a healthy voter; desired " + g.desiredCapacity() + " -> "
+                        + (g.desiredCapacity() - 1));
+            }
+            boolean anyNew = g.instances().stream().anyMatch(m -> live(m.lifecycleState())
+                    && g.launchTemplateVersion().equals(m.launchTemplateVersion()));
+            if (!anyNew) {
+                return new Stop(EXIT_REFUSED, g.name() + ": desired " + g.desiredCapacity() + " is above MinSize "
+                        + g.minSize() + " and no instance runs version " + g.launchTemplateVersion()
+                        + ": desired was above MinSize before the roll; set it to MinSize (or MinSize to it) and run "
+                        + "again");
+            }
+            return new Wait(WaitKind.REPLACEMENT_JOINING, g.name() + ": the replacement for " + victim.instanceId()
+                    + " is not yet an InService healthy voter");
+        }
+        // Rule 7.
+        if (g.desiredCapacity() + 1 > g.maxSize()) {
+            return new Stop(EXIT_REFUSED, g.name() + ": replacing " + victim.instanceId() + " needs desired "
+                    + (g.desiredCapacity() + 1) + " but MaxSize is " + g.maxSize()
+                    + ": raise MaxSize to at least desired+1 (the stack sets 2 x MinSize)");
+        }
+        return new Launch(g.name(), g.desiredCapacity() + 1, victim.instanceId(), "launch a replacement for " + who
+                + ": " + g.name() + " desired " + g.desiredCapacity() + " -> " + (g.desiredCapacity() + 1)
+                + " (version " + g.launchTemplateVersion() + ")");
+    }
+
+    /**
+     * The failure tolerance a run promises: the status's, once the cluster passes rule 3's gate (with nothing
+     * promised yet); empty while it does not ({@link #gateProblems} says why).
+     */
+    static Optional<Integer> promise(List<Group> groups, ClusterStatus status) {
+        if (!gateProblems(groups, status, 0).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(status.failureTolerance());
+    }
+
+    /** Why the cluster is not fit for a step (rule 3); empty when it is. */
+    static List<String> gateProblems(List<Group> groups, ClusterStatus status, int promise) {
+        List<String> problems = new ArrayList<>();
+        if (status == null) {
+            problems.add("no status");
+            return problems;
+        }
+        if (!status.healthy()) {
+            problems.add("the status says not healthy"
+                    + (status.problems().isEmpty() ? "" : " (" + String.join(", ", status.problems()) + ")"));
+        }
+        if (status.failureTolerance() == null) {
+            problems.add("failure tolerance unknown");
+        } else if (status.failureTolerance() < promise) {
+            problems.add("failure tolerance " + status.failureTolerance() + " below the " + promise
+                    + " of the start of the run");
+        }
+        Set<String> inService = new HashSet<>();
+        for (Group g : groups) {
+            for (Member m : g.instances()) {
+                if (IN_SERVICE.equals(m.lifecycleState())) {
+                    inService.add(m.instanceId());
+                    if (!healthyVoter(status, m.instanceId())) {
+                        problems.add(m.instanceId() + " is InService but not a healthy voter in the status");
+                    }
+                    if (m.healthStatus() != null && !HEALTHY.equalsIgnoreCase(m.healthStatus())) {
+                        problems.add("Auto Scaling marks " + m.instanceId() + " " + m.healthStatus());
+                    }
+                }
+            }
+        }
+        if (status.leader() == null) {
+            problems.add("no leader");
+        } else if (status.leader().instanceId() == null) {
+            problems.add("the leader " + status.leader().nodeId() + " matches no instance");
+        } else if (!inService.contains(status.leader().instanceId())) {
+            problems.add("the status says " + status.leader().instanceId() + " leads but Auto Scaling lists no such "
+                    + "InService instance in the groups");
+        }
+        return problems;
+    }
+
+    /** The old instances in the order they would be replaced now (rule 5), the leader marked. */
+    static List<PlanEntry> plan(List<Group> groups, String leaderInstance) {
+        List<PlanEntry> old = new ArrayList<>();
+        Map<String, Integer> rank = new HashMap<>();
+        Map<String, Boolean> excess = new HashMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Group g = groups.get(i);
+            rank.put(g.name(), i);
+            excess.put(g.name(), g.desiredCapacity() > g.minSize());
+            for (Member m : g.instances()) {
+                if (IN_SERVICE.equals(m.lifecycleState()) && !g.launchTemplateVersion().equals(m.launchTemplateVersion())) {
+                    old.add(new PlanEntry(g.name(), m.instanceId(), m.launchTemplateVersion(), g.launchTemplateVersion(),
+                            m.instanceId().equals(leaderInstance)));
+                }
+            }
+        }
+        old.sort(Comparator.comparing(PlanEntry::leader)
+                .thenComparing(e -> !excess.get(e.group()))
+                .thenComparing(e -> rank.get(e.group()))
+                .thenComparing(PlanEntry::instanceId));
+        return old;
+    }
+
+    /** The plan for a dry run: {@link #plan} over the order's groups (those described), the status's leader marked. */
+    static List<PlanEntry> plan(List<String> order, List<Group> described, ClusterStatus status) {
+        List<Group> groups = new ArrayList<>();
+        for (String name : order) {
+            described.stream().filter(g -> g.name().equals(name) && g.launchTemplateVersion() != null).findFirst()
+                    .ifPresent(groups::add);
+        }
+        return plan(groups, leaderInstance(status));
+    }
+
+    /** The structural refusals of rule 0, for the groups in order; as-aws checks them too. */
+    static Optional<Stop> structure(List<Group> groups) {
+        for (Group g : groups) {
+            String v = g.launchTemplateVersion();
+            if (v == null || !NUMERIC_VERSION.matcher(v).matches()) {
+                return Optional.of(new Stop(EXIT_REFUSED, g.name() + ": launch template version "
+                        + (v == null ? "none (no launch template)" : v) + " is not a number: the roll compares every "
+                        + "instance's version with the group's, and " + (v == null ? "there is none"
+                        : v + " moves when someone creates or promotes a version")
+                        + ". Fix: point the group at a numeric version (deploy the stack, which does; or aws autoscaling "
+                        + "update-auto-scaling-group --auto-scaling-group-name " + g.name()
+                        + " --launch-template LaunchTemplateId=lt-...,Version=N)"));
+            }
+            if (g.desiredCapacity() > g.maxSize() || g.desiredCapacity() < g.minSize()) {
+                return Optional.of(new Stop(EXIT_REFUSED, g.name() + ": desired " + g.desiredCapacity()
+                        + " outside MinSize " + g.minSize() + " .. MaxSize " + g.maxSize()
+                        + ": fix the group's sizes first"));
+            }
+            for (Member m : g.instances()) {
+                if (gone(m.lifecycleState())) {
+                    continue;
+                }
+                if (m.launchTemplateVersion() == null || m.launchTemplateVersion().isBlank()) {
+                    return Optional.of(new Stop(EXIT_REFUSED, g.name() + ": " + m.instanceId() + " ("
+                            + m.lifecycleState() + ") has no launch template version in Auto Scaling's answer: cannot "
+                            + "tell whether it is old or new"));
+                }
+                if (!known(m.lifecycleState())) {
+                    return Optional.of(new Stop(EXIT_REFUSED, g.name() + ": " + m.instanceId() + " is "
+                            + m.lifecycleState() + ": the roll does not step around it; put it back in service or "
+                            + "detach it, then run again"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String leaderInstance(ClusterStatus status) {
+        return status == null || status.leader() == null ? null : status.leader().instanceId();
+    }
+
+    private static boolean healthyVoter(ClusterStatus status, String instanceId) {
+        return status.instances().stream().anyMatch(i -> instanceId.equals(i.instanceId()) && i.healthyVoter());
+    }
+
+    /** Gone from the group (or about to be, without anything left to wait for). */
+    private static boolean gone(String state) {
+        return "Terminated".equals(state) || "Detached".equals(state);
+    }
+
+    /** Counts towards the group's capacity: neither on its way out nor gone. */
+    private static boolean live(String state) {
+        return !gone(state) && !state.startsWith("Terminating") && !"Detaching".equals(state);
+    }
+
+    private static boolean inFlight(String state) {
+        return state.startsWith("Pending") || (state.startsWith("Terminating") && !RETAINED.equals(state))
+                || "Detaching".equals(state) || "Quarantined".equals(state) || "EnteringStandby".equals(state);
+    }
+
+    private static boolean known(String state) {
+        return IN_SERVICE.equals(state) || RETAINED.equals(state) || inFlight(state);
+    }
+}

@@ -145,21 +145,13 @@ public sealed interface RollStep {
 
     /** The next step. */
     static RollStep decide(Input in) {
-        Map<String, Group> byName = new HashMap<>();
-        in.groups().forEach(g -> byName.put(g.name(), g));
-        List<Group> groups = new ArrayList<>();
-        for (String name : in.order()) {
-            Group g = byName.get(name);
-            if (g == null) {
-                return new Stop(EXIT_REFUSED, "group " + name + " is not in Auto Scaling's answer (deleted, misspelt, "
-                        + "or another region/account): nothing to roll safely");
-            }
-            groups.add(g);
-        }
-        Optional<Stop> refusal = structure(groups);
+        Optional<Stop> refusal = refusal(in.order(), in.groups());
         if (refusal.isPresent()) {
             return refusal.get();
         }
+        Map<String, Group> byName = new HashMap<>();
+        in.groups().forEach(g -> byName.put(g.name(), g));
+        List<Group> groups = in.order().stream().map(byName::get).toList();
         // Rule 2.
         for (Group g : groups) {
             for (Member m : g.instances()) {
@@ -352,8 +344,24 @@ public sealed interface RollStep {
         return plan(groups, leaderInstance(status));
     }
 
-    /** The structural refusals of rule 0, for the groups in order; as-aws checks them too. */
-    static Optional<Stop> structure(List<Group> groups) {
+    /**
+     * Rule 0 alone: a group of the order missing from the describe, or a group or instance the roll cannot classify.
+     * Both orders check it before anything else.
+     */
+    static Optional<Stop> refusal(List<String> order, List<Group> described) {
+        List<Group> groups = new ArrayList<>();
+        for (String name : order) {
+            Optional<Group> g = described.stream().filter(d -> d.name().equals(name)).findFirst();
+            if (g.isEmpty()) {
+                return Optional.of(new Stop(EXIT_REFUSED, "group " + name + " is not in Auto Scaling's answer "
+                        + "(deleted, misspelt, or another region/account): nothing to roll safely"));
+            }
+            groups.add(g.get());
+        }
+        return structure(groups);
+    }
+
+    private static Optional<Stop> structure(List<Group> groups) {
         for (Group g : groups) {
             String v = g.launchTemplateVersion();
             if (v == null || !NUMERIC_VERSION.matcher(v).matches()) {

@@ -1,12 +1,18 @@
 package dev.raftlifecycle.ports;
 
+import dev.raftlifecycle.decisions.RollEvidence;
+import dev.raftlifecycle.decisions.RollStep;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
+import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
+import software.amazon.awssdk.services.autoscaling.model.RefreshStrategy;
 
 /**
  * The Auto Scaling calls the handlers make (describe the groups, heartbeat and complete lifecycle actions), through
@@ -104,6 +110,95 @@ public final class AutoScalingPort {
             }
             throw e;
         }
+    }
+
+    // The roll's calls (scripts/rolling-upgrade).
+
+    /**
+     * The groups of these names that exist, as the roll reads them: sizes, the launch template version the group
+     * launches with (the group's own, else its mixed instances policy's) and each instance's. A version Auto Scaling
+     * does not give is null.
+     */
+    public List<RollStep.Group> describeForRoll(List<String> groupNames) {
+        List<RollStep.Group> groups = new ArrayList<>();
+        client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
+                .forEach(g -> groups.add(new RollStep.Group(g.autoScalingGroupName(), orZero(g.minSize()),
+                        orZero(g.maxSize()), orZero(g.desiredCapacity()), groupVersion(g),
+                        g.instances().stream().map(i -> new RollStep.Member(i.instanceId(),
+                                i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
+                                version(i.launchTemplate()), i.healthStatus())).toList())));
+        return groups;
+    }
+
+    private static String groupVersion(AutoScalingGroup g) {
+        if (g.launchTemplate() != null) {
+            return version(g.launchTemplate());
+        }
+        if (g.mixedInstancesPolicy() != null && g.mixedInstancesPolicy().launchTemplate() != null) {
+            return version(g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification());
+        }
+        return null;
+    }
+
+    private static String version(LaunchTemplateSpecification spec) {
+        return spec == null ? null : spec.version();
+    }
+
+    private static int orZero(Integer n) {
+        return n == null ? 0 : n;
+    }
+
+    /** SetDesiredCapacity to an absolute value, without honouring the cooldown (the roll waits on its own). */
+    public void setDesiredCapacity(String group, int desired) {
+        client.get().setDesiredCapacity(r -> r.autoScalingGroupName(group).desiredCapacity(desired).honorCooldown(false));
+    }
+
+    /** TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity: no replacement is launched. */
+    public void terminateDecrementing(String instanceId) {
+        client.get().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
+                .shouldDecrementDesiredCapacity(true));
+    }
+
+    /** The group's latest scaling activities (one page of up to 50, newest first). */
+    public List<RollEvidence.Activity> activities(String group) {
+        return client.get().describeScalingActivities(r -> r.autoScalingGroupName(group).maxRecords(50)).activities()
+                .stream().map(a -> new RollEvidence.Activity(group, a.startTime(), a.statusCodeAsString(),
+                        a.statusMessage(), a.description())).toList();
+    }
+
+    /** An instance refresh as DescribeInstanceRefreshes reports it. */
+    public record Refresh(String id, String status, Integer percentageComplete, String statusReason) {
+    }
+
+    /** The group's latest instance refresh, if any. */
+    public Optional<Refresh> latestRefresh(String group) {
+        return client.get().describeInstanceRefreshes(r -> r.autoScalingGroupName(group).maxRecords(1))
+                .instanceRefreshes().stream().findFirst().map(AutoScalingPort::toRefresh);
+    }
+
+    /** One instance refresh by id. */
+    public Optional<Refresh> refresh(String group, String id) {
+        return client.get().describeInstanceRefreshes(r -> r.autoScalingGroupName(group).instanceRefreshIds(id))
+                .instanceRefreshes().stream().findFirst().map(AutoScalingPort::toRefresh);
+    }
+
+    private static Refresh toRefresh(InstanceRefresh r) {
+        return new Refresh(r.instanceRefreshId(), r.statusAsString(), r.percentageComplete(), r.statusReason());
+    }
+
+    /**
+     * StartInstanceRefresh, launch before terminate: MinHealthyPercentage 100, MaxHealthyPercentage 200, instances
+     * already on the group's template skipped, Standby and scale-in protected instances waited for.
+     */
+    public String startInstanceRefresh(String group, int instanceWarmupSeconds) {
+        return client.get().startInstanceRefresh(r -> r.autoScalingGroupName(group).strategy(RefreshStrategy.ROLLING)
+                .preferences(p -> p.minHealthyPercentage(100).maxHealthyPercentage(200)
+                        .instanceWarmup(instanceWarmupSeconds).skipMatching(true)
+                        .scaleInProtectedInstances("Wait").standbyInstances("Wait"))).instanceRefreshId();
+    }
+
+    public void cancelInstanceRefresh(String group) {
+        client.get().cancelInstanceRefresh(r -> r.autoScalingGroupName(group));
     }
 
     static boolean isNoActiveAction(AwsServiceException e) {

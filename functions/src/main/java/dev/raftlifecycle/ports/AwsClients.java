@@ -14,8 +14,10 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -93,6 +95,21 @@ public final class AwsClients {
     public CloudWatchClient cloudWatch() {
         return configure(CloudWatchClient.builder());
     }
+
+    public CloudFormationClient cloudFormation() {
+        return configure(CloudFormationClient.builder());
+    }
+
+    /**
+     * Lambda (scripts/rolling-upgrade invokes the status function): a cold publisher reads the whole cluster before it
+     * answers, so an attempt may take as long as the whole call.
+     */
+    public LambdaClient lambda() {
+        return prepare(LambdaClient.builder(), LAMBDA_CALL_TIMEOUT, LAMBDA_CALL_TIMEOUT).build();
+    }
+
+    /** One Lambda Invoke of the status function, cold start and the cluster's reads included. */
+    public static final Duration LAMBDA_CALL_TIMEOUT = Duration.ofSeconds(60);
 
     public DynamoDbClient dynamoDb() {
         return configure(DynamoDbClient.builder());

@@ -6,9 +6,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.AlarmType;
+import software.amazon.awssdk.services.cloudwatch.model.DescribeAlarmsRequest;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
+import software.amazon.awssdk.services.cloudwatch.model.StateValue;
 
 /** PutMetricData: all of a run's values in as few calls as the API allows (1000 data per call). */
 public final class CloudWatchPort {
@@ -54,5 +57,30 @@ public final class CloudWatchPort {
             calls++;
         }
         return calls;
+    }
+
+    /**
+     * The names of the metric and composite alarms in ALARM among {@code names} (DescribeAlarms takes up to 100 names
+     * a call), or, with no names, among those whose name starts with {@code prefix}.
+     */
+    public List<String> firingAlarms(List<String> names, String prefix) {
+        List<String> firing = new ArrayList<>();
+        if (names.isEmpty()) {
+            collect(DescribeAlarmsRequest.builder().alarmNamePrefix(prefix), firing);
+        } else {
+            for (int from = 0; from < names.size(); from += 100) {
+                collect(DescribeAlarmsRequest.builder().alarmNames(names.subList(from, Math.min(names.size(), from + 100))),
+                        firing);
+            }
+        }
+        return firing;
+    }
+
+    private void collect(DescribeAlarmsRequest.Builder request, List<String> firing) {
+        client.get().describeAlarmsPaginator(request.stateValue(StateValue.ALARM)
+                .alarmTypes(AlarmType.METRIC_ALARM, AlarmType.COMPOSITE_ALARM).build()).forEach(page -> {
+                    page.metricAlarms().forEach(a -> firing.add(a.alarmName()));
+                    page.compositeAlarms().forEach(a -> firing.add(a.alarmName()));
+                });
     }
 }

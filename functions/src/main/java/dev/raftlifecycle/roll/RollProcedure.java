@@ -1,0 +1,425 @@
+package dev.raftlifecycle.roll;
+
+import dev.raftlifecycle.decisions.ClusterStatus;
+import dev.raftlifecycle.decisions.RollEvidence;
+import dev.raftlifecycle.decisions.RollStep;
+import dev.raftlifecycle.ports.AutoScalingPort;
+import dev.raftlifecycle.ports.StatusFunctionPort;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * The roll's loop: observe (Auto Scaling, the status function, the activities), ask {@link RollStep}, act, log why;
+ * for {@code --order as-aws}, one instance refresh per group with the same gates. Holds no judgement of the cluster:
+ * every "is it safe" is RollStep's. What it keeps between observations is only time: when the current step started
+ * (--timeout) and since when the cluster has been unfit (--settle).
+ */
+final class RollProcedure {
+    static final Duration DEFAULT_POLL = Duration.ofSeconds(15);
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1800);
+    static final Duration DEFAULT_SETTLE = Duration.ofSeconds(120);
+    static final Duration DEFAULT_WARMUP = Duration.ofSeconds(60);
+    static final String STACK_GROUPS = "ServerGroupNames";
+    static final String STACK_GATE_ALARMS = "GateAlarmNames";
+    static final String STACK_CLUSTER = "ClusterName";
+    static final String STACK_STATUS_FUNCTION = "StatusFunctionName";
+    private static final Pattern GROUP_NAME = Pattern.compile("(.+)-servers-[0-9]+");
+    private static final Set<String> REFRESH_FAILED = Set.of("Failed", "Cancelled", "Cancelling", "RollbackInProgress",
+            "RollbackFailed", "RollbackSuccessful");
+    private static final Set<String> REFRESH_ACTIVE = Set.of("Pending", "InProgress", "Cancelling", "Baking");
+
+    /** Sleeps between observations; the tests' does not. */
+    interface Sleeper {
+        Sleeper REAL = d -> Thread.sleep(d.toMillis());
+
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    /** Stderr lines {@code HH:MM:SS rolling-upgrade: ...} (UTC). */
+    static final class Log {
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+        private final PrintStream err;
+        private final Clock clock;
+
+        Log(PrintStream err, Clock clock) {
+            this.err = err;
+            this.clock = clock;
+        }
+
+        void line(String message) {
+            err.println(TIME.format(clock.instant()) + " rolling-upgrade: " + message);
+        }
+    }
+
+    /** Where the roll acts: resolved from the stack or the command line. */
+    record Target(List<String> groups, String statusFunction, Optional<String> cluster, List<String> gateAlarms) {
+    }
+
+    private final RollCommand.Options options;
+    private final RollCommand.Ports ports;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final Log log;
+    private final PrintStream out;
+
+    RollProcedure(RollCommand.Options options, RollCommand.Ports ports, Clock clock, Sleeper sleeper, Log log,
+                  PrintStream out) {
+        this.options = options;
+        this.ports = ports;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.log = log;
+        this.out = out;
+    }
+
+    int run() throws InterruptedException {
+        Target target = target();
+        log.line("groups " + String.join(", ", target.groups()) + " (cluster " + target.cluster().orElse("unknown")
+                + ", order " + options.order().flag + ", status from " + target.statusFunction() + ")");
+        Instant started = clock.instant();
+        checkAlarms(target);
+        List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
+        Optional<RollStep.Stop> refusal = RollStep.refusal(target.groups(), groups);
+        if (refusal.isPresent()) {
+            throw new RollException(refusal.get().exitCode(), "refused: " + refusal.get().reason());
+        }
+        ClusterStatus status = status(target);
+        if (options.dryRun()) {
+            printPlan(target, groups, status);
+            return RollStep.EXIT_DONE;
+        }
+        int promise = promise(target, started);
+        log.line("promise: failure tolerance never below " + promise + " (its value now)");
+        return switch (options.order()) {
+            case LEADER_LAST -> leaderLast(target, started, promise);
+            case AS_AWS -> asAws(target, started, promise);
+        };
+    }
+
+    Target target() {
+        if (options.stack().isEmpty()) {
+            Optional<String> cluster = options.cluster().or(() -> clusterFromGroup(options.groups().get(0)));
+            if (options.alarmGate() && cluster.isEmpty()) {
+                throw new RollException(RollStep.EXIT_USAGE, "cannot tell the cluster name for the alarm gate: give "
+                        + "--cluster (or --no-alarm-gate)");
+            }
+            return new Target(options.groups(), options.statusFunction().orElseThrow(), cluster, List.of());
+        }
+        String stack = options.stack().get();
+        Map<String, String> outputs = ports.stacks().outputs(stack);
+        List<String> groups = csv(outputs.get(STACK_GROUPS));
+        if (groups.isEmpty()) {
+            throw new RollException(RollStep.EXIT_AWS, "stack " + stack + " has no " + STACK_GROUPS + " output");
+        }
+        String function = options.statusFunction().orElse(outputs.get(STACK_STATUS_FUNCTION));
+        if (function == null || function.isBlank()) {
+            throw new RollException(RollStep.EXIT_AWS, "stack " + stack + " has no " + STACK_STATUS_FUNCTION
+                    + " output (deploy the stack of this version, or give --groups and --status-function)");
+        }
+        Optional<String> cluster = options.cluster().or(() -> Optional.ofNullable(outputs.get(STACK_CLUSTER)))
+                .or(() -> clusterFromGroup(groups.get(0)));
+        return new Target(groups, function, cluster, csv(outputs.get(STACK_GATE_ALARMS)));
+    }
+
+    private static Optional<String> clusterFromGroup(String group) {
+        Matcher m = GROUP_NAME.matcher(group);
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    private static List<String> csv(String value) {
+        if (value == null || value.isBlank() || value.equals("None")) {
+            return List.of();
+        }
+        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The gate: with a stack exactly its GateAlarmNames, else every alarm named {@code <cluster>-...}. */
+    private void checkAlarms(Target target) {
+        if (!options.alarmGate()) {
+            return;
+        }
+        List<String> firing = RollEvidence.gating(ports.cloudWatch().firingAlarms(target.gateAlarms(),
+                target.cluster().map(c -> c + "-").orElseThrow()));
+        if (!firing.isEmpty()) {
+            throw new RollException(RollStep.EXIT_ALARM, "alarms of " + target.cluster().orElse("the cluster")
+                    + " are firing (" + String.join(", ", firing) + "): fix them first (RUNBOOK.md) or pass "
+                    + "--no-alarm-gate");
+        }
+    }
+
+    private ClusterStatus status(Target target) {
+        try {
+            return ports.status().status(target.statusFunction());
+        } catch (StatusFunctionPort.Unreadable e) {
+            throw new RollException(RollStep.EXIT_REFUSED, "cannot classify the cluster, nothing changed: "
+                    + e.getMessage());
+        }
+    }
+
+    /** Waits (up to --settle) for the cluster to pass the gate; its failure tolerance then is the run's promise. */
+    private int promise(Target target, Instant started) throws InterruptedException {
+        Instant since = clock.instant();
+        String last = "";
+        while (true) {
+            List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
+            ClusterStatus status = status(target);
+            Optional<Integer> promise = RollStep.promise(groups, status);
+            if (promise.isPresent()) {
+                return promise.get();
+            }
+            String why = String.join("; ", RollStep.gateProblems(groups, status, 0));
+            if (!Duration.between(since, clock.instant()).minus(options.settle()).isNegative()) {
+                throw new RollException(RollStep.EXIT_REFUSED, "the cluster is not healthy at the start (after --settle "
+                        + options.settle().toSeconds() + "s): " + why + "; nothing changed");
+            }
+            if (!why.equals(last)) {
+                log.line("waiting for a healthy cluster before the first step: " + why);
+                last = why;
+            }
+            sleeper.sleep(options.poll());
+        }
+    }
+
+    private int leaderLast(Target target, Instant started, int promise) throws InterruptedException {
+        Instant stepStarted = clock.instant();
+        Instant unfitSince = null;
+        String lastWait = "";
+        int steps = 0;
+        while (true) {
+            List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
+            List<RollStep.Abandon> abandons = abandons(target.groups(), started);
+            ClusterStatus status = status(target);
+            Instant now = clock.instant();
+            long unfitFor = unfitSince == null ? 0 : Duration.between(unfitSince, now).toSeconds();
+            RollStep step = RollStep.decide(new RollStep.Input(target.groups(), groups, status, promise, abandons,
+                    unfitFor, options.settle().toSeconds()));
+            switch (step) {
+                case RollStep.Done done -> {
+                    done.warnings().forEach(w -> log.line("warning: " + w));
+                    log.line("done after " + steps + " steps: " + done.reason());
+                    return RollStep.EXIT_DONE;
+                }
+                case RollStep.Stop stop -> {
+                    log.line("stop (exit " + stop.exitCode() + "): " + stop.reason());
+                    stop.setDesiredBack().ifPresent(this::setDesiredBack);
+                    return stop.exitCode();
+                }
+                case RollStep.Wait wait -> {
+                    unfitSince = wait.kind() == RollStep.WaitKind.UNHEALTHY ? (unfitSince == null ? now : unfitSince)
+                            : null;
+                    if (!wait.reason().equals(lastWait)) {
+                        log.line("wait: " + wait.reason());
+                        lastWait = wait.reason();
+                    }
+                    if (!Duration.between(stepStarted, now).minus(options.timeout()).isNegative()) {
+                        throw new RollException(RollStep.EXIT_AWS, "the step did not finish within --timeout "
+                                + options.timeout().toSeconds() + "s (" + wait.reason() + "); run again to resume");
+                    }
+                    sleeper.sleep(options.poll());
+                }
+                case RollStep.Launch launch -> {
+                    checkAlarms(target);
+                    log.line("step " + (++steps) + ": " + launch.reason());
+                    mutate("SetDesiredCapacity " + launch.group() + " " + launch.newDesired(),
+                            () -> ports.autoScaling().setDesiredCapacity(launch.group(), launch.newDesired()));
+                    stepStarted = clock.instant();
+                    unfitSince = null;
+                    lastWait = "";
+                }
+                case RollStep.Terminate terminate -> {
+                    checkAlarms(target);
+                    log.line("step " + (++steps) + ": " + terminate.reason());
+                    mutate("TerminateInstanceInAutoScalingGroup " + terminate.instanceId(),
+                            () -> ports.autoScaling().terminateDecrementing(terminate.instanceId()));
+                    stepStarted = clock.instant();
+                    unfitSince = null;
+                    lastWait = "";
+                }
+            }
+        }
+    }
+
+    private void setDesiredBack(RollStep.SetDesired back) {
+        try {
+            mutate("SetDesiredCapacity " + back.group() + " " + back.desired(),
+                    () -> ports.autoScaling().setDesiredCapacity(back.group(), back.desired()));
+            log.line(back.group() + ": desired set back to " + back.desired());
+        } catch (RollException | SdkException e) {
+            log.line(back.group() + ": could not set desired back to " + back.desired() + " (" + e.getMessage()
+                    + "): set it by hand (aws autoscaling set-desired-capacity)");
+        }
+    }
+
+    /**
+     * Runs a mutation. An outcome that cannot be known (no answer, a timeout, a 5xx) is not concluded on: the loop
+     * describes again and decides from what Auto Scaling then shows (the step's values are absolute, so deciding the
+     * same step again cannot do it twice). A refusal (4xx) ends the roll.
+     */
+    private void mutate(String call, Runnable action) {
+        try {
+            action.run();
+        } catch (SdkClientException e) {
+            log.line(call + ": outcome unknown (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); describing again before deciding anything");
+        } catch (AwsServiceException e) {
+            if (e.statusCode() >= 500) {
+                log.line(call + ": outcome unknown (HTTP " + e.statusCode() + " " + errorCode(e)
+                        + "); describing again before deciding anything");
+                return;
+            }
+            throw new RollException(RollStep.EXIT_AWS, call + " refused: " + errorCode(e) + ": "
+                    + (e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage()));
+        }
+    }
+
+    private static String errorCode(AwsServiceException e) {
+        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+    }
+
+    private List<RollStep.Abandon> abandons(List<String> groups, Instant since) {
+        List<RollEvidence.Activity> activities = new ArrayList<>();
+        for (String group : groups) {
+            activities.addAll(ports.autoScaling().activities(group));
+        }
+        return RollEvidence.abandons(activities, since);
+    }
+
+    private void printPlan(Target target, List<RollStep.Group> groups, ClusterStatus status) {
+        String leader = status.leader() == null ? null : status.leader().instanceId();
+        List<RollStep.PlanEntry> plan = RollStep.plan(target.groups(), groups, status);
+        out.println("plan (" + options.order().flag + "; dry run, nothing changed): " + plan.size()
+                + " instance(s) to replace; leader " + (leader == null ? "unknown" : leader));
+        if (options.order() == RollCommand.Order.AS_AWS) {
+            for (String group : target.groups()) {
+                List<RollStep.PlanEntry> of = plan.stream().filter(e -> e.group().equals(group)).toList();
+                out.println("  " + group + ": instance refresh"
+                        + (of.isEmpty() ? ", nothing to replace (SkipMatching)" : " of " + of.size() + ", order Auto "
+                        + "Scaling's:"));
+                of.forEach(e -> out.println("    " + line(e)));
+            }
+        } else {
+            int n = 0;
+            for (RollStep.PlanEntry e : plan) {
+                out.println("  " + (++n) + ". " + e.group() + " " + line(e));
+            }
+        }
+        for (RollStep.Group g : groups) {
+            if (target.groups().contains(g.name()) && g.desiredCapacity() + 1 > g.maxSize()
+                    && plan.stream().anyMatch(e -> e.group().equals(g.name()))) {
+                out.println("  note: " + g.name() + " MaxSize " + g.maxSize() + " leaves no room for a replacement "
+                        + "(desired " + g.desiredCapacity() + "): the roll would stop there");
+            }
+        }
+    }
+
+    private static String line(RollStep.PlanEntry e) {
+        return e.instanceId() + " version " + e.fromVersion() + " -> " + e.toVersion() + (e.leader() ? "  (leader)" : "");
+    }
+
+    /** As AWS would: one instance refresh per group, in order; the same gates between groups. */
+    private int asAws(Target target, Instant started, int promise) throws InterruptedException {
+        for (String group : target.groups()) {
+            checkAlarms(target);
+            awaitFit(target, promise);
+            Optional<AutoScalingPort.Refresh> latest = ports.autoScaling().latestRefresh(group);
+            if (latest.isPresent() && REFRESH_ACTIVE.contains(latest.get().status())) {
+                throw new RollException(RollStep.EXIT_AWS, group + " already has an instance refresh under way ("
+                        + latest.get().id() + ", " + latest.get().status() + "); wait for it or cancel it");
+            }
+            Instant since = clock.instant();
+            String id = ports.autoScaling().startInstanceRefresh(group, (int) options.instanceWarmup().toSeconds());
+            log.line(group + ": instance refresh " + id + " started (launch before terminate, the order Auto "
+                    + "Scaling's)");
+            String last = "";
+            while (true) {
+                List<RollStep.Abandon> abandons = RollEvidence.abandons(ports.autoScaling().activities(group), since);
+                if (!abandons.isEmpty()) {
+                    cancel(group);
+                    throw new RollException(RollStep.EXIT_ABANDONED, group + ": a lifecycle action was ABANDONed ("
+                            + abandons.get(0).evidence() + "); refresh " + id + " cancelled, later groups not started. "
+                            + "See RUNBOOK.md#lifecycle-abandon");
+                }
+                Optional<AutoScalingPort.Refresh> refresh = ports.autoScaling().refresh(group, id);
+                String state = refresh.map(AutoScalingPort.Refresh::status).orElse("unknown");
+                if (state.equals("Successful")) {
+                    log.line(group + ": refresh " + id + " successful");
+                    break;
+                }
+                if (REFRESH_FAILED.contains(state)) {
+                    throw new RollException(RollStep.EXIT_AWS, group + ": refresh " + id + " ended " + state + " ("
+                            + refresh.map(AutoScalingPort.Refresh::statusReason).orElse("no reason given")
+                            + "); later groups not started");
+                }
+                String progress = state + " " + refresh.map(AutoScalingPort.Refresh::percentageComplete).orElse(0) + "%";
+                if (!progress.equals(last)) {
+                    log.line(group + ": " + progress);
+                    last = progress;
+                }
+                if (!Duration.between(since, clock.instant()).minus(options.timeout()).isNegative()) {
+                    cancel(group);
+                    throw new RollException(RollStep.EXIT_AWS, group + ": refresh " + id + " did not finish within "
+                            + "--timeout " + options.timeout().toSeconds() + "s; cancelled");
+                }
+                sleeper.sleep(options.poll());
+            }
+        }
+        awaitFit(target, promise);
+        List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
+        RollStep step = RollStep.decide(new RollStep.Input(target.groups(), groups, status(target), promise,
+                abandons(target.groups(), started), 0, options.settle().toSeconds()));
+        if (step instanceof RollStep.Done done) {
+            done.warnings().forEach(w -> log.line("warning: " + w));
+            log.line("done: " + done.reason());
+            return RollStep.EXIT_DONE;
+        }
+        throw new RollException(step instanceof RollStep.Stop s ? s.exitCode() : RollStep.EXIT_AWS,
+                "every refresh ended, but the roll is not done: " + step.reason());
+    }
+
+    /** Waits (up to --settle) until the cluster passes the gate with the run's promise. */
+    private void awaitFit(Target target, int promise) throws InterruptedException {
+        Instant since = clock.instant();
+        String last = "";
+        while (true) {
+            List<String> problems = RollStep.gateProblems(
+                    ports.autoScaling().describeForRoll(target.groups()), status(target), promise);
+            if (problems.isEmpty()) {
+                return;
+            }
+            String why = String.join("; ", problems);
+            if (!Duration.between(since, clock.instant()).minus(options.settle()).isNegative()) {
+                throw new RollException(RollStep.EXIT_REFUSED, "the cluster is not fit for the next group after "
+                        + "--settle " + options.settle().toSeconds() + "s: " + why);
+            }
+            if (!why.equals(last)) {
+                log.line("waiting for the cluster: " + why);
+                last = why;
+            }
+            sleeper.sleep(options.poll());
+        }
+    }
+
+    private void cancel(String group) {
+        try {
+            ports.autoScaling().cancelInstanceRefresh(group);
+        } catch (SdkException e) {
+            log.line("could not cancel the refresh of " + group + " (" + e.getMessage() + "): cancel it by hand "
+                    + "(aws autoscaling cancel-instance-refresh)");
+        }
+    }
+}

@@ -4,9 +4,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.LaunchTemplate;
+import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
+import software.amazon.awssdk.services.autoscaling.model.MixedInstancesPolicy;
 
 /**
  * The Auto Scaling calls the handlers make (describe the groups, heartbeat and complete lifecycle actions), through
@@ -36,16 +40,22 @@ public final class AutoScalingPort {
     }
 
     /**
-     * A group's desired capacity, tags and instances (id, lifecycle state, AZ).
+     * A group's capacity, tags and instances (id, lifecycle state, AZ, launch template version).
      *
-     * @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own
-     * @param healthCheckType   EC2 or ELB
+     * @param capacityRebalance     whether the group replaces Spot instances at elevated risk on its own
+     * @param healthCheckType       EC2 or ELB
+     * @param launchTemplateVersion the version the group launches with (its LaunchTemplate's, else its
+     *                              MixedInstancesPolicy's), as Auto Scaling says it: a number, $Latest or $Default;
+     *                              empty when the group names no launch template
      */
     public record Group(String name, int desiredCapacity, Map<String, String> tags, List<Member> members,
-                        boolean capacityRebalance, String healthCheckType) {
+                        boolean capacityRebalance, String healthCheckType, int minSize, int maxSize,
+                        Optional<String> launchTemplateVersion) {
     }
 
-    public record Member(String instanceId, String lifecycleState, String availabilityZone) {
+    /** @param launchTemplateVersion the version the instance was launched with, when Auto Scaling reports one */
+    public record Member(String instanceId, String lifecycleState, String availabilityZone,
+                         Optional<String> launchTemplateVersion) {
     }
 
     /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
@@ -59,11 +69,17 @@ public final class AutoScalingPort {
     private static Group toGroup(AutoScalingGroup g) {
         List<Member> members = g.instances().stream()
                 .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
-                        i.availabilityZone() == null ? "" : i.availabilityZone())).toList();
+                        i.availabilityZone() == null ? "" : i.availabilityZone(),
+                        Optional.ofNullable(i.launchTemplate()).map(LaunchTemplateSpecification::version))).toList();
         Map<String, String> tags = new HashMap<>();
         g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
+        Optional<LaunchTemplateSpecification> template = Optional.ofNullable(g.launchTemplate())
+                .or(() -> Optional.ofNullable(g.mixedInstancesPolicy()).map(MixedInstancesPolicy::launchTemplate)
+                        .map(LaunchTemplate::launchTemplateSpecification));
         return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
-                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
+                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType(),
+                g.minSize() == null ? 0 : g.minSize(), g.maxSize() == null ? 0 : g.maxSize(),
+                template.map(LaunchTemplateSpecification::version));
     }
 
     /** The outcome of completing a lifecycle action. */

@@ -150,7 +150,8 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
             if (doubt != HealthyVoters.Doubt.NONE) {
                 String instance = Optional.ofNullable(instanceOf.get(nodeId)).map(ClusterInstance::instanceId)
                         .filter(id -> !id.equals(nodeId)).map(id -> " (instance " + id + ")").orElse("");
-                String answer = s.healthOfPeer(nodeId).map(h -> "; its own answer: " + h.state().name()).orElse("");
+                String answer = s.healthOfPeer(nodeId).filter(NodeHealth::answered)
+                        .map(h -> "; its own answer: " + h.state().name()).orElse("");
                 problems.add("voter " + nodeId + instance + " is not healthy: " + why(doubt) + answer);
             }
         });

@@ -1,7 +1,16 @@
 package dev.raftlifecycle.decisions;
 
+import dev.raftlifecycle.contract.ClusterSystem;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The cluster as the read-only publisher sees it, returned by its status entry point ({@code {"status":true}}): what
@@ -66,5 +75,122 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
         instances = List.copyOf(instances);
         unmatchedPeers = List.copyOf(unmatchedPeers);
         pendingActions = List.copyOf(pendingActions);
+    }
+
+    /** The lifecycle states in which an instance waits in (or has just left) a lifecycle hook. */
+    public static final Set<String> PENDING_ACTION_STATES =
+            Set.of("Pending:Wait", "Pending:Proceed", "Terminating:Wait", "Terminating:Proceed");
+
+    /**
+     * The status one observation shows. Peers are matched to instances as every handler matches them
+     * ({@link PeerMatch}: by node id, else by private IP when no other running instance owns it); a voter counts healthy
+     * by {@link HealthyVoters}' judgement (its own answer now, autopilot healthy, recent contact). A version is the
+     * node's own answer's, else (a Consul answer carries none) autopilot's record of it.
+     *
+     * @param observedAt when the observation finished
+     */
+    public static ClusterStatus of(ClusterSnapshot s, SafetyRules rules, ClusterSystem system, Instant observedAt) {
+        List<String> order = s.expectedGroups();
+        Comparator<String> byGroupOrder = Comparator.comparingInt(g -> order.indexOf(g) < 0 ? order.size() : order.indexOf(g));
+        List<Group> groups = s.groups().stream().sorted(Comparator.comparing(GroupState::name, byGroupOrder))
+                .map(g -> new Group(g.name(), g.desiredCapacity(), g.minSize(), g.maxSize(),
+                        g.launchTemplateVersion().orElse(null))).toList();
+        List<ClusterInstance> members = s.instances().stream().filter(i -> order.contains(i.groupName()))
+                .sorted(Comparator.comparing(ClusterInstance::groupName, byGroupOrder)
+                        .thenComparing(ClusterInstance::instanceId)).toList();
+        Optional<ClusterView> view = s.view();
+        List<RaftPeer> peers = view.map(ClusterView::peers).orElse(List.of());
+        Map<String, HealthyVoters.Doubt> doubts = HealthyVoters.judge(s, rules);
+
+        // Instance id -> its peer, and peer node id -> the instance that is it (the first one matched).
+        Map<String, RaftPeer> peerOf = new HashMap<>();
+        Map<String, ClusterInstance> instanceOf = new LinkedHashMap<>();
+        for (ClusterInstance i : members) {
+            PeerMatch.find(i.instanceId(), i.privateIp(), peers, s.otherRunningIps(i.instanceId())).matched()
+                    .ifPresent(p -> {
+                        peerOf.put(i.instanceId(), p);
+                        instanceOf.putIfAbsent(p.nodeId(), i);
+                    });
+        }
+
+        List<Instance> rows = new ArrayList<>();
+        Map<String, Integer> versions = new TreeMap<>();
+        for (ClusterInstance i : members) {
+            Optional<RaftPeer> peer = Optional.ofNullable(peerOf.get(i.instanceId()));
+            Optional<NodeHealth> health = Optional.ofNullable(s.health().get(i.instanceId()));
+            Optional<String> version = health.filter(NodeHealth::answered).flatMap(h -> h.version()
+                    .or(() -> view.flatMap(v -> v.autopilot().server(peer.map(RaftPeer::nodeId).orElse(i.instanceId())))
+                            .map(AutopilotServer::version)))
+                    .filter(v -> !v.isEmpty());
+            version.ifPresent(v -> versions.merge(v, 1, Integer::sum));
+            boolean voter = peer.map(RaftPeer::voter).orElse(false);
+            rows.add(new Instance(i.instanceId(), i.groupName(), i.lifecycleState(), i.launchTemplateVersion().orElse(null),
+                    peer.map(RaftPeer::nodeId).orElse(null), voter, peer.map(RaftPeer::leader).orElse(false),
+                    health.map(h -> h.state().name()).orElse(null),
+                    voter && doubts.get(peer.get().nodeId()) == HealthyVoters.Doubt.NONE, version.orElse(null)));
+        }
+
+        List<Peer> unmatched = peers.stream().filter(p -> !instanceOf.containsKey(p.nodeId()))
+                .map(p -> new Peer(p.nodeId(), p.address(), p.voter(), p.leader())).toList();
+        Leader leader = view.flatMap(ClusterView::leader).map(p -> new Leader(p.nodeId(),
+                Optional.ofNullable(instanceOf.get(p.nodeId())).map(ClusterInstance::instanceId).orElse(null))).orElse(null);
+        int voters = (int) peers.stream().filter(RaftPeer::voter).count();
+        int healthyVoters = (int) doubts.values().stream().filter(d -> d == HealthyVoters.Doubt.NONE).count();
+        Integer failureTolerance = view.map(v -> Math.max(0,
+                Math.min(v.autopilot().failureTolerance(), healthyVoters - (voters / 2 + 1)))).orElse(null);
+
+        List<String> problems = new ArrayList<>();
+        if (view.isEmpty()) {
+            problems.add("the Raft configuration could not be read" + (s.readFailures().isEmpty() ? ""
+                    : " (" + s.readFailures().stream().map(Enum::name).sorted().toList() + ")"));
+        } else if (leader == null) {
+            problems.add("no leader in the Raft configuration");
+        }
+        doubts.forEach((nodeId, doubt) -> {
+            if (doubt != HealthyVoters.Doubt.NONE) {
+                String instance = Optional.ofNullable(instanceOf.get(nodeId)).map(ClusterInstance::instanceId)
+                        .filter(id -> !id.equals(nodeId)).map(id -> " (instance " + id + ")").orElse("");
+                String answer = s.healthOfPeer(nodeId).filter(NodeHealth::answered)
+                        .map(h -> "; its own answer: " + h.state().name()).orElse("");
+                problems.add("voter " + nodeId + instance + " is not healthy: " + why(doubt) + answer);
+            }
+        });
+        for (ClusterInstance i : members) {
+            RaftPeer peer = peerOf.get(i.instanceId());
+            // Without the configuration nothing is known of membership (the line above says why).
+            if (view.isPresent() && i.inService() && (peer == null || !peer.voter())) {
+                problems.add("instance " + i.instanceId() + " (" + i.groupName() + ") is InService but "
+                        + (peer == null ? "not in the Raft configuration" : "a non-voter"));
+            }
+        }
+        for (RaftPeer p : peers) {
+            ClusterInstance owner = instanceOf.get(p.nodeId());
+            if (owner == null || !owner.running()) {
+                problems.add("peer " + p.nodeId() + " (" + p.address() + ") is stale: it matches no running instance"
+                        + " of the groups" + (owner == null ? "" : " (" + owner.instanceId() + " is " + owner.ec2State() + ")"));
+            }
+        }
+        s.certificates().values().stream().filter(CertificateCheck::refused)
+                .sorted(Comparator.comparing(CertificateCheck::nodeId))
+                .forEach(c -> problems.add("node " + c.nodeId() + " (" + c.address() + "): a new client refuses its"
+                        + " certificate: " + c.detail()));
+
+        List<PendingAction> pending = members.stream().filter(i -> PENDING_ACTION_STATES.contains(i.lifecycleState()))
+                .map(i -> new PendingAction(i.instanceId(), i.lifecycleState())).toList();
+        return new ClusterStatus(observedAt.toString(), system.value(), problems.isEmpty(), problems, leader, voters,
+                healthyVoters, failureTolerance, versions, groups, rows, unmatched, pending);
+    }
+
+    private static String why(HealthyVoters.Doubt doubt) {
+        return switch (doubt) {
+            case NONE -> "healthy";
+            case NO_ANSWER -> "its own health endpoint did not answer";
+            case TLS_FAILURE -> "a new client refuses its certificate";
+            case NOT_SERVING -> "it answers, but not as an unsealed member that knows a leader";
+            case OTHER_LEADER -> "it follows another leader than the configuration's";
+            case NOT_IN_AUTOPILOT -> "autopilot does not list it";
+            case AUTOPILOT_UNHEALTHY -> "autopilot reports it unhealthy";
+            case CONTACT_STALE -> "autopilot has not heard from it within the contact bound";
+        };
     }
 }

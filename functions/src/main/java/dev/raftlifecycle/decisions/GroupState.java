@@ -1,11 +1,24 @@
 package dev.raftlifecycle.decisions;
 
 import java.util.Map;
+import java.util.Optional;
 
-/** One of the cluster's Auto Scaling groups as described: its desired capacity, its tags, its health-check type. */
-public record GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType) {
+/**
+ * One of the cluster's Auto Scaling groups as described: its capacity (desired, min, max), its tags, its health-check
+ * type and the launch template version it launches with.
+ *
+ * @param launchTemplateVersion as Auto Scaling reports it (a number, $Latest or $Default); empty when the group names
+ *                              no launch template
+ */
+public record GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
+                         int minSize, int maxSize, Optional<String> launchTemplateVersion) {
     public GroupState {
         tags = Map.copyOf(tags);
+    }
+
+    /** A group whose bounds are its desired capacity and whose launch template version is not known. */
+    public GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType) {
+        this(name, desiredCapacity, tags, healthCheckType, desiredCapacity, desiredCapacity, Optional.empty());
     }
 
     /** A group with EC2 health checks (Auto Scaling's default). */

@@ -7,6 +7,7 @@ import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.CanaryResult;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
+import dev.raftlifecycle.decisions.ClusterStatus;
 import dev.raftlifecycle.decisions.HealthCheckSwitch;
 import dev.raftlifecycle.decisions.LeaderChanges;
 import dev.raftlifecycle.observation.CanaryProbe;
@@ -42,7 +43,14 @@ import java.util.Optional;
  * reported, for the operator's deploy with {@code elbHealthChecks=true} (a function that runs every minute holds no
  * right to update the groups). It never touches Raft (its Vault role reads, and writes only the canary's path); removing stale
  * peers is the reconciler's job. When the cluster cannot be reached at all it still publishes LeaderPresent 0 and
- * what the probes saw: silence must never look healthy. The input (the schedule's event) is not used.
+ * what the probes saw: silence must never look healthy.
+ *
+ * <p>Its input chooses between two entry points. A JSON object whose {@code "status"} is the boolean {@code true}
+ * asks for the status view ({@link #status}): the same observation (same Vault role, same IAM), returned as
+ * {@link ClusterStatus} and nothing else done: no metrics, no canary, no KMS or S3 read, no leader record, no lock-table
+ * mark. Anything else is the scheduled run, exactly as before: the schedule's event, {@code {}},
+ * {@code {"status":false}}, {@code {"status":"yes"}}, a JSON value that is no object, or bytes that are no JSON at all
+ * (a malformed input must never cost a minute of metrics).
  */
 public final class HealthPublisherHandler implements RequestStreamHandler {
     static final String NAME = dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME;
@@ -111,9 +119,45 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        input.readAllBytes();
+        boolean status = asksForStatus(input.readAllBytes());
         Duration remaining = context == null ? Duration.ofMinutes(1) : Duration.ofMillis(context.getRemainingTimeInMillis());
-        JSON.writeValue(output, run(remaining));
+        JSON.writeValue(output, status ? status(remaining) : run(remaining));
+    }
+
+    /** The input field that asks for the status view. */
+    static final String STATUS_FIELD = "status";
+
+    /** Whether the input asks for the status view: a JSON object whose "status" is the boolean true, nothing else. */
+    static boolean asksForStatus(byte[] input) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode request = JSON.readTree(input);
+            return request != null && request.isObject() && request.path(STATUS_FIELD).isBoolean()
+                    && request.path(STATUS_FIELD).booleanValue();
+        } catch (IOException e) {
+            return false; // not JSON: the scheduled run
+        }
+    }
+
+    /**
+     * The status view of one observation; reads only (Auto Scaling, EC2, the lock table's marks, the cluster through
+     * the publisher's role) and writes nothing anywhere. Logged as one "status" line (no secret in it).
+     */
+    public ClusterStatus status(Duration remaining) {
+        Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
+        ClusterSnapshot snapshot = observer.snapshotWithoutRecording(deadline);
+        ClusterStatus status = ClusterStatus.of(snapshot, runtime.settings().safetyRules(), runtime.settings().system(),
+                runtime.clock().instant());
+        runtime.log().line(NAME, "status")
+                .field("healthy", status.healthy())
+                .field("leader", status.leader() == null ? null : status.leader().nodeId())
+                .field("voters", status.voters())
+                .field("healthyVoters", status.healthyVoters())
+                .field("failureTolerance", status.failureTolerance())
+                .field("versions", status.versions())
+                .field("problems", status.problems())
+                .field("pendingActions", status.pendingActions().size())
+                .emit(runtime.clock().instant());
+        return status;
     }
 
     public Outcome run(Duration remaining) {

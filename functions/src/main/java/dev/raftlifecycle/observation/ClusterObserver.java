@@ -109,14 +109,15 @@ public final class ClusterObserver {
         List<ClusterInstance> instances = new ArrayList<>();
         List<GroupState> states = new ArrayList<>();
         for (AutoScalingPort.Group group : groups) {
-            states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags(), group.healthCheckType()));
+            states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags(), group.healthCheckType(),
+                    group.minSize(), group.maxSize(), group.launchTemplateVersion()));
             for (AutoScalingPort.Member member : group.members()) {
                 instances.add(join(member.instanceId(), group.name(), member.lifecycleState(), member.availabilityZone(),
-                        described.get(member.instanceId())));
+                        described.get(member.instanceId()), member.launchTemplateVersion()));
             }
         }
         subject.filter(id -> instances.stream().noneMatch(i -> i.instanceId().equals(id)))
-                .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id))));
+                .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id), Optional.empty())));
         if (spotRequests && subject.isPresent()) {
             for (int i = 0; i < instances.size(); i++) {
                 ClusterInstance instance = instances.get(i);
@@ -129,10 +130,11 @@ public final class ClusterObserver {
         return new ObservedGroups(states, instances, at);
     }
 
-    private static ClusterInstance join(String id, String group, String lifecycle, String zone, Ec2Port.Instance e) {
+    private static ClusterInstance join(String id, String group, String lifecycle, String zone, Ec2Port.Instance e,
+                                        Optional<String> launchTemplateVersion) {
         return new ClusterInstance(id, group, lifecycle == null ? "" : lifecycle, e == null ? "unknown" : e.state(),
                 e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone(),
-                e == null ? "" : e.lifecycle(), Optional.empty());
+                e == null ? "" : e.lifecycle(), Optional.empty(), launchTemplateVersion);
     }
 
     /** A full snapshot: groups described now. */
@@ -159,9 +161,22 @@ public final class ClusterObserver {
         return health;
     }
 
+    /**
+     * A full snapshot that writes nothing: the lock table's marks (initialized, access set up) are read when a rule
+     * needs them but never recorded, so that a status call changes nothing anywhere (the scheduled runs record them).
+     */
+    public ClusterSnapshot snapshotWithoutRecording(Deadline deadline) {
+        return snapshot(describeGroups(Optional.empty()), Optional.empty(), deadline, () -> { }, false);
+    }
+
     /** A snapshot on groups described earlier (the launching handler refreshes them every few polls). */
     public ClusterSnapshot snapshot(ObservedGroups groups, Optional<String> subject, Deadline deadline,
                                     Runnable whileWaiting) {
+        return snapshot(groups, subject, deadline, whileWaiting, true);
+    }
+
+    private ClusterSnapshot snapshot(ObservedGroups groups, Optional<String> subject, Deadline deadline,
+                                     Runnable whileWaiting, boolean record) {
         List<ClusterInstance> candidates = ReadOrder.candidates(groups.instances(), subject);
         Map<String, NodeHealth> health = Map.of();
         Map<String, CertificateCheck> certs = new LinkedHashMap<>();
@@ -241,9 +256,11 @@ public final class ClusterObserver {
             instances.addAll(describePeersOutsideGroups(view.get(), instances));
             peerHealth = probePeersWithoutInstance(view.get(), instances, health, certs);
         }
-        initialization.note(health);
-        if (view.isPresent()) {
-            initialization.noteAccess();
+        if (record) {
+            initialization.note(health);
+            if (view.isPresent()) {
+                initialization.noteAccess();
+            }
         }
         return new ClusterSnapshot(settings.groupNames(), groups.groups(), instances, groups.readAt(), health, peerHealth,
                 healthAt, view, via, viewAt, failures, attempt, recorded, certs);
@@ -387,7 +404,7 @@ public final class ClusterObserver {
             return List.of();
         }
         Map<String, Ec2Port.Instance> described = ec2.describe(outside);
-        return described.values().stream().map(e -> join(e.instanceId(), "", "", "", e)).toList();
+        return described.values().stream().map(e -> join(e.instanceId(), "", "", "", e, Optional.empty())).toList();
     }
 
     /**

@@ -11,7 +11,9 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
+import software.amazon.awssdk.services.autoscaling.model.LaunchTemplate;
 import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
+import software.amazon.awssdk.services.autoscaling.model.MixedInstancesPolicy;
 import software.amazon.awssdk.services.autoscaling.model.RefreshStrategy;
 
 /**
@@ -42,16 +44,25 @@ public final class AutoScalingPort {
     }
 
     /**
-     * A group's desired capacity, tags and instances (id, lifecycle state, AZ).
+     * A group's capacity, tags and instances (id, lifecycle state, AZ, launch template version).
      *
-     * @param capacityRebalance whether the group replaces Spot instances at elevated risk on its own
-     * @param healthCheckType   EC2 or ELB
+     * @param capacityRebalance     whether the group replaces Spot instances at elevated risk on its own
+     * @param healthCheckType       EC2 or ELB
+     * @param launchTemplateVersion the version the group launches with (its LaunchTemplate's, else its
+     *                              MixedInstancesPolicy's), as Auto Scaling says it: a number, $Latest or $Default;
+     *                              empty when the group names no launch template
      */
     public record Group(String name, int desiredCapacity, Map<String, String> tags, List<Member> members,
-                        boolean capacityRebalance, String healthCheckType) {
+                        boolean capacityRebalance, String healthCheckType, int minSize, int maxSize,
+                        Optional<String> launchTemplateVersion) {
     }
 
-    public record Member(String instanceId, String lifecycleState, String availabilityZone) {
+    /**
+     * @param launchTemplateVersion the version the instance was launched with, when Auto Scaling reports one
+     * @param healthStatus          Auto Scaling's health status (Healthy, Unhealthy), "" when it gives none
+     */
+    public record Member(String instanceId, String lifecycleState, String availabilityZone,
+                         Optional<String> launchTemplateVersion, String healthStatus) {
     }
 
     /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
@@ -65,11 +76,18 @@ public final class AutoScalingPort {
     private static Group toGroup(AutoScalingGroup g) {
         List<Member> members = g.instances().stream()
                 .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
-                        i.availabilityZone() == null ? "" : i.availabilityZone())).toList();
+                        i.availabilityZone() == null ? "" : i.availabilityZone(),
+                        Optional.ofNullable(i.launchTemplate()).map(LaunchTemplateSpecification::version),
+                        i.healthStatus() == null ? "" : i.healthStatus())).toList();
         Map<String, String> tags = new HashMap<>();
         g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
+        Optional<LaunchTemplateSpecification> template = Optional.ofNullable(g.launchTemplate())
+                .or(() -> Optional.ofNullable(g.mixedInstancesPolicy()).map(MixedInstancesPolicy::launchTemplate)
+                        .map(LaunchTemplate::launchTemplateSpecification));
         return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
-                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType());
+                Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType(),
+                g.minSize() == null ? 0 : g.minSize(), g.maxSize() == null ? 0 : g.maxSize(),
+                template.map(LaunchTemplateSpecification::version));
     }
 
     /** The outcome of completing a lifecycle action. */
@@ -120,32 +138,10 @@ public final class AutoScalingPort {
      * does not give is null.
      */
     public List<RollStep.Group> describeForRoll(List<String> groupNames) {
-        List<RollStep.Group> groups = new ArrayList<>();
-        client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
-                .forEach(g -> groups.add(new RollStep.Group(g.autoScalingGroupName(), orZero(g.minSize()),
-                        orZero(g.maxSize()), orZero(g.desiredCapacity()), groupVersion(g),
-                        g.instances().stream().map(i -> new RollStep.Member(i.instanceId(),
-                                i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
-                                version(i.launchTemplate()), i.healthStatus())).toList())));
-        return groups;
-    }
-
-    private static String groupVersion(AutoScalingGroup g) {
-        if (g.launchTemplate() != null) {
-            return version(g.launchTemplate());
-        }
-        if (g.mixedInstancesPolicy() != null && g.mixedInstancesPolicy().launchTemplate() != null) {
-            return version(g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification());
-        }
-        return null;
-    }
-
-    private static String version(LaunchTemplateSpecification spec) {
-        return spec == null ? null : spec.version();
-    }
-
-    private static int orZero(Integer n) {
-        return n == null ? 0 : n;
+        return describe(groupNames).stream().map(g -> new RollStep.Group(g.name(), g.minSize(), g.maxSize(),
+                g.desiredCapacity(), g.launchTemplateVersion().orElse(null), g.members().stream()
+                .map(m -> new RollStep.Member(m.instanceId(), m.lifecycleState(), m.launchTemplateVersion().orElse(null),
+                        m.healthStatus().isEmpty() ? null : m.healthStatus())).toList())).toList();
     }
 
     /** SetDesiredCapacity to an absolute value, without honouring the cooldown (the roll waits on its own). */

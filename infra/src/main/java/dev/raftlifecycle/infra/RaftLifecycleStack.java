@@ -139,6 +139,10 @@ public final class RaftLifecycleStack extends Stack {
         output("SnapshotFunctionName", snapshots.function().function().getFunctionName(),
                 "take a snapshot on demand: aws lambda invoke --function-name <this> --qualifier "
                         + LifecycleAutomation.ALIAS_NAME + " out.json");
+        output("StatusFunctionName", automation.publisher().function().getFunctionName(),
+                "the cluster's status without cluster credentials (the health publisher, read-only): aws lambda invoke "
+                        + "--function-name <this> --qualifier " + LifecycleAutomation.ALIAS_NAME
+                        + " --payload '{\"status\":true}' (scripts/rolling-upgrade reads this)");
         output("SnapshotKeyArn", snapshots.key().getKeyArn(), "the snapshot bucket's KMS key (retained on stack deletion)");
         output("SnapshotRoleArn", snapshots.function().role().getRoleArn(), config.consul()
                 ? "bind to the Consul ACL role " + dev.raftlifecycle.contract.ConsulAccess.SNAPSHOT_ROLE + " (snapshot function)"

@@ -356,6 +356,16 @@ class LifecycleAutomationTest {
     }
 
     @Test
+    void theStatusFunctionOutputNamesThePublisherOnEachSystem() {
+        for (Synthesized s : List.of(synth, TestStacks.get(Scenario.CONSUL))) {
+            JsonNode output = s.json().path("Outputs").path("StatusFunctionName");
+            String publisher = Cfn.logicalId(s.stack(), s.stack().automation().publisher().function());
+            assertThat(Cfn.flatten(output.path("Value"))).isEqualTo("${Ref:" + publisher + "}");
+            assertThat(output.path("Description").asText()).contains("{\"status\":true}", "--qualifier live");
+        }
+    }
+
+    @Test
     void theCanaryMayReachTheLoadBalancerAndConfigureVaultBindsThePublisherToItsOwnRole() {
         String lambdas = Cfn.logicalId(synth.stack(), automation.securityGroup());
         String lb = Cfn.logicalId(synth.stack(), synth.stack().loadBalancer().securityGroup());

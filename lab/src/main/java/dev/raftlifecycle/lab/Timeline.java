@@ -306,6 +306,15 @@ final class Timeline {
     static final double CLUSTER_PX = 8;
     /** The labels' font is monospace 10 px: 0.6 em a character (6.0 px), with a margin. */
     static final double CHAR_PX = 6.1;
+    /** Which mark of a group its label shows: the first of these kinds found (others after them, "note" last). */
+    static final List<String> LABEL_PRIORITY = List.of("crash", "abandon", "terminate", "leader", "warning", "launch",
+            "restart", "continue");
+
+    private static int priority(String kind) {
+        int p = LABEL_PRIORITY.indexOf(kind);
+        return p < 0 ? LABEL_PRIORITY.size() : p;
+    }
+
     /** A label on the chart is cut to this many characters (the whole text is on hover and in the list below). */
     static final int LABEL_CHARS = 30;
     /** Space kept free between two labels in one lane. */
@@ -317,11 +326,12 @@ final class Timeline {
     private static final int TICKS_PX = 48;
 
     /**
-     * One label of the marker chart: the marks it stands for (their indexes, in time order), the lane it is drawn in
+     * One label of the marker chart: the marks it stands for (their indexes, in time order), the one whose label it
+     * shows, the lane it is drawn in
      * (0 nearest the ticks; -1: not drawn, no lane free), the x of its first mark and its box [from, to] on the x
      * axis, and its text.
      */
-    record LabelBox(List<Integer> marks, int lane, double x, double from, double to, String text) {
+    record LabelBox(List<Integer> marks, int shown, int lane, double x, double from, double to, String text) {
         boolean drawn() {
             return lane >= 0;
         }
@@ -329,15 +339,15 @@ final class Timeline {
 
     /**
      * Where the labels of marks at {@code xs} (px, ascending) go, pure: marks less than {@link #CLUSTER_PX} after the
-     * first mark of a group join that group, whose label is the first mark's (cut to {@link #LABEL_CHARS}) with
-     * " +n" for the n others; each group's box starts at its x (or, where it would pass {@code right}, ends there, its
+     * first mark of a group join that group, whose label is that of its mark of the most telling kind
+     * ({@link #LABEL_PRIORITY}; the first of them on a tie), cut to {@link #LABEL_CHARS}, with " +n" for the n others; each group's box starts at its x (or, where it would pass {@code right}, ends there, its
      * x still inside it),
      * {@link #CHAR_PX} a character; it goes into the first lane whose last box ends at least {@link #LABEL_GAP_PX}
      * before its own starts (so boxes in one lane never overlap and end in increasing order), or, when none of
      * {@link #MAX_LANES} is, is not drawn. Sparse marks (further apart than their labels are wide) all sit in lane 0,
      * one label each.
      */
-    static List<LabelBox> layoutLabels(List<Double> xs, List<String> labels, double right) {
+    static List<LabelBox> layoutLabels(List<Double> xs, List<String> labels, List<String> kinds, double right) {
         List<LabelBox> out = new ArrayList<>();
         double[] laneEnds = new double[MAX_LANES];
         java.util.Arrays.fill(laneEnds, Double.NEGATIVE_INFINITY);
@@ -348,8 +358,9 @@ final class Timeline {
             while (i < xs.size() && xs.get(i) - x < CLUSTER_PX) {
                 group.add(i++);
             }
-            String text = shorten(labels.get(group.get(0)), LABEL_CHARS)
-                    + (group.size() > 1 ? " +" + (group.size() - 1) : "");
+            int shown = group.stream().min(java.util.Comparator.comparingInt((Integer k) -> priority(kinds.get(k))))
+                    .orElseThrow();
+            String text = shorten(labels.get(shown), LABEL_CHARS) + (group.size() > 1 ? " +" + (group.size() - 1) : "");
             double width = 2 + text.length() * CHAR_PX;
             double from = Math.min(x, right - width);
             double to = from + width;
@@ -361,7 +372,7 @@ final class Timeline {
                     break;
                 }
             }
-            out.add(new LabelBox(List.copyOf(group), lane, x, from, to, text));
+            out.add(new LabelBox(List.copyOf(group), shown, lane, x, from, to, text));
         }
         return out;
     }
@@ -373,7 +384,8 @@ final class Timeline {
     private void markerChart(StringBuilder html, double total) {
         List<Mark> all = marks.stream().sorted(java.util.Comparator.comparing(Mark::at)).toList();
         List<Double> xs = all.stream().map(m -> x(seconds(m.at()), total)).toList();
-        List<LabelBox> boxes = layoutLabels(xs, all.stream().map(Mark::label).toList(), WIDTH - RIGHT);
+        List<LabelBox> boxes = layoutLabels(xs, all.stream().map(Mark::label).toList(),
+                all.stream().map(Mark::kind).toList(), WIDTH - RIGHT);
         int lanes = Math.max(1, boxes.stream().mapToInt(LabelBox::lane).max().orElse(0) + 1);
         int h = 10 + lanes * LANE_PX + TICKS_PX;
         int tickTop = h - TICKS_PX;
@@ -398,8 +410,7 @@ final class Timeline {
             if (!box.drawn()) {
                 continue;
             }
-            Mark first = all.get(box.marks().get(0));
-            String color = MARK_COLORS.getOrDefault(first.kind(), "#7f7f7f");
+            String color = MARK_COLORS.getOrDefault(all.get(box.shown()).kind(), "#7f7f7f");
             int y = tickTop - 4 - box.lane() * LANE_PX;
             StringBuilder title = new StringBuilder();
             for (int k : box.marks()) {

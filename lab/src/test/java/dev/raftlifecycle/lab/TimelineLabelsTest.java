@@ -91,7 +91,7 @@ class TimelineLabelsTest {
             xs.add(150 + i * 3.0);
             labels.add("CONTINUE a healthy voter (launch i-0123456789)");
         }
-        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(xs, labels, RIGHT);
+        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(xs, labels, java.util.Collections.nCopies(xs.size(), "continue"), RIGHT);
         List<Drawn> drawn = boxes.stream().filter(Timeline.LabelBox::drawn)
                 .map(b -> new Drawn(b.lane(), b.from(), b.to(), b.marks().size())).toList();
         assertNoOverlap(drawn);
@@ -111,7 +111,7 @@ class TimelineLabelsTest {
         List<Double> xs = List.of(150.0, 350.0, 550.0, 750.0, 950.0);
         List<String> labels = List.of("terminate i-00000001", "leader i-00000002 ok", "launch i-0000000003.",
                 "CONTINUE ok (launch)", "restart i-0000000004");
-        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(xs, labels, RIGHT);
+        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(xs, labels, java.util.Collections.nCopies(xs.size(), "continue"), RIGHT);
         assertThat(boxes).hasSize(5);
         for (int i = 0; i < 5; i++) {
             Timeline.LabelBox b = boxes.get(i);
@@ -125,9 +125,22 @@ class TimelineLabelsTest {
 
     @Test
     void aLabelAtTheRightEdgeEndsThereInsteadOfRunningOff() {
-        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(List.of(1150.0), List.of("terminate i-00000001"), RIGHT);
+        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(List.of(1150.0), List.of("terminate i-00000001"), List.of("terminate"), RIGHT);
         // Shifted left just enough to end at the right edge; its mark's x stays inside it, under the label.
         assertThat(boxes.get(0).to()).isEqualTo(RIGHT);
         assertThat(boxes.get(0).from()).isEqualTo(RIGHT - 2 - 20 * Timeline.CHAR_PX);
+    }
+
+    @Test
+    void aGroupShowsItsMostTellingMark() {
+        // The previous round's last CONTINUE, then this round's terminate and its CONTINUE, within 8 px: one label,
+        // the terminate's.
+        List<Timeline.LabelBox> boxes = Timeline.layoutLabels(List.of(300.0, 302.0, 305.0),
+                List.of("CONTINUE ready (launch i-1)", "terminate i-2", "CONTINUE voter-removed (terminate i-2)"),
+                List.of("continue", "terminate", "continue"), RIGHT);
+        assertThat(boxes).hasSize(1);
+        assertThat(boxes.get(0).shown()).isEqualTo(1);
+        assertThat(boxes.get(0).text()).isEqualTo("terminate i-2 +2");
+        assertThat(boxes.get(0).marks()).containsExactly(0, 1, 2);
     }
 }

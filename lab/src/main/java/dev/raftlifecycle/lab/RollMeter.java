@@ -1,7 +1,6 @@
 package dev.raftlifecycle.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.raftlifecycle.decisions.LeaderChanges;
 import dev.raftlifecycle.rig.VaultCluster;
 import dev.raftlifecycle.rig.VaultHttp;
 import dev.raftlifecycle.rig.VaultNode;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,12 +25,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li><b>elections</b>: from the Raft term. Every {@link #POLL} the meter reads autopilot's state
  *   ({@code sys/storage/raft/autopilot/state}, the cluster's own API, with the lab's root token, through any running
  *   node, the last leader first, each attempt cut at {@link #CUT}): the leader and its {@code last_term} (the term
- *   of its last log entry, which a new leader's first entry moves to the new term at once). Consecutive samples
- *   are counted with the publisher's own {@link LeaderChanges#count}: the term's rise between two samples is the
- *   number of elections between them, so a leader change that no poll saw (A to B and back to A, or a change
- *   between two samples) still counts; an election that elected nobody (a split vote) begins a term and counts
- *   too, as the publisher's LeaderChanges metric does. Without a term, a different leader counts 1. A sample that
- *   cannot read autopilot (no active node) is a gap, not a change.</li>
+ *   of its last log entry, which a new leader's first entry moves to the new term at once). Every election begins
+ *   a term, so the rise of the term from the first sample to the highest seen counts the elections, however many
+ *   fell between two samples (A to B and back to A between two polls is 2); an election that elected nobody (a
+ *   split vote) begins a term and counts too, as the publisher's LeaderChanges metric counts it. The leader
+ *   changes seen from sample to sample are counted as well and the larger count wins, so that a cluster that
+ *   reports no term still counts its changes; a new leader whose first state still shows its previous term (a
+ *   stale last_term) is then not counted twice, as a sample-to-sample rule would (same term, other leader: 1; the
+ *   term's rise right after: 1 more). A sample that cannot read autopilot (no active node) is a gap, not a
+ *   change.</li>
  *   <li><b>lost_writes</b>: acknowledged writes not readable at {@link #stop}: the load's own check
  *   ({@link KvLoad#lostWrites()}: each key's last acknowledged write, late-applied overwrites apart) plus every
  *   write of the meter's {@link AckedWrites} probe ({@link #PROBE_RPS} a second, a new key each).</li>
@@ -234,18 +235,30 @@ final class RollMeter implements AutoCloseable {
                 longestStall(ops, window), duration);
     }
 
-    /** Elections over the samples, in time order: {@link LeaderChanges#count} over each sample that names a leader. */
+    /**
+     * Elections over the samples (in time order) that name a leader: the rise of the leader's term from the first such
+     * sample to the highest seen (every election begins a term), or the number of times the leader differs from the
+     * previous sample's, whichever is more (terms not reported, 0, leave the leader changes alone to count).
+     */
     static long elections(List<Sample> samples) {
-        Optional<LeaderChanges.Leader> record = Optional.empty();
-        long total = 0;
+        long firstTerm = -1;
+        long maxTerm = -1;
+        long changes = 0;
+        String previous = null;
         for (Sample s : samples) {
-            Optional<LeaderChanges.Leader> now = s.ok() && !s.leader().isEmpty()
-                    ? Optional.of(new LeaderChanges.Leader(s.leader(), s.term(), s.at())) : Optional.empty();
-            LeaderChanges.Count count = LeaderChanges.count(record, now);
-            total += count.changes().orElse(0L);
-            record = count.record();
+            if (!s.ok() || s.leader().isEmpty()) {
+                continue;
+            }
+            if (s.term() > 0) {
+                firstTerm = firstTerm < 0 ? s.term() : firstTerm;
+                maxTerm = Math.max(maxTerm, s.term());
+            }
+            if (previous != null && !previous.equals(s.leader())) {
+                changes++;
+            }
+            previous = s.leader();
         }
-        return total;
+        return Math.max(firstTerm < 0 ? 0 : maxTerm - firstTerm, changes);
     }
 
     /** The lowest failure tolerance a readable sample reported; -1 without one. */

@@ -66,6 +66,13 @@ class RollMeterTest {
     }
 
     @Test
+    void aNewLeaderSeenFirstWithItsPreviousTermIsOneElectionNotTwo() {
+        // B's first autopilot state still shows its last entry of term 4; its own first entry of term 5 follows.
+        assertThat(RollMeter.elections(List.of(leader(0, 4, "A"), leader(0.15, 4, "B"), leader(0.3, 5, "B"))))
+                .isEqualTo(1);
+    }
+
+    @Test
     void theSameLeaderInTheSameTermIsNoElectionAndWithoutATermADifferentLeaderCountsOne() {
         assertThat(RollMeter.elections(List.of(leader(0, 4, "A"), leader(0.15, 4, "A"), leader(0.3, 4, "A"))))
                 .isZero();

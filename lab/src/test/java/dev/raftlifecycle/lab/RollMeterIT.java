@@ -40,6 +40,8 @@ class RollMeterIT {
             Thread.sleep(3000);
             Instant stopping = Instant.now();
             RollMeter.Result result = meter.stop(RollMeter.instances(lab));
+            System.out.println(result.line() + " (" + meter.samples().size() + " samples, "
+                    + meter.samples().stream().filter(s -> !s.ok()).count() + " unreadable)");
 
             assertThat(result.line()).matches("roll: nodes=3 replaced=0 elections=1 lost_writes=0 min_failure_tolerance=[01]"
                     + " longest_write_stall_s=\\d+\\.\\d duration_s=\\d+\\.\\d");

@@ -263,11 +263,12 @@ final class Chaos {
     }
 
     /** When each successful write was acknowledged. */
-    private static List<Instant> acknowledgedWrites(List<KvLoad.Op> ops) {
+    static List<Instant> acknowledgedWrites(List<KvLoad.Op> ops) {
         return ops.stream().filter(KvLoad.Op::write).filter(KvLoad.Op::ok).map(KvLoad.Op::end).toList();
     }
 
-    private static Optional<WriteAvailability.Stall> longestStall(List<KvLoad.Op> ops, WriteAvailability.Window window) {
+    /** The longest interval in the window without an acknowledged write of the load. */
+    static Optional<WriteAvailability.Stall> longestStall(List<KvLoad.Op> ops, WriteAvailability.Window window) {
         return WriteAvailability.stalls(acknowledgedWrites(ops), window, Duration.ZERO).stream()
                 .max(Comparator.comparing(WriteAvailability.Stall::length));
     }

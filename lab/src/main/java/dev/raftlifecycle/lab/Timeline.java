@@ -59,7 +59,7 @@ final class Timeline {
     private final java.util.function.Supplier<VaultCluster> clusters;
     private final IntSupplier expectedServers;
     private volatile Function<String, String> lifecycle = id -> "InService";
-    private final Instant start = Instant.now();
+    private final Instant start;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private final List<Mark> marks = new CopyOnWriteArrayList<>();
     private final List<Latency> latencies = new CopyOnWriteArrayList<>();
@@ -73,8 +73,14 @@ final class Timeline {
 
     /** Samples whichever cluster {@code clusters} names at the time (none yet: an empty sample, a gap). */
     Timeline(java.util.function.Supplier<VaultCluster> clusters, IntSupplier expectedServers) {
+        this(clusters, expectedServers, Instant.now());
+    }
+
+    /** As above, its time axis starting at {@code start} (a page of marks at chosen times, in tests). */
+    Timeline(java.util.function.Supplier<VaultCluster> clusters, IntSupplier expectedServers, Instant start) {
         this.clusters = clusters;
         this.expectedServers = expectedServers;
+        this.start = start;
     }
 
     /** Where the lanes read each instance's lifecycle state (the lab's Auto Scaling stand-in). */
@@ -153,7 +159,11 @@ final class Timeline {
     }
 
     void mark(String kind, String instance, String label) {
-        marks.add(new Mark(Instant.now(), kind, instance, label));
+        mark(Instant.now(), kind, instance, label);
+    }
+
+    void mark(Instant at, String kind, String instance, String label) {
+        marks.add(new Mark(at, kind, instance, label));
     }
 
     /** Intervals without a successful write, shaded on the latency chart. */
@@ -290,28 +300,139 @@ final class Timeline {
         }
     }
 
-    /** Every marker, labelled, on the shared time axis. */
+    // ---- marker labels: stacked into lanes, thinned where dense ------------------------------------------------
+
+    /** Marks closer than this (px) on the axis share one label, "first label +n", every one of them on hover. */
+    static final double CLUSTER_PX = 8;
+    /** The labels' font is monospace 10 px: 0.6 em a character (6.0 px), with a margin. */
+    static final double CHAR_PX = 6.1;
+    /** Which mark of a group its label shows: the first of these kinds found (others after them, "note" last). */
+    static final List<String> LABEL_PRIORITY = List.of("crash", "abandon", "terminate", "leader", "warning", "launch",
+            "restart", "continue");
+
+    private static int priority(String kind) {
+        int p = LABEL_PRIORITY.indexOf(kind);
+        return p < 0 ? LABEL_PRIORITY.size() : p;
+    }
+
+    /** A label on the chart is cut to this many characters (the whole text is on hover and in the list below). */
+    static final int LABEL_CHARS = 30;
+    /** Space kept free between two labels in one lane. */
+    static final double LABEL_GAP_PX = 6;
+    /** At most this many lanes of labels; a label that finds none free is not drawn (its tick and hover stay). */
+    static final int MAX_LANES = 12;
+    private static final int LANE_PX = 13;
+    /** The tick band and the axis below the labels. */
+    private static final int TICKS_PX = 48;
+
+    /**
+     * One label of the marker chart: the marks it stands for (their indexes, in time order), the one whose label it
+     * shows, the lane it is drawn in
+     * (0 nearest the ticks; -1: not drawn, no lane free), the x of its first mark and its box [from, to] on the x
+     * axis, and its text.
+     */
+    record LabelBox(List<Integer> marks, int shown, int lane, double x, double from, double to, String text) {
+        boolean drawn() {
+            return lane >= 0;
+        }
+    }
+
+    /**
+     * Where the labels of marks at {@code xs} (px, ascending) go, pure: marks less than {@link #CLUSTER_PX} after the
+     * first mark of a group join that group, whose label is that of its mark of the most telling kind
+     * ({@link #LABEL_PRIORITY}; the first of them on a tie), cut to {@link #LABEL_CHARS}, with " +n" for the n others; each group's box starts at its x (or, where it would pass {@code right}, ends there, its
+     * x still inside it),
+     * {@link #CHAR_PX} a character; it goes into the first lane whose last box ends at least {@link #LABEL_GAP_PX}
+     * before its own starts (so boxes in one lane never overlap and end in increasing order), or, when none of
+     * {@link #MAX_LANES} is, is not drawn. Sparse marks (further apart than their labels are wide) all sit in lane 0,
+     * one label each.
+     */
+    static List<LabelBox> layoutLabels(List<Double> xs, List<String> labels, List<String> kinds, double right) {
+        List<LabelBox> out = new ArrayList<>();
+        double[] laneEnds = new double[MAX_LANES];
+        java.util.Arrays.fill(laneEnds, Double.NEGATIVE_INFINITY);
+        int i = 0;
+        while (i < xs.size()) {
+            double x = xs.get(i);
+            List<Integer> group = new ArrayList<>();
+            while (i < xs.size() && xs.get(i) - x < CLUSTER_PX) {
+                group.add(i++);
+            }
+            int shown = group.stream().min(java.util.Comparator.comparingInt((Integer k) -> priority(kinds.get(k))))
+                    .orElseThrow();
+            String text = shorten(labels.get(shown), LABEL_CHARS) + (group.size() > 1 ? " +" + (group.size() - 1) : "");
+            double width = 2 + text.length() * CHAR_PX;
+            double from = Math.min(x, right - width);
+            double to = from + width;
+            int lane = -1;
+            for (int l = 0; l < MAX_LANES; l++) {
+                if (laneEnds[l] + LABEL_GAP_PX <= from) {
+                    lane = l;
+                    laneEnds[l] = to;
+                    break;
+                }
+            }
+            out.add(new LabelBox(List.copyOf(group), shown, lane, x, from, to, text));
+        }
+        return out;
+    }
+
+    /**
+     * Every marker on the shared time axis: a tick each (hover: its time and label) and the labels from
+     * {@link #layoutLabels}, stacked in lanes above the ticks, each joined to its tick by a thin line.
+     */
     private void markerChart(StringBuilder html, double total) {
-        int h = 170;
-        html.append("<h2>What happened when</h2><svg class=\"markers\" width=\"").append(WIDTH).append("\" height=\"")
-                .append(h).append("\">");
+        List<Mark> all = marks.stream().sorted(java.util.Comparator.comparing(Mark::at)).toList();
+        List<Double> xs = all.stream().map(m -> x(seconds(m.at()), total)).toList();
+        List<LabelBox> boxes = layoutLabels(xs, all.stream().map(Mark::label).toList(),
+                all.stream().map(Mark::kind).toList(), WIDTH - RIGHT);
+        int lanes = Math.max(1, boxes.stream().mapToInt(LabelBox::lane).max().orElse(0) + 1);
+        int h = 10 + lanes * LANE_PX + TICKS_PX;
+        int tickTop = h - TICKS_PX;
+        long hidden = boxes.stream().filter(b -> !b.drawn()).count();
+        html.append("<h2>What happened when</h2>");
+        if (hidden > 0) {
+            html.append("<p class=\"hidden-labels\">").append(hidden).append(" label(s) not drawn, too dense here: hover"
+                    + " their ticks, or see the list of events below.</p>");
+        }
+        html.append("<svg class=\"markers\" width=\"").append(WIDTH).append("\" height=\"").append(h).append("\">");
         axis(html, total, h);
-        for (Mark m : marks) {
-            double x = x(seconds(m.at()), total);
-            String color = MARK_COLORS.getOrDefault(m.kind(), "#7f7f7f");
+        for (int k = 0; k < all.size(); k++) {
+            Mark m = all.get(k);
             html.append("<g class=\"marker\" data-kind=\"").append(m.kind()).append("\" data-instance=\"")
                     .append(escape(m.instance())).append("\">")
                     .append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                            + "stroke-width=\"2\"/>", x, x, h - 48, h - 18, color))
-                    .append(String.format(Locale.ROOT, "<text transform=\"translate(%.1f,%d) rotate(-35)\" "
-                            + "font-size=\"10\" fill=\"%s\">%s</text>", x + 2, h - 50, color, escape(shorten(m.label()))))
+                            + "stroke-width=\"2\"><title>%s</title></line>", xs.get(k), xs.get(k), tickTop, h - 18,
+                            MARK_COLORS.getOrDefault(m.kind(), "#7f7f7f"), escape(hover(m))))
                     .append("</g>");
+        }
+        for (LabelBox box : boxes) {
+            if (!box.drawn()) {
+                continue;
+            }
+            String color = MARK_COLORS.getOrDefault(all.get(box.shown()).kind(), "#7f7f7f");
+            int y = tickTop - 4 - box.lane() * LANE_PX;
+            StringBuilder title = new StringBuilder();
+            for (int k : box.marks()) {
+                title.append(title.length() == 0 ? "" : "\n").append(hover(all.get(k)));
+            }
+            html.append(String.format(Locale.ROOT, "<g class=\"label\" data-lane=\"%d\" data-from=\"%.1f\" data-to=\"%.1f\""
+                            + " data-marks=\"%d\"><title>%s</title>"
+                            + "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1\" opacity=\"0.35\"/>"
+                            + "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" font-family=\"monospace\" fill=\"%s\""
+                            + " paint-order=\"stroke\" stroke=\"#fbfbfb\" stroke-width=\"3\">%s</text></g>",
+                    box.lane(), box.from(), box.to(), box.marks().size(), escape(title.toString()), box.x(), box.x(), y + 2,
+                    tickTop, color, box.from() + 2, y, color, escape(box.text())));
         }
         html.append("</svg>");
     }
 
-    private static String shorten(String label) {
-        return label.length() <= 48 ? label : label.substring(0, 47) + "…";
+    private String hover(Mark m) {
+        return String.format(Locale.ROOT, "%.1f s — %s", seconds(m.at()), m.label());
+    }
+
+    private static String shorten(String label, int chars) {
+        return label.length() <= chars ? label : label.substring(0, chars - 1) + "…";
     }
 
     /** One lane per instance: its Raft role as the bar's colour, its lifecycle state written on it. */

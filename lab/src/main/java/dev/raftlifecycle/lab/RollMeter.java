@@ -37,8 +37,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li><b>lost_writes</b>: acknowledged writes not readable at {@link #stop}: the load's own check
  *   ({@link KvLoad#lostWrites()}: each key's last acknowledged write, late-applied overwrites apart) plus every
  *   write of the meter's {@link AckedWrites} probe ({@link #PROBE_RPS} a second, a new key each).</li>
- *   <li><b>min_failure_tolerance</b>: the lowest autopilot {@code failure_tolerance} any sample read (-1 if none
- *   could be read); sampled with the leader, so a drop shorter than {@link #POLL} may be missed.</li>
+ *   <li><b>min_failure_tolerance</b>: the lowest, over the samples, of (voters whose own {@code sys/health} answers
+ *   unsealed) - (voters / 2 + 1), the voters being those of the configuration autopilot reports (-1 if no sample
+ *   could be read); sampled with the leader, so a drop shorter than {@link #POLL} may be missed. Not autopilot's own
+ *   {@code failure_tolerance}: right after any leader change the new leader's autopilot has not heard from the
+ *   followers yet and reports 0 for a moment while every voter is up (measured: one step-down on a healthy 3-node
+ *   cluster shows autopilot 0). That figure is kept beside it ({@link Result#autopilotMinFailureTolerance}).</li>
  *   <li><b>longest_write_stall_s</b>: the longest interval in [start, stop] without a write of the load
  *   acknowledged ({@link WriteAvailability#stalls}), starting at {@code start} (or the load's first due operation,
  *   if later).</li>
@@ -58,15 +62,27 @@ final class RollMeter implements AutoCloseable {
     private static final Duration FIRST_SAMPLE = Duration.ofSeconds(30);
 
     /** One autopilot read; {@code ok} false when none could be read (the other fields then mean nothing). */
-    record Sample(Instant at, boolean ok, String leader, long term, int failureTolerance, int voters) {
+    record Sample(Instant at, boolean ok, String leader, long term, int failureTolerance, int voters,
+                  int answeringFailureTolerance) {
+        /** A sample without the nodes' own answers (autopilot's failure tolerance stands for both). */
+        Sample(Instant at, boolean ok, String leader, long term, int failureTolerance, int voters) {
+            this(at, ok, leader, term, failureTolerance, voters, failureTolerance);
+        }
+
         static Sample failed(Instant at) {
-            return new Sample(at, false, "", 0, -1, 0);
+            return new Sample(at, false, "", 0, -1, 0, -1);
         }
     }
 
     /** The figures of one roll. */
     record Result(int nodes, int replaced, long elections, int lostWrites, int minFailureTolerance,
-                  Duration longestWriteStall, Duration duration) {
+                  Duration longestWriteStall, Duration duration, int autopilotMinFailureTolerance) {
+        Result(int nodes, int replaced, long elections, int lostWrites, int minFailureTolerance,
+               Duration longestWriteStall, Duration duration) {
+            this(nodes, replaced, elections, lostWrites, minFailureTolerance, longestWriteStall, duration,
+                    minFailureTolerance);
+        }
+
         String line() {
             return String.format(Locale.ROOT, "roll: nodes=%d replaced=%d elections=%d lost_writes=%d "
                             + "min_failure_tolerance=%d longest_write_stall_s=%.1f duration_s=%.1f", nodes, replaced,
@@ -201,7 +217,7 @@ final class RollMeter implements AutoCloseable {
                 VaultHttp.Reply reply = cluster.http().send(node.apiAddress(), "GET", "sys/storage/raft/autopilot/state",
                         cluster.rootToken(), null, CUT);
                 if (reply.ok()) {
-                    Sample s = parse(Instant.now(), reply.data());
+                    Sample s = withAnswers(parse(Instant.now(), reply.data()), reply.data());
                     if (s.ok() && !s.leader().isEmpty()) {
                         lastLeader = s.leader();
                     }
@@ -212,6 +228,37 @@ final class RollMeter implements AutoCloseable {
             }
         }
         return Sample.failed(Instant.now());
+    }
+
+    /** The sample with the failure tolerance the voters' own health answers give (see the class comment). */
+    private Sample withAnswers(Sample s, JsonNode state) {
+        if (!s.ok()) {
+            return s;
+        }
+        int answering = 0;
+        for (JsonNode voter : state.path("voters")) {
+            String id = voter.asText();
+            VaultNode node = cluster.runningNodes().stream().filter(n -> n.instanceId().equals(id)).findFirst().orElse(null);
+            if (node == null) {
+                continue;
+            }
+            try {
+                VaultHttp.Reply health = cluster.http().send(node.apiAddress(), "GET",
+                        "sys/health?standbyok=true&perfstandbyok=true", null, null, CUT);
+                if (health.status() == 200) {
+                    answering++;
+                }
+            } catch (IOException | RuntimeException e) {
+                // not answering
+            }
+        }
+        return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(),
+                answeringFailureTolerance(answering, s.voters()));
+    }
+
+    /** Voters that answer, less a quorum of the voters; at least 0. */
+    static int answeringFailureTolerance(int answering, int voters) {
+        return Math.max(0, answering - (voters / 2 + 1));
     }
 
     /** A sample from autopilot's state: its leader, the leader's last_term, failure_tolerance and voters. */
@@ -232,7 +279,8 @@ final class RollMeter implements AutoCloseable {
                          WriteAvailability.Window window, int lostWrites, Duration duration) {
         int nodes = samples.stream().filter(Sample::ok).findFirst().map(Sample::voters).orElse(0);
         return new Result(nodes, replaced(start, end), elections(samples), lostWrites, minFailureTolerance(samples),
-                longestStall(ops, window), duration);
+                longestStall(ops, window), duration, samples.stream().filter(Sample::ok)
+                .filter(s -> s.failureTolerance() >= 0).mapToInt(Sample::failureTolerance).min().orElse(-1));
     }
 
     /**
@@ -261,10 +309,10 @@ final class RollMeter implements AutoCloseable {
         return Math.max(firstTerm < 0 ? 0 : maxTerm - firstTerm, changes);
     }
 
-    /** The lowest failure tolerance a readable sample reported; -1 without one. */
+    /** The lowest failure tolerance by the voters' own answers a readable sample showed; -1 without one. */
     static int minFailureTolerance(List<Sample> samples) {
-        return samples.stream().filter(Sample::ok).filter(s -> s.failureTolerance() >= 0)
-                .mapToInt(Sample::failureTolerance).min().orElse(-1);
+        return samples.stream().filter(Sample::ok).filter(s -> s.answeringFailureTolerance() >= 0)
+                .mapToInt(Sample::answeringFailureTolerance).min().orElse(-1);
     }
 
     /** Instances of {@code start} not in {@code end}. */

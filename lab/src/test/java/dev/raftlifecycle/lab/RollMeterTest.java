@@ -130,4 +130,22 @@ class RollMeterTest {
         assertThat(RollMeter.parse(at(1), state)).isEqualTo(new RollMeter.Sample(at(1), true, "i-b", 7, 1, 3));
         assertThat(RollMeter.parse(at(1), new ObjectMapper().readTree("{}")).ok()).isFalse();
     }
+
+    @Test
+    void theToleranceIsTheVotersOwnAnswersNotAutopilotsDipAfterALeaderChange() {
+        // Three voters all answering: one can fail. Autopilot's new leader says 0 for a moment after an election.
+        List<RollMeter.Sample> samples = List.of(
+                new RollMeter.Sample(at(0), true, "A", 4, 1, 3, 1),
+                new RollMeter.Sample(at(1), true, "B", 5, 0, 3, 1),
+                new RollMeter.Sample(at(2), true, "B", 5, 1, 4, RollMeter.answeringFailureTolerance(3, 4)));
+        assertThat(RollMeter.minFailureTolerance(samples)).isEqualTo(0); // 4 voters, 3 answering: 3 - 3
+        assertThat(RollMeter.answeringFailureTolerance(3, 3)).isEqualTo(1);
+        assertThat(RollMeter.answeringFailureTolerance(4, 4)).isEqualTo(1);
+        assertThat(RollMeter.answeringFailureTolerance(5, 5)).isEqualTo(2);
+        assertThat(RollMeter.answeringFailureTolerance(1, 3)).isEqualTo(0);
+        RollMeter.Result r = RollMeter.result(samples.subList(0, 2), java.util.Set.of(), java.util.Set.of(), List.of(),
+                new WriteAvailability.Window(at(0), at(2)), 0, java.time.Duration.ofSeconds(2));
+        assertThat(r.minFailureTolerance()).isEqualTo(1);
+        assertThat(r.autopilotMinFailureTolerance()).isEqualTo(0);
+    }
 }

@@ -108,6 +108,39 @@ public final class LifecycleRecorder implements AutoCloseable {
         views.lifecycleState(instanceId, state);
     }
 
+    /**
+     * Shows the instance launched with this launch template version (Instances[].LaunchTemplate.Version in
+     * DescribeAutoScalingGroups and DescribeAutoScalingInstances): moto reports the template's default version for
+     * every instance, AWS the version the instance was launched with.
+     */
+    public void launchTemplateVersion(String instanceId, String version) {
+        views.launchTemplateVersion(instanceId, version);
+    }
+
+    /** The launch template version shown for an instance, if one was recorded. */
+    public Optional<String> launchTemplateVersion(String instanceId) {
+        return views.launchTemplateVersion(instanceId);
+    }
+
+    /**
+     * The front answers {@code service}'s calls whose action matches {@code actions} with {@code handler} instead of
+     * relaying them to moto (see {@link AwsInterceptor}); the first registration that matches answers. The action is
+     * the Query/JSON action name (e.g. {@code SetDesiredCapacity}), or "METHOD /path" for a REST service (Lambda:
+     * {@code POST /2015-03-31/functions/NAME/invocations}). {@code check} says whether moto checks the signature and
+     * the permission first ({@link AwsInterceptor.Check#MOTO_FIRST}, as for the lifecycle calls) or the handler
+     * decides ({@link AwsInterceptor.Check#BY_INTERCEPTOR}: moto would perform the action; nothing is checked unless the
+     * handler sends the call to moto itself).
+     */
+    public void intercept(String service, java.util.function.Predicate<String> actions, AwsInterceptor.Check check,
+                          AwsInterceptor handler) {
+        front.intercept(service, actions, check, handler);
+    }
+
+    /** {@link #intercept(String, java.util.function.Predicate, AwsInterceptor.Check, AwsInterceptor)} checked by moto first. */
+    public void intercept(String service, java.util.function.Predicate<String> actions, AwsInterceptor handler) {
+        intercept(service, actions, AwsInterceptor.Check.MOTO_FIRST, handler);
+    }
+
     /** Shows the group's desired capacity as moto has it again. */
     public void clearDesiredCapacity(String groupName) {
         views.clearDesiredCapacity(groupName);

@@ -64,6 +64,11 @@ final class AwsViewOverlays {
         desiredCapacityOffsets.merge(groupName, delta, (a, b) -> a + b == 0 ? null : a + b);
     }
 
+    /** What is added to moto's desired capacity of the group to show Auto Scaling's (0: none). */
+    int desiredCapacityOffset(String groupName) {
+        return desiredCapacityOffsets.getOrDefault(groupName, 0);
+    }
+
     void hideFromEc2(String instanceId, boolean hidden) {
         if (hidden) {
             hiddenFromEc2.add(instanceId);

@@ -141,6 +141,11 @@ public final class LifecycleRecorder implements AutoCloseable {
         intercept(service, actions, AwsInterceptor.Check.MOTO_FIRST, handler);
     }
 
+    /** What the front adds to moto's desired capacity of the group to show Auto Scaling's (0: nothing). */
+    public int desiredCapacityOffset(String groupName) {
+        return views.desiredCapacityOffset(groupName);
+    }
+
     /** Shows the group's desired capacity as moto has it again. */
     public void clearDesiredCapacity(String groupName) {
         views.clearDesiredCapacity(groupName);

@@ -301,6 +301,8 @@ final class LabEnvironment implements AutoCloseable {
                 .append("' AWS_SECRET_ACCESS_KEY='").append(rig.adminCredentials().secretAccessKey())
                 .append("'   # the emulator's administrator (it checks every signature); the handlers have roles of their own\n");
         out.append("# the vault CLI of this lab: ").append(rig.vaultBin()).append('\n');
+        out.append("# the status function (Lambda Invoke at AWS_ENDPOINT_URL runs the lab's publisher): ")
+                .append(statusFunctionName()).append('\n');
         return out.toString();
     }
 

@@ -133,6 +133,15 @@ class LabStandInIT {
             });
             assertThat(lab.cluster.raftNodeIds()).doesNotContainAnyElementsOf(old)
                     .containsAll(refreshed.instances().stream().map(Instance::instanceId).toList());
+            // Launch before terminate: each old instance's termination began after every replacement's launch had ended.
+            List<Activity> refreshActivities = autoScaling.describeScalingActivities(r -> r.autoScalingGroupName(second))
+                    .activities();
+            Instant lastLaunchEnded = refreshActivities.stream().filter(a -> a.description().startsWith("Launching"))
+                    .map(Activity::endTime).max(Instant::compareTo).orElseThrow();
+            Instant firstTerminateStarted = refreshActivities.stream().filter(a -> a.description().startsWith("Terminating"))
+                    .map(Activity::startTime).min(Instant::compareTo).orElseThrow();
+            assertThat(firstTerminateStarted).isAfterOrEqualTo(lastLaunchEnded);
+            assertThat(refreshActivities).allSatisfy(a -> assertThat(a.statusCodeAsString()).isEqualTo("Successful"));
             lab.cluster.await("autopilot healthy after the refresh", Duration.ofMinutes(1), lab.cluster::autopilotHealthy);
         }
     }

@@ -27,6 +27,10 @@ import java.util.UUID;
  * must be allowed by the {@code dynamodb:LeadingKeys} condition of its synthesized statements, which moto ignores
  * ({@link RigIam#allowsItem}): otherwise AWS's AccessDeniedException.
  *
+ * <p>Other calls moto does not play as AWS would can be answered by an {@link AwsInterceptor} registered with
+ * {@link #intercept} (the lab's Auto Scaling stand-in for a roll, its Lambda Invoke of the publisher); the
+ * interceptor's registration says whether moto checks the call first.
+ *
  * <p>The work is shared out: {@link FrontHttp} (the HTTP server, relaying to moto, auth errors in each service's
  * format), {@link LifecycleActionBook} (the lifecycle actions and the answers to the two calls), {@link AwsViewOverlays}
  * (what AWS would show that moto does not), {@link AwsRefusals} (LeadingKeys, disabled KMS keys) and

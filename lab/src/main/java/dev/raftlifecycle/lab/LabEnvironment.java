@@ -52,6 +52,8 @@ final class LabEnvironment implements AutoCloseable {
     final Path dir;
     final LifecycleDriver driver;
     final Timeline timeline;
+    /** Auto Scaling and Lambda for a roll, at the lab's AWS endpoint ({@link #awsEndpoint()}). */
+    final AutoScalingStandIn autoScaling;
     private final HandlerRuntime runtime;
     private final TerminatingHandler terminating;
     private final LaunchingHandler launching;
@@ -137,6 +139,8 @@ final class LabEnvironment implements AutoCloseable {
                 .sum());
         this.driver = new LifecycleDriver(this);
         timeline.lifecycleFrom(driver::state);
+        this.autoScaling = new AutoScalingStandIn(this);
+        autoScaling.install();
         // The operator token a lab user's vault CLI gets: the cluster's root token. The lab is a disposable local
         // cluster of one user, so an operator token would only be root under another name; the file is the user's
         // alone (0600) and the token is never printed.
@@ -219,21 +223,47 @@ final class LabEnvironment implements AutoCloseable {
         return lastReconcile;
     }
 
+    /** A handler's Lambda function name in the lab (by its short name, {@link dev.raftlifecycle.contract.HandlerNames}). */
+    static String functionName(String handler) {
+        return "raft-lifecycle-" + handler;
+    }
+
+    /**
+     * The function a roll invokes for the cluster's status (the stack's StatusFunctionName): the publisher's. Lambda
+     * Invoke of it at {@link #awsEndpoint()} runs the lab's publisher handler ({@link AutoScalingStandIn}).
+     */
+    String statusFunctionName() {
+        return functionName(dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME);
+    }
+
+    /**
+     * The lab's AWS endpoint for a roll (and any SDK client or the AWS CLI): the rig's front, with Auto Scaling's and
+     * Lambda's answers for what moto lacks. Sign with {@link #awsCredentials()} in {@link Rig#REGION}.
+     */
+    java.net.URI awsEndpoint() {
+        return rig.awsEndpoint();
+    }
+
+    /** The credentials a roll (an operator) signs with in the lab: the emulator's administrator. */
+    software.amazon.awssdk.auth.credentials.AwsBasicCredentials awsCredentials() {
+        return rig.adminCredentials();
+    }
+
     /** Delivers an event to a handler through its Lambda entry point; returns the handler's JSON output. */
     JsonNode invoke(String handler, byte[] event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             switch (handler) {
                 case "terminating" -> terminating.handleRequest(new ByteArrayInputStream(event), out,
-                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-terminating", Duration.ofMinutes(5), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext(functionName(handler), Duration.ofMinutes(5), handlerLog::println));
                 case "launching" -> launching.handleRequest(new ByteArrayInputStream(event), out,
-                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-launching", Duration.ofMinutes(15), handlerLog::println));
-                case "publisher" -> publisher.handleRequest(new ByteArrayInputStream(event), out,
-                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-publisher", Duration.ofMinutes(1), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext(functionName(handler), Duration.ofMinutes(15), handlerLog::println));
+                case "publisher" -> publish(new ByteArrayInputStream(event), out,
+                        new dev.raftlifecycle.rig.LocalLambdaContext(functionName(handler), Duration.ofMinutes(1), handlerLog::println));
                 case "reconciler" -> reconciler.handleRequest(new ByteArrayInputStream(event), out,
-                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-reconciler", Duration.ofMinutes(2), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext(functionName(handler), Duration.ofMinutes(2), handlerLog::println));
                 case "interruption" -> interruption.handleRequest(new ByteArrayInputStream(event), out,
-                        new dev.raftlifecycle.rig.LocalLambdaContext("raft-lifecycle-interruption", Duration.ofMinutes(2), handlerLog::println));
+                        new dev.raftlifecycle.rig.LocalLambdaContext(functionName(handler), Duration.ofMinutes(2), handlerLog::println));
                 default -> throw new IllegalArgumentException("no handler '" + handler
                         + "': use terminating, launching, publisher, reconciler or interruption");
             }
@@ -241,6 +271,12 @@ final class LabEnvironment implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("handler output unreadable: " + e.getMessage(), e);
         }
+    }
+
+    /** One publisher run at a time: the schedule's and a Lambda Invoke's (AWS would run them in two sandboxes). */
+    private synchronized void publish(ByteArrayInputStream event, ByteArrayOutputStream out,
+                                      com.amazonaws.services.lambda.runtime.Context context) throws IOException {
+        publisher.handleRequest(event, out, context);
     }
 
     /**
@@ -265,6 +301,8 @@ final class LabEnvironment implements AutoCloseable {
                 .append("' AWS_SECRET_ACCESS_KEY='").append(rig.adminCredentials().secretAccessKey())
                 .append("'   # the emulator's administrator (it checks every signature); the handlers have roles of their own\n");
         out.append("# the vault CLI of this lab: ").append(rig.vaultBin()).append('\n');
+        out.append("# the status function (Lambda Invoke at AWS_ENDPOINT_URL runs the lab's publisher): ")
+                .append(statusFunctionName()).append('\n');
         return out.toString();
     }
 

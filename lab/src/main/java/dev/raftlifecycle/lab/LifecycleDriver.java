@@ -30,6 +30,32 @@ final class LifecycleDriver {
     private final LabEnvironment lab;
     private final VaultCluster cluster;
     private final Map<String, String> states = new ConcurrentHashMap<>();
+    private volatile Activities activities = Activities.NONE;
+
+    /**
+     * Told of each launch and termination as it starts and ends (the Auto Scaling stand-in keeps them as scaling
+     * activities, and records each new instance's launch template version).
+     */
+    interface Activities {
+        Activities NONE = new Activities() {
+            @Override
+            public void started(String instanceId, String group, boolean launch) {
+            }
+
+            @Override
+            public void ended(String instanceId, String group, boolean launch, String result, String reason, String token) {
+            }
+        };
+
+        void started(String instanceId, String group, boolean launch);
+
+        /** {@code result}: CONTINUE, ABANDON or TIMEOUT; {@code token}: the lifecycle action's. */
+        void ended(String instanceId, String group, boolean launch, String result, String reason, String token);
+    }
+
+    void activities(Activities listener) {
+        this.activities = listener;
+    }
 
     LifecycleDriver(LabEnvironment lab) {
         this.lab = lab;
@@ -68,11 +94,21 @@ final class LifecycleDriver {
 
     /** The full terminate path; with a replay, its token and event instead of a generated one. */
     Termination terminate(String instanceId, Replay replay) {
+        return terminate(instanceId, replay, true);
+    }
+
+    /**
+     * The full terminate path. {@code replace} false: as TerminateInstanceInAutoScalingGroup with
+     * ShouldDecrementDesiredCapacity: after CONTINUE the instance goes and the group's desired capacity with it (no
+     * replacement); after ABANDON it is retained and, desired capacity lowered already, not replaced either.
+     */
+    Termination terminate(String instanceId, Replay replay, boolean replace) {
         Instant started = Instant.now();
         VaultNode node = cluster.node(instanceId);
         boolean wasRetained = RETAINED.equals(states.get(instanceId));
         states.put(instanceId, "Terminating:Wait");
-        lab.timeline.mark("terminate", instanceId, "terminate " + instanceId);
+        lab.timeline.mark("terminate", instanceId, "terminate " + instanceId + (replace ? "" : " (desired -1)"));
+        activities.started(instanceId, node.groupName(), false);
         LifecycleRecorder.LifecycleAction action = replay == null ? cluster.openTermination(instanceId)
                 : lab.rig.recorder().open(node.groupName(), cluster.terminateHook(), instanceId,
                 dev.raftlifecycle.contract.LifecycleEvents.TERMINATING_TRANSITION, replay.token());
@@ -82,21 +118,28 @@ final class LifecycleDriver {
         Duration handlerTime = Duration.between(started, Instant.now());
         lab.timeline.mark("CONTINUE".equals(result) ? "continue" : "abandon", instanceId,
                 result + " " + output.path("reason").asText() + " (terminate " + instanceId + ")");
+        activities.ended(instanceId, node.groupName(), false, result, output.path("reason").asText(), action.token());
         if (!"CONTINUE".equals(result)) {
             // TerminateHookAbandon = retain: the instance stays for an operator, Vault keeps running. It no longer
-            // counts toward the desired capacity, so the group launches a replacement (once per retained instance).
+            // counts toward the desired capacity, so the group launches a replacement (once per retained instance);
+            // unless the termination lowered desired capacity: then nothing is missing.
             states.put(instanceId, RETAINED);
-            if (!wasRetained) {
+            if (!wasRetained && replace) {
                 launchInBackground(replaceRetained(node.groupName()));
+            } else if (!wasRetained) {
+                lab.rig.recorder().adjustDesiredCapacity(node.groupName(), -1); // moto still counts it
             }
             return new Termination(instanceId, result, output.path("reason").asText(), false, false, handlerTime,
                     Optional.empty(), Duration.between(started, Instant.now()));
         }
         node.stop(); // the instance shuts down: systemd stops Vault
-        if (wasRetained) {
-            // Its replacement was launched when it was retained: it goes without another one.
+        if (wasRetained || !replace) {
+            // Retained: its replacement was launched when it was retained (or desired capacity went down with it
+            // then), it goes without another one. Not to be replaced: it goes, desired capacity with it.
             cluster.retireInstance(instanceId);
-            lab.rig.recorder().adjustDesiredCapacity(node.groupName(), 1);
+            if (wasRetained) {
+                lab.rig.recorder().adjustDesiredCapacity(node.groupName(), 1);
+            }
             states.put(instanceId, "Terminated");
             return new Termination(instanceId, result, output.path("reason").asText(),
                     output.path("peerRemoved").asBoolean(), output.path("steppedDown").asBoolean(), handlerTime,
@@ -139,6 +182,7 @@ final class LifecycleDriver {
             states.put(current, "Pending:Wait");
             lab.timeline.mark("launch", current, "launch " + current);
             String group = groupOf(current);
+            activities.started(current, group, true);
             LifecycleRecorder.LifecycleAction action = replay == null ? cluster.openLaunch(group, current)
                     : lab.rig.recorder().open(group, cluster.launchHook(), current,
                     dev.raftlifecycle.contract.LifecycleEvents.LAUNCHING_TRANSITION, replay.token());
@@ -151,6 +195,7 @@ final class LifecycleDriver {
             last = new Launch(current, result, output.path("reason").asText(), Duration.between(started, Instant.now()));
             lab.timeline.mark("CONTINUE".equals(result) ? "continue" : "abandon", current,
                     result + " " + last.reason() + " (launch " + current + ")");
+            activities.ended(current, group, true, result, last.reason(), action.token());
             if ("CONTINUE".equals(result)) {
                 states.put(current, "InService");
                 return last;
@@ -173,7 +218,9 @@ final class LifecycleDriver {
         return launch(id, replay, boot);
     }
 
-    private void launchInBackground(String instanceId) {
+    /** The launch path in a thread of its own; the instance shows Pending from now until its launch action opens. */
+    void launchInBackground(String instanceId) {
+        states.put(instanceId, "Pending");
         Thread t = new Thread(() -> {
             try {
                 launch(instanceId);

@@ -27,6 +27,20 @@ final class AwsViewOverlays {
      * every request "fulfilled" and has no way to change it.
      */
     private final Map<String, String> spotStatuses = new ConcurrentHashMap<>();
+    /** The launch template version each instance was launched with; moto shows the template's default for all. */
+    private final Map<String, String> launchTemplateVersions = new ConcurrentHashMap<>();
+
+    void launchTemplateVersion(String instanceId, String version) {
+        if (version == null) {
+            launchTemplateVersions.remove(instanceId);
+        } else {
+            launchTemplateVersions.put(instanceId, version);
+        }
+    }
+
+    Optional<String> launchTemplateVersion(String instanceId) {
+        return Optional.ofNullable(launchTemplateVersions.get(instanceId));
+    }
 
     /** Shows the instance in this lifecycle state (null: moto's own state again). */
     void lifecycleState(String instanceId, String state) {
@@ -48,6 +62,11 @@ final class AwsViewOverlays {
     /** Adds {@code delta} to the desired capacity shown for a group (see {@link #desiredCapacityOffsets}). */
     void adjustDesiredCapacity(String groupName, int delta) {
         desiredCapacityOffsets.merge(groupName, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    /** What is added to moto's desired capacity of the group to show Auto Scaling's (0: none). */
+    int desiredCapacityOffset(String groupName) {
+        return desiredCapacityOffsets.getOrDefault(groupName, 0);
     }
 
     void hideFromEc2(String instanceId, boolean hidden) {
@@ -74,7 +93,7 @@ final class AwsViewOverlays {
      */
     byte[] asAwsWouldAnswer(byte[] body) {
         if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()
-                && spotStatuses.isEmpty()) || body.length == 0) {
+                && spotStatuses.isEmpty() && launchTemplateVersions.isEmpty()) || body.length == 0) {
             return body;
         }
         String xml = new String(body, StandardCharsets.UTF_8);
@@ -101,11 +120,23 @@ final class AwsViewOverlays {
     }
 
     /**
-     * Each instance's LifecycleState as set (its element's sibling InstanceId), and each described group's
+     * Each instance's LifecycleState as set (its element's sibling InstanceId), each instance's LaunchTemplate.Version
+     * as recorded (the LaunchTemplate with a sibling InstanceId: a group's own has none), and each described group's
      * DesiredCapacity plus its offset (its sibling AutoScalingGroupName).
      */
     private boolean withAutoScalingView(org.w3c.dom.Document doc) {
         boolean changed = false;
+        org.w3c.dom.NodeList templates = doc.getElementsByTagNameNS("*", "LaunchTemplate");
+        for (int i = 0; i < templates.getLength(); i++) {
+            org.w3c.dom.Element template = (org.w3c.dom.Element) templates.item(i);
+            String id = childText((org.w3c.dom.Element) template.getParentNode(), "InstanceId");
+            String shown = id == null ? null : launchTemplateVersions.get(id);
+            org.w3c.dom.Element version = shown == null ? null : child(template, "Version");
+            if (version != null) {
+                version.setTextContent(shown);
+                changed = true;
+            }
+        }
         org.w3c.dom.NodeList states = doc.getElementsByTagNameNS("*", "LifecycleState");
         for (int i = 0; i < states.getLength(); i++) {
             org.w3c.dom.Element state = (org.w3c.dom.Element) states.item(i);

@@ -49,6 +49,12 @@ final class FrontHttp implements AutoCloseable {
     private final LifecycleActionBook actions;
     private final AwsViewOverlays views;
     private final AwsRefusals refusals;
+    private final java.util.List<Interception> interceptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A registered interceptor: the service and actions it answers, and how the front checks the call first. */
+    private record Interception(String service, java.util.function.Predicate<String> actions, AwsInterceptor.Check check,
+                                AwsInterceptor handler) {
+    }
 
     FrontHttp(URI moto, CallRecord calls, LifecycleActionBook actions, AwsViewOverlays views, AwsRefusals refusals)
             throws IOException {
@@ -70,6 +76,12 @@ final class FrontHttp implements AutoCloseable {
         server.start();
     }
 
+    /** Answers {@code service}'s calls whose action matches with {@code handler} (the first registration that matches). */
+    void intercept(String service, java.util.function.Predicate<String> actions, AwsInterceptor.Check check,
+                   AwsInterceptor handler) {
+        interceptions.add(new Interception(service, actions, check, handler));
+    }
+
     URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
@@ -83,7 +95,11 @@ final class FrontHttp implements AutoCloseable {
             String service = signed ? scope.group(2) : "unknown";
             String action = action(exchange, body);
             calls.add(new AwsCall(signed ? scope.group(1) : "", service, action, Instant.now()));
-            if ("autoscaling".equals(service) && ("CompleteLifecycleAction".equals(action)
+            Interception interception = interceptions.stream()
+                    .filter(i -> i.service().equals(service) && i.actions().test(action)).findFirst().orElse(null);
+            if (interception != null) {
+                intercepted(exchange, interception, service, action, body, signed ? scope.group(1) : "");
+            } else if ("autoscaling".equals(service) && ("CompleteLifecycleAction".equals(action)
                     || "RecordLifecycleActionHeartbeat".equals(action))) {
                 HttpResponse<byte[]> checked = send(exchange, body);
                 if (checked.statusCode() == 401 || checked.statusCode() == 403) {
@@ -105,6 +121,52 @@ final class FrontHttp implements AutoCloseable {
             }
         } finally {
             exchange.close();
+        }
+    }
+
+    private void intercepted(HttpExchange exchange, Interception interception, String service, String action, byte[] body,
+                             String accessKeyId) throws Exception {
+        AwsInterceptor.Moto moto = () -> {
+            HttpResponse<byte[]> response = send(exchange, body);
+            if (response.statusCode() == 401 || response.statusCode() == 403) {
+                return refusalReply(service, response);
+            }
+            return new AwsInterceptor.Reply(response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse("text/xml"),
+                    views.asAwsWouldAnswer(response.body()), Map.of());
+        };
+        if (interception.check() == AwsInterceptor.Check.MOTO_FIRST) {
+            HttpResponse<byte[]> checked = send(exchange, body);
+            if (checked.statusCode() == 401 || checked.statusCode() == 403) {
+                refusal(exchange, service, checked); // moto refused the signature or the permission
+                return;
+            }
+        }
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        Map<String, String> params = new LinkedHashMap<>();
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            params.putAll(parseForm(query));
+        }
+        if (contentType != null && contentType.startsWith("application/x-www-form-urlencoded")) {
+            params.putAll(formParams(body));
+        }
+        AwsInterceptor.Reply reply = interception.handler().handle(new AwsInterceptor.Request(service, action,
+                exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(params), body, accessKeyId, moto));
+        write(exchange, reply);
+    }
+
+    private static void write(HttpExchange exchange, AwsInterceptor.Reply reply) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        reply.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        if (!exchange.getResponseHeaders().containsKey("x-amzn-RequestId")) {
+            exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        }
+        exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
+        if (reply.body().length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(reply.body());
+            }
         }
     }
 
@@ -151,20 +213,43 @@ final class FrontHttp implements AutoCloseable {
      * denied action. The code and message are moto's, unchanged.
      */
     private static void refusal(HttpExchange exchange, String service, HttpResponse<byte[]> response) throws IOException {
+        AwsInterceptor.Reply reply = refusalReply(service, response);
+        if (reply == null) {
+            relay(exchange, response, response.body());
+        } else {
+            write(exchange, reply);
+        }
+    }
+
+    /** {@link #refusal}'s answer; null if moto's body is not its auth error XML (then relayed as it is). */
+    private static AwsInterceptor.Reply refusalReply(String service, HttpResponse<byte[]> response) {
         Matcher error = MOTO_AUTH_ERROR.matcher(new String(response.body(), StandardCharsets.UTF_8));
         if (!error.find()) {
-            relay(exchange, response, response.body());
-            return;
+            return null;
         }
         String code = error.group(1);
         String message = error.group(2);
         String requestId = UUID.randomUUID().toString();
         byte[] body;
         String contentType;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-amzn-RequestId", requestId);
         if (Set.of("dynamodb", "kms", "secretsmanager").contains(service)) {
-            body = JSON.writeValueAsBytes(Map.of("__type", code, "message", unescapeXml(message)));
+            try {
+                body = JSON.writeValueAsBytes(Map.of("__type", code, "message", unescapeXml(message)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
             contentType = "application/x-amz-json-1.0";
-            exchange.getResponseHeaders().set("x-amzn-ErrorType", code);
+            headers.put("x-amzn-ErrorType", code);
+        } else if ("lambda".equals(service)) {
+            try {
+                body = JSON.writeValueAsBytes(Map.of("Type", "User", "message", unescapeXml(message)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            contentType = "application/json";
+            headers.put("x-amzn-ErrorType", code);
         } else if ("ec2".equals(service)) {
             body = ("<Response><Errors><Error><Code>" + code + "</Code><Message>" + message + "</Message></Error></Errors>"
                     + "<RequestID>" + requestId + "</RequestID></Response>").getBytes(StandardCharsets.UTF_8);
@@ -175,12 +260,7 @@ final class FrontHttp implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8);
             contentType = "text/xml";
         }
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
-        exchange.sendResponseHeaders(response.statusCode(), body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        return new AwsInterceptor.Reply(response.statusCode(), contentType, body, headers);
     }
 
     private static String unescapeXml(String text) {

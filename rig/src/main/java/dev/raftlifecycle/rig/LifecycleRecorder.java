@@ -27,6 +27,10 @@ import java.util.UUID;
  * must be allowed by the {@code dynamodb:LeadingKeys} condition of its synthesized statements, which moto ignores
  * ({@link RigIam#allowsItem}): otherwise AWS's AccessDeniedException.
  *
+ * <p>Other calls moto does not play as AWS would can be answered by an {@link AwsInterceptor} registered with
+ * {@link #intercept} (the lab's Auto Scaling stand-in for a roll, its Lambda Invoke of the publisher); the
+ * interceptor's registration says whether moto checks the call first.
+ *
  * <p>The work is shared out: {@link FrontHttp} (the HTTP server, relaying to moto, auth errors in each service's
  * format), {@link LifecycleActionBook} (the lifecycle actions and the answers to the two calls), {@link AwsViewOverlays}
  * (what AWS would show that moto does not), {@link AwsRefusals} (LeadingKeys, disabled KMS keys) and
@@ -106,6 +110,44 @@ public final class LifecycleRecorder implements AutoCloseable {
     /** Shows the instance in this lifecycle state to the code under test (null: moto's own state again). */
     public void lifecycleState(String instanceId, String state) {
         views.lifecycleState(instanceId, state);
+    }
+
+    /**
+     * Shows the instance launched with this launch template version (Instances[].LaunchTemplate.Version in
+     * DescribeAutoScalingGroups and DescribeAutoScalingInstances): moto reports the template's default version for
+     * every instance, AWS the version the instance was launched with.
+     */
+    public void launchTemplateVersion(String instanceId, String version) {
+        views.launchTemplateVersion(instanceId, version);
+    }
+
+    /** The launch template version shown for an instance, if one was recorded. */
+    public Optional<String> launchTemplateVersion(String instanceId) {
+        return views.launchTemplateVersion(instanceId);
+    }
+
+    /**
+     * The front answers {@code service}'s calls whose action matches {@code actions} with {@code handler} instead of
+     * relaying them to moto (see {@link AwsInterceptor}); the first registration that matches answers. The action is
+     * the Query/JSON action name (e.g. {@code SetDesiredCapacity}), or "METHOD /path" for a REST service (Lambda:
+     * {@code POST /2015-03-31/functions/NAME/invocations}). {@code check} says whether moto checks the signature and
+     * the permission first ({@link AwsInterceptor.Check#MOTO_FIRST}, as for the lifecycle calls) or the handler
+     * decides ({@link AwsInterceptor.Check#BY_INTERCEPTOR}: moto would perform the action; nothing is checked unless the
+     * handler sends the call to moto itself).
+     */
+    public void intercept(String service, java.util.function.Predicate<String> actions, AwsInterceptor.Check check,
+                          AwsInterceptor handler) {
+        front.intercept(service, actions, check, handler);
+    }
+
+    /** {@link #intercept(String, java.util.function.Predicate, AwsInterceptor.Check, AwsInterceptor)} checked by moto first. */
+    public void intercept(String service, java.util.function.Predicate<String> actions, AwsInterceptor handler) {
+        intercept(service, actions, AwsInterceptor.Check.MOTO_FIRST, handler);
+    }
+
+    /** What the front adds to moto's desired capacity of the group to show Auto Scaling's (0: nothing). */
+    public int desiredCapacityOffset(String groupName) {
+        return views.desiredCapacityOffset(groupName);
     }
 
     /** Shows the group's desired capacity as moto has it again. */

@@ -83,6 +83,11 @@ public final class RollCommand {
         Order(String flag) {
             this.flag = flag;
         }
+
+        /** The --order value that names it. */
+        public String value() {
+            return flag;
+        }
     }
 
     /**

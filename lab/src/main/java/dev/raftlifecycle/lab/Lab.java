@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
  *   scripts/lab down                 stop everything the lab started
  *   scripts/lab chaos [--nodes N] [--rounds R] [--load RPS] [--seed S] [--client deadline|before] [--step-down-quiet S]
  *   scripts/lab drill restore|peers-json
+ *   scripts/lab roll [--nodes N] [--order leader-last|as-aws] [--load RPS]
  * </pre>
  */
 public final class Lab {
@@ -96,6 +97,12 @@ public final class Lab {
               drill restore                         lost quorum, restored from a snapshot (own cluster): writes, a snapshot
                                                     to S3, more writes, every node and its data gone, a new cluster on
                                                     the same unseal key, scripts/restore-snapshot's restore; RPO and RTO
+              roll [--nodes N] [--order leader-last|as-aws] [--load RPS]
+                                                    every node rolled to a new image (a new launch template version) by
+                                                    scripts/rolling-upgrade against the lab's AWS endpoint, under KV load
+                                                    (own cluster; default 3 nodes, leader-last, 20 req/s); ends with
+                                                    roll: nodes= replaced= elections= lost_writes= min_failure_tolerance=
+                                                    longest_write_stall_s= duration_s= (exit 0 only if all were replaced)
               drill peers-json                      lost quorum, survivors recovered with peers.json (own 5-node cluster):
                                                     3 of 5 killed, the RUNBOOK's steps on the 2 left; no write lost, RTO
             """;
@@ -148,6 +155,8 @@ public final class Lab {
                         KvLoad.Client.parse(options.getOrDefault("client", "deadline")),
                         options.containsKey("step-down-quiet") ? Map.of(dev.raftlifecycle.config.Settings.STEP_DOWN_QUIET_SECONDS,
                                 Integer.toString(number(options, "step-down-quiet", 10, 0, 60))) : Map.of(), dir, out).exit();
+                case "roll" -> LabRoll.execute(number(options, "nodes", 3, 3, 9), order(options),
+                        number(options, "load", 20, 0, 1000), dir, out).exit();
                 case "drill" -> positional.size() != 1 ? usage(out, "drill takes restore or peers-json")
                         : Drills.run(positional.get(0), dir, out);
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
@@ -193,6 +202,17 @@ public final class Lab {
         return ClusterSystem.of(value).orElseThrow(() -> new IllegalArgumentException("--system must be "
                 + String.join(" or ", java.util.Arrays.stream(ClusterSystem.values()).map(ClusterSystem::value).toList())
                 + ", not '" + value + "'"));
+    }
+
+    /** --order of scripts/lab roll: the rolling-upgrade order, checked against the command's own names. */
+    private static String order(Map<String, String> options) {
+        String value = options.getOrDefault("order", dev.raftlifecycle.roll.RollCommand.Order.LEADER_LAST.value());
+        java.util.Arrays.stream(dev.raftlifecycle.roll.RollCommand.Order.values()).filter(o -> o.value().equals(value))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("--order must be "
+                        + java.util.Arrays.stream(dev.raftlifecycle.roll.RollCommand.Order.values())
+                        .map(dev.raftlifecycle.roll.RollCommand.Order::value).collect(java.util.stream.Collectors.joining(" or "))
+                        + ", not '" + value + "'"));
+        return value;
     }
 
     private static int number(Map<String, String> options, String name, int fallback, int min, int max) {

@@ -63,7 +63,7 @@ final class LabRoll {
     }
 
     /** The command line of scripts/rolling-upgrade against the lab (its groups, status function, endpoint). */
-    static List<String> command(LabEnvironment lab, String order, List<String> extra) {
+    static List<String> command(LabEnvironment lab, String order, Duration settle, List<String> extra) {
         List<String> command = new ArrayList<>(List.of(Rig.repoRoot().resolve("scripts/rolling-upgrade").toString(),
                 "--groups", String.join(",", lab.cluster.groupNames()),
                 "--status-function", lab.statusFunctionName(),
@@ -72,7 +72,7 @@ final class LabRoll {
                 "--endpoint-url", lab.awsEndpoint().toString(),
                 "--region", Rig.REGION.id(),
                 "--poll", Long.toString(POLL.toSeconds()),
-                "--settle", Long.toString(SETTLE.toSeconds()),
+                "--settle", Long.toString(settle.toSeconds()),
                 "--instance-warmup", "5"));
         command.addAll(extra);
         return command;
@@ -83,9 +83,9 @@ final class LabRoll {
      * the SDK's default chain reads; no profile of the machine's), its output appended to {@code log} and, line by
      * line, to {@code echo}.
      */
-    static Process start(LabEnvironment lab, String order, List<String> extra, Path log, PrintStream echo)
-            throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(lab, order, extra)).redirectErrorStream(true)
+    static Process start(LabEnvironment lab, String order, Duration settle, List<String> extra, Path log,
+                         PrintStream echo) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(lab, order, settle, extra)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("AWS_"));
@@ -189,7 +189,7 @@ final class LabRoll {
                 try (RollMeter meter = new RollMeter(lab, load)) {
                     meter.start(before);
                     steps.run("scripts/rolling-upgrade --order " + order + " against the lab's AWS endpoint", () -> {
-                        Process script = start(lab, order, List.of(), lab.dir.resolve("rolling-upgrade.log"), out);
+                        Process script = start(lab, order, SETTLE, List.of(), lab.dir.resolve("rolling-upgrade.log"), out);
                         scriptExit[0] = await(script, LIMIT);
                         Steps.require(scriptExit[0] == 0, "rolling-upgrade exited " + scriptExit[0]);
                         return "exit 0";

@@ -38,8 +38,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   ({@link KvLoad#lostWrites()}: each key's last acknowledged write, late-applied overwrites apart) plus every
  *   write of the meter's {@link AckedWrites} probe ({@link #PROBE_RPS} a second, a new key each).</li>
  *   <li><b>min_failure_tolerance</b>: the lowest, over the samples, of (voters whose own {@code sys/health} answers
- *   unsealed) - (voters / 2 + 1), the voters being those of the configuration autopilot reports (-1 if no sample
- *   could be read); sampled with the leader, so a drop shorter than {@link #POLL} may be missed. Not autopilot's own
+ *   unsealed) - (voters / 2 + 1), the voters being those of the Raft configuration read with the sample (-1 if no
+ *   sample could be read; a sample whose configuration could not be read is left out); sampled with the leader, so a drop shorter than {@link #POLL} may be missed. Not autopilot's own
  *   {@code failure_tolerance}: right after any leader change the new leader's autopilot has not heard from the
  *   followers yet and reports 0 for a moment while every voter is up (measured: one step-down on a healthy 3-node
  *   cluster shows autopilot 0). That figure is kept beside it ({@link Result#autopilotMinFailureTolerance}).</li>
@@ -217,7 +217,7 @@ final class RollMeter implements AutoCloseable {
                 VaultHttp.Reply reply = cluster.http().send(node.apiAddress(), "GET", "sys/storage/raft/autopilot/state",
                         cluster.rootToken(), null, CUT);
                 if (reply.ok()) {
-                    Sample s = withAnswers(parse(Instant.now(), reply.data()), reply.data());
+                    Sample s = withAnswers(parse(Instant.now(), reply.data()), node);
                     if (s.ok() && !s.leader().isEmpty()) {
                         lastLeader = s.leader();
                     }
@@ -230,14 +230,32 @@ final class RollMeter implements AutoCloseable {
         return Sample.failed(Instant.now());
     }
 
-    /** The sample with the failure tolerance the voters' own health answers give (see the class comment). */
-    private Sample withAnswers(Sample s, JsonNode state) {
+    /**
+     * The sample with the failure tolerance the voters' own health answers give (see the class comment). The voters
+     * are the Raft configuration's, read through {@code node} now: autopilot's voter list lags the configuration by its
+     * refresh, and would still count a removed leader whose process has gone.
+     */
+    private Sample withAnswers(Sample s, VaultNode through) {
         if (!s.ok()) {
             return s;
         }
+        List<String> voters = new ArrayList<>();
+        try {
+            VaultHttp.Reply configuration = cluster.http().send(through.apiAddress(), "GET",
+                    "sys/storage/raft/configuration", cluster.rootToken(), null, CUT);
+            if (!configuration.ok()) {
+                return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+            }
+            for (JsonNode server : configuration.data().path("config").path("servers")) {
+                if (server.path("voter").asBoolean(false)) {
+                    voters.add(server.path("node_id").asText());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+        }
         int answering = 0;
-        for (JsonNode voter : state.path("voters")) {
-            String id = voter.asText();
+        for (String id : voters) {
             VaultNode node = cluster.runningNodes().stream().filter(n -> n.instanceId().equals(id)).findFirst().orElse(null);
             if (node == null) {
                 continue;
@@ -253,7 +271,7 @@ final class RollMeter implements AutoCloseable {
             }
         }
         return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(),
-                answeringFailureTolerance(answering, s.voters()));
+                answeringFailureTolerance(answering, voters.size()));
     }
 
     /** Voters that answer, less a quorum of the voters; at least 0. */

@@ -275,6 +275,12 @@ final class AutoScalingStandIn implements LifecycleDriver.Activities {
         }
     }
 
+    /** How long each launch took from its start to the launch hook's CONTINUE (an admission), in launch order. */
+    List<Duration> admissions() {
+        return activities.stream().filter(a -> a.description.startsWith("Launching") && a.end != null
+                && "Successful".equals(a.statusCode)).map(a -> Duration.between(a.start, a.end)).toList();
+    }
+
     private void open(Activity activity) {
         activities.add(activity);
         openByInstance.put(activity.instanceId, activity);

@@ -53,7 +53,7 @@ public final class Benchmarks {
         Path repo = Rig.repoRoot();
         Path out = repo.resolve("out/bench");
         Files.createDirectories(out);
-        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul", "aws-calls", "snapshot")
+        List<String> names = which.equals("all") ? List.of("terminating", "launching", "publisher", "chaos", "dead-voter", "cold", "consul", "aws-calls", "snapshot", "roll")
                 : List.of(which);
         if (which.equals("cold-jars")) {
             if (args.length < 3) {
@@ -80,6 +80,7 @@ public final class Benchmarks {
                 case "consul" -> ConsulBenchmarks.section(out);
                 case "aws-calls" -> awsCalls(out);
                 case "snapshot" -> SnapshotBenchmark.section(out);
+                case "roll" -> RollBenchmark.section(out);
                 default -> throw new IllegalArgumentException("unknown benchmark " + name
                         + " (terminating, launching, publisher, chaos, dead-voter, cold, consul, aws-calls, snapshot, all; or prime-classes, cold-jars)");
             };

@@ -43,8 +43,15 @@ final class LabRoll {
     private LabRoll() {
     }
 
-    /** One whole run: the exit code, the script's, the figures (null when the roll never started). */
-    record Run(int exit, int scriptExit, RollMeter.Result figures) {
+    /**
+     * One whole run: the exit code, the script's, the figures (null when the roll never started), the load's writes
+     * by time, and each launch's admission (launch to the launch hook's CONTINUE).
+     */
+    record Run(int exit, int scriptExit, RollMeter.Result figures, WriteAvailability.Figures writes,
+               List<Duration> admissions) {
+        Run(int exit, int scriptExit) {
+            this(exit, scriptExit, null, null, List.of());
+        }
     }
 
     /**
@@ -164,7 +171,7 @@ final class LabRoll {
             holder[0] = LabEnvironment.start(nodes, outDir, Map.of(), new Progress(out));
             return holder[0].cluster.raftNodeIds().size() + " voters";
         })) {
-            return new Run(1, -1, null);
+            return new Run(1, -1);
         }
         LabEnvironment lab = holder[0];
         Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "roll-teardown"));
@@ -176,12 +183,13 @@ final class LabRoll {
             steps.run("a new image: a new launch template version, the groups pointed at it (MinSize = desired)",
                     () -> "launch template version " + (version[0] = prepare(lab)));
             if (version[0] == null) {
-                return new Run(1, -1, null);
+                return new Run(1, -1);
             }
             Set<String> before = RollMeter.instances(lab);
             String leaderBefore = lab.cluster.awaitLeader(Duration.ofSeconds(60)).instanceId();
             int[] scriptExit = {-1};
             RollMeter.Result figures;
+            WriteAvailability.Figures writes;
             List<String> problems;
             try (KvLoad load = new KvLoad(lab, rps, KvLoad.Client.DEADLINE)) {
                 load.start();
@@ -196,6 +204,7 @@ final class LabRoll {
                     });
                     Thread.sleep(1000);
                     figures = meter.stop(RollMeter.instances(lab));
+                    writes = meter.writes();
                 }
                 problems = problemsAfter(lab, version[0]);
             }
@@ -213,7 +222,8 @@ final class LabRoll {
             out.println(summary.get(1));
             out.println(figures.line());
             boolean replacedAll = figures.replaced() == before.size();
-            return new Run(scriptExit[0] == 0 && replacedAll && steps.failed() == 0 ? 0 : 1, scriptExit[0], figures);
+            return new Run(scriptExit[0] == 0 && replacedAll && steps.failed() == 0 ? 0 : 1, scriptExit[0], figures,
+                    writes, lab.autoScaling.admissions());
         } finally {
             lab.close();
         }

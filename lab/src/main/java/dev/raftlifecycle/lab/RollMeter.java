@@ -105,6 +105,7 @@ final class RollMeter implements AutoCloseable {
     private AckedWrites probe;
     private Instant startedAt;
     private Set<String> startInstances;
+    private volatile WriteAvailability.Figures writes;
 
     /** @param load the KV load the caller started (or starts) and closes; the meter only reads its operations */
     RollMeter(LabEnvironment lab, KvLoad load) {
@@ -160,8 +161,17 @@ final class RollMeter implements AutoCloseable {
         Instant from = loadFrom != null && loadFrom.isAfter(startedAt) ? loadFrom : startedAt;
         WriteAvailability.Window window = new WriteAvailability.Window(from.isAfter(stoppedAt) ? stoppedAt : from,
                 stoppedAt);
+        writes = WriteAvailability.of(Chaos.acknowledgedWrites(load.ops()), List.of(window));
         return result(samples(), startInstances, instancesAtEnd, load.ops(), window, lost,
                 Duration.between(startedAt, stoppedAt));
+    }
+
+    /** After {@link #stop}: the load's writes by time over the window (seconds with an acknowledged write). */
+    WriteAvailability.Figures writes() {
+        if (writes == null) {
+            throw new IllegalStateException("the meter has not stopped");
+        }
+        return writes;
     }
 
     /** The samples so far. */

@@ -23,6 +23,12 @@ public enum MetricName {
     STALE_PEERS("StalePeers", Unit.COUNT, Source.PUBLISHER),
     MISSING_PEERS("MissingPeers", Unit.COUNT, Source.PUBLISHER),
     VERSION_COUNT("VersionCount", Unit.COUNT, Source.PUBLISHER),
+    /**
+     * InService instances launched from another launch template version than their group's (a roll not finished:
+     * an AMI or configuration change reaches an instance only when it is replaced). Not published while no group names
+     * its version by number ($Latest/$Default cannot be compared).
+     */
+    OUTDATED_INSTANCES("OutdatedInstances", Unit.COUNT, Source.PUBLISHER),
     EXPECTED_SERVERS("ExpectedServers", Unit.COUNT, Source.PUBLISHER),
     // What a client sees: the publisher's canary through the load balancer (a read and a write a minute).
     // CanarySuccess has one datum per operation (1 succeeded within the canary's deadline, 0 not), so its Average is

@@ -3,6 +3,7 @@ package dev.raftlifecycle.decisions;
 import dev.raftlifecycle.contract.MetricName;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -49,6 +50,7 @@ public final class HealthMetrics {
                         .map(AutopilotServer::version).filter(v -> !v.isEmpty())))
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
+        outdatedInstances(s).ifPresent(n -> out.add(new MetricValue(MetricName.OUTDATED_INSTANCES, n)));
         // A new client's view of every probed node's certificate (what pooled connections can no longer show).
         // By address: a node probed both as an instance and as a peer at its host is one node.
         out.add(new MetricValue(MetricName.TLS_FAILURES, s.certificates().values().stream()
@@ -99,5 +101,23 @@ public final class HealthMetrics {
                 .filter(i -> !members.contains(i.instanceId()))
                 .count()));
         return out;
+    }
+
+    /**
+     * InService instances whose launch template version differs from their group's, counted over the groups that name
+     * their version by number; empty when none does ($Latest and $Default say nothing an instance can be compared
+     * with). An instance that reports no version in such a group counts: it was not launched from the group's.
+     */
+    static Optional<Long> outdatedInstances(ClusterSnapshot s) {
+        Map<String, String> numbered = new java.util.HashMap<>();
+        s.groups().forEach(g -> g.launchTemplateVersion().filter(v -> v.matches("\\d+"))
+                .ifPresent(v -> numbered.put(g.name(), v)));
+        if (numbered.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(s.instances().stream().filter(ClusterInstance::inService)
+                .filter(i -> numbered.containsKey(i.groupName()))
+                .filter(i -> !i.launchTemplateVersion().equals(Optional.of(numbered.get(i.groupName()))))
+                .count());
     }
 }

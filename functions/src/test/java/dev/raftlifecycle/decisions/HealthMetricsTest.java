@@ -6,7 +6,11 @@ import static dev.raftlifecycle.decisions.Fixtures.threeVoters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.contract.MetricName;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +32,12 @@ class HealthMetricsTest {
         // the leader's own telemetry (RaftCommitTimeMs, read by the observer).
         // Also not here: UnsealKeyUsable (KMS's answer, UnsealKeyReading) and CertificateDaysLeft (only with verified
         // certificate checks, which this snapshot has none of: see the certificate tests below), SnapshotAgeSeconds
-        // (S3's listing, SnapshotAge).
+        // (S3's listing, SnapshotAge), OutdatedInstances (only for groups that name their launch template version by
+        // number, which these fixtures' groups do not: see the outdated-instances test below).
         java.util.Set<MetricName> elsewhere = java.util.EnumSet.of(MetricName.CANARY_SUCCESS, MetricName.CANARY_READ_MS,
                 MetricName.CANARY_WRITE_MS, MetricName.LEADER_CHANGES, MetricName.RAFT_COMMIT_TIME_MS,
-                MetricName.UNSEAL_KEY_USABLE, MetricName.CERTIFICATE_DAYS_LEFT, MetricName.SNAPSHOT_AGE_SECONDS);
+                MetricName.UNSEAL_KEY_USABLE, MetricName.CERTIFICATE_DAYS_LEFT, MetricName.SNAPSHOT_AGE_SECONDS,
+                MetricName.OUTDATED_INSTANCES);
         assertThat(m.keySet()).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(MetricName.values())
                 .filter(n -> n.source() == MetricName.Source.PUBLISHER).filter(n -> !elsewhere.contains(n))
                 .map(MetricName::metricName).toList());
@@ -165,5 +171,27 @@ class HealthMetricsTest {
                     .extracting(MetricValue::value).as(other).isEqualTo(0.0);
         }
         assertThat(new UnsealKeyReading(java.util.Optional.empty(), "throttled").metric()).isEmpty();
+    }
+
+    @Test
+    void outdatedInstancesCountsInServiceInstancesOffTheirNumberedGroupsVersion() {
+        GroupState a = new GroupState("a", 2, java.util.Map.of(), "EC2", 2, 4, Optional.of("7"));
+        GroupState b = new GroupState("b", 1, java.util.Map.of(), "EC2", 1, 2, Optional.of("$Latest"));
+        java.util.function.BiFunction<String, String[], ClusterInstance> instance = (id, groupStateVersion) ->
+                new ClusterInstance(id, groupStateVersion[0], groupStateVersion[1], "running", Optional.of("10.0.0.1"),
+                        "az", "", Optional.empty(), Optional.ofNullable(groupStateVersion[2]));
+        List<ClusterInstance> instances = List.of(
+                instance.apply("i-new", new String[] {"a", "InService", "7"}),
+                instance.apply("i-old", new String[] {"a", "InService", "6"}),
+                instance.apply("i-none", new String[] {"a", "InService", null}),       // no version: not the group's
+                instance.apply("i-leaving", new String[] {"a", "Terminating:Wait", "6"}), // not InService: not counted
+                instance.apply("i-b", new String[] {"b", "InService", "1"}));          // $Latest: cannot compare
+        ClusterSnapshot s = new ClusterSnapshot(List.of("a", "b"), List.of(a, b), instances, Instant.EPOCH, Map.of(),
+                Map.of(), Instant.EPOCH, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), 1, false);
+        assertThat(HealthMetrics.outdatedInstances(s)).contains(2L);
+        ClusterSnapshot latestOnly = new ClusterSnapshot(List.of("b"), List.of(b), List.of(instances.get(4)),
+                Instant.EPOCH, Map.of(), Map.of(), Instant.EPOCH, Optional.empty(), Optional.empty(), Optional.empty(),
+                Set.of(), 1, false);
+        assertThat(HealthMetrics.outdatedInstances(latestOnly)).as("no numbered group: nothing to publish").isEmpty();
     }
 }

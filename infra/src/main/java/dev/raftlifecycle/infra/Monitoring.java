@@ -61,7 +61,13 @@ public final class Monitoring extends Construct {
      * do not stop scripts/rolling-upgrade (GateAlarmNames): the launch hook still admits a new server only once it is
      * unsealed, in Raft and stable, and the script stops at the first ABANDON.
      */
-    public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry");
+    public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry", "roll-stopped");
+    /**
+     * Hours servers may run on different versions (Vault/Consul builds, or launch template versions against their
+     * group's) before the roll-stopped alarm fires: longer than a roll takes (nodes x one admission, minutes each), so
+     * a running roll does not page and one that stopped half-way does.
+     */
+    public static final int ROLL_STOPPED_HOURS = 3;
 
     /** What is watched. */
     public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation,
@@ -159,6 +165,22 @@ public final class Monitoring extends Construct {
                 "A running, initialized instance has not been in the Raft configuration for 10 minutes.",
                 metrics.metric(MetricName.MISSING_PEERS, "Maximum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
                 10, 10, TreatMissingData.MISSING);
+        // A roll that stopped: more than one server version, or instances on another launch template version than their
+        // group's, for longer than a roll takes. The publisher's silence is publisher-not-reporting's, not this one's.
+        MathExpression mixed = MathExpression.Builder.create()
+                .expression("MAX([FILL(versions, 1) - 1, FILL(outdated, 0)])")
+                .usingMetrics(Map.of(
+                        "versions", metrics.metric(MetricName.VERSION_COUNT, "Maximum"),
+                        "outdated", metrics.metric(MetricName.OUTDATED_INSTANCES, "Maximum")))
+                .period(Duration.minutes(15))
+                .label("server versions beyond one, or outdated instances")
+                .build();
+        alarm("RollStopped", "roll-stopped", RunbookSection.ROLL_STOPPED,
+                "Servers have run on different versions (builds, or launch template versions against their group's) for "
+                        + ROLL_STOPPED_HOURS + " hours: a roll stopped half-way, or an instance was launched outside "
+                        + "one. Resume it: scripts/rolling-upgrade.",
+                mixed, ComparisonOperator.GREATER_THAN_THRESHOLD, 0, ROLL_STOPPED_HOURS * 4, ROLL_STOPPED_HOURS * 4,
+                TreatMissingData.NOT_BREACHING);
         // Lifecycle automation
         LifecycleAutomation.Handler publisher = automation.publisher();
         MathExpression successfulRuns = MathExpression.Builder.create()
@@ -413,8 +435,9 @@ public final class Monitoring extends Construct {
                     graph("Not bootstrapped and unreachable servers", List.of(
                             metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
                             metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
-                    graph("Consul versions answering", List.of(
-                            metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of()),
+                    graph("Consul versions answering, outdated instances", List.of(
+                            metrics.metric(MetricName.VERSION_COUNT, "Maximum"),
+                            metrics.metric(MetricName.OUTDATED_INSTANCES, "Maximum")), List.of()),
                     graph("Leader changes per hour", List.of(
                             metrics.metric(MetricName.LEADER_CHANGES, "Sum", Duration.hours(1))),
                             List.of(HorizontalAnnotation.builder().value(LEADER_CHANGES_PER_HOUR)
@@ -429,8 +452,9 @@ public final class Monitoring extends Construct {
                             metrics.metric(MetricName.SEALED_NODES, "Maximum"),
                             metrics.metric(MetricName.UNINITIALIZED_NODES, "Maximum"),
                             metrics.metric(MetricName.UNREACHABLE_NODES, "Maximum")), List.of()),
-                    graph("Vault versions answering", List.of(
-                            metrics.metric(MetricName.VERSION_COUNT, "Maximum")), List.of())));
+                    graph("Vault versions answering, outdated instances", List.of(
+                            metrics.metric(MetricName.VERSION_COUNT, "Maximum"),
+                            metrics.metric(MetricName.OUTDATED_INSTANCES, "Maximum")), List.of())));
         }
 
         rows.add(List.of(text("## Security\n"

@@ -116,8 +116,8 @@ class MonitoringTest {
                 .filter(n -> Monitoring.REMEDIED_BY_A_ROLL.stream().noneMatch(r -> n.equals("vault-" + r)))
                 .forEach(expected::add);
         // A certificate is renewed by the roll itself: those alarms exist and do not stop it.
-        assertThat(alarmsByName()).containsKeys("vault-tls-failures", "vault-certificate-expiry");
-        assertThat(gate).doesNotContain("vault-tls-failures", "vault-certificate-expiry")
+        assertThat(alarmsByName()).containsKeys("vault-tls-failures", "vault-certificate-expiry", "vault-roll-stopped");
+        assertThat(gate).doesNotContain("vault-tls-failures", "vault-certificate-expiry", "vault-roll-stopped")
                 .contains("vault-unseal-key-unusable");
         Cfn.resources(template, "AWS::CloudWatch::CompositeAlarm").values()
                 .forEach(c -> expected.add(c.path("Properties").path("AlarmName").asText()));
@@ -308,5 +308,22 @@ class MonitoringTest {
             assertThat(texts).as(subsystem).anySatisfy(t -> assertThat(t).startsWith(subsystem).contains("**Healthy:**"));
         }
         assertThat(graphs).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    void aRollThatStoppedPagesAfterHoursOfMixedVersionsNotDuringARoll() {
+        JsonNode alarm = alarmsByName().get("vault-roll-stopped");
+        assertThat(alarm).as("the roll-stopped alarm").isNotNull();
+        String metrics = alarm.path("Metrics").toString();
+        assertThat(metrics).contains("MAX([FILL(versions, 1) - 1, FILL(outdated, 0)])")
+                .contains(MetricName.VERSION_COUNT.metricName()).contains(MetricName.OUTDATED_INSTANCES.metricName());
+        assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+        assertThat(alarm.path("Threshold").asDouble()).isEqualTo(0.0);
+        // Every period of 15 minutes for the hours a roll cannot take: a roll still running does not page.
+        assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(Monitoring.ROLL_STOPPED_HOURS * 4);
+        assertThat(alarm.path("DatapointsToAlarm").asInt()).isEqualTo(Monitoring.ROLL_STOPPED_HOURS * 4);
+        assertThat(alarm.path("Metrics").get(0).path("Period").asInt(alarm.path("Metrics").findValue("Period").asInt()))
+                .isEqualTo(900);
+        assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
     }
 }

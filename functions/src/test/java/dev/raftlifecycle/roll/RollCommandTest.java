@@ -68,6 +68,10 @@ class RollCommandTest {
         String functionError;
         List<String> firing = List.of();
         Instant now = Instant.parse("2026-11-22T12:00:00Z");
+        /** The groups' launch template (id, version) and the scaling activities, newest first. */
+        String groupTemplateId = "lt-1";
+        String groupVersion = "2";
+        final List<software.amazon.awssdk.services.autoscaling.model.Activity> activities = new ArrayList<>();
 
         World() {
             for (int g = 1; g <= 3; g++) {
@@ -120,7 +124,7 @@ class RollCommandTest {
                         if (r.autoScalingGroupNames().contains(name)) {
                             groups.add(AutoScalingGroup.builder().autoScalingGroupName(name).minSize(s[0]).maxSize(s[1])
                                     .desiredCapacity(s[2]).launchTemplate(LaunchTemplateSpecification.builder()
-                                            .launchTemplateId("lt-1").version("2").build())
+                                            .launchTemplateId(groupTemplateId).version(groupVersion).build())
                                     .instances(nodes.values().stream().filter(n -> n.group().equals(name))
                                             .map(n -> Instance.builder().instanceId(n.id())
                                                     .lifecycleState(state.get(n.id())).healthStatus("Healthy")
@@ -135,7 +139,8 @@ class RollCommandTest {
 
                 @Override
                 public DescribeScalingActivitiesResponse describeScalingActivities(DescribeScalingActivitiesRequest r) {
-                    return DescribeScalingActivitiesResponse.builder().build();
+                    return DescribeScalingActivitiesResponse.builder().activities(activities.stream()
+                            .filter(a -> a.autoScalingGroupName().equals(r.autoScalingGroupName())).toList()).build();
                 }
 
                 @Override

@@ -123,25 +123,31 @@ public final class AutoScalingPort {
         List<RollStep.Group> groups = new ArrayList<>();
         client.get().describeAutoScalingGroupsPaginator(r -> r.autoScalingGroupNames(groupNames)).autoScalingGroups()
                 .forEach(g -> groups.add(new RollStep.Group(g.autoScalingGroupName(), orZero(g.minSize()),
-                        orZero(g.maxSize()), orZero(g.desiredCapacity()), groupVersion(g),
+                        orZero(g.maxSize()), orZero(g.desiredCapacity()), version(groupTemplate(g)),
                         g.instances().stream().map(i -> new RollStep.Member(i.instanceId(),
                                 i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
-                                version(i.launchTemplate()), i.healthStatus())).toList())));
+                                version(i.launchTemplate()), i.healthStatus(), templateId(i.launchTemplate())))
+                                .toList(), templateId(groupTemplate(g)))));
         return groups;
     }
 
-    private static String groupVersion(AutoScalingGroup g) {
+    /** The launch template the group launches with: its own, else its mixed instances policy's; null if none. */
+    private static LaunchTemplateSpecification groupTemplate(AutoScalingGroup g) {
         if (g.launchTemplate() != null) {
-            return version(g.launchTemplate());
+            return g.launchTemplate();
         }
         if (g.mixedInstancesPolicy() != null && g.mixedInstancesPolicy().launchTemplate() != null) {
-            return version(g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification());
+            return g.mixedInstancesPolicy().launchTemplate().launchTemplateSpecification();
         }
         return null;
     }
 
     private static String version(LaunchTemplateSpecification spec) {
         return spec == null ? null : spec.version();
+    }
+
+    private static String templateId(LaunchTemplateSpecification spec) {
+        return spec == null ? null : spec.launchTemplateId();
     }
 
     private static int orZero(Integer n) {
@@ -159,11 +165,15 @@ public final class AutoScalingPort {
                 .shouldDecrementDesiredCapacity(true));
     }
 
-    /** The group's latest scaling activities (one page of up to 50, newest first). */
+    /**
+     * The group's latest scaling activities (one page of up to 50, newest first), each labelled with its own
+     * AutoScalingGroupName (the group asked about only when the answer leaves it out).
+     */
     public List<RollEvidence.Activity> activities(String group) {
         return client.get().describeScalingActivities(r -> r.autoScalingGroupName(group).maxRecords(50)).activities()
-                .stream().map(a -> new RollEvidence.Activity(group, a.startTime(), a.statusCodeAsString(),
-                        a.statusMessage(), a.description())).toList();
+                .stream().map(a -> new RollEvidence.Activity(a.activityId(),
+                        a.autoScalingGroupName() == null ? group : a.autoScalingGroupName(), a.startTime(),
+                        a.statusCodeAsString(), a.statusMessage(), a.description())).toList();
     }
 
     /** An instance refresh as DescribeInstanceRefreshes reports it. */

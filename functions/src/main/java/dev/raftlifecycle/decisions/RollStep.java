@@ -29,10 +29,12 @@ import java.util.regex.Pattern;
  *       a Pending instance would keep rule 1 waiting for ever. When the abandon was a launch and the group then holds
  *       exactly desired-1 live instances (not Terminating, not gone), the stop carries setting desired back to
  *       desired-1 (absolute) so that Auto Scaling stops launching the broken image; otherwise nothing is undone and
- *       the reason says so.</li>
+ *       the reason says so (the caller checks the undo against a describe read right before it: {@link #undoNow}).
+ *       An instance Terminating:Retained in the status counts as well.</li>
  *   <li value="1">An instance Pending, Pending:Wait/Proceed, Terminating, Terminating:Wait/Proceed (or Detaching,
  *       Quarantined, EnteringStandby: Auto Scaling is acting), or a group whose live instances are not its desired
- *       capacity: Wait (in flight).</li>
+ *       capacity: Wait (in flight). So is a pending lifecycle action in the status, or a status row whose lifecycle
+ *       state is not InService: the status is observed after the describe and may see what it missed.</li>
  *   <li value="3">The cluster is not healthy enough to take a step: the status says not healthy, its failure tolerance
  *       is unknown or below the promise (the value at the start of the run), it has no leader, the leader it names is
  *       not an InService instance Auto Scaling lists, an InService instance is not a healthy voter in the status (a
@@ -47,12 +49,16 @@ import java.util.regex.Pattern;
  *       get a replacement each, so two groups may hold one extra instance for a while), the new leader last, its
  *       replacement already in service.</li>
  *   <li value="6">The victim's group has excess: if a new-version instance of that group is InService and a healthy
- *       voter, Terminate the victim (decrementing desired); else Wait. Excess without any new-version instance in the
+ *       voter, Terminate the victim (decrementing desired), unless one healthy voter less would leave a failure
+ *       tolerance below the promise ((H-1) - ((V-1)/2 + 1) with V voters, H healthy): then Stop 4 naming the fix
+ *       (MinSize lowered under a roll's excess: raise it back), never a wait. Else Wait. "New" is the group's launch
+ *       template id and version ({@link #isNew}). Excess without any new-version instance in the
  *       group: Stop 4 (desired above MinSize before the roll; a resumed run has its replacement already there).</li>
  *   <li value="7">Else Launch: desired+1, an absolute value from this describe, so a repeated call cannot launch a
  *       second instance; desired+1 above MaxSize: Stop 4 (raise MaxSize).</li>
  * </ol>
- * The promise itself is {@link #promise}: the status's failure tolerance once the cluster passes the same gate.
+ * The promise itself is {@link #promise}: once the cluster passes the same gate, the lower of the status's failure
+ * tolerance and {@code (sum of MinSize - 1) / 2} (a half-done roll's extra voters do not inflate it).
  */
 public sealed interface RollStep {
     int EXIT_DONE = 0;

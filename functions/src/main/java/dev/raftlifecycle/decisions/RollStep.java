@@ -29,10 +29,12 @@ import java.util.regex.Pattern;
  *       a Pending instance would keep rule 1 waiting for ever. When the abandon was a launch and the group then holds
  *       exactly desired-1 live instances (not Terminating, not gone), the stop carries setting desired back to
  *       desired-1 (absolute) so that Auto Scaling stops launching the broken image; otherwise nothing is undone and
- *       the reason says so.</li>
+ *       the reason says so (the caller checks the undo against a describe read right before it: {@link #undoNow}).
+ *       An instance Terminating:Retained in the status counts as well.</li>
  *   <li value="1">An instance Pending, Pending:Wait/Proceed, Terminating, Terminating:Wait/Proceed (or Detaching,
  *       Quarantined, EnteringStandby: Auto Scaling is acting), or a group whose live instances are not its desired
- *       capacity: Wait (in flight).</li>
+ *       capacity: Wait (in flight). So is a pending lifecycle action in the status, or a status row whose lifecycle
+ *       state is not InService: the status is observed after the describe and may see what it missed.</li>
  *   <li value="3">The cluster is not healthy enough to take a step: the status says not healthy, its failure tolerance
  *       is unknown or below the promise (the value at the start of the run), it has no leader, the leader it names is
  *       not an InService instance Auto Scaling lists, an InService instance is not a healthy voter in the status (a
@@ -47,12 +49,16 @@ import java.util.regex.Pattern;
  *       get a replacement each, so two groups may hold one extra instance for a while), the new leader last, its
  *       replacement already in service.</li>
  *   <li value="6">The victim's group has excess: if a new-version instance of that group is InService and a healthy
- *       voter, Terminate the victim (decrementing desired); else Wait. Excess without any new-version instance in the
+ *       voter, Terminate the victim (decrementing desired), unless one healthy voter less would leave a failure
+ *       tolerance below the promise ((H-1) - ((V-1)/2 + 1) with V voters, H healthy): then Stop 4 naming the fix
+ *       (MinSize lowered under a roll's excess: raise it back), never a wait. Else Wait. "New" is the group's launch
+ *       template id and version ({@link #isNew}). Excess without any new-version instance in the
  *       group: Stop 4 (desired above MinSize before the roll; a resumed run has its replacement already there).</li>
  *   <li value="7">Else Launch: desired+1, an absolute value from this describe, so a repeated call cannot launch a
  *       second instance; desired+1 above MaxSize: Stop 4 (raise MaxSize).</li>
  * </ol>
- * The promise itself is {@link #promise}: the status's failure tolerance once the cluster passes the same gate.
+ * The promise itself is {@link #promise}: once the cluster passes the same gate, the lower of the status's failure
+ * tolerance and {@code (sum of MinSize - 1) / 2} (a half-done roll's extra voters do not inflate it).
  */
 public sealed interface RollStep {
     int EXIT_DONE = 0;
@@ -99,11 +105,22 @@ public sealed interface RollStep {
     record SetDesired(String group, int desired) {
     }
 
-    /** A group as DescribeAutoScalingGroups described it. */
+    /**
+     * A group as DescribeAutoScalingGroups described it.
+     *
+     * @param launchTemplateId the launch template the group launches with (lt-...); null when not given (a fixture that
+     *                         leaves it out: then only versions are compared, see {@link #isNew})
+     */
     record Group(String name, int minSize, int maxSize, int desiredCapacity, String launchTemplateVersion,
-                 List<Member> instances) {
+                 List<Member> instances, String launchTemplateId) {
         public Group {
             instances = List.copyOf(instances);
+        }
+
+        /** A group whose launch template id is not known (every instance's id counts as the same). */
+        public Group(String name, int minSize, int maxSize, int desiredCapacity, String launchTemplateVersion,
+                     List<Member> instances) {
+            this(name, minSize, maxSize, desiredCapacity, launchTemplateVersion, instances, null);
         }
     }
 
@@ -112,8 +129,27 @@ public sealed interface RollStep {
      *
      * @param launchTemplateVersion the version it was launched with; null when Auto Scaling gave none
      * @param healthStatus          Healthy or Unhealthy
+     * @param launchTemplateId      the launch template it was launched from; null when not given, which counts as
+     *                              its group's (the fixtures leave it out unless the case is about it)
      */
-    record Member(String instanceId, String lifecycleState, String launchTemplateVersion, String healthStatus) {
+    record Member(String instanceId, String lifecycleState, String launchTemplateVersion, String healthStatus,
+                  String launchTemplateId) {
+        public Member(String instanceId, String lifecycleState, String launchTemplateVersion, String healthStatus) {
+            this(instanceId, lifecycleState, launchTemplateVersion, healthStatus, null);
+        }
+    }
+
+    /**
+     * Whether the instance runs its group's launch template: the same version number of the same template. Another
+     * template with the same version number is old (a stack that replaced its template starts again at version 1).
+     * An id missing on either side counts as the same.
+     */
+    static boolean isNew(Group g, Member m) {
+        if (!g.launchTemplateVersion().equals(m.launchTemplateVersion())) {
+            return false;
+        }
+        return g.launchTemplateId() == null || m.launchTemplateId() == null
+                || g.launchTemplateId().equals(m.launchTemplateId());
     }
 
     /** ABANDON evidence found in a group since the roll started ({@link RollEvidence#abandons}). */
@@ -161,6 +197,14 @@ public sealed interface RollStep {
                 }
             }
         }
+        if (in.status() != null) {
+            for (ClusterStatus.Instance i : in.status().instances()) {
+                if (RETAINED.equals(i.lifecycleState())) {
+                    return new Stop(EXIT_ABANDONED, i.instanceId() + " is Terminating:Retained in the status (a "
+                            + "lifecycle action was ABANDONed and the instance kept); see RUNBOOK.md#lifecycle-abandon");
+                }
+            }
+        }
         if (!in.abandons().isEmpty()) {
             Abandon a = in.abandons().get(0);
             Group g = byName.get(a.group());
@@ -191,6 +235,10 @@ public sealed interface RollStep {
                 return new Wait(WaitKind.IN_FLIGHT, g.name() + ": " + live + " instances, desired "
                         + g.desiredCapacity() + " (Auto Scaling has not caught up)");
             }
+        }
+        Optional<String> seenByStatus = inFlightInStatus(in.status());
+        if (seenByStatus.isPresent()) {
+            return new Wait(WaitKind.IN_FLIGHT, seenByStatus.get());
         }
         // Rule 3.
         List<String> problems = gateProblems(groups, in.status(), in.promise());
@@ -225,19 +273,21 @@ public sealed interface RollStep {
         // Rule 6.
         if (g.desiredCapacity() > g.minSize()) {
             Optional<String> replacement = g.instances().stream()
-                    .filter(m -> IN_SERVICE.equals(m.lifecycleState()) && g.launchTemplateVersion()
-                            .equals(m.launchTemplateVersion()))
+                    .filter(m -> IN_SERVICE.equals(m.lifecycleState()) && isNew(g, m))
                     .map(Member::instanceId)
                     .filter(id -> healthyVoter(in.status(), id))
                     .findFirst();
             if (replacement.isPresent()) {
+                Optional<String> drop = toleranceAfterTerminate(in.status(), in.promise(), victim.instanceId(), g);
+                if (drop.isPresent()) {
+                    return new Stop(EXIT_REFUSED, drop.get());
+                }
                 return new Terminate(victim.instanceId(), g.name(), "terminate " + who + ": " + g.name()
                         + " has its replacement " + replacement.get() + " (version " + g.launchTemplateVersion()
                         + ") in service and a healthy voter; desired " + g.desiredCapacity() + " -> "
                         + (g.desiredCapacity() - 1));
             }
-            boolean anyNew = g.instances().stream().anyMatch(m -> live(m.lifecycleState())
-                    && g.launchTemplateVersion().equals(m.launchTemplateVersion()));
+            boolean anyNew = g.instances().stream().anyMatch(m -> live(m.lifecycleState()) && isNew(g, m));
             if (!anyNew) {
                 return new Stop(EXIT_REFUSED, g.name() + ": desired " + g.desiredCapacity() + " is above MinSize "
                         + g.minSize() + " and no instance runs version " + g.launchTemplateVersion()
@@ -259,14 +309,145 @@ public sealed interface RollStep {
     }
 
     /**
-     * The failure tolerance a run promises: the status's, once the cluster passes rule 3's gate (with nothing
-     * promised yet); empty while it does not ({@link #gateProblems} says why).
+     * The failure tolerance a run promises, once the cluster passes rule 3's gate (with nothing promised yet; empty
+     * while it does not, {@link #gateProblems} says why): the lower of the status's failure tolerance now and that of
+     * the cluster the groups are sized for, {@code (sum of MinSize - 1) / 2}. The second keeps a half-done roll's
+     * extra instances (a resumed run finds two groups each holding an old and a new voter) from inflating the promise
+     * to a tolerance the cluster loses as soon as the roll removes them.
      */
     static Optional<Integer> promise(List<Group> groups, ClusterStatus status) {
         if (!gateProblems(groups, status, 0).isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(status.failureTolerance());
+        return Optional.of(Math.min(status.failureTolerance(), sizedTolerance(groups)));
+    }
+
+    /** The failure tolerance of a cluster of sum(MinSize) voters: {@code (sum of MinSize - 1) / 2}, at least 0. */
+    static int sizedTolerance(List<Group> groups) {
+        int voters = groups.stream().mapToInt(Group::minSize).sum();
+        return Math.max(0, (voters - 1) / 2);
+    }
+
+    /**
+     * Why terminating {@code victim} (a healthy voter) would take the failure tolerance below the promise, or empty.
+     * With V voters of which H are healthy, one healthy voter less leaves (H-1) - ((V-1)/2 + 1).
+     */
+    static Optional<String> toleranceAfterTerminate(ClusterStatus status, int promise, String victim, Group g) {
+        int v = status.voters();
+        int h = status.healthyVoters();
+        int after = (h - 1) - ((v - 1) / 2 + 1);
+        if (after >= promise) {
+            return Optional.empty();
+        }
+        return Optional.of("terminating " + victim + " would leave failure tolerance " + after + " (" + (v - 1)
+                + " voters, " + (h - 1) + " healthy), below the " + promise + " this run promised: the cluster has no "
+                + "spare voter to lose (" + g.name() + " desired " + g.desiredCapacity() + " is above its MinSize "
+                + g.minSize() + " without that being a replacement: was MinSize lowered?). Nothing changed. Fix: set "
+                + g.name() + "'s MinSize back to its desired " + g.desiredCapacity() + " and run again (the roll then "
+                + "launches a replacement before it terminates), or shrink the cluster first on purpose "
+                + "(RUNBOOK.md) and run again");
+    }
+
+    /**
+     * The status (observed after the describe, by the publisher) sees Auto Scaling acting: a pending lifecycle action
+     * or an instance whose lifecycle state is not InService (Pending*, Terminating*, ...; Terminated and Detached are
+     * gone and a row without a state says nothing). The describe may have missed it: a wait, as rule 1.
+     */
+    static Optional<String> inFlightInStatus(ClusterStatus status) {
+        if (status == null) {
+            return Optional.empty();
+        }
+        if (!status.pendingActions().isEmpty()) {
+            ClusterStatus.PendingAction p = status.pendingActions().get(0);
+            return Optional.of("the status lists a pending lifecycle action: " + p.instanceId() + " "
+                    + p.lifecycleState() + " (Auto Scaling is acting)");
+        }
+        for (ClusterStatus.Instance i : status.instances()) {
+            String state = i.lifecycleState();
+            if (state == null || state.isBlank() || IN_SERVICE.equals(state) || gone(state)) {
+                continue;
+            }
+            return Optional.of("the status sees " + i.instanceId() + " " + state
+                    + " (Auto Scaling is acting; the describe read before it may have missed it)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * At the start of a run: the leader runs on an instance outside the groups the roll was given (--groups naming a
+     * subset of the cluster's groups). The gate would fail on every step; refuse at once instead.
+     */
+    static Optional<Stop> leaderOutside(List<String> order, List<Group> described, ClusterStatus status) {
+        if (status == null || status.leader() == null || status.leader().instanceId() == null) {
+            return Optional.empty();
+        }
+        String leader = status.leader().instanceId();
+        boolean inGroups = described.stream().filter(g -> order.contains(g.name()))
+                .flatMap(g -> g.instances().stream()).anyMatch(m -> leader.equals(m.instanceId()));
+        if (inGroups) {
+            return Optional.empty();
+        }
+        String where = status.instances().stream().filter(i -> leader.equals(i.instanceId()) && i.group() != null)
+                .map(i -> " (group " + i.group() + ")").findFirst().orElse("");
+        return Optional.of(new Stop(EXIT_REFUSED, "the leader " + leader + where + " runs outside the groups given ("
+                + String.join(", ", order) + "): the roll replaces the leader last and gates every step on it, so it "
+                + "cannot roll a subset that leaves the leader out. Give every group of the cluster to --groups (or "
+                + "use --stack), or move leadership into the given groups first; nothing changed"));
+    }
+
+    /**
+     * What changed between two describes of the same groups (the one decided on and the one read right before a
+     * mutation, after the seconds-long status call): an instance that appeared or went, or a lifecycle state that moved.
+     * Empty when the instance sets and their states are the same.
+     */
+    static Optional<String> describeChange(List<Group> before, List<Group> after) {
+        Map<String, String> was = states(before);
+        Map<String, String> now = states(after);
+        if (was.equals(now)) {
+            return Optional.empty();
+        }
+        List<String> changes = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            String old = was.get(e.getKey());
+            if (old == null) {
+                changes.add(e.getKey() + " appeared (" + e.getValue() + ")");
+            } else if (!old.equals(e.getValue())) {
+                changes.add(e.getKey() + " " + old + " -> " + e.getValue());
+            }
+        }
+        was.keySet().stream().filter(id -> !now.containsKey(id)).forEach(id -> changes.add(id + " went"));
+        return Optional.of(String.join(", ", changes));
+    }
+
+    private static Map<String, String> states(List<Group> groups) {
+        Map<String, String> states = new java.util.TreeMap<>();
+        groups.forEach(g -> g.instances().forEach(m -> states.put(g.name() + "/" + m.instanceId(),
+                m.lifecycleState())));
+        return states;
+    }
+
+    /**
+     * The undo an abandoned launch's stop carries, checked against a describe read right before it: never set desired
+     * below the group's live instances (neither Terminating* nor Terminated) as they are now, nor when desired moved
+     * since the decision. Returns the call to make, or empty with {@code why} holding the reason to log.
+     */
+    static Optional<SetDesired> undoNow(SetDesired back, Group fresh, StringBuilder why) {
+        if (fresh == null) {
+            why.append(back.group()).append(" is not in the describe read before the undo");
+            return Optional.empty();
+        }
+        long liveNow = fresh.instances().stream().filter(m -> !gone(m.lifecycleState())
+                && !m.lifecycleState().startsWith("Terminating")).count();
+        if (fresh.desiredCapacity() != back.desired() + 1) {
+            why.append("desired is ").append(fresh.desiredCapacity()).append(" now, not ").append(back.desired() + 1);
+            return Optional.empty();
+        }
+        if (back.desired() < liveNow) {
+            why.append(liveNow).append(" instances are live now (Auto Scaling launched again since): desired ")
+                    .append(back.desired()).append(" would make it scale in, and it picks the oldest version first");
+            return Optional.empty();
+        }
+        return Optional.of(back);
     }
 
     /** Why the cluster is not fit for a step (rule 3); empty when it is. */
@@ -321,8 +502,12 @@ public sealed interface RollStep {
             rank.put(g.name(), i);
             excess.put(g.name(), g.desiredCapacity() > g.minSize());
             for (Member m : g.instances()) {
-                if (IN_SERVICE.equals(m.lifecycleState()) && !g.launchTemplateVersion().equals(m.launchTemplateVersion())) {
-                    old.add(new PlanEntry(g.name(), m.instanceId(), m.launchTemplateVersion(), g.launchTemplateVersion(),
+                if (IN_SERVICE.equals(m.lifecycleState()) && !isNew(g, m)) {
+                    boolean otherTemplate = g.launchTemplateId() != null && m.launchTemplateId() != null
+                            && !g.launchTemplateId().equals(m.launchTemplateId());
+                    old.add(new PlanEntry(g.name(), m.instanceId(), m.launchTemplateVersion()
+                            + (otherTemplate ? " of " + m.launchTemplateId() : ""), g.launchTemplateVersion()
+                            + (otherTemplate ? " of " + g.launchTemplateId() : ""),
                             m.instanceId().equals(leaderInstance)));
                 }
             }

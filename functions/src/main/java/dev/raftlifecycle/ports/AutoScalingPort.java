@@ -54,15 +54,16 @@ public final class AutoScalingPort {
      */
     public record Group(String name, int desiredCapacity, Map<String, String> tags, List<Member> members,
                         boolean capacityRebalance, String healthCheckType, int minSize, int maxSize,
-                        Optional<String> launchTemplateVersion) {
+                        Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
     }
 
     /**
      * @param launchTemplateVersion the version the instance was launched with, when Auto Scaling reports one
      * @param healthStatus          Auto Scaling's health status (Healthy, Unhealthy), "" when it gives none
+     * @param launchTemplateId      the launch template the instance was launched from, when Auto Scaling reports one
      */
     public record Member(String instanceId, String lifecycleState, String availabilityZone,
-                         Optional<String> launchTemplateVersion, String healthStatus) {
+                         Optional<String> launchTemplateVersion, String healthStatus, Optional<String> launchTemplateId) {
     }
 
     /** The groups of these names that exist (every page of DescribeAutoScalingGroups). */
@@ -78,7 +79,9 @@ public final class AutoScalingPort {
                 .map(i -> new Member(i.instanceId(), i.lifecycleStateAsString() == null ? "" : i.lifecycleStateAsString(),
                         i.availabilityZone() == null ? "" : i.availabilityZone(),
                         Optional.ofNullable(i.launchTemplate()).map(LaunchTemplateSpecification::version),
-                        i.healthStatus() == null ? "" : i.healthStatus())).toList();
+                        i.healthStatus() == null ? "" : i.healthStatus(),
+                        Optional.ofNullable(i.launchTemplate()).map(LaunchTemplateSpecification::launchTemplateId)))
+                .toList();
         Map<String, String> tags = new HashMap<>();
         g.tags().forEach(t -> tags.put(t.key(), t.value() == null ? "" : t.value()));
         Optional<LaunchTemplateSpecification> template = Optional.ofNullable(g.launchTemplate())
@@ -87,7 +90,8 @@ public final class AutoScalingPort {
         return new Group(g.autoScalingGroupName(), g.desiredCapacity() == null ? 0 : g.desiredCapacity(), tags, members,
                 Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType(),
                 g.minSize() == null ? 0 : g.minSize(), g.maxSize() == null ? 0 : g.maxSize(),
-                template.map(LaunchTemplateSpecification::version));
+                template.map(LaunchTemplateSpecification::version),
+                template.map(LaunchTemplateSpecification::launchTemplateId));
     }
 
     /** The outcome of completing a lifecycle action. */
@@ -141,7 +145,8 @@ public final class AutoScalingPort {
         return describe(groupNames).stream().map(g -> new RollStep.Group(g.name(), g.minSize(), g.maxSize(),
                 g.desiredCapacity(), g.launchTemplateVersion().orElse(null), g.members().stream()
                 .map(m -> new RollStep.Member(m.instanceId(), m.lifecycleState(), m.launchTemplateVersion().orElse(null),
-                        m.healthStatus().isEmpty() ? null : m.healthStatus())).toList())).toList();
+                        m.healthStatus().isEmpty() ? null : m.healthStatus(), m.launchTemplateId().orElse(null)))
+                .toList(), g.launchTemplateId().orElse(null))).toList();
     }
 
     /** SetDesiredCapacity to an absolute value, without honouring the cooldown (the roll waits on its own). */
@@ -155,11 +160,15 @@ public final class AutoScalingPort {
                 .shouldDecrementDesiredCapacity(true));
     }
 
-    /** The group's latest scaling activities (one page of up to 50, newest first). */
+    /**
+     * The group's latest scaling activities (one page of up to 50, newest first), each labelled with its own
+     * AutoScalingGroupName (the group asked about only when the answer leaves it out).
+     */
     public List<RollEvidence.Activity> activities(String group) {
         return client.get().describeScalingActivities(r -> r.autoScalingGroupName(group).maxRecords(50)).activities()
-                .stream().map(a -> new RollEvidence.Activity(group, a.startTime(), a.statusCodeAsString(),
-                        a.statusMessage(), a.description())).toList();
+                .stream().map(a -> new RollEvidence.Activity(a.activityId(),
+                        a.autoScalingGroupName() == null ? group : a.autoScalingGroupName(), a.startTime(),
+                        a.statusCodeAsString(), a.statusMessage(), a.description())).toList();
     }
 
     /** An instance refresh as DescribeInstanceRefreshes reports it. */

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * Lambda Invoke of the publisher's status entry point ({@code {"status":true}}), synchronously, its answer read as a
@@ -34,10 +35,30 @@ public final class StatusFunctionPort {
         }
     }
 
-    /** @throws software.amazon.awssdk.core.exception.SdkException the call itself failed */
-    public ClusterStatus status(String functionName) throws Unreadable {
-        InvokeResponse response = client.invoke(r -> r.functionName(functionName)
-                .payload(SdkBytes.fromString(STATUS_REQUEST, StandardCharsets.UTF_8)));
+    /**
+     * Lambda refused the invocation for lack of concurrency (TooManyRequestsException): the publisher has reserved
+     * concurrency 1 and its scheduled run may hold it. Nothing is known of the cluster; the caller retries.
+     */
+    public static final class Throttled extends Exception {
+        public Throttled(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @throws Throttled  Lambda throttled the invocation (retry it)
+     * @throws Unreadable the function answered with an error or not with a status
+     * @throws software.amazon.awssdk.core.exception.SdkException the call itself failed otherwise
+     */
+    public ClusterStatus status(String functionName) throws Unreadable, Throttled {
+        InvokeResponse response;
+        try {
+            response = client.invoke(r -> r.functionName(functionName)
+                    .payload(SdkBytes.fromString(STATUS_REQUEST, StandardCharsets.UTF_8)));
+        } catch (TooManyRequestsException e) {
+            throw new Throttled(functionName + " throttled (TooManyRequestsException"
+                    + (e.reason() == null ? "" : " " + e.reasonAsString()) + ")");
+        }
         String payload = response.payload() == null ? "" : response.payload().asUtf8String();
         if (response.functionError() != null) {
             throw new Unreadable(functionName + " returned a function error (" + response.functionError() + "): "

@@ -44,33 +44,44 @@ public final class RollCommand {
               --order leader-last     (default) per instance, launch before terminate, followers first, the leader last:
                                       raise desired by one, wait for the new instance to be InService and a healthy voter,
                                       terminate the old one (decrementing desired); one election per roll
+                                      (a terminate that would take failure tolerance below the promise: exit 4)
               --order as-aws          one instance refresh per group in the given order (MinHealthyPercentage 100,
-                                      MaxHealthyPercentage 200, SkipMatching): Auto Scaling picks the order
+                                      MaxHealthyPercentage 200, SkipMatching): Auto Scaling picks the order; a refresh
+                                      already Pending/InProgress in a group (a resumed run) is adopted and followed
               --region R              AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)
               --endpoint-url URL      send every AWS call to this endpoint (an emulator, the lab)
               --poll S                seconds between observations (default %d)
               --timeout S             give up on one step after this many seconds (default %d)
-              --settle S              how long the cluster may be unhealthy (or below the failure tolerance of the start)
-                                      before a step counts as failed (default %d)
+              --settle S              how long the cluster may be unhealthy (or below the promise) before a step counts
+                                      as failed; also bounds the retries of a throttled status invoke (default %d)
               --instance-warmup S     as-aws: the refresh's instance warmup (default %d)
               --no-alarm-gate         step on while alarms of the cluster are in ALARM
               --dry-run               print the plan (instances in the order they would be replaced, the leader marked)
                                       and change nothing
               -h, --help              this text
 
+            Promise: failure tolerance never below min(its value at the start, (sum of MinSize - 1) / 2), so a
+            resumed half-done roll's extra instances do not inflate it.
+            Old: an InService instance on another launch template (id) or version than its group's.
             Resume: run it again. The state is read, not remembered: instances already on the group's version are left
-            alone, a replacement already in service lets its old instance go first.
-            Needs: groups on a numeric launch template version (the stack's), MaxSize >= desired + 1, and IAM for
+            alone, a replacement already in service lets its old instance go first. ABANDON evidence: activities that
+            mention ABANDON and had not ended when the run started (by id, no clock).
+            Needs: every group of the cluster (a leader outside the groups given is refused, exit 4), groups on a numeric
+            launch template version (the stack's), MaxSize >= desired + 1, and IAM for
             cloudformation:DescribeStacks, cloudwatch:DescribeAlarms, lambda:InvokeFunction (the status function),
             autoscaling:DescribeAutoScalingGroups, DescribeScalingActivities, SetDesiredCapacity,
             TerminateInstanceInAutoScalingGroup (leader-last), Start/Describe/CancelInstanceRefresh (as-aws).
 
             exit codes: 0 every instance of every group runs its group's launch template version
-                        1 an AWS call failed, a step timed out, an instance refresh failed or was cancelled
-                        2 a lifecycle action was ABANDONed or an instance retained (RUNBOOK.md#lifecycle-abandon)
+                        1 an AWS call failed, a step timed out, an instance refresh failed or was cancelled, the
+                          status function still throttled (TooManyRequestsException) after 5 attempts within --settle
+                        2 a lifecycle action was ABANDONed or an instance retained (RUNBOOK.md#lifecycle-abandon);
+                          after an abandoned launch desired is set back, never below the instances live right then
                         3 an alarm of the cluster is firing
                         4 refused or stopped for the cluster: not healthy (after --settle), failure tolerance below the
-                          start's, or a state it cannot classify ($Latest/$Default, an instance without a version, ...)
+                          promise, the leader outside the groups given, the status function returned a FunctionError
+                          (the cluster cannot be classified), or a state it cannot classify ($Latest/$Default, an
+                          instance without a version, ...)
                         64 usage
             """.formatted(RollProcedure.DEFAULT_POLL.toSeconds(), RollProcedure.DEFAULT_TIMEOUT.toSeconds(),
             RollProcedure.DEFAULT_SETTLE.toSeconds(), RollProcedure.DEFAULT_WARMUP.toSeconds());

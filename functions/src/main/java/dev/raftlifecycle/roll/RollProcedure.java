@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +43,9 @@ final class RollProcedure {
     private static final Set<String> REFRESH_FAILED = Set.of("Failed", "Cancelled", "Cancelling", "RollbackInProgress",
             "RollbackFailed", "RollbackSuccessful");
     private static final Set<String> REFRESH_ACTIVE = Set.of("Pending", "InProgress", "Cancelling", "Baking");
+    /** A refresh found under way that the run follows instead of starting its own. */
+    private static final Set<String> REFRESH_ADOPTABLE = Set.of("Pending", "InProgress", "Baking");
+    static final int STATUS_ATTEMPTS = 5;
 
     /** Sleeps between observations; the tests' does not. */
     interface Sleeper {
@@ -91,7 +95,6 @@ final class RollProcedure {
         Target target = target();
         log.line("groups " + String.join(", ", target.groups()) + " (cluster " + target.cluster().orElse("unknown")
                 + ", order " + options.order().flag + ", status from " + target.statusFunction() + ")");
-        Instant started = clock.instant();
         checkAlarms(target);
         List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
         Optional<RollStep.Stop> refusal = RollStep.refusal(target.groups(), groups);
@@ -99,16 +102,35 @@ final class RollProcedure {
             throw new RollException(refusal.get().exitCode(), "refused: " + refusal.get().reason());
         }
         ClusterStatus status = status(target);
+        Optional<RollStep.Stop> outside = RollStep.leaderOutside(target.groups(), groups, status);
+        if (outside.isPresent()) {
+            throw new RollException(outside.get().exitCode(), "refused: " + outside.get().reason());
+        }
         if (options.dryRun()) {
             printPlan(target, groups, status);
             return RollStep.EXIT_DONE;
         }
-        int promise = promise(target, started);
-        log.line("promise: failure tolerance never below " + promise + " (its value now)");
+        Set<String> endedAtStart = endedActivities(target.groups());
+        int promise = promise(target);
+        log.line("promise: failure tolerance never below " + promise + " (the lower of its value now and (sum of "
+                + "MinSize - 1) / 2, the tolerance of the cluster the groups are sized for)");
         return switch (options.order()) {
-            case LEADER_LAST -> leaderLast(target, started, promise);
-            case AS_AWS -> asAws(target, started, promise);
+            case LEADER_LAST -> leaderLast(target, endedAtStart, promise);
+            case AS_AWS -> asAws(target, endedAtStart, promise);
         };
+    }
+
+    /**
+     * The ids of every group's activities that had already ended when the run started: ABANDON evidence is whatever
+     * mentions ABANDON and is not among them (no start time, no local clock).
+     */
+    private Set<String> endedActivities(List<String> groups) {
+        Set<String> ended = new HashSet<>();
+        for (String group : groups) {
+            Set<String> ofGroup = RollEvidence.ended(ports.autoScaling().activities(group));
+            ended.addAll(ofGroup);
+        }
+        return ended;
     }
 
     Target target() {
@@ -153,8 +175,9 @@ final class RollProcedure {
         if (!options.alarmGate()) {
             return;
         }
-        List<String> firing = RollEvidence.gating(ports.cloudWatch().firingAlarms(target.gateAlarms(),
-                target.cluster().map(c -> c + "-").orElseThrow()));
+        String cluster = target.cluster().orElseThrow();
+        List<String> firing = RollEvidence.gating(ports.cloudWatch().firingAlarms(target.gateAlarms(), cluster + "-"),
+                cluster);
         if (!firing.isEmpty()) {
             throw new RollException(RollStep.EXIT_ALARM, "alarms of " + target.cluster().orElse("the cluster")
                     + " are firing (" + String.join(", ", firing) + "): fix them first (RUNBOOK.md) or pass "
@@ -162,17 +185,38 @@ final class RollProcedure {
         }
     }
 
-    private ClusterStatus status(Target target) {
-        try {
-            return ports.status().status(target.statusFunction());
-        } catch (StatusFunctionPort.Unreadable e) {
-            throw new RollException(RollStep.EXIT_REFUSED, "cannot classify the cluster, nothing changed: "
-                    + e.getMessage());
+    /**
+     * The status function's answer. A throttle (the publisher has reserved concurrency 1 and its scheduled run may hold
+     * it) is retried with backoff (1 s, 2 s, 4 s, ... at most 5 attempts, the waits bounded by --settle) before
+     * anything is concluded; still throttled: exit 1 (an AWS call failed; run again). A function error or an answer
+     * that is not a status: exit 4 (the cluster cannot be classified).
+     */
+    private ClusterStatus status(Target target) throws InterruptedException {
+        Duration waited = Duration.ZERO;
+        Duration backoff = Duration.ofSeconds(1);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ports.status().status(target.statusFunction());
+            } catch (StatusFunctionPort.Unreadable e) {
+                throw new RollException(RollStep.EXIT_REFUSED, "cannot classify the cluster, nothing changed: "
+                        + e.getMessage());
+            } catch (StatusFunctionPort.Throttled e) {
+                if (attempt >= STATUS_ATTEMPTS || waited.plus(backoff).compareTo(options.settle()) > 0) {
+                    throw new RollException(RollStep.EXIT_AWS, e.getMessage() + " on " + attempt + " attempts over "
+                            + waited.toSeconds() + "s (--settle " + options.settle().toSeconds() + "s): nothing "
+                            + "concluded; run again to resume");
+                }
+                log.line(e.getMessage() + "; attempt " + attempt + " of " + STATUS_ATTEMPTS + ", again in "
+                        + backoff.toSeconds() + "s");
+                sleeper.sleep(backoff);
+                waited = waited.plus(backoff);
+                backoff = backoff.multipliedBy(2);
+            }
         }
     }
 
     /** Waits (up to --settle) for the cluster to pass the gate; its failure tolerance then is the run's promise. */
-    private int promise(Target target, Instant started) throws InterruptedException {
+    private int promise(Target target) throws InterruptedException {
         Instant since = clock.instant();
         String last = "";
         while (true) {
@@ -195,19 +239,29 @@ final class RollProcedure {
         }
     }
 
-    private int leaderLast(Target target, Instant started, int promise) throws InterruptedException {
+    private int leaderLast(Target target, Set<String> endedAtStart, int promise) throws InterruptedException {
         Instant stepStarted = clock.instant();
         Instant unfitSince = null;
         String lastWait = "";
         int steps = 0;
         while (true) {
             List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
-            List<RollStep.Abandon> abandons = abandons(target.groups(), started);
+            List<RollStep.Abandon> abandons = abandons(target.groups(), endedAtStart);
             ClusterStatus status = status(target);
             Instant now = clock.instant();
             long unfitFor = unfitSince == null ? 0 : Duration.between(unfitSince, now).toSeconds();
             RollStep step = RollStep.decide(new RollStep.Input(target.groups(), groups, status, promise, abandons,
                     unfitFor, options.settle().toSeconds()));
+            if (step instanceof RollStep.Launch || step instanceof RollStep.Terminate) {
+                // The status call took seconds: read Auto Scaling again right before the mutation and decide on that.
+                List<RollStep.Group> fresh = ports.autoScaling().describeForRoll(target.groups());
+                Optional<String> change = RollStep.describeChange(groups, fresh);
+                step = change.isPresent()
+                        ? new RollStep.Wait(RollStep.WaitKind.IN_FLIGHT, "Auto Scaling changed during the status call ("
+                                + change.get() + "); observing again before any step")
+                        : RollStep.decide(new RollStep.Input(target.groups(), fresh, status, promise, abandons,
+                                unfitFor, options.settle().toSeconds()));
+            }
             switch (step) {
                 case RollStep.Done done -> {
                     done.warnings().forEach(w -> log.line("warning: " + w));
@@ -216,7 +270,7 @@ final class RollProcedure {
                 }
                 case RollStep.Stop stop -> {
                     log.line("stop (exit " + stop.exitCode() + "): " + stop.reason());
-                    stop.setDesiredBack().ifPresent(this::setDesiredBack);
+                    stop.setDesiredBack().ifPresent(back -> setDesiredBack(target, back));
                     return stop.exitCode();
                 }
                 case RollStep.Wait wait -> {
@@ -254,8 +308,18 @@ final class RollProcedure {
         }
     }
 
-    private void setDesiredBack(RollStep.SetDesired back) {
+    /** The undo after an abandoned launch, checked against a describe read right before it. */
+    private void setDesiredBack(Target target, RollStep.SetDesired back) {
         try {
+            RollStep.Group fresh = ports.autoScaling().describeForRoll(List.of(back.group())).stream()
+                    .filter(g -> g.name().equals(back.group())).findFirst().orElse(null);
+            StringBuilder why = new StringBuilder();
+            if (RollStep.undoNow(back, fresh, why).isEmpty()) {
+                log.line(back.group() + ": desired left as it is, not set back to " + back.desired() + " (" + why
+                        + "); Auto Scaling may launch the new version again: set desired by hand once you know why "
+                        + "the launch was abandoned");
+                return;
+            }
             mutate("SetDesiredCapacity " + back.group() + " " + back.desired(),
                     () -> ports.autoScaling().setDesiredCapacity(back.group(), back.desired()));
             log.line(back.group() + ": desired set back to " + back.desired());
@@ -291,12 +355,12 @@ final class RollProcedure {
         return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
     }
 
-    private List<RollStep.Abandon> abandons(List<String> groups, Instant since) {
+    private List<RollStep.Abandon> abandons(List<String> groups, Set<String> endedAtStart) {
         List<RollEvidence.Activity> activities = new ArrayList<>();
         for (String group : groups) {
             activities.addAll(ports.autoScaling().activities(group));
         }
-        return RollEvidence.abandons(activities, since);
+        return RollEvidence.abandons(activities, endedAtStart);
     }
 
     private void printPlan(Target target, List<RollStep.Group> groups, ClusterStatus status) {
@@ -332,22 +396,31 @@ final class RollProcedure {
     }
 
     /** As AWS would: one instance refresh per group, in order; the same gates between groups. */
-    private int asAws(Target target, Instant started, int promise) throws InterruptedException {
+    private int asAws(Target target, Set<String> endedAtStart, int promise) throws InterruptedException {
         for (String group : target.groups()) {
             checkAlarms(target);
-            awaitFit(target, promise);
             Optional<AutoScalingPort.Refresh> latest = ports.autoScaling().latestRefresh(group);
-            if (latest.isPresent() && REFRESH_ACTIVE.contains(latest.get().status())) {
-                throw new RollException(RollStep.EXIT_AWS, group + " already has an instance refresh under way ("
-                        + latest.get().id() + ", " + latest.get().status() + "); wait for it or cancel it");
+            String id;
+            if (latest.isPresent() && REFRESH_ADOPTABLE.contains(latest.get().status())) {
+                // A resumed run (or someone by hand) started it: follow it rather than start a second one.
+                id = latest.get().id();
+                log.line(group + ": adopted the instance refresh " + id + " already under way ("
+                        + latest.get().status() + "): following it with the same rules (cancelled on ABANDON evidence "
+                        + "or --timeout from now)");
+            } else if (latest.isPresent() && REFRESH_ACTIVE.contains(latest.get().status())) {
+                throw new RollException(RollStep.EXIT_AWS, group + " has an instance refresh " + latest.get().id()
+                        + " " + latest.get().status() + "; wait for it to end, then run again");
+            } else {
+                awaitFit(target, promise);
+                id = ports.autoScaling().startInstanceRefresh(group, (int) options.instanceWarmup().toSeconds());
+                log.line(group + ": instance refresh " + id + " started (launch before terminate, the order Auto "
+                        + "Scaling's)");
             }
             Instant since = clock.instant();
-            String id = ports.autoScaling().startInstanceRefresh(group, (int) options.instanceWarmup().toSeconds());
-            log.line(group + ": instance refresh " + id + " started (launch before terminate, the order Auto "
-                    + "Scaling's)");
             String last = "";
             while (true) {
-                List<RollStep.Abandon> abandons = RollEvidence.abandons(ports.autoScaling().activities(group), since);
+                List<RollStep.Abandon> abandons = RollEvidence.abandons(ports.autoScaling().activities(group),
+                        endedAtStart);
                 if (!abandons.isEmpty()) {
                     cancel(group);
                     throw new RollException(RollStep.EXIT_ABANDONED, group + ": a lifecycle action was ABANDONed ("
@@ -381,7 +454,7 @@ final class RollProcedure {
         awaitFit(target, promise);
         List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
         RollStep step = RollStep.decide(new RollStep.Input(target.groups(), groups, status(target), promise,
-                abandons(target.groups(), started), 0, options.settle().toSeconds()));
+                abandons(target.groups(), endedAtStart), 0, options.settle().toSeconds()));
         if (step instanceof RollStep.Done done) {
             done.warnings().forEach(w -> log.line("warning: " + w));
             log.line("done: " + done.reason());

@@ -26,6 +26,13 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.CancelInstanceRefreshRequest;
+import software.amazon.awssdk.services.autoscaling.model.CancelInstanceRefreshResponse;
+import software.amazon.awssdk.services.autoscaling.model.DescribeInstanceRefreshesRequest;
+import software.amazon.awssdk.services.autoscaling.model.DescribeInstanceRefreshesResponse;
+import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
+import software.amazon.awssdk.services.autoscaling.model.StartInstanceRefreshRequest;
+import software.amazon.awssdk.services.autoscaling.model.StartInstanceRefreshResponse;
 import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsRequest;
 import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsResponse;
 import software.amazon.awssdk.services.autoscaling.model.DescribeScalingActivitiesRequest;
@@ -43,6 +50,7 @@ import software.amazon.awssdk.services.cloudwatch.model.MetricAlarm;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeRequest;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * The command over stubbed AWS clients (the SDK's generated interfaces, so the ports' requests are the ones checked):
@@ -68,6 +76,14 @@ class RollCommandTest {
         String functionError;
         List<String> firing = List.of();
         Instant now = Instant.parse("2026-11-22T12:00:00Z");
+        /** The groups' launch template (id, version) and the scaling activities, newest first. */
+        String groupTemplateId = "lt-1";
+        String groupVersion = "2";
+        final List<software.amazon.awssdk.services.autoscaling.model.Activity> activities = new ArrayList<>();
+        /** Status invokes still to be throttled (TooManyRequestsException); negative: every one. */
+        int throttleNext;
+        /** Instance refreshes by group: {id, status}; one in progress replaces the group's old instances at advance. */
+        final Map<String, String[]> refreshes = new LinkedHashMap<>();
 
         World() {
             for (int g = 1; g <= 3; g++) {
@@ -98,6 +114,25 @@ class RollCommandTest {
                     nodes.remove(id);
                 }
             }
+            refreshes.forEach((group, r) -> {
+                if (!r[1].equals("InProgress")) {
+                    return;
+                }
+                for (Node n : List.copyOf(nodes.values())) {
+                    if (n.group().equals(group) && !n.version().equals(groupVersion)) {
+                        Node fresh = new Node(n.id() + "-r", group, groupVersion);
+                        add(fresh, "InService");
+                        voters.add(fresh.id());
+                        voters.remove(n.id());
+                        nodes.remove(n.id());
+                        state.remove(n.id());
+                        if (n.id().equals(leader)) {
+                            leader = fresh.id();
+                        }
+                    }
+                }
+                r[1] = "Successful";
+            });
         }
 
         ClusterStatus status() {
@@ -120,7 +155,7 @@ class RollCommandTest {
                         if (r.autoScalingGroupNames().contains(name)) {
                             groups.add(AutoScalingGroup.builder().autoScalingGroupName(name).minSize(s[0]).maxSize(s[1])
                                     .desiredCapacity(s[2]).launchTemplate(LaunchTemplateSpecification.builder()
-                                            .launchTemplateId("lt-1").version("2").build())
+                                            .launchTemplateId(groupTemplateId).version(groupVersion).build())
                                     .instances(nodes.values().stream().filter(n -> n.group().equals(name))
                                             .map(n -> Instance.builder().instanceId(n.id())
                                                     .lifecycleState(state.get(n.id())).healthStatus("Healthy")
@@ -135,7 +170,8 @@ class RollCommandTest {
 
                 @Override
                 public DescribeScalingActivitiesResponse describeScalingActivities(DescribeScalingActivitiesRequest r) {
-                    return DescribeScalingActivitiesResponse.builder().build();
+                    return DescribeScalingActivitiesResponse.builder().activities(activities.stream()
+                            .filter(a -> a.autoScalingGroupName().equals(r.autoScalingGroupName())).toList()).build();
                 }
 
                 @Override
@@ -164,6 +200,29 @@ class RollCommandTest {
                 }
 
                 @Override
+                public DescribeInstanceRefreshesResponse describeInstanceRefreshes(DescribeInstanceRefreshesRequest r) {
+                    String[] refresh = refreshes.get(r.autoScalingGroupName());
+                    return DescribeInstanceRefreshesResponse.builder().instanceRefreshes(refresh == null ? List.of()
+                            : List.of(InstanceRefresh.builder().instanceRefreshId(refresh[0]).status(refresh[1])
+                                    .autoScalingGroupName(r.autoScalingGroupName()).build())).build();
+                }
+
+                @Override
+                public StartInstanceRefreshResponse startInstanceRefresh(StartInstanceRefreshRequest r) {
+                    mutations.add("StartInstanceRefresh " + r.autoScalingGroupName());
+                    String id = "ir-" + r.autoScalingGroupName();
+                    refreshes.put(r.autoScalingGroupName(), new String[] {id, "InProgress"});
+                    return StartInstanceRefreshResponse.builder().instanceRefreshId(id).build();
+                }
+
+                @Override
+                public CancelInstanceRefreshResponse cancelInstanceRefresh(CancelInstanceRefreshRequest r) {
+                    mutations.add("CancelInstanceRefresh " + r.autoScalingGroupName());
+                    refreshes.get(r.autoScalingGroupName())[1] = "Cancelled";
+                    return CancelInstanceRefreshResponse.builder().build();
+                }
+
+                @Override
                 public String serviceName() {
                     return "autoscaling";
                 }
@@ -176,6 +235,10 @@ class RollCommandTest {
                 @Override
                 public InvokeResponse invoke(InvokeRequest r) {
                     assertThat(r.payload().asUtf8String()).isEqualTo(StatusFunctionPort.STATUS_REQUEST);
+                    if (throttleNext != 0) {
+                        throttleNext--;
+                        throw TooManyRequestsException.builder().message("Rate Exceeded.").statusCode(429).build();
+                    }
                     try {
                         return functionError != null
                                 ? InvokeResponse.builder().statusCode(200).functionError("Unhandled")
@@ -333,6 +396,11 @@ class RollCommandTest {
         World sloOnly = new World();
         sloOnly.firing = List.of("c-slo-60m");
         assertThat(run(sloOnly, args()).code()).isZero();
+
+        // The alarms a roll remedies never stop it, even from a gate built from the cluster's name prefix.
+        World remedied = new World();
+        remedied.firing = List.of("c-roll-stopped", "c-tls-failures", "c-certificate-expiry");
+        assertThat(run(remedied, args()).code()).isZero();
     }
 
     @Test

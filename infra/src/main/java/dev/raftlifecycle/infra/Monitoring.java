@@ -61,7 +61,7 @@ public final class Monitoring extends Construct {
      * do not stop scripts/rolling-upgrade (GateAlarmNames): the launch hook still admits a new server only once it is
      * unsealed, in Raft and stable, and the script stops at the first ABANDON.
      */
-    public static final List<String> REMEDIED_BY_A_ROLL = List.of("tls-failures", "certificate-expiry", "roll-stopped");
+    public static final List<String> REMEDIED_BY_A_ROLL = dev.raftlifecycle.contract.AlarmNames.REMEDIED_BY_A_ROLL;
     /**
      * Hours servers may run on different versions (Vault/Consul builds, or launch template versions against their
      * group's) before the roll-stopped alarm fires: longer than a roll takes (nodes x one admission, minutes each), so

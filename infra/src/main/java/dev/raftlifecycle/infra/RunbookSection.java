@@ -24,7 +24,7 @@ public enum RunbookSection {
     CERTIFICATE_EXPIRY("certificate-expiry", "Certificate expiring"),
     UNSEAL_KEY_UNUSABLE("unseal-key-unusable", "Unseal key not usable"),
     SNAPSHOT_AGE("snapshot-age", "Snapshot too old"),
-    ROLL_STOPPED("roll-stopped", "Servers on different versions for hours: a roll that stopped"),
+    ROLL_STOPPED("roll-stopped", "Version mix: a roll that stopped"),
     INITIALIZED_DURING_INIT_WINDOW("initialized-during-init-window", "Cluster initialized while initCidrs is set");
 
     /** The runbook file, relative to the repository root. */

@@ -224,8 +224,10 @@ final class LifecycleDriver {
         Thread t = new Thread(() -> {
             try {
                 launch(instanceId);
-            } catch (RuntimeException e) {
-                lab.timeline.mark("replacement " + instanceId + " failed: " + e.getMessage());
+            } catch (RuntimeException | Error e) {
+                // Said where an operator looks: the instance would otherwise sit in Pending:Wait with no word of why.
+                lab.timeline.mark("replacement " + instanceId + " failed: " + e);
+                System.err.println("lab: the launch path of " + instanceId + " failed: " + e);
             }
         }, "lab-launch-" + instanceId);
         t.setDaemon(true);

@@ -13,12 +13,22 @@ import java.util.Optional;
  * @param spotRequestStatus the status code of the instance's Spot request, when it was asked for and EC2 reports one
  * @param launchTemplateVersion the launch template version the instance was launched with, as Auto Scaling reports
  *                              it; empty when it reports none (or the instance is in none of the groups)
+ * @param launchTemplateId the launch template (lt-...) the instance was launched from, when Auto Scaling reports it
  */
 public record ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
                               Optional<String> privateIp, String availabilityZone, String instanceLifecycle,
-                              Optional<String> spotRequestStatus, Optional<String> launchTemplateVersion) {
+                              Optional<String> spotRequestStatus, Optional<String> launchTemplateVersion,
+                              Optional<String> launchTemplateId) {
     /** EC2's InstanceLifecycle of a Spot instance. */
     public static final String SPOT = "spot";
+
+    /** An instance whose launch template id is not known. */
+    public ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
+                           Optional<String> privateIp, String availabilityZone, String instanceLifecycle,
+                           Optional<String> spotRequestStatus, Optional<String> launchTemplateVersion) {
+        this(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone, instanceLifecycle,
+                spotRequestStatus, launchTemplateVersion, Optional.empty());
+    }
 
     /** An instance whose launch template version is not known. */
     public ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
@@ -37,7 +47,7 @@ public record ClusterInstance(String instanceId, String groupName, String lifecy
     /** The same instance with its Spot request's status. */
     public ClusterInstance withSpotRequestStatus(Optional<String> status) {
         return new ClusterInstance(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone,
-                instanceLifecycle, status, launchTemplateVersion);
+                instanceLifecycle, status, launchTemplateVersion, launchTemplateId);
     }
 
     /** Running or pending in EC2: a node that may be serving, whatever its lifecycle state. */

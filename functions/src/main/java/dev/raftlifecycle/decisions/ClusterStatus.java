@@ -47,7 +47,12 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
      * @param launchTemplateVersion the launch template version the group launches with, as Auto Scaling reports it
      *                              (a number, or $Latest/$Default); null when the group has no launch template
      */
-    public record Group(String name, int desiredCapacity, int minSize, int maxSize, String launchTemplateVersion) {
+    public record Group(String name, int desiredCapacity, int minSize, int maxSize, String launchTemplateVersion,
+                        String launchTemplateId) {
+        /** A group whose launch template id is not known. */
+        public Group(String name, int desiredCapacity, int minSize, int maxSize, String launchTemplateVersion) {
+            this(name, desiredCapacity, minSize, maxSize, launchTemplateVersion, null);
+        }
     }
 
     /**
@@ -59,7 +64,14 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
      */
     public record Instance(String instanceId, String group, String lifecycleState, String launchTemplateVersion,
                            String nodeId, boolean voter, boolean leader, String health, boolean healthyVoter,
-                           String version) {
+                           String version, String launchTemplateId) {
+        /** An instance whose launch template id is not known. */
+        public Instance(String instanceId, String group, String lifecycleState, String launchTemplateVersion,
+                        String nodeId, boolean voter, boolean leader, String health, boolean healthyVoter,
+                        String version) {
+            this(instanceId, group, lifecycleState, launchTemplateVersion, nodeId, voter, leader, health, healthyVoter,
+                    version, null);
+        }
     }
 
     public record Peer(String nodeId, String address, boolean voter, boolean leader) {
@@ -94,7 +106,7 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
         Comparator<String> byGroupOrder = Comparator.comparingInt(g -> order.indexOf(g) < 0 ? order.size() : order.indexOf(g));
         List<Group> groups = s.groups().stream().sorted(Comparator.comparing(GroupState::name, byGroupOrder))
                 .map(g -> new Group(g.name(), g.desiredCapacity(), g.minSize(), g.maxSize(),
-                        g.launchTemplateVersion().orElse(null))).toList();
+                        g.launchTemplateVersion().orElse(null), g.launchTemplateId().orElse(null))).toList();
         List<ClusterInstance> members = s.instances().stream().filter(i -> order.contains(i.groupName()))
                 .sorted(Comparator.comparing(ClusterInstance::groupName, byGroupOrder)
                         .thenComparing(ClusterInstance::instanceId)).toList();
@@ -127,7 +139,8 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
             rows.add(new Instance(i.instanceId(), i.groupName(), i.lifecycleState(), i.launchTemplateVersion().orElse(null),
                     peer.map(RaftPeer::nodeId).orElse(null), voter, peer.map(RaftPeer::leader).orElse(false),
                     health.map(h -> h.state().name()).orElse(null),
-                    voter && doubts.get(peer.get().nodeId()) == HealthyVoters.Doubt.NONE, version.orElse(null)));
+                    voter && doubts.get(peer.get().nodeId()) == HealthyVoters.Doubt.NONE, version.orElse(null),
+                    i.launchTemplateId().orElse(null)));
         }
 
         List<Peer> unmatched = peers.stream().filter(p -> !instanceOf.containsKey(p.nodeId()))

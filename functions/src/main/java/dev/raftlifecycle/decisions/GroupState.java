@@ -9,11 +9,19 @@ import java.util.Optional;
  *
  * @param launchTemplateVersion as Auto Scaling reports it (a number, $Latest or $Default); empty when the group names
  *                              no launch template
+ * @param launchTemplateId      the launch template (lt-...) the group launches with; empty when not known
  */
 public record GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
-                         int minSize, int maxSize, Optional<String> launchTemplateVersion) {
+                         int minSize, int maxSize, Optional<String> launchTemplateVersion,
+                         Optional<String> launchTemplateId) {
     public GroupState {
         tags = Map.copyOf(tags);
+    }
+
+    /** A group whose launch template id is not known. */
+    public GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
+                      int minSize, int maxSize, Optional<String> launchTemplateVersion) {
+        this(name, desiredCapacity, tags, healthCheckType, minSize, maxSize, launchTemplateVersion, Optional.empty());
     }
 
     /** A group whose bounds are its desired capacity and whose launch template version is not known. */

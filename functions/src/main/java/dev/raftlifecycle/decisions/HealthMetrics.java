@@ -104,20 +104,26 @@ public final class HealthMetrics {
     }
 
     /**
-     * InService instances whose launch template version differs from their group's, counted over the groups that name
+     * InService instances not launched from their group's launch template version, counted over the groups that name
      * their version by number; empty when none does ($Latest and $Default say nothing an instance can be compared
-     * with). An instance that reports no version in such a group counts: it was not launched from the group's.
+     * with). Another version, no version, or the same number of another template (a stack that replaced its template
+     * starts again at 1) counts; a template id Auto Scaling does not give on either side counts as the same.
      */
     static Optional<Long> outdatedInstances(ClusterSnapshot s) {
-        Map<String, String> numbered = new java.util.HashMap<>();
-        s.groups().forEach(g -> g.launchTemplateVersion().filter(v -> v.matches("\\d+"))
-                .ifPresent(v -> numbered.put(g.name(), v)));
+        Map<String, GroupState> numbered = new java.util.HashMap<>();
+        s.groups().stream().filter(g -> g.launchTemplateVersion().filter(v -> v.matches("\\d+")).isPresent())
+                .forEach(g -> numbered.put(g.name(), g));
         if (numbered.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(s.instances().stream().filter(ClusterInstance::inService)
                 .filter(i -> numbered.containsKey(i.groupName()))
-                .filter(i -> !i.launchTemplateVersion().equals(Optional.of(numbered.get(i.groupName()))))
+                .filter(i -> {
+                    GroupState g = numbered.get(i.groupName());
+                    boolean sameTemplate = g.launchTemplateId().isEmpty() || i.launchTemplateId().isEmpty()
+                            || g.launchTemplateId().equals(i.launchTemplateId());
+                    return !sameTemplate || !i.launchTemplateVersion().equals(g.launchTemplateVersion());
+                })
                 .count());
     }
 }

@@ -543,7 +543,23 @@ public sealed interface RollStep {
             }
             groups.add(g.get());
         }
-        return structure(groups);
+        Optional<Stop> wrong = structure(groups);
+        if (wrong.isPresent()) {
+            return wrong;
+        }
+        // Room for a replacement in every group that still has old instances, checked before anything changes: found
+        // only at that group's first launch, it would stop a roll half-way, with the groups before it rolled.
+        for (Group g : groups) {
+            boolean old = g.instances().stream().filter(m -> IN_SERVICE.equals(m.lifecycleState()))
+                    .anyMatch(m -> !isNew(g, m));
+            if (old && g.desiredCapacity() <= g.minSize() && g.desiredCapacity() + 1 > g.maxSize()) {
+                return Optional.of(new Stop(EXIT_REFUSED, g.name() + ": MaxSize " + g.maxSize() + " leaves no room "
+                        + "for a replacement beside its " + g.desiredCapacity() + " instance(s) (launch before terminate "
+                        + "needs desired + 1): raise MaxSize to at least " + (g.desiredCapacity() + 1)
+                        + " (the stack's groups have twice their size), then run again; nothing changed"));
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<Stop> structure(List<Group> groups) {

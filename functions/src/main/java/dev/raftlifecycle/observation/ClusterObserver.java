@@ -110,14 +110,14 @@ public final class ClusterObserver {
         List<GroupState> states = new ArrayList<>();
         for (AutoScalingPort.Group group : groups) {
             states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags(), group.healthCheckType(),
-                    group.minSize(), group.maxSize(), group.launchTemplateVersion()));
+                    group.minSize(), group.maxSize(), group.launchTemplateVersion(), group.launchTemplateId()));
             for (AutoScalingPort.Member member : group.members()) {
                 instances.add(join(member.instanceId(), group.name(), member.lifecycleState(), member.availabilityZone(),
-                        described.get(member.instanceId()), member.launchTemplateVersion()));
+                        described.get(member.instanceId()), member.launchTemplateVersion(), member.launchTemplateId()));
             }
         }
         subject.filter(id -> instances.stream().noneMatch(i -> i.instanceId().equals(id)))
-                .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id), Optional.empty())));
+                .ifPresent(id -> instances.add(join(id, "", "", "", described.get(id), Optional.empty(), Optional.empty())));
         if (spotRequests && subject.isPresent()) {
             for (int i = 0; i < instances.size(); i++) {
                 ClusterInstance instance = instances.get(i);
@@ -131,10 +131,10 @@ public final class ClusterObserver {
     }
 
     private static ClusterInstance join(String id, String group, String lifecycle, String zone, Ec2Port.Instance e,
-                                        Optional<String> launchTemplateVersion) {
+                                        Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
         return new ClusterInstance(id, group, lifecycle == null ? "" : lifecycle, e == null ? "unknown" : e.state(),
                 e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone(),
-                e == null ? "" : e.lifecycle(), Optional.empty(), launchTemplateVersion);
+                e == null ? "" : e.lifecycle(), Optional.empty(), launchTemplateVersion, launchTemplateId);
     }
 
     /** A full snapshot: groups described now. */
@@ -404,7 +404,7 @@ public final class ClusterObserver {
             return List.of();
         }
         Map<String, Ec2Port.Instance> described = ec2.describe(outside);
-        return described.values().stream().map(e -> join(e.instanceId(), "", "", "", e, Optional.empty())).toList();
+        return described.values().stream().map(e -> join(e.instanceId(), "", "", "", e, Optional.empty(), Optional.empty())).toList();
     }
 
     /**

@@ -194,4 +194,17 @@ class HealthMetricsTest {
                 Set.of(), 1, false);
         assertThat(HealthMetrics.outdatedInstances(latestOnly)).as("no numbered group: nothing to publish").isEmpty();
     }
+
+    @Test
+    void anInstanceOfAnotherTemplateWithTheSameVersionNumberIsOutdated() {
+        // A stack that replaced its launch template starts again at version 1: the number alone says nothing.
+        GroupState g = new GroupState("a", 2, Map.of(), "EC2", 2, 4, Optional.of("1"), Optional.of("lt-new"));
+        ClusterInstance onNew = new ClusterInstance("i-1", "a", "InService", "running", Optional.of("10.0.0.1"), "az", "",
+                Optional.empty(), Optional.of("1"), Optional.of("lt-new"));
+        ClusterInstance onOld = new ClusterInstance("i-2", "a", "InService", "running", Optional.of("10.0.0.2"), "az", "",
+                Optional.empty(), Optional.of("1"), Optional.of("lt-old"));
+        ClusterSnapshot s = new ClusterSnapshot(List.of("a"), List.of(g), List.of(onNew, onOld), Instant.EPOCH, Map.of(),
+                Map.of(), Instant.EPOCH, Optional.empty(), Optional.empty(), Optional.empty(), Set.of(), 1, false);
+        assertThat(HealthMetrics.outdatedInstances(s)).contains(1L);
+    }
 }

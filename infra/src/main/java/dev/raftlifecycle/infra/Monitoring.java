@@ -177,8 +177,9 @@ public final class Monitoring extends Construct {
                 .build();
         alarm("RollStopped", "roll-stopped", RunbookSection.ROLL_STOPPED,
                 "Servers have run on different versions (builds, or launch template versions against their group's) for "
-                        + ROLL_STOPPED_HOURS + " hours: a roll stopped half-way, or an instance was launched outside "
-                        + "one. Resume it: scripts/rolling-upgrade.",
+                        + ROLL_STOPPED_HOURS + " hours: a roll stopped half-way, the groups point at a new version and no "
+                        + "roll was started, or an instance was launched outside one. Run (or resume) "
+                        + "scripts/rolling-upgrade.",
                 mixed, ComparisonOperator.GREATER_THAN_THRESHOLD, 0, ROLL_STOPPED_HOURS * 4, ROLL_STOPPED_HOURS * 4,
                 TreatMissingData.NOT_BREACHING);
         // Lifecycle automation

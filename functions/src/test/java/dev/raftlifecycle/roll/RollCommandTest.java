@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
@@ -43,6 +44,12 @@ import software.amazon.awssdk.services.autoscaling.model.SetDesiredCapacityReque
 import software.amazon.awssdk.services.autoscaling.model.SetDesiredCapacityResponse;
 import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupRequest;
 import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupResponse;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStacksResponse;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.cloudwatch.model.DescribeAlarmsRequest;
 import software.amazon.awssdk.services.cloudwatch.model.DescribeAlarmsResponse;
@@ -84,6 +91,24 @@ class RollCommandTest {
         int throttleNext;
         /** Instance refreshes by group: {id, status}; one in progress replaces the group's old instances at advance. */
         final Map<String, String[]> refreshes = new LinkedHashMap<>();
+        /** Advances an in-progress refresh needs before it ends; how it ends per group (default Successful). */
+        int refreshTicks = 1;
+        final Map<String, String> refreshEnds = new LinkedHashMap<>();
+        final Map<String, Integer> refreshAge = new LinkedHashMap<>();
+        /** The StartInstanceRefresh requests; per start, the other groups' refreshes as they stood then. */
+        final List<StartInstanceRefreshRequest> refreshStarts = new ArrayList<>();
+        final List<String> refreshStartsSaw = new ArrayList<>();
+        /** DescribeInstanceRefreshes by id (the polls of one refresh), by group. */
+        final Map<String, Integer> refreshPolls = new LinkedHashMap<>();
+        /** CloudFormation: stack name -> outputs; a stack not here does not exist. */
+        final Map<String, Map<String, String>> stacks = new LinkedHashMap<>();
+        /** The functions the status was invoked on; the DescribeAlarms requests. */
+        final List<String> invoked = new ArrayList<>();
+        final List<DescribeAlarmsRequest> alarmRequests = new ArrayList<>();
+        /** Terminates Auto Scaling applies but whose answer is lost: instance id -> what the client throws instead. */
+        final Map<String, RuntimeException> loseTerminateAnswer = new LinkedHashMap<>();
+        /** Terminates lost on the way, Auto Scaling never saw them: instance id -> what the client throws. */
+        final Map<String, RuntimeException> dropTerminate = new LinkedHashMap<>();
 
         World() {
             for (int g = 1; g <= 3; g++) {
@@ -115,7 +140,12 @@ class RollCommandTest {
                 }
             }
             refreshes.forEach((group, r) -> {
-                if (!r[1].equals("InProgress")) {
+                if (!r[1].equals("InProgress") || refreshAge.merge(group, 1, Integer::sum) < refreshTicks) {
+                    return;
+                }
+                String end = refreshEnds.getOrDefault(group, "Successful");
+                r[1] = end;
+                if (!end.equals("Successful")) {
                     return;
                 }
                 for (Node n : List.copyOf(nodes.values())) {
@@ -131,7 +161,6 @@ class RollCommandTest {
                         }
                     }
                 }
-                r[1] = "Successful";
             });
         }
 
@@ -194,22 +223,38 @@ class RollCommandTest {
                 public TerminateInstanceInAutoScalingGroupResponse terminateInstanceInAutoScalingGroup(
                         TerminateInstanceInAutoScalingGroupRequest r) {
                     mutations.add("Terminate " + r.instanceId() + " decrement=" + r.shouldDecrementDesiredCapacity());
+                    RuntimeException dropped = dropTerminate.remove(r.instanceId());
+                    if (dropped != null) {
+                        throw dropped;
+                    }
                     sizes.get(nodes.get(r.instanceId()).group())[2]--;
                     state.put(r.instanceId(), "Terminating:Wait");
+                    RuntimeException lost = loseTerminateAnswer.remove(r.instanceId());
+                    if (lost != null) {
+                        throw lost;
+                    }
                     return TerminateInstanceInAutoScalingGroupResponse.builder().build();
                 }
 
                 @Override
                 public DescribeInstanceRefreshesResponse describeInstanceRefreshes(DescribeInstanceRefreshesRequest r) {
                     String[] refresh = refreshes.get(r.autoScalingGroupName());
+                    if (r.hasInstanceRefreshIds()) {
+                        refreshPolls.merge(r.autoScalingGroupName(), 1, Integer::sum);
+                    }
                     return DescribeInstanceRefreshesResponse.builder().instanceRefreshes(refresh == null ? List.of()
                             : List.of(InstanceRefresh.builder().instanceRefreshId(refresh[0]).status(refresh[1])
+                                    .statusReason(refresh[1].equals("Successful") ? null : "stub: " + refresh[1])
                                     .autoScalingGroupName(r.autoScalingGroupName()).build())).build();
                 }
 
                 @Override
                 public StartInstanceRefreshResponse startInstanceRefresh(StartInstanceRefreshRequest r) {
                     mutations.add("StartInstanceRefresh " + r.autoScalingGroupName());
+                    refreshStarts.add(r);
+                    StringBuilder saw = new StringBuilder(r.autoScalingGroupName());
+                    refreshes.forEach((g, x) -> saw.append(" ").append(g).append("=").append(x[1]));
+                    refreshStartsSaw.add(saw.toString());
                     String id = "ir-" + r.autoScalingGroupName();
                     refreshes.put(r.autoScalingGroupName(), new String[] {id, "InProgress"});
                     return StartInstanceRefreshResponse.builder().instanceRefreshId(id).build();
@@ -235,6 +280,7 @@ class RollCommandTest {
                 @Override
                 public InvokeResponse invoke(InvokeRequest r) {
                     assertThat(r.payload().asUtf8String()).isEqualTo(StatusFunctionPort.STATUS_REQUEST);
+                    invoked.add(r.functionName());
                     if (throttleNext != 0) {
                         throttleNext--;
                         throw TooManyRequestsException.builder().message("Rate Exceeded.").statusCode(429).build();
@@ -262,8 +308,10 @@ class RollCommandTest {
             CloudWatchClient cloudWatch = new CloudWatchClient() {
                 @Override
                 public DescribeAlarmsResponse describeAlarms(DescribeAlarmsRequest r) {
+                    alarmRequests.add(r);
                     return DescribeAlarmsResponse.builder().metricAlarms(firing.stream()
-                            .filter(n -> n.startsWith(r.alarmNamePrefix()))
+                            .filter(n -> r.hasAlarmNames() ? r.alarmNames().contains(n)
+                                    : n.startsWith(r.alarmNamePrefix()))
                             .map(n -> MetricAlarm.builder().alarmName(n).build()).toList()).build();
                 }
 
@@ -276,8 +324,32 @@ class RollCommandTest {
                 public void close() {
                 }
             };
-            return new RollCommand.Ports(new AutoScalingPort(asg), new CloudWatchPort(cloudWatch), new StackPort(null),
-                    new StatusFunctionPort(lambda));
+            CloudFormationClient cloudFormation = new CloudFormationClient() {
+                @Override
+                public DescribeStacksResponse describeStacks(DescribeStacksRequest r) {
+                    Map<String, String> outputs = stacks.get(r.stackName());
+                    if (outputs == null) {
+                        String message = "Stack with id " + r.stackName() + " does not exist";
+                        throw CloudFormationException.builder().statusCode(400).message(message)
+                                .awsErrorDetails(AwsErrorDetails.builder().errorCode("ValidationError")
+                                        .errorMessage(message).serviceName("CloudFormation").build()).build();
+                    }
+                    return DescribeStacksResponse.builder().stacks(Stack.builder().stackName(r.stackName())
+                            .outputs(outputs.entrySet().stream().map(e -> Output.builder().outputKey(e.getKey())
+                                    .outputValue(e.getValue()).build()).toList()).build()).build();
+                }
+
+                @Override
+                public String serviceName() {
+                    return "cloudformation";
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            return new RollCommand.Ports(new AutoScalingPort(asg), new CloudWatchPort(cloudWatch),
+                    new StackPort(cloudFormation), new StatusFunctionPort(lambda));
         }
 
         Clock clock() {

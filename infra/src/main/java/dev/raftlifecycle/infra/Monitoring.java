@@ -170,8 +170,8 @@ public final class Monitoring extends Construct {
         MathExpression mixed = MathExpression.Builder.create()
                 .expression("MAX([FILL(versions, 1) - 1, FILL(outdated, 0)])")
                 .usingMetrics(Map.of(
-                        "versions", metrics.metric(MetricName.VERSION_COUNT, "Maximum"),
-                        "outdated", metrics.metric(MetricName.OUTDATED_INSTANCES, "Maximum")))
+                        "versions", metrics.metric(MetricName.VERSION_COUNT, "Maximum", Duration.minutes(15)),
+                        "outdated", metrics.metric(MetricName.OUTDATED_INSTANCES, "Maximum", Duration.minutes(15))))
                 .period(Duration.minutes(15))
                 .label("server versions beyond one, or outdated instances")
                 .build();

@@ -1,4 +1,4 @@
-package dev.raftlifecycle.ports;
+package dev.raftlifecycle.roll.ports;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -4,7 +4,7 @@ import dev.raftlifecycle.decisions.ClusterStatus;
 import dev.raftlifecycle.decisions.RollEvidence;
 import dev.raftlifecycle.decisions.RollStep;
 import dev.raftlifecycle.ports.AutoScalingPort;
-import dev.raftlifecycle.ports.StatusFunctionPort;
+import dev.raftlifecycle.roll.ports.StatusFunctionPort;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,8 +4,9 @@ import dev.raftlifecycle.decisions.RollStep;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
-import dev.raftlifecycle.ports.StackPort;
-import dev.raftlifecycle.ports.StatusFunctionPort;
+import dev.raftlifecycle.roll.ports.OperatorClients;
+import dev.raftlifecycle.roll.ports.StackPort;
+import dev.raftlifecycle.roll.ports.StatusFunctionPort;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -174,7 +175,8 @@ public final class RollCommand {
         });
         AwsClients clients = new AwsClients(region, options.endpoint(), DefaultCredentialsProvider.builder().build());
         return new Ports(new AutoScalingPort(clients.autoScaling()), new CloudWatchPort(clients.cloudWatch()),
-                new StackPort(clients.cloudFormation()), new StatusFunctionPort(clients.lambda()));
+                new StackPort(OperatorClients.cloudFormation(clients)),
+                new StatusFunctionPort(OperatorClients.lambda(clients)));
     }
 
     public static Options parse(String[] args) throws RollException {

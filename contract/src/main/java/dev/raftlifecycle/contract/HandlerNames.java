@@ -9,6 +9,13 @@ public final class HandlerNames {
     public static final String INTERRUPTION = "dev.raftlifecycle.handlers.InterruptionHandler::handleRequest";
     public static final String SNAPSHOT = "dev.raftlifecycle.handlers.SnapshotHandler::handleRequest";
 
+    /**
+     * The alias every function of the stack is deployed and invoked through (its SnapStart-published version):
+     * event sources, the operator's status and snapshot invokes ({@code --qualifier live}) and the IAM that allows
+     * them ({@code function:NAME:live}) all name it.
+     */
+    public static final String ALIAS_NAME = "live";
+
     /** The handlers' short names: their decision lines' "handler" field, their roles and their lock-table access. */
     public static final String TERMINATING_NAME = "terminating";
     public static final String LAUNCHING_NAME = "launching";

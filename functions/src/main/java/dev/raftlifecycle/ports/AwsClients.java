@@ -14,10 +14,8 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
-import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.kms.KmsClient;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -96,21 +94,6 @@ public final class AwsClients {
         return configure(CloudWatchClient.builder());
     }
 
-    public CloudFormationClient cloudFormation() {
-        return configure(CloudFormationClient.builder());
-    }
-
-    /**
-     * Lambda (scripts/rolling-upgrade invokes the status function): a cold publisher reads the whole cluster before it
-     * answers, so an attempt may take as long as the whole call.
-     */
-    public LambdaClient lambda() {
-        return prepare(LambdaClient.builder(), LAMBDA_CALL_TIMEOUT, LAMBDA_CALL_TIMEOUT).build();
-    }
-
-    /** One Lambda Invoke of the status function, cold start and the cluster's reads included. */
-    public static final Duration LAMBDA_CALL_TIMEOUT = Duration.ofSeconds(60);
-
     public DynamoDbClient dynamoDb() {
         return configure(DynamoDbClient.builder());
     }
@@ -128,8 +111,19 @@ public final class AwsClients {
     /** One S3 call (an 8 MiB part) with its retries. */
     public static final Duration S3_CALL_TIMEOUT = Duration.ofSeconds(60);
 
-    private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
+    /**
+     * Any generated client of the SDK with this configuration (region, credentials, endpoint, HTTP client, retries,
+     * the standard timeouts): for the operator module's clients (CloudFormation, Lambda), services the functions never
+     * call and whose SDK modules the Lambda jar does not carry.
+     */
+    public <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder) {
         return prepare(builder, ATTEMPT_TIMEOUT, CALL_TIMEOUT).build();
+    }
+
+    /** As {@link #configure(AwsClientBuilder)} with an attempt and a call timeout of its own. */
+    public <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> C configure(B builder, Duration attempt,
+                                                                                             Duration call) {
+        return prepare(builder, attempt, call).build();
     }
 
     private <B extends AwsClientBuilder<B, C> & SdkSyncClientBuilder<B, C>, C> B prepare(B builder, Duration attempt,

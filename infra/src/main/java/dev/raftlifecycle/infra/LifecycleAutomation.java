@@ -60,7 +60,6 @@ import software.constructs.Construct;
  */
 public final class LifecycleAutomation extends Construct {
 
-    public static final String ALIAS_NAME = "live";
     public static final String CA_PARAMETER = "VaultCaCertificatePem";
     /**
      * Lambda's maximum: a healthy voter that would go below the voter floor waits (heartbeating) for a replacement to
@@ -323,7 +322,7 @@ public final class LifecycleAutomation extends Construct {
         Annotations.of(function).acknowledgeWarning(
                 "@aws-cdk/aws-lambda:snapStartRequirePublish", "invoked only through the alias on a published version");
         Alias alias = Alias.Builder.create(scope, name + "Alias")
-                .aliasName(ALIAS_NAME)
+                .aliasName(HandlerNames.ALIAS_NAME)
                 .version(function.getCurrentVersion())
                 .retryAttempts(retryAttempts)
                 .maxEventAge(maxEventAge)

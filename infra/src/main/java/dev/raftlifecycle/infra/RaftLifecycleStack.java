@@ -1,5 +1,6 @@
 package dev.raftlifecycle.infra;
 
+import dev.raftlifecycle.contract.HandlerNames;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awscdk.Annotations;
@@ -138,10 +139,10 @@ public final class RaftLifecycleStack extends Stack {
                 + ClusterConfig.BREAK_GLASS_PRINCIPALS + " only)");
         output("SnapshotFunctionName", snapshots.function().function().getFunctionName(),
                 "take a snapshot on demand: aws lambda invoke --function-name <this> --qualifier "
-                        + LifecycleAutomation.ALIAS_NAME + " out.json");
+                        + HandlerNames.ALIAS_NAME + " out.json");
         output("StatusFunctionName", automation.publisher().function().getFunctionName(),
                 "the cluster's status without cluster credentials (the health publisher, read-only): aws lambda invoke "
-                        + "--function-name <this> --qualifier " + LifecycleAutomation.ALIAS_NAME
+                        + "--function-name <this> --qualifier " + HandlerNames.ALIAS_NAME
                         + " --payload '{\"status\":true}' (scripts/rolling-upgrade reads this)");
         output("SnapshotKeyArn", snapshots.key().getKeyArn(), "the snapshot bucket's KMS key (retained on stack deletion)");
         output("SnapshotRoleArn", snapshots.function().role().getRoleArn(), config.consul()

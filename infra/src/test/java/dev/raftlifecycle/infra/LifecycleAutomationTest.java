@@ -186,7 +186,7 @@ class LifecycleAutomationTest {
         assertThat(configs).hasSize(6); // and the snapshot function's (SnapshotsTest)
         for (LifecycleAutomation.Handler handler : automation.handlers()) {
             JsonNode alias = Cfn.resource(template, Cfn.logicalId(synth.stack(), handler.alias())).path("Properties");
-            assertThat(alias.path("Name").asText()).isEqualTo(LifecycleAutomation.ALIAS_NAME);
+            assertThat(alias.path("Name").asText()).isEqualTo(HandlerNames.ALIAS_NAME);
             assertThat(alias.path("FunctionVersion").path("Fn::GetAtt").path(1).asText()).isEqualTo("Version");
             String functionId = Cfn.logicalId(synth.stack(), handler.function());
             JsonNode config = configs.values().stream()

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shell entry points this module owns: they parse, and scripts/rolling-upgrade stays a thin wrapper of the Java
- * command (its behaviour is tested in functions: RollStepCasesTest, RollSimulationTest, RollCommandTest).
+ * command in the operator jar (its behaviour is tested in functions: RollStepCasesTest, RollSimulationTest; and in
+ * operator: RollCommandTest).
  */
 class ScriptsTest {
 
@@ -24,6 +25,9 @@ class ScriptsTest {
     void rollingUpgradeOnlyRunsTheJavaCommand() throws Exception {
         String script = Files.readString(script());
         assertThat(script).contains("exec \"$JAVA_HOME/bin/java\" -cp \"$jar\" dev.raftlifecycle.roll.RollCommand \"$@\"");
+        // The operator's jar (its own credentials modules), not the Lambda jar.
+        assertThat(script).contains("jar=\"$REPO_ROOT/operator/target/raft-lifecycle-operator.jar\"")
+                .contains("-pl operator -am package").doesNotContain("raft-lifecycle-functions.jar");
         // No logic of its own: no AWS CLI call, no loop.
         assertThat(script.lines().filter(l -> !l.startsWith("#")))
                 .noneMatch(l -> l.matches(".*\\baws\\s.*"))

@@ -173,8 +173,9 @@ final class AutoScalingStandIn implements LifecycleDriver.Activities {
         recorder.intercept("autoscaling", "DescribeInstanceRefreshes"::equals, this::describeInstanceRefreshes);
         recorder.intercept("autoscaling", "CancelInstanceRefresh"::equals, this::cancelInstanceRefresh);
         recorder.intercept("autoscaling", "DescribeScalingActivities"::equals, this::describeScalingActivities);
-        String invoke = "POST /2015-03-31/functions/" + lab.statusFunctionName() + "/invocations";
-        recorder.intercept("lambda", invoke::equals, this::invokePublisher);
+        String function = "POST /2015-03-31/functions/" + lab.statusFunctionName();
+        recorder.intercept("lambda", action -> action.equals(function + "/invocations")
+                || action.startsWith(function + ":") && action.endsWith("/invocations"), this::invokePublisher);
     }
 
     // ---- the new image ------------------------------------------------------------------------------
@@ -597,10 +598,30 @@ final class AutoScalingStandIn implements LifecycleDriver.Activities {
 
     // ---- Lambda Invoke of the publisher -------------------------------------------------------------
 
+    /**
+     * Lambda Invoke of the status function as the stack deploys it: a version behind the alias {@code live}
+     * ({@link HandlerNames#ALIAS_NAME}) is what the IAM allows and SnapStart restores, so only that qualifier (in the
+     * Qualifier parameter or as {@code NAME:live}) is answered; the unqualified function ($LATEST) and any other
+     * qualifier get Lambda's 404 ResourceNotFoundException. The lab's roll thus proves it asks for the alias.
+     */
     private Reply invokePublisher(Request request) throws Exception {
+        String segment = request.path().substring("/2015-03-31/functions/".length(),
+                request.path().length() - "/invocations".length());
+        int colon = segment.indexOf(':');
+        String qualifier = colon >= 0 ? segment.substring(colon + 1) : request.param("Qualifier");
+        if (!HandlerNames.ALIAS_NAME.equals(qualifier)) {
+            String arn = "arn:aws:lambda:" + dev.raftlifecycle.rig.Rig.REGION.id() + ":"
+                    + dev.raftlifecycle.rig.EventBridgeEvents.ACCOUNT
+                    + ":function:" + lab.statusFunctionName() + (qualifier == null ? "" : ":" + qualifier);
+            Map<String, Object> notFound = new LinkedHashMap<>();
+            notFound.put("Type", "User");
+            notFound.put("message", "Function not found: " + arn);
+            return Reply.json(404, JSON.writeValueAsBytes(notFound),
+                    Map.of("x-amzn-ErrorType", "ResourceNotFoundException"));
+        }
         byte[] payload = request.body().length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : request.body();
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("X-Amz-Executed-Version", "$LATEST");
+        headers.put("X-Amz-Executed-Version", "1");
         try {
             JsonNode output = lab.invoke(HandlerNames.PUBLISHER_NAME, payload);
             return Reply.json(200, JSON.writeValueAsBytes(output), headers);

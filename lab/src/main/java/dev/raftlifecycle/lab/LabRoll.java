@@ -101,8 +101,8 @@ final class LabRoll {
         env.put("AWS_REGION", Rig.REGION.id());
         env.put("AWS_CONFIG_FILE", "/dev/null");
         env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        // The lab was built (scripts/lab, or the Maven build running the tests) with the functions jar: the script must
-        // not rebuild it under the running lab's classes.
+        // The lab was built (scripts/lab, or the Maven build running the tests: -pl lab -am) with the operator jar the
+        // script runs: the script must not rebuild it under the running lab's classes.
         env.put("LAB_PREBUILT", "1");
         Process process = builder.start();
         Thread pump = new Thread(() -> {

@@ -2,9 +2,11 @@ package dev.raftlifecycle.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.rig.Rig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
 import software.amazon.awssdk.services.autoscaling.model.ScalingActivityInProgressException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /**
  * The lab's AWS endpoint plays Auto Scaling and Lambda for a roll: SDK clients pointed at it, as RollCommand's are
@@ -48,14 +51,22 @@ class LabStandInIT {
              LambdaClient lambda = LambdaClient.builder().region(Rig.REGION).endpointOverride(lab.awsEndpoint())
                      .credentialsProvider(StaticCredentialsProvider.create(lab.awsCredentials()))
                      .httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
-            // Lambda Invoke of the status function runs the lab's publisher with the payload.
+            // Lambda Invoke of the status function through the stack's alias runs the lab's publisher with the payload.
             InvokeResponse invoked = lambda.invoke(r -> r.functionName(lab.statusFunctionName())
-                    .payload(SdkBytes.fromUtf8String("{}")));
+                    .qualifier(HandlerNames.ALIAS_NAME).payload(SdkBytes.fromUtf8String("{}")));
             assertThat(invoked.statusCode()).isEqualTo(200);
             assertThat(invoked.functionError()).isNull();
             JsonNode published = JSON.readTree(invoked.payload().asByteArray());
             assertThat(published.isObject()).as(published.toString()).isTrue();
             assertThat(published.toString()).contains("\"LeaderPresent\":1.0");
+            // Only the alias: the unqualified function ($LATEST) and another qualifier are not found, as the stack's IAM
+            // (function:NAME:live) would have it.
+            for (String qualifier : java.util.Arrays.asList(null, "$LATEST", "blue")) {
+                assertThat(catchThrowable(() -> lambda.invoke(r -> r.functionName(lab.statusFunctionName())
+                        .qualifier(qualifier).payload(SdkBytes.fromUtf8String("{}")))))
+                        .as(String.valueOf(qualifier)).isInstanceOf(ResourceNotFoundException.class)
+                        .hasMessageContaining("Function not found").hasMessageContaining("404");
+            }
 
             List<String> groups = lab.cluster.groupNames();
             String first = groups.get(0);

@@ -1,11 +1,13 @@
 package dev.raftlifecycle.roll;
 
+import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.decisions.RollStep;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.AwsClients;
 import dev.raftlifecycle.ports.CloudWatchPort;
-import dev.raftlifecycle.ports.StackPort;
-import dev.raftlifecycle.ports.StatusFunctionPort;
+import dev.raftlifecycle.roll.ports.OperatorClients;
+import dev.raftlifecycle.roll.ports.StackPort;
+import dev.raftlifecycle.roll.ports.StatusFunctionPort;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -40,6 +43,8 @@ public final class RollCommand {
               --stack NAME            read ServerGroupNames, GateAlarmNames, ClusterName, StatusFunctionName from the stack
               --groups LIST           the Auto Scaling groups, comma-separated, in this order
               --status-function NAME  the publisher function to invoke with {"status":true} (with --groups)
+              --qualifier Q           the alias (or version) of the status function every invoke names (default %s,
+                                      the alias the stack's functions are invoked through)
               --cluster NAME          the cluster name, for the alarm gate (default: the stack's, or <cluster>-servers-N)
               --order leader-last     (default) per instance, launch before terminate, followers first, the leader last:
                                       raise desired by one, wait for the new instance to be InService and a healthy voter,
@@ -53,7 +58,8 @@ public final class RollCommand {
               --poll S                seconds between observations (default %d)
               --timeout S             give up on one step after this many seconds (default %d)
               --settle S              how long the cluster may be unhealthy (or below the promise) before a step counts
-                                      as failed; also bounds the retries of a throttled status invoke (default %d)
+                                      as failed; also how long a throttled status invoke is retried, with exponential
+                                      backoff and jitter (default %d)
               --instance-warmup S     as-aws: the refresh's instance warmup (default %d)
               --no-alarm-gate         step on while alarms of the cluster are in ALARM
               --dry-run               print the plan (instances in the order they would be replaced, the leader marked)
@@ -68,13 +74,16 @@ public final class RollCommand {
             mention ABANDON and had not ended when the run started (by id, no clock).
             Needs: every group of the cluster (a leader outside the groups given is refused, exit 4), groups on a numeric
             launch template version (the stack's), MaxSize >= desired + 1, and IAM for
-            cloudformation:DescribeStacks, cloudwatch:DescribeAlarms, lambda:InvokeFunction (the status function),
+            cloudformation:DescribeStacks, cloudwatch:DescribeAlarms, lambda:InvokeFunction (the status function's
+            alias: function:NAME:%s),
             autoscaling:DescribeAutoScalingGroups, DescribeScalingActivities, SetDesiredCapacity,
             TerminateInstanceInAutoScalingGroup (leader-last), Start/Describe/CancelInstanceRefresh (as-aws).
 
             exit codes: 0 every instance of every group runs its group's launch template version
-                        1 an AWS call failed, a step timed out, an instance refresh failed or was cancelled, the
-                          status function still throttled (TooManyRequestsException) after 5 attempts within --settle
+                        1 an AWS call failed (the status function or its --qualifier not found among them), a step
+                          timed out, an instance refresh failed or was cancelled, the status function still throttled
+                          (TooManyRequestsException) when --settle ran out, the stack missing or without an output
+                          the roll reads (an older stack: deploy it, or give --groups and --status-function)
                         2 a lifecycle action was ABANDONed or an instance retained (RUNBOOK.md#lifecycle-abandon);
                           after an abandoned launch desired is set back, never below the instances live right then
                         3 an alarm of the cluster is firing
@@ -83,8 +92,12 @@ public final class RollCommand {
                           (the cluster cannot be classified), or a state it cannot classify ($Latest/$Default, an
                           instance without a version, ...)
                         64 usage
-            """.formatted(RollProcedure.DEFAULT_POLL.toSeconds(), RollProcedure.DEFAULT_TIMEOUT.toSeconds(),
-            RollProcedure.DEFAULT_SETTLE.toSeconds(), RollProcedure.DEFAULT_WARMUP.toSeconds());
+            """.formatted(HandlerNames.ALIAS_NAME, RollProcedure.DEFAULT_POLL.toSeconds(),
+            RollProcedure.DEFAULT_TIMEOUT.toSeconds(), RollProcedure.DEFAULT_SETTLE.toSeconds(),
+            RollProcedure.DEFAULT_WARMUP.toSeconds(), HandlerNames.ALIAS_NAME);
+
+    /** Lambda's pattern for a Qualifier (an alias name or a version, $LATEST included). */
+    private static final Pattern QUALIFIER = Pattern.compile("[a-zA-Z0-9$_-]{1,128}");
 
     public enum Order {
         LEADER_LAST("leader-last"), AS_AWS("as-aws");
@@ -106,8 +119,10 @@ public final class RollCommand {
      *
      * @param stack          the stack to read the rest from, or empty with {@code groups}
      * @param statusFunction with --groups; else the stack's output
+     * @param qualifier      the status function's alias or version, on every invoke (--qualifier, default live)
      */
     public record Options(Optional<String> stack, List<String> groups, Optional<String> statusFunction,
+                          String qualifier,
                           Optional<String> cluster, Order order, Optional<String> region, Optional<URI> endpoint,
                           Duration poll, Duration timeout, Duration settle, Duration instanceWarmup, boolean alarmGate,
                           boolean dryRun) {
@@ -174,13 +189,15 @@ public final class RollCommand {
         });
         AwsClients clients = new AwsClients(region, options.endpoint(), DefaultCredentialsProvider.builder().build());
         return new Ports(new AutoScalingPort(clients.autoScaling()), new CloudWatchPort(clients.cloudWatch()),
-                new StackPort(clients.cloudFormation()), new StatusFunctionPort(clients.lambda()));
+                new StackPort(OperatorClients.cloudFormation(clients)),
+                new StatusFunctionPort(OperatorClients.lambda(clients)));
     }
 
     public static Options parse(String[] args) throws RollException {
         Map<String, String> values = new HashMap<>();
         List<String> flags = new ArrayList<>();
-        List<String> withValue = List.of("--stack", "--groups", "--status-function", "--cluster", "--order", "--region",
+        List<String> withValue = List.of("--stack", "--groups", "--status-function", "--qualifier", "--cluster",
+                "--order", "--region",
                 "--endpoint-url", "--poll", "--timeout", "--settle", "--instance-warmup");
         List<String> switches = List.of("--no-alarm-gate", "--dry-run");
         for (int i = 0; i < args.length; i++) {
@@ -230,7 +247,12 @@ public final class RollCommand {
                 throw usage("--endpoint-url is not a URL: " + values.get("--endpoint-url"));
             }
         }
-        return new Options(stack, groups, Optional.ofNullable(values.get("--status-function")),
+        String qualifier = values.getOrDefault("--qualifier", HandlerNames.ALIAS_NAME);
+        if (!QUALIFIER.matcher(qualifier).matches()) {
+            throw usage("--qualifier must be an alias or version of the function (letters, digits, $, _ and -), "
+                    + "e.g. " + HandlerNames.ALIAS_NAME);
+        }
+        return new Options(stack, groups, Optional.ofNullable(values.get("--status-function")), qualifier,
                 Optional.ofNullable(values.get("--cluster")), order, Optional.ofNullable(values.get("--region")),
                 endpoint, seconds(values, "--poll", RollProcedure.DEFAULT_POLL, 1),
                 seconds(values, "--timeout", RollProcedure.DEFAULT_TIMEOUT, 1),

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.roll.RollCommandTest.Result;
 import dev.raftlifecycle.roll.RollCommandTest.World;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The smaller fixes of the issue 33 review, played on {@link RollCommandTest}'s world. */
@@ -48,7 +54,7 @@ class RollFixesTest {
         world.throttleNext = 2;
         Result result = RollCommandTest.run(world, RollCommandTest.args());
         assertThat(result.code()).as(result.err()).isZero();
-        assertThat(result.err()).contains("throttled").contains("attempt 1 of 5");
+        assertThat(result.err()).contains("c-pub:live throttled").contains("attempt 1, again in");
         assertThat(world.nodes.values()).hasSize(3).allSatisfy(n -> assertThat(n.version()).isEqualTo("2"));
     }
 
@@ -61,5 +67,42 @@ class RollFixesTest {
         assertThat(result.code()).as(result.err()).isEqualTo(1);
         assertThat(result.err()).contains("throttled").contains("--settle 10s");
         assertThat(world.mutations).isEmpty();
+    }
+
+    /**
+     * Throttled throughout, time passing only by the waits: retried until --settle runs out (not a fixed number of
+     * attempts), the waits growing exponentially with jitter, the last cut to end at --settle; then exit 1.
+     */
+    @Test
+    void throttledStatusIsRetriedWithBackoffUntilSettleRunsOut() {
+        World world = new World();
+        world.throttleNext = -1;
+        List<Duration> waits = new ArrayList<>();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = RollCommand.run(RollCommandTest.args("--settle", "120"), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8), o -> world.ports(), world.clock(), d -> {
+                    waits.add(d);
+                    world.now = world.now.plus(d);
+                });
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(1);
+        assertThat(world.mutations).isEmpty();
+        assertThat(world.invoked).hasSize(waits.size() + 1).hasSizeGreaterThan(5);
+        assertThat(waits.stream().reduce(Duration.ZERO, Duration::plus)).isEqualTo(Duration.ofSeconds(120));
+        for (int i = 0; i < waits.size() - 1; i++) { // the last one is cut to what --settle leaves
+            Duration exponential = RollProcedure.THROTTLE_BASE.multipliedBy(1L << Math.min(i, 10));
+            Duration cap = exponential.compareTo(RollProcedure.THROTTLE_CAP) > 0 ? RollProcedure.THROTTLE_CAP : exponential;
+            assertThat(waits.get(i)).as("wait " + (i + 1)).isBetween(cap.dividedBy(2), cap);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("on " + world.invoked.size() + " attempts over 120s");
+    }
+
+    @Test
+    void throttleWaitsDoubleWithEqualJitterUpToTheCap() {
+        assertThat(RollProcedure.throttleWait(1, 0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(RollProcedure.throttleWait(1, 0.999)).isBetween(Duration.ofMillis(1990), Duration.ofSeconds(2));
+        assertThat(RollProcedure.throttleWait(2, 0.5)).isEqualTo(Duration.ofSeconds(3));
+        assertThat(RollProcedure.throttleWait(5, 0)).isEqualTo(Duration.ofSeconds(16));
+        assertThat(RollProcedure.throttleWait(6, 0)).isEqualTo(Duration.ofSeconds(16));
+        assertThat(RollProcedure.throttleWait(60, 0.999)).isLessThanOrEqualTo(RollProcedure.THROTTLE_CAP);
     }
 }

@@ -1,4 +1,4 @@
-package dev.raftlifecycle.ports;
+package dev.raftlifecycle.roll.ports;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +11,9 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
- * Lambda Invoke of the publisher's status entry point ({@code {"status":true}}), synchronously, its answer read as a
- * {@link ClusterStatus}. A function error or a payload that is not a status is {@link Unreadable}: the caller cannot
+ * Lambda Invoke of the publisher's status entry point ({@code {"status":true}}), synchronously, through the qualifier
+ * given (the stack's functions are invoked through their alias, {@code live}: the IAM allows {@code function:NAME:live}),
+ * its answer read as a {@link ClusterStatus}. A function error or a payload that is not a status is {@link Unreadable}: the caller cannot
  * classify the cluster from it.
  */
 public final class StatusFunctionPort {
@@ -48,12 +49,14 @@ public final class StatusFunctionPort {
     /**
      * @throws Throttled  Lambda throttled the invocation (retry it)
      * @throws Unreadable the function answered with an error or not with a status
-     * @throws software.amazon.awssdk.core.exception.SdkException the call itself failed otherwise
+     * @throws software.amazon.awssdk.core.exception.SdkException the call itself failed otherwise (no such function
+     *         or qualifier: ResourceNotFoundException)
      */
-    public ClusterStatus status(String functionName) throws Unreadable, Throttled {
+    public ClusterStatus status(String function, String qualifier) throws Unreadable, Throttled {
+        String functionName = function + ":" + qualifier; // how the messages name it
         InvokeResponse response;
         try {
-            response = client.invoke(r -> r.functionName(functionName)
+            response = client.invoke(r -> r.functionName(function).qualifier(qualifier)
                     .payload(SdkBytes.fromString(STATUS_REQUEST, StandardCharsets.UTF_8)));
         } catch (TooManyRequestsException e) {
             throw new Throttled(functionName + " throttled (TooManyRequestsException"

@@ -1,4 +1,4 @@
-package dev.raftlifecycle.ports;
+package dev.raftlifecycle.roll.ports;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftlifecycle.decisions.ClusterStatus;
 import dev.raftlifecycle.ports.AutoScalingPort;
 import dev.raftlifecycle.ports.CloudWatchPort;
-import dev.raftlifecycle.ports.StackPort;
-import dev.raftlifecycle.ports.StatusFunctionPort;
+import dev.raftlifecycle.roll.ports.StackPort;
+import dev.raftlifecycle.roll.ports.StatusFunctionPort;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +89,8 @@ class RollCommandTest {
         final List<software.amazon.awssdk.services.autoscaling.model.Activity> activities = new ArrayList<>();
         /** Status invokes still to be throttled (TooManyRequestsException); negative: every one. */
         int throttleNext;
+        /** Every status invoke's function name and qualifier, as sent. */
+        final List<String> invoked = new ArrayList<>();
         /** Instance refreshes by group: {id, status}; one in progress replaces the group's old instances at advance. */
         final Map<String, String[]> refreshes = new LinkedHashMap<>();
         /** Advances an in-progress refresh needs before it ends; how it ends per group (default Successful). */
@@ -102,8 +104,7 @@ class RollCommandTest {
         final Map<String, Integer> refreshPolls = new LinkedHashMap<>();
         /** CloudFormation: stack name -> outputs; a stack not here does not exist. */
         final Map<String, Map<String, String>> stacks = new LinkedHashMap<>();
-        /** The functions the status was invoked on; the DescribeAlarms requests. */
-        final List<String> invoked = new ArrayList<>();
+        /** The DescribeAlarms requests. */
         final List<DescribeAlarmsRequest> alarmRequests = new ArrayList<>();
         /** Terminates Auto Scaling applies but whose answer is lost: instance id -> what the client throws instead. */
         final Map<String, RuntimeException> loseTerminateAnswer = new LinkedHashMap<>();
@@ -280,7 +281,7 @@ class RollCommandTest {
                 @Override
                 public InvokeResponse invoke(InvokeRequest r) {
                     assertThat(r.payload().asUtf8String()).isEqualTo(StatusFunctionPort.STATUS_REQUEST);
-                    invoked.add(r.functionName());
+                    invoked.add(r.functionName() + ":" + r.qualifier());
                     if (throttleNext != 0) {
                         throttleNext--;
                         throw TooManyRequestsException.builder().message("Rate Exceeded.").statusCode(429).build();
@@ -400,11 +401,13 @@ class RollCommandTest {
         assertThat(run(world, args("--poll", "soon")).code()).isEqualTo(64);
         assertThat(run(world, args("--timeout")).code()).isEqualTo(64);
         assertThat(run(world, args("--endpoint-url", "localhost")).code()).isEqualTo(64);
+        assertThat(run(world, args("--qualifier", "live alias")).code()).isEqualTo(64);
         assertThat(run(world, args("--frobnicate")).code()).isEqualTo(64);
         assertThat(run(world, "--groups", "a", "--status-function", "f").code()).isEqualTo(64); // no cluster for the gate
         Result help = run(world, "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("exit codes").contains("--dry-run").contains("--endpoint-url");
+        assertThat(help.out()).contains("exit codes").contains("--dry-run").contains("--endpoint-url")
+                .contains("--qualifier Q").contains("(default live,").contains("function:NAME:live");
         assertThat(world.mutations).isEmpty();
     }
 
@@ -430,6 +433,8 @@ class RollCommandTest {
                 "SetDesiredCapacity c-servers-3 2", "Terminate i-3-old decrement=true",
                 "SetDesiredCapacity c-servers-1 2", "Terminate i-1-old decrement=true");
         assertThat(world.nodes.values()).hasSize(3).allSatisfy(n -> assertThat(n.version()).isEqualTo("2"));
+        // Every status invoke through the stack's alias, never the unqualified function ($LATEST).
+        assertThat(world.invoked).isNotEmpty().allSatisfy(i -> assertThat(i).isEqualTo("c-pub:live"));
         assertThat(result.err()).matches("(?s)\\d\\d:\\d\\d:\\d\\d rolling-upgrade: .*")
                 .contains("step 1: launch a replacement for i-2-old (a follower; i-1-old leads)")
                 .contains("the leader, last");
@@ -506,5 +511,15 @@ class RollCommandTest {
         assertThat(options.timeout()).isEqualTo(Duration.ofSeconds(1800));
         assertThat(options.settle()).isEqualTo(Duration.ofSeconds(120));
         assertThat(options.order()).isEqualTo(RollCommand.Order.LEADER_LAST);
+        assertThat(options.qualifier()).isEqualTo(dev.raftlifecycle.contract.HandlerNames.ALIAS_NAME).isEqualTo("live");
+    }
+
+    @Test
+    void qualifierGivenIsOnEveryStatusInvoke() {
+        World world = new World();
+        Result result = run(world, args("--qualifier", "7", "--dry-run"));
+        assertThat(result.code()).as(result.err()).isZero();
+        assertThat(world.invoked).isNotEmpty().allSatisfy(i -> assertThat(i).isEqualTo("c-pub:7"));
+        assertThat(result.err()).contains("status from c-pub:7");
     }
 }

@@ -56,7 +56,7 @@ class RollPathsTest {
                 "SetDesiredCapacity c-servers-3 2", "Terminate i-3-old decrement=true",
                 "SetDesiredCapacity c-servers-2 2", "Terminate i-2-old decrement=true",
                 "SetDesiredCapacity c-servers-1 2", "Terminate i-1-old decrement=true");
-        assertThat(world.invoked).isNotEmpty().containsOnly("c-status");
+        assertThat(world.invoked).isNotEmpty().containsOnly("c-status:live");
         assertThat(world.alarmRequests).isNotEmpty().allSatisfy(r -> {
             assertThat(r.alarmNames()).containsExactly("c-leader-changes", "c-voters-unhealthy");
             assertThat(r.alarmNamePrefix()).isNull();

@@ -4,7 +4,7 @@ import dev.raftlifecycle.decisions.ClusterStatus;
 import dev.raftlifecycle.decisions.RollEvidence;
 import dev.raftlifecycle.decisions.RollStep;
 import dev.raftlifecycle.ports.AutoScalingPort;
-import dev.raftlifecycle.ports.StatusFunctionPort;
+import dev.raftlifecycle.roll.ports.StatusFunctionPort;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,10 +15,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
+import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -45,7 +47,9 @@ final class RollProcedure {
     private static final Set<String> REFRESH_ACTIVE = Set.of("Pending", "InProgress", "Cancelling", "Baking");
     /** A refresh found under way that the run follows instead of starting its own. */
     private static final Set<String> REFRESH_ADOPTABLE = Set.of("Pending", "InProgress", "Baking");
-    static final int STATUS_ATTEMPTS = 5;
+    /** The first throttle's wait before jitter; it doubles per attempt up to {@link #THROTTLE_CAP}. */
+    static final Duration THROTTLE_BASE = Duration.ofSeconds(2);
+    static final Duration THROTTLE_CAP = Duration.ofSeconds(32);
 
     /** Sleeps between observations; the tests' does not. */
     interface Sleeper {
@@ -78,6 +82,7 @@ final class RollProcedure {
     private final RollCommand.Ports ports;
     private final Clock clock;
     private final Sleeper sleeper;
+    private final RandomGenerator jitter = RandomGenerator.getDefault();
     private final Log log;
     private final PrintStream out;
 
@@ -94,7 +99,8 @@ final class RollProcedure {
     int run() throws InterruptedException {
         Target target = target();
         log.line("groups " + String.join(", ", target.groups()) + " (cluster " + target.cluster().orElse("unknown")
-                + ", order " + options.order().flag + ", status from " + target.statusFunction() + ")");
+                + ", order " + options.order().flag + ", status from " + target.statusFunction() + ":" + options.qualifier()
+                + ")");
         checkAlarms(target);
         List<RollStep.Group> groups = ports.autoScaling().describeForRoll(target.groups());
         Optional<RollStep.Stop> refusal = RollStep.refusal(target.groups(), groups);
@@ -187,32 +193,46 @@ final class RollProcedure {
 
     /**
      * The status function's answer. A throttle (the publisher has reserved concurrency 1 and its scheduled run may hold
-     * it) is retried with backoff (1 s, 2 s, 4 s, ... at most 5 attempts, the waits bounded by --settle) before
-     * anything is concluded; still throttled: exit 1 (an AWS call failed; run again). A function error or an answer
-     * that is not a status: exit 4 (the cluster cannot be classified).
+     * it) is retried with exponential backoff and jitter ({@link #throttleWait}) until --settle has passed since the
+     * first attempt (the last wait cut to end there, one attempt then) before anything is concluded; still throttled:
+     * exit 1 (an AWS call failed; run again). A function error or an answer that is not a status: exit 4 (the cluster
+     * cannot be classified).
      */
     private ClusterStatus status(Target target) throws InterruptedException {
-        Duration waited = Duration.ZERO;
-        Duration backoff = Duration.ofSeconds(1);
+        Instant first = clock.instant();
+        Instant until = first.plus(options.settle());
         for (int attempt = 1; ; attempt++) {
             try {
-                return ports.status().status(target.statusFunction());
+                return ports.status().status(target.statusFunction(), options.qualifier());
             } catch (StatusFunctionPort.Unreadable e) {
                 throw new RollException(RollStep.EXIT_REFUSED, "cannot classify the cluster, nothing changed: "
                         + e.getMessage());
             } catch (StatusFunctionPort.Throttled e) {
-                if (attempt >= STATUS_ATTEMPTS || waited.plus(backoff).compareTo(options.settle()) > 0) {
+                Duration left = Duration.between(clock.instant(), until);
+                if (left.isNegative() || left.isZero()) {
                     throw new RollException(RollStep.EXIT_AWS, e.getMessage() + " on " + attempt + " attempts over "
-                            + waited.toSeconds() + "s (--settle " + options.settle().toSeconds() + "s): nothing "
-                            + "concluded; run again to resume");
+                            + Duration.between(first, clock.instant()).toSeconds() + "s (--settle "
+                            + options.settle().toSeconds() + "s): nothing concluded; run again to resume");
                 }
-                log.line(e.getMessage() + "; attempt " + attempt + " of " + STATUS_ATTEMPTS + ", again in "
-                        + backoff.toSeconds() + "s");
-                sleeper.sleep(backoff);
-                waited = waited.plus(backoff);
-                backoff = backoff.multipliedBy(2);
+                Duration wait = throttleWait(attempt, jitter.nextDouble());
+                wait = wait.compareTo(left) > 0 ? left : wait;
+                log.line(e.getMessage() + "; attempt " + attempt + ", again in "
+                        + String.format(Locale.ROOT, "%.1f", wait.toMillis() / 1000.0) + "s (--settle "
+                        + options.settle().toSeconds() + "s, " + left.toSeconds() + "s left)");
+                sleeper.sleep(wait);
             }
         }
+    }
+
+    /**
+     * The wait after the {@code attempt}-th throttled status invoke: exponential ({@link #THROTTLE_BASE} doubling up to
+     * {@link #THROTTLE_CAP}) with "equal jitter", half of it fixed and half uniformly random ({@code unit} in [0, 1)), so
+     * that two operators' rolls (or a roll and the publisher's schedule) do not retry in step.
+     */
+    static Duration throttleWait(int attempt, double unit) {
+        long exponential = THROTTLE_BASE.toMillis() << Math.min(attempt - 1, 20);
+        long capped = Math.min(exponential, THROTTLE_CAP.toMillis());
+        return Duration.ofMillis(capped / 2 + (long) (unit * (capped - capped / 2)));
     }
 
     /** Waits (up to --settle) for the cluster to pass the gate; its failure tolerance then is the run's promise. */

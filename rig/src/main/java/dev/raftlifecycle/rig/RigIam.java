@@ -320,7 +320,8 @@ public final class RigIam {
     /**
      * The statements as moto can evaluate them: actions kept (CloudWatch's under {@code monitoring:}, the name its
      * requests are signed with), resource {@code "*"}, conditions dropped (moto ignores them; only Allow statements
-     * are exported). {@code withoutActions} leaves actions out (the tests that show a missing grant bites).
+     * are exported; lambda:InvokeFunction also as {@code lambda:Invoke}, moto's name for it). {@code withoutActions}
+     * leaves actions out (the tests that show a missing grant bites).
      */
     static String forEmulator(List<JsonNode> statements, Set<String> withoutActions) {
         ObjectNode policy = JSON.createObjectNode();
@@ -335,6 +336,11 @@ public final class RigIam {
                 if (!withoutActions.contains(a.asText())) {
                     actions.add(a.asText().startsWith("cloudwatch:")
                             ? "monitoring:" + a.asText().substring("cloudwatch:".length()) : a.asText());
+                    if (a.asText().equals("lambda:InvokeFunction")) {
+                        // moto 5.2.5 evaluates Lambda's Invoke as "lambda:Invoke" (measured: "is not authorized to
+                        // perform: lambda:Invoke"); the front evaluates lambda:InvokeFunction on the function's ARN.
+                        actions.add("lambda:Invoke");
+                    }
                 }
             });
             if (actions.isEmpty()) {

@@ -89,7 +89,60 @@ public final class HandlerPolicies {
                 }
             }
         }
+        root.set("operator", exportOperator(template, stack, config));
         return root;
+    }
+
+    /**
+     * The roll operator's managed policy ({@link RollOperatorPolicy}) as synthesized, its resources with placeholders
+     * the rig binds to its own cluster: {@code {partition}}, {@code {region}}, {@code {account}}, {@code {group}} (one
+     * resource per group of the cluster), {@code {statusFunction}} (the publisher's name; the alias stays
+     * {@value LifecycleAutomation#ALIAS_NAME}) and {@code {stack}} (the stack's name, its id a wildcard).
+     */
+    static ArrayNode exportOperator(JsonNode template, RaftLifecycleStack stack, ClusterConfig config) {
+        String policy = logicalId(stack, stack.rollOperator().policy());
+        String alias = logicalId(stack, stack.automation().publisher().alias());
+        JsonNode document = template.path("Resources").path(policy).path("Properties").path("PolicyDocument");
+        if (!document.path("Statement").isArray()) {
+            throw new IllegalStateException("no managed policy " + policy + " in the template");
+        }
+        ArrayNode statements = JSON.createArrayNode();
+        for (JsonNode statement : document.path("Statement")) {
+            ObjectNode copy = statements.addObject();
+            copy.put("Sid", statement.path("Sid").asText());
+            copy.put("Effect", statement.path("Effect").asText());
+            ArrayNode actions = copy.putArray("Action");
+            strings(statement.path("Action")).forEach(actions::add);
+            java.util.LinkedHashSet<String> resources = new java.util.LinkedHashSet<>();
+            JsonNode resource = statement.path("Resource");
+            (resource.isArray() ? resource : JSON.createArrayNode().add(resource)).forEach(r -> {
+                String text = CfnTemplate.flatten(r)
+                        .replace("${Ref:AWS::StackId}", "arn:{partition}:cloudformation:{region}:{account}:stack/{stack}/*")
+                        .replace("${Ref:" + alias + "}", "arn:{partition}:lambda:{region}:{account}:function:{statusFunction}:"
+                                + LifecycleAutomation.ALIAS_NAME)
+                        .replace("${Ref:AWS::Partition}", "{partition}")
+                        .replace("${Ref:AWS::Region}", "{region}")
+                        .replace("${Ref:AWS::AccountId}", "{account}");
+                for (String group : config.groupNames()) {
+                    text = text.replace("autoScalingGroupName/" + group, "autoScalingGroupName/{group}");
+                }
+                if (text.contains("${")) {
+                    throw new IllegalStateException("the operator policy names a resource the rig cannot bind: " + text);
+                }
+                resources.add(text);
+            });
+            ArrayNode out = copy.putArray("Resource");
+            resources.forEach(out::add);
+            if (statement.has("Condition")) {
+                throw new IllegalStateException("the operator policy's statements carry no condition: " + statement);
+            }
+        }
+        return statements;
+    }
+
+    private static String logicalId(RaftLifecycleStack stack, software.constructs.IConstruct construct) {
+        return (String) stack.resolve(stack.getLogicalId((software.amazon.awscdk.CfnElement)
+                construct.getNode().getDefaultChild()));
     }
 
     /** The cluster's snapshot prefix ({@code snapshots/<cluster>/}) with the placeholder for the cluster. */

@@ -23,6 +23,7 @@ public final class RaftLifecycleStack extends Stack {
     private final LifecycleAutomation automation;
     private final Snapshots snapshots;
     private final Monitoring monitoring;
+    private final RollOperatorPolicy rollOperator;
 
     public RaftLifecycleStack(Construct scope, String id, StackProps props, ClusterConfig config) {
         super(scope, id, props);
@@ -44,6 +45,8 @@ public final class RaftLifecycleStack extends Stack {
         // The handlers (and their rules) exist before the first instance launches and outlive the last one.
         servers.startAfter(automation);
         this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, servers, automation, snapshots));
+        this.rollOperator = new RollOperatorPolicy(this, "RollOperator", new RollOperatorPolicy.Props(config,
+                automation.groupArns(), automation.publisher().alias().getFunctionArn()));
 
         if (config.voters() % 2 == 0) {
             Annotations.of(this).addWarningV2("raft-lifecycle:even-voters", config.voters() + " voters ("
@@ -153,6 +156,8 @@ public final class RaftLifecycleStack extends Stack {
         output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
                 "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "
                         + "not the certificate alarms: the roll renews certificates)");
+        output("RollingUpgradePolicyArn", rollOperator.policy().getManagedPolicyArn(),
+                "attach to your operators' role: what scripts/rolling-upgrade needs for this cluster and no more");
         output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
         output("HandlerSubnetCidrs", String.join(",", network.handlerSubnetCidrs()), network.existing()
                 ? "where the handlers' requests come from: the existing VPC's CIDR (its subnets are not looked up); "
@@ -204,6 +209,11 @@ public final class RaftLifecycleStack extends Stack {
 
     public Snapshots snapshots() {
         return snapshots;
+    }
+
+    /** The roll operator's managed policy ({@code <cluster>-rolling-upgrade}). */
+    public RollOperatorPolicy rollOperator() {
+        return rollOperator;
     }
 
     public Monitoring monitoring() {

@@ -54,7 +54,7 @@ import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
  * <li>DescribeScalingActivities: moto keeps none; the lab's launches and terminations (every one the driver runs, not
  * only the roll's) are answered here, an ABANDONed lifecycle action with AWS's status message ("... Lifecycle Action
  * Completed with ABANDON Result").</li>
- * <li>Lambda Invoke of {@link LabEnvironment#statusFunctionName()}: the lab's publisher handler with the payload, its
+ * <li>Lambda Invoke of {@link LabEnvironment#statusFunctionName()} (or {@code name:alias}): the lab's publisher handler with the payload, its
  * output with 200 (a handler failure: X-Amz-Function-Error: Unhandled and Lambda's error JSON).</li>
  * <li>Each instance's launch template version: the group's (resolved to a number) when its launch starts; instances
  * running when the stand-in is installed: the version the group resolves to then (1 for a new lab).</li>
@@ -62,8 +62,13 @@ import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
  *
  * <p>What the front checks: the signature and the permission of DescribeScalingActivities, the instance refresh calls
  * and Invoke (moto sees them first and does not act on them), and of a SetDesiredCapacity raise or no-op and an allowed
- * lowering (moto performs it). Not checked: TerminateInstanceInAutoScalingGroup (moto would terminate the instance at
- * once) and a refused lowering (refused before moto sees it).
+ * lowering (moto performs it). TerminateInstanceInAutoScalingGroup never reaches moto (it would terminate the instance
+ * at once): its permission is evaluated by the rig's front from the policy the rig gave the caller (the rig's own
+ * principal: allowed; a handler role: its synthesized statements; the roll operator: its statements, on the group's
+ * ARN; anyone else: refused), before this answers. Not checked: the signature of a TerminateInstanceInAutoScalingGroup
+ * (only its access key is read) and a refused lowering (refused before moto sees it, with ValidationError). For the roll
+ * operator's credentials the front also evaluates the resources of the mutations (the group's ARN) and of Invoke (the
+ * function's ARN with its qualifier), which moto does not.
  */
 final class AutoScalingStandIn implements LifecycleDriver.Activities {
     private static final String NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
@@ -173,9 +178,13 @@ final class AutoScalingStandIn implements LifecycleDriver.Activities {
         recorder.intercept("autoscaling", "DescribeInstanceRefreshes"::equals, this::describeInstanceRefreshes);
         recorder.intercept("autoscaling", "CancelInstanceRefresh"::equals, this::cancelInstanceRefresh);
         recorder.intercept("autoscaling", "DescribeScalingActivities"::equals, this::describeScalingActivities);
-        String function = "POST /2015-03-31/functions/" + lab.statusFunctionName();
-        recorder.intercept("lambda", action -> action.equals(function + "/invocations")
-                || action.startsWith(function + ":") && action.endsWith("/invocations"), this::invokePublisher);
+        // The function by its name, or name:alias (the operator's policy allows the live alias only; the front refuses
+        // what it does not allow before this answers).
+        String prefix = "POST /2015-03-31/functions/" + lab.statusFunctionName();
+        recorder.intercept("lambda", action -> action.equals(prefix + "/invocations")
+                || action.startsWith(prefix + ":") && action.endsWith("/invocations")
+                && action.indexOf('/', prefix.length()) == action.length() - "/invocations".length(),
+                this::invokePublisher);
     }
 
     // ---- the new image ------------------------------------------------------------------------------

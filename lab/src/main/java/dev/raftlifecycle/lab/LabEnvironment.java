@@ -244,10 +244,27 @@ final class LabEnvironment implements AutoCloseable {
         return rig.awsEndpoint();
     }
 
-    /** The credentials a roll (an operator) signs with in the lab: the emulator's administrator. */
+    /** The emulator's administrator (everything allowed): the lab's own calls, a user's shell. */
     software.amazon.awssdk.auth.credentials.AwsBasicCredentials awsCredentials() {
         return rig.adminCredentials();
     }
+
+    /**
+     * The credentials a roll (an operator) signs with in the lab: an IAM user in the emulator whose only policy is the
+     * stack's roll operator policy ({@code <cluster>-rolling-upgrade}, as synthesized), bound to this lab's groups,
+     * its status function and a stack named after the cluster (the lab has no stack: the DescribeStacks statement is
+     * bound but never exercised, the lab's roll names its groups). moto checks the actions; the rig's front the
+     * resources ({@link dev.raftlifecycle.rig.RigIam#operatorCredentials}). Made once per lab.
+     */
+    synchronized software.amazon.awssdk.auth.credentials.AwsBasicCredentials operatorCredentials() {
+        if (operator == null) {
+            operator = rig.iamRoles().operatorCredentials(new dev.raftlifecycle.rig.RigIam.OperatorBinding(
+                    cluster.groupNames(), statusFunctionName(), cluster.name()));
+        }
+        return operator;
+    }
+
+    private software.amazon.awssdk.auth.credentials.AwsBasicCredentials operator;
 
     /** Delivers an event to a handler through its Lambda entry point; returns the handler's JSON output. */
     JsonNode invoke(String handler, byte[] event) {

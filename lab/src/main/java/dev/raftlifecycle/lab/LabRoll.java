@@ -73,6 +73,7 @@ final class LabRoll {
     static List<String> command(LabEnvironment lab, String order, Duration settle, List<String> extra) {
         List<String> command = new ArrayList<>(List.of(Rig.repoRoot().resolve("scripts/rolling-upgrade").toString(),
                 "--groups", String.join(",", lab.cluster.groupNames()),
+                // The alias, as the operator policy allows (an unqualified invoke of the function is refused).
                 "--status-function", lab.statusFunctionName(),
                 "--cluster", lab.cluster.name(),
                 "--order", order,
@@ -86,7 +87,8 @@ final class LabRoll {
     }
 
     /**
-     * Starts scripts/rolling-upgrade as its own process, signing with the lab's operator credentials (the environment
+     * Starts scripts/rolling-upgrade as its own process, signing with the lab's operator credentials
+     * ({@link LabEnvironment#operatorCredentials}: the stack's roll operator policy, bound to the lab; the environment
      * the SDK's default chain reads; no profile of the machine's), its output appended to {@code log} and, line by
      * line, to {@code echo}.
      */
@@ -96,8 +98,9 @@ final class LabRoll {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("AWS_"));
-        env.put("AWS_ACCESS_KEY_ID", lab.awsCredentials().accessKeyId());
-        env.put("AWS_SECRET_ACCESS_KEY", lab.awsCredentials().secretAccessKey());
+        // The stack's roll operator policy, not the emulator's administrator: the roll proves the policy is enough.
+        env.put("AWS_ACCESS_KEY_ID", lab.operatorCredentials().accessKeyId());
+        env.put("AWS_SECRET_ACCESS_KEY", lab.operatorCredentials().secretAccessKey());
         env.put("AWS_REGION", Rig.REGION.id());
         env.put("AWS_CONFIG_FILE", "/dev/null");
         env.put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");

@@ -18,11 +18,13 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.Activity;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
@@ -30,10 +32,13 @@ import software.amazon.awssdk.services.autoscaling.model.ScalingActivityInProgre
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.lambda.model.LambdaException;
 
 /**
  * The lab's AWS endpoint plays Auto Scaling and Lambda for a roll: SDK clients pointed at it, as RollCommand's are
- * (--endpoint-url), with the lab's credentials, see launches and terminations go through the lab's lifecycle paths.
+ * (--endpoint-url), with the lab's roll operator credentials (the stack's operator policy, bound to the lab), see
+ * launches and terminations go through the lab's lifecycle paths; the same credentials are refused what the policy
+ * does not allow.
  */
 class LabStandInIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,14 +49,12 @@ class LabStandInIT {
         Path dir = Path.of(System.getProperty("rig.workDir", "target/rig-runs")).resolve("stand-in");
         Files.createDirectories(dir);
         try (LabEnvironment lab = LabEnvironment.start(3, dir);
-             AutoScalingClient autoScaling = AutoScalingClient.builder().region(Rig.REGION)
-                     .endpointOverride(lab.awsEndpoint())
-                     .credentialsProvider(StaticCredentialsProvider.create(lab.awsCredentials()))
-                     .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-             LambdaClient lambda = LambdaClient.builder().region(Rig.REGION).endpointOverride(lab.awsEndpoint())
-                     .credentialsProvider(StaticCredentialsProvider.create(lab.awsCredentials()))
-                     .httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
-            // Lambda Invoke of the status function through the stack's alias runs the lab's publisher with the payload.
+             // Everything below as the roll's operator: the stack's roll operator policy, bound to this lab.
+             AutoScalingClient autoScaling = autoScaling(lab, lab.operatorCredentials());
+             LambdaClient lambda = lambda(lab, lab.operatorCredentials());
+             AutoScalingClient admin = autoScaling(lab, lab.awsCredentials())) {
+            theOperatorPolicyIsScopedToTheLabsGroupsAndStatusAlias(lab, autoScaling, lambda, admin);
+            // Lambda Invoke of the status function (its live alias) runs the lab's publisher with the payload.
             InvokeResponse invoked = lambda.invoke(r -> r.functionName(lab.statusFunctionName())
                     .qualifier(HandlerNames.ALIAS_NAME).payload(SdkBytes.fromUtf8String("{}")));
             assertThat(invoked.statusCode()).isEqualTo(200);
@@ -59,13 +62,15 @@ class LabStandInIT {
             JsonNode published = JSON.readTree(invoked.payload().asByteArray());
             assertThat(published.isObject()).as(published.toString()).isTrue();
             assertThat(published.toString()).contains("\"LeaderPresent\":1.0");
-            // Only the alias: the unqualified function ($LATEST) and another qualifier are not found, as the stack's IAM
-            // (function:NAME:live) would have it.
-            for (String qualifier : java.util.Arrays.asList(null, "$LATEST", "blue")) {
-                assertThat(catchThrowable(() -> lambda.invoke(r -> r.functionName(lab.statusFunctionName())
-                        .qualifier(qualifier).payload(SdkBytes.fromUtf8String("{}")))))
-                        .as(String.valueOf(qualifier)).isInstanceOf(ResourceNotFoundException.class)
-                        .hasMessageContaining("Function not found").hasMessageContaining("404");
+            // Only the alias answers: the unqualified function ($LATEST) and another qualifier are not found (asked as the
+            // emulator's administrator: the operator's policy refuses them before, see above).
+            try (LambdaClient adminLambda = lambda(lab, lab.awsCredentials())) {
+                for (String qualifier : java.util.Arrays.asList(null, "$LATEST", "blue")) {
+                    assertThat(catchThrowable(() -> adminLambda.invoke(r -> r.functionName(lab.statusFunctionName())
+                            .qualifier(qualifier).payload(SdkBytes.fromUtf8String("{}")))))
+                            .as(String.valueOf(qualifier)).isInstanceOf(ResourceNotFoundException.class)
+                            .hasMessageContaining("Function not found").hasMessageContaining("404");
+                }
             }
 
             List<String> groups = lab.cluster.groupNames();
@@ -155,6 +160,75 @@ class LabStandInIT {
             assertThat(refreshActivities).allSatisfy(a -> assertThat(a.statusCodeAsString()).isEqualTo("Successful"));
             lab.cluster.await("autopilot healthy after the refresh", Duration.ofMinutes(1), lab.cluster::autopilotHealthy);
         }
+    }
+
+    /**
+     * The operator policy is enough and not more: a cluster group's capacity may be set, another group's may not
+     * (AccessDenied, while the administrator may: the refusal is the policy's); the status function's live alias may
+     * be invoked, the function unqualified and another function may not; and TerminateInstanceInAutoScalingGroup, which
+     * the stand-in answers without moto, is checked: a handler role without it is refused and the instance stays.
+     */
+    private static void theOperatorPolicyIsScopedToTheLabsGroupsAndStatusAlias(LabEnvironment lab,
+            AutoScalingClient operator, LambdaClient lambda, AutoScalingClient admin) {
+        String first = lab.cluster.groupNames().get(0);
+        AutoScalingGroup cluster = group(admin, first);
+        String outside = "outside-" + lab.cluster.name();
+        lab.rig.autoScaling().createAutoScalingGroup(r -> {
+            r.autoScalingGroupName(outside).minSize(0).maxSize(1).desiredCapacity(0)
+                    .launchTemplate(t -> t.launchTemplateId(cluster.launchTemplate().launchTemplateId()).version("1"));
+            if (cluster.vpcZoneIdentifier() != null && !cluster.vpcZoneIdentifier().isEmpty()) {
+                r.vpcZoneIdentifier(cluster.vpcZoneIdentifier());
+            } else {
+                r.availabilityZones(cluster.availabilityZones());
+            }
+        });
+        assertThatThrownBy(() -> operator.setDesiredCapacity(r -> r.autoScalingGroupName(outside).desiredCapacity(1)))
+                .isInstanceOfSatisfying(AutoScalingException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(403);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDenied");
+                    assertThat(e.getMessage()).contains("autoscaling:SetDesiredCapacity", outside);
+                });
+        assertThat(group(admin, outside).desiredCapacity()).isZero();
+        admin.setDesiredCapacity(r -> r.autoScalingGroupName(outside).desiredCapacity(0));
+        // A cluster group: allowed (at its desired capacity: moto checks and performs it, nothing launches).
+        operator.setDesiredCapacity(r -> r.autoScalingGroupName(first).desiredCapacity(cluster.desiredCapacity()));
+        assertThat(group(operator, first).desiredCapacity()).isEqualTo(cluster.desiredCapacity());
+
+        InvokeResponse alias = lambda.invoke(r -> r.functionName(lab.statusFunctionName())
+                .qualifier(HandlerNames.ALIAS_NAME).payload(SdkBytes.fromUtf8String("{}")));
+        assertThat(alias.statusCode()).isEqualTo(200);
+        assertThat(alias.functionError()).isNull();
+        for (String refused : List.of(lab.statusFunctionName(), LabEnvironment.functionName("terminating"),
+                LabEnvironment.functionName("terminating") + ":" + HandlerNames.ALIAS_NAME)) {
+            assertThatThrownBy(() -> lambda.invoke(r -> r.functionName(refused).payload(SdkBytes.fromUtf8String("{}"))))
+                    .as(refused).isInstanceOfSatisfying(LambdaException.class, e -> {
+                        assertThat(e.statusCode()).isEqualTo(403);
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+                        assertThat(e.getMessage()).contains("lambda:InvokeFunction");
+                    });
+        }
+
+        String instance = lab.cluster.groupInstanceIds(first).get(0);
+        try (AutoScalingClient publisher = autoScaling(lab, lab.rig.iamRoles().credentials("publisher",
+                lab.cluster.name(), java.util.Set.of()))) {
+            assertThatThrownBy(() -> publisher.terminateInstanceInAutoScalingGroup(r -> r.instanceId(instance)
+                    .shouldDecrementDesiredCapacity(false))).isInstanceOfSatisfying(AutoScalingException.class,
+                    e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDenied"));
+        }
+        assertThat(instance(operator, first, instance).lifecycleStateAsString()).isEqualTo("InService");
+        assertThat(lab.cluster.node(instance).running()).isTrue();
+    }
+
+    private static AutoScalingClient autoScaling(LabEnvironment lab, AwsCredentials credentials) {
+        return AutoScalingClient.builder().region(Rig.REGION).endpointOverride(lab.awsEndpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
+    private static LambdaClient lambda(LabEnvironment lab, AwsCredentials credentials) {
+        return LambdaClient.builder().region(Rig.REGION).endpointOverride(lab.awsEndpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
     }
 
     private static AutoScalingGroup group(AutoScalingClient autoScaling, String name) {

@@ -95,6 +95,9 @@ final class FrontHttp implements AutoCloseable {
             String service = signed ? scope.group(2) : "unknown";
             String action = action(exchange, body);
             calls.add(new AwsCall(signed ? scope.group(1) : "", service, action, Instant.now()));
+            if (signed && refusals.policyRefused(exchange, scope.group(1), service, action, params(exchange, body))) {
+                return; // refused as IAM would, where moto does not (a resource-scoped policy, an unchecked terminate)
+            }
             Interception interception = interceptions.stream()
                     .filter(i -> i.service().equals(service) && i.actions().test(action)).findFirst().orElse(null);
             if (interception != null) {
@@ -142,6 +145,14 @@ final class FrontHttp implements AutoCloseable {
                 return;
             }
         }
+        Map<String, String> params = params(exchange, body);
+        AwsInterceptor.Reply reply = interception.handler().handle(new AwsInterceptor.Request(service, action,
+                exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(params), body, accessKeyId, moto));
+        write(exchange, reply);
+    }
+
+    /** The call's query parameters and, for a form body, its form parameters. */
+    private static Map<String, String> params(HttpExchange exchange, byte[] body) {
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         Map<String, String> params = new LinkedHashMap<>();
         String query = exchange.getRequestURI().getRawQuery();
@@ -151,9 +162,7 @@ final class FrontHttp implements AutoCloseable {
         if (contentType != null && contentType.startsWith("application/x-www-form-urlencoded")) {
             params.putAll(formParams(body));
         }
-        AwsInterceptor.Reply reply = interception.handler().handle(new AwsInterceptor.Request(service, action,
-                exchange.getRequestMethod(), exchange.getRequestURI().getPath(), Map.copyOf(params), body, accessKeyId, moto));
-        write(exchange, reply);
+        return params;
     }
 
     private static void write(HttpExchange exchange, AwsInterceptor.Reply reply) throws IOException {

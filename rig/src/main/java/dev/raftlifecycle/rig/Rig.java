@@ -89,7 +89,7 @@ public final class Rig implements AutoCloseable {
         this.dynamoDb = client(DynamoDbClient.builder());
         this.secretsManager = client(SecretsManagerClient.builder());
         this.cloudWatch = client(CloudWatchClient.builder());
-        this.iamRoles = new RigIam(iam, sts, trustPolicy());
+        this.iamRoles = new RigIam(iam, sts, autoScaling, admin.accessKeyId(), trustPolicy());
         this.front = LifecycleRecorder.start(moto.endpoint(), kms, iamRoles);
     }
 

@@ -47,7 +47,11 @@ public final class RigIam {
 
     private final IamClient iam;
     private final StsClient sts;
+    private final software.amazon.awssdk.services.autoscaling.AutoScalingClient autoScaling;
+    private final String adminAccessKeyId;
     private final String trustPolicy;
+    /** The operators' credentials (access key id) and the operator policy's statements bound to their cluster. */
+    private final Map<String, List<JsonNode>> operators = new ConcurrentHashMap<>();
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, String> roleArns = new ConcurrentHashMap<>();
     private final Set<String> withPolicy = ConcurrentHashMap.newKeySet();
@@ -57,12 +61,145 @@ public final class RigIam {
     private final Map<String, Map<String, List<JsonNode>>> bucketBindings = new ConcurrentHashMap<>();
     private volatile JsonNode documents;
 
-    /** @param trustPolicy who may assume the roles (the rig's own principal) */
-    RigIam(IamClient iam, StsClient sts, String trustPolicy) {
+    /**
+     * @param autoScaling      the rig's own Auto Scaling client (group ARNs and instances' groups, read straight from moto)
+     * @param adminAccessKeyId the rig's own principal (allowed everything)
+     * @param trustPolicy      who may assume the roles (the rig's own principal)
+     */
+    RigIam(IamClient iam, StsClient sts, software.amazon.awssdk.services.autoscaling.AutoScalingClient autoScaling,
+           String adminAccessKeyId, String trustPolicy) {
         this.iam = iam;
         this.sts = sts;
+        this.autoScaling = autoScaling;
+        this.adminAccessKeyId = adminAccessKeyId;
         this.trustPolicy = trustPolicy;
     }
+
+    // ---- the roll operator ----------------------------------------------------------------------------
+
+    /** What the operator policy's placeholders stand for in a rig cluster (the stack's groups, status function, name). */
+    public record OperatorBinding(List<String> groups, String statusFunction, String stackName) {
+    }
+
+    /**
+     * Credentials of a new IAM user in the emulator whose only policy is the stack's roll operator policy
+     * ({@code RollOperatorPolicy}, exported as {@code "operator"} in {@value #POLICIES_FILE}), bound to a rig cluster.
+     * moto gets the statements reduced as the handlers' are ({@link #forEmulator}: the actions, resource "*"); the
+     * resources are evaluated by the front for these credentials ({@link #allows}, {@code AwsRefusals#policyRefused}):
+     * a mutation of a group outside the binding, or an invoke of another function (or of the status function without
+     * its alias), is AccessDenied as AWS would answer it.
+     */
+    public software.amazon.awssdk.auth.credentials.AwsBasicCredentials operatorCredentials(OperatorBinding binding) {
+        List<JsonNode> bound = bindOperator(binding);
+        String name = "raft-lifecycle-operator-" + suffix + "-" + UUID.randomUUID().toString().substring(0, 4);
+        iam.createUser(r -> r.userName(name));
+        iam.putUserPolicy(r -> r.userName(name).policyName("rolling-upgrade").policyDocument(forEmulator(bound, Set.of())));
+        var key = iam.createAccessKey(r -> r.userName(name)).accessKey();
+        operators.put(key.accessKeyId(), bound);
+        return software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey());
+    }
+
+    /** The exported operator statements with the binding's values in place of the placeholders (one ARN per group). */
+    List<JsonNode> bindOperator(OperatorBinding binding) {
+        JsonNode exported = documents().path("operator");
+        if (!exported.isArray() || exported.isEmpty()) {
+            throw new RigException(POLICIES_FILE + " has no operator policy: rebuild the infra module (its package phase)");
+        }
+        String account = sts.getCallerIdentity().account();
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode statement : exported) {
+            ObjectNode copy = statement.deepCopy();
+            ArrayNode resources = copy.putArray("Resource");
+            for (JsonNode r : statement.path("Resource")) {
+                String text = r.asText().replace("{partition}", "aws").replace("{region}", Rig.REGION.id())
+                        .replace("{account}", account).replace("{statusFunction}", binding.statusFunction())
+                        .replace("{stack}", binding.stackName());
+                if (text.contains("{group}")) {
+                    for (String group : binding.groups()) {
+                        resources.add(text.replace("{group}", group));
+                    }
+                } else {
+                    resources.add(text);
+                }
+            }
+            out.add(copy);
+        }
+        return out;
+    }
+
+    /** The bound operator statements of these credentials, if they are an operator's. */
+    public Optional<List<JsonNode>> operatorStatements(String accessKeyId) {
+        return Optional.ofNullable(operators.get(accessKeyId));
+    }
+
+    /** Whether these are the rig's own credentials (allowed everything). */
+    boolean isAdmin(String accessKeyId) {
+        return adminAccessKeyId.equals(accessKeyId);
+    }
+
+    /**
+     * IAM's evaluation of identity statements without conditions (only Allow statements exist here): some statement
+     * allows the action (wildcards in actions, case-insensitive) on the resource (wildcards {@code *} and {@code ?}).
+     * {@code resource} null: the action alone (resources not evaluated, as moto does).
+     */
+    public static boolean allows(List<JsonNode> statements, String action, String resource) {
+        for (JsonNode statement : statements) {
+            if (!"Allow".equals(statement.path("Effect").asText()) || statement.has("Condition")) {
+                continue;
+            }
+            boolean actionMatches = false;
+            for (JsonNode a : array(statement.path("Action"))) {
+                actionMatches |= glob(a.asText().toLowerCase(java.util.Locale.ROOT), action.toLowerCase(java.util.Locale.ROOT));
+            }
+            if (!actionMatches) {
+                continue;
+            }
+            if (resource == null) {
+                return true;
+            }
+            for (JsonNode r : array(statement.path("Resource"))) {
+                if (glob(r.asText(), resource)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode array(JsonNode node) {
+        return node.isArray() ? node : JSON.createArrayNode().add(node);
+    }
+
+    static boolean glob(String pattern, String value) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            regex.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
+        }
+        return value.matches(regex.toString());
+    }
+
+    /** An Auto Scaling group's ARN as moto has it (null if moto has no such group). */
+    String groupArn(String group) {
+        var groups = autoScaling.describeAutoScalingGroups(r -> r.autoScalingGroupNames(group)).autoScalingGroups();
+        return groups.isEmpty() ? null : groups.get(0).autoScalingGroupARN();
+    }
+
+    /** The group an instance belongs to, as moto has it (null if none). */
+    String groupOfInstance(String instanceId) {
+        var instances = autoScaling.describeAutoScalingInstances(r -> r.instanceIds(instanceId)).autoScalingInstances();
+        return instances.isEmpty() ? null : instances.get(0).autoScalingGroupName();
+    }
+
+    /** The account and region the rig's ARNs name. */
+    String arnPrefix(String service) {
+        String known = account;
+        if (known == null) {
+            account = known = sts.getCallerIdentity().account();
+        }
+        return "arn:aws:" + service + ":" + Rig.REGION.id() + ":" + known + ":";
+    }
+
+    private volatile String account;
 
     /**
      * Gives a handler's role these statements instead of the export's (a function whose policy the stack does not
@@ -183,7 +320,8 @@ public final class RigIam {
     /**
      * The statements as moto can evaluate them: actions kept (CloudWatch's under {@code monitoring:}, the name its
      * requests are signed with), resource {@code "*"}, conditions dropped (moto ignores them; only Allow statements
-     * are exported). {@code withoutActions} leaves actions out (the tests that show a missing grant bites).
+     * are exported; lambda:InvokeFunction also as {@code lambda:Invoke}, moto's name for it). {@code withoutActions}
+     * leaves actions out (the tests that show a missing grant bites).
      */
     static String forEmulator(List<JsonNode> statements, Set<String> withoutActions) {
         ObjectNode policy = JSON.createObjectNode();
@@ -198,6 +336,11 @@ public final class RigIam {
                 if (!withoutActions.contains(a.asText())) {
                     actions.add(a.asText().startsWith("cloudwatch:")
                             ? "monitoring:" + a.asText().substring("cloudwatch:".length()) : a.asText());
+                    if (a.asText().equals("lambda:InvokeFunction")) {
+                        // moto 5.2.5 evaluates Lambda's Invoke as "lambda:Invoke" (measured: "is not authorized to
+                        // perform: lambda:Invoke"); the front evaluates lambda:InvokeFunction on the function's ARN.
+                        actions.add("lambda:Invoke");
+                    }
                 }
             });
             if (actions.isEmpty()) {

@@ -97,7 +97,7 @@ public final class HandlerPolicies {
      * The roll operator's managed policy ({@link RollOperatorPolicy}) as synthesized, its resources with placeholders
      * the rig binds to its own cluster: {@code {partition}}, {@code {region}}, {@code {account}}, {@code {group}} (one
      * resource per group of the cluster), {@code {statusFunction}} (the publisher's name; the alias stays
-     * {@value LifecycleAutomation#ALIAS_NAME}) and {@code {stack}} (the stack's name, its id a wildcard).
+     * {@value dev.raftlifecycle.contract.HandlerNames#ALIAS_NAME}) and {@code {stack}} (the stack's name, its id a wildcard).
      */
     static ArrayNode exportOperator(JsonNode template, RaftLifecycleStack stack, ClusterConfig config) {
         String policy = logicalId(stack, stack.rollOperator().policy());
@@ -119,7 +119,7 @@ public final class HandlerPolicies {
                 String text = CfnTemplate.flatten(r)
                         .replace("${Ref:AWS::StackId}", "arn:{partition}:cloudformation:{region}:{account}:stack/{stack}/*")
                         .replace("${Ref:" + alias + "}", "arn:{partition}:lambda:{region}:{account}:function:{statusFunction}:"
-                                + LifecycleAutomation.ALIAS_NAME)
+                                + dev.raftlifecycle.contract.HandlerNames.ALIAS_NAME)
                         .replace("${Ref:AWS::Partition}", "{partition}")
                         .replace("${Ref:AWS::Region}", "{region}")
                         .replace("${Ref:AWS::AccountId}", "{account}");

@@ -19,7 +19,7 @@ import software.constructs.Construct;
  * name pins each ARN to one group (as the lifecycle handlers' own CompleteLifecycleAction grant does).</li>
  * <li>DescribeAutoScalingGroups, DescribeScalingActivities, DescribeInstanceRefreshes and CloudWatch's DescribeAlarms
  * on {@code "*"}: read-only List/Read actions without resource-level permissions.</li>
- * <li>lambda:InvokeFunction on the status function's {@value LifecycleAutomation#ALIAS_NAME} alias ARN only (the
+ * <li>lambda:InvokeFunction on the status function's {@value dev.raftlifecycle.contract.HandlerNames#ALIAS_NAME} alias ARN only (the
  * published, SnapStart version the stack output tells operators to invoke): an unqualified invoke ($LATEST) is not
  * allowed.</li>
  * <li>cloudformation:DescribeStacks on this stack's own ARN ({@code --stack}).</li>

@@ -86,7 +86,7 @@ class RollOperatorPolicyTest {
     void theStatusFunctionsLiveAliasAndThisStackOnly() {
         String alias = Cfn.logicalId(stack, stack.automation().publisher().alias());
         assertThat(Cfn.resource(template, alias).path("Properties").path("Name").asText())
-                .isEqualTo(LifecycleAutomation.ALIAS_NAME);
+                .isEqualTo(dev.raftlifecycle.contract.HandlerNames.ALIAS_NAME);
         assertThat(Cfn.allowing(statements(), "lambda:InvokeFunction")).singleElement()
                 .satisfies(s -> assertThat(resources(s)).containsExactly("${Ref:" + alias + "}"));
         assertThat(Cfn.allowing(statements(), "cloudformation:DescribeStacks")).singleElement()

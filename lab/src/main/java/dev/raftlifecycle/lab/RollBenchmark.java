@@ -49,6 +49,10 @@ final class RollBenchmark {
         row(md, "roll duration (s)", leaderLast, asAws, r -> r.figures().duration().toMillis() / 1000.0, "%.1f");
         row(md, "nodes × median admission (s)", leaderLast, asAws,
                 r -> NODES * Benchmarks.median(r.admissions().stream().map(d -> d.toMillis() / 1000.0).toList()), "%.1f");
+        row(md, "duration / (nodes × median admission)", leaderLast, asAws,
+                r -> r.figures().duration().toMillis() / 1000.0
+                        / (NODES * Benchmarks.median(r.admissions().stream().map(d -> d.toMillis() / 1000.0).toList())),
+                "%.2f");
         row(md, "nodes replaced", leaderLast, asAws, r -> r.figures().replaced(), "%.0f");
         md.append(String.format(Locale.ROOT, "%nReproduce: `scripts/bench roll` (`-Dbench.roll.runs=N` through "
                 + "`JAVA_TOOL_OPTIONS` for another count). Machine: %s.%n", Benchmarks.machine()));

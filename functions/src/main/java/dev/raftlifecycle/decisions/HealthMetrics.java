@@ -120,9 +120,9 @@ public final class HealthMetrics {
                 .filter(i -> numbered.containsKey(i.groupName()))
                 .filter(i -> {
                     GroupState g = numbered.get(i.groupName());
-                    boolean sameTemplate = g.launchTemplateId().isEmpty() || i.launchTemplateId().isEmpty()
-                            || g.launchTemplateId().equals(i.launchTemplateId());
-                    return !sameTemplate || !i.launchTemplateVersion().equals(g.launchTemplateVersion());
+                    return !LaunchTemplates.sameAsGroups(g.launchTemplateId().orElse(null),
+                            g.launchTemplateVersion().orElse(null), i.launchTemplateId().orElse(null),
+                            i.launchTemplateVersion().orElse(null));
                 })
                 .count());
     }

@@ -145,11 +145,8 @@ public sealed interface RollStep {
      * An id missing on either side counts as the same.
      */
     static boolean isNew(Group g, Member m) {
-        if (!g.launchTemplateVersion().equals(m.launchTemplateVersion())) {
-            return false;
-        }
-        return g.launchTemplateId() == null || m.launchTemplateId() == null
-                || g.launchTemplateId().equals(m.launchTemplateId());
+        return LaunchTemplates.sameAsGroups(g.launchTemplateId(), g.launchTemplateVersion(), m.launchTemplateId(),
+                m.launchTemplateVersion());
     }
 
     /** ABANDON evidence found in a group since the roll started ({@link RollEvidence#abandons}). */

@@ -102,7 +102,8 @@ public final class CannedAwsHttp implements SdkHttpClient {
                 + "Result><ResponseMetadata><RequestId>priming</RequestId></ResponseMetadata></" + operation + "Response>";
     }
 
-    private static String parameter(String form, String name) {
+    /** A form-encoded (Query protocol) request's parameter, URL-decoded; "" when absent. */
+    public static String parameter(String form, String name) {
         for (String pair : form.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0 && pair.substring(0, eq).equals(name)) {

@@ -11,7 +11,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -54,7 +53,7 @@ class PublisherInputTest {
         aws.createContext("/", exchange -> {
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String operation = target != null ? target : parameter(form, "Action");
+            String operation = target != null ? target : dev.raftlifecycle.ports.CannedAwsHttp.parameter(form, "Action");
             operations.add(operation);
             String type = "text/xml";
             String body;
@@ -131,16 +130,6 @@ class PublisherInputTest {
         return new HandlerRuntime(Settings.from(env),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")), Clock.systemUTC(),
                 lines::add);
-    }
-
-    private static String parameter(String form, String name) {
-        for (String pair : form.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).equals(name)) {
-                return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return "";
     }
 
     private static byte[] bytes(String s) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,7 +40,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   write of the meter's {@link AckedWrites} probe ({@link #PROBE_RPS} a second, a new key each).</li>
  *   <li><b>min_failure_tolerance</b>: the lowest, over the samples, of (voters whose own {@code sys/health} answers
  *   unsealed) - (voters / 2 + 1), the voters being those of the Raft configuration read with the sample (-1 if no
- *   sample could be read; a sample whose configuration could not be read is left out); sampled with the leader, so a drop shorter than {@link #POLL} may be missed. Not autopilot's own
+ *   sample could be read; a sample whose configuration could not be read, or changed while its voters were probed, is
+ *   left out); sampled with the leader, so a drop shorter than {@link #POLL} may be missed. Not autopilot's own
  *   {@code failure_tolerance}: right after any leader change the new leader's autopilot has not heard from the
  *   followers yet and reports 0 for a moment while every voter is up (measured: one step-down on a healthy 3-node
  *   cluster shows autopilot 0). That figure is kept beside it ({@link Result#autopilotMinFailureTolerance}).</li>
@@ -251,33 +253,45 @@ final class RollMeter implements AutoCloseable {
         if (!s.ok()) {
             return s;
         }
-        List<String> voters = new ArrayList<>();
+        Optional<List<String>> voters = voters(through);
+        if (voters.isEmpty()) {
+            return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+        }
+        int answering = 0;
+        for (String id : voters.get()) {
+            VaultNode node = cluster.runningNodes().stream().filter(n -> n.instanceId().equals(id)).findFirst().orElse(null);
+            if (node != null && (answers(node, CUT) || answers(node, RETRY_CUT))) {
+                answering++;
+            }
+        }
+        // The probes take a moment: a voter removed (and its process stopped) meanwhile would count as a lost voter
+        // of a configuration that no longer holds it. Such a sample straddles a change and says nothing either way.
+        if (!voters.equals(voters(through))) {
+            return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+        }
+        return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(),
+                answeringFailureTolerance(answering, voters.get().size()));
+    }
+
+    /** The Raft configuration's voters, read through {@code node}; empty when it could not be read. */
+    private Optional<List<String>> voters(VaultNode through) {
         try {
             VaultHttp.Reply configuration = cluster.http().send(through.apiAddress(), "GET",
                     "sys/storage/raft/configuration", cluster.rootToken(), null, CUT);
             if (!configuration.ok()) {
-                return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+                return Optional.empty();
             }
+            List<String> voters = new ArrayList<>();
             for (JsonNode server : configuration.data().path("config").path("servers")) {
                 if (server.path("voter").asBoolean(false)) {
                     voters.add(server.path("node_id").asText());
                 }
             }
+            voters.sort(null);
+            return Optional.of(voters);
         } catch (IOException | RuntimeException e) {
-            return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(), -1);
+            return Optional.empty();
         }
-        int answering = 0;
-        for (String id : voters) {
-            VaultNode node = cluster.runningNodes().stream().filter(n -> n.instanceId().equals(id)).findFirst().orElse(null);
-            if (node == null) {
-                continue;
-            }
-            if (answers(node, CUT) || answers(node, RETRY_CUT)) {
-                answering++;
-            }
-        }
-        return new Sample(s.at(), true, s.leader(), s.term(), s.failureTolerance(), s.voters(),
-                answeringFailureTolerance(answering, voters.size()));
     }
 
     /**

@@ -26,6 +26,10 @@ public final class Defaults {
     public static final String REBALANCE_AS_INTERRUPTION = "interruption";
     /** The reconciler removes stale peers ("remove") or only reports them ("report"). */
     public static final String RECONCILE_MODE = "remove";
+    /** The handlers act (MODE=active, the default) or only observe, decide and log (MODE=shadow, see MetricName). */
+    public static final String MODE = "active";
+    /** MODE=shadow: never remove a peer or step a leader down; complete every lifecycle action with CONTINUE at once. */
+    public static final String MODE_SHADOW = "shadow";
 
     /**
      * How long a handler keeps looking at AWS's answer before it drops an event whose claim AWS does not confirm (the

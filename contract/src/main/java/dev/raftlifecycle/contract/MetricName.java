@@ -54,6 +54,12 @@ public enum MetricName {
      * longer runs is seen.
      */
     SNAPSHOT_AGE_SECONDS("SnapshotAgeSeconds", Unit.SECONDS, Source.PUBLISHER),
+    /**
+     * The cluster's groups whose instance lifecycle policy does not retain an instance whose terminate hook was
+     * abandoned (DescribeAutoScalingGroups: InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon is not
+     * retain). While above 0 the handlers remove no peer: an ABANDON would not keep the instance for an operator.
+     */
+    GROUPS_WITHOUT_RETAIN_POLICY("GroupsWithoutRetainPolicy", Unit.COUNT, Source.PUBLISHER),
 
     // Emitted as Embedded Metric Format log lines (decision log), dimension sets [ClusterName] and
     // [ClusterName, Reason]: by the lifecycle handlers, and by the publisher's reconciler.
@@ -76,7 +82,15 @@ public enum MetricName {
     // byte asked of the leader to the completed upload), and a count per run that took none (Reason = why).
     SNAPSHOT_BYTES("SnapshotBytes", Unit.BYTES, Source.HANDLER),
     SNAPSHOT_DURATION_MS("SnapshotDurationMs", Unit.MILLISECONDS, Source.HANDLER),
-    SNAPSHOTS_NOT_TAKEN("SnapshotsNotTaken", Unit.COUNT, Source.HANDLER);
+    SNAPSHOTS_NOT_TAKEN("SnapshotsNotTaken", Unit.COUNT, Source.HANDLER),
+    // Shadow mode (MODE=shadow): what a handler would have done, had it been active. Nothing was changed; the
+    // lifecycle action was completed with CONTINUE. Reason = the active mode's reason for the same decision.
+    /** A peer the active mode would have removed (terminating, interruption, reconciler). */
+    WOULD_REMOVE("WouldRemove", Unit.COUNT, Source.HANDLER),
+    /** A leader the active mode would have stepped down before removing it. */
+    WOULD_STEP_DOWN("WouldStepDown", Unit.COUNT, Source.HANDLER),
+    /** A lifecycle action the active mode would have completed with ABANDON (launch refused, removal refused). */
+    WOULD_ABANDON("WouldAbandon", Unit.COUNT, Source.HANDLER);
 
     /** CloudWatch units used here. */
     public enum Unit {

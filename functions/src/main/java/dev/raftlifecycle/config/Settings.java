@@ -109,6 +109,8 @@ public record Settings(
     public static final String NON_VOTERS = "NON_VOTERS";
     public static final String EXPECTED_VAULT_VERSION = "EXPECTED_VAULT_VERSION";
     public static final String RECONCILE_MODE = "RECONCILE_MODE";
+    /** Defaults.MODE ("active") or Defaults.MODE_SHADOW ("shadow"). */
+    public static final String MODE = "MODE";
     public static final String STALE_GRACE_SECONDS = "STALE_GRACE_SECONDS";
     /** What the interruption handler does with a rebalance recommendation: "count" (default) or "interruption". */
     public static final String REBALANCE_ACTION = "REBALANCE_ACTION";

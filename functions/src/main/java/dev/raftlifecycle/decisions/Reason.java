@@ -36,6 +36,14 @@ public enum Reason {
     /** The lock's lease had too little time left to start a mutation and confirm it. */
     LEASE_TOO_SHORT("lease-too-short"),
     /**
+     * A group of the cluster does not retain an instance whose terminate hook was abandoned (its instance lifecycle
+     * policy's TerminateHookAbandon is not retain, or Auto Scaling did not say): no peer is removed, since a refusal
+     * (ABANDON) would then let the instance go with its peer still in the configuration.
+     */
+    RETAIN_POLICY_MISSING("retain-policy-missing"),
+    /** Shadow mode: the lifecycle action was completed with CONTINUE, nothing was changed (see the decision's "would"). */
+    SHADOW("shadow"),
+    /**
      * Right before a mutation, a consistent read of the lock item did not show this holder's lease (it ran out and was
      * taken, or the item was overwritten or deleted), or could not be read: nothing is changed.
      */

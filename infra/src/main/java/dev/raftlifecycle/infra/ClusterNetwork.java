@@ -67,7 +67,11 @@ public final class ClusterNetwork extends Construct {
                     .build());
             List<ISubnet> subnets = new ArrayList<>();
             for (int i = 0; i < existing.privateSubnetIds().size(); i++) {
-                subnets.add(Subnet.fromSubnetId(this, "LambdaSubnet" + (i + 1), existing.privateSubnetIds().get(i)));
+                ISubnet subnet = Subnet.fromSubnetId(this, "LambdaSubnet" + (i + 1), existing.privateSubnetIds().get(i));
+                // The existing VPC's routing is its owner's; nothing here reads or changes its route tables.
+                Annotations.of(subnet).acknowledgeWarning("@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                        "route tables of an existing VPC are not used");
+                subnets.add(subnet);
             }
             this.privateSubnets = List.copyOf(subnets);
             return;

@@ -134,4 +134,26 @@ class AdoptConfigTest {
         assertThatThrownBy(() -> RaftLifecycleApp.compose(new software.amazon.awscdk.App(), adopted))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("composeAdopted");
     }
+
+    @Test
+    void theHandlersEnvironmentForCodeOutsideTheAppIsTheStacksWithTheAccountGiven() {
+        valid.put("shadow", "true");
+        ClusterConfig c = config(valid);
+        Map<String, String> env = HandlerEnvironment.of("terminating", c, "-----BEGIN CERTIFICATE-----\nx\n"
+                + "-----END CERTIFICATE-----\n", "locks", "123456789012");
+        assertThat(env).containsEntry(Settings.ASG_NAMES, "tf-vault-a,tf-vault-b,tf-vault-c")
+                .containsEntry(Settings.MODE, "shadow").containsEntry(Settings.ACCOUNT_ID, "123456789012")
+                .containsEntry(Settings.VAULT_AUTH_ROLE, "raft-lifecycle").containsEntry(Settings.LOCK_TABLE, "locks")
+                .containsEntry(Settings.VAULT_CA_PEM, "-----BEGIN CERTIFICATE-----\\nx\\n-----END CERTIFICATE-----");
+        // What the handlers themselves accept: the same variables parse into their settings.
+        Map<String, String> withRegion = new HashMap<>(env);
+        withRegion.put(Settings.AWS_REGION, "eu-west-1");
+        Settings settings = Settings.from(withRegion);
+        assertThat(settings.groupNames()).containsExactly("tf-vault-a", "tf-vault-b", "tf-vault-c");
+        assertThat(HandlerEnvironment.of("publisher", c, "pem", "locks", "123456789012"))
+                .doesNotContainKeys(Settings.CANARY_ADDRESS, Settings.UNSEAL_KEY_ID)
+                .containsEntry(Settings.VAULT_AUTH_ROLE, "raft-lifecycle-publisher");
+        assertThatThrownBy(() -> HandlerEnvironment.of("snapshot", c, "pem", "locks", "123456789012"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

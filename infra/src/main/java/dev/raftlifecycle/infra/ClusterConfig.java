@@ -368,6 +368,11 @@ public record ClusterConfig(
         boolean adopt = !adoptedGroups.isEmpty();
         if (adopt) {
             adoptedGroups.forEach(g -> r.check(ADOPT, g, GROUP_NAME, "an Auto Scaling group name (printable, no ':' or ',')"));
+            if (adoptedGroups.size() == 1 && List.of("true", "false", "yes", "no").contains(
+                    adoptedGroups.get(0).toLowerCase(Locale.ROOT))) {
+                r.problem(ADOPT, "names the existing Auto Scaling groups (comma-separated), not '" + adoptedGroups.get(0)
+                        + "'");
+            }
             if (adoptedGroups.size() > MAX_ADOPTED_GROUPS) {
                 r.problem(ADOPT, "names " + adoptedGroups.size() + " groups; at most " + MAX_ADOPTED_GROUPS);
             }

@@ -99,6 +99,7 @@ class AdoptConfigTest {
                 "vaultAuthMount: '/bad mount' is not a Vault auth mount path");
         assertThat(problems(Map.of("adopt", ""))).contains("adopt: names no group");
         assertThat(problems(Map.of("adopt", "a,b,a"))).contains("adopt: lists 'a' twice");
+        assertThat(problems(Map.of("adopt", "true"))).contains("adopt: names the existing Auto Scaling groups");
     }
 
     @Test

@@ -426,7 +426,8 @@ public final class Monitoring extends Construct {
         rows.add(List.of(text("## Consensus\n"
                 + "Is there a leader, and how many voters can fail before quorum is lost? **Healthy:** LeaderPresent "
                 + "1 every minute; FailureTolerance at least 1 (" + (config.adopted() ? "(voters - 1) / 2"
-                        : (config.voters() - 1) / 2 + " for " + config.voters() + " voters") + "); HealthyVoters = Voters; largest follower last contact under 200 ms, "
+                        : (config.voters() - 1) / 2 + " for " + config.voters() + " voters")
+                + "); HealthyVoters = Voters; largest follower last contact under 200 ms, "
                 + "the leader's commit time in tens of milliseconds at most, and index lag near 0. Leader changes "
                 + "should be rare (about daily at most).", 24, 2)));
         rows.add(List.of(
@@ -584,7 +585,8 @@ public final class Monitoring extends Construct {
 
         rows.add(List.of(text("## Capacity vs peers\n"
                 + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers"
-                + (config.adopted() ? "" : " = " + config.totalServers()) + "; no stale peers (a peer without an instance inflates the quorum) and "
+                + (config.adopted() ? "" : " = " + config.totalServers())
+                + "; no stale peers (a peer without an instance inflates the quorum) and "
                 + "no missing peers (an instance that never joined); each group InService = "
                 + (config.adopted() ? "its desired capacity (the graph needs the groups' metrics collection enabled)"
                         : String.valueOf(config.nodesPerAz()))

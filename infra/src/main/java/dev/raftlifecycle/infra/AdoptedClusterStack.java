@@ -95,9 +95,10 @@ public final class AdoptedClusterStack extends Stack {
                             + "allow iam:GetRole on exactly these there");
         }
         AutomationOutputs.handlerRoles(this, config, automation, snapshots, List.of(), "run with VAULT_ADDR, "
-                + "VAULT_TOKEN and VAULT_CACERT set (a token that may manage auth methods, policies and audit "
-                + "devices); add --audit-file <the path your file audit device at file/ writes to> if it has one, "
-                + "and --token-bound-cidr for each of the Lambdas' subnets");
+                + "VAULT_TOKEN and VAULT_CACERT set (a token that may manage auth methods, policies, secrets engines "
+                + "and audit devices: it also enables the canary's KV mount); add --audit-file <the path your file "
+                + "audit device at file/ writes to> if it has one, and --token-bound-cidr for each of the Lambdas' "
+                + "subnets");
         AutomationOutputs.automation(this, config, automation, snapshots, monitoring);
     }
 

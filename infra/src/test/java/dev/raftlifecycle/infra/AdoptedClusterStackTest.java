@@ -220,11 +220,14 @@ class AdoptedClusterStackTest {
             assertThat(configure).startsWith("scripts/configure-vault ").contains("--role-arn ",
                     "--read-role-arn ", "--publisher-role-arn ", "--snapshot-role-arn ",
                     "--server-id vault.prod.example.internal", "--auth-mount raft-lifecycle-aws");
-            assertThat(outputs.path("ConfigureVaultCommand").path("Description").asText()).contains("--audit-file");
+            // What the script does with the token: auth methods, policies, the canary's KV mount, the audit device.
+            assertThat(outputs.path("ConfigureVaultCommand").path("Description").asText()).contains("--audit-file",
+                    "auth methods", "policies", "secrets engines", "audit devices");
             assertThat(outputs.has("VaultBoundRoleArns")).isTrue();
         } else {
             assertThat(outputs.has("ConfigureVaultCommand")).isFalse();
-            assertThat(outputs.path("ConsulTlsServerName").path("Value").asText()).isEqualTo("server.dc1.consul");
+            assertThat(outputs.path("ConsulTlsServerName").path("Value").asText())
+                    .isEqualTo("server.dc1.example.internal");
         }
     }
 

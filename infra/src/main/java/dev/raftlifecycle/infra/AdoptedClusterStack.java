@@ -68,8 +68,8 @@ public final class AdoptedClusterStack extends Stack {
                         + "(scripts/rolling-upgrade reads this)");
         output("Mode", config.shadow() ? dev.raftlifecycle.contract.Defaults.MODE_SHADOW
                         : dev.raftlifecycle.contract.Defaults.MODE,
-                config.shadow() ? "shadow: the handlers decide and log, and change nothing; deploy without "
-                        + ClusterConfig.SHADOW + "=true to let them act (infra/README.md, Adopt an existing cluster)"
+                config.shadow() ? "shadow: the handlers decide and log, and change nothing; deploy with "
+                        + ClusterConfig.SHADOW + "=false to let them act (infra/README.md, Adopt an existing cluster)"
                         : "active: the handlers remove peers and complete lifecycle actions as they decide");
         output("RetainPolicyCommand", retainPolicyCommand(config.groupNames()),
                 "run once (the stack cannot set it on groups it does not own): each group must retain an instance "

@@ -220,6 +220,10 @@ class AdoptedClusterStackTest {
         assertThat(outputs.path("Mode").path("Value").asText())
                 .isEqualTo(scenario == AdoptScenario.VAULT_SHADOW ? "shadow" : "active");
         if (scenario == AdoptScenario.VAULT_SHADOW) {
+            // How to leave shadow mode: the key cannot be left out with adopt.
+            assertThat(outputs.path("Mode").path("Description").asText()).contains("deploy with shadow=false");
+        }
+        if (scenario == AdoptScenario.VAULT_SHADOW) {
             String configure = Cfn.flatten(outputs.path("ConfigureVaultCommand").path("Value"));
             assertThat(configure).startsWith("scripts/configure-vault ").contains("--role-arn ",
                     "--read-role-arn ", "--publisher-role-arn ", "--snapshot-role-arn ",

@@ -5,6 +5,7 @@ import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.HealthyVoters;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.RetainPolicy;
 import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.MutationLock;
@@ -212,6 +213,9 @@ final class Departure {
             }
             trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
                     .append(Explain.decision(decision));
+            if (decision.reason() == Reason.RETAIN_POLICY_MISSING) {
+                trail.append("; ").append(RetainPolicy.judge(snapshot).message());
+            }
             String detail = trail.toString();
             Optional<RaftPeer> peer = decision.subjectPeer();
             switch (decision) {
@@ -320,7 +324,9 @@ final class Departure {
                     lock.release(lease.get());
                 }
             }
+            // A missing retain policy is an operator's to fix, not a moment to wait out.
             if (last.verdict() == Verdict.GO || last.verdict() == Verdict.NOT_CONFIRMED
+                    || Reason.RETAIN_POLICY_MISSING.label().equals(last.reason())
                     || until.remaining().compareTo(EVENT_RETRY.plus(steps.removalBudget())) < 0
                     || !until.sleep(EVENT_RETRY)) {
                 String attempts = tries > 1 ? " (attempt " + tries + "; earlier: " + String.join(", ", earlier) + ")" : "";

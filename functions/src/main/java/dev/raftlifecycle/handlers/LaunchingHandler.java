@@ -142,7 +142,8 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 if (state == LifecycleActions.ActionState.OPEN) {
                     Instant readyAt = runtime.clock().instant();
                     return finish(event, actions, started, LifecycleResult.CONTINUE, verdict.reason(), polls,
-                            "after " + polls + " poll(s)", readyAt);
+                            "after " + polls + " poll(s)" + (verdict instanceof LaunchReadiness.Ready ready
+                                    && !ready.matched().isEmpty() ? "; matched " + ready.matched() : ""), readyAt);
                 }
                 verdict = new LaunchReadiness.Waiting(Reason.ACTION_UNKNOWN, "ready, but whether the lifecycle action is"
                         + " still open could not be told (" + actions.lastFailure() + ")");

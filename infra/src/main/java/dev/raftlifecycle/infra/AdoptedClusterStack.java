@@ -44,7 +44,7 @@ public final class AdoptedClusterStack extends Stack {
                 serverSecurityGroup, Optional.empty(), Optional.empty()));
         this.snapshots = new Snapshots(this, "Snapshots", new Snapshots.Props(config, automation));
         // The hooks exist only once what handles their events does (and go before it on deletion).
-        this.hooks = new AdoptedGroupHooks(this, "Hooks", config.groupNames());
+        this.hooks = new AdoptedGroupHooks(this, "Hooks", config.groupNames(), config.shadow());
         hooks.getNode().addDependency(automation);
         this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, automation, snapshots));
 

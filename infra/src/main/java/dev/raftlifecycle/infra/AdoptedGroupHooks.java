@@ -16,7 +16,8 @@ public final class AdoptedGroupHooks extends Construct {
 
     private final List<CfnLifecycleHook> hooks = new ArrayList<>();
 
-    public AdoptedGroupHooks(Construct scope, String id, List<String> groupNames) {
+    /** @param shadow the stack runs in shadow mode: the hooks' default result is CONTINUE ({@link ServerGroups.Hook#defaultResult}) */
+    public AdoptedGroupHooks(Construct scope, String id, List<String> groupNames, boolean shadow) {
         super(scope, id);
         for (int g = 0; g < groupNames.size(); g++) {
             for (ServerGroups.Hook hook : ServerGroups.HOOKS) {
@@ -25,7 +26,7 @@ public final class AdoptedGroupHooks extends Construct {
                         .autoScalingGroupName(groupNames.get(g))
                         .lifecycleHookName(hook.name())
                         .lifecycleTransition(hook.transition())
-                        .defaultResult(ServerGroups.Hook.DEFAULT_RESULT)
+                        .defaultResult(ServerGroups.Hook.defaultResult(shadow))
                         .heartbeatTimeout(hook.heartbeatSeconds())
                         .build());
             }

@@ -82,6 +82,18 @@ public final class ServerGroups extends Construct {
          * terminated and replaced), a terminating instance is retained by the groups' instance lifecycle policy.
          */
         public static final String DEFAULT_RESULT = "ABANDON";
+        /**
+         * The same in shadow mode: the group goes on as it did before the automation. A handler that cannot
+         * complete the action (it fails at its cold start, cannot reach Auto Scaling, AWS does not confirm the
+         * event's claim in time) must not refuse every launch — the instance terminated and replaced, in a loop — or
+         * keep a terminating instance, when shadow mode promises to change nothing.
+         */
+        public static final String SHADOW_DEFAULT_RESULT = "CONTINUE";
+
+        /** The default result for a stack in shadow mode or not. */
+        public static String defaultResult(boolean shadow) {
+            return shadow ? SHADOW_DEFAULT_RESULT : DEFAULT_RESULT;
+        }
     }
 
     /** The launch hook, then the terminate hook. */
@@ -296,7 +308,7 @@ public final class ServerGroups extends Construct {
                 (Object) CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
                         .lifecycleHookName(hook.name())
                         .lifecycleTransition(hook.transition())
-                        .defaultResult(Hook.DEFAULT_RESULT)
+                        .defaultResult(Hook.defaultResult(config.shadow()))
                         .heartbeatTimeout(hook.heartbeatSeconds())
                         .build()).toList());
         Tags.of(group).add(AUTO_JOIN_TAG_KEY, config.clusterName(),

@@ -35,7 +35,7 @@ final class ClusterInstances<N extends RaftNode> {
 
     /**
      * The emulator's side of a new cluster: a VPC on 127.{octet}.0.0/16, a launch template (IMDSv2 only) and the
-     * groups, one per zone, with both hooks.
+     * groups, one per zone, with both hooks (a foreign cluster's: without our hooks and without the retain policy).
      */
     void createInfrastructure(int octet, String launchTemplateName) {
         String vpcId = rig.ec2().createVpc(r -> r.cidrBlock("127." + octet + ".0.0/16")).vpc().vpcId();
@@ -44,6 +44,10 @@ final class ClusterInstances<N extends RaftNode> {
                         .metadataOptions(m -> m.httpTokens("required").httpPutResponseHopLimit(1))))
                 .launchTemplate().launchTemplateId();
         groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, template, launchHook(), terminateHook()));
+        if (spec.foreign()) {
+            // Built by another tool: no instance lifecycle policy on the groups (adopting them sets it).
+            groupNames.forEach(group -> RetainPolicyView.none(rig, group));
+        }
     }
 
     /** The instances as EC2 describes them. */
@@ -164,12 +168,12 @@ final class ClusterInstances<N extends RaftNode> {
         Set<String> peers = cluster.raftNodeIds();
         // The dead first, and each peer removed before its process stops, so that every removal still has a quorum.
         List<N> retiring = new ArrayList<>(nodes.all().stream().filter(node -> !node.running()
-                || !peers.contains(node.instanceId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
+                || !peers.contains(node.nodeId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
                 .toList());
         retiring.sort(Comparator.comparing(RaftNode::running));
         for (N node : retiring) {
             String id = node.instanceId();
-            if (peers.contains(id)) {
+            if (peers.contains(node.nodeId())) {
                 try {
                     cluster.removePeer(id);
                 } catch (RigException e) {
@@ -199,7 +203,7 @@ final class ClusterInstances<N extends RaftNode> {
         }
         // Peers whose process is gone must leave the configuration too.
         for (String stale : cluster.raftNodeIds()) {
-            if (!nodes.contains(stale)) {
+            if (nodes.all().stream().noneMatch(n -> n.nodeId().equals(stale))) {
                 cluster.removePeer(stale);
             }
         }

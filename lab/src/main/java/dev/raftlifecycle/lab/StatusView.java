@@ -31,7 +31,7 @@ final class StatusView {
         List<VaultNode> sorted = new ArrayList<>(cluster.nodes());
         sorted.sort(Comparator.comparing(VaultNode::availabilityZone).thenComparing(VaultNode::instanceId));
         for (VaultNode node : sorted) {
-            JsonNode server = autopilot.path("servers").path(node.instanceId());
+            JsonNode server = autopilot.path("servers").path(node.nodeId()); // autopilot keys servers by node_id
             int health = node.running() ? cluster.healthCode(node) : -1;
             ObjectNode row = nodes.addObject();
             row.put("instance", node.instanceId());
@@ -77,7 +77,7 @@ final class StatusView {
         var servers = autopilot.path("servers").fieldNames();
         while (servers.hasNext()) {
             String id = servers.next();
-            if (!known.contains(id)) {
+            if (!known.contains(cluster.instanceIdOfNode(id))) {
                 JsonNode server = autopilot.path("servers").path(id);
                 ObjectNode row = nodes.addObject();
                 row.put("instance", id);
@@ -94,7 +94,8 @@ final class StatusView {
         }
         ObjectNode c = root.putObject("cluster");
         c.put("name", cluster.name());
-        c.put("leader", autopilot.path("leader").asText(""));
+        c.put("leader", autopilot.path("leader").asText("").isEmpty() ? ""
+                : cluster.instanceIdOfNode(autopilot.path("leader").asText("")));
         c.put("failureTolerance", autopilot.path("failure_tolerance").asInt(0));
         c.put("autopilotHealthy", autopilot.path("healthy").asBoolean(false));
         c.put("peers", autopilot.path("servers").size());

@@ -212,10 +212,15 @@ public final class VaultCluster implements RaftCluster {
     public Set<String> raftInstanceIds() {
         Set<String> out = new java.util.HashSet<>();
         for (String id : raftNodeIds()) {
-            out.add(nodes.all().stream().filter(n -> n.nodeId().equals(id)).map(VaultNode::instanceId).findFirst()
-                    .orElse(id));
+            out.add(instanceIdOfNode(id));
         }
         return out;
+    }
+
+    /** The instance id of the node with this Raft node_id; the node_id itself if no node of the cluster has it. */
+    public String instanceIdOfNode(String nodeId) {
+        return nodes.all().stream().filter(n -> n.nodeId().equals(nodeId)).map(VaultNode::instanceId).findFirst()
+                .orElse(nodeId);
     }
 
     /** Each Raft peer's address (host:port of its cluster_addr) by node_id. */

@@ -70,7 +70,8 @@ public record Settings(
         Optional<String> unsealKeyId,
         Optional<String> snapshotBucket,
         Optional<String> snapshotKmsKeyId,
-        int snapshotPartBytes) {
+        int snapshotPartBytes,
+        boolean shadow) {
 
     public static final String CLUSTER_NAME = "CLUSTER_NAME";
     /**
@@ -109,7 +110,11 @@ public record Settings(
     public static final String NON_VOTERS = "NON_VOTERS";
     public static final String EXPECTED_VAULT_VERSION = "EXPECTED_VAULT_VERSION";
     public static final String RECONCILE_MODE = "RECONCILE_MODE";
-    /** Defaults.MODE ("active") or Defaults.MODE_SHADOW ("shadow"). */
+    /**
+     * Defaults.MODE ("active", the default) or Defaults.MODE_SHADOW ("shadow": every handler observes, decides and logs
+     * what it would do, removes no peer, steps no leader down and completes every lifecycle action with CONTINUE).
+     * Anything else fails the cold start. Turning shadow off is a deploy.
+     */
     public static final String MODE = "MODE";
     public static final String STALE_GRACE_SECONDS = "STALE_GRACE_SECONDS";
     /** What the interruption handler does with a rebalance recommendation: "count" (default) or "interruption". */
@@ -172,7 +177,7 @@ public record Settings(
             EXPECTED_VAULT_VERSION, RECONCILE_MODE, STALE_GRACE_SECONDS, REBALANCE_ACTION, AWS_REGION, AWS_ENDPOINT_URL,
             VAULT_IAM_STS_URL, VAULT_IAM_STS_REGION, MIN_QUORUM, MAX_VOTER_LAST_CONTACT_MS, CANARY_ADDRESS,
             CANARY_TIMEOUT_MS, SYSTEM, ACCOUNT_ID, LAUNCH_HOOK_NAME, TERMINATE_HOOK_NAME, DECOMMISSION,
-            CLAIM_SETTLE_SECONDS, UNSEAL_KEY_ID, SNAPSHOT_BUCKET, SNAPSHOT_KMS_KEY_ID, SNAPSHOT_PART_BYTES);
+            CLAIM_SETTLE_SECONDS, UNSEAL_KEY_ID, SNAPSHOT_BUCKET, SNAPSHOT_KMS_KEY_ID, SNAPSHOT_PART_BYTES, MODE);
 
     private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:]]{1,255}");
     private static final Pattern MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
@@ -292,12 +297,22 @@ public record Settings(
             }
         });
         int partBytes = r.integer(SNAPSHOT_PART_BYTES, Defaults.SNAPSHOT_PART_BYTES, 5 * 1024 * 1024, 64 * 1024 * 1024);
+        String handlerMode = r.optional(MODE).orElse(Defaults.MODE);
+        if (!handlerMode.equals(Defaults.MODE) && !handlerMode.equals(Defaults.MODE_SHADOW)) {
+            r.problem(MODE, "must be '" + Defaults.MODE + "' or '" + Defaults.MODE_SHADOW + "', not '" + handlerMode + "'");
+        }
         r.failIfProblems();
         return new Settings(clusterName, groups, port, mount, role, serverId, caPem, serverName, connect, request,
                 lock, namespace, heartbeat, stepDown, stepDownQuiet, attempts, retryDelay, margin, launchWait, launchPoll, nonVoters,
                 expectedVersion, mode.equals("remove"), grace, rebalance.equals(Defaults.REBALANCE_AS_INTERRUPTION), region, endpoint, stsUrl, stsRegion,
                 new SafetyRules(contactBound, minQuorum, decommission), canary, canaryTimeout, system, account, launchHook, terminateHook,
-                decommission, claimSettle, unsealKey, snapshotBucket, snapshotKey, partBytes);
+                decommission, claimSettle, unsealKey, snapshotBucket, snapshotKey, partBytes,
+                handlerMode.equals(Defaults.MODE_SHADOW));
+    }
+
+    /** Defaults.MODE_SHADOW or Defaults.MODE, as MODE said. */
+    public String mode() {
+        return shadow ? Defaults.MODE_SHADOW : Defaults.MODE;
     }
 
     /** Whether the group belongs to this cluster. */
@@ -482,6 +497,6 @@ public record Settings(
                 + " lockTable=" + lockTable.orElse("-") + " namespace=" + metricsNamespace
                 + " canary=" + canaryAddress.map(URI::toString).orElse("-") + " account=" + accountId
                 + " hooks=" + launchHook + "," + terminateHook + " decommission=" + decommission
-                + " snapshotBucket=" + snapshotBucket.orElse("-");
+                + " snapshotBucket=" + snapshotBucket.orElse("-") + " mode=" + mode();
     }
 }

@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * @param system           vault or consul
  * @param healthy          a leader is present, every voter in the Raft configuration answers healthy, every InService
  *                         instance of the groups is a voter, no peer is stale (matches no running instance), no node's
- *                         certificate is refused
+ *                         certificate is refused, every group retains an instance whose terminate hook was
+ *                         abandoned ({@link RetainPolicy})
  * @param problems         why not healthy, one line each (empty when healthy)
  * @param leader           the leader, or null when the cluster has none (or could not be read)
  * @param voters           voters in the Raft configuration
@@ -187,6 +188,11 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
                 .sorted(Comparator.comparing(CertificateCheck::nodeId))
                 .forEach(c -> problems.add("node " + c.nodeId() + " (" + c.address() + "): a new client refuses its"
                         + " certificate: " + c.detail()));
+
+        RetainPolicy retain = RetainPolicy.judge(s);
+        if (!retain.holds()) {
+            problems.add(retain.message());
+        }
 
         List<PendingAction> pending = members.stream().filter(i -> PENDING_ACTION_STATES.contains(i.lifecycleState()))
                 .map(i -> new PendingAction(i.instanceId(), i.lifecycleState())).toList();

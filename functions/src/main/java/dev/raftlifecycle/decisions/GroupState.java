@@ -10,12 +10,31 @@ import java.util.Optional;
  * @param launchTemplateVersion as Auto Scaling reports it (a number, $Latest or $Default); empty when the group names
  *                              no launch template
  * @param launchTemplateId      the launch template (lt-...) the group launches with; empty when not known
+ * @param terminateHookAbandon  what the group's instance lifecycle policy does with an instance whose terminate hook
+ *                              was abandoned (InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon, e.g.
+ *                              "retain"), as Auto Scaling says it; empty when it reports no policy ({@link RetainPolicy})
  */
 public record GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
                          int minSize, int maxSize, Optional<String> launchTemplateVersion,
-                         Optional<String> launchTemplateId) {
+                         Optional<String> launchTemplateId, Optional<String> terminateHookAbandon) {
     public GroupState {
         tags = Map.copyOf(tags);
+    }
+
+    /**
+     * A group whose instance lifecycle policy retains an abandoned instance (as the CDK app sets it): the shape the
+     * unit tests describe groups in when the policy is not what they are about.
+     */
+    public GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
+                      int minSize, int maxSize, Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
+        this(name, desiredCapacity, tags, healthCheckType, minSize, maxSize, launchTemplateVersion, launchTemplateId,
+                Optional.of(RetainPolicy.RETAIN));
+    }
+
+    /** The same group with this TerminateHookAbandon (empty: no instance lifecycle policy). */
+    public GroupState withTerminateHookAbandon(Optional<String> value) {
+        return new GroupState(name, desiredCapacity, tags, healthCheckType, minSize, maxSize, launchTemplateVersion,
+                launchTemplateId, value);
     }
 
     /** A group whose launch template id is not known. */

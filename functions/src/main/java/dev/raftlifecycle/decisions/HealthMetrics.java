@@ -50,6 +50,8 @@ public final class HealthMetrics {
                         .map(AutopilotServer::version).filter(v -> !v.isEmpty())))
                 .flatMap(Optional::stream).distinct().count()));
         out.add(new MetricValue(MetricName.EXPECTED_SERVERS, s.expectedServers()));
+        // Groups that would let an abandoned instance go: while above 0 the handlers remove no peer (RetainPolicy).
+        out.add(new MetricValue(MetricName.GROUPS_WITHOUT_RETAIN_POLICY, RetainPolicy.judge(s).names().size()));
         outdatedInstances(s).ifPresent(n -> out.add(new MetricValue(MetricName.OUTDATED_INSTANCES, n)));
         // A new client's view of every probed node's certificate (what pooled connections can no longer show).
         // By address: a node probed both as an instance and as a peer at its host is one node.

@@ -91,6 +91,12 @@ public sealed interface TerminationDecision {
      *               keeping the peer only leaves a dead voter behind — so only the quorum rule applies
      */
     static TerminationDecision decide(ClusterSnapshot s, String instanceId, SafetyRules rules, boolean doomed) {
+        // Nothing is removed while a group would let an abandoned instance go (RetainPolicy).
+        return RetainPolicy.gate(judge(s, instanceId, rules, doomed), s);
+    }
+
+    /** The decision before the retain-policy gate. */
+    private static TerminationDecision judge(ClusterSnapshot s, String instanceId, SafetyRules rules, boolean doomed) {
         if (ClusterInitialization.judge(s, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
             return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false);
         }

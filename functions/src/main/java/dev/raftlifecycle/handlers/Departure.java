@@ -5,6 +5,7 @@ import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.HealthyVoters;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.RetainPolicy;
 import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.MutationLock;
@@ -184,34 +185,12 @@ final class Departure {
         StringBuilder trail = new StringBuilder();
         Deadline settling = deadline.within(runtime.settings().stepDownWait());
         while (true) {
-            ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
-            run.snapshots++;
-            run.attempts += snapshot.attempts();
-            // The claim again, in the snapshot the decision is taken on (awaitClaim saw it confirmed moments ago: a
-            // change since is not a lag to wait out).
-            EventClaim.Verdict claimed = EventClaim.check(occasion.claim(), snapshot, runtime.settings().groupNames());
-            if (!claimed.confirmed()) {
-                trail.append(trail.isEmpty() ? "" : "; then ");
-                return Outcome.notConfirmed(trail + occasion.claim().describe() + " is no longer what AWS reports: "
-                        + claimed.detail() + ": nothing more is changed");
+            Decided decided = decide(id, deadline, occasion, run, settling, trail);
+            if (decided.ended().isPresent()) {
+                return decided.ended().get();
             }
-            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
-                    occasion.doomed());
-            boolean lagging = HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules());
-            boolean subjectDoubted = decision instanceof TerminationDecision.Remove remove
-                    && HealthyVoters.laggingOn(snapshot, runtime.settings().safetyRules(), remove.peer().nodeId());
-            if ((!(decision instanceof TerminationDecision.Remove) && lagging || subjectDoubted) && !settling.passed()) {
-                // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
-                // has not heard from the standbys yet): look again in a moment rather than refuse on it. Likewise
-                // before removing a subject that answers but is doubted only by autopilot's (or its own leader's)
-                // view: counted unhealthy, it would go without the voter floor, so that doubt must have lasted.
-                occasion.whileWaiting();
-                run.settleLooks++;
-                settling.sleep(SETTLE_RETRY);
-                continue;
-            }
-            trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
-                    .append(Explain.decision(decision));
+            ClusterSnapshot snapshot = decided.snapshot();
+            TerminationDecision decision = decided.decision();
             String detail = trail.toString();
             Optional<RaftPeer> peer = decision.subjectPeer();
             switch (decision) {
@@ -277,6 +256,86 @@ final class Departure {
     }
 
     /**
+     * A decision on a fresh snapshot, or the outcome that ends the occasion before one (AWS no longer confirms the
+     * claim).
+     */
+    record Decided(ClusterSnapshot snapshot, TerminationDecision decision, Optional<Outcome> ended) {
+    }
+
+    /**
+     * One decision, the same for both modes: a fresh snapshot, the claim checked in it, {@link TerminationDecision}
+     * (with the retain-policy gate), autopilot's doubts looked at again while they may be a lag; what was seen and
+     * decided appended to {@code trail}. Changes nothing.
+     */
+    private Decided decide(String id, Deadline deadline, Occasion occasion, Counters run, Deadline settling,
+                           StringBuilder trail) {
+        while (true) {
+            ClusterSnapshot snapshot = observer.snapshot(Optional.of(id), deadline, occasion::whileWaiting);
+            run.snapshots++;
+            run.attempts += snapshot.attempts();
+            // The claim again, in the snapshot the decision is taken on (awaitClaim saw it confirmed moments ago: a
+            // change since is not a lag to wait out).
+            EventClaim.Verdict claimed = EventClaim.check(occasion.claim(), snapshot, runtime.settings().groupNames());
+            if (!claimed.confirmed()) {
+                trail.append(trail.isEmpty() ? "" : "; then ");
+                return new Decided(null, null, Optional.of(Outcome.notConfirmed(trail + occasion.claim().describe() + " is no longer what AWS reports: "
+                        + claimed.detail() + ": nothing more is changed")));
+            }
+            TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
+                    occasion.doomed());
+            boolean lagging = HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules());
+            boolean subjectDoubted = decision instanceof TerminationDecision.Remove remove
+                    && HealthyVoters.laggingOn(snapshot, runtime.settings().safetyRules(), remove.peer().nodeId());
+            if ((!(decision instanceof TerminationDecision.Remove) && lagging || subjectDoubted) && !settling.passed()) {
+                // Autopilot disagrees with the nodes' own answers (right after a leadership change, the new leader
+                // has not heard from the standbys yet): look again in a moment rather than refuse on it. Likewise
+                // before removing a subject that answers but is doubted only by autopilot's (or its own leader's)
+                // view: counted unhealthy, it would go without the voter floor, so that doubt must have lasted.
+                occasion.whileWaiting();
+                run.settleLooks++;
+                settling.sleep(SETTLE_RETRY);
+                continue;
+            }
+            trail.append(trail.isEmpty() ? "" : "; then ").append(Explain.snapshot(snapshot, runtime.settings().safetyRules()))
+                    .append(Explain.decision(decision));
+            if (decision.reason() == Reason.RETAIN_POLICY_MISSING) {
+                trail.append("; ").append(RetainPolicy.judge(snapshot).message());
+            }
+            return new Decided(snapshot, decision, Optional.empty());
+        }
+    }
+
+    /** Shadow mode's look: the decision the active mode takes first, or what ended the occasion before one. */
+    record Shadowed(Optional<TerminationDecision> decision, Optional<Outcome> ended, String detail) {
+    }
+
+    /**
+     * Shadow mode: the decision the active mode takes first on this state, through the same {@link #decide} (fresh
+     * snapshot, claim, decision with the retain-policy gate, autopilot's settling looks), and nothing acted on. Without
+     * the lock, by choice: the lock serializes mutations and shadow mode makes none, so taking it would only hold the
+     * CONTINUE back behind another change; the state decided on is the cluster's own, which no shadow handler changes.
+     */
+    Shadowed shadow(String id, Deadline deadline, Occasion occasion, Counters run) {
+        StringBuilder trail = new StringBuilder();
+        Decided decided = decide(id, deadline, occasion, run, deadline.within(runtime.settings().stepDownWait()), trail);
+        return new Shadowed(Optional.ofNullable(decided.decision()), decided.ended(), trail.toString());
+    }
+
+    /**
+     * Shadow mode for an EC2 event: AWS's confirmation of the claim awaited as {@link #persist} does, then one
+     * {@link #shadow} look. The active mode's later looks (a refusal that may pass, retried until {@code until}) are
+     * not made: the verdict reported is the one on the state now.
+     */
+    Shadowed shadowEvent(EventClaim claim, Deadline deadline, Deadline until, Counters run) {
+        Occasion occasion = event(claim);
+        Optional<Outcome> unconfirmed = awaitClaim(occasion, until);
+        if (unconfirmed.isPresent()) {
+            return new Shadowed(Optional.empty(), unconfirmed, unconfirmed.get().detail());
+        }
+        return shadow(claim.instanceId(), deadline, occasion, run);
+    }
+
+    /**
      * For an EC2 event, which has no lifecycle action to complete and nothing to wait for but the instance's end:
      * first a look without the lock (no peer of the instance: nothing to do, no lock taken — the usual case for the
      * state changes of an instance the terminate hook already handled); then the lock and {@link #decideAndAct}. A
@@ -320,7 +379,9 @@ final class Departure {
                     lock.release(lease.get());
                 }
             }
+            // A missing retain policy is an operator's to fix, not a moment to wait out.
             if (last.verdict() == Verdict.GO || last.verdict() == Verdict.NOT_CONFIRMED
+                    || Reason.RETAIN_POLICY_MISSING.label().equals(last.reason())
                     || until.remaining().compareTo(EVENT_RETRY.plus(steps.removalBudget())) < 0
                     || !until.sleep(EVENT_RETRY)) {
                 String attempts = tries > 1 ? " (attempt " + tries + "; earlier: " + String.join(", ", earlier) + ")" : "";

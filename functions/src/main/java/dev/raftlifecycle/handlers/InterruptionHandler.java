@@ -9,6 +9,7 @@ import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.EventScope;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.ShadowVerdict;
 import dev.raftlifecycle.events.Ec2Event;
 import dev.raftlifecycle.events.Ec2EventParser;
 import dev.raftlifecycle.observation.ClusterObserver;
@@ -38,6 +39,9 @@ import java.util.UUID;
  * lock busy) is looked at again every few seconds until shortly before the interruption (the event's time plus two
  * minutes). The voter floor does not apply: it keeps a healthy voter until its replacement joins, and this one goes
  * anyway; quorum does. RECONCILE_MODE=report removes nothing here either.
+ *
+ * <p>MODE=shadow: the same confirmation and decision, nothing changed; the decision line's {@code "would"} says what
+ * the active mode would have done (WouldRemove/WouldStepDown on its own line).
  *
  * <p>Input: a malformed event or another detail-type fails the invocation, naming the field (no call). Another
  * account's event or an instance in none of this cluster's groups: one line, no Vault call. A warning for an
@@ -124,7 +128,9 @@ public final class InterruptionHandler implements RequestStreamHandler {
                     ? spot.time().orElse(started).plus(SPOT_NOTICE) : started.plus(SPOT_NOTICE);
             EventClaim claim = event instanceof Ec2Event.SpotInterruption ? new EventClaim.SpotInterruption(id)
                     : new EventClaim.SpotAtRisk(id);
-            result = depart(claim, Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin()), interruptedAt);
+            Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
+            result = runtime.settings().shadow() ? shadow(claim, deadline, interruptedAt)
+                    : depart(claim, deadline, interruptedAt);
         }
         long latency = millisSince(started);
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
@@ -141,6 +147,9 @@ public final class InterruptionHandler implements RequestStreamHandler {
                 .field("latencyMs", latency)
                 .field("detail", result.detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
+        if (result.would != null) {
+            ShadowLog.mark(line, result.would);
+        }
         line.metric(event instanceof Ec2Event.SpotInterruption ? MetricName.INTERRUPTION_WARNINGS
                 : MetricName.REBALANCE_RECOMMENDATIONS, 1);
         if (result.removed) {
@@ -153,6 +162,9 @@ public final class InterruptionHandler implements RequestStreamHandler {
             line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
         }
         line.emit(runtime.clock().instant());
+        if (result.would != null) {
+            ShadowLog.count(runtime, NAME, "instance", id, result.would);
+        }
         return new Outcome(id, kind, result.action, result.reason, result.peer.map(RaftPeer::nodeId).orElse(null),
                 result.counters.steppedDown, result.removed, latency, result.detail);
     }
@@ -198,6 +210,39 @@ public final class InterruptionHandler implements RequestStreamHandler {
         return result;
     }
 
+    /**
+     * MODE=shadow: AWS's confirmation of the claim, then one look and the active mode's decision on it
+     * ({@link Departure#shadowEvent}); nothing removed, no step-down. Action NONE, reason shadow; the active mode's
+     * verdict in {@code would} (REMOVED, KEPT or NONE). The active mode's later looks at a refusal that may pass are
+     * not made.
+     */
+    private Result shadow(EventClaim claim, Deadline deadline, Instant interruptedAt) {
+        Departure.Counters counters = new Departure.Counters();
+        Result result;
+        try {
+            Departure.Shadowed look = departure.shadowEvent(claim, deadline,
+                    deadline.until(interruptedAt.minus(runtime.settings().safetyMargin())), counters);
+            if (look.decision().isEmpty()) {
+                // AWS does not confirm the claim: the active mode changes nothing either.
+                Departure.Outcome none = look.ended().orElseThrow();
+                result = Result.of("NONE", none.reason(), Optional.empty(), false, none.detail());
+                result.would = ShadowVerdict.plain("NONE", none.reason());
+            } else {
+                ShadowVerdict would = ShadowVerdict.termination(look.decision().get(), false);
+                result = Result.of("NONE", Reason.SHADOW.label(), look.decision().get().subjectPeer(), false,
+                        look.detail() + "; shadow mode: nothing changed (would: " + would.action() + " " + would.reason()
+                                + (would.mutations().isEmpty() ? "" : ", " + String.join(", ", would.mutations())) + ")");
+                result.would = would;
+            }
+        } catch (RuntimeException e) {
+            result = Result.of("NONE", Reason.SHADOW.label(), Optional.empty(), false,
+                    e.getClass().getSimpleName() + ": " + e.getMessage() + "; shadow mode: nothing changed");
+            result.would = ShadowVerdict.plain("KEPT", Reason.OBSERVATION_FAILED.label());
+        }
+        result.counters = counters;
+        return result;
+    }
+
     private static final class Result {
         final String action;
         final String reason;
@@ -205,6 +250,8 @@ public final class InterruptionHandler implements RequestStreamHandler {
         final boolean removed;
         final String detail;
         Departure.Counters counters = new Departure.Counters();
+        /** Shadow mode: what the active mode would have done (null in the active mode). */
+        ShadowVerdict would;
 
         private Result(String action, String reason, Optional<RaftPeer> peer, boolean removed, String detail) {
             this.action = action;

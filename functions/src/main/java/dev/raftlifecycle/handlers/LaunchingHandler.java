@@ -9,6 +9,7 @@ import dev.raftlifecycle.decisions.ClusterSnapshot;
 import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.LaunchReadiness;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.ShadowVerdict;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.observation.ClusterObserver;
 import dev.raftlifecycle.ports.AutoScalingPort;
@@ -32,7 +33,13 @@ import java.util.Optional;
  * warm pool → CONTINUE at once, no Vault call. While no node of the cluster is initialized (first deploy, before
  * `vault operator init`) → CONTINUE with reason cluster-uninitialized, so the group does not replace instances in a
  * loop — only when every other running instance (in any lifecycle state) answers and none is initialized, at least
- * one other exists, and the cluster was never seen initialized. Verifications of different instances are
+ * one other exists, and the cluster was never seen initialized.
+ *
+ * <p>MODE=shadow: CONTINUE as soon as AWS confirms the claim (what the group did before the automation existed), then
+ * the same polling, read-only (no heartbeat: the action is completed), until the verdict the active mode would reach
+ * within the same budget — admitted once ready, or ABANDON with the last reason at the deadline (WouldAbandon). The
+ * decision line is written then, with {@code "would"}; the retain-policy gate does not apply to launches (admitting a
+ * node removes nothing). Verifications of different instances are
  * independent invocations and hold no lock: they run in parallel.
  */
 public final class LaunchingHandler implements RequestStreamHandler {
@@ -83,15 +90,46 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 runtime.settings().heartbeatInterval());
         if (event.intoWarmPool()) {
             return finish(event, actions, started, LifecycleResult.CONTINUE, Reason.WARM_POOL, 0,
-                    "launching into the warm pool: the node must not join while warm", null);
+                    "launching into the warm pool: the node must not join while warm", null, null);
         }
         if (actions.check() == LifecycleActions.ActionState.ENDED) {
             return finish(event, actions, started, LifecycleResult.NONE, Reason.ALREADY_ENDED, 0,
-                    "the lifecycle action had already ended (completed by an earlier delivery, or timed out)", null);
+                    "the lifecycle action had already ended (completed by an earlier delivery, or timed out)", null, null);
         }
         // Unknown (the heartbeat failed): polling is harmless; the action is asked again before it is completed.
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin())
                 .within(runtime.settings().launchMaxWait());
+        if (!runtime.settings().shadow()) {
+            Polled p = poll(event, actions, deadline, false, () -> { });
+            return finish(event, actions, started, p.result(), p.reason(), p.polls(), p.detail(), p.readyAt(), null);
+        }
+        // Shadow mode: CONTINUE as soon as AWS confirms the claim (as the active mode, nothing is completed for a
+        // claim it does not confirm), then keep observing, read-only, until the verdict the active mode would reach
+        // within the same budget: admitted (the node ready) or refused at the deadline with the last reason.
+        AutoScalingPort.Completion[] completed = {null};
+        Polled p = poll(event, actions, deadline, true, () -> completed[0] = actions.complete(LifecycleResult.CONTINUE));
+        ShadowVerdict would = p.result() == LifecycleResult.NONE ? ShadowVerdict.plain(LifecycleResult.NONE.name(),
+                p.reason().label()) : ShadowVerdict.launch(p.result() == LifecycleResult.CONTINUE, p.reason());
+        if (completed[0] == null) {
+            return finish(event, actions, started, LifecycleResult.NONE, p.reason(), p.polls(), p.detail(), null, would);
+        }
+        return finish(event, actions, started, LifecycleResult.CONTINUE, Reason.SHADOW, p.polls(), p.detail()
+                + "; shadow mode: CONTINUE once AWS confirmed the launch (would: " + would.action() + " "
+                + would.reason() + ")", p.readyAt(), would, completed[0]);
+    }
+
+    /** How the polling ended: the result the active mode completes with, its reason, and when ready was seen. */
+    private record Polled(LifecycleResult result, Reason reason, int polls, String detail, Instant readyAt) {
+    }
+
+    /**
+     * Polls until the node is ready, the action ended or the deadline. In shadow mode ({@code shadow}) the action was
+     * completed ({@code onConfirmed}, once AWS confirmed the claim): no heartbeat and no question about the action
+     * any more, and the claim is not looked at again (the instance leaves Pending:Wait once completed); the verdict is
+     * the same evaluation on the same observations.
+     */
+    private Polled poll(LifecycleEvent event, LifecycleActions actions, Deadline deadline, boolean shadow,
+                        Runnable onConfirmed) {
         LaunchReadiness.Expectations expected = new LaunchReadiness.Expectations(runtime.settings().nonVoters(),
                 runtime.settings().expectedVaultVersion());
         Optional<String> self = Optional.of(event.instanceId());
@@ -106,6 +144,7 @@ public final class LaunchingHandler implements RequestStreamHandler {
         boolean claimConfirmed = false;
         while (true) {
             polls++;
+            boolean completed = shadow && claimConfirmed;
             LaunchReadiness.Verdict verdict;
             try {
                 Instant now = runtime.clock().instant();
@@ -113,17 +152,22 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 if (groups == null || !claimConfirmed || Duration.between(groups.readAt(), now).compareTo(GROUP_REFRESH) >= 0) {
                     groups = observer.describeGroups(self);
                 }
-                EventClaim.Verdict claimed = EventClaim.check(claim, groups.instances(), runtime.settings().groupNames());
-                if (!claimed.confirmed()) {
+                EventClaim.Verdict claimed = completed ? null
+                        : EventClaim.check(claim, groups.instances(), runtime.settings().groupNames());
+                if (claimed != null && !claimed.confirmed()) {
                     if (claimConfirmed || claimSettle.passed()) {
-                        return finish(event, actions, started, LifecycleResult.NONE, Reason.CLAIM_NOT_CONFIRMED, polls,
+                        return new Polled(LifecycleResult.NONE, Reason.CLAIM_NOT_CONFIRMED, polls,
                                 claim.describe() + (claimConfirmed ? " is no longer" : " is not") + " what AWS reports: "
                                         + claimed.detail() + ": nothing is completed", null);
                     }
                     verdict = new LaunchReadiness.Waiting(Reason.CLAIM_NOT_CONFIRMED, claimed.detail());
                 } else {
-                    claimConfirmed = true;
-                    ClusterSnapshot snapshot = observer.snapshot(groups, self, deadline.within(READ_BUDGET), actions::heartbeatIfDue);
+                    if (!claimConfirmed) {
+                        claimConfirmed = true;
+                        onConfirmed.run();
+                    }
+                    ClusterSnapshot snapshot = observer.snapshot(groups, self, deadline.within(READ_BUDGET),
+                            shadow ? () -> { } : actions::heartbeatIfDue);
                     verdict = LaunchReadiness.evaluate(snapshot, event.instanceId(), expected, runtime.clock().instant());
                 }
             } catch (RuntimeException e) {
@@ -132,17 +176,20 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 verdict = new LaunchReadiness.Waiting(Reason.OBSERVATION_FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             if (!(verdict instanceof LaunchReadiness.Waiting)) {
+                if (shadow && claimConfirmed) {
+                    return new Polled(LifecycleResult.CONTINUE, verdict.reason(), polls, "after " + polls + " poll(s)",
+                            runtime.clock().instant());
+                }
                 // Ready: the action is asked once more right before it is completed. Ended: nothing to complete; an
                 // answer that cannot be classified: not completed now, asked again at the next poll.
                 LifecycleActions.ActionState state = actions.check();
                 if (state == LifecycleActions.ActionState.ENDED) {
-                    return finish(event, actions, started, LifecycleResult.NONE, Reason.ALREADY_ENDED, polls,
+                    return new Polled(LifecycleResult.NONE, Reason.ALREADY_ENDED, polls,
                             "the lifecycle action ended before verification finished (ready)", null);
                 }
                 if (state == LifecycleActions.ActionState.OPEN) {
-                    Instant readyAt = runtime.clock().instant();
-                    return finish(event, actions, started, LifecycleResult.CONTINUE, verdict.reason(), polls,
-                            "after " + polls + " poll(s)", readyAt);
+                    return new Polled(LifecycleResult.CONTINUE, verdict.reason(), polls, "after " + polls + " poll(s)",
+                            runtime.clock().instant());
                 }
                 verdict = new LaunchReadiness.Waiting(Reason.ACTION_UNKNOWN, "ready, but whether the lifecycle action is"
                         + " still open could not be told (" + actions.lastFailure() + ")");
@@ -150,21 +197,29 @@ public final class LaunchingHandler implements RequestStreamHandler {
             LaunchReadiness.Waiting waiting = (LaunchReadiness.Waiting) verdict;
             reason = waiting.reason();
             detail = waiting.detail();
-            actions.heartbeatIfDue();
-            if (actions.endedElsewhere()) {
-                return finish(event, actions, started, LifecycleResult.NONE, Reason.ALREADY_ENDED, polls,
-                        "the lifecycle action ended before verification finished (last: " + reason.label() + ")", null);
+            if (!(shadow && claimConfirmed)) {
+                actions.heartbeatIfDue();
+                if (actions.endedElsewhere()) {
+                    return new Polled(LifecycleResult.NONE, Reason.ALREADY_ENDED, polls,
+                            "the lifecycle action ended before verification finished (last: " + reason.label() + ")", null);
+                }
             }
             if (!deadline.sleep(runtime.settings().launchPollInterval())) {
                 break;
             }
         }
-        return finish(event, actions, started, LifecycleResult.ABANDON, reason, polls, detail, null);
+        return new Polled(LifecycleResult.ABANDON, reason, polls, detail, null);
     }
 
     private Outcome finish(LifecycleEvent event, LifecycleActions actions, Instant started, LifecycleResult result,
-                           Reason reason, int polls, String detail, Instant readyAt) {
-        AutoScalingPort.Completion completion = actions.complete(result);
+                           Reason reason, int polls, String detail, Instant readyAt, ShadowVerdict would) {
+        return finish(event, actions, started, result, reason, polls, detail, readyAt, would, actions.complete(result));
+    }
+
+    /** The decision line and the output; {@code completion}: what completing the action with {@code result} said. */
+    private Outcome finish(LifecycleEvent event, LifecycleActions actions, Instant started, LifecycleResult result,
+                           Reason reason, int polls, String detail, Instant readyAt, ShadowVerdict would,
+                           AutoScalingPort.Completion completion) {
         long latency = Duration.between(started, runtime.clock().instant()).toMillis();
         DecisionLog.Line line = runtime.log().line(NAME, "decision")
                 .field("instance", event.instanceId())
@@ -181,11 +236,17 @@ public final class LaunchingHandler implements RequestStreamHandler {
                 .field("latencyMs", latency)
                 .field("detail", detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
+        if (would != null) {
+            ShadowLog.mark(line, would);
+        }
         LifecycleActions.count(line, result);
         if (reason == Reason.CLAIM_NOT_CONFIRMED) {
             line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
         }
         line.emit(runtime.clock().instant());
+        if (would != null) {
+            ShadowLog.count(runtime, NAME, "instance", event.instanceId(), would);
+        }
         return new Outcome(event.instanceId(), result.name(), reason.label(), completion.name(), latency, polls, detail,
                 readyAt == null ? null : readyAt.toString());
     }

@@ -11,6 +11,9 @@ import dev.raftlifecycle.decisions.EventScope;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reachability;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.RetainPolicy;
+import dev.raftlifecycle.decisions.ShadowVerdict;
+import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.decisions.StalePeers;
 import dev.raftlifecycle.events.Ec2Event;
 import dev.raftlifecycle.events.Ec2EventParser;
@@ -42,6 +45,11 @@ import java.util.UUID;
  * leads, and one EC2 does not know whose own address still answers as that node (an instance EC2 reports shutting
  * down or terminated is not probed: it is leaving, and the quorum rule counts it dead). RECONCILE_MODE=report only reports. The plan is made on one snapshot and
  * made again on a fresh one under the lock before anything is removed.
+ *
+ * <p>No peer is removed while a group of the cluster does not retain an abandoned instance ({@link RetainPolicy}):
+ * kept, reason retain-policy-missing. MODE=shadow: the same observation and plan, nothing removed and no lock taken;
+ * each peer the active mode would remove is logged ("would") and counted (WouldRemove, Reason stale-peer), and kept
+ * with reason shadow; a state change's decision as the terminating handler's shadow makes it.
  *
  * <p>Input: the schedule's event, an empty one or {@code {}}, or an EC2 state-change notification; anything else fails
  * the invocation naming the field, before any call.
@@ -143,23 +151,40 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         Optional<RaftPeer> peer = Optional.empty();
         boolean removed = false;
         String detail;
+        ShadowVerdict would = null;
         try {
-            Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(),
-                    new EventClaim.StateChange(id, event.state()), deadline, deadline.within(EVENT_PERSISTENCE),
-                    EVENT_LOCK_WAIT, counters);
-            peer = outcome.peer();
-            removed = outcome.removed();
-            reason = outcome.reason();
-            detail = outcome.detail();
-            action = switch (outcome.verdict()) {
-                case GO -> removed ? "REMOVED" : "NONE";
-                case NOT_CONFIRMED -> "NONE";
-                case KEEP, AWAIT_REPLACEMENT, ENDED -> "KEPT";
-            };
+            if (runtime.settings().shadow()) {
+                Departure.Shadowed look = departure.shadowEvent(new EventClaim.StateChange(id, event.state()), deadline,
+                        deadline.within(EVENT_PERSISTENCE), counters);
+                Departure.Outcome none = look.ended().orElse(null);
+                TerminationDecision decision = look.decision().orElse(null);
+                would = decision == null ? ShadowVerdict.plain("NONE", none.reason())
+                        : ShadowVerdict.termination(decision, false);
+                peer = decision == null ? Optional.empty() : decision.subjectPeer();
+                action = "NONE";
+                reason = decision == null ? none.reason() : Reason.SHADOW.label();
+                detail = look.detail() + (decision == null ? "" : "; shadow mode: nothing changed (would: "
+                        + would.action() + " " + would.reason() + (would.mutations().isEmpty() ? ""
+                        : ", " + String.join(", ", would.mutations())) + ")");
+            } else {
+                Departure.Outcome outcome = departure.persist(NAME + ":" + id + ":" + UUID.randomUUID(),
+                        new EventClaim.StateChange(id, event.state()), deadline, deadline.within(EVENT_PERSISTENCE),
+                        EVENT_LOCK_WAIT, counters);
+                peer = outcome.peer();
+                removed = outcome.removed();
+                reason = outcome.reason();
+                detail = outcome.detail();
+                action = switch (outcome.verdict()) {
+                    case GO -> removed ? "REMOVED" : "NONE";
+                    case NOT_CONFIRMED -> "NONE";
+                    case KEEP, AWAIT_REPLACEMENT, ENDED -> "KEPT";
+                };
+            }
         } catch (RuntimeException e) {
-            action = "KEPT";
-            reason = Reason.OBSERVATION_FAILED.label();
+            action = runtime.settings().shadow() ? "NONE" : "KEPT";
+            reason = runtime.settings().shadow() ? Reason.SHADOW.label() : Reason.OBSERVATION_FAILED.label();
             detail = e.getClass().getSimpleName() + ": " + e.getMessage();
+            would = runtime.settings().shadow() ? ShadowVerdict.plain("KEPT", Reason.OBSERVATION_FAILED.label()) : null;
         }
         // The stale marks are the schedule's: a peer removed here is no longer stale, and the next run clears its mark.
         long wall = millisSince(started);
@@ -182,7 +207,13 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         if (Reason.CLAIM_NOT_CONFIRMED.label().equals(reason)) {
             line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
         }
+        if (would != null) {
+            ShadowLog.mark(line, would);
+        }
         line.emit(runtime.clock().instant());
+        if (would != null) {
+            ShadowLog.count(runtime, NAME, "instance", id, would);
+        }
         return new EventOutcome(id, event.state(), action, reason, peer.map(RaftPeer::nodeId).orElse(null),
                 counters.steppedDown, removed, wall, detail);
     }
@@ -199,21 +230,28 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         List<String> stale = new ArrayList<>();
+        List<ShadowVerdict> wouldRemove = new ArrayList<>();
         StringBuilder detail = new StringBuilder(Explain.snapshot(snapshot, runtime.settings().safetyRules()));
         if (reachability == Reachability.OBSERVED) {
-            reconcile(snapshot, deadline, removed, kept, stale, detail);
+            reconcile(snapshot, deadline, removed, kept, stale, detail, wouldRemove);
         } else {
             detail.append("; cluster not observed (").append(reachability).append("): nothing reconciled");
         }
         long wall = Duration.between(started, runtime.clock().instant()).toMillis();
-        runtime.log().line(NAME, "reconciled")
+        DecisionLog.Line line = runtime.log().line(NAME, "reconciled")
                 .field("reachability", reachability.name())
                 .field("stale", stale)
                 .field("removed", removed)
                 .field("kept", kept)
                 .field("wallTimeMs", wall)
-                .field("detail", detail.toString())
-                .emit(runtime.clock().instant());
+                .field("detail", detail.toString());
+        if (runtime.settings().shadow()) {
+            line.field(ShadowLog.MODE_FIELD, dev.raftlifecycle.contract.Defaults.MODE_SHADOW)
+                    .field(ShadowLog.WOULD_FIELD, wouldRemove.stream().map(ShadowVerdict::fields).toList());
+        }
+        line.emit(runtime.clock().instant());
+        // Each on its own line, Reason = the active mode's (stale-peer).
+        wouldRemove.forEach(w -> ShadowLog.count(runtime, NAME, "peer", w.removePeer().orElseThrow(), w));
         for (String id : removed) {
             // Counted on its own line, so the Reason dimension says what it is.
             runtime.log().line(NAME, "stale-peer-removed").field("peer", id)
@@ -225,7 +263,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     }
 
     private void reconcile(ClusterSnapshot snapshot, Deadline deadline, List<String> removed, List<String> kept,
-                           List<String> stale, StringBuilder detail) {
+                           List<String> stale, StringBuilder detail, List<ShadowVerdict> wouldRemove) {
         Instant now = runtime.clock().instant();
         Map<String, Instant> firstSeen = runtime.records().staleSince();
         List<StalePeers.PeerFate> fates = StalePeers.classify(snapshot);
@@ -233,7 +271,17 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         StalePeers.Plan plan = plan(snapshot, firstSeen, now);
         List<String> keptIds = new ArrayList<>();
         plan.kept().forEach(k -> keptIds.add(k.peer().nodeId() + ":" + k.reason().label()));
-        if (!plan.remove().isEmpty()) {
+        if (!plan.remove().isEmpty() && runtime.settings().shadow()) {
+            // Shadow mode: the active mode's plan on this snapshot, nothing removed, no lock taken (nothing to
+            // serialize). A peer it would remove stays stale and is counted again at the next run.
+            plan.remove().forEach(r -> {
+                ShadowVerdict would = ShadowVerdict.stalePeer(r.peer());
+                keptIds.add(r.peer().nodeId() + ":" + Reason.SHADOW.label());
+                wouldRemove.add(would);
+            });
+            detail.append("; shadow mode: nothing removed (would remove ")
+                    .append(String.join(", ", plan.remove().stream().map(r -> r.peer().nodeId()).toList())).append(")");
+        } else if (!plan.remove().isEmpty()) {
             MutationLock lock = runtime.lock();
             String owner = NAME + ":" + UUID.randomUUID();
             Optional<MutationLock.Lease> lease = lock.acquire(owner, deadline, deadline.within(LOCK_WAIT), () -> { });
@@ -258,9 +306,11 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         }
     }
 
+    /** The plan on one snapshot, under the retain-policy gate (no removal while a group does not retain). */
     private StalePeers.Plan plan(ClusterSnapshot snapshot, Map<String, Instant> firstSeen, Instant now) {
-        return StalePeers.plan(StalePeers.classify(snapshot), firstSeen, now, runtime.settings().staleGrace(),
-                runtime.settings().reconcileRemoves(), snapshot, runtime.settings().safetyRules());
+        return RetainPolicy.gate(StalePeers.plan(StalePeers.classify(snapshot), firstSeen, now,
+                runtime.settings().staleGrace(), runtime.settings().reconcileRemoves(), snapshot,
+                runtime.settings().safetyRules()), snapshot);
     }
 
     /** Under the lock: the plan again on a fresh snapshot, then each removal, fenced by the lease. */

@@ -8,6 +8,8 @@ import dev.raftlifecycle.contract.VaultAccess;
 import dev.raftlifecycle.decisions.EventClaim;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.Reason;
+import dev.raftlifecycle.decisions.ShadowVerdict;
+import dev.raftlifecycle.decisions.TerminationDecision;
 import dev.raftlifecycle.decisions.StepDownQuiet;
 import dev.raftlifecycle.events.LifecycleEvent;
 import dev.raftlifecycle.observation.ClusterObserver;
@@ -35,6 +37,9 @@ import java.util.UUID;
  * again on a fresh snapshot. A mutation starts only while the lock's lease covers the call and its confirmation.
  * After a step-down and a removal, CONTINUE waits (lock released, heartbeating) until {@code STEP_DOWN_QUIET_SECONDS}
  * after another leader was seen: a Vault stopped sooner after its step-down holds every request to it until then.
+ *
+ * <p>MODE=shadow: the same observation and decision, taken before the action is completed; then CONTINUE, nothing
+ * changed, the decision line's {@code "would"} saying what the active mode would have done (see {@link #shadow}).
  *
  * <p>Input handling: a malformed event, a wrong detail-type or transition, a missing or non-string field fails the
  * invocation with the field named (no Vault or AWS call). An event for a group that is not this cluster's is
@@ -96,15 +101,23 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 new LifecycleActions(runtime.autoScaling(), event, runtime.clock(), runtime.settings().heartbeatInterval()),
                 new EventClaim.Termination(event.instanceId(), event.groupName(), event.hookName(),
                         runtime.settings().terminateHook()));
-        Result result = switch (run.actions.check()) {
-            case ENDED -> Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery,"
-                    + " or timed out)");
-            case UNKNOWN -> Result.abandon(Reason.ACTION_UNKNOWN, Optional.empty(), "whether the lifecycle action is open"
-                    + " could not be told (" + run.actions.lastFailure() + "): nothing is changed");
-            case OPEN -> departure.awaitClaim(run.occasion, run.deadline)
-                    .map(o -> Result.notConfirmed(o.detail()))
-                    .orElseGet(() -> underLock(run));
-        };
+        Optional<ShadowVerdict> would = Optional.empty();
+        Result result;
+        if (runtime.settings().shadow()) {
+            Shadow shadow = shadow(run);
+            result = shadow.result();
+            would = Optional.of(shadow.would());
+        } else {
+            result = switch (run.actions.check()) {
+                case ENDED -> Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier"
+                        + " delivery, or timed out)");
+                case UNKNOWN -> Result.abandon(Reason.ACTION_UNKNOWN, Optional.empty(), "whether the lifecycle action is"
+                        + " open could not be told (" + run.actions.lastFailure() + "): nothing is changed");
+                case OPEN -> departure.awaitClaim(run.occasion, run.deadline)
+                        .map(o -> Result.notConfirmed(o.detail()))
+                        .orElseGet(() -> underLock(run));
+            };
+        }
         long quietMs = result.action == LifecycleResult.CONTINUE ? waitOutStepDown(run) : 0;
 
         AutoScalingPort.Completion completion = run.actions.complete(result.action);
@@ -133,6 +146,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("latencyMs", latency)
                 .field("detail", result.detail)
                 .metric(MetricName.DECISION_LATENCY_MS, latency);
+        would.ifPresent(w -> ShadowLog.mark(line, w));
         LifecycleActions.count(line, result.action);
         if (Reason.CLAIM_NOT_CONFIRMED.label().equals(result.reason)) {
             line.metric(MetricName.CLAIMS_NOT_CONFIRMED, 1);
@@ -141,9 +155,58 @@ public final class TerminatingHandler implements RequestStreamHandler {
             line.metric(MetricName.PEER_REMOVED, 1);
         }
         line.emit(runtime.clock().instant());
+        would.ifPresent(w -> ShadowLog.count(runtime, NAME, "instance", event.instanceId(), w));
         return new Outcome(event.instanceId(), result.action.name(), result.reason,
                 result.peer.map(RaftPeer::nodeId).orElse(null), run.counters.steppedDown, result.removed, completion.name(),
                 latency, result.detail);
+    }
+
+    /** Shadow mode's result and what the active mode would have done. */
+    private record Shadow(Result result, ShadowVerdict would) {
+    }
+
+    /**
+     * MODE=shadow: the decision the active mode takes on this state ({@link Departure#shadow}: the same snapshot,
+     * claim check and decision, without the lock), taken BEFORE the action is completed (after CONTINUE the instance
+     * goes and the state changes), then CONTINUE whatever it is: what the group did before the automation existed.
+     * Nothing is removed, no leader stepped down. An action that already ended is left alone, and so is one whose
+     * claim AWS does not confirm (as the active mode does: it is not this action's to complete).
+     */
+    private Shadow shadow(Invocation run) {
+        String id = run.event.instanceId();
+        LifecycleActions.ActionState state = run.actions.check();
+        if (state == LifecycleActions.ActionState.ENDED) {
+            Result ended = Result.alreadyEnded("the lifecycle action had already ended (completed by an earlier delivery,"
+                    + " or timed out)");
+            return new Shadow(ended, ShadowVerdict.plain(LifecycleResult.NONE.name(), ended.reason));
+        }
+        Optional<Departure.Outcome> unconfirmed = departure.awaitClaim(run.occasion, run.deadline);
+        if (unconfirmed.isPresent()) {
+            Result none = Result.notConfirmed(unconfirmed.get().detail());
+            return new Shadow(none, ShadowVerdict.plain(LifecycleResult.NONE.name(), none.reason));
+        }
+        try {
+            Departure.Shadowed look = departure.shadow(id, run.deadline, run.occasion, run.counters);
+            if (look.ended().isPresent()) {
+                Result none = Result.notConfirmed(look.detail());
+                return new Shadow(none, ShadowVerdict.plain(LifecycleResult.NONE.name(), none.reason));
+            }
+            TerminationDecision decision = look.decision().orElseThrow();
+            ShadowVerdict would = ShadowVerdict.termination(decision, true);
+            String detail = look.detail() + "; shadow mode: CONTINUE, nothing changed (would: " + would.action() + " "
+                    + would.reason() + (would.mutations().isEmpty() ? "" : ", " + String.join(", ", would.mutations()))
+                    + ")" + (state == LifecycleActions.ActionState.UNKNOWN ? "; whether the action was open could not"
+                    + " be told (" + run.actions.lastFailure() + ")" : "");
+            return new Shadow(Result.of(LifecycleResult.CONTINUE, Reason.SHADOW.label(), decision.subjectPeer(), false,
+                    detail), would);
+        } catch (RuntimeException e) {
+            // The active mode keeps the instance when its observation fails; shadow mode lets it go as before.
+            String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+            ShadowVerdict would = new ShadowVerdict(LifecycleResult.ABANDON.name(), Reason.OBSERVATION_FAILED.label(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), java.util.List.of(MetricName.WOULD_ABANDON));
+            return new Shadow(Result.of(LifecycleResult.CONTINUE, Reason.SHADOW.label(), Optional.empty(), false,
+                    why + "; shadow mode: CONTINUE, nothing changed"), would);
+        }
     }
 
     /**

@@ -110,7 +110,8 @@ public final class ClusterObserver {
         List<GroupState> states = new ArrayList<>();
         for (AutoScalingPort.Group group : groups) {
             states.add(new GroupState(group.name(), group.desiredCapacity(), group.tags(), group.healthCheckType(),
-                    group.minSize(), group.maxSize(), group.launchTemplateVersion(), group.launchTemplateId()));
+                    group.minSize(), group.maxSize(), group.launchTemplateVersion(), group.launchTemplateId(),
+                    group.terminateHookAbandon()));
             for (AutoScalingPort.Member member : group.members()) {
                 instances.add(join(member.instanceId(), group.name(), member.lifecycleState(), member.availabilityZone(),
                         described.get(member.instanceId()), member.launchTemplateVersion(), member.launchTemplateId()));

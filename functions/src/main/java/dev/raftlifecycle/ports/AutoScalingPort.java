@@ -10,11 +10,13 @@ import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.InstanceLifecyclePolicy;
 import software.amazon.awssdk.services.autoscaling.model.InstanceRefresh;
 import software.amazon.awssdk.services.autoscaling.model.LaunchTemplate;
 import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
 import software.amazon.awssdk.services.autoscaling.model.MixedInstancesPolicy;
 import software.amazon.awssdk.services.autoscaling.model.RefreshStrategy;
+import software.amazon.awssdk.services.autoscaling.model.RetentionTriggers;
 
 /**
  * The Auto Scaling calls the handlers make (describe the groups, heartbeat and complete lifecycle actions), through
@@ -51,10 +53,14 @@ public final class AutoScalingPort {
      * @param launchTemplateVersion the version the group launches with (its LaunchTemplate's, else its
      *                              MixedInstancesPolicy's), as Auto Scaling says it: a number, $Latest or $Default;
      *                              empty when the group names no launch template
+     * @param terminateHookAbandon  InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon as Auto Scaling says
+     *                              it (retain, terminate, or a value this SDK does not know); empty when the answer
+     *                              has no instance lifecycle policy, no retention triggers or no such value
      */
     public record Group(String name, int desiredCapacity, Map<String, String> tags, List<Member> members,
                         boolean capacityRebalance, String healthCheckType, int minSize, int maxSize,
-                        Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
+                        Optional<String> launchTemplateVersion, Optional<String> launchTemplateId,
+                        Optional<String> terminateHookAbandon) {
     }
 
     /**
@@ -91,7 +97,9 @@ public final class AutoScalingPort {
                 Boolean.TRUE.equals(g.capacityRebalance()), g.healthCheckType() == null ? "EC2" : g.healthCheckType(),
                 g.minSize() == null ? 0 : g.minSize(), g.maxSize() == null ? 0 : g.maxSize(),
                 template.map(LaunchTemplateSpecification::version),
-                template.map(LaunchTemplateSpecification::launchTemplateId));
+                template.map(LaunchTemplateSpecification::launchTemplateId),
+                Optional.ofNullable(g.instanceLifecyclePolicy()).map(InstanceLifecyclePolicy::retentionTriggers)
+                        .map(RetentionTriggers::terminateHookAbandonAsString));
     }
 
     /** The outcome of completing a lifecycle action. */

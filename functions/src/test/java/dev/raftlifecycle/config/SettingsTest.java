@@ -46,6 +46,30 @@ class SettingsTest {
     }
 
     @Test
+    void modeIsActiveByDefaultShadowWhenSaidSoAndAnythingElseIsNamed() {
+        Settings active = Settings.from(minimal());
+        assertThat(active.shadow()).isFalse();
+        assertThat(active.mode()).isEqualTo("active");
+        assertThat(active.summary()).contains("mode=active");
+
+        Map<String, String> shadow = minimal();
+        shadow.put(Settings.MODE, " shadow ");
+        assertThat(Settings.from(shadow).shadow()).isTrue();
+        assertThat(Settings.from(shadow).mode()).isEqualTo("shadow");
+        Map<String, String> explicit = minimal();
+        explicit.put(Settings.MODE, "active");
+        assertThat(Settings.from(explicit).shadow()).isFalse();
+
+        for (String wrong : List.of("Shadow", "dry-run", "passive", "true")) {
+            Map<String, String> bad = minimal();
+            bad.put(Settings.MODE, wrong);
+            assertThatThrownBy(() -> Settings.from(bad)).isInstanceOf(InvalidSettingsException.class)
+                    .hasMessageContaining("MODE: must be 'active' or 'shadow', not '" + wrong + "'");
+        }
+        assertThat(Settings.ALL).contains(Settings.MODE);
+    }
+
+    @Test
     void snapshotSettingsAreOptionalHereRequiredByTheSnapshotFunctionAndChecked() {
         Settings s = Settings.from(minimal());
         assertThat(s.snapshotBucket()).isEmpty();

@@ -94,6 +94,9 @@ final class Fixtures {
         private boolean recorded;
         private final Set<ReadFailure> failures = EnumSet.noneOf(ReadFailure.class);
         private Duration threshold = Duration.ofSeconds(10);
+        /** TerminateHookAbandon per group where not "retain" (empty: no instance lifecycle policy). */
+        private final Map<String, Optional<String>> retention = new HashMap<>();
+        private final Set<String> undescribedGroups = new HashSet<>();
 
         Snap(List<RaftPeer> peers) {
             this.peers = List.copyOf(peers);
@@ -155,6 +158,18 @@ final class Fixtures {
 
         Snap desired(int... perGroup) {
             System.arraycopy(perGroup, 0, desired, 0, perGroup.length);
+            return this;
+        }
+
+        /** What the group reports as TerminateHookAbandon (empty: no instance lifecycle policy at all). */
+        Snap retention(String group, Optional<String> value) {
+            retention.put(group, value);
+            return this;
+        }
+
+        /** The group is missing from Auto Scaling's answer. */
+        Snap undescribed(String group) {
+            undescribedGroups.add(group);
             return this;
         }
 
@@ -225,7 +240,12 @@ final class Fixtures {
                     servers), new AutopilotSettings(Duration.ofSeconds(10), threshold));
             List<GroupState> groups = new ArrayList<>();
             for (int g = 0; g < GROUPS.size(); g++) {
-                groups.add(new GroupState(GROUPS.get(g), desired[g], tags.getOrDefault(GROUPS.get(g), Map.of())));
+                if (undescribedGroups.contains(GROUPS.get(g))) {
+                    continue;
+                }
+                GroupState group = new GroupState(GROUPS.get(g), desired[g], tags.getOrDefault(GROUPS.get(g), Map.of()));
+                groups.add(retention.containsKey(GROUPS.get(g))
+                        ? group.withTerminateHookAbandon(retention.get(GROUPS.get(g))) : group);
             }
             Optional<String> via = peers.stream().filter(RaftPeer::leader).findFirst().map(RaftPeer::host);
             return new ClusterSnapshot(GROUPS, groups, new ArrayList<>(instances.values()), NOW, health, Map.of(), NOW,

@@ -63,7 +63,7 @@ class HealthMetricsTest {
                 .answers(id(3), NodeHealth.State.UNINITIALIZED).noView(ReadFailure.UNREACHABLE).build();
         Map<String, Double> m = metrics(s);
         assertThat(m).containsOnlyKeys("LeaderPresent", "SealedNodes", "UninitializedNodes", "UnreachableNodes",
-                "VersionCount", "ExpectedServers", "TlsFailures", "ClusterInitialized");
+                "VersionCount", "ExpectedServers", "TlsFailures", "ClusterInitialized", "GroupsWithoutRetainPolicy");
         assertThat(m).containsEntry("ClusterInitialized", 1.0); // a sealed node is an initialized one
         assertThat(m).containsEntry("LeaderPresent", 0.0).containsEntry("UnreachableNodes", 1.0)
                 .containsEntry("SealedNodes", 1.0).containsEntry("UninitializedNodes", 1.0);

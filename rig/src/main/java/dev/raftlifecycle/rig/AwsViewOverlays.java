@@ -27,6 +27,16 @@ final class AwsViewOverlays {
      * every request "fulfilled" and has no way to change it.
      */
     private final Map<String, String> spotStatuses = new ConcurrentHashMap<>();
+    /**
+     * Per group, what DescribeAutoScalingGroups shows as InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon
+     * (moto models no instance lifecycle policy): a group not named here shows {@link #RETAIN}, as our CDK app sets it;
+     * an empty value shows no InstanceLifecyclePolicy element at all.
+     */
+    private final Map<String, Optional<String>> terminateHookAbandon = new ConcurrentHashMap<>();
+    /** What a group shows unless told otherwise (the CDK app sets it on every group it builds). */
+    static final String RETAIN = "retain";
+    /** UpdateAutoScalingGroup's form parameter that sets it (the Query protocol's flattening of the request's shape). */
+    static final String TERMINATE_HOOK_ABANDON_PARAM = "InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon";
     /** The launch template version each instance was launched with; moto shows the template's default for all. */
     private final Map<String, String> launchTemplateVersions = new ConcurrentHashMap<>();
 
@@ -40,6 +50,19 @@ final class AwsViewOverlays {
 
     Optional<String> launchTemplateVersion(String instanceId) {
         return Optional.ofNullable(launchTemplateVersions.get(instanceId));
+    }
+
+    /**
+     * What DescribeAutoScalingGroups reports as InstanceLifecyclePolicy/RetentionTriggers/TerminateHookAbandon for the
+     * group from now on; null: no InstanceLifecyclePolicy element at all (a group built without the policy).
+     */
+    void terminateHookAbandon(String groupName, String valueOrNull) {
+        terminateHookAbandon.put(groupName, Optional.ofNullable(valueOrNull));
+    }
+
+    /** What the group shows: retain unless set otherwise; empty: no policy. */
+    Optional<String> terminateHookAbandon(String groupName) {
+        return terminateHookAbandon.getOrDefault(groupName, Optional.of(RETAIN));
     }
 
     /** Shows the instance in this lifecycle state (null: moto's own state again). */
@@ -88,10 +111,18 @@ final class AwsViewOverlays {
     /**
      * moto's answer as AWS would give it: Auto Scaling's instances in the states moto does not model and desired
      * capacities without the instances AWS would not count (DescribeAutoScalingGroups, DescribeAutoScalingInstances),
+     * each described group's instance lifecycle policy ({@link #terminateHookAbandon(String, String)}),
      * EC2's Spot requests with the status EC2 would show, DescribeInstances without the instances EC2 does not list
      * yet. Any other answer, or with no overlay set, unchanged.
      */
     byte[] asAwsWouldAnswer(byte[] body) {
+        if (body.length > 0 && new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8)
+                .contains("<DescribeAutoScalingGroupsResponse")) {
+            // Every group's instance lifecycle policy, whatever else is set.
+            return rewrite(new String(body, StandardCharsets.UTF_8), "show lifecycle states, desired capacities and"
+                    + " instance lifecycle policies", doc -> withAutoScalingView(doc) | withLifecyclePolicies(doc))
+                    .getBytes(StandardCharsets.UTF_8);
+        }
         if ((lifecycleStates.isEmpty() && desiredCapacityOffsets.isEmpty() && hiddenFromEc2.isEmpty()
                 && spotStatuses.isEmpty() && launchTemplateVersions.isEmpty()) || body.length == 0) {
             return body;
@@ -155,6 +186,45 @@ final class AwsViewOverlays {
             if (offset != null) {
                 int value = Integer.parseInt(capacity.getTextContent().trim());
                 capacity.setTextContent(Integer.toString(Math.max(0, value + offset)));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * Each described group (a member of AutoScalingGroups) with the InstanceLifecyclePolicy it shows, in AWS's shape
+     * (botocore's AutoScalingGroup → InstanceLifecyclePolicy → RetentionTriggers → TerminateHookAbandon), replacing any
+     * moto gave; none where the group shows no policy.
+     */
+    private boolean withLifecyclePolicies(org.w3c.dom.Document doc) {
+        boolean changed = false;
+        org.w3c.dom.NodeList lists = doc.getElementsByTagNameNS("*", "AutoScalingGroups");
+        for (int i = 0; i < lists.getLength(); i++) {
+            org.w3c.dom.Element list = (org.w3c.dom.Element) lists.item(i);
+            for (org.w3c.dom.Node node = list.getFirstChild(); node != null; node = node.getNextSibling()) {
+                if (!(node instanceof org.w3c.dom.Element member) || !"member".equals(member.getLocalName())) {
+                    continue;
+                }
+                String group = childText(member, "AutoScalingGroupName");
+                if (group == null) {
+                    continue;
+                }
+                org.w3c.dom.Element old = child(member, "InstanceLifecyclePolicy");
+                if (old != null) {
+                    member.removeChild(old);
+                }
+                Optional<String> shown = terminateHookAbandon(group);
+                if (shown.isPresent()) {
+                    String ns = member.getNamespaceURI();
+                    org.w3c.dom.Element policy = doc.createElementNS(ns, "InstanceLifecyclePolicy");
+                    org.w3c.dom.Element triggers = doc.createElementNS(ns, "RetentionTriggers");
+                    org.w3c.dom.Element value = doc.createElementNS(ns, "TerminateHookAbandon");
+                    value.setTextContent(shown.get());
+                    triggers.appendChild(value);
+                    policy.appendChild(triggers);
+                    member.appendChild(policy);
+                }
                 changed = true;
             }
         }

@@ -113,6 +113,14 @@ final class FrontHttp implements AutoCloseable {
                 }
             } else if ("dynamodb".equals(service) && signed && refusals.itemRefused(exchange, scope.group(1), action, body)) {
                 return;
+            } else if ("autoscaling".equals(service) && "UpdateAutoScalingGroup".equals(action)) {
+                // moto keeps no instance lifecycle policy: the overlay does, once moto accepted the call.
+                Map<String, String> params = params(exchange, body);
+                int status = forward(exchange, service, body);
+                String value = params.get(AwsViewOverlays.TERMINATE_HOOK_ABANDON_PARAM);
+                if (status == 200 && value != null && params.get("AutoScalingGroupName") != null) {
+                    views.terminateHookAbandon(params.get("AutoScalingGroupName"), value);
+                }
             } else {
                 forward(exchange, service, body);
             }
@@ -277,14 +285,15 @@ final class FrontHttp implements AutoCloseable {
                 .replace("&amp;", "&");
     }
 
-    private void forward(HttpExchange exchange, String service, byte[] body) throws IOException, InterruptedException {
+    /** Relays the call to moto and its answer back (through the overlays); returns moto's status (0: refused here). */
+    private int forward(HttpExchange exchange, String service, byte[] body) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = send(exchange, body);
         if (response.statusCode() == 401 || response.statusCode() == 403) {
             refusal(exchange, service, response);
-            return;
+            return response.statusCode();
         }
         if (refusals.keyDisabled(exchange, body, response)) {
-            return;
+            return 0;
         }
         response.headers().map().forEach((name, values) -> {
             if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
@@ -304,6 +313,7 @@ final class FrontHttp implements AutoCloseable {
                 stream.write(out);
             }
         }
+        return response.statusCode();
     }
 
     private static void reply(HttpExchange exchange, int status, String xml) throws IOException {

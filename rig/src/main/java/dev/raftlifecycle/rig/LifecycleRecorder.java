@@ -145,6 +145,21 @@ public final class LifecycleRecorder implements AutoCloseable {
         intercept(service, actions, AwsInterceptor.Check.MOTO_FIRST, handler);
     }
 
+    /**
+     * What DescribeAutoScalingGroups reports for the group as InstanceLifecyclePolicy/RetentionTriggers/
+     * TerminateHookAbandon (moto models no instance lifecycle policy); null: no InstanceLifecyclePolicy element at all.
+     * Every group reports "retain" until told otherwise (our CDK app sets it); an UpdateAutoScalingGroup through the
+     * front that carries InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon sets it too.
+     */
+    public void terminateHookAbandon(String groupName, String valueOrNull) {
+        views.terminateHookAbandon(groupName, valueOrNull);
+    }
+
+    /** What DescribeAutoScalingGroups reports as the group's TerminateHookAbandon (empty: no policy). */
+    public Optional<String> terminateHookAbandon(String groupName) {
+        return views.terminateHookAbandon(groupName);
+    }
+
     /** What the front adds to moto's desired capacity of the group to show Auto Scaling's (0: nothing). */
     public int desiredCapacityOffset(String groupName) {
         return views.desiredCapacityOffset(groupName);

@@ -10,6 +10,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.InstanceLifecyclePolicy;
+import software.amazon.awssdk.services.autoscaling.model.RetentionAction;
 
 /** The recording front answers the two lifecycle calls moto lacks and passes everything else to moto. */
 class LifecycleRecorderIT {
@@ -56,6 +59,46 @@ class LifecycleRecorderIT {
         assertThat(client.describeAutoScalingGroups(r -> r.autoScalingGroupNames("g-pass")).autoScalingGroups())
                 .singleElement().satisfies(g -> assertThat(g.autoScalingGroupName()).isEqualTo("g-pass"));
         assertThat(rig.recorder().awsCallCounts().get("autoscaling:DescribeAutoScalingGroups")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void describeShowsEachGroupsInstanceLifecyclePolicyAsSetAndUpdateAutoScalingGroupSetsIt() {
+        rig.autoScaling().createLaunchConfiguration(r -> r.launchConfigurationName("lc-retain").imageId("ami-12c6146b")
+                .instanceType("t3.small"));
+        for (String group : java.util.List.of("g-retain", "g-retain-other")) {
+            rig.autoScaling().createAutoScalingGroup(r -> r.autoScalingGroupName(group).minSize(0).maxSize(1)
+                    .desiredCapacity(0).availabilityZones("us-east-1a").launchConfigurationName("lc-retain"));
+        }
+        java.util.function.Function<String, InstanceLifecyclePolicy> shown = group -> client.describeAutoScalingGroups(
+                r -> r.autoScalingGroupNames(group)).autoScalingGroups().get(0).instanceLifecyclePolicy();
+        // A group the rig builds shows retain, as the CDK app sets it.
+        assertThat(shown.apply("g-retain").retentionTriggers().terminateHookAbandon()).isEqualTo(RetentionAction.RETAIN);
+
+        rig.recorder().terminateHookAbandon("g-retain", null);
+        assertThat(shown.apply("g-retain")).isNull();
+        assertThat(rig.recorder().terminateHookAbandon("g-retain")).isEmpty();
+        rig.recorder().terminateHookAbandon("g-retain", "terminate");
+        assertThat(shown.apply("g-retain").retentionTriggers().terminateHookAbandon()).isEqualTo(RetentionAction.TERMINATE);
+        assertThat(shown.apply("g-retain-other").retentionTriggers().terminateHookAbandon())
+                .isEqualTo(RetentionAction.RETAIN);
+        // Both groups in one answer, each with its own.
+        assertThat(client.describeAutoScalingGroups(r -> r.autoScalingGroupNames("g-retain", "g-retain-other"))
+                .autoScalingGroups()).extracting(g -> g.autoScalingGroupName() + "="
+                        + g.instanceLifecyclePolicy().retentionTriggers().terminateHookAbandonAsString())
+                .containsExactlyInAnyOrder("g-retain=terminate", "g-retain-other=retain");
+
+        // The operator's remedy, through the SDK: moto takes the rest of the call, the front the policy.
+        client.updateAutoScalingGroup(r -> r.autoScalingGroupName("g-retain").maxSize(2)
+                .instanceLifecyclePolicy(p -> p.retentionTriggers(t -> t.terminateHookAbandon(RetentionAction.RETAIN))));
+        AutoScalingGroup updated = client.describeAutoScalingGroups(r -> r.autoScalingGroupNames("g-retain"))
+                .autoScalingGroups().get(0);
+        assertThat(updated.instanceLifecyclePolicy().retentionTriggers().terminateHookAbandon())
+                .isEqualTo(RetentionAction.RETAIN);
+        assertThat(updated.maxSize()).isEqualTo(2);
+        // An update without the policy leaves it as it was.
+        rig.recorder().terminateHookAbandon("g-retain", null);
+        client.updateAutoScalingGroup(r -> r.autoScalingGroupName("g-retain").maxSize(1));
+        assertThat(shown.apply("g-retain")).isNull();
     }
 
     private String createLaunchConfiguration() {

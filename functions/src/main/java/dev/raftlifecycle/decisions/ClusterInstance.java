@@ -14,13 +14,26 @@ import java.util.Optional;
  * @param launchTemplateVersion the launch template version the instance was launched with, as Auto Scaling reports
  *                              it; empty when it reports none (or the instance is in none of the groups)
  * @param launchTemplateId the launch template (lt-...) the instance was launched from, when Auto Scaling reports it
+ * @param privateDnsName the private DNS name EC2 reports for it (e.g. ip-10-0-1-5.ec2.internal); empty when EC2 reports
+ *                       none (not described, or terminated and no longer reporting it)
+ * @param launchTime     when EC2 says the instance was launched, if it says
  */
 public record ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
                               Optional<String> privateIp, String availabilityZone, String instanceLifecycle,
                               Optional<String> spotRequestStatus, Optional<String> launchTemplateVersion,
-                              Optional<String> launchTemplateId) {
+                              Optional<String> launchTemplateId, Optional<String> privateDnsName,
+                              Optional<java.time.Instant> launchTime) {
     /** EC2's InstanceLifecycle of a Spot instance. */
     public static final String SPOT = "spot";
+
+    /** An instance whose private DNS name and launch time are not known. */
+    public ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
+                           Optional<String> privateIp, String availabilityZone, String instanceLifecycle,
+                           Optional<String> spotRequestStatus, Optional<String> launchTemplateVersion,
+                           Optional<String> launchTemplateId) {
+        this(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone, instanceLifecycle,
+                spotRequestStatus, launchTemplateVersion, launchTemplateId, Optional.empty(), Optional.empty());
+    }
 
     /** An instance whose launch template id is not known. */
     public ClusterInstance(String instanceId, String groupName, String lifecycleState, String ec2State,
@@ -47,7 +60,19 @@ public record ClusterInstance(String instanceId, String groupName, String lifecy
     /** The same instance with its Spot request's status. */
     public ClusterInstance withSpotRequestStatus(Optional<String> status) {
         return new ClusterInstance(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone,
-                instanceLifecycle, status, launchTemplateVersion, launchTemplateId);
+                instanceLifecycle, status, launchTemplateVersion, launchTemplateId, privateDnsName, launchTime);
+    }
+
+    /** The same instance with the private DNS name EC2 reports for it. */
+    public ClusterInstance withPrivateDnsName(Optional<String> name) {
+        return new ClusterInstance(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone,
+                instanceLifecycle, spotRequestStatus, launchTemplateVersion, launchTemplateId, name, launchTime);
+    }
+
+    /** The same instance with the launch time EC2 reports for it. */
+    public ClusterInstance withLaunchTime(Optional<java.time.Instant> at) {
+        return new ClusterInstance(instanceId, groupName, lifecycleState, ec2State, privateIp, availabilityZone,
+                instanceLifecycle, spotRequestStatus, launchTemplateVersion, launchTemplateId, privateDnsName, at);
     }
 
     /** Running or pending in EC2: a node that may be serving, whatever its lifecycle state. */

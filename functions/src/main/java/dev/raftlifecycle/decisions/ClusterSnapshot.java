@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Everything one invocation observed, taken once and never changed: the input of every decision. Each part says
@@ -73,32 +72,27 @@ public record ClusterSnapshot(List<String> expectedGroups, List<GroupState> grou
     }
 
     /**
-     * What the node behind a peer answered in this invocation: its instance's probe; else the probe of its own host;
-     * else, for a peer not named after an instance, the probe of the one running instance at its address whose id no
-     * peer carries (the same node under another name).
+     * What the node behind a peer answered in this invocation: when the peer is an instance ({@link PeerMatch#owner}:
+     * by node_id, else by its address naming one instance's private IP or private DNS name), that instance's probe (at
+     * its private IP); else the probe of the peer's own host (taken only for an IP address no running instance owns).
      */
     public Optional<NodeHealth> healthOfPeer(String nodeId) {
-        Optional<NodeHealth> direct = Optional.ofNullable(health.get(nodeId)).or(() -> Optional.ofNullable(peerHealth.get(nodeId)));
-        if (direct.isPresent() || view.isEmpty()) {
-            return direct;
-        }
-        Optional<RaftPeer> peer = view.get().peer(nodeId);
+        Optional<NodeHealth> own = Optional.ofNullable(peerHealth.get(nodeId));
+        Optional<RaftPeer> peer = view.flatMap(v -> v.peer(nodeId));
         if (peer.isEmpty()) {
-            return Optional.empty();
+            return Optional.ofNullable(health.get(nodeId)).or(() -> own);
         }
-        Set<String> peerIds = view.get().peers().stream().map(RaftPeer::nodeId).collect(Collectors.toSet());
-        List<ClusterInstance> atHost = runningInstances().stream()
-                .filter(i -> i.privateIp().map(peer.get().host()::equals).orElse(false)).toList();
-        if (atHost.size() != 1 || peerIds.contains(atHost.get(0).instanceId())) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(health.get(atHost.get(0).instanceId()));
+        return ownerOf(peer.get()).flatMap(o -> Optional.ofNullable(health.get(o.instance().instanceId()))).or(() -> own);
     }
 
-    /** Private IPs of the running instances other than the given one. */
-    public Set<String> otherRunningIps(String instanceId) {
-        return runningInstances().stream().filter(i -> !i.instanceId().equals(instanceId))
-                .flatMap(i -> i.privateIp().stream()).collect(Collectors.toSet());
+    /** The peer of an instance in this snapshot's Raft configuration ({@link PeerMatch#find}). */
+    public PeerMatch peerMatch(String instanceId) {
+        return PeerMatch.find(instanceId, view.map(ClusterView::peers).orElse(List.of()), instances);
+    }
+
+    /** The instance a peer of this snapshot's configuration is, if one can be told ({@link PeerMatch#owner}). */
+    public Optional<PeerMatch.Owner> ownerOf(RaftPeer peer) {
+        return PeerMatch.owner(peer, view.map(ClusterView::peers).orElse(List.of()), instances);
     }
 
     /** The same snapshot with the cluster recorded as initialized (once any handler saw it so). */

@@ -62,10 +62,21 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
      * @param health                the node's own health answer ({@link NodeHealth.State} name), or null if not probed
      * @param healthyVoter          a voter whose own answer is healthy
      * @param version               the server version the node reported, or null
+     * @param matched               how its peer was matched ({@link PeerMatch#describe}: "node_id i-…",
+     *                              "private-ip 10.0.1.5", "private-dns-name ip-10-0-1-5.ec2.internal"), or why none
+     *                              was ("none: …", "ambiguous: …", "unmatchable: …"); null without a configuration
      */
     public record Instance(String instanceId, String group, String lifecycleState, String launchTemplateVersion,
                            String nodeId, boolean voter, boolean leader, String health, boolean healthyVoter,
-                           String version, String launchTemplateId) {
+                           String version, String launchTemplateId, String matched) {
+        /** An instance whose peer match is not told. */
+        public Instance(String instanceId, String group, String lifecycleState, String launchTemplateVersion,
+                        String nodeId, boolean voter, boolean leader, String health, boolean healthyVoter,
+                        String version, String launchTemplateId) {
+            this(instanceId, group, lifecycleState, launchTemplateVersion, nodeId, voter, leader, health, healthyVoter,
+                    version, launchTemplateId, null);
+        }
+
         /** An instance whose launch template id is not known. */
         public Instance(String instanceId, String group, String lifecycleState, String launchTemplateVersion,
                         String nodeId, boolean voter, boolean leader, String health, boolean healthyVoter,
@@ -96,7 +107,8 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
 
     /**
      * The status one observation shows. Peers are matched to instances as every handler matches them
-     * ({@link PeerMatch}: by node id, else by private IP when no other running instance owns it); a voter counts healthy
+     * ({@link PeerMatch}: by node id, else by the address naming the instance's private IP or private DNS name when no
+     * other running instance's address is the same); a voter counts healthy
      * by {@link HealthyVoters}' judgement (its own answer now, autopilot healthy, recent contact). A version is the
      * node's own answer's, else (a Consul answer carries none) autopilot's record of it.
      *
@@ -116,14 +128,20 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
         Map<String, HealthyVoters.Doubt> doubts = HealthyVoters.judge(s, rules);
 
         // Instance id -> its peer, and peer node id -> the instance that is it (the first one matched).
+        List<String> unmatchable = new ArrayList<>();
         Map<String, RaftPeer> peerOf = new HashMap<>();
+        Map<String, String> matchOf = new HashMap<>();
         Map<String, ClusterInstance> instanceOf = new LinkedHashMap<>();
         for (ClusterInstance i : members) {
-            PeerMatch.find(i.instanceId(), i.privateIp(), peers, s.otherRunningIps(i.instanceId())).matched()
-                    .ifPresent(p -> {
-                        peerOf.put(i.instanceId(), p);
-                        instanceOf.putIfAbsent(p.nodeId(), i);
-                    });
+            PeerMatch match = s.peerMatch(i.instanceId());
+            matchOf.put(i.instanceId(), match.describe());
+            match.matched().ifPresent(p -> {
+                peerOf.put(i.instanceId(), p);
+                instanceOf.putIfAbsent(p.nodeId(), i);
+            });
+            if (view.isPresent() && match instanceof PeerMatch.Unmatchable u) {
+                unmatchable.add("instance " + i.instanceId() + " cannot be matched safely: " + u.why());
+            }
         }
 
         List<Instance> rows = new ArrayList<>();
@@ -141,7 +159,7 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
                     peer.map(RaftPeer::nodeId).orElse(null), voter, peer.map(RaftPeer::leader).orElse(false),
                     health.map(h -> h.state().name()).orElse(null),
                     voter && doubts.get(peer.get().nodeId()) == HealthyVoters.Doubt.NONE, version.orElse(null),
-                    i.launchTemplateId().orElse(null)));
+                    i.launchTemplateId().orElse(null), view.isPresent() ? matchOf.get(i.instanceId()) : null));
         }
 
         List<Peer> unmatched = peers.stream().filter(p -> !instanceOf.containsKey(p.nodeId()))
@@ -184,6 +202,7 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
                         + " of the groups" + (owner == null ? "" : " (" + owner.instanceId() + " is " + owner.ec2State() + ")"));
             }
         }
+        problems.addAll(unmatchable);
         s.certificates().values().stream().filter(CertificateCheck::refused)
                 .sorted(Comparator.comparing(CertificateCheck::nodeId))
                 .forEach(c -> problems.add("node " + c.nodeId() + " (" + c.address() + "): a new client refuses its"

@@ -6,8 +6,10 @@ import java.util.Optional;
 
 /**
  * Whether a launching instance is ready to be put in service: its own answer says initialized and unsealed
- * (Vault's sys/health 200/429/473; a Consul server that knows a leader), the Raft configuration lists it under its
- * instance id, autopilot reports it healthy, alive (Consul: a Serf member), with the expected status and stable for
+ * (Vault's sys/health 200/429/473; a Consul server that knows a leader), the Raft configuration lists it (under its
+ * instance id; for a cluster named otherwise, as the one peer whose address is its private IP or private DNS name,
+ * {@link PeerMatch}, and only once that peer has become stable after the instance was launched: a peer stable since
+ * before the instance existed is an old node that sat at the address it reused), autopilot reports it healthy, alive (Consul: a Serf member), with the expected status and stable for
  * at least server_stabilization_time, the cluster has a leader, and (optionally) it runs the expected version (its
  * own answer's, else autopilot's for it). While no node of the cluster is initialized (first deploy) it is let through,
  * but only on positive evidence ({@link ClusterInitialization}); likewise while the cluster itself says the handlers'
@@ -22,8 +24,17 @@ public final class LaunchReadiness {
         Reason reason();
     }
 
-    /** Every condition holds. */
-    public record Ready() implements Verdict {
+    /**
+     * Every condition holds.
+     *
+     * @param matched how the instance's peer was matched ({@link PeerMatch#describe}), e.g. "node_id i-…" or
+     *                "private-dns-name ip-10-0-1-5.ec2.internal"
+     */
+    public record Ready(String matched) implements Verdict {
+        public Ready() {
+            this("");
+        }
+
         @Override
         public Reason reason() {
             return Reason.READY;
@@ -106,10 +117,25 @@ public final class LaunchReadiness {
         if (!view.leaderPresent()) {
             return new Waiting(Reason.NO_LEADER, "the Raft configuration has no leader");
         }
-        if (view.peer(instanceId).isEmpty()) {
-            return new Waiting(Reason.NOT_IN_RAFT, "no peer with node_id " + instanceId);
+        PeerMatch match = s.peerMatch(instanceId);
+        switch (match) {
+            case PeerMatch.NotMember m -> {
+                return new Waiting(Reason.NOT_IN_RAFT, m.why());
+            }
+            case PeerMatch.Ambiguous m -> {
+                return new Waiting(Reason.AMBIGUOUS_MATCH, m.why());
+            }
+            case PeerMatch.Unmatchable m -> {
+                return new Waiting(Reason.PEER_NAMES_UNMATCHABLE, m.why());
+            }
+            case PeerMatch.ById m -> {
+            }
+            case PeerMatch.ByAddress m -> {
+            }
         }
-        Optional<AutopilotServer> server = view.autopilot().server(instanceId);
+        RaftPeer peer = match.matched().orElseThrow();
+        String matched = match.describe();
+        Optional<AutopilotServer> server = view.autopilot().server(peer.nodeId());
         if (server.isEmpty() || !server.get().healthy()) {
             return new Waiting(Reason.UNHEALTHY, server.isEmpty() ? "autopilot does not list the server yet"
                     : "autopilot reports it unhealthy (last contact " + server.get().lastContact().toMillis() + " ms)");
@@ -135,7 +161,19 @@ public final class LaunchReadiness {
             return new Waiting(Reason.NOT_STABLE, "stable since " + stableSince.map(Instant::toString).orElse("never")
                     + ", needs " + stabilization.toSeconds() + " s");
         }
-        return new Ready();
+        if (match instanceof PeerMatch.ByAddress) {
+            // Matched by address only: the peer must have become stable after this instance was launched. One stable
+            // since before is another node that sat at the address this instance reused (the new node's own answer
+            // alone cannot tell: it may have joined under another name, or not yet).
+            Optional<Instant> launched = s.instance(instanceId).flatMap(ClusterInstance::launchTime);
+            if (launched.isEmpty() || stableSince.get().isBefore(launched.get())) {
+                return new Waiting(Reason.NOT_IN_RAFT, "peer " + peer.nodeId() + " (matched by " + matched + ") has been"
+                        + " stable since " + stableSince.get() + (launched.isEmpty()
+                        ? ", and EC2 reports no launch time for the instance to tell it from an old node at the same address"
+                        : ", before the instance was launched (" + launched.get() + "): an old node at the same address"));
+            }
+        }
+        return new Ready(matched);
     }
 
     /** "1.14.10" matches "1.14.10", "v1.14.10" and "1.14.10+ent". */
@@ -149,8 +187,10 @@ public final class LaunchReadiness {
         Optional<String> leader = node.leaderAddress().map(RaftPeer::hostOf);
         boolean otherInstanceLeads = leader.isPresent() && s.instances().stream()
                 .filter(i -> !i.instanceId().equals(instanceId))
-                .anyMatch(i -> i.privateIp().filter(leader.get()::equals).isPresent());
-        boolean listed = node.raftPeers().stream().map(RaftPeer::hostOf).anyMatch(node.address()::equals);
+                .anyMatch(i -> InstanceHost.isNamedBy(leader.get(), i));
+        Optional<ClusterInstance> self = s.instance(instanceId);
+        boolean listed = node.raftPeers().stream().map(RaftPeer::hostOf).anyMatch(h -> h.equals(node.address())
+                || self.map(i -> InstanceHost.isNamedBy(h, i)).orElse(false));
         if (otherInstanceLeads && listed) {
             return new AccessNotSetUp();
         }

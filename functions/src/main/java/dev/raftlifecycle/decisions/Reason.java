@@ -27,6 +27,13 @@ public enum Reason {
     AUTH_FAILED("auth-failed"),
     NO_LEADER("no-leader"),
     AMBIGUOUS_MATCH("ambiguous-match"),
+    /**
+     * The cluster's naming makes a safe match impossible: no peer matched the instance, but some peer can be tied to no
+     * instance (its node_id is not an instance id and its address is neither an instance's private IP nor the private
+     * DNS name EC2 reports), so it may be this one. Nothing is removed; the detail says what to change (node_id to the
+     * instance id, or the Raft address to the private IP or private DNS name).
+     */
+    PEER_NAMES_UNMATCHABLE("peer-names-unmatchable"),
     QUORUM_WOULD_BREAK("quorum-would-break"),
     /** Removing this healthy voter would leave fewer healthy voters than MIN_QUORUM. */
     VOTER_FLOOR("voter-floor"),

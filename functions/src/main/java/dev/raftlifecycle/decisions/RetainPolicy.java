@@ -86,7 +86,8 @@ public record RetainPolicy(List<String> without, List<String> names) {
         if (!mutates || judge(s).holds()) {
             return decision;
         }
-        return new TerminationDecision.Refuse(Reason.RETAIN_POLICY_MISSING, decision.subjectPeer(), decision.assessment());
+        return new TerminationDecision.Refuse(Reason.RETAIN_POLICY_MISSING, decision.subjectPeer(), decision.assessment(),
+                decision.match());
     }
 
     /** The reconciler's plan under the gate: while the policy does not hold, every planned removal is kept instead. */

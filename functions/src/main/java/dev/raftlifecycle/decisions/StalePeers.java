@@ -11,9 +11,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Raft peers whose instance is gone, and what the reconciler may do about them. Only peers whose node_id
- * is an EC2 instance id are managed; a peer named otherwise was not created by this system and is left
- * alone (and not counted).
+ * Raft peers whose instance is gone, and what the reconciler may do about them. A peer whose node_id is an EC2
+ * instance id is judged by what EC2 says of that instance. A peer named otherwise (a cluster not built by this
+ * project: UUIDs, hostnames, template names) is judged only when its address ties it to exactly one instance of the
+ * same look ({@link PeerMatch#owner}: the instance's private IP or private DNS name, a running instance before any
+ * other, no other peer at that instance's address): then by that instance's state. A peer named otherwise that cannot
+ * be tied (its address names no instance EC2 reports, e.g. a terminated one that no longer reports its IP) is left
+ * alone and not counted: nothing ties it to an instance EC2 says is gone.
  */
 public final class StalePeers {
     private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
@@ -34,7 +38,7 @@ public final class StalePeers {
          * list it yet): removed only after the grace period.
          */
         UNKNOWN,
-        /** The node_id is not an instance id: not ours to judge. */
+        /** The node_id is not an instance id and its address ties it to no instance: not ours to judge. */
         UNMANAGED
     }
 
@@ -60,7 +64,17 @@ public final class StalePeers {
         Map<String, String> states = new java.util.HashMap<>();
         s.instances().stream().filter(i -> !"unknown".equals(i.ec2State()))
                 .forEach(i -> states.put(i.instanceId(), i.ec2State()));
-        return classify(s.view().get().peers(), states);
+        List<PeerFate> out = new ArrayList<>();
+        for (RaftPeer peer : s.view().get().peers()) {
+            if (isInstanceId(peer.nodeId())) {
+                out.add(new PeerFate(peer, fateOf(states.get(peer.nodeId()))));
+                continue;
+            }
+            // Named otherwise: only an instance its address ties it to, whose state EC2 reports, says anything.
+            Optional<String> state = s.ownerOf(peer).map(o -> o.instance().ec2State()).filter(st -> !"unknown".equals(st));
+            out.add(new PeerFate(peer, state.map(StalePeers::fateOf).orElse(Fate.UNMANAGED)));
+        }
+        return out;
     }
 
     /**
@@ -69,24 +83,20 @@ public final class StalePeers {
     public static List<PeerFate> classify(List<RaftPeer> peers, Map<String, String> ec2States) {
         List<PeerFate> out = new ArrayList<>();
         for (RaftPeer peer : peers) {
-            Fate fate;
-            if (!isInstanceId(peer.nodeId())) {
-                fate = Fate.UNMANAGED;
-            } else {
-                String state = ec2States.get(peer.nodeId());
-                if (state == null) {
-                    fate = Fate.UNKNOWN;
-                } else {
-                    fate = switch (state) {
-                        case "pending", "running" -> Fate.RUNNING;
-                        case "stopping", "stopped" -> Fate.STOPPED;
-                        default -> Fate.TERMINATED;
-                    };
-                }
-            }
-            out.add(new PeerFate(peer, fate));
+            out.add(new PeerFate(peer, isInstanceId(peer.nodeId()) ? fateOf(ec2States.get(peer.nodeId())) : Fate.UNMANAGED));
         }
         return out;
+    }
+
+    private static Fate fateOf(String state) {
+        if (state == null) {
+            return Fate.UNKNOWN;
+        }
+        return switch (state) {
+            case "pending", "running" -> Fate.RUNNING;
+            case "stopping", "stopped" -> Fate.STOPPED;
+            default -> Fate.TERMINATED;
+        };
     }
 
     /** One peer the reconciler removes (in order; each was checked against the configuration left by the previous). */
@@ -143,6 +153,12 @@ public final class StalePeers {
             if (fate.fate() == Fate.UNKNOWN && first.plus(grace).isAfter(now)) {
                 // Only "EC2 does not know it" waits: shutting-down and terminated are final.
                 kept.add(new Kept(fate.peer(), Reason.WITHIN_GRACE));
+                continue;
+            }
+            if (fate.fate() == Fate.UNKNOWN && !InstanceHost.isIpLiteral(fate.peer().host())) {
+                // Its address is a name no instance reports, so whether something still answers there as this node is
+                // not checked (names are not resolved here): never removed on that.
+                kept.add(new Kept(fate.peer(), Reason.PEER_NAMES_UNMATCHABLE));
                 continue;
             }
             if (fate.peer().leader()) {

@@ -16,6 +16,17 @@ public sealed interface TerminationDecision {
     /** Whether the guard was bypassed because the whole cluster is being taken down. */
     boolean decommissioning();
 
+    /** How the instance's peer was looked for and what was found (empty when the decision came before matching). */
+    Optional<PeerMatch> match();
+
+    /**
+     * How the peer was matched, for the decision line: "node_id i-…", "private-ip 10.0.1.5",
+     * "private-dns-name ip-10-0-1-5.ec2.internal", or why none was ("none: …", "ambiguous: …", "unmatchable: …").
+     */
+    default Optional<String> matched() {
+        return match().map(PeerMatch::describe);
+    }
+
     /** The label for logs, outputs and the Reason dimension. */
     default String label() {
         return reason().label(decommissioning());
@@ -23,16 +34,17 @@ public sealed interface TerminationDecision {
 
     /** Remove the peer (after a step-down if it leads), confirm it is gone, then let the instance go. */
     record Remove(RaftPeer peer, boolean stepDownFirst, Reason reason, Optional<RemovalSafety.Assessment> safety,
-                  boolean decommissioning) implements TerminationDecision {
+                  boolean decommissioning, Optional<PeerMatch> match) implements TerminationDecision {
     }
 
     /** Let the instance go without touching Raft (nothing of it is in the configuration, or nothing can be done). */
-    record Release(Reason reason, Optional<RaftPeer> peer, boolean decommissioning) implements TerminationDecision {
+    record Release(Reason reason, Optional<RaftPeer> peer, boolean decommissioning, Optional<PeerMatch> match)
+            implements TerminationDecision {
     }
 
     /** Keep the instance: removing it is unsafe or its peer cannot be told. */
-    record Refuse(Reason reason, Optional<RaftPeer> peer, Optional<RemovalSafety.Assessment> safety)
-            implements TerminationDecision {
+    record Refuse(Reason reason, Optional<RaftPeer> peer, Optional<RemovalSafety.Assessment> safety,
+                  Optional<PeerMatch> match) implements TerminationDecision {
         @Override
         public boolean decommissioning() {
             return false;
@@ -40,7 +52,8 @@ public sealed interface TerminationDecision {
     }
 
     /** Removing this healthy voter would go below the floor: wait (within the deadline) for a replacement. */
-    record AwaitReplacement(RaftPeer peer, RemovalSafety.Assessment safety) implements TerminationDecision {
+    record AwaitReplacement(RaftPeer peer, RemovalSafety.Assessment safety, Optional<PeerMatch> match)
+            implements TerminationDecision {
         @Override
         public Reason reason() {
             return Reason.VOTER_FLOOR;
@@ -98,25 +111,28 @@ public sealed interface TerminationDecision {
     /** The decision before the retain-policy gate. */
     private static TerminationDecision judge(ClusterSnapshot s, String instanceId, SafetyRules rules, boolean doomed) {
         if (ClusterInitialization.judge(s, Optional.empty()) == ClusterInitialization.UNINITIALIZED) {
-            return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false);
+            return new Release(Reason.CLUSTER_UNINITIALIZED, Optional.empty(), false, Optional.empty());
         }
         boolean decommissioning = Decommissioning.of(s.groups(), s.expectedGroups(),
                 rules.decommissionDeclared()).active();
         Reachability reachability = Reachability.of(s);
         if (reachability != Reachability.OBSERVED) {
             Reason reason = Reason.of(reachability);
-            return decommissioning ? new Release(reason, Optional.empty(), true)
-                    : new Refuse(reason, Optional.empty(), Optional.empty());
+            return decommissioning ? new Release(reason, Optional.empty(), true, Optional.empty())
+                    : new Refuse(reason, Optional.empty(), Optional.empty(), Optional.empty());
         }
         ClusterView view = s.view().orElseThrow();
-        Optional<String> ip = s.instance(instanceId).flatMap(ClusterInstance::privateIp);
-        PeerMatch match = PeerMatch.find(instanceId, ip, view.peers(), s.otherRunningIps(instanceId));
+        PeerMatch match = s.peerMatch(instanceId);
+        Optional<PeerMatch> m = Optional.of(match);
         if (match instanceof PeerMatch.NotMember) {
-            return new Release(Reason.NOT_A_MEMBER, Optional.empty(), false);
+            return new Release(Reason.NOT_A_MEMBER, Optional.empty(), false, m);
         }
-        if (match instanceof PeerMatch.Ambiguous) {
-            return decommissioning ? new Release(Reason.AMBIGUOUS_MATCH, Optional.empty(), true)
-                    : new Refuse(Reason.AMBIGUOUS_MATCH, Optional.empty(), Optional.empty());
+        if (match instanceof PeerMatch.Ambiguous || match instanceof PeerMatch.Unmatchable) {
+            // Unmatchable: a peer that cannot be tied to any instance may be this one; letting the instance go would
+            // leave it behind as a dead voter.
+            Reason reason = match instanceof PeerMatch.Ambiguous ? Reason.AMBIGUOUS_MATCH : Reason.PEER_NAMES_UNMATCHABLE;
+            return decommissioning ? new Release(reason, Optional.empty(), true, m)
+                    : new Refuse(reason, Optional.empty(), Optional.empty(), m);
         }
         RaftPeer peer = match.matched().orElseThrow();
         List<RaftPeer> peers = view.peers();
@@ -125,18 +141,18 @@ public sealed interface TerminationDecision {
         if (decommissioning) {
             // Nobody needs this cluster's quorum any more: remove when a leader can carry it out, else just go.
             return view.leaderPresent()
-                    ? new Remove(peer, stepDown, Reason.DECOMMISSIONING, Optional.empty(), true)
-                    : new Release(Reason.NO_LEADER, Optional.of(peer), true);
+                    ? new Remove(peer, stepDown, Reason.DECOMMISSIONING, Optional.empty(), true, m)
+                    : new Release(Reason.NO_LEADER, Optional.of(peer), true, m);
         }
         RemovalSafety.Assessment safety = doomed ? RemovalSafety.assessWithoutFloor(peer.nodeId(), s, rules)
                 : RemovalSafety.assess(peer.nodeId(), s, rules);
         return switch (safety.verdict()) {
-            case NO_LEADER -> new Refuse(Reason.NO_LEADER, Optional.of(peer), Optional.of(safety));
-            case QUORUM_WOULD_BREAK -> new Refuse(Reason.QUORUM_WOULD_BREAK, Optional.of(peer), Optional.of(safety));
-            case BELOW_FLOOR -> new AwaitReplacement(peer, safety);
-            case SAFE_NON_VOTER -> new Remove(peer, false, Reason.NON_VOTER_REMOVED, Optional.of(safety), false);
+            case NO_LEADER -> new Refuse(Reason.NO_LEADER, Optional.of(peer), Optional.of(safety), m);
+            case QUORUM_WOULD_BREAK -> new Refuse(Reason.QUORUM_WOULD_BREAK, Optional.of(peer), Optional.of(safety), m);
+            case BELOW_FLOOR -> new AwaitReplacement(peer, safety, m);
+            case SAFE_NON_VOTER -> new Remove(peer, false, Reason.NON_VOTER_REMOVED, Optional.of(safety), false, m);
             case SAFE_QUORUM_KEPT -> new Remove(peer, stepDown, stepDown ? Reason.LEADER_REMOVED : Reason.VOTER_REMOVED,
-                    Optional.of(safety), false);
+                    Optional.of(safety), false, m);
         };
     }
 }

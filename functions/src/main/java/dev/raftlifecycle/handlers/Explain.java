@@ -36,7 +36,8 @@ final class Explain {
     }
 
     static String decision(TerminationDecision d) {
-        return d.assessment().map(a -> "; " + a.summary()).orElse("") + "; → " + d.getClass().getSimpleName()
-                .replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase() + " " + d.label();
+        return d.matched().map(m -> "; matched " + m).orElse("") + d.assessment().map(a -> "; " + a.summary()).orElse("")
+                + "; → " + d.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase() + " "
+                + d.label();
     }
 }

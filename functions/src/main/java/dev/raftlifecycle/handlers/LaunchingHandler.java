@@ -188,8 +188,9 @@ public final class LaunchingHandler implements RequestStreamHandler {
                             "the lifecycle action ended before verification finished (ready)", null);
                 }
                 if (state == LifecycleActions.ActionState.OPEN) {
-                    return new Polled(LifecycleResult.CONTINUE, verdict.reason(), polls, "after " + polls + " poll(s)",
-                            runtime.clock().instant());
+                    return new Polled(LifecycleResult.CONTINUE, verdict.reason(), polls, "after " + polls + " poll(s)"
+                            + (verdict instanceof LaunchReadiness.Ready ready && !ready.matched().isEmpty()
+                            ? "; matched " + ready.matched() : ""), runtime.clock().instant());
                 }
                 verdict = new LaunchReadiness.Waiting(Reason.ACTION_UNKNOWN, "ready, but whether the lifecycle action is"
                         + " still open could not be told (" + actions.lastFailure() + ")");

@@ -9,7 +9,9 @@ import dev.raftlifecycle.decisions.ClusterInstance;
 import dev.raftlifecycle.decisions.ClusterSnapshot;
 import dev.raftlifecycle.decisions.ClusterView;
 import dev.raftlifecycle.decisions.GroupState;
+import dev.raftlifecycle.decisions.InstanceHost;
 import dev.raftlifecycle.decisions.NodeHealth;
+import dev.raftlifecycle.decisions.PeerMatch;
 import dev.raftlifecycle.decisions.RaftPeer;
 import dev.raftlifecycle.decisions.ReadFailure;
 import dev.raftlifecycle.decisions.ReadOrder;
@@ -135,7 +137,8 @@ public final class ClusterObserver {
                                         Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
         return new ClusterInstance(id, group, lifecycle == null ? "" : lifecycle, e == null ? "unknown" : e.state(),
                 e == null ? Optional.empty() : e.privateIp(), e == null || e.availabilityZone().isEmpty() ? zone : e.availabilityZone(),
-                e == null ? "" : e.lifecycle(), Optional.empty(), launchTemplateVersion, launchTemplateId);
+                e == null ? "" : e.lifecycle(), Optional.empty(), launchTemplateVersion, launchTemplateId,
+                e == null ? Optional.empty() : e.privateDnsName(), e == null ? Optional.empty() : e.launchTime());
     }
 
     /** A full snapshot: groups described now. */
@@ -410,25 +413,39 @@ public final class ClusterObserver {
 
     /**
      * sys/health of peers no instance probe covered, at the peer's own host: unmanaged peers and peers whose instance
-     * EC2 does not know. Not for peers whose instance EC2 reports gone (they are dead) or whose host another running
-     * instance now owns (the answer would be that instance's).
+     * EC2 does not know. Not for a peer that is an instance ({@link PeerMatch#owner}: by node_id, or by its address
+     * naming one instance's private IP or private DNS name): a running one was probed at its private IP, a gone one is
+     * dead. Not for a peer whose host another running instance's address names (the answer would be that instance's).
+     * A host that is a name and names no instance EC2 reports (a custom hostname, another DNS zone) is not probed
+     * either: names are not resolved here, so an answer there could come from anything the name happens to resolve to
+     * from the Lambda's network, and a failed lookup would read as a dead node. Such a peer is recorded as not probed
+     * (UNREACHABLE, with that reason): it never counts as a healthy voter, and the decisions never remove on it.
      */
     private Map<String, NodeHealth> probePeersWithoutInstance(ClusterView view, List<ClusterInstance> instances,
                                                               Map<String, NodeHealth> health,
                                                               Map<String, CertificateCheck> certs) {
         Map<String, ClusterInstance> byId = new HashMap<>();
         instances.forEach(i -> byId.put(i.instanceId(), i));
-        Set<String> runningIps = instances.stream().filter(ClusterInstance::running)
-                .flatMap(i -> i.privateIp().stream()).collect(Collectors.toSet());
+        List<ClusterInstance> running = instances.stream().filter(ClusterInstance::running).toList();
         Map<String, String> targets = new LinkedHashMap<>();
+        Map<String, NodeHealth> out = new LinkedHashMap<>();
         for (RaftPeer peer : view.peers()) {
             ClusterInstance instance = byId.get(peer.nodeId());
             boolean ec2KnowsIt = instance != null && !"unknown".equals(instance.ec2State());
-            if (health.containsKey(peer.nodeId()) || ec2KnowsIt || runningIps.contains(peer.host())) {
+            boolean tied = PeerMatch.owner(peer, view.peers(), instances)
+                    .filter(o -> !"unknown".equals(o.instance().ec2State())).isPresent();
+            if (health.containsKey(peer.nodeId()) || ec2KnowsIt || tied
+                    || running.stream().anyMatch(i -> InstanceHost.isNamedBy(peer.host(), i))) {
+                continue;
+            }
+            if (!InstanceHost.isIpLiteral(peer.host())) {
+                out.put(peer.nodeId(), NodeHealth.unreachable(peer.nodeId(), peer.host(), "not probed: its address "
+                        + peer.host() + " is a name that is no instance's private DNS name (names are not resolved)"));
                 continue;
             }
             targets.put(peer.nodeId(), peer.host());
         }
-        return probeAll(targets, certs);
+        out.putAll(probeAll(targets, certs));
+        return out;
     }
 }

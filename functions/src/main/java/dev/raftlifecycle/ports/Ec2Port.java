@@ -46,9 +46,20 @@ public final class Ec2Port {
      * @param lifecycle     EC2's {@code InstanceLifecycle}: {@code spot}, {@code scheduled}, or "" for on-demand (EC2
      *                      leaves the field out then)
      * @param spotRequestId the Spot request the instance fulfils, if it is a Spot instance launched through one
+     * @param privateDnsName the instance's private DNS name (PrivateDnsName), when EC2 reports one (it reports "" for
+     *                       a terminated instance, taken as none)
+     * @param launchTime    when the instance was launched (LaunchTime), when EC2 reports it
      */
     public record Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone,
-                           String lifecycle, Optional<String> spotRequestId) {
+                           String lifecycle, Optional<String> spotRequestId, Optional<String> privateDnsName,
+                           Optional<java.time.Instant> launchTime) {
+        /** An instance whose private DNS name and launch time are not known. */
+        public Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone,
+                        String lifecycle, Optional<String> spotRequestId) {
+            this(instanceId, state, privateIp, availabilityZone, lifecycle, spotRequestId, Optional.empty(),
+                    Optional.empty());
+        }
+
         /** An on-demand instance (tests, and callers that know nothing of Spot). */
         public Instance(String instanceId, String state, Optional<String> privateIp, String availabilityZone) {
             this(instanceId, state, privateIp, availabilityZone, "", Optional.empty());
@@ -109,7 +120,8 @@ public final class Ec2Port {
                 : i.state().nameAsString(), Optional.ofNullable(i.privateIpAddress()),
                 i.placement() == null || i.placement().availabilityZone() == null ? "" : i.placement().availabilityZone(),
                 i.instanceLifecycleAsString() == null ? "" : i.instanceLifecycleAsString(),
-                Optional.ofNullable(i.spotInstanceRequestId()));
+                Optional.ofNullable(i.spotInstanceRequestId()),
+                Optional.ofNullable(i.privateDnsName()).filter(n -> !n.isEmpty()), Optional.ofNullable(i.launchTime()));
     }
 
     /**

@@ -111,7 +111,7 @@ class ClusterStatusTest {
         assertThat(status.instances()).extracting(ClusterStatus.Instance::instanceId)
                 .containsExactly("i-0000000000000000a", "i-0000000000000000b", "i-0000000000000000c");
         assertThat(status.instances().get(0)).isEqualTo(new ClusterStatus.Instance("i-0000000000000000a", "g-a",
-                "InService", "4", "i-0000000000000000a", true, true, "ACTIVE", true, V));
+                "InService", "4", "i-0000000000000000a", true, true, "ACTIVE", true, V, null, "node_id i-0000000000000000a"));
         assertThat(status.instances()).allMatch(i -> i.voter() && i.healthyVoter());
         assertThat(status.instances()).filteredOn(ClusterStatus.Instance::leader).hasSize(1);
         assertThat(status.unmatchedPeers()).isEmpty();

@@ -46,7 +46,7 @@ final class ClusterInstances<N extends RaftNode> {
         groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, template, launchHook(), terminateHook()));
         if (spec.foreign()) {
             // Built by another tool: no instance lifecycle policy on the groups (adopting them sets it).
-            groupNames.forEach(group -> RetainPolicyView.none(rig, group));
+            groupNames.forEach(group -> rig.recorder().terminateHookAbandon(group, null));
         }
     }
 

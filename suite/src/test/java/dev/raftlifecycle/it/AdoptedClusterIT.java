@@ -184,8 +184,8 @@ class AdoptedClusterIT {
 
     /**
      * moto gives a terminated instance's private IP to the next instance of its subnet, as EC2 may: the replacement has
-     * the old instance's IP and so its DNS name. A late terminate event for the old instance must not remove the new
-     * instance's peer, which now sits at that name.
+     * an old instance's IP and so its DNS name. A late terminate event for that old instance (a redelivery, or a second
+     * action for it) must not remove the new instance's peer, which now sits at that name.
      */
     @Test
     @Order(4)
@@ -194,16 +194,27 @@ class AdoptedClusterIT {
         LifecycleRecorder.LifecycleAction first = cluster.openTermination(follower.instanceId());
         assertThat(harness.terminating().handle(EventBridgeEvents.forAction(first), LAMBDA_TIME).peerRemoved()).isTrue();
         String replacement = cluster.finishTermination(follower.instanceId());
-        assertThat(cluster.privateIp(replacement)).as("the emulator reused the address").isEqualTo(follower.ip());
-        assertThat(cluster.privateDnsName(replacement)).isEqualTo(cluster.privateDnsName(follower.instanceId()));
+        String reused = cluster.privateIp(replacement);
+        // Which terminated instance of the group had this address before (the follower, or one an earlier case retired):
+        // moto hands out a freed address of the subnet before a new one.
+        String old = cluster.rig().ec2().describeInstances(r -> r.filters(
+                        f -> f.name("private-ip-address").values(reused),
+                        f -> f.name("instance-state-name").values("terminated", "shutting-down")))
+                .reservations().stream().flatMap(r -> r.instances().stream())
+                .filter(i -> !i.instanceId().equals(replacement))
+                .max(java.util.Comparator.comparing(software.amazon.awssdk.services.ec2.model.Instance::launchTime))
+                .map(software.amazon.awssdk.services.ec2.model.Instance::instanceId)
+                .orElseThrow(() -> new AssertionError("the emulator gave " + replacement + " a fresh address " + reused
+                        + ": no terminated instance had it"));
+        assertThat(cluster.privateDnsName(replacement)).isEqualTo(cluster.privateDnsName(old));
         VaultNode newcomer = cluster.startNode(replacement);
         cluster.awaitVoter(replacement, Duration.ofSeconds(90));
         Map<String, String> before = peers();
-        assertThat(before).containsEntry(newcomer.nodeId(), dnsAddress(follower.instanceId()));
+        assertThat(before).containsEntry(newcomer.nodeId(), dnsAddress(old));
 
-        // The old instance's terminate event again (a late redelivery, or a second action for it).
+        // The old instance's terminate event, late.
         LifecycleRecorder.LifecycleAction late = cluster.rig().recorder().open(follower.groupName(),
-                cluster.terminateHook(), follower.instanceId(), "autoscaling:EC2_INSTANCE_TERMINATING");
+                cluster.terminateHook(), old, "autoscaling:EC2_INSTANCE_TERMINATING");
         TerminatingHandler.Outcome outcome = harness.terminating().handle(EventBridgeEvents.forAction(late), LAMBDA_TIME);
 
         assertThat(outcome.peerRemoved()).isFalse();
@@ -302,12 +313,17 @@ class AdoptedClusterIT {
         cluster.removePeer(follower.instanceId());
         String replacement = cluster.finishTermination(follower.instanceId());
         LifecycleRecorder.LifecycleAction launch = cluster.openLaunch(follower.groupName(), replacement);
-        HandlerHarness shadow = new HandlerHarness(cluster).with(Settings.MODE, Defaults.MODE_SHADOW);
+        // It goes on observing, read-only, until the active verdict (here: the node never starts, so the budget).
+        HandlerHarness shadow = new HandlerHarness(cluster).with(Settings.MODE, Defaults.MODE_SHADOW)
+                .with(Settings.LAUNCH_MAX_WAIT_SECONDS, "10");
+        Instant opened = Instant.now();
 
         LaunchingHandler.Outcome outcome = shadow.launching().handle(EventBridgeEvents.forAction(launch), LAMBDA_TIME);
 
         assertThat(outcome.action()).isEqualTo("CONTINUE");
-        assertThat(completions(launch)).extracting(LifecycleRecorder.LifecycleCall::result).containsExactly("CONTINUE");
-        assertThat(outcome.latencyMs()).isLessThan(10_000);
+        assertThat(completions(launch)).singleElement().satisfies(c -> {
+            assertThat(c.result()).isEqualTo("CONTINUE");
+            assertThat(Duration.between(opened, c.at())).isLessThan(Duration.ofSeconds(8));
+        });
     }
 }

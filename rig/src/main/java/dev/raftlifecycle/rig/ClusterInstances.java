@@ -50,13 +50,44 @@ final class ClusterInstances<N extends RaftNode> {
         }
     }
 
-    /** The instances as EC2 describes them. */
+    /**
+     * The instances as EC2 describes them (an instance given a former instance's address by
+     * {@link #launchInstanceAtAddressOf}: at that address, as the front shows it).
+     */
     List<Instance> describe(List<String> instanceIds) {
         if (instanceIds.isEmpty()) {
             return List.of();
         }
         return rig.ec2().describeInstances(r -> r.instanceIds(instanceIds)).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
+                .flatMap(r -> r.instances().stream())
+                .map(i -> reusedAddresses.containsKey(i.instanceId()) ? reusedAddresses.get(i.instanceId()).apply(i) : i)
+                .toList();
+    }
+
+    /** Instances shown at a former instance's address: how to show each. */
+    private final java.util.Map<String, java.util.function.UnaryOperator<Instance>> reusedAddresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Raises the group's desired capacity by one, as {@link #launchInstance}, and has EC2 show the new instance at the
+     * address {@code formerInstanceId} had (its private IP and the private DNS name EC2 reported for it): EC2 gives a
+     * terminated instance's address to a later instance of the subnet; moto never does. The former instance must be
+     * terminated and its server gone. Returns the new instance's id (no server process yet).
+     */
+    String launchInstanceAtAddressOf(String group, String formerInstanceId) {
+        Instance former = describe(formerInstanceId);
+        String state = former.state().nameAsString();
+        if (!"terminated".equals(state) || nodes.find(formerInstanceId) != null) {
+            throw new RigException(formerInstanceId + " is " + state + (nodes.find(formerInstanceId) != null
+                    ? " and still has a server" : "") + ": its address is not free to reuse");
+        }
+        String id = launchInstance(group);
+        Instance real = rig.ec2().describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+        String ip = former.privateIpAddress();
+        String dns = former.privateDnsName();
+        rig.recorder().showAddress(id, real.privateIpAddress(), real.privateDnsName(), ip, dns);
+        reusedAddresses.put(id, i -> i.toBuilder().privateIpAddress(ip).privateDnsName(dns).build());
+        return id;
     }
 
     /** One instance as EC2 describes it. */

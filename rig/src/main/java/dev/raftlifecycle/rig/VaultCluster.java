@@ -300,6 +300,15 @@ public final class VaultCluster implements RaftCluster {
     }
 
     /**
+     * Raises a group's desired capacity by one and has EC2 show the new instance at the address a terminated instance
+     * had (its private IP and private DNS name), as EC2 may reuse a freed address (moto never does; the rig's front
+     * shows it, and the rig starts the new instance's server there). Returns the new instance id (no Vault yet).
+     */
+    public String launchInstanceAtAddressOf(String group, String formerInstanceId) {
+        return instances.launchInstanceAtAddressOf(group, formerInstanceId);
+    }
+
+    /**
      * A relay in front of every running node's API (see {@link VaultRelay}); give the handlers its port. Closed with the
      * cluster, or by the caller.
      */

@@ -183,34 +183,29 @@ class AdoptedClusterIT {
     }
 
     /**
-     * moto gives a terminated instance's private IP to the next instance of its subnet, as EC2 may: the replacement has
-     * an old instance's IP and so its DNS name. A late terminate event for that old instance (a redelivery, or a second
-     * action for it) must not remove the new instance's peer, which now sits at that name.
+     * EC2 gives a terminated instance's private address to a later instance of the subnet: the new instance has the old
+     * one's IP and so its private DNS name, the address the old peer had (the rig's front shows it so; moto never
+     * reuses an address). The new instance is admitted only once its own node joined, and a late terminate event for
+     * the old instance (a redelivery, or a second action for it) does not remove the new instance's peer, which now
+     * sits at that name.
      */
     @Test
     @Order(4)
-    void anAddressReusedByANewInstanceIsNotTakenForTheOldPeer() {
+    void anAddressReusedByANewInstanceIsNotTakenForTheOldPeer() throws Exception {
         VaultNode follower = follower();
-        LifecycleRecorder.LifecycleAction first = cluster.openTermination(follower.instanceId());
+        String old = follower.instanceId();
+        String oldName = cluster.privateDnsName(old);
+        LifecycleRecorder.LifecycleAction first = cluster.openTermination(old);
         assertThat(harness.terminating().handle(EventBridgeEvents.forAction(first), LAMBDA_TIME).peerRemoved()).isTrue();
-        String replacement = cluster.finishTermination(follower.instanceId());
-        String reused = cluster.privateIp(replacement);
-        // Which terminated instance of the group had this address before (the follower, or one an earlier case retired):
-        // moto hands out a freed address of the subnet before a new one.
-        String old = cluster.rig().ec2().describeInstances(r -> r.filters(
-                        f -> f.name("private-ip-address").values(reused),
-                        f -> f.name("instance-state-name").values("terminated", "shutting-down")))
-                .reservations().stream().flatMap(r -> r.instances().stream())
-                .filter(i -> !i.instanceId().equals(replacement))
-                .max(java.util.Comparator.comparing(software.amazon.awssdk.services.ec2.model.Instance::launchTime))
-                .map(software.amazon.awssdk.services.ec2.model.Instance::instanceId)
-                .orElseThrow(() -> new AssertionError("the emulator gave " + replacement + " a fresh address " + reused
-                        + ": no terminated instance had it"));
-        assertThat(cluster.privateDnsName(replacement)).isEqualTo(cluster.privateDnsName(old));
-        VaultNode newcomer = cluster.startNode(replacement);
-        cluster.awaitVoter(replacement, Duration.ofSeconds(90));
+        cluster.retireInstance(old);
+        String replacement = cluster.launchInstanceAtAddressOf(follower.groupName(), old);
+        assertThat(cluster.privateIp(replacement)).isEqualTo(follower.ip());
+        assertThat(cluster.privateDnsName(replacement)).isEqualTo(oldName);
+
+        admittedOnlyOnceJoined(replacement, follower.groupName());
+        VaultNode newcomer = cluster.node(replacement);
         Map<String, String> before = peers();
-        assertThat(before).containsEntry(newcomer.nodeId(), dnsAddress(old));
+        assertThat(before).containsEntry(newcomer.nodeId(), oldName + ":" + (cluster.apiPort() + 1));
 
         // The old instance's terminate event, late.
         LifecycleRecorder.LifecycleAction late = cluster.rig().recorder().open(follower.groupName(),

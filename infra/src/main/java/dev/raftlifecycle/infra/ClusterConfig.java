@@ -64,10 +64,31 @@ public record ClusterConfig(
         List<String> initCidrs,
         Optional<String> cloudFormationRoleArn,
         int snapshotIntervalMinutes,
-        int snapshotRetentionDays) {
+        int snapshotRetentionDays,
+        boolean shadow,
+        String vaultAuthMount,
+        Optional<Adoption> adoption) {
 
-    /** An existing VPC, imported without lookups: one private subnet per availability zone, in the same order. */
+    /**
+     * An existing VPC, imported without lookups: one private subnet per availability zone, in the same order (for an
+     * adopted cluster: the subnets the Lambdas run in, any number).
+     */
     public record ExistingVpc(String vpcId, List<String> privateSubnetIds) {
+    }
+
+    /**
+     * An adopted cluster ({@code adopt=<group names>}): Auto Scaling groups that exist already, which the automation-only
+     * stack ({@link AdoptedClusterStack}) hooks into without owning them.
+     *
+     * @param groupNames the existing groups, as named in the {@code adopt} context value
+     * @param serverSecurityGroupId the servers' security group: the Lambdas' group may reach it on {@code apiPort}
+     *                              (the stack does not change it; the operator admits the Lambdas' group)
+     * @param apiPort the servers' API port (Vault 8200, Consul HTTPS 8501 unless {@code apiPort} says otherwise)
+     * @param serverVersionGiven whether {@code vaultVersion}/{@code consulVersion} was given: only then do the
+     *                           handlers expect a version ({@code EXPECTED_VAULT_VERSION})
+     */
+    public record Adoption(List<String> groupNames, String serverSecurityGroupId, int apiPort,
+                           boolean serverVersionGiven) {
     }
 
     public static final String CLUSTER_NAME = "clusterName";
@@ -158,6 +179,23 @@ public record ClusterConfig(
     public static final String SNAPSHOT_INTERVAL_MINUTES = "snapshotIntervalMinutes";
     /** Days the snapshot bucket keeps a snapshot object, and a noncurrent version after it was overwritten or deleted. */
     public static final String SNAPSHOT_RETENTION_DAYS = "snapshotRetentionDays";
+    /**
+     * Adopt a running cluster: the comma-separated names of its existing Auto Scaling groups. The app then synthesizes
+     * the automation-only stack ({@link AdoptedClusterStack}) instead of a whole cluster.
+     */
+    public static final String ADOPT = "adopt";
+    /**
+     * true: every function runs with {@code MODE=shadow} (Settings.MODE): it observes, decides and logs what it would do,
+     * and changes nothing (no peer removed, no step-down; lifecycle actions completed with CONTINUE at once). A deploy
+     * turns it on and off. Either stack.
+     */
+    public static final String SHADOW = "shadow";
+    /** Vault only: the path of the AWS auth method the handlers log in with (scripts/configure-vault --auth-mount). */
+    public static final String VAULT_AUTH_MOUNT = "vaultAuthMount";
+    /** Adopt only: the servers' security group id (sg-...), which the Lambdas' security group may reach. */
+    public static final String SERVER_SECURITY_GROUP_ID = "serverSecurityGroupId";
+    /** Adopt only: the servers' API port, when it is not Vault's 8200 or Consul's 8501. */
+    public static final String API_PORT = "apiPort";
     /** The longest snapshot interval accepted: a week (the age alarm fires after two). */
     public static final int MAX_SNAPSHOT_INTERVAL_MINUTES = 7 * 24 * 60;
     /** The longest retention accepted: ten years. */
@@ -174,7 +212,25 @@ public record ClusterConfig(
             HEALTH_CHECK_GRACE_PERIOD_SECONDS, STALE_GRACE_SECONDS, RECONCILE_MODE, REBALANCE_ACTION, LOG_RETENTION_DAYS,
             FUNCTIONS_JAR, DECOMMISSION, SYSTEM, CONSUL_VERSION, DATACENTER, GOSSIP_KEY_SECRET,
             GOSSIP_KEY_SECRET_KMS_KEY_ARN, KEY_ADMINS, BREAK_GLASS_PRINCIPALS, INIT_CIDRS,
-            CLOUDFORMATION_ROLE_ARN, SNAPSHOT_INTERVAL_MINUTES, SNAPSHOT_RETENTION_DAYS);
+            CLOUDFORMATION_ROLE_ARN, SNAPSHOT_INTERVAL_MINUTES, SNAPSHOT_RETENTION_DAYS, ADOPT, SHADOW, VAULT_AUTH_MOUNT,
+            SERVER_SECURITY_GROUP_ID, API_PORT);
+
+    /**
+     * Keys that describe what only the whole-cluster stack builds (servers, their network, secrets, load balancer):
+     * set with {@code adopt}, they fail the synth.
+     */
+    public static final List<String> NEW_CLUSTER_ONLY_KEYS = List.of(AVAILABILITY_ZONES, NAT_GATEWAYS, CLIENT_CIDRS,
+            INSTANCE_TYPE, AMI_ID, AMI_SSM_PARAMETER, ROOT_VOLUME_DEVICE, ROOT_VOLUME_GIB, NODES_PER_AZ, TLS_SECRET,
+            TLS_SECRET_KMS_KEY_ARN, ELB_HEALTH_CHECKS, HEALTH_CHECK_GRACE_PERIOD_SECONDS, INIT_CIDRS, GOSSIP_KEY_SECRET,
+            GOSSIP_KEY_SECRET_KMS_KEY_ARN);
+    /** Keys that only the automation-only stack reads: set without {@code adopt}, they fail the synth. */
+    public static final List<String> ADOPT_ONLY_KEYS = List.of(SERVER_SECURITY_GROUP_ID, API_PORT);
+    /** The most groups an adopted cluster may have (a voter per group and zone is the usual shape; 1 group is common). */
+    public static final int MAX_ADOPTED_GROUPS = 10;
+    /** The most subnets the Lambdas of an adopted cluster may run in (Lambda's limit). */
+    public static final int MAX_LAMBDA_SUBNETS = 16;
+    /** The automation-only stack's default name: {@code RaftLifecycleAdopt-<clusterName>}. */
+    public static final String ADOPT_STACK_PREFIX = "RaftLifecycleAdopt-";
 
     /**
      * Keys that describe a Vault cluster only: set with {@code system=consul}, they fail the synth. (Consul has no
@@ -226,6 +282,11 @@ public record ClusterConfig(
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._/#:-]{1,255}");
     private static final Pattern SERVER_ID = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    private static final Pattern SECURITY_GROUP = Pattern.compile("sg-[0-9a-f]{8,17}");
+    /** An Auto Scaling group name as the handlers accept it (Settings: printable ASCII, no colon). */
+    private static final Pattern GROUP_NAME = Pattern.compile("[\\x20-\\x7E&&[^:,]]{1,255}");
+    /** A Vault auth mount path (Settings accepts the same). */
+    private static final Pattern AUTH_MOUNT = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
     /**
      * An IAM role or user ARN: what aws:PrincipalArn carries for a request (for an assumed-role session, the role's
      * ARN, path included). Not the account root (that would be any IAM administrator) nor a session ARN.
@@ -233,9 +294,39 @@ public record ClusterConfig(
     static final Pattern IAM_PRINCIPAL = Pattern.compile(
             "arn:aws[a-z-]*:iam::\\d{12}:(role|user)/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}");
 
-    /** Auto Scaling group names: {@code <clusterName>-servers-1..3}, one per availability zone. */
+    /**
+     * Auto Scaling group names: {@code <clusterName>-servers-1..3}, one per availability zone; for an adopted cluster,
+     * its existing groups ({@code adopt}).
+     */
     public List<String> groupNames() {
+        if (adoption.isPresent()) {
+            return adoption.get().groupNames();
+        }
         return IntStream.rangeClosed(1, ZONES).mapToObj(i -> clusterName + "-servers-" + i).toList();
+    }
+
+    /** Whether this is the automation-only stack of an adopted cluster ({@code adopt}). */
+    public boolean adopted() {
+        return adoption.isPresent();
+    }
+
+    /** The servers' API port the handlers reach: Vault 8200, Consul 8501, or an adopted cluster's {@code apiPort}. */
+    public int apiPort() {
+        return adoption.map(Adoption::apiPort).orElse(defaultApiPort(system));
+    }
+
+    private static int defaultApiPort(ClusterSystem system) {
+        return system == ClusterSystem.CONSUL ? dev.raftlifecycle.contract.ConsulPorts.HTTPS
+                : dev.raftlifecycle.contract.VaultPorts.API;
+    }
+
+    /**
+     * The server version the handlers expect (EXPECTED_VAULT_VERSION), if any: always for a cluster the stack builds
+     * (the AMI's pin), for an adopted one only when {@code vaultVersion}/{@code consulVersion} was given.
+     */
+    public Optional<String> expectedServerVersion() {
+        return adoption.isPresent() && !adoption.get().serverVersionGiven() ? Optional.empty()
+                : Optional.of(serverVersion());
     }
 
     /** Servers when every group is at its desired capacity. */
@@ -273,9 +364,55 @@ public record ClusterConfig(
                         .value() + "; this stack is " + SYSTEM + "=" + system.value() + " (remove the key)");
             }
         }
+        List<String> adoptedGroups = r.list(ADOPT);
+        boolean adopt = !adoptedGroups.isEmpty();
+        if (adopt) {
+            adoptedGroups.forEach(g -> r.check(ADOPT, g, GROUP_NAME, "an Auto Scaling group name (printable, no ':' or ',')"));
+            if (adoptedGroups.size() == 1 && List.of("true", "false", "yes", "no").contains(
+                    adoptedGroups.get(0).toLowerCase(Locale.ROOT))) {
+                r.problem(ADOPT, "names the existing Auto Scaling groups (comma-separated), not '" + adoptedGroups.get(0)
+                        + "'");
+            }
+            if (adoptedGroups.size() > MAX_ADOPTED_GROUPS) {
+                r.problem(ADOPT, "names " + adoptedGroups.size() + " groups; at most " + MAX_ADOPTED_GROUPS);
+            }
+            for (String key : NEW_CLUSTER_ONLY_KEYS) {
+                if (r.string(key).isPresent()) {
+                    r.problem(key, "describes what only a new cluster's stack builds; an adopted cluster's stack ("
+                            + ADOPT + ") creates no servers, network or secrets (remove the key)");
+                }
+            }
+            for (String key : List.of(CLUSTER_NAME, TLS_SERVER_NAME, VPC_ID, PRIVATE_SUBNET_IDS, SERVER_SECURITY_GROUP_ID)) {
+                if (r.string(key).isEmpty()) {
+                    r.problem(key, "is required with " + ADOPT + ": " + switch (key) {
+                        case CLUSTER_NAME -> "the cluster's name (metric dimension, alarm and lock prefix; no default "
+                                + "for a cluster built elsewhere)";
+                        case TLS_SERVER_NAME -> "the DNS name in the servers' certificate, which the handlers verify "
+                                + "(they connect to node addresses)";
+                        case VPC_ID -> "the servers' VPC, where the Lambdas run";
+                        case PRIVATE_SUBNET_IDS -> "the private subnets the Lambdas run in (egress to the servers and "
+                                + "to AWS APIs through NAT or endpoints)";
+                        default -> "the servers' security group (sg-...); the Lambdas' group may reach it on the API port";
+                    });
+                }
+            }
+            if (r.string(CA_CERTIFICATE_FILE).isEmpty() && r.string(CA_CERTIFICATE_PEM).isEmpty()) {
+                r.problem(CA_CERTIFICATE_FILE, "(or " + CA_CERTIFICATE_PEM + ") is required with " + ADOPT
+                        + ": the PEM of the CA that signed the servers' certificates (TLS is always verified)");
+            }
+        } else if (r.string(ADOPT).isEmpty() && context.apply(ADOPT) != null) {
+            r.problem(ADOPT, "names no group: give the existing Auto Scaling groups' names, comma-separated");
+        } else {
+            for (String key : ADOPT_ONLY_KEYS) {
+                if (r.string(key).isPresent()) {
+                    r.problem(key, "applies only to an adopted cluster (" + ADOPT + "=<group names>); this stack builds "
+                            + "its own servers (remove the key)");
+                }
+            }
+        }
         String cluster = r.string(CLUSTER_NAME).orElse(consul ? DEFAULT_CONSUL_CLUSTER_NAME : DEFAULT_CLUSTER_NAME);
         r.check(CLUSTER_NAME, cluster, CLUSTER, "lowercase letters, digits and '-', 2-28 characters, starting with a letter");
-        String stack = r.string(STACK_NAME).orElse("RaftLifecycle-" + cluster);
+        String stack = r.string(STACK_NAME).orElse((adopt ? ADOPT_STACK_PREFIX : "RaftLifecycle-") + cluster);
         r.check(STACK_NAME, stack, STACK, "a CloudFormation stack name");
 
         Optional<String> vpcId = r.string(VPC_ID);
@@ -289,7 +426,13 @@ public record ClusterConfig(
         subnets.forEach(s -> r.check(PRIVATE_SUBNET_IDS, s, SUBNET, "a subnet id (subnet-...)"));
         Optional<String> cidr = r.string(VPC_CIDR);
         Optional<ExistingVpc> existing = Optional.empty();
-        if (vpcId.isPresent()) {
+        if (adopt) {
+            if (subnets.size() > MAX_LAMBDA_SUBNETS) {
+                r.problem(PRIVATE_SUBNET_IDS, "with " + ADOPT + " gives the Lambdas' subnets: at most "
+                        + MAX_LAMBDA_SUBNETS);
+            }
+            existing = vpcId.map(v -> new ExistingVpc(v, subnets));
+        } else if (vpcId.isPresent()) {
             if (subnets.size() != ZONES) {
                 r.problem(PRIVATE_SUBNET_IDS, "with " + VPC_ID + " give exactly " + ZONES
                         + " private subnet ids, one per availability zone, in the order of " + AVAILABILITY_ZONES);
@@ -456,6 +599,24 @@ public record ClusterConfig(
                     + " day(s)");
         }
 
+        boolean shadow = r.bool(SHADOW, false);
+        Optional<String> authMount = r.string(VAULT_AUTH_MOUNT);
+        if (consul && authMount.isPresent()) {
+            r.problem(VAULT_AUTH_MOUNT, "applies only to " + SYSTEM + "=vault (Consul's aws-iam auth method is "
+                    + dev.raftlifecycle.contract.ConsulAccess.AUTH_METHOD + "; remove the key)");
+        }
+        authMount.ifPresent(m -> r.check(VAULT_AUTH_MOUNT, m, AUTH_MOUNT, "a Vault auth mount path such as aws"));
+        Optional<Adoption> adoption = Optional.empty();
+        if (adopt) {
+            String serverGroup = r.string(SERVER_SECURITY_GROUP_ID).orElse("");
+            if (!serverGroup.isEmpty()) {
+                r.check(SERVER_SECURITY_GROUP_ID, serverGroup, SECURITY_GROUP, "a security group id (sg-...)");
+            }
+            int apiPort = r.integer(API_PORT, defaultApiPort(system), 1, 65535);
+            boolean versionGiven = r.string(consul ? CONSUL_VERSION : VAULT_VERSION).isPresent();
+            adoption = Optional.of(new Adoption(adoptedGroups, serverGroup, apiPort, versionGiven));
+        }
+
         r.failIfProblems();
         return new ClusterConfig(cluster, stack, existing, vpcCidr, zones, nat, clients, instanceType, ami, ssm, device,
                 rootGiB, perAz, vaultVersion.startsWith("v") ? vaultVersion.substring(1) : vaultVersion, tlsSecret,
@@ -463,7 +624,8 @@ public record ClusterConfig(
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
                 gossipKey, keyAdmins, breakGlass, initCidrs, cfnRole.stream().findFirst(), snapshotInterval,
-                snapshotRetention);
+                snapshotRetention, shadow, authMount.orElse(dev.raftlifecycle.contract.VaultAccess.AUTH_MOUNT),
+                adoption);
     }
 
     /** Whether the value is shaped like a Consul gossip key (base64 of an AES-128/192/256 key), not a secret name. */

@@ -1,8 +1,10 @@
 package dev.raftlifecycle.infra;
 
 import dev.raftlifecycle.contract.MetricName;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 
 /**
@@ -34,6 +36,25 @@ public final class ClusterMetrics {
                 .dimensionsMap(Map.of(MetricName.CLUSTER_DIMENSION, clusterName))
                 .statistic(statistic)
                 .period(period)
+                .build();
+    }
+
+    /**
+     * The handler metrics by their [ClusterName, Reason] dimension set: a CloudWatch SEARCH over this cluster's
+     * streams of these metrics, one line per metric and reason (reasons are open-ended, so they are searched, not
+     * listed). For dashboards; an alarm cannot use a search.
+     */
+    public MathExpression byReason(List<MetricName> names, String statistic, Duration period) {
+        String metricNames = names.stream().map(n -> "MetricName=\"" + n.metricName() + "\"")
+                .collect(java.util.stream.Collectors.joining(" OR "));
+        String search = "{\"" + namespace + "\"," + MetricName.CLUSTER_DIMENSION + "," + MetricName.REASON_DIMENSION
+                + "} " + MetricName.CLUSTER_DIMENSION + "=\"" + clusterName + "\" (" + metricNames + ")";
+        return MathExpression.Builder.create()
+                .expression("SEARCH('" + search + "', '" + statistic + "', " + period.toSeconds().intValue() + ")")
+                .usingMetrics(Map.of())
+                .period(period)
+                // CloudWatch's dynamic label: each line says which metric and which reason it counts.
+                .label("${PROP('MetricName')} ${PROP('Dim." + MetricName.REASON_DIMENSION + "')}")
                 .build();
     }
 

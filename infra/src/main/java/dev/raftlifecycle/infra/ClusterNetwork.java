@@ -17,6 +17,7 @@ import software.amazon.awscdk.services.ec2.GatewayVpcEndpointOptions;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.IpAddresses;
 import software.amazon.awscdk.services.ec2.ISubnet;
+import software.amazon.awscdk.services.ec2.Subnet;
 import software.amazon.awscdk.services.ec2.SubnetConfiguration;
 import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
@@ -55,6 +56,26 @@ public final class ClusterNetwork extends Construct {
                 // (an environment-agnostic stack has no zone list at synth time and we make no lookups).
                 ? IntStream.range(0, ClusterConfig.ZONES).mapToObj(i -> Fn.select(i, Fn.getAzs())).toList()
                 : config.availabilityZones();
+        if (config.adopted()) {
+            // An adopted cluster's VPC: only where the Lambdas run (any number of subnets, their zones unknown to the
+            // synth and not needed: the functions name the subnets themselves).
+            ClusterConfig.ExistingVpc existing = config.existingVpc().orElseThrow();
+            this.vpc = Vpc.fromVpcAttributes(this, "Vpc", VpcAttributes.builder()
+                    .vpcId(existing.vpcId())
+                    .vpcCidrBlock(config.vpcCidr())
+                    .availabilityZones(List.of(Fn.select(0, Fn.getAzs())))
+                    .build());
+            List<ISubnet> subnets = new ArrayList<>();
+            for (int i = 0; i < existing.privateSubnetIds().size(); i++) {
+                ISubnet subnet = Subnet.fromSubnetId(this, "LambdaSubnet" + (i + 1), existing.privateSubnetIds().get(i));
+                // The existing VPC's routing is its owner's; nothing here reads or changes its route tables.
+                Annotations.of(subnet).acknowledgeWarning("@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                        "route tables of an existing VPC are not used");
+                subnets.add(subnet);
+            }
+            this.privateSubnets = List.copyOf(subnets);
+            return;
+        }
         if (config.existingVpc().isPresent()) {
             ClusterConfig.ExistingVpc existing = config.existingVpc().get();
             IVpc imported = Vpc.fromVpcAttributes(this, "Vpc", VpcAttributes.builder()
@@ -125,7 +146,10 @@ public final class ClusterNetwork extends Construct {
         return vpc;
     }
 
-    /** One private subnet per availability zone, in zone order: group i lives in subnet i. */
+    /**
+     * One private subnet per availability zone, in zone order: group i lives in subnet i (an adopted cluster: the
+     * subnets the Lambdas run in).
+     */
     public List<ISubnet> privateSubnets() {
         return privateSubnets;
     }

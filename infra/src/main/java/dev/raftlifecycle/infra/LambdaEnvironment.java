@@ -2,7 +2,6 @@ package dev.raftlifecycle.infra;
 
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.ConsulAccess;
-import dev.raftlifecycle.contract.ConsulPorts;
 import dev.raftlifecycle.contract.Defaults;
 import dev.raftlifecycle.contract.HandlerNames;
 import dev.raftlifecycle.contract.VaultAccess;
@@ -38,12 +37,11 @@ final class LambdaEnvironment {
         env.put(Settings.SYSTEM, config.system().value());
         env.put(Settings.CLUSTER_NAME, config.clusterName());
         env.put(Settings.ASG_NAMES, String.join(",", config.groupNames()));
+        env.put(Settings.VAULT_PORT, String.valueOf(config.apiPort()));
         if (config.consul()) {
-            env.put(Settings.VAULT_PORT, String.valueOf(ConsulPorts.HTTPS));
             env.put(Settings.VAULT_AUTH_MOUNT, ConsulAccess.AUTH_METHOD);
         } else {
-            env.put(Settings.VAULT_PORT, String.valueOf(ServerGroups.API_PORT));
-            env.put(Settings.VAULT_AUTH_MOUNT, VaultAccess.AUTH_MOUNT);
+            env.put(Settings.VAULT_AUTH_MOUNT, config.vaultAuthMount());
             env.put(Settings.VAULT_AUTH_ROLE, vaultRole);
         }
         env.put(Settings.LOCK_TABLE, lockTable);
@@ -58,9 +56,13 @@ final class LambdaEnvironment {
         env.put(Settings.VAULT_TLS_SERVER_NAME, config.tlsServerName());
         env.put(Settings.METRICS_NAMESPACE, config.metricsNamespace());
         env.put(Settings.NON_VOTERS, String.valueOf(config.enterprise()));
-        env.put(Settings.EXPECTED_VAULT_VERSION, config.serverVersion());
+        config.expectedServerVersion().ifPresent(version -> env.put(Settings.EXPECTED_VAULT_VERSION, version));
         env.put(Settings.LIFECYCLE_HEARTBEAT_SECONDS, String.valueOf(Defaults.HEARTBEAT_SECONDS));
         env.put(Settings.SAFETY_MARGIN_SECONDS, String.valueOf(ClusterConfig.SAFETY_MARGIN_SECONDS));
+        // Shadow mode: decide and log, change nothing. Unset means active (Defaults.MODE); turning it off is a deploy.
+        if (config.shadow()) {
+            env.put(Settings.MODE, Defaults.MODE_SHADOW);
+        }
         // C1 only: about a fifth off the cold path of these short, I/O-bound handlers (BENCHMARKS.md).
         env.put("JAVA_TOOL_OPTIONS", HandlerNames.JAVA_TOOL_OPTIONS);
         return env;

@@ -20,6 +20,7 @@ import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
 import software.amazon.awscdk.services.dynamodb.BillingMode;
 import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.ec2.ISecurityGroup;
 import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -87,11 +88,23 @@ public final class LifecycleAutomation extends Construct {
     /** A missed publisher tick is replaced by the next one a minute later. */
     public static final int PUBLISHER_RETRY_ATTEMPTS = 0;
 
-    /** What the automation acts on. */
-    /** @param loadBalancer where clients reach Vault: the publisher's canary goes through it */
-    /** @param unsealKey Vault's unseal key (the publisher reads its state); empty for Consul */
-    public record Props(ClusterConfig config, ClusterNetwork network, ServerGroups servers,
-                        VaultLoadBalancer loadBalancer, java.util.Optional<UnsealKey> unsealKey) {
+    /**
+     * What the automation acts on.
+     *
+     * @param network where the Lambdas run (their VPC and subnets)
+     * @param serverSecurityGroup the servers' security group: the Lambdas' group may reach it on the API port; the
+     *                            servers' group admits the Lambdas' unless it is an imported, immutable one (an adopted
+     *                            cluster's, whose owner admits them)
+     * @param canary where clients reach Vault (the load balancer's security group and https address): the publisher's
+     *               canary goes through it; empty: no canary (Consul, an adopted cluster)
+     * @param unsealKey Vault's unseal key (the publisher reads its state); empty for Consul and an adopted cluster
+     */
+    public record Props(ClusterConfig config, ClusterNetwork network, ISecurityGroup serverSecurityGroup,
+                        java.util.Optional<Canary> canary, java.util.Optional<UnsealKey> unsealKey) {
+    }
+
+    /** The load balancer clients reach the cluster through: its security group and address (https://host:port). */
+    public record Canary(ISecurityGroup securityGroup, String address) {
     }
 
     /** One handler: its function, the alias EventBridge invokes (SnapStart runs on published versions), its role. */
@@ -111,12 +124,15 @@ public final class LifecycleAutomation extends Construct {
     private final Handler publisher;
     private final Handler reconciler;
     private final Handler interruption;
+    private final boolean canary;
+    private final boolean unsealKeyWatched;
 
     public LifecycleAutomation(Construct scope, String id, Props props) {
         super(scope, id);
         this.config = props.config();
         this.network = props.network();
-        ServerGroups servers = props.servers();
+        this.canary = props.canary().isPresent();
+        this.unsealKeyWatched = props.unsealKey().isPresent();
 
         if (!Files.isRegularFile(config.functionsJar())) {
             throw new IllegalStateException("the Lambda jar " + config.functionsJar() + " does not exist: build it "
@@ -126,28 +142,29 @@ public final class LifecycleAutomation extends Construct {
         this.code = Code.fromAsset(config.functionsJar().toString());
         this.caPem = config.caCertificatePem().map(LambdaEnvironment::escape).orElseGet(this::caParameter);
 
-        int port = servers.apiPort();
-        String system = servers.systemName();
+        int port = config.apiPort();
+        String system = config.consul() ? "Consul" : "Vault";
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
                 .vpc(network.vpc())
                 .description("raft-lifecycle Lambdas of " + config.clusterName() + ": " + system
                         + " API and AWS APIs only")
                 .allowAllOutbound(false)
                 .build();
-        securityGroup.addEgressRule(servers.securityGroup(), Port.tcp(port), system + " API on the servers");
+        ISecurityGroup servers = props.serverSecurityGroup();
+        securityGroup.addEgressRule(servers, Port.tcp(port), system + " API on the servers");
         securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443),
                 "AWS APIs (Auto Scaling, EC2, CloudWatch, DynamoDB) through the NAT gateways or endpoints");
-        servers.securityGroup().addIngressRule(securityGroup, Port.tcp(port),
-                system + " API from the lifecycle Lambdas");
-        VaultLoadBalancer loadBalancer = props.loadBalancer();
+        // A no-op on an imported, immutable group (an adopted cluster's: its owner admits the Lambdas).
+        servers.addIngressRule(securityGroup, Port.tcp(port), system + " API from the lifecycle Lambdas");
         // The publisher's canary reaches Vault as clients do, through the load balancer. Consul has no canary yet
         // (it reads and writes Vault KV paths), so its Lambdas get no path to the load balancer.
         String canaryAddress = null;
-        if (!config.consul()) {
-            securityGroup.addEgressRule(loadBalancer.securityGroup(), Port.tcp(port),
+        if (props.canary().isPresent()) {
+            Canary canary = props.canary().get();
+            securityGroup.addEgressRule(canary.securityGroup(), Port.tcp(port),
                     "Vault API through the load balancer (the publisher's canary)");
-            loadBalancer.securityGroup().addIngressRule(securityGroup, Port.tcp(port), "the publisher's canary");
-            canaryAddress = "https://" + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":" + port;
+            canary.securityGroup().addIngressRule(securityGroup, Port.tcp(port), "the publisher's canary");
+            canaryAddress = canary.address();
         }
 
         this.lockTable = Table.Builder.create(this, "LockTable")
@@ -361,7 +378,7 @@ public final class LifecycleAutomation extends Construct {
     private void acceptGroupArnWildcard(Role role) {
         Suppressions.accept(role, "AwsSolutions-IAM5", "An Auto Scaling group ARN contains a UUID assigned when the "
                 + "group is created; the wildcard stands for that UUID only, and the group name after it pins each "
-                + "ARN to one of this cluster's three groups.", config.groupNames().stream()
+                + "ARN to one of this cluster's groups.", config.groupNames().stream()
                 .map(name -> "Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:"
                         + "autoScalingGroup:*:autoScalingGroupName/" + name)
                 .toList());
@@ -392,7 +409,7 @@ public final class LifecycleAutomation extends Construct {
 
     private void lifecycleRule(String id, String detailType, String hookName, Handler target) {
         Rule.Builder.create(this, id)
-                .description("raft-lifecycle " + config.clusterName() + ": " + detailType + " of its three groups")
+                .description("raft-lifecycle " + config.clusterName() + ": " + detailType + " of its groups")
                 .eventPattern(EventPattern.builder()
                         .account(List.of(Stack.of(this).getAccount()))
                         .source(List.of(LifecycleEvents.SOURCE))
@@ -491,6 +508,16 @@ public final class LifecycleAutomation extends Construct {
 
     public SecurityGroup securityGroup() {
         return securityGroup;
+    }
+
+    /** Whether the publisher runs the canary through the load balancer (CanarySuccess etc. are published). */
+    public boolean hasCanary() {
+        return canary;
+    }
+
+    /** Whether the publisher reads the unseal key's state (UnsealKeyUsable is published). */
+    public boolean watchesUnsealKey() {
+        return unsealKeyWatched;
     }
 
     /** Whether the CA certificate is asked for at deploy time (no CA in the context). */

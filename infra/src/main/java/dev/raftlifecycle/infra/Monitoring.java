@@ -68,10 +68,14 @@ public final class Monitoring extends Construct {
      * a running roll does not page and one that stopped half-way does.
      */
     public static final int ROLL_STOPPED_HOURS = 3;
+    /** The retain-policy alarm's name after {@code <cluster>-}: GroupsWithoutRetainPolicy above 0. */
+    public static final String RETAIN_POLICY_ALARM = "groups-without-retain-policy";
+    /** What shadow mode counts instead of acting (the dashboard's Shadow decisions row). */
+    public static final List<MetricName> SHADOW_METRICS = List.of(MetricName.WOULD_REMOVE, MetricName.WOULD_STEP_DOWN,
+            MetricName.WOULD_ABANDON);
 
     /** What is watched. */
-    public record Props(ClusterConfig config, ServerGroups servers, LifecycleAutomation automation,
-                        Snapshots snapshots) {
+    public record Props(ClusterConfig config, LifecycleAutomation automation, Snapshots snapshots) {
     }
 
     /**
@@ -136,7 +140,7 @@ public final class Monitoring extends Construct {
                         + " days: issue a new one and roll it out.",
                 metrics.metric(MetricName.CERTIFICATE_DAYS_LEFT, "Minimum", Duration.minutes(15)),
                 ComparisonOperator.LESS_THAN_THRESHOLD, CERTIFICATE_RENEW_DAYS, 1, 1, TreatMissingData.MISSING);
-        if (!config.consul()) {
+        if (automation.watchesUnsealKey()) {
             // Missing data is breaching: the publisher reads the key every minute, so silence means it could not
             // (DescribeKey denied: the key policy changed) or did not run, and nobody can vouch for the key then.
             alarm("UnsealKeyUnusable", "unseal-key-unusable", RunbookSection.UNSEAL_KEY_UNUSABLE,
@@ -229,6 +233,15 @@ public final class Monitoring extends Construct {
                         + "instance is retained for an operator.",
                 metrics.metric(MetricName.LIFECYCLE_ABANDON, "Sum"), ComparisonOperator.GREATER_THAN_THRESHOLD, 0,
                 1, 1, TreatMissingData.NOT_BREACHING);
+        // The handlers remove no peer while a group lacks the retain policy: an ABANDONed terminate hook would not keep
+        // the instance for an operator. In the rolling-upgrade gate: a roll would terminate servers whose peers the
+        // handlers then leave in Raft. On a stack that builds its groups it fires only if someone removed the policy.
+        alarm("GroupsWithoutRetainPolicy", RETAIN_POLICY_ALARM, RunbookSection.GROUPS_WITHOUT_RETAIN_POLICY,
+                "A group of the cluster does not retain an instance whose terminate hook was abandoned (its instance "
+                        + "lifecycle policy lacks TerminateHookAbandon=retain) in 2 of the last 3 minutes: the handlers "
+                        + "remove no Raft peer until every group has it.",
+                metrics.metric(MetricName.GROUPS_WITHOUT_RETAIN_POLICY, "Maximum"),
+                ComparisonOperator.GREATER_THAN_THRESHOLD, 0, 3, 2, TreatMissingData.MISSING);
         // Over the last 60 minutes, sliding (a one-hour period would count clock hours): minutes with an election.
         alarm("LeaderChanges", "leader-changes", RunbookSection.LEADER_CHANGES,
                 "Leader elections in more than " + LEADER_CHANGES_PER_HOUR + " of the last 60 minutes: leadership is "
@@ -237,8 +250,9 @@ public final class Monitoring extends Construct {
                 ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 60, LEADER_CHANGES_PER_HOUR + 1,
                 TreatMissingData.NOT_BREACHING);
 
-        // The SLOs are measured by the publisher's canary, which is Vault's (KV reads and writes): none for Consul yet.
-        if (!config.consul()) {
+        // The SLOs are measured by the publisher's canary, which is Vault's (KV reads and writes) through the load
+        // balancer: none for Consul yet, none for an adopted cluster (no load balancer of the stack's).
+        if (automation.hasCanary()) {
             for (ServiceLevelObjective slo : objectives()) {
                 burnRateAlarms(slo);
             }
@@ -257,7 +271,7 @@ public final class Monitoring extends Construct {
                     ComparisonOperator.GREATER_THAN_THRESHOLD, snapshotAgeThresholdSeconds(config), 3, 2,
                     TreatMissingData.BREACHING);
         }
-        this.dashboard = dashboard(props.servers(), automation, props.snapshots());
+        this.dashboard = dashboard(automation, props.snapshots());
     }
 
     /**
@@ -394,12 +408,16 @@ public final class Monitoring extends Construct {
         return SNAPSHOT_AGE_INTERVALS * config.snapshotIntervalMinutes() * 60;
     }
 
-    private Dashboard dashboard(ServerGroups servers, LifecycleAutomation automation, Snapshots snapshots) {
+    private Dashboard dashboard(LifecycleAutomation automation, Snapshots snapshots) {
         List<List<IWidget>> rows = new ArrayList<>();
         rows.add(List.of(text("# raft-lifecycle: " + config.clusterName() + "\n"
-                + (config.consul() ? "Consul server" : "Vault Raft") + " cluster of " + config.totalServers()
-                + " servers in three Auto Scaling groups ("
-                + String.join(", ", config.groupNames()) + "). Every alarm's description names its section in "
+                + (config.consul() ? "Consul server" : "Vault Raft") + " cluster "
+                + (config.adopted() ? "adopted in its existing Auto Scaling groups (" + String.join(", ", config.groupNames())
+                        + "): this stack added the automation beside it"
+                        : "of " + config.totalServers() + " servers in three Auto Scaling groups ("
+                                + String.join(", ", config.groupNames()) + ")")
+                + (config.shadow() ? ". **Shadow mode**: the handlers decide and log, and change nothing (see Shadow "
+                        + "decisions below)" : "") + ". Every alarm's description names its section in "
                 + "RUNBOOK.md. Cluster metrics come from the health publisher once a minute; lifecycle metrics from "
                 + "the handlers as they act.", 24, 3)));
         rows.add(List.of(AlarmStatusWidget.Builder.create().title("Alarms").alarms(new ArrayList<IAlarm>(alarms))
@@ -407,8 +425,9 @@ public final class Monitoring extends Construct {
 
         rows.add(List.of(text("## Consensus\n"
                 + "Is there a leader, and how many voters can fail before quorum is lost? **Healthy:** LeaderPresent "
-                + "1 every minute; FailureTolerance at least 1 (" + (config.voters() - 1) / 2 + " for "
-                + config.voters() + " voters); HealthyVoters = Voters; largest follower last contact under 200 ms, "
+                + "1 every minute; FailureTolerance at least 1 (" + (config.adopted() ? "(voters - 1) / 2"
+                        : (config.voters() - 1) / 2 + " for " + config.voters() + " voters")
+                + "); HealthyVoters = Voters; largest follower last contact under 200 ms, "
                 + "the leader's commit time in tens of milliseconds at most, and index lag near 0. Leader changes "
                 + "should be rare (about daily at most).", 24, 2)));
         rows.add(List.of(
@@ -445,9 +464,12 @@ public final class Monitoring extends Construct {
                                     .label("alarm above " + LEADER_CHANGES_PER_HOUR).build()))));
         } else {
             rows.add(List.of(text("## Seal\n"
-                    + "Can every node decrypt its data with the KMS unseal key? **Healthy:** 0 sealed, 0 uninitialized "
-                    + "(after the first `vault operator init`), 0 unreachable, one Vault version (two only during a "
-                    + "rolling upgrade). A sealed node usually means KMS access or the key policy broke.", 24, 2)));
+                    + (config.adopted() ? "Is every node unsealed? **Healthy:**"
+                            : "Can every node decrypt its data with the KMS unseal key? **Healthy:**")
+                    + " 0 sealed, 0 uninitialized (after the first `vault operator init`), 0 unreachable, one Vault "
+                    + "version (two only during a rolling upgrade)."
+                    + (config.adopted() ? "" : " A sealed node usually means KMS access or the key policy broke."),
+                    24, 2)));
             rows.add(List.of(
                     graph("Sealed, uninitialized, unreachable nodes", List.of(
                             metrics.metric(MetricName.SEALED_NODES, "Maximum"),
@@ -460,14 +482,14 @@ public final class Monitoring extends Construct {
 
         rows.add(List.of(text("## Security\n"
                 + "Can a new client verify every server's certificate, how long until one expires"
-                + (config.consul() ? "" : ", is the unseal key usable")
+                + (automation.watchesUnsealKey() ? ", is the unseal key usable" : "")
                 + ", and is the cluster initialized? **Healthy:** 0 TLS failures; certificate days left well above "
-                + CERTIFICATE_RENEW_DAYS + (config.consul() ? "" : "; unseal key usable 1")
+                + CERTIFICATE_RENEW_DAYS + (automation.watchesUnsealKey() ? "; unseal key usable 1" : "")
                 + "; initialized 1 once the operator has initialized the cluster"
                 + (config.initWindow() ? " (this stack admits only " + ClusterConfig.INIT_CIDRS + ": deploy without "
                         + "them once it is 1)" : "") + ".", 24, 2)));
         List<IMetric> keyAndInit = new ArrayList<>();
-        if (!config.consul()) {
+        if (automation.watchesUnsealKey()) {
             keyAndInit.add(metrics.metric(MetricName.UNSEAL_KEY_USABLE, "Minimum"));
         }
         keyAndInit.add(metrics.metric(MetricName.CLUSTER_INITIALIZED, "Maximum"));
@@ -478,7 +500,7 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.CERTIFICATE_DAYS_LEFT, "Minimum")),
                         List.of(HorizontalAnnotation.builder().value(CERTIFICATE_RENEW_DAYS)
                                 .label("alarm below " + CERTIFICATE_RENEW_DAYS).build())),
-                graph(config.consul() ? "Cluster initialized" : "Unseal key usable, cluster initialized",
+                graph(automation.watchesUnsealKey() ? "Unseal key usable, cluster initialized" : "Cluster initialized",
                         keyAndInit, List.of())));
 
         rows.add(List.of(text("## Lifecycle automation\n"
@@ -517,6 +539,24 @@ public final class Monitoring extends Construct {
                         metrics.metric(MetricName.INTERRUPTION_PEER_KEPT, "Sum"),
                         metrics.metric(MetricName.REBALANCE_RECOMMENDATIONS, "Sum")), List.of())));
 
+        rows.add(List.of(text("## Shadow decisions\n"
+                + (config.shadow() ? "This stack runs in **shadow mode** (context shadow=true)"
+                        : "With context shadow=true the handlers run in shadow mode")
+                + ": they observe and decide as usual, change nothing (no peer removed, no step-down, every lifecycle "
+                + "action completed CONTINUE at once) and count what they would have done, by the active mode's "
+                + "reason. Watch a week of these before turning shadow off (a deploy). The handlers remove nothing "
+                + "either while a group lacks the retain policy (TerminateHookAbandon=retain). **Healthy:** a "
+                + "WouldRemove for each terminated server and no other, WouldAbandon only where you agree with the "
+                + "reason; GroupsWithoutRetainPolicy 0.", 24, 2)));
+        List<IMetric> shadowTotals = new ArrayList<>();
+        SHADOW_METRICS.forEach(m -> shadowTotals.add(metrics.metric(m, "Sum", Duration.minutes(5))));
+        rows.add(List.of(
+                graph("What shadow mode would have done", shadowTotals, List.of()),
+                graph("Shadow decisions by reason", List.of(
+                        metrics.byReason(SHADOW_METRICS, "Sum", Duration.minutes(5))), List.of()),
+                graph("Groups without the retain policy", List.of(
+                        metrics.metric(MetricName.GROUPS_WITHOUT_RETAIN_POLICY, "Maximum")), List.of())));
+
         rows.add(List.of(text("## Snapshots\n"
                 + "Raft snapshots in the snapshot bucket, the only way back after a lost quorum. **Healthy:** the newest "
                 + "snapshot's age stays below " + (config.scheduledSnapshots()
@@ -544,9 +584,12 @@ public final class Monitoring extends Construct {
                         List.of())));
 
         rows.add(List.of(text("## Capacity vs peers\n"
-                + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers = "
-                + config.totalServers() + "; no stale peers (a peer without an instance inflates the quorum) and "
-                + "no missing peers (an instance that never joined); each group InService = " + config.nodesPerAz()
+                + "Do the Raft peers match the running instances? **Healthy:** RaftPeers = ExpectedServers"
+                + (config.adopted() ? "" : " = " + config.totalServers())
+                + "; no stale peers (a peer without an instance inflates the quorum) and "
+                + "no missing peers (an instance that never joined); each group InService = "
+                + (config.adopted() ? "its desired capacity (the graph needs the groups' metrics collection enabled)"
+                        : String.valueOf(config.nodesPerAz()))
                 + ". During a rolling upgrade a group briefly runs one extra instance.", 24, 2)));
         rows.add(List.of(
                 graph("Peers vs expected servers", List.of(
@@ -555,7 +598,7 @@ public final class Monitoring extends Construct {
                 graph("Stale and missing peers", List.of(
                         metrics.metric(MetricName.STALE_PEERS, "Maximum"),
                         metrics.metric(MetricName.MISSING_PEERS, "Maximum")), List.of()),
-                graph("InService instances per group", servers.groupNames().stream()
+                graph("InService instances per group", config.groupNames().stream()
                         .map(group -> (IMetric) Metric.Builder.create()
                                 .namespace("AWS/AutoScaling")
                                 .metricName("GroupInServiceInstances")
@@ -566,7 +609,7 @@ public final class Monitoring extends Construct {
                                 .build())
                         .toList(), List.of())));
 
-        if (config.consul()) {
+        if (!automation.hasCanary()) {
             return Dashboard.Builder.create(this, "Dashboard")
                     .dashboardName(dashboardName(config))
                     .widgets(rows)

@@ -20,7 +20,11 @@ public final class RaftLifecycleApp {
         try {
             ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key),
                     Path.of("").toAbsolutePath());
-            compose(app, config);
+            if (config.adopted()) {
+                composeAdopted(app, config);
+            } else {
+                compose(app, config);
+            }
         } catch (InvalidConfigurationException | IllegalStateException e) {
             System.err.println("raft-lifecycle: " + e.getMessage());
             System.exit(1);
@@ -30,11 +34,30 @@ public final class RaftLifecycleApp {
 
     /** The stack for this configuration, with the AwsSolutions checks applied to the whole app. */
     public static RaftLifecycleStack compose(App app, ClusterConfig config) {
+        if (config.adopted()) {
+            throw new IllegalArgumentException("an adopted cluster's configuration (" + ClusterConfig.ADOPT
+                    + "): use composeAdopted");
+        }
         RaftLifecycleStack stack = new RaftLifecycleStack(app, config.stackName(), StackProps.builder()
                 .stackName(config.stackName())
                 .description("raft-lifecycle: " + (config.consul() ? "Consul server" : "Vault Raft") + " cluster "
                         + config.clusterName()
                         + " on three AZ-pinned Auto Scaling groups, with its lifecycle automation")
+                .build(), config);
+        Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
+        return stack;
+    }
+
+    /**
+     * The automation-only stack of an adopted cluster ({@code adopt=<group names>}), with the AwsSolutions checks
+     * applied to the whole app.
+     */
+    public static AdoptedClusterStack composeAdopted(App app, ClusterConfig config) {
+        AdoptedClusterStack stack = new AdoptedClusterStack(app, config.stackName(), StackProps.builder()
+                .stackName(config.stackName())
+                .description("raft-lifecycle: lifecycle automation for the existing " + (config.consul() ? "Consul server"
+                        : "Vault Raft") + " cluster " + config.clusterName() + " (" + config.groupNames().size() + " Auto Scaling group(s))"
+                        + (config.shadow() ? ", shadow mode" : ""))
                 .build(), config);
         Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
         return stack;

@@ -4,7 +4,6 @@ import dev.raftlifecycle.contract.HandlerNames;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awscdk.Annotations;
-import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.constructs.Construct;
@@ -36,15 +35,19 @@ public final class RaftLifecycleStack extends Stack {
         this.servers = new ServerGroups(this, "Servers", new ServerGroups.Props(config, network, unsealKey, serverLogs));
         this.loadBalancer = new VaultLoadBalancer(this, "LoadBalancer",
                 new VaultLoadBalancer.Props(config, network, servers));
+        // The publisher's canary reaches Vault as clients do, through the load balancer (Vault only).
+        Optional<LifecycleAutomation.Canary> canary = config.consul() ? Optional.empty()
+                : Optional.of(new LifecycleAutomation.Canary(loadBalancer.securityGroup(), "https://"
+                        + loadBalancer.loadBalancer().getLoadBalancerDnsName() + ":" + servers.apiPort()));
         this.automation = new LifecycleAutomation(this, "Lifecycle",
-                new LifecycleAutomation.Props(config, network, servers, loadBalancer, unsealKey));
+                new LifecycleAutomation.Props(config, network, servers.securityGroup(), canary, unsealKey));
         this.snapshots = new Snapshots(this, "Snapshots", new Snapshots.Props(config, automation));
         List<software.amazon.awscdk.services.iam.IRole> boundRoles = new java.util.ArrayList<>(automation.roles());
         boundRoles.add(snapshots.function().role());
         servers.allowAuthMethodToResolve(boundRoles);
         // The handlers (and their rules) exist before the first instance launches and outlive the last one.
         servers.startAfter(automation);
-        this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, servers, automation, snapshots));
+        this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, automation, snapshots));
         this.rollOperator = new RollOperatorPolicy(this, "RollOperator", new RollOperatorPolicy.Props(config,
                 automation.groupArns(), automation.publisher().alias().getFunctionArn()));
 
@@ -105,60 +108,21 @@ public final class RaftLifecycleStack extends Stack {
             output("ConsulDatacenter", config.datacenter(), "the Consul datacenter");
             output("ServerRoleArn", servers.role().getRoleArn(),
                     "BoundIAMPrincipalARNs of the agent auth method " + dev.raftlifecycle.contract.ConsulAccess.AGENT_AUTH_METHOD);
-            for (LifecycleAutomation.Handler handler : automation.handlers()) {
-                String name = handler.role().getNode().getId().replace("Role", "");
-                String aclRole = automation.mutatingHandlers().contains(handler)
-                        ? dev.raftlifecycle.contract.ConsulAccess.MUTATING_ROLE
-                        : dev.raftlifecycle.contract.ConsulAccess.READ_ROLE;
-                output(name + "RoleArn", handler.role().getRoleArn(),
-                        "bind to the Consul ACL role " + aclRole + " (" + name + " handler)");
-            }
         } else {
             output("VaultAddress", address, "VAULT_ADDR for clients inside the VPC (set VAULT_TLS_SERVER_NAME too)");
-            output("VaultTlsServerName", config.tlsServerName(), "the name to verify the Vault certificate against");
-            output("VaultIamServerId", config.iamServerId(), "configure-vault --server-id");
-            StringBuilder command = new StringBuilder("scripts/configure-vault");
-            for (LifecycleAutomation.Handler handler : automation.handlers()) {
-                String name = handler.role().getNode().getId().replace("Role", "");
-                String option = automation.mutatingHandlers().contains(handler) ? "--role-arn"
-                        : handler == automation.publisher() ? "--publisher-role-arn" : "--read-role-arn";
-                output(name + "RoleArn", handler.role().getRoleArn(), "configure-vault " + option + " (" + name + " handler)");
-                command.append(' ').append(option).append(' ').append(handler.role().getRoleArn());
-            }
-            command.append(" --snapshot-role-arn ").append(snapshots.function().role().getRoleArn());
-            command.append(" --server-id ").append(config.iamServerId());
-            if (!network.existing()) {
-                // The handlers' tokens usable only from the Lambdas' subnets (an existing VPC's are not looked up: the
-                // operator narrows HandlerSubnetCidrs by hand, see infra/README.md).
-                network.handlerSubnetCidrs().forEach(cidr -> command.append(" --token-bound-cidr ").append(cidr));
-            }
-            output("ConfigureVaultCommand", command.toString(),
-                    "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
+        }
+        // The handlers' tokens usable only from the Lambdas' subnets (an existing VPC's are not looked up: the operator
+        // narrows HandlerSubnetCidrs by hand, see infra/README.md).
+        AutomationOutputs.handlerRoles(this, config, automation, snapshots,
+                network.existing() ? List.of() : network.handlerSubnetCidrs(),
+                "run with VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT set, once the cluster is initialized");
+        if (!config.consul()) {
             output("UnsealKeyArn", unsealKey.orElseThrow().key().getKeyArn(),
                     "the auto-unseal KMS key (retained on stack deletion)");
         }
-        output("SnapshotBucketName", snapshots.bucket().getBucketName(), "where the Raft snapshots go, under "
-                + snapshots.keyPrefix() + " (retained on stack deletion; readable by "
-                + ClusterConfig.BREAK_GLASS_PRINCIPALS + " only)");
-        output("SnapshotFunctionName", snapshots.function().function().getFunctionName(),
-                "take a snapshot on demand: aws lambda invoke --function-name <this> --qualifier "
-                        + HandlerNames.ALIAS_NAME + " out.json");
-        output("StatusFunctionName", automation.publisher().function().getFunctionName(),
-                "the cluster's status without cluster credentials (the health publisher, read-only): aws lambda invoke "
-                        + "--function-name <this> --qualifier " + HandlerNames.ALIAS_NAME
-                        + " --payload '{\"status\":true}' (scripts/rolling-upgrade reads this)");
-        output("SnapshotKeyArn", snapshots.key().getKeyArn(), "the snapshot bucket's KMS key (retained on stack deletion)");
-        output("SnapshotRoleArn", snapshots.function().role().getRoleArn(), config.consul()
-                ? "bind to the Consul ACL role " + dev.raftlifecycle.contract.ConsulAccess.SNAPSHOT_ROLE + " (snapshot function)"
-                : "configure-vault --snapshot-role-arn (the Vault role " + dev.raftlifecycle.contract.VaultAccess.SNAPSHOT_ROLE
-                        + ", snapshot function)");
-        output("AlarmTopicArn", monitoring.topic().getTopicArn(), "where alarms notify");
-        output("GateAlarmNames", String.join(",", monitoring.gateAlarmNames()),
-                "this cluster's alarms that stop scripts/rolling-upgrade while in ALARM (not the burn-rate windows, "
-                        + "not the certificate alarms: the roll renews certificates)");
+        AutomationOutputs.automation(this, config, automation, snapshots, monitoring);
         output("RollingUpgradePolicyArn", rollOperator.policy().getManagedPolicyArn(),
                 "attach to your operators' role: what scripts/rolling-upgrade needs for this cluster and no more");
-        output("LockTableName", automation.lockTable().getTableName(), "the handlers' DynamoDB lock table");
         output("HandlerSubnetCidrs", String.join(",", network.handlerSubnetCidrs()), network.existing()
                 ? "where the handlers' requests come from: the existing VPC's CIDR (its subnets are not looked up); "
                         + "narrow it to the Lambdas' subnets for configure-vault --token-bound-cidr"
@@ -169,13 +133,10 @@ public final class RaftLifecycleStack extends Stack {
         servers.consulManagementToken().ifPresent(secret -> output("ConsulInitialManagementTokenSecretArn",
                 secret.getSecretArn(), "Consul's initial management token: readable by the servers and "
                         + ClusterConfig.BREAK_GLASS_PRINCIPALS + " only (first deploy, step 5)"));
-        output("LifecycleDeadLetterQueueUrl", automation.lifecycleDeadLetters().getQueueUrl(),
-                "lifecycle events that could not be handled");
-        output("DashboardName", Monitoring.dashboardName(config), "the CloudWatch dashboard");
     }
 
     private void output(String id, String value, String description) {
-        CfnOutput.Builder.create(this, id).value(value).description(description).build();
+        AutomationOutputs.output(this, id, value, description);
     }
 
     public ClusterNetwork network() {

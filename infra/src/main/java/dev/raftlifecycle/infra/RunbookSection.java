@@ -25,7 +25,8 @@ public enum RunbookSection {
     UNSEAL_KEY_UNUSABLE("unseal-key-unusable", "Unseal key not usable"),
     SNAPSHOT_AGE("snapshot-age", "Snapshot too old"),
     ROLL_STOPPED("roll-stopped", "Version mix: a roll that stopped"),
-    INITIALIZED_DURING_INIT_WINDOW("initialized-during-init-window", "Cluster initialized while initCidrs is set");
+    INITIALIZED_DURING_INIT_WINDOW("initialized-during-init-window", "Cluster initialized while initCidrs is set"),
+    GROUPS_WITHOUT_RETAIN_POLICY("groups-without-retain-policy", "A group without the retain policy");
 
     /** The runbook file, relative to the repository root. */
     public static final String FILE = "RUNBOOK.md";

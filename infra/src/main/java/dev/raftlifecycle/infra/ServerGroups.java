@@ -70,6 +70,24 @@ public final class ServerGroups extends Construct {
      */
     public static final int LAUNCH_HOOK_HEARTBEAT_SECONDS = 600;
     public static final int TERMINATE_HOOK_HEARTBEAT_SECONDS = 300;
+
+    /**
+     * One of the two lifecycle hooks every group of the cluster carries: in the group itself for the groups this stack
+     * builds, as separate AWS::AutoScaling::LifecycleHook resources on an adopted cluster's groups
+     * ({@link AdoptedGroupHooks}).
+     */
+    public record Hook(String name, String transition, int heartbeatSeconds) {
+        /**
+         * What Auto Scaling does when no handler completes the action in time: a launch is refused (the instance is
+         * terminated and replaced), a terminating instance is retained by the groups' instance lifecycle policy.
+         */
+        public static final String DEFAULT_RESULT = "ABANDON";
+    }
+
+    /** The launch hook, then the terminate hook. */
+    public static final List<Hook> HOOKS = List.of(
+            new Hook(LAUNCH_HOOK_NAME, LifecycleEvents.LAUNCHING_TRANSITION, LAUNCH_HOOK_HEARTBEAT_SECONDS),
+            new Hook(TERMINATE_HOOK_NAME, LifecycleEvents.TERMINATING_TRANSITION, TERMINATE_HOOK_HEARTBEAT_SECONDS));
     /** The CloudWatch agent's namespace in the AMI (ami/files/cloudwatch-agent.json): host and Vault telemetry. */
     public static final String NODE_METRICS_NAMESPACE = "RaftLifecycle/Node";
     /** Where the user data writes the first-boot variables for the AMI's raft-lifecycle-firstboot.service. */
@@ -274,19 +292,13 @@ public final class ServerGroups extends Construct {
         // The hooks are part of the group itself (not separate resources) so that the very first instances, launched
         // while CloudFormation creates the group, already wait for the launching handler.
         CfnAutoScalingGroup cfn = (CfnAutoScalingGroup) group.getNode().getDefaultChild();
-        cfn.setLifecycleHookSpecificationList(List.of(
-                CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
-                        .lifecycleHookName(LAUNCH_HOOK_NAME)
-                        .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION)
-                        .defaultResult("ABANDON")
-                        .heartbeatTimeout(LAUNCH_HOOK_HEARTBEAT_SECONDS)
-                        .build(),
-                CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
-                        .lifecycleHookName(TERMINATE_HOOK_NAME)
-                        .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION)
-                        .defaultResult("ABANDON")
-                        .heartbeatTimeout(TERMINATE_HOOK_HEARTBEAT_SECONDS)
-                        .build()));
+        cfn.setLifecycleHookSpecificationList(HOOKS.stream().map(hook ->
+                (Object) CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
+                        .lifecycleHookName(hook.name())
+                        .lifecycleTransition(hook.transition())
+                        .defaultResult(Hook.DEFAULT_RESULT)
+                        .heartbeatTimeout(hook.heartbeatSeconds())
+                        .build()).toList());
         Tags.of(group).add(AUTO_JOIN_TAG_KEY, config.clusterName(),
                 TagProps.builder().applyToLaunchedInstances(true).build());
         Tags.of(group).add("Name", config.clusterName() + "-server",

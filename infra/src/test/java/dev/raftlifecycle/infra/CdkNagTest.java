@@ -27,6 +27,18 @@ class CdkNagTest {
                 ".*(even voter count|No breakGlassPrincipals: |No keyAdmins: ).*")));
     }
 
+    /** The automation-only stack of an adopted cluster passes the same checks. */
+    @ParameterizedTest
+    @EnumSource(TestStacks.AdoptScenario.class)
+    void noUnsuppressedAwsSolutionsFindingsOnAnAdoptedCluster(TestStacks.AdoptScenario scenario) {
+        Annotations annotations = Annotations.fromStack(TestStacks.get(scenario).stack());
+        annotations.hasNoError("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        annotations.hasNoWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        annotations.hasNoError("*", Match.anyValue());
+        annotations.hasNoWarning("*", Match.not(Match.stringLikeRegexp(
+                ".*(No breakGlassPrincipals: |No keyAdmins: ).*")));
+    }
+
     @Test
     void aVaultStackWithoutBreakGlassOrKeyAdminsSaysWhatThatCosts() {
         Annotations defaults = Annotations.fromStack(TestStacks.get(Scenario.DEFAULT).stack());

@@ -3,7 +3,6 @@ package dev.raftlifecycle.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftlifecycle.infra.TestStacks.Scenario;
-import dev.raftlifecycle.infra.TestStacks.Synthesized;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,19 +42,29 @@ class CfnLintTest {
     @ParameterizedTest
     @EnumSource(Scenario.class)
     void templatePassesCfnLint(Scenario scenario) throws IOException, InterruptedException {
-        Synthesized synth = TestStacks.get(scenario);
+        lint(TestStacks.get(scenario).templateFile());
+    }
+
+    /** The automation-only stack of an adopted cluster, too. */
+    @ParameterizedTest
+    @EnumSource(TestStacks.AdoptScenario.class)
+    void adoptedClusterTemplatePassesCfnLint(TestStacks.AdoptScenario scenario) throws IOException, InterruptedException {
+        lint(TestStacks.get(scenario).templateFile());
+    }
+
+    private static void lint(Path templateFile) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(cfnLint().toString(), "--format", "parseable"));
         for (String rule : IGNORED) {
             command.add("--ignore-checks");
             command.add(rule);
         }
         command.add("--");
-        command.add(synth.templateFile().toString());
+        command.add(templateFile.toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("cfn-lint finished").isTrue();
-        assertThat(process.exitValue()).as("cfn-lint on " + synth.templateFile() + ":\n" + output).isZero();
+        assertThat(process.exitValue()).as("cfn-lint on " + templateFile + ":\n" + output).isZero();
         assertThat(output.strip()).isEmpty();
     }
 }

@@ -326,4 +326,64 @@ class MonitoringTest {
                 .isEqualTo(900);
         assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
     }
+
+    /**
+     * The Shadow decisions row: its text, the three shadow metrics by [ClusterName] (names from the contract), the
+     * same by [ClusterName, Reason] (a search, reasons being open-ended), and GroupsWithoutRetainPolicy.
+     */
+    static void assertShadowRow(String dashboardBody, ClusterConfig config) {
+        JsonNode body;
+        try {
+            body = new ObjectMapper().readTree(dashboardBody);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        List<MetricName> shadow = List.of(MetricName.WOULD_REMOVE, MetricName.WOULD_STEP_DOWN, MetricName.WOULD_ABANDON);
+        boolean text = false;
+        JsonNode totals = null;
+        JsonNode byReason = null;
+        JsonNode retain = null;
+        for (JsonNode widget : body.path("widgets")) {
+            JsonNode p = widget.path("properties");
+            text |= p.path("markdown").asText().startsWith("## Shadow decisions");
+            switch (p.path("title").asText()) {
+                case "What shadow mode would have done" -> totals = p.path("metrics");
+                case "Shadow decisions by reason" -> byReason = p.path("metrics");
+                case "Groups without the retain policy" -> retain = p.path("metrics");
+                default -> { }
+            }
+        }
+        assertThat(text).as("the row's text").isTrue();
+        assertThat(totals).as("the totals graph").isNotNull();
+        List<String> lines = new ArrayList<>();
+        totals.forEach(m -> lines.add(m.get(0).asText() + "|" + m.get(1).asText() + "|" + m.get(2).asText() + "|"
+                + m.get(3).asText() + "|" + m.get(4).path("stat").asText()));
+        assertThat(lines).containsExactlyElementsOf(shadow.stream().map(m -> config.metricsNamespace() + "|"
+                + m.metricName() + "|ClusterName|" + config.clusterName() + "|Sum").toList());
+        assertThat(byReason).as("the by-reason graph").isNotNull().hasSize(1);
+        String expression = byReason.get(0).get(0).path("expression").asText();
+        assertThat(expression).startsWith("SEARCH('{\"" + config.metricsNamespace() + "\",ClusterName,Reason} "
+                + "ClusterName=\"" + config.clusterName() + "\" (");
+        shadow.forEach(m -> assertThat(expression).contains("MetricName=\"" + m.metricName() + "\""));
+        assertThat(retain).as("the retain-policy graph").isNotNull().hasSize(1);
+        assertThat(retain.get(0).get(1).asText()).isEqualTo(MetricName.GROUPS_WITHOUT_RETAIN_POLICY.metricName());
+    }
+
+    @Test
+    void theDashboardHasAShadowDecisionsRow() {
+        JsonNode dashboard = Cfn.resources(template, "AWS::CloudWatch::Dashboard").values().iterator().next();
+        assertShadowRow(Cfn.flatten(dashboard.path("Properties").path("DashboardBody")), synth.config());
+    }
+
+    @Test
+    void aGroupWithoutTheRetainPolicyAlarmsAndStopsARoll() {
+        JsonNode alarm = alarmsByName().get("vault-groups-without-retain-policy");
+        assertThat(alarm).isNotNull();
+        assertThat(alarm.path("MetricName").asText()).isEqualTo(MetricName.GROUPS_WITHOUT_RETAIN_POLICY.metricName());
+        assertThat(alarm.path("Namespace").asText()).isEqualTo(MetricName.DEFAULT_NAMESPACE);
+        assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+        assertThat(alarm.path("Threshold").asDouble()).isZero();
+        assertThat(template.path("Outputs").path("GateAlarmNames").path("Value").asText().split(","))
+                .contains("vault-groups-without-retain-policy");
+    }
 }

@@ -115,8 +115,87 @@ final class TestStacks {
         }
     }
 
+    /** A synthesized adopted cluster's automation-only stack. */
+    record Adopted(String name, ClusterConfig config, AdoptedClusterStack stack, Template template, JsonNode json,
+            Path templateFile) {
+    }
+
+    /** Existing groups' subnets, security group and names the adopt scenarios use. */
+    static final String SERVER_SG = "sg-0123456789abcdef0";
+    static final List<String> VAULT_GROUPS = List.of("tf-vault-a", "tf-vault-b", "tf-vault-c");
+    static final String CONSUL_GROUP = "consul-servers";
+
+    /** The adopted clusters the tests cover (adopt=<group names>). */
+    enum AdoptScenario {
+        /**
+         * Three Terraform-built Vault groups in shadow mode, the Lambdas in two subnets, a dedicated auth mount, named
+         * key administrators and break-glass role.
+         */
+        VAULT_SHADOW(Map.ofEntries(
+                Map.entry(ClusterConfig.ADOPT, String.join(",", VAULT_GROUPS)),
+                Map.entry(ClusterConfig.CLUSTER_NAME, "prod-vault"),
+                Map.entry(ClusterConfig.TLS_SERVER_NAME, "vault.prod.example.internal"),
+                Map.entry(ClusterConfig.VPC_ID, "vpc-0123456789abcdef0"),
+                Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS, "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"),
+                Map.entry(ClusterConfig.SERVER_SECURITY_GROUP_ID, SERVER_SG),
+                Map.entry(ClusterConfig.SHADOW, "true"),
+                Map.entry(ClusterConfig.VAULT_AUTH_MOUNT, "raft-lifecycle-aws"),
+                Map.entry(ClusterConfig.KEY_ADMINS, "arn:aws:iam::123456789012:role/vault-key-admin"),
+                Map.entry(ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass"))),
+        /** One Consul group (HashiCorp's validated designs use one group over three zones), active, CA inline. */
+        CONSUL_ONE_GROUP(Map.ofEntries(
+                Map.entry(ClusterConfig.SYSTEM, "consul"),
+                Map.entry(ClusterConfig.ADOPT, CONSUL_GROUP),
+                Map.entry(ClusterConfig.CLUSTER_NAME, "consul-prod"),
+                Map.entry(ClusterConfig.DATACENTER, "dc1"),
+                Map.entry(ClusterConfig.TLS_SERVER_NAME, "server.dc1.consul"),
+                Map.entry(ClusterConfig.CONSUL_VERSION, "1.16.3"),
+                Map.entry(ClusterConfig.VPC_ID, "vpc-0123456789abcdef0"),
+                Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS, "subnet-0aaaaaaaaaaaaaaa1"),
+                Map.entry(ClusterConfig.SERVER_SECURITY_GROUP_ID, SERVER_SG),
+                Map.entry(ClusterConfig.ALARM_EMAIL, "oncall@example.com"),
+                Map.entry(ClusterConfig.SNAPSHOT_INTERVAL_MINUTES, "0")));
+
+        private final Map<String, Object> context;
+
+        AdoptScenario(Map<String, Object> context) {
+            this.context = context;
+        }
+
+        /** The scenario's context as the CLI would pass it (cdk.json, the jar, the test CA). */
+        Map<String, Object> context() {
+            Map<String, Object> all = new HashMap<>(cdkJsonContext());
+            all.put(ClusterConfig.FUNCTIONS_JAR, functionsJar().toString());
+            all.put(ClusterConfig.CA_CERTIFICATE_FILE, testCa().toString());
+            all.putAll(context);
+            return all;
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Scenario, Synthesized> CACHE = new ConcurrentHashMap<>();
+    private static final Map<AdoptScenario, Adopted> ADOPTED = new ConcurrentHashMap<>();
+
+    static Adopted get(AdoptScenario scenario) {
+        return ADOPTED.computeIfAbsent(scenario, TestStacks::synthesizeAdopted);
+    }
+
+    private static Adopted synthesizeAdopted(AdoptScenario scenario) {
+        try {
+            Path outdir = testOut().resolve("adopt-" + scenario.name().toLowerCase(java.util.Locale.ROOT));
+            Files.createDirectories(outdir);
+            App app = App.Builder.create().context(scenario.context()).outdir(outdir.toString()).build();
+            ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), infraDir());
+            AdoptedClusterStack stack = RaftLifecycleApp.composeAdopted(app, config);
+            Template template = Template.fromStack(stack);
+            JsonNode json = JSON.valueToTree(template.toJSON());
+            Path file = outdir.resolve(stack.getStackName() + ".template.json");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+            return new Adopted(scenario.name(), config, stack, template, json, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private TestStacks() {
     }

@@ -163,8 +163,9 @@ public final class LaunchingHandler implements RequestStreamHandler {
                     verdict = new LaunchReadiness.Waiting(Reason.CLAIM_NOT_CONFIRMED, claimed.detail());
                 } else {
                     if (!claimConfirmed) {
-                        claimConfirmed = true;
+                        // Shadow's CONTINUE: a failure here (after the SDK's retries) is tried again at the next poll.
                         onConfirmed.run();
+                        claimConfirmed = true;
                     }
                     ClusterSnapshot snapshot = observer.snapshot(groups, self, deadline.within(READ_BUDGET),
                             shadow ? () -> { } : actions::heartbeatIfDue);

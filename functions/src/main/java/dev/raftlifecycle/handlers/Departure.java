@@ -127,6 +127,8 @@ final class Departure {
         int attempts;
         int snapshots;
         int settleLooks;
+        /** How the last decision matched the instance's peer ({@link TerminationDecision#matched}), if it got that far. */
+        String matched;
     }
 
     private final HandlerRuntime runtime;
@@ -283,6 +285,7 @@ final class Departure {
             }
             TerminationDecision decision = TerminationDecision.decide(snapshot, id, runtime.settings().safetyRules(),
                     occasion.doomed());
+            run.matched = decision.matched().orElse(run.matched);
             boolean lagging = HealthyVoters.autopilotLagging(snapshot, runtime.settings().safetyRules());
             boolean subjectDoubted = decision instanceof TerminationDecision.Remove remove
                     && HealthyVoters.laggingOn(snapshot, runtime.settings().safetyRules(), remove.peer().nodeId());
@@ -356,6 +359,7 @@ final class Departure {
         run.snapshots++;
         run.attempts += first.attempts();
         TerminationDecision look = TerminationDecision.decide(first, id, runtime.settings().safetyRules(), true);
+        run.matched = look.matched().orElse(run.matched);
         if (look instanceof TerminationDecision.Release release && !release.decommissioning()) {
             return Outcome.go(release.label(), release.peer(), false, Explain.snapshot(first,
                     runtime.settings().safetyRules()) + Explain.decision(look) + " (without the lock)");

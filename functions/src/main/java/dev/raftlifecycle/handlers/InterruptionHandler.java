@@ -141,6 +141,7 @@ public final class InterruptionHandler implements RequestStreamHandler {
                 .field("peerWasLeader", result.peer.map(RaftPeer::leader).orElse(null))
                 .field("action", result.action)
                 .field(MetricName.REASON_DIMENSION, result.reason)
+                .field("matched", result.counters.matched)
                 .field("steppedDown", result.counters.steppedDown)
                 .field("peerRemoved", result.removed)
                 .field("snapshots", result.counters.snapshots)

@@ -196,6 +196,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
                 .field("peerWasLeader", peer.map(RaftPeer::leader).orElse(null))
                 .field("action", action)
                 .field(MetricName.REASON_DIMENSION, reason)
+                .field("matched", counters.matched)
                 .field("steppedDown", counters.steppedDown)
                 .field("peerRemoved", removed)
                 .field("snapshots", counters.snapshots)

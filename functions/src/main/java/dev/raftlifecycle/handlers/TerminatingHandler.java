@@ -130,6 +130,7 @@ public final class TerminatingHandler implements RequestStreamHandler {
                 .field("peerWasLeader", result.peer.map(RaftPeer::leader).orElse(null))
                 .field("action", result.action.name())
                 .field(MetricName.REASON_DIMENSION, result.reason)
+                .field("matched", run.counters.matched)
                 .field("steppedDown", run.counters.steppedDown)
                 .field("peerRemoved", result.removed)
                 .field("completion", completion.name())

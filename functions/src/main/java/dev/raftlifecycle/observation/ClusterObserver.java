@@ -304,7 +304,10 @@ public final class ClusterObserver {
      * reason to fail the run).
      */
     public Optional<Double> raftCommitTimeMs(ClusterSnapshot snapshot) {
-        Optional<String> leader = snapshot.view().flatMap(ClusterView::leader).map(RaftPeer::host);
+        // At the leader's instance's private IP when the leader is an instance (its Raft address may be a DNS name);
+        // else at the address's own host.
+        Optional<String> leader = snapshot.view().flatMap(ClusterView::leader).map(p -> snapshot.ownerOf(p)
+                .flatMap(o -> o.instance().privateIp()).orElse(p.host()));
         if (leader.isEmpty()) {
             return Optional.empty();
         }

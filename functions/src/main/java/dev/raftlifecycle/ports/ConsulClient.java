@@ -257,6 +257,9 @@ public final class ConsulClient implements ClusterPort {
                 peer = Optional.of(new RaftPeer(nodeId, s.path("Address").asText(""), false, false));
             }
         }
+        // The peer's host is an IP: Consul's Raft address is the server's advertise_addr, which is always an IP address
+        // (a hostname is refused at start), so calling it is calling the instance's private IP, whatever the cluster
+        // names its nodes.
         // A server that still runs (a terminating instance before EC2 stops it) is asked to leave itself: a graceful
         // leave takes it out of Serf as "left" and out of Raft, and it shuts down. Removing it from Raft behind its
         // back does not last: the leader adds an alive server it finds in Serf back to Raft at its next reconcile

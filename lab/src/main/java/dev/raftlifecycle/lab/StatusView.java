@@ -38,7 +38,7 @@ final class StatusView {
             row.put("group", node.groupName());
             row.put("market", dev.raftlifecycle.rig.RigGroups.spot(node.groupName()) ? "spot" : "on-demand");
             row.put("az", node.availabilityZone());
-            row.put("address", node.ip() + ":" + node.apiPort());
+            row.put("address", node.advertisedHost() + ":" + node.apiPort()); // its api_addr's host: IP, or DNS name
             row.put("lifecycle", lab.driver.state(node.instanceId()));
             row.put("role", server.isMissingNode() ? "-" : server.path("status").asText("-"));
             row.put("vault", switch (health) {
@@ -113,10 +113,16 @@ final class StatusView {
 
     static String render(ObjectNode status) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n", "INSTANCE",
+        // The address column as wide as its widest entry (a DNS-name address is longer than an IP's), 20 at least.
+        int width = 20;
+        for (JsonNode row : status.path("nodes")) {
+            width = Math.max(width, row.path("address").asText().length());
+        }
+        String line = "%-21s %-12s %-9s %-11s %-" + width + "s %-22s %-9s %-13s %-8s %s%n";
+        out.append(String.format(Locale.ROOT, line, "INSTANCE",
                 "GROUP", "MARKET", "AZ", "ADDRESS", "LIFECYCLE", "ROLE", "VAULT", "HEALTHY", "LAST CONTACT"));
         for (JsonNode row : status.path("nodes")) {
-            out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n",
+            out.append(String.format(Locale.ROOT, line,
                     row.path("instance").asText(), shorten(row.path("group").asText(), 12),
                     row.path("market").asText("-"), row.path("az").asText(),
                     row.path("address").asText(), row.path("lifecycle").asText(), row.path("role").asText(),

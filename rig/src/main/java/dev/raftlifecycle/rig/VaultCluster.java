@@ -71,7 +71,8 @@ public final class VaultCluster implements RaftCluster {
         VaultCluster cluster = new VaultCluster(rig, spec, address[0], address[1]);
         try {
             cluster.startup.createInfrastructure();
-            rig.progressed("emulator: VPC, KMS key, " + spec.zones().size() + " Auto Scaling groups with hooks");
+            rig.progressed("emulator: VPC, KMS key, " + spec.zones().size() + " Auto Scaling groups "
+                    + (spec.foreign() ? "without our hooks or the retain policy" : "with hooks"));
             cluster.startup.startInitialNodes();
             rig.progressed(cluster.nodes.size() + " Vault nodes started" + (spec.initialize() ? ", initialized, voters, autopilot healthy" : ""));
             if (spec.configureAuth()) {

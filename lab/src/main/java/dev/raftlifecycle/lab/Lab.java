@@ -158,6 +158,9 @@ public final class Lab {
         }
         try {
             ClusterSystem system = system(options);
+            if (system == ClusterSystem.CONSUL && options.containsKey("foreign")) {
+                return usage(out, "--foreign is Vault only: the lab builds its Consul servers our way");
+            }
             if (system == ClusterSystem.CONSUL && !command.equals("demo")) {
                 return usage(out, "--system consul: only the scripted demo runs on Consul servers so far "
                         + "(scripts/lab --system consul); '" + command + "' is Vault-only");

@@ -145,8 +145,8 @@ public sealed interface PeerMatch {
     /**
      * The instance a peer is: the one whose id is its node_id; else, for a peer not named after an instance, the one
      * instance its address names (a running one before any other; among instances that are not running, only when one
-     * alone matches), provided no other peer's address names that instance and the instance has no peer of its own by
-     * node_id. Empty when none can be told.
+     * alone matches), provided no other peer not named after an instance has an address naming that instance, and the
+     * instance has no peer of its own by node_id. Empty when none can be told. The same judgement as {@link #find}.
      *
      * @param instances every instance of the same look, in any state
      */
@@ -167,7 +167,9 @@ public sealed interface PeerMatch {
             return Optional.empty();
         }
         ClusterInstance instance = pick.get(0);
+        // Another peer that could be the same instance (one named after an instance never is: see find).
         boolean shared = peers.stream().filter(p -> !p.nodeId().equals(peer.nodeId()))
+                .filter(p -> !StalePeers.isInstanceId(p.nodeId()))
                 .anyMatch(p -> InstanceHost.isNamedBy(p.host(), instance));
         if (shared) {
             return Optional.empty();

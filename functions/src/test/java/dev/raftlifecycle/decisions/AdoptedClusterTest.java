@@ -63,6 +63,18 @@ class AdoptedClusterTest {
     }
 
     @Test
+    void anOldPeerNamedAfterAGoneInstanceNeverAnswersWithTheInstanceNowAtItsAddress() {
+        ForeignCluster c = ForeignCluster.ofThree();
+        // The old node's peer at A's IP (A reused it): A's answer is A's, not the old peer's.
+        c.extraPeers.add(new RaftPeer("i-0999999999999999f", "10.0.1.5:8201", false, true));
+        ClusterSnapshot s = c.build();
+        assertThat(s.healthOfPeer("i-0999999999999999f")).isEmpty();
+        assertThat(HealthyVoters.judge(s, RULES).get("i-0999999999999999f")).isEqualTo(HealthyVoters.Doubt.NO_ANSWER);
+        // A's own peer (by its DNS name) still answers as A.
+        assertThat(s.healthOfPeer(UUID_A)).get().extracting(NodeHealth::instanceId).isEqualTo(A);
+    }
+
+    @Test
     void aPeerUnderACustomHostnameMakesTheMatchImpossibleAndIsNotCountedHealthy() {
         ForeignCluster c = ForeignCluster.ofThree();
         c.node(C).nodeId = "vault-c";

@@ -403,4 +403,25 @@ class ServerGroupsTest {
         }
         return port + " from sg:" + rule.path("SourceSecurityGroupId").path("Fn::GetAtt").path(0).asText();
     }
+
+    /**
+     * Shadow mode on the cluster's own stack too: the hooks' default result is CONTINUE, what a group without the
+     * automation does, so that a handler that fails to complete never refuses a launch or retains an instance.
+     */
+    @Test
+    void inShadowModeTheHooksContinueWhenNoHandlerCompletes() {
+        Map<String, Object> context = TestStacks.context(Scenario.DEFAULT);
+        context.put(ClusterConfig.SHADOW, "true");
+        software.amazon.awscdk.App app = software.amazon.awscdk.App.Builder.create().context(context)
+                .outdir(TestStacks.testOut().resolve("shadow-hooks").toString()).build();
+        ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), TestStacks.infraDir());
+        RaftLifecycleStack stack = new RaftLifecycleStack(app, "ShadowHooks",
+                software.amazon.awscdk.StackProps.builder().build(), config);
+        JsonNode template = new ObjectMapper().valueToTree(
+                software.amazon.awscdk.assertions.Template.fromStack(stack).toJSON());
+        List<String> results = new ArrayList<>();
+        Cfn.resources(template, "AWS::AutoScaling::AutoScalingGroup").values().forEach(g -> g.path("Properties")
+                .path("LifecycleHookSpecificationList").forEach(h -> results.add(h.path("DefaultResult").asText())));
+        assertThat(results).hasSize(6).containsOnly("CONTINUE");
+    }
 }

@@ -185,7 +185,7 @@ final class LabEnvironment implements AutoCloseable {
 
     /**
      * scripts/lab adopt: what an operator does to wire the automation to groups another tool built — our launch and
-     * terminate hooks on each group and the retain policy (unless {@code retainPolicy} is false: the refusal demo),
+     * terminate hooks on each group (default result CONTINUE in shadow mode, ABANDON otherwise) and the retain policy (unless {@code retainPolicy} is false: the refusal demo),
      * through the SDK at the lab's AWS endpoint ({@link ClusterAdoption}) — and the handlers the lab runs switched to the
      * adopted configuration (MODE=shadow with {@code shadow}, else active). Adopting again changes the mode (a deploy
      * with shadow on or off). Returns what was done.
@@ -194,7 +194,7 @@ final class LabEnvironment implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         List<dev.raftlifecycle.rig.ClusterAdoption.Step> steps = dev.raftlifecycle.rig.ClusterAdoption.adopt(
                 awsEndpoint(), awsCredentials(), cluster.groupNames(), cluster.launchHook(), cluster.terminateHook(),
-                retainPolicy);
+                retainPolicy, shadow);
         for (dev.raftlifecycle.rig.ClusterAdoption.Step step : steps) {
             out.append("adopt: ").append(step.group()).append(": ").append(step.what()).append('\n');
         }

@@ -27,18 +27,22 @@ public final class ClusterAdoption {
     }
 
     /**
-     * Adopts the groups: the hooks on each, and the retain policy unless {@code retainPolicy} is false (the refusal
-     * demo: the handlers then remove nothing, reason retain-policy-missing).
+     * Adopts the groups: the hooks on each (default result ABANDON; CONTINUE for handlers in shadow mode, as the adopt
+     * stack sets it with shadow=true), and the retain policy unless {@code retainPolicy} is false (the refusal demo: the
+     * handlers then remove nothing, reason retain-policy-missing).
      */
     public static List<Step> adopt(URI awsEndpoint, AwsCredentials credentials, List<String> groups, String launchHook,
-                                   String terminateHook, boolean retainPolicy) {
+                                   String terminateHook, boolean retainPolicy, boolean shadow) {
+        String defaultResult = shadow ? dev.raftlifecycle.contract.LifecycleEvents.CONTINUE
+                : dev.raftlifecycle.contract.LifecycleEvents.ABANDON;
         List<Step> done = new ArrayList<>();
         try (AutoScalingClient autoScaling = AutoScalingClient.builder().region(Rig.REGION).endpointOverride(awsEndpoint)
                 .credentialsProvider(StaticCredentialsProvider.create(credentials))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
             for (String group : groups) {
-                RigGroups.putHooks(autoScaling, group, launchHook, terminateHook);
-                done.add(new Step(group, "hooks " + launchHook + ", " + terminateHook));
+                RigGroups.putHooks(autoScaling, group, launchHook, terminateHook, defaultResult);
+                done.add(new Step(group, "hooks " + launchHook + ", " + terminateHook + " (default result "
+                        + defaultResult + ")"));
                 if (retainPolicy) {
                     autoScaling.updateAutoScalingGroup(r -> r.autoScalingGroupName(group).instanceLifecyclePolicy(p -> p
                             .retentionTriggers(t -> t.terminateHookAbandon(RETAIN))));
@@ -49,9 +53,12 @@ public final class ClusterAdoption {
         return done;
     }
 
-    /** {@link #adopt(URI, AwsCredentials, List, String, String, boolean)} of a rig cluster, through the rig's front. */
+    /**
+     * {@link #adopt(URI, AwsCredentials, List, String, String, boolean, boolean)} of a rig cluster for active handlers,
+     * through the rig's front.
+     */
     public static List<Step> adopt(VaultCluster cluster, boolean retainPolicy) {
         return adopt(cluster.rig().awsEndpoint(), cluster.rig().adminCredentials(), cluster.groupNames(),
-                cluster.launchHook(), cluster.terminateHook(), retainPolicy);
+                cluster.launchHook(), cluster.terminateHook(), retainPolicy, false);
     }
 }

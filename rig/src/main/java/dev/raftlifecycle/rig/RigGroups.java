@@ -64,21 +64,22 @@ public final class RigGroups {
     }
 
     /**
-     * Our launch and terminate hooks on a group (heartbeat 300 s, default result ABANDON), as the CDK app and the adopt
-     * stack create them.
+     * Our launch and terminate hooks on a group (heartbeat 300 s), as the CDK app and the adopt stack create them; their
+     * default result (what Auto Scaling does when no handler completes an action in time) is ABANDON, or CONTINUE for
+     * handlers in shadow mode (the group then behaves as it did before the automation).
      */
     public static void putHooks(software.amazon.awssdk.services.autoscaling.AutoScalingClient autoScaling, String group,
-                                String launchHook, String terminateHook) {
+                                String launchHook, String terminateHook, String defaultResult) {
         autoScaling.putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook)
                 .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION).heartbeatTimeout(300)
-                .defaultResult("ABANDON"));
+                .defaultResult(defaultResult));
         autoScaling.putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook)
                 .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
-                .defaultResult("ABANDON"));
+                .defaultResult(defaultResult));
     }
 
     private static void putHooks(Rig rig, String group, String launchHook, String terminateHook) {
-        putHooks(rig.autoScaling(), group, launchHook, terminateHook);
+        putHooks(rig.autoScaling(), group, launchHook, terminateHook, LifecycleEvents.ABANDON);
     }
 
     /**

@@ -52,6 +52,7 @@ class LabAdoptIT {
             Result adopt = LabScript.lab(dir, "adopt", "--shadow");
             assertThat(adopt.exit()).as(adopt.out()).isZero();
             assertThat(adopt.out()).contains("MODE=shadow", "TerminateHookAbandon=retain", "-launch", "-terminate",
+                    "(default result CONTINUE)",
                     ".ec2.internal");
 
             Result shadow = LabScript.lab(dir, "terminate", "leader");

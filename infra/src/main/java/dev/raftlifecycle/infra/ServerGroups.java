@@ -91,7 +91,12 @@ public final class ServerGroups extends Construct {
 
         /** The default result for the mode the stack deploys (context {@code shadow}). */
         public static String defaultResult(ClusterConfig config) {
-            return config.shadow() ? SHADOW_DEFAULT_RESULT : DEFAULT_RESULT;
+            return defaultResult(config.shadow());
+        }
+
+        /** The default result for a stack in shadow mode or not. */
+        public static String defaultResult(boolean shadow) {
+            return shadow ? SHADOW_DEFAULT_RESULT : DEFAULT_RESULT;
         }
     }
 

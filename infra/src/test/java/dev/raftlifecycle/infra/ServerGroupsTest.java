@@ -23,6 +23,14 @@ class ServerGroupsTest {
     private final String serverRole = Cfn.logicalId(synth.stack(), synth.stack().servers().role());
 
     @Test
+    void inShadowModeAHookThatNoHandlerCompletesLetsTheGroupGoOnAsBefore() {
+        // The main stack with shadow=true builds its hooks with this (the adopt stack's are checked in
+        // AdoptedClusterStackTest): an unfinished launch is not refused, a terminating instance not kept.
+        assertThat(ServerGroups.Hook.defaultResult(true)).isEqualTo("CONTINUE");
+        assertThat(ServerGroups.Hook.defaultResult(false)).isEqualTo("ABANDON");
+    }
+
+    @Test
     void unsealKeyRotatesIsRetainedAndOnlyTheServerRoleMayUseIt() {
         Map<String, JsonNode> keys = Cfn.resources(template, "AWS::KMS::Key");
         JsonNode key = Cfn.resource(template, Cfn.logicalId(synth.stack(), synth.stack().unsealKey().key()));

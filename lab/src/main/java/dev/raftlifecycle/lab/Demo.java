@@ -18,11 +18,28 @@ final class Demo {
     }
 
     static int run(int nodes, Path outDir, PrintStream out) throws Exception {
+        return run(nodes, outDir, out, false);
+    }
+
+    /**
+     * @param foreign the cluster is built the way other tools build them (UUID node ids, DNS-name addresses, groups
+     *                without our hooks or the retain policy) and adopted first ({@link LabEnvironment#adopt}); the
+     *                demo then also loses an instance without a hook (a kill)
+     */
+    static int run(int nodes, Path outDir, PrintStream out, boolean foreign) throws Exception {
         Steps steps = new Steps(out);
-        steps.info("lab: starting the AWS emulator and " + nodes + " Vault nodes over three AZ groups ...");
+        steps.info("lab: starting the AWS emulator and " + nodes + " Vault nodes over three AZ groups"
+                + (foreign ? ", built the way other tools build them" : "") + " ...");
         LabEnvironment[] holder = new LabEnvironment[1];
         boolean up = steps.run("bring up the cluster (moto, Vault processes, init, auth)", () -> {
-            holder[0] = LabEnvironment.start(nodes, outDir, java.util.Map.of(), new Progress(out));
+            holder[0] = LabEnvironment.start(nodes, outDir, java.util.Map.of(), new Progress(out), 0, foreign);
+            if (foreign) {
+                VaultNode any = holder[0].cluster.nodes().iterator().next();
+                Steps.require(!any.nodeId().equals(any.instanceId()), "node_id is the instance id");
+                Steps.require(holder[0].cluster.raftAddresses().get(any.nodeId()).startsWith(any.advertisedHost() + ":")
+                        && !any.advertisedHost().equals(any.ip()), "the Raft address is not the DNS name");
+                out.print(holder[0].adopt(false, true).indent(2));
+            }
             holder[0].startSchedules(Duration.ofSeconds(5));
             VaultNode leader = holder[0].cluster.awaitLeader(Duration.ofSeconds(30));
             return "leader " + leader.instanceId() + ", " + holder[0].cluster.raftNodeIds().size() + " voters";
@@ -58,6 +75,26 @@ final class Demo {
             });
             steps.info("");
             steps.info(StatusView.render(StatusView.collect(lab)));
+            if (foreign) {
+                steps.run("lose a follower's instance without a hook (a kill)", () -> {
+                    VaultNode victim = lab.cluster.runningNodes().stream()
+                            .filter(n -> !lab.cluster.leader().map(l -> l == n).orElse(false)).findFirst()
+                            .orElseThrow(() -> new AssertionError("no follower running"));
+                    java.util.Set<String> before = new java.util.HashSet<>(lab.cluster.groupNames().stream()
+                            .flatMap(g -> lab.cluster.groupInstanceIds(g).stream()).toList());
+                    String said = lab.driver.kill(victim.instanceId(), true);
+                    lab.cluster.await("the lost peer removed, a replacement in service, all " + nodes + " voters healthy",
+                            Duration.ofSeconds(180), () -> !lab.cluster.raftNodeIds().contains(victim.nodeId())
+                                    && lab.cluster.runningNodes().stream().anyMatch(n -> !before.contains(n.instanceId())
+                                    && lab.driver.state(n.instanceId()).equals("InService"))
+                                    && lab.cluster.autopilot().path("healthy").asBoolean(false)
+                                    && lab.cluster.autopilot().path("voters").size() == nodes);
+                    summary.add("lost " + victim.instanceId() + ": " + said);
+                    return victim.instanceId() + ": peer removed by the reconciler, replacement in service";
+                });
+                steps.info("");
+                steps.info(StatusView.render(StatusView.collect(lab)));
+            }
             steps.run("the secret written first is still readable", () -> {
                 Steps.require(lab.cluster.kvGet("demo/before").filter("survives"::equals).isPresent(), "secret lost");
                 return "secret/demo/before = survives";

@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   scripts/lab                      the scripted demo (up, terminate a follower, terminate the leader, down)
  *   scripts/lab --system consul      the scripted demo on three Consul servers
- *   scripts/lab up [--nodes N]       start a lab in the background
+ *   scripts/lab up [--nodes N] [--foreign]  start a lab in the background (--foreign: a cluster not built our way)
+ *   scripts/lab adopt [--shadow] [--no-retain-policy]  wire the automation to a foreign lab's groups
  *   scripts/lab status [--json]      nodes and cluster
  *   scripts/lab terminate ID|leader|random
  *   scripts/lab kill [--process-only] ID
@@ -65,6 +66,8 @@ public final class Lab {
     private static final String USAGE = """
             usage: scripts/lab [command]
               (no command)                          scripted demo: up, status, terminate a follower, terminate the leader, down
+              [demo] --foreign [--nodes N]          the scripted demo on a cluster not built our way, adopted first;
+                                                    a lost instance (a kill) too
               [demo] --system consul [--nodes N]    the scripted demo on Consul servers (SYSTEM=consul): a follower and the
                                                     leader terminated, a server lost without a hook, KV and metrics checked
               up [--nodes N] [--launch-wait S] [--probe RPS] [--spot-groups G]
@@ -72,6 +75,18 @@ public final class Lab {
                                                     S: the launching handler's budget, default 120 s; RPS: a KV
                                                     probe's rate for the timeline's latency, default 2, 0 = off;
                                                     G: how many of the 3 groups launch Spot instances, default 2)
+                  [--foreign]                       a cluster built the way other tools build them: node ids that are
+                                                    random UUIDs, api_addr/cluster_addr by the instance's private DNS
+                                                    name (resolved through a managed block in /etc/hosts: needs root),
+                                                    groups without our hooks and without the retain policy; no
+                                                    handler runs until 'adopt'
+              adopt [--shadow] [--no-retain-policy] wire the automation to a foreign lab: our launch and terminate
+                                                    hooks on its groups and the retain policy (TerminateHookAbandon =
+                                                    retain), through the SDK at the lab's AWS endpoint, and the
+                                                    handlers switched on (--shadow: MODE=shadow, they only decide and
+                                                    log; --no-retain-policy: leave the policy out, the handlers then
+                                                    refuse to remove anything, reason retain-policy-missing); again
+                                                    without --shadow: shadow off
               status [--json]                       nodes and cluster of the running lab
               terminate <instance-id|leader|random> full lifecycle path: terminate hook, removal, replacement, launch hook
               kill [--process-only] <instance-id>   SIGKILL with no lifecycle event, the instance terminated and EC2's state
@@ -129,7 +144,8 @@ public final class Lab {
             if (args[i].startsWith("--")) {
                 String name = args[i].substring(2);
                 if (name.equals("json") || name.equals("process-only") || name.equals("deliver-only")
-                        || name.equals("no-boot")) {
+                        || name.equals("no-boot") || name.equals("foreign") || name.equals("shadow")
+                        || name.equals("no-retain-policy")) {
                     options.put(name, "true");
                 } else if (i + 1 < args.length) {
                     options.put(name, args[++i]);
@@ -142,13 +158,16 @@ public final class Lab {
         }
         try {
             ClusterSystem system = system(options);
+            if (system == ClusterSystem.CONSUL && options.containsKey("foreign")) {
+                return usage(out, "--foreign is Vault only: the lab builds its Consul servers our way");
+            }
             if (system == ClusterSystem.CONSUL && !command.equals("demo")) {
                 return usage(out, "--system consul: only the scripted demo runs on Consul servers so far "
                         + "(scripts/lab --system consul); '" + command + "' is Vault-only");
             }
             return switch (command) {
                 case "demo" -> system == ClusterSystem.CONSUL ? ConsulDemo.run(number(options, "nodes", 3, 3, 9), dir, out)
-                        : Demo.run(number(options, "nodes", 3, 3, 9), dir, out);
+                        : Demo.run(number(options, "nodes", 3, 3, 9), dir, out, options.containsKey("foreign"));
                 case "chaos" -> Chaos.execute(number(options, "nodes", 3, 3, 9), number(options, "rounds", 3, 1, 1000),
                         number(options, "load", 20, 0, 1000),
                         Long.parseLong(options.getOrDefault("seed", Long.toString(System.currentTimeMillis()))),
@@ -161,10 +180,13 @@ public final class Lab {
                         : Drills.run(positional.get(0), dir, out);
                 case "up" -> up(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
                         number(options, "probe", DEFAULT_PROBE_RPS, 0, 50),
-                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3), out);
+                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3), options.containsKey("foreign"), out);
                 case "daemon" -> daemon(dir, number(options, "nodes", 3, 3, 9), number(options, "launch-wait", 120, 5, 900),
                         number(options, "probe", DEFAULT_PROBE_RPS, 0, 50),
-                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3));
+                        number(options, "spot-groups", DEFAULT_SPOT_GROUPS, 0, 3), options.containsKey("foreign"));
+                case "adopt" -> !positional.isEmpty() ? usage(out, "adopt takes no argument (options: --shadow, --no-retain-policy)")
+                        : client(dir, out, "POST", "/adopt" + (options.containsKey("shadow") ? "?shadow=1" : "?shadow=0")
+                        + (options.containsKey("no-retain-policy") ? "&retain=0" : ""), null);
                 case "status" -> client(dir, out, "GET", "/status" + (options.containsKey("json") ? "?json=1" : ""), null);
                 case "terminate" -> positional.size() != 1 ? usage(out, "terminate takes one instance id, 'leader' or 'random'")
                         : client(dir, out, "POST", "/terminate?target=" + encode(positional.get(0)), null);
@@ -259,7 +281,8 @@ public final class Lab {
         return Optional.empty();
     }
 
-    private static int up(Path dir, int nodes, int launchWait, int probe, int spotGroups, PrintStream out) throws Exception {
+    private static int up(Path dir, int nodes, int launchWait, int probe, int spotGroups, boolean foreign, PrintStream out)
+            throws Exception {
         // Two 'up's at once must not both start a daemon: the check and the "starting" state are written under an
         // exclusive lock, and the state names the new daemon from the moment it is spawned.
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("up.lock"),
@@ -269,12 +292,12 @@ public final class Lab {
                 out.println("lab: another 'scripts/lab up' is starting a lab right now; use 'scripts/lab status' in a moment");
                 return 1;
             }
-            return upLocked(dir, nodes, launchWait, probe, spotGroups, out);
+            return upLocked(dir, nodes, launchWait, probe, spotGroups, foreign, out);
         }
     }
 
-    private static int upLocked(Path dir, int nodes, int launchWait, int probe, int spotGroups, PrintStream out)
-            throws Exception {
+    private static int upLocked(Path dir, int nodes, int launchWait, int probe, int spotGroups, boolean foreign,
+                                PrintStream out) throws Exception {
         Optional<JsonNode> existing = running(dir);
         if (existing.isPresent()) {
             boolean ready = existing.get().path("ready").asBoolean();
@@ -298,6 +321,9 @@ public final class Lab {
         command.addAll(List.of(Lab.class.getName(), "daemon", "--nodes", Integer.toString(nodes),
                 "--launch-wait", Integer.toString(launchWait), "--probe", Integer.toString(probe),
                 "--spot-groups", Integer.toString(spotGroups)));
+        if (foreign) {
+            command.add("--foreign");
+        }
         Path log = dir.resolve("daemon.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
@@ -308,7 +334,8 @@ public final class Lab {
         starting.put("nodes", nodes);
         starting.put("ready", false);
         writeState(dir, starting);
-        out.println("lab: starting " + nodes + " Vault nodes in the background (log: " + log + ") ...");
+        out.println("lab: starting " + nodes + " Vault nodes" + (foreign ? " built the way other tools build them" : "")
+                + " in the background (log: " + log + ") ...");
         Instant deadline = Instant.now().plusSeconds(240);
         int progressLines = 0;
         while (Instant.now().isBefore(deadline)) {
@@ -316,7 +343,8 @@ public final class Lab {
             Optional<JsonNode> state = running(dir);
             if (state.isPresent() && state.get().path("ready").asBoolean()) {
                 echoProgress(log, progressLines, out);
-                out.println("lab: up (pid " + state.get().path("pid").asLong() + ")");
+                out.println("lab: up (pid " + state.get().path("pid").asLong() + ")" + (foreign
+                        ? "; no automation on its groups yet: 'scripts/lab adopt [--shadow]' wires it" : ""));
                 return client(dir, out, "GET", "/status", null);
             }
             if (!process.isAlive()) {
@@ -358,10 +386,11 @@ public final class Lab {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    private static int daemon(Path dir, int nodes, int launchWait, int probe, int spotGroups) throws Exception {
+    private static int daemon(Path dir, int nodes, int launchWait, int probe, int spotGroups, boolean foreign)
+            throws Exception {
         LabEnvironment lab = LabEnvironment.start(nodes, dir, Map.of(
                 dev.raftlifecycle.config.Settings.LAUNCH_MAX_WAIT_SECONDS, Integer.toString(launchWait)),
-                new Progress(System.out), spotGroups);
+                new Progress(System.out), spotGroups, foreign);
         CountDownLatch stop = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         KvLoad load = new KvLoad(lab, probe);
@@ -413,6 +442,7 @@ public final class Lab {
                         exchange.getRequestBody().readAllBytes(), Optional.ofNullable(query.get("instance")),
                         query.containsKey("deliverOnly"), query.containsKey("noBoot")));
                 case "/env" -> lab.env();
+                case "/adopt" -> lab.adopt("1".equals(query.get("shadow")), !"0".equals(query.get("retain")));
                 case "/restart" -> lab.driver.restart(knownInstance(lab, query.getOrDefault("instance", ""))) + "\n";
                 case "/timeline" -> "lab: timeline written to " + lab.timeline.write(lab.dir.resolve("timeline-"
                         + System.currentTimeMillis() + ".html"), "raft-lifecycle lab " + lab.cluster.name(),

@@ -54,12 +54,21 @@ final class LabEnvironment implements AutoCloseable {
     final Timeline timeline;
     /** Auto Scaling and Lambda for a roll, at the lab's AWS endpoint ({@link #awsEndpoint()}). */
     final AutoScalingStandIn autoScaling;
-    private final HandlerRuntime runtime;
-    private final TerminatingHandler terminating;
-    private final LaunchingHandler launching;
-    private final HealthPublisherHandler publisher;
-    private final ReconcilerHandler reconciler;
-    private final InterruptionHandler interruption;
+    private volatile HandlerRuntime runtime;
+    private volatile TerminatingHandler terminating;
+    private volatile LaunchingHandler launching;
+    private volatile HealthPublisherHandler publisher;
+    private volatile ReconcilerHandler reconciler;
+    private volatile InterruptionHandler interruption;
+    /** The handlers' environment as last wired (adopting a foreign cluster rewires them with its MODE). */
+    private volatile Map<String, String> handlerEnv;
+    /**
+     * Whether the automation is wired to the groups: from the start for a cluster built our way; for a foreign one
+     * ({@link ClusterSpec#asForeign()}) only after {@link #adopt}: until then its groups have none of our hooks and no
+     * handler runs.
+     */
+    private volatile boolean adopted;
+    private volatile String mode = dev.raftlifecycle.contract.Defaults.MODE;
     private final PrintWriter handlerLog;
     private final LoadBalancerStandIn loadBalancer;
     private final Path operatorToken;
@@ -125,15 +134,8 @@ final class LabEnvironment implements AutoCloseable {
         // The publisher's canary goes through the load balancer, as in a deployment.
         env.put(Settings.CANARY_ADDRESS, "https://127.0.0.1:" + loadBalancer.port());
         env.putAll(overrides);
-        Settings settings = Settings.from(env);
-        // Each handler with its own role, as deployed (the policy the CDK app synthesizes for it).
-        HandlerRuntimes runtimes = new HandlerRuntimes(rig, settings, handlerLog::println);
-        this.runtime = runtimes.of(dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME);
-        this.terminating = runtimes.terminating();
-        this.launching = runtimes.launching();
-        this.publisher = runtimes.publisher();
-        this.reconciler = runtimes.reconciler();
-        this.interruption = runtimes.interruption();
+        wire(env);
+        this.adopted = !cluster.spec().foreign();
         this.timeline = new Timeline(cluster, () -> cluster.groupNames().stream().mapToInt(g -> rig.autoScaling()
                 .describeAutoScalingGroups(r -> r.autoScalingGroupNames(g)).autoScalingGroups().get(0).desiredCapacity())
                 .sum());
@@ -150,6 +152,78 @@ final class LabEnvironment implements AutoCloseable {
             Files.setPosixFilePermissions(operatorToken, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: the run folder's own permissions apply
+        }
+    }
+
+    /** Builds the handlers on this environment: each with its own role, as deployed (the CDK app's policy for it). */
+    private void wire(Map<String, String> env) {
+        Settings settings = Settings.from(env);
+        HandlerRuntimes runtimes = new HandlerRuntimes(rig, settings, handlerLog::println);
+        this.runtime = runtimes.of(dev.raftlifecycle.contract.HandlerNames.PUBLISHER_NAME);
+        this.terminating = runtimes.terminating();
+        this.launching = runtimes.launching();
+        this.publisher = runtimes.publisher();
+        this.reconciler = runtimes.reconciler();
+        this.interruption = runtimes.interruption();
+        this.handlerEnv = Map.copyOf(env);
+    }
+
+    /** Whether the automation is wired to the groups (see {@link #adopted}). */
+    boolean adopted() {
+        return adopted;
+    }
+
+    /** The handlers' MODE: active, or shadow after {@code scripts/lab adopt --shadow}. */
+    String mode() {
+        return mode;
+    }
+
+    /** Whether the cluster was built the way other tools build them (scripts/lab up --foreign). */
+    boolean foreign() {
+        return cluster.spec().foreign();
+    }
+
+    /**
+     * scripts/lab adopt: what an operator does to wire the automation to groups another tool built — our launch and
+     * terminate hooks on each group (default result CONTINUE in shadow mode, ABANDON otherwise) and the retain policy (unless {@code retainPolicy} is false: the refusal demo),
+     * through the SDK at the lab's AWS endpoint ({@link ClusterAdoption}) — and the handlers the lab runs switched to the
+     * adopted configuration (MODE=shadow with {@code shadow}, else active). Adopting again changes the mode (a deploy
+     * with shadow on or off). Returns what was done.
+     */
+    synchronized String adopt(boolean shadow, boolean retainPolicy) {
+        StringBuilder out = new StringBuilder();
+        List<dev.raftlifecycle.rig.ClusterAdoption.Step> steps = dev.raftlifecycle.rig.ClusterAdoption.adopt(
+                awsEndpoint(), awsCredentials(), cluster.groupNames(), cluster.launchHook(), cluster.terminateHook(),
+                retainPolicy, shadow);
+        for (dev.raftlifecycle.rig.ClusterAdoption.Step step : steps) {
+            out.append("adopt: ").append(step.group()).append(": ").append(step.what()).append('\n');
+        }
+        if (!retainPolicy) {
+            out.append("adopt: no retain policy set (--no-retain-policy): the handlers will remove nothing, reason "
+                    + "retain-policy-missing\n");
+        }
+        Map<String, String> env = new HashMap<>(handlerEnv);
+        String newMode = shadow ? dev.raftlifecycle.contract.Defaults.MODE_SHADOW : dev.raftlifecycle.contract.Defaults.MODE;
+        env.put(Settings.MODE, newMode);
+        wire(env);
+        mode = newMode;
+        adopted = true;
+        timeline.mark("adopted" + (shadow ? " (shadow)" : ""));
+        out.append("adopt: handlers wired with ").append(Settings.MODE).append('=').append(newMode)
+                .append(shadow ? " (they decide and log what they would do; they change nothing)" : "").append('\n');
+        for (dev.raftlifecycle.rig.VaultNode node : cluster.nodes()) {
+            out.append(String.format(java.util.Locale.ROOT, "adopt: node %s  node_id %s  address %s%n", node.instanceId(),
+                    node.nodeId(), node.advertisedHost()));
+        }
+        return out.toString();
+    }
+
+    /** Refuses a lifecycle step the automation would take part in, while it is not wired to the groups. */
+    void requireAdopted(String what) {
+        if (!adopted) {
+            throw new IllegalArgumentException(what + ": the lab's groups have none of our hooks yet (a cluster built"
+                    + " the way other tools build them, scripts/lab up --foreign): run 'scripts/lab adopt' first. Until"
+                    + " then a termination is what it always was on these groups: the instance goes, its peer stays in Raft");
         }
     }
 
@@ -170,6 +244,17 @@ final class LabEnvironment implements AutoCloseable {
     /** @param spotGroups how many groups, counted from the last, run Spot instances */
     static LabEnvironment start(int nodes, Path outDir, Map<String, String> overrides,
                                 java.util.function.Consumer<String> progress, int spotGroups) throws IOException {
+        return start(nodes, outDir, overrides, progress, spotGroups, false);
+    }
+
+    /**
+     * @param foreign a cluster built the way other tools build them ({@link ClusterSpec#asForeign()}): UUID node ids,
+     *                DNS-name addresses, groups without our hooks or the retain policy; no handler runs until
+     *                {@link #adopt}
+     */
+    static LabEnvironment start(int nodes, Path outDir, Map<String, String> overrides,
+                                java.util.function.Consumer<String> progress, int spotGroups, boolean foreign)
+            throws IOException {
         Path dir = outDir.resolve("run-" + Instant.now().toString().replace(":", "").replace(".", "") + "-"
                 + UUID.randomUUID().toString().substring(0, 4));
         Files.createDirectories(dir);
@@ -177,17 +262,19 @@ final class LabEnvironment implements AutoCloseable {
         Rig rig = Rig.start(dir);
         rig.progress(progress);
         try {
-            progress.accept("starting a cluster of " + nodes + " Vault nodes");
+            progress.accept("starting a cluster of " + nodes + " Vault nodes" + (foreign
+                    ? " built the way other tools build them (UUID node ids, DNS-name addresses, no hooks of ours)" : ""));
             java.util.Set<Integer> spot = new java.util.HashSet<>();
             for (int zone = 3 - spotGroups; zone < 3; zone++) {
                 spot.add(zone);
             }
-            VaultCluster cluster = rig.startCluster(ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
-                    .withTotalNodes(nodes).withSpotZones(spot));
+            ClusterSpec spec = ClusterSpec.defaults().withName("lab" + (ProcessHandle.current().pid() % 10000))
+                    .withTotalNodes(nodes).withSpotZones(spot);
+            VaultCluster cluster = rig.startCluster(foreign ? spec.asForeign() : spec);
             LabEnvironment lab = new LabEnvironment(rig, cluster, dir, overrides);
-            progress.accept("handlers wired (terminating, launching, publisher, reconciler, interruption), load-balancer"
-                    + " stand-in on port "
-                    + lab.loadBalancer.port());
+            progress.accept((foreign ? "handlers built but not wired to the groups (scripts/lab adopt wires them)"
+                    : "handlers wired (terminating, launching, publisher, reconciler, interruption)")
+                    + ", load-balancer stand-in on port " + lab.loadBalancer.port());
             return lab;
         } catch (RuntimeException | IOException e) {
             rig.close();
@@ -198,6 +285,9 @@ final class LabEnvironment implements AutoCloseable {
     /** Runs the publisher and the reconciler every {@code every} and samples the timeline every half second. */
     void startSchedules(Duration every) {
         scheduler.scheduleWithFixedDelay(() -> {
+            if (!adopted) {
+                return; // no automation on a foreign cluster's groups yet
+            }
             try {
                 lastPublish = invoke("publisher", "{}".getBytes(StandardCharsets.UTF_8));
                 lastReconcile = invoke("reconciler", "{}".getBytes(StandardCharsets.UTF_8));

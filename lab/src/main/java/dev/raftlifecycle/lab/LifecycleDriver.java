@@ -103,6 +103,7 @@ final class LifecycleDriver {
      * replacement); after ABANDON it is retained and, desired capacity lowered already, not replaced either.
      */
     Termination terminate(String instanceId, Replay replay, boolean replace) {
+        lab.requireAdopted("terminate " + instanceId);
         Instant started = Instant.now();
         VaultNode node = cluster.node(instanceId);
         boolean wasRetained = RETAINED.equals(states.get(instanceId));
@@ -175,6 +176,7 @@ final class LifecycleDriver {
      * replacement is replayed).
      */
     Launch launch(String instanceId, Replay replay, boolean boot) {
+        lab.requireAdopted("launch " + instanceId);
         String current = instanceId;
         Launch last = null;
         for (int attempt = 1; attempt <= (replay == null ? LAUNCH_ATTEMPTS : 1); attempt++) {
@@ -254,6 +256,12 @@ final class LifecycleDriver {
      */
     String kill(String instanceId, boolean instanceLost) {
         VaultNode node = cluster.node(instanceId);
+        if (instanceLost) {
+            lab.requireAdopted("kill " + instanceId);
+        }
+        if (instanceLost && lab.foreign() && !RETAINED.equals(states.get(instanceId))) {
+            return killForeign(node);
+        }
         node.kill();
         lab.timeline.mark("crash", instanceId, (instanceLost ? "lost " : "crash ") + instanceId);
         if (!instanceLost) {
@@ -300,6 +308,50 @@ final class LifecycleDriver {
                 : "; the group launches a replacement through the launch hook — watch scripts/lab status");
     }
 
+    /**
+     * The loss of an instance of a foreign cluster, in AWS's order: the instance is gone at once and EC2's state changes
+     * go to the reconciler; the group notices the loss at its next health check and launches the replacement after
+     * that. The order matters here, where the emulator gives the replacement the lost instance's private IP (and so its
+     * DNS name, the peer's address) at once: a peer matched by address is the lost instance's only while no running
+     * instance holds the address (the IP-reuse refusal), so the reconciler must see the loss before the replacement
+     * exists, as it does in AWS. Auto Scaling's health check replacing the instance is played by a launch into the
+     * group once the state changes went out.
+     */
+    private String killForeign(VaultNode node) {
+        String instanceId = node.instanceId();
+        String group = node.groupName();
+        lab.timeline.mark("crash", instanceId, "lost " + instanceId);
+        // Gone without a replacement for now (moto would launch one at once, on the same IP, if EC2 terminated it);
+        // the desired capacity shown stays what AWS would show until the replacement comes.
+        cluster.retireInstance(instanceId);
+        lab.rig.recorder().adjustDesiredCapacity(group, 1);
+        states.put(instanceId, "Terminated (lost)");
+        JsonNode first = lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.SHUTTING_DOWN));
+        lab.timeline.mark(first.path("action").asText().equals("REMOVED") ? "continue" : "note", instanceId,
+                "state change shutting-down: " + first.path("action").asText() + " " + first.path("reason").asText()
+                        + " (" + instanceId + ")");
+        Thread later = new Thread(() -> {
+            try {
+                Thread.sleep(STATE_CHANGE_GAP.toMillis());
+                lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.TERMINATED));
+                Thread.sleep(3000); // the group's health check notices the loss
+                String replacement = cluster.launchInstance(group);
+                lab.rig.recorder().adjustDesiredCapacity(group, -1);
+                launch(replacement);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                lab.timeline.mark("after the loss of " + instanceId + ": " + e.getMessage());
+            }
+        }, "lab-replace-" + instanceId);
+        later.setDaemon(true);
+        later.start();
+        return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss, a failed"
+                + " host); EC2's state change (shutting-down) went to the reconciler: " + first.path("action").asText()
+                + " (" + first.path("reason").asText() + "); the group launches a replacement through the launch hook"
+                + " — watch scripts/lab status";
+    }
+
     /** Between EC2's shutting-down and terminated state changes for an instance the lab kills. */
     private static final Duration STATE_CHANGE_GAP = Duration.ofSeconds(2);
 
@@ -310,6 +362,7 @@ final class LifecycleDriver {
      * background.
      */
     String spot(String instanceId, Duration notice) {
+        lab.requireAdopted("spot " + instanceId);
         VaultNode node = cluster.node(instanceId);
         if (!node.running() || !states.getOrDefault(instanceId, "InService").startsWith("InService")
                 && !RETAINED.equals(states.get(instanceId))) {

@@ -31,14 +31,14 @@ final class StatusView {
         List<VaultNode> sorted = new ArrayList<>(cluster.nodes());
         sorted.sort(Comparator.comparing(VaultNode::availabilityZone).thenComparing(VaultNode::instanceId));
         for (VaultNode node : sorted) {
-            JsonNode server = autopilot.path("servers").path(node.instanceId());
+            JsonNode server = autopilot.path("servers").path(node.nodeId()); // autopilot keys servers by node_id
             int health = node.running() ? cluster.healthCode(node) : -1;
             ObjectNode row = nodes.addObject();
             row.put("instance", node.instanceId());
             row.put("group", node.groupName());
             row.put("market", dev.raftlifecycle.rig.RigGroups.spot(node.groupName()) ? "spot" : "on-demand");
             row.put("az", node.availabilityZone());
-            row.put("address", node.ip() + ":" + node.apiPort());
+            row.put("address", node.advertisedHost() + ":" + node.apiPort()); // its api_addr's host: IP, or DNS name
             row.put("lifecycle", lab.driver.state(node.instanceId()));
             row.put("role", server.isMissingNode() ? "-" : server.path("status").asText("-"));
             row.put("vault", switch (health) {
@@ -77,7 +77,7 @@ final class StatusView {
         var servers = autopilot.path("servers").fieldNames();
         while (servers.hasNext()) {
             String id = servers.next();
-            if (!known.contains(id)) {
+            if (!known.contains(cluster.instanceIdOfNode(id))) {
                 JsonNode server = autopilot.path("servers").path(id);
                 ObjectNode row = nodes.addObject();
                 row.put("instance", id);
@@ -94,7 +94,8 @@ final class StatusView {
         }
         ObjectNode c = root.putObject("cluster");
         c.put("name", cluster.name());
-        c.put("leader", autopilot.path("leader").asText(""));
+        c.put("leader", autopilot.path("leader").asText("").isEmpty() ? ""
+                : cluster.instanceIdOfNode(autopilot.path("leader").asText("")));
         c.put("failureTolerance", autopilot.path("failure_tolerance").asInt(0));
         c.put("autopilotHealthy", autopilot.path("healthy").asBoolean(false));
         c.put("peers", autopilot.path("servers").size());
@@ -112,10 +113,16 @@ final class StatusView {
 
     static String render(ObjectNode status) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n", "INSTANCE",
+        // The address column as wide as its widest entry (a DNS-name address is longer than an IP's), 20 at least.
+        int width = 20;
+        for (JsonNode row : status.path("nodes")) {
+            width = Math.max(width, row.path("address").asText().length());
+        }
+        String line = "%-21s %-12s %-9s %-11s %-" + width + "s %-22s %-9s %-13s %-8s %s%n";
+        out.append(String.format(Locale.ROOT, line, "INSTANCE",
                 "GROUP", "MARKET", "AZ", "ADDRESS", "LIFECYCLE", "ROLE", "VAULT", "HEALTHY", "LAST CONTACT"));
         for (JsonNode row : status.path("nodes")) {
-            out.append(String.format(Locale.ROOT, "%-21s %-12s %-9s %-11s %-20s %-22s %-9s %-13s %-8s %s%n",
+            out.append(String.format(Locale.ROOT, line,
                     row.path("instance").asText(), shorten(row.path("group").asText(), 12),
                     row.path("market").asText("-"), row.path("az").asText(),
                     row.path("address").asText(), row.path("lifecycle").asText(), row.path("role").asText(),

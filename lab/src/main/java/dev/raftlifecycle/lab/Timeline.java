@@ -100,7 +100,7 @@ final class Timeline {
             JsonNode state = cluster.autopilot();
             JsonNode servers = state.path("servers");
             for (VaultNode node : List.copyOf(cluster.nodes())) {
-                JsonNode server = servers.path(node.instanceId());
+                JsonNode server = servers.path(node.nodeId()); // autopilot keys servers by node_id
                 String role = !node.running() ? "dead" : server.isMissingNode() ? "not a peer"
                         : switch (server.path("status").asText("")) {
                             case "leader" -> "leader";
@@ -109,7 +109,8 @@ final class Timeline {
                         };
                 nodes.add(new NodeSample(node.instanceId(), lifecycle.apply(node.instanceId()), role));
             }
-            String leader = state.path("leader").asText("");
+            String leaderId = state.path("leader").asText("");
+            String leader = leaderId.isEmpty() ? "" : cluster.instanceIdOfNode(leaderId);
             int expected = safeExpected();
             samples.add(new Sample(at, true, servers.size(), state.path("voters").size(), expected,
                     state.path("failure_tolerance").asInt(0), leader, nodes));

@@ -43,12 +43,15 @@ class LabCommandLineTest {
         assertThat(run(2, "chaos", "--rounds")).contains("--rounds needs a value");
         assertThat(run(2, "chaos", "--client", "sometimes")).contains("--client must be deadline or before, not 'sometimes'");
         assertThat(run(2, "chaos", "--step-down-quiet", "61")).contains("--step-down-quiet must be between 0 and 60");
+        assertThat(run(2, "--foreign", "--system", "consul")).contains("--foreign is Vault only");
+        assertThat(run(2, "adopt", "now")).contains("adopt takes no argument");
     }
 
     @Test
     void commandsForARunningLabSayWhenNoneIsRunning() throws Exception {
         assertThat(run(1, "status")).contains("no lab is running; start one with 'scripts/lab up'");
         assertThat(run(1, "down")).contains("no lab is running");
+        assertThat(run(1, "adopt", "--shadow")).contains("no lab is running");
     }
 
     @Test
@@ -61,6 +64,7 @@ class LabCommandLineTest {
     void helpListsEveryCommand() throws Exception {
         assertThat(run(0, "help")).contains("up [--nodes N]", "status [--json]", "terminate <instance-id|leader|random>",
                 "kill [--process-only]", "spot <instance-id> [--notice S]",
-                "invoke <terminating|launching|publisher|reconciler|interruption>", "down", "chaos [--nodes N]");
+                "invoke <terminating|launching|publisher|reconciler|interruption>", "down", "chaos [--nodes N]",
+                "[--foreign]", "adopt [--shadow] [--no-retain-policy]");
     }
 }

@@ -39,6 +39,19 @@ final class AwsViewOverlays {
     static final String TERMINATE_HOOK_ABANDON_PARAM = "InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon";
     /** The launch template version each instance was launched with; moto shows the template's default for all. */
     private final Map<String, String> launchTemplateVersions = new ConcurrentHashMap<>();
+    /**
+     * Instances EC2 shows at another instance's former private address (IP and private DNS name): EC2 gives a freed
+     * address to a later instance of the subnet; moto never frees one (a terminated instance keeps its address).
+     */
+    private final Map<String, ShownAddress> shownAddresses = new ConcurrentHashMap<>();
+
+    /** An instance's address as moto has it, and as EC2 is to show it. */
+    record ShownAddress(String realIp, String realDnsName, String ip, String dnsName) {
+    }
+
+    void showAddress(String instanceId, ShownAddress address) {
+        shownAddresses.put(instanceId, address);
+    }
 
     void launchTemplateVersion(String instanceId, String version) {
         if (version == null) {
@@ -116,6 +129,12 @@ final class AwsViewOverlays {
      * yet. Any other answer, or with no overlay set, unchanged.
      */
     byte[] asAwsWouldAnswer(byte[] body) {
+        if (!shownAddresses.isEmpty() && body.length > 0 && new String(body, 0, Math.min(body.length, 512),
+                StandardCharsets.UTF_8).contains("<DescribeInstancesResponse")) {
+            return rewrite(new String(body, StandardCharsets.UTF_8), "show reused addresses and hide instances",
+                    doc -> withShownAddresses(doc) | (!hiddenFromEc2.isEmpty() && withoutHiddenInstances(doc)))
+                    .getBytes(StandardCharsets.UTF_8);
+        }
         if (body.length > 0 && new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8)
                 .contains("<DescribeAutoScalingGroupsResponse")) {
             // Every group's instance lifecycle policy, whatever else is set.
@@ -250,6 +269,39 @@ final class AwsViewOverlays {
         return changed;
     }
 
+    /**
+     * In each instance item of {@link #shownAddresses}, every element whose text is its real private IP or private DNS
+     * name (the instance's own, its network interfaces', their private IP sets') shows the address it is to show.
+     */
+    private boolean withShownAddresses(org.w3c.dom.Document doc) {
+        boolean changed = false;
+        org.w3c.dom.NodeList items = doc.getElementsByTagNameNS("*", "item");
+        for (int i = 0; i < items.getLength(); i++) {
+            org.w3c.dom.Element item = (org.w3c.dom.Element) items.item(i);
+            String id = childText(item, "instanceId");
+            ShownAddress shown = id == null || child(item, "instanceState") == null ? null : shownAddresses.get(id);
+            if (shown == null) {
+                continue;
+            }
+            org.w3c.dom.NodeList all = item.getElementsByTagNameNS("*", "*");
+            for (int j = 0; j < all.getLength(); j++) {
+                org.w3c.dom.Element e = (org.w3c.dom.Element) all.item(j);
+                if (hasElementChild(e) || e.getFirstChild() == null) {
+                    continue; // only leaves carry an address
+                }
+                String text = e.getTextContent().trim();
+                if (text.equals(shown.realIp())) {
+                    e.setTextContent(shown.ip());
+                    changed = true;
+                } else if (text.equals(shown.realDnsName())) {
+                    e.setTextContent(shown.dnsName());
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+
     /** The hidden instances' items removed from each reservation's instancesSet. */
     private boolean withoutHiddenInstances(org.w3c.dom.Document doc) {
         boolean changed = false;
@@ -291,6 +343,15 @@ final class AwsViewOverlays {
             }
         }
         return null;
+    }
+
+    private static boolean hasElementChild(org.w3c.dom.Element parent) {
+        for (org.w3c.dom.Node child = parent.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof org.w3c.dom.Element) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String childText(org.w3c.dom.Element parent, String localName) {

@@ -35,7 +35,7 @@ final class ClusterInstances<N extends RaftNode> {
 
     /**
      * The emulator's side of a new cluster: a VPC on 127.{octet}.0.0/16, a launch template (IMDSv2 only) and the
-     * groups, one per zone, with both hooks.
+     * groups, one per zone, with both hooks (a foreign cluster's: without our hooks and without the retain policy).
      */
     void createInfrastructure(int octet, String launchTemplateName) {
         String vpcId = rig.ec2().createVpc(r -> r.cidrBlock("127." + octet + ".0.0/16")).vpc().vpcId();
@@ -44,15 +44,50 @@ final class ClusterInstances<N extends RaftNode> {
                         .metadataOptions(m -> m.httpTokens("required").httpPutResponseHopLimit(1))))
                 .launchTemplate().launchTemplateId();
         groupNames.addAll(RigGroups.create(rig, spec, octet, vpcId, template, launchHook(), terminateHook()));
+        if (spec.foreign()) {
+            // Built by another tool: no instance lifecycle policy on the groups (adopting them sets it).
+            groupNames.forEach(group -> rig.recorder().terminateHookAbandon(group, null));
+        }
     }
 
-    /** The instances as EC2 describes them. */
+    /**
+     * The instances as EC2 describes them (an instance given a former instance's address by
+     * {@link #launchInstanceAtAddressOf}: at that address, as the front shows it).
+     */
     List<Instance> describe(List<String> instanceIds) {
         if (instanceIds.isEmpty()) {
             return List.of();
         }
         return rig.ec2().describeInstances(r -> r.instanceIds(instanceIds)).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
+                .flatMap(r -> r.instances().stream())
+                .map(i -> reusedAddresses.containsKey(i.instanceId()) ? reusedAddresses.get(i.instanceId()).apply(i) : i)
+                .toList();
+    }
+
+    /** Instances shown at a former instance's address: how to show each. */
+    private final java.util.Map<String, java.util.function.UnaryOperator<Instance>> reusedAddresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Raises the group's desired capacity by one, as {@link #launchInstance}, and has EC2 show the new instance at the
+     * address {@code formerInstanceId} had (its private IP and the private DNS name EC2 reported for it): EC2 gives a
+     * terminated instance's address to a later instance of the subnet; moto never does. The former instance must be
+     * terminated and its server gone. Returns the new instance's id (no server process yet).
+     */
+    String launchInstanceAtAddressOf(String group, String formerInstanceId) {
+        Instance former = describe(formerInstanceId);
+        String state = former.state().nameAsString();
+        if (!"terminated".equals(state) || nodes.find(formerInstanceId) != null) {
+            throw new RigException(formerInstanceId + " is " + state + (nodes.find(formerInstanceId) != null
+                    ? " and still has a server" : "") + ": its address is not free to reuse");
+        }
+        String id = launchInstance(group);
+        Instance real = rig.ec2().describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+        String ip = former.privateIpAddress();
+        String dns = former.privateDnsName();
+        rig.recorder().showAddress(id, real.privateIpAddress(), real.privateDnsName(), ip, dns);
+        reusedAddresses.put(id, i -> i.toBuilder().privateIpAddress(ip).privateDnsName(dns).build());
+        return id;
     }
 
     /** One instance as EC2 describes it. */
@@ -164,12 +199,12 @@ final class ClusterInstances<N extends RaftNode> {
         Set<String> peers = cluster.raftNodeIds();
         // The dead first, and each peer removed before its process stops, so that every removal still has a quorum.
         List<N> retiring = new ArrayList<>(nodes.all().stream().filter(node -> !node.running()
-                || !peers.contains(node.instanceId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
+                || !peers.contains(node.nodeId()) || !groupInstanceIds(node.groupName()).contains(node.instanceId()))
                 .toList());
         retiring.sort(Comparator.comparing(RaftNode::running));
         for (N node : retiring) {
             String id = node.instanceId();
-            if (peers.contains(id)) {
+            if (peers.contains(node.nodeId())) {
                 try {
                     cluster.removePeer(id);
                 } catch (RigException e) {
@@ -199,7 +234,7 @@ final class ClusterInstances<N extends RaftNode> {
         }
         // Peers whose process is gone must leave the configuration too.
         for (String stale : cluster.raftNodeIds()) {
-            if (!nodes.contains(stale)) {
+            if (nodes.all().stream().noneMatch(n -> n.nodeId().equals(stale))) {
                 cluster.removePeer(stale);
             }
         }

@@ -14,11 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param spotZones  the zones (indexes) whose group runs Spot instances (see {@link RigGroups}); the others on-demand
  * @param unsealKeyId an existing KMS key (in the rig's emulator) for Vault's seal instead of a new one: a new cluster
  *                    that can take another's snapshot (a restore needs the same unseal key); empty = a key of its own
+ * @param foreign    a cluster built the way other tools build them, not ours (see {@link #asForeign()}); false = ours
  */
 public record ClusterSpec(String name, List<String> zones, List<Integer> capacities, Duration stabilizationTime,
                           Duration lastContactThreshold, String tlsServerName, boolean configureAuth,
                           boolean initialize, java.util.Set<Integer> spotZones,
-                          java.util.Optional<String> unsealKeyId) {
+                          java.util.Optional<String> unsealKeyId, boolean foreign) {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final List<String> ZONES = List.of("us-east-1a", "us-east-1b", "us-east-1c");
 
@@ -34,7 +35,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     public static ClusterSpec defaults() {
         return new ClusterSpec("rig" + ProcessHandle.current().pid() % 10000 + "x" + COUNTER.incrementAndGet(),
                 ZONES, List.of(1, 1, 1), Duration.ofSeconds(3), Duration.ofSeconds(5),
-                "vault.raft-lifecycle.internal", true, true, java.util.Set.of(), java.util.Optional.empty());
+                "vault.raft-lifecycle.internal", true, true, java.util.Set.of(), java.util.Optional.empty(), false);
     }
 
     /** Every group runs Spot instances. */
@@ -49,7 +50,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
     /** These zones' groups (by index) run Spot instances, the others on-demand. */
     public ClusterSpec withSpotZones(java.util.Set<Integer> value) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, value, unsealKeyId);
+                configureAuth, initialize, value, unsealKeyId, foreign);
     }
 
     /** Whether the group of zone {@code index} runs Spot instances. */
@@ -59,7 +60,7 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
 
     public ClusterSpec withName(String value) {
         return new ClusterSpec(value, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, spotZones, unsealKeyId);
+                configureAuth, initialize, spotZones, unsealKeyId, foreign);
     }
 
     /** Total node count spread over the zones as Auto Scaling would (5 → 2+2+1). */
@@ -69,24 +70,24 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
             spread.add(total / zones.size() + (i < total % zones.size() ? 1 : 0));
         }
         return new ClusterSpec(name, zones, spread, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, spotZones, unsealKeyId);
+                configureAuth, initialize, spotZones, unsealKeyId, foreign);
     }
 
     /** The name every server certificate carries (and the auth methods' server id). */
     public ClusterSpec withTlsServerName(String value) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, value, configureAuth,
-                initialize, spotZones, unsealKeyId);
+                initialize, spotZones, unsealKeyId, foreign);
     }
 
     public ClusterSpec withStabilizationTime(Duration value) {
         return new ClusterSpec(name, zones, capacities, value, lastContactThreshold, tlsServerName, configureAuth,
-                initialize, spotZones, unsealKeyId);
+                initialize, spotZones, unsealKeyId, foreign);
     }
 
     /** Skip the AWS auth method and Lambda policy (for clusters that are never logged in to). */
     public ClusterSpec withoutAuth() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, initialize, spotZones, unsealKeyId);
+                false, initialize, spotZones, unsealKeyId, foreign);
     }
 
     /**
@@ -95,13 +96,25 @@ public record ClusterSpec(String name, List<String> zones, List<Integer> capacit
      */
     public ClusterSpec uninitialized() {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                false, false, spotZones, unsealKeyId);
+                false, false, spotZones, unsealKeyId, foreign);
     }
 
     /** Vault's seal uses this existing KMS key (another cluster's: {@link VaultCluster#kmsKeyId()}). */
     public ClusterSpec withUnsealKeyId(String keyId) {
         return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
-                configureAuth, initialize, spotZones, java.util.Optional.of(keyId));
+                configureAuth, initialize, spotZones, java.util.Optional.of(keyId), foreign);
+    }
+
+    /**
+     * A cluster built the way other tools (Terraform modules, hand-made CDK) build them, for adopting it: each node's
+     * Raft node_id is a random UUID (not the instance id), its api_addr and cluster_addr (the Raft address) name the
+     * instance's EC2 private DNS name instead of its IP (resolved through the rig's block in /etc/hosts:
+     * {@link EtcHosts}), and its groups have none of our lifecycle hooks and no instance lifecycle policy (no
+     * retain on TerminateHookAbandon). Vault only: Consul's rig cluster is always built our way.
+     */
+    public ClusterSpec asForeign() {
+        return new ClusterSpec(name, zones, capacities, stabilizationTime, lastContactThreshold, tlsServerName,
+                configureAuth, initialize, spotZones, unsealKeyId, true);
     }
 
     public int totalNodes() {

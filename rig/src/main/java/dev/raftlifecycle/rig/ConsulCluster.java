@@ -78,6 +78,10 @@ public final class ConsulCluster implements RaftCluster {
      *                  tlsServerName)
      */
     static ConsulCluster start(Rig rig, ClusterSpec spec, Path consulBin, String gossipKey) {
+        if (spec.foreign()) {
+            throw new RigException("a foreign cluster (ClusterSpec.asForeign) is Vault only: the rig builds Consul"
+                    + " clusters our way");
+        }
         Instant begin = Instant.now();
         int[] address = RigAddresses.allocate(ConsulPorts.HTTPS, ConsulPorts.SERVER_RPC, ConsulPorts.SERF_LAN);
         if (address[1] != ConsulPorts.HTTPS) {

@@ -146,6 +146,14 @@ public final class LifecycleRecorder implements AutoCloseable {
     }
 
     /**
+     * EC2 shows the instance at {@code ip} and {@code dnsName} (another instance's former address) wherever moto shows
+     * its own {@code realIp} and {@code realDnsName} (DescribeInstances through the front).
+     */
+    public void showAddress(String instanceId, String realIp, String realDnsName, String ip, String dnsName) {
+        views.showAddress(instanceId, new AwsViewOverlays.ShownAddress(realIp, realDnsName, ip, dnsName));
+    }
+
+    /**
      * What DescribeAutoScalingGroups reports for the group as InstanceLifecyclePolicy/RetentionTriggers/
      * TerminateHookAbandon (moto models no instance lifecycle policy); null: no InstanceLifecyclePolicy element at all.
      * Every group reports "retain" until told otherwise (our CDK app sets it); an UpdateAutoScalingGroup through the

@@ -8,6 +8,11 @@ public interface RaftNode {
     /** The EC2 instance it runs for (also its Raft node id / node name). */
     String instanceId();
 
+    /** Its Raft node id: the instance id on a cluster built our way (a foreign Vault cluster's node: a UUID). */
+    default String nodeId() {
+        return instanceId();
+    }
+
     /** The Auto Scaling group its instance was launched in. */
     String groupName();
 

@@ -48,12 +48,10 @@ public final class RigGroups {
                     .vpcZoneIdentifier(subnetId)
                     .tags(t -> t.key(VaultCluster.CLUSTER_TAG).value(spec.name()).propagateAtLaunch(true)
                             .resourceId(group).resourceType("auto-scaling-group")));
-            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook)
-                    .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION).heartbeatTimeout(300)
-                    .defaultResult("ABANDON"));
-            rig.autoScaling().putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook)
-                    .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
-                    .defaultResult("ABANDON"));
+            if (!spec.foreign()) {
+                // A foreign cluster's groups were built without our hooks: adopting the cluster adds them.
+                putHooks(rig, group, launchHook, terminateHook);
+            }
             if (spot) {
                 SPOT_GROUPS.add(group);
                 if (capacity > 0) {
@@ -63,6 +61,25 @@ public final class RigGroups {
             groupNames.add(group);
         }
         return groupNames;
+    }
+
+    /**
+     * Our launch and terminate hooks on a group (heartbeat 300 s), as the CDK app and the adopt stack create them; their
+     * default result (what Auto Scaling does when no handler completes an action in time) is ABANDON, or CONTINUE for
+     * handlers in shadow mode (the group then behaves as it did before the automation).
+     */
+    public static void putHooks(software.amazon.awssdk.services.autoscaling.AutoScalingClient autoScaling, String group,
+                                String launchHook, String terminateHook, String defaultResult) {
+        autoScaling.putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(launchHook)
+                .lifecycleTransition(LifecycleEvents.LAUNCHING_TRANSITION).heartbeatTimeout(300)
+                .defaultResult(defaultResult));
+        autoScaling.putLifecycleHook(r -> r.autoScalingGroupName(group).lifecycleHookName(terminateHook)
+                .lifecycleTransition(LifecycleEvents.TERMINATING_TRANSITION).heartbeatTimeout(300)
+                .defaultResult(defaultResult));
+    }
+
+    private static void putHooks(Rig rig, String group, String launchHook, String terminateHook) {
+        putHooks(rig.autoScaling(), group, launchHook, terminateHook, LifecycleEvents.ABANDON);
     }
 
     /**

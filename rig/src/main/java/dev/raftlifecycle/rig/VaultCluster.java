@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
 /**
  * A real Vault Raft cluster started by the rig, wired to the emulator exactly as the deployment wires it
  * to AWS: three AZ-pinned Auto Scaling groups with launch and terminate hooks, one Vault process per
- * instance the emulator assigns (node_id = instance id, bound to the instance's private IP), auto-unseal
+ * instance the emulator assigns (node_id = instance id, bound to the instance's private IP; a
+ * {@link ClusterSpec#asForeign() foreign} cluster: UUID node ids, DNS-name addresses, no hooks), auto-unseal
  * through the emulator's KMS, the AWS IAM auth method pointed at the emulator's STS/IAM, and the Lambda
  * policy from the repository.
  *
@@ -70,7 +71,8 @@ public final class VaultCluster implements RaftCluster {
         VaultCluster cluster = new VaultCluster(rig, spec, address[0], address[1]);
         try {
             cluster.startup.createInfrastructure();
-            rig.progressed("emulator: VPC, KMS key, " + spec.zones().size() + " Auto Scaling groups with hooks");
+            rig.progressed("emulator: VPC, KMS key, " + spec.zones().size() + " Auto Scaling groups "
+                    + (spec.foreign() ? "without our hooks or the retain policy" : "with hooks"));
             cluster.startup.startInitialNodes();
             rig.progressed(cluster.nodes.size() + " Vault nodes started" + (spec.initialize() ? ", initialized, voters, autopilot healthy" : ""));
             if (spec.configureAuth()) {
@@ -195,9 +197,45 @@ public final class VaultCluster implements RaftCluster {
         return checks.healthCode(node);
     }
 
-    /** node_ids in the Raft configuration, read with the root token through any running node. */
+    /**
+     * node_ids in the Raft configuration, read with the root token through any running node (a foreign cluster's are
+     * UUIDs: {@link #raftInstanceIds()} for the instances).
+     */
     public Set<String> raftNodeIds() {
         return checks.raftNodeIds();
+    }
+
+    /**
+     * The Raft configuration's peers as the rig knows them: each peer's instance id where one of the cluster's nodes
+     * has its node_id, else the node_id itself (a peer without a node). Equal to {@link #raftNodeIds()} on a cluster
+     * built our way.
+     */
+    public Set<String> raftInstanceIds() {
+        Set<String> out = new java.util.HashSet<>();
+        for (String id : raftNodeIds()) {
+            out.add(instanceIdOfNode(id));
+        }
+        return out;
+    }
+
+    /** The instance id of the node with this Raft node_id; the node_id itself if no node of the cluster has it. */
+    public String instanceIdOfNode(String nodeId) {
+        return nodes.all().stream().filter(n -> n.nodeId().equals(nodeId)).map(VaultNode::instanceId).findFirst()
+                .orElse(nodeId);
+    }
+
+    /** Each Raft peer's address (host:port of its cluster_addr) by node_id. */
+    public Map<String, String> raftAddresses() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode server : raftServers()) {
+            out.put(server.path("node_id").asText(), server.path("address").asText());
+        }
+        return out;
+    }
+
+    /** The private DNS name EC2 reports for an instance (what a foreign cluster's node advertises). */
+    public String privateDnsName(String instanceId) {
+        return instances.describe(instanceId).privateDnsName();
     }
 
     public List<JsonNode> raftServers() {
@@ -260,6 +298,15 @@ public final class VaultCluster implements RaftCluster {
     /** Raises a group's desired capacity by one; returns the new instance id (no Vault process yet). */
     public String launchInstance(String group) {
         return instances.launchInstance(group);
+    }
+
+    /**
+     * Raises a group's desired capacity by one and has EC2 show the new instance at the address a terminated instance
+     * had (its private IP and private DNS name), as EC2 may reuse a freed address (moto never does; the rig's front
+     * shows it, and the rig starts the new instance's server there). Returns the new instance id (no Vault yet).
+     */
+    public String launchInstanceAtAddressOf(String group, String formerInstanceId) {
+        return instances.launchInstanceAtAddressOf(group, formerInstanceId);
     }
 
     /**
@@ -444,6 +491,9 @@ public final class VaultCluster implements RaftCluster {
             node.kill();
         }
         rig.forget(this);
+        if (spec.foreign()) {
+            EtcHosts.remove(spec.name());
+        }
         RigAddresses.release(octet);
     }
 }

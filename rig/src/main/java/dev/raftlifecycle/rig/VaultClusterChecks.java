@@ -131,7 +131,8 @@ final class VaultClusterChecks {
                 String address = reply.body().path("leader_address").asText("");
                 if (reply.ok() && !address.isEmpty()) {
                     URI leader = URI.create(address);
-                    return nodes.all().stream().filter(n -> n.ip().equals(leader.getHost()) && n.running()).findFirst();
+                    return nodes.all().stream().filter(n -> (n.ip().equals(leader.getHost())
+                            || n.advertisedHost().equals(leader.getHost())) && n.running()).findFirst();
                 }
             } catch (IOException e) {
                 // try the next node
@@ -170,9 +171,18 @@ final class VaultClusterChecks {
         return adminRead("sys/storage/raft/autopilot/state");
     }
 
+    /**
+     * The Raft node_id of an instance's node (the instance id on a cluster built our way, a UUID on a foreign one); a
+     * value that is no instance of a known node is taken as a node_id already (a stale peer's).
+     */
+    String nodeIdOf(String instanceIdOrNodeId) {
+        VaultNode node = nodes.find(instanceIdOrNodeId);
+        return node == null ? instanceIdOrNodeId : node.nodeId();
+    }
+
     /** The server in autopilot's state (servers.<id>: healthy, status, stable_since). */
     Optional<AutopilotServer> autopilotServer(String instanceId) {
-        JsonNode server = autopilot().path("servers").path(instanceId);
+        JsonNode server = autopilot().path("servers").path(nodeIdOf(instanceId));
         if (server.isMissingNode()) {
             return Optional.empty();
         }
@@ -187,15 +197,15 @@ final class VaultClusterChecks {
         return autopilot().path("healthy").asBoolean(false);
     }
 
-    /** remove-peer with the root token. */
+    /** remove-peer with the root token (an instance id, or the node_id of a peer that has no node any more). */
     void removePeer(String instanceId) {
-        admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", instanceId));
+        admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", nodeIdOf(instanceId)));
     }
 
     /** Waits until autopilot reports the server a healthy voter (or leader). */
     void awaitVoter(String instanceId, Duration timeout) {
         await(instanceId + " a healthy voter", timeout, () -> {
-            JsonNode server = autopilot().path("servers").path(instanceId);
+            JsonNode server = autopilot().path("servers").path(nodeIdOf(instanceId));
             String status = server.path("status").asText("");
             return server.path("healthy").asBoolean(false) && (status.equals("voter") || status.equals("leader"));
         });

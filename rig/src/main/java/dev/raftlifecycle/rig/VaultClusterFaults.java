@@ -23,7 +23,7 @@ final class VaultClusterFaults {
      */
     void retire(String instanceId) {
         VaultNode node = nodes.get(instanceId);
-        checks.admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", instanceId));
+        checks.admin("PUT", "sys/storage/raft/remove-peer", Map.of("server_id", node.nodeId()));
         node.kill();
         rig.autoScaling().terminateInstanceInAutoScalingGroup(r -> r.instanceId(instanceId)
                 .shouldDecrementDesiredCapacity(true));

@@ -72,7 +72,7 @@ final class VaultClusterStartup {
     void startInitialNodes() {
         List<Instance> instances = this.instances.describe(this.instances.allInstanceIds());
         List<String> joinAddresses = instances.stream()
-                .map(i -> "https://" + i.privateIpAddress() + ":" + apiPort).toList();
+                .map(i -> "https://" + advertisedHost(i) + ":" + apiPort).toList();
         VaultNode first = startNode(instances.get(0), new VaultNode.Options(kmsKeyId, joinAddresses));
         checks.awaitListening(first);
         if (!spec.initialize()) {
@@ -173,7 +173,9 @@ final class VaultClusterStartup {
 
     private VaultNode startNode(Instance instance, VaultNode.Options options) {
         VaultNode node = newNode(instance);
-        TlsMaterial.NodeCert cert = tls.issue(node.ip(), List.of(spec.tlsServerName()), node.dir().resolve("tls"));
+        List<String> names = spec.foreign() ? List.of(spec.tlsServerName(), node.advertisedHost())
+                : List.of(spec.tlsServerName());
+        TlsMaterial.NodeCert cert = tls.issue(node.ip(), names, node.dir().resolve("tls"));
         // KMS goes through the rig's AWS front, which enforces disabled keys as AWS does (moto does not).
         node.start(rig.vaultBin(), options, cert, caFile, rig.awsEndpoint(), Rig.REGION.id(), rig.adminCredentials());
         nodes.add(node);
@@ -194,7 +196,7 @@ final class VaultClusterStartup {
 
     /** Options of a healthy new member: the cluster's KMS key, retry_join to every running node. */
     VaultNode.Options defaultOptions() {
-        List<String> join = nodes.running().stream().map(n -> n.apiAddress().toString()).toList();
+        List<String> join = nodes.running().stream().map(n -> n.advertisedApiAddress().toString()).toList();
         return new VaultNode.Options(kmsKeyId, join);
     }
 
@@ -227,8 +229,27 @@ final class VaultClusterStartup {
 
     private VaultNode newNode(Instance instance) {
         return new VaultNode(instance.instanceId(), ClusterInstances.groupOf(instance),
-                instance.placement().availabilityZone(), instance.privateIpAddress(), apiPort, apiPort + 1,
-                instances.nodeDir(instance.instanceId()));
+                instance.placement().availabilityZone(), instance.privateIpAddress(),
+                spec.foreign() ? java.util.UUID.randomUUID().toString() : instance.instanceId(), advertisedHost(instance),
+                apiPort, apiPort + 1, instances.nodeDir(instance.instanceId()));
+    }
+
+    /**
+     * The host a node names in its api_addr and cluster_addr: our way, the instance's private IP; a foreign cluster's,
+     * the private DNS name EC2 reports for the instance, put in the rig's block of /etc/hosts ({@link EtcHosts}) so
+     * that Vault and the handlers resolve it to the private IP as a VPC's resolver would.
+     */
+    private String advertisedHost(Instance instance) {
+        if (!spec.foreign()) {
+            return instance.privateIpAddress();
+        }
+        String name = instance.privateDnsName();
+        if (name == null || name.isBlank()) {
+            throw new RigException("EC2 reports no private DNS name for " + instance.instanceId()
+                    + ": a foreign cluster's nodes are addressed by it");
+        }
+        EtcHosts.add(spec.name(), instance.privateIpAddress(), name);
+        return name;
     }
 
     private VaultHttp.Reply call(IoCall call) {

@@ -10,13 +10,15 @@ import java.util.Map;
 /**
  * One real Vault server process standing in for one EC2 instance: it binds the instance's private IP
  * (a loopback address from the emulator's subnet) on the standard ports, uses the instance id as its Raft
- * node_id, auto-unseals through the emulator's KMS and serves TLS from the rig's CA.
+ * node_id (a foreign cluster's node: a random UUID, and its private DNS name in api_addr and cluster_addr), auto-unseals through the emulator's KMS and serves TLS from the rig's CA.
  */
 public final class VaultNode implements RaftNode {
     private final String instanceId;
     private final String groupName;
     private final String availabilityZone;
     private final String ip;
+    private final String nodeId;
+    private final String advertisedHost;
     private final int apiPort;
     private final int clusterPort;
     private final Path dir;
@@ -25,6 +27,18 @@ public final class VaultNode implements RaftNode {
 
     VaultNode(String instanceId, String groupName, String availabilityZone, String ip, int apiPort, int clusterPort,
               Path dir) {
+        this(instanceId, groupName, availabilityZone, ip, instanceId, ip, apiPort, clusterPort, dir);
+    }
+
+    /**
+     * @param nodeId         its Raft node_id (ours: the instance id; a foreign cluster's: a random UUID)
+     * @param advertisedHost the host of its api_addr and cluster_addr (ours: the private IP; a foreign cluster's: the
+     *                       instance's EC2 private DNS name)
+     */
+    VaultNode(String instanceId, String groupName, String availabilityZone, String ip, String nodeId,
+              String advertisedHost, int apiPort, int clusterPort, Path dir) {
+        this.nodeId = nodeId;
+        this.advertisedHost = advertisedHost;
         this.instanceId = instanceId;
         this.groupName = groupName;
         this.availabilityZone = availabilityZone;
@@ -116,8 +130,8 @@ public final class VaultNode implements RaftNode {
                       kms_key_id = "%s"
                       endpoint   = "%s"
                     }
-                    """.formatted(instanceId, groupName, availabilityZone, ip, apiPort, ip, clusterPort, data,
-                    instanceId, joins, ip, apiPort, ip, clusterPort, cert.certFile(), cert.keyFile(), region,
+                    """.formatted(instanceId, groupName, availabilityZone, advertisedHost, apiPort, advertisedHost,
+                    clusterPort, data, nodeId, joins, ip, apiPort, ip, clusterPort, cert.certFile(), cert.keyFile(), region,
                     options.kmsKeyId(), kmsEndpoint);
             Path config = dir.resolve("vault.hcl");
             Files.writeString(config, hcl);
@@ -139,6 +153,22 @@ public final class VaultNode implements RaftNode {
 
     public String groupName() {
         return groupName;
+    }
+
+    /** Its Raft node_id: the instance id, or a random UUID on a foreign cluster. */
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The host its api_addr and cluster_addr name: the private IP, or the private DNS name on a foreign cluster. */
+    public String advertisedHost() {
+        return advertisedHost;
+    }
+
+    /** Its api_addr as the cluster knows it (what other nodes join and redirect to). */
+    public URI advertisedApiAddress() {
+        return URI.create("https://" + advertisedHost + ":" + apiPort);
     }
 
     public String availabilityZone() {

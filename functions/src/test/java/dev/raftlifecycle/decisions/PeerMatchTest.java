@@ -203,4 +203,35 @@ class PeerMatchTest {
         List<RaftPeer> own = List.of(peer(B, "10.0.1.5:8201"), peer("old", "10.0.1.5:8201"));
         assertThat(PeerMatch.owner(own.get(1), own, List.of(now))).isEmpty();
     }
+
+    @Test
+    void aPeerNamedAfterThisInstanceAtAnotherRunningInstancesAddressIsAmbiguous() {
+        // node_ids swapped by a template: the peer called A is the server at B's IP.
+        List<RaftPeer> peers = List.of(peer(B, "10.0.1.5:8201"), peer(A, "10.0.1.6:8201"));
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, peers, instances);
+        assertThat(m).isInstanceOf(PeerMatch.Ambiguous.class);
+        assertThat(m.matched()).isEmpty();
+        assertThat(m.describe()).contains("another running instance's, " + B);
+        // By DNS name likewise.
+        assertThat(PeerMatch.find(A, List.of(peer(A, "ip-10-0-1-6.ec2.internal:8201")), instances))
+                .isInstanceOf(PeerMatch.Ambiguous.class);
+    }
+
+    @Test
+    void aPeerNamedAfterThisInstanceIsItWhereverNoOtherRunningInstanceIs() {
+        List<RaftPeer> peers = List.of(peer(A, "10.0.1.7:8201"));
+        // Terminated, its IP no longer reported, and a new instance at that IP: the old peer is still A's.
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "terminated", null, null),
+                instance(B, "running", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+        // Its own address, even if another instance (not running) reports the same.
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "shutting-down", "10.0.1.7", null),
+                instance(B, "running", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+        // At an address that is nobody's (another subnet, a secondary IP), or a stopped instance's.
+        assertThat(PeerMatch.find(A, List.of(peer(A, "10.9.9.9:8201")), List.of(instance(A, "running", "10.0.1.5", null))))
+                .isInstanceOf(PeerMatch.ById.class);
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "running", "10.0.1.5", null),
+                instance(B, "stopped", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+    }
 }

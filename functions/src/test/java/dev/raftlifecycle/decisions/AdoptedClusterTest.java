@@ -228,4 +228,49 @@ class AdoptedClusterTest {
         assertThat(unmatchable.problems()).anyMatch(p -> p.startsWith("instance " + C + " cannot be matched safely"));
         assertThat(unmatchable.unmatchedPeers()).extracting(ClusterStatus.Peer::nodeId).containsExactly(UUID_C);
     }
+
+    @Test
+    void aTerminatedInstancesReusedAddressThatAnswersIsNotItsPeer() {
+        // C was terminated (EC2 still reports its IP; its own peer is gone), and a server outside the groups, which
+        // this look does not see as an instance, now sits at 10.0.1.7 and has joined as a voter.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(C).ec2State = "terminated";
+        c.node(C).lifecycle = "";
+        c.node(C).dns = null;
+        c.node(C).inRaft = false;
+        String uuidE = "3f2b9c1e-5d0a-4c7e-9a51-0c2d6f1e8b75";
+        c.add(null, uuidE, "10.0.1.7").address = "10.0.1.7:8201";
+        // The observer's probe at the peer's address: a live member answers there.
+        c.peerHealth.put(uuidE, new NodeHealth(uuidE, "10.0.1.7", NodeHealth.State.STANDBY, java.util.Optional.of("1.14.10"),
+                "HTTP"));
+        ClusterSnapshot s = c.build();
+        // The state change of C (doomed): the live voter at C's old address is not C's peer to remove.
+        TerminationDecision d = TerminationDecision.decide(s, C, RULES, true);
+        assertThat(d).isNotInstanceOf(TerminationDecision.Remove.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        // The schedule: kept because something answers at its address.
+        StalePeers.Plan plan = StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES);
+        assertThat(plan.remove()).isEmpty();
+        assertThat(plan.kept()).singleElement().extracting(StalePeers.Kept::reason).isEqualTo(Reason.PEER_ANSWERS);
+        // Nothing answering there: C's own old peer at its address, removed.
+        c.peerHealth.put(uuidE, NodeHealth.unreachable(uuidE, "10.0.1.7", "connection refused"));
+        ClusterSnapshot dead = c.build();
+        assertThat(TerminationDecision.decide(dead, C, RULES, true)).isInstanceOfSatisfying(TerminationDecision.Remove.class,
+                r -> assertThat(r.peer().nodeId()).isEqualTo(uuidE));
+    }
+
+    @Test
+    void aPeerNamedAfterThisInstanceAtAnotherRunningInstancesAddressIsNotRemovedForIt() {
+        // A config template swapped the node_ids: A's server calls itself B, B's calls itself A.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).nodeId = B;
+        c.node(B).nodeId = A;
+        c.node(A).address = "10.0.1.5:8201";
+        c.node(B).address = "10.0.1.6:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.AMBIGUOUS_MATCH);
+        assertThat(d.matched()).get().asString().startsWith("ambiguous: ").contains(A);
+    }
 }

@@ -47,6 +47,8 @@ final class ForeignCluster {
 
     final List<Node> nodes = new ArrayList<>();
     final List<RaftPeer> extraPeers = new ArrayList<>();
+    /** What the observer's probe of a peer at its own address answered, by node id. */
+    final Map<String, NodeHealth> peerHealth = new HashMap<>();
 
     static ForeignCluster ofThree() {
         ForeignCluster c = new ForeignCluster();
@@ -116,7 +118,7 @@ final class ForeignCluster {
             groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of()));
         }
         Optional<String> via = nodes.stream().filter(x -> x.leader).findFirst().map(x -> x.ip);
-        return new ClusterSnapshot(GROUPS, groups, instances, NOW, health, Map.of(), NOW, Optional.of(view), via,
+        return new ClusterSnapshot(GROUPS, groups, instances, NOW, health, peerHealth, NOW, Optional.of(view), via,
                 Optional.of(NOW), java.util.Set.of(), 1, false);
     }
 }

@@ -273,4 +273,20 @@ class AdoptedClusterTest {
         assertThat(d.reason()).isEqualTo(Reason.AMBIGUOUS_MATCH);
         assertThat(d.matched()).get().asString().startsWith("ambiguous: ").contains(A);
     }
+
+    private static Map<String, Double> metrics(ClusterSnapshot s) {
+        return HealthMetrics.compute(s, StalePeers.classify(s), RULES).stream()
+                .collect(java.util.stream.Collectors.toMap(v -> v.name().metricName(), MetricValue::value));
+    }
+
+    @Test
+    void theMetricsOfAHealthyAdoptedClusterShowNoMissingPeer() {
+        // Every instance is in the configuration, under a UUID at its DNS name: none is missing.
+        assertThat(metrics(ForeignCluster.ofThree().build())).containsEntry("MissingPeers", 0.0)
+                .containsEntry("StalePeers", 0.0).containsEntry("HealthyVoters", 3.0);
+        // An initialized, running instance no peer is: missing.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.add(D, "3f2b9c1e-5d0a-4c7e-9a51-0c2d6f1e8b74", "10.0.1.8").inRaft = false;
+        assertThat(metrics(c.build())).containsEntry("MissingPeers", 1.0);
+    }
 }

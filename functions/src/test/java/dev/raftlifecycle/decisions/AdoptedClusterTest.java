@@ -289,4 +289,19 @@ class AdoptedClusterTest {
         c.add(D, "3f2b9c1e-5d0a-4c7e-9a51-0c2d6f1e8b74", "10.0.1.8").inRaft = false;
         assertThat(metrics(c.build())).containsEntry("MissingPeers", 1.0);
     }
+
+    @Test
+    void raftAddressesOnIpv6MakeTheMatchImpossibleRatherThanLeaveADeadVoter() {
+        // cluster_addr on each instance's IPv6 address: EC2's private IP (IPv4) and DNS name name none of them, and
+        // any of them may be the instance's own.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).address = "[2600:1f18:abcd::5]:8201";
+        c.node(B).address = "[2600:1f18:abcd::6]:8201";
+        c.node(C).address = "[2600:1f18:abcd::7]:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_NAMES_UNMATCHABLE);
+        assertThat(d.matched()).get().asString().contains("[2600:1f18:abcd::6]:8201");
+    }
 }

@@ -234,4 +234,17 @@ class PeerMatchTest {
         assertThat(PeerMatch.find(A, peers, List.of(instance(A, "running", "10.0.1.5", null),
                 instance(B, "stopped", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
     }
+
+    @Test
+    void anIpv6AddressNamingNoInstanceCouldBeThisOne() {
+        // EC2's private IP is IPv4: an IPv6 address (the instance's own, perhaps) is never compared, so it ties the
+        // peer to nothing, like a name no instance reports.
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, List.of(peer("uuid-a", "[2600:1f18::5]:8201")), instances);
+        assertThat(m).isInstanceOfSatisfying(PeerMatch.Unmatchable.class,
+                u -> assertThat(u.suspects()).extracting(RaftPeer::nodeId).containsExactly("uuid-a"));
+        // An IPv4 address that is no instance's private IP is still not this one (its IP is known).
+        assertThat(PeerMatch.find(A, List.of(peer("uuid-x", "10.0.9.9:8201")), instances))
+                .isInstanceOf(PeerMatch.NotMember.class);
+    }
 }

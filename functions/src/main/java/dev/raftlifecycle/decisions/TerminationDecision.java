@@ -143,6 +143,13 @@ public sealed interface TerminationDecision {
             return decommissioning ? new Release(Reason.PEER_ANSWERS, Optional.empty(), true, m)
                     : new Refuse(Reason.PEER_ANSWERS, Optional.of(peer), Optional.empty(), m);
         }
+        Optional<ClusterInstance> liveThere = s.liveServerAt(peer, instanceId);
+        if (liveThere.isPresent()) {
+            // The only peer at a running instance's address, where an unsealed member answers: that instance's live
+            // server under this instance's name (node_ids swapped by a template), not this instance's.
+            return decommissioning ? new Release(Reason.PEER_ANSWERS, Optional.empty(), true, m)
+                    : new Refuse(Reason.PEER_ANSWERS, Optional.of(peer), Optional.empty(), m);
+        }
         List<RaftPeer> peers = view.peers();
         boolean otherVoters = peers.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(peer.nodeId()));
         boolean stepDown = peer.leader() && otherVoters;

@@ -304,4 +304,56 @@ class AdoptedClusterTest {
         assertThat(d.reason()).isEqualTo(Reason.PEER_NAMES_UNMATCHABLE);
         assertThat(d.matched()).get().asString().contains("[2600:1f18:abcd::6]:8201");
     }
+
+    @Test
+    void aSwappedNodeIdIsNotRemovedOnceTheInstanceItNamesNoLongerReportsItsAddress() {
+        // node_ids swapped by a template (A's server calls itself B, B's calls itself A); B was killed and EC2 no longer
+        // reports its address. The peer called B is A's live server, the only one at A's address.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).nodeId = B;
+        c.node(A).address = "10.0.1.5:8201";
+        c.node(B).nodeId = A;
+        c.node(B).address = "10.0.1.6:8201";
+        c.node(B).ec2State = "terminated";
+        c.node(B).lifecycle = "";
+        c.node(B).ip = null;
+        c.node(B).dns = null;
+        c.node(B).autopilotHealthy = false;
+        // C leads (a leader is never removed by the schedule anyway).
+        c.node(A).leader = false;
+        c.node(C).leader = true;
+        ClusterSnapshot s = c.build();
+        TerminationDecision d = TerminationDecision.decide(s, B, RULES, true);
+        assertThat(d).isNotInstanceOf(TerminationDecision.Remove.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        StalePeers.Plan plan = StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES);
+        assertThat(plan.remove()).isEmpty();
+        assertThat(plan.kept()).singleElement().satisfies(k -> {
+            assertThat(k.peer().nodeId()).isEqualTo(B);
+            assertThat(k.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        });
+    }
+
+    @Test
+    void anOldPeerNamedAfterItsTerminatedInstanceAtAnAddressANewInstanceReusedIsRemovedBeforeItJoins() {
+        // Raft refuses two servers at one address: the new instance joins only once the old peer is gone.
+        String old = "i-0999999999999999f";
+        ForeignCluster c = ForeignCluster.ofThree();
+        ForeignCluster.Node x = c.add(old, old, "10.0.1.8");
+        x.address = "10.0.1.8:8201";
+        x.ec2State = "terminated";
+        x.lifecycle = "";
+        x.ip = null;
+        x.dns = null;
+        x.autopilotHealthy = false;
+        ForeignCluster.Node d = c.add(D, "unused", "10.0.1.8");
+        d.inRaft = false;
+        d.lifecycle = "Pending:Wait";
+        d.answer = NodeHealth.State.UNINITIALIZED;
+        ClusterSnapshot s = c.build();
+        assertThat(TerminationDecision.decide(s, old, RULES, true)).isInstanceOfSatisfying(TerminationDecision.Remove.class,
+                r -> assertThat(r.peer().nodeId()).isEqualTo(old));
+        assertThat(StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES).remove())
+                .extracting(r -> r.peer().nodeId()).containsExactly(old);
+    }
 }

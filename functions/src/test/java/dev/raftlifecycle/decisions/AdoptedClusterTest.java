@@ -356,4 +356,14 @@ class AdoptedClusterTest {
         assertThat(StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES).remove())
                 .extracting(r -> r.peer().nodeId()).containsExactly(old);
     }
+
+    @Test
+    void theHealthCheckAdviceFindsEachInstancesServerByItsPeer() {
+        // Every node answers as a standby (or active) and autopilot has had it healthy for ten minutes, under its UUID:
+        // ready for the load balancer's checks, as a cluster named after its instances would be.
+        HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(ForeignCluster.ofThree().build(), java.util.Optional.empty(),
+                NOW);
+        assertThat(plan.why()).doesNotContain("not passing");
+        assertThat(plan.status()).isEqualTo(HealthCheckSwitch.Status.READY);
+    }
 }

@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * @param healthy          a leader is present, every voter in the Raft configuration answers healthy, every InService
  *                         instance of the groups is a voter, no peer is stale (matches no running instance), no node's
  *                         certificate is refused, every group retains an instance whose terminate hook was
- *                         abandoned ({@link RetainPolicy})
+ *                         abandoned ({@link RetainPolicy}), and the handlers act (not MODE=shadow: {@link #inShadowMode})
  * @param problems         why not healthy, one line each (empty when healthy)
  * @param leader           the leader, or null when the cluster has none (or could not be read)
  * @param voters           voters in the Raft configuration
@@ -217,6 +217,23 @@ public record ClusterStatus(String observedAt, String system, boolean healthy, L
                 .map(i -> new PendingAction(i.instanceId(), i.lifecycleState())).toList();
         return new ClusterStatus(observedAt.toString(), system.value(), problems.isEmpty(), problems, leader, voters,
                 healthyVoters, failureTolerance, versions, groups, rows, unmatched, pending);
+    }
+
+    /**
+     * What {@link #inShadowMode} adds: the handlers remove no peer and step no leader down (MODE=shadow), so a roll
+     * (scripts/rolling-upgrade), which counts on the terminating handler to remove each replaced server's peer, would
+     * leave every one of them behind as a dead voter.
+     */
+    public static final String SHADOW_MODE_PROBLEM = "MODE=shadow: the handlers remove no peer and step no leader"
+            + " down, so a replaced server's peer would stay in the configuration as a dead voter; turn shadow off"
+            + " (a deploy) before a roll";
+
+    /** This status as the handlers in shadow mode see it: not healthy, {@link #SHADOW_MODE_PROBLEM} added. */
+    public ClusterStatus inShadowMode() {
+        List<String> more = new ArrayList<>(problems);
+        more.add(SHADOW_MODE_PROBLEM);
+        return new ClusterStatus(observedAt, system, false, more, leader, voters, healthyVoters, failureTolerance,
+                versions, groups, instances, unmatchedPeers, pendingActions);
     }
 
     private static String why(HealthyVoters.Doubt doubt) {

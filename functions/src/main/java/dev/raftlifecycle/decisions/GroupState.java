@@ -22,13 +22,14 @@ public record GroupState(String name, int desiredCapacity, Map<String, String> t
     }
 
     /**
-     * A group whose instance lifecycle policy retains an abandoned instance (as the CDK app sets it): the shape the
-     * unit tests describe groups in when the policy is not what they are about.
+     * A group of which nothing is known about its instance lifecycle policy: it shows none, so the retain-policy gate
+     * refuses removals ({@link RetainPolicy}) — the safe side for any caller that does not say. A group that retains
+     * says so: {@link #withTerminateHookAbandon}.
      */
     public GroupState(String name, int desiredCapacity, Map<String, String> tags, String healthCheckType,
                       int minSize, int maxSize, Optional<String> launchTemplateVersion, Optional<String> launchTemplateId) {
         this(name, desiredCapacity, tags, healthCheckType, minSize, maxSize, launchTemplateVersion, launchTemplateId,
-                Optional.of(RetainPolicy.RETAIN));
+                Optional.empty());
     }
 
     /** The same group with this TerminateHookAbandon (empty: no instance lifecycle policy). */

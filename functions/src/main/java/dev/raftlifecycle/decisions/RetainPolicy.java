@@ -9,7 +9,8 @@ import java.util.Optional;
  * policy's {@code RetentionTriggers.TerminateHookAbandon} is {@code retain} (DescribeAutoScalingGroups). Every refusal
  * of a termination (ABANDON) counts on it: without it Auto Scaling terminates the instance anyway, its peer still in
  * the configuration. So while any group does not say retain — it says anything else, says nothing (no policy), or is
- * missing from Auto Scaling's answer — no handler removes a peer or steps a leader down ({@link #gate}).
+ * missing from Auto Scaling's answer — no handler removes a peer or steps a leader down ({@link #gate}), except to
+ * decommission the whole cluster, which refuses nothing.
  *
  * @param without each group that does not retain, with what Auto Scaling said of it ("G (no instance lifecycle
  *                policy)"), in configuration order
@@ -78,12 +79,15 @@ public record RetainPolicy(List<String> without, List<String> names) {
     /**
      * A termination's decision under the gate: one that would remove a peer (or step its leader down first), now or
      * once a replacement joined, becomes a refusal ({@link Reason#RETAIN_POLICY_MISSING}) while the policy does not
-     * hold; every other decision (release, refusal) changes nothing in Raft and stands as it is.
+     * hold; every other decision (release, refusal) changes nothing in Raft and stands as it is. A decommission's
+     * removal stands too: a decommission refuses nothing (it lets the instance go whatever the removal did), so it
+     * never counts on the policy, and without it the instance goes either way — refusing would only leave its peer
+     * behind as a dead voter and turn the decommission's CONTINUE into an ABANDON.
      */
     public static TerminationDecision gate(TerminationDecision decision, ClusterSnapshot s) {
         boolean mutates = decision instanceof TerminationDecision.Remove
                 || decision instanceof TerminationDecision.AwaitReplacement;
-        if (!mutates || judge(s).holds()) {
+        if (!mutates || decision.decommissioning() || judge(s).holds()) {
             return decision;
         }
         return new TerminationDecision.Refuse(Reason.RETAIN_POLICY_MISSING, decision.subjectPeer(), decision.assessment(),

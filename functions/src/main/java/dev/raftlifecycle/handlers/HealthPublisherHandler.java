@@ -145,8 +145,10 @@ public final class HealthPublisherHandler implements RequestStreamHandler {
     public ClusterStatus status(Duration remaining) {
         Deadline deadline = Deadline.after(runtime.clock(), remaining, runtime.settings().safetyMargin());
         ClusterSnapshot snapshot = observer.snapshotWithoutRecording(deadline);
-        ClusterStatus status = ClusterStatus.of(snapshot, runtime.settings().safetyRules(), runtime.settings().system(),
-                runtime.clock().instant());
+        ClusterStatus observed = ClusterStatus.of(snapshot, runtime.settings().safetyRules(),
+                runtime.settings().system(), runtime.clock().instant());
+        // A roll gates every step on this: in shadow mode no handler would remove the peers it replaces.
+        ClusterStatus status = runtime.settings().shadow() ? observed.inShadowMode() : observed;
         runtime.log().line(NAME, "status")
                 .field("healthy", status.healthy())
                 .field("leader", status.leader() == null ? null : status.leader().nodeId())

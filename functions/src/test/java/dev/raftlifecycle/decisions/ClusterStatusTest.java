@@ -37,7 +37,8 @@ class ClusterStatusTest {
 
         Cluster() {
             for (String g : GROUPS) {
-                groups.add(new GroupState(g, 1, Map.of(), "EC2", 1, 2, Optional.of("4")));
+                groups.add(new GroupState(g, 1, Map.of(), "EC2", 1, 2, Optional.of("4"))
+                        .withTerminateHookAbandon(Optional.of(RetainPolicy.RETAIN)));
             }
         }
 

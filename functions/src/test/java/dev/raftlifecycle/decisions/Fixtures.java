@@ -243,7 +243,9 @@ final class Fixtures {
                 if (undescribedGroups.contains(GROUPS.get(g))) {
                     continue;
                 }
-                GroupState group = new GroupState(GROUPS.get(g), desired[g], tags.getOrDefault(GROUPS.get(g), Map.of()));
+                // Retaining, as the CDK app builds its groups, unless the test says otherwise (retention).
+                GroupState group = new GroupState(GROUPS.get(g), desired[g], tags.getOrDefault(GROUPS.get(g), Map.of()))
+                        .withTerminateHookAbandon(Optional.of(RetainPolicy.RETAIN));
                 groups.add(retention.containsKey(GROUPS.get(g))
                         ? group.withTerminateHookAbandon(retention.get(GROUPS.get(g))) : group);
             }

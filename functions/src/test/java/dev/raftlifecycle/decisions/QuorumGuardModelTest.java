@@ -270,7 +270,8 @@ class QuorumGuardModelTest {
             elect();
             List<GroupState> groups = new ArrayList<>();
             for (int g = 0; g < GROUPS.size(); g++) {
-                groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of()));
+                groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of())
+                        .withTerminateHookAbandon(Optional.of(RetainPolicy.RETAIN)));
             }
             List<ClusterInstance> instances = new ArrayList<>();
             Map<String, NodeHealth> health = new HashMap<>();

@@ -110,4 +110,25 @@ class RetainPolicyTest {
         assertThat(ClusterStatus.of(held, RULES, ClusterSystem.VAULT, NOW).healthy()).isTrue();
         assertThat(GROUPS).hasSize(3);
     }
+
+    @Test
+    void aDecommissionRefusesNothingSoTheGateDoesNotApplyToIt() {
+        // The gate exists because a refusal (ABANDON) keeps nothing without the policy. A decommission never refuses:
+        // it removes the peer when a leader can carry it out and lets the instance go whatever happened (README's
+        // table: "remove if a leader exists, then CONTINUE regardless"). Without the policy the instance goes either
+        // way; gating only left its peer behind as a dead voter and turned the CONTINUE into an alarmed ABANDON.
+        SafetyRules declared = new SafetyRules(SafetyRules.DEFAULT_MAX_VOTER_LAST_CONTACT, java.util.OptionalInt.empty(),
+                true);
+        ClusterSnapshot missing = snap(threeVoters()).retention("g-b", Optional.empty()).build();
+        assertThat(TerminationDecision.decide(missing, id(2), declared)).isInstanceOfSatisfying(
+                TerminationDecision.Remove.class, r -> {
+                    assertThat(r.decommissioning()).isTrue();
+                    assertThat(r.peer().nodeId()).isEqualTo(id(2));
+                });
+        assertThat(TerminationDecision.decide(missing, id(1), declared)).isInstanceOfSatisfying(
+                TerminationDecision.Remove.class, r -> assertThat(r.stepDownFirst()).isTrue());
+        // Not decommissioning: gated as before.
+        assertThat(TerminationDecision.decide(missing, id(2), RULES)).isInstanceOfSatisfying(
+                TerminationDecision.Refuse.class, r -> assertThat(r.reason()).isEqualTo(Reason.RETAIN_POLICY_MISSING));
+    }
 }

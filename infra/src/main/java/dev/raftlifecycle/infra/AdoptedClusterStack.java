@@ -44,7 +44,7 @@ public final class AdoptedClusterStack extends Stack {
                 serverSecurityGroup, Optional.empty(), Optional.empty()));
         this.snapshots = new Snapshots(this, "Snapshots", new Snapshots.Props(config, automation));
         // The hooks exist only once what handles their events does (and go before it on deletion).
-        this.hooks = new AdoptedGroupHooks(this, "Hooks", config.groupNames());
+        this.hooks = new AdoptedGroupHooks(this, "Hooks", config);
         hooks.getNode().addDependency(automation);
         this.monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config, automation, snapshots));
 
@@ -68,8 +68,8 @@ public final class AdoptedClusterStack extends Stack {
                         + "(scripts/rolling-upgrade reads this)");
         output("Mode", config.shadow() ? dev.raftlifecycle.contract.Defaults.MODE_SHADOW
                         : dev.raftlifecycle.contract.Defaults.MODE,
-                config.shadow() ? "shadow: the handlers decide and log, and change nothing; deploy without "
-                        + ClusterConfig.SHADOW + "=true to let them act (infra/README.md, Adopt an existing cluster)"
+                config.shadow() ? "shadow: the handlers decide and log, and change nothing; deploy with "
+                        + ClusterConfig.SHADOW + "=false to let them act (infra/README.md, Adopt an existing cluster)"
                         : "active: the handlers remove peers and complete lifecycle actions as they decide");
         output("RetainPolicyCommand", retainPolicyCommand(config.groupNames()),
                 "run once (the stack cannot set it on groups it does not own): each group must retain an instance "
@@ -95,9 +95,10 @@ public final class AdoptedClusterStack extends Stack {
                             + "allow iam:GetRole on exactly these there");
         }
         AutomationOutputs.handlerRoles(this, config, automation, snapshots, List.of(), "run with VAULT_ADDR, "
-                + "VAULT_TOKEN and VAULT_CACERT set (a token that may manage auth methods, policies and audit "
-                + "devices); add --audit-file <the path your file audit device at file/ writes to> if it has one, "
-                + "and --token-bound-cidr for each of the Lambdas' subnets");
+                + "VAULT_TOKEN and VAULT_CACERT set (a token that may manage auth methods, policies, secrets engines "
+                + "and audit devices: it also enables the canary's KV mount); add --audit-file <the path your file "
+                + "audit device at file/ writes to> if it has one, and --token-bound-cidr for each of the Lambdas' "
+                + "subnets");
         AutomationOutputs.automation(this, config, automation, snapshots, monitoring);
     }
 

@@ -192,6 +192,13 @@ public record ClusterConfig(
     public static final String SHADOW = "shadow";
     /** Vault only: the path of the AWS auth method the handlers log in with (scripts/configure-vault --auth-mount). */
     public static final String VAULT_AUTH_MOUNT = "vaultAuthMount";
+    /**
+     * An adopted Vault cluster's default {@link #VAULT_AUTH_MOUNT}: a mount of the handlers' own.
+     * scripts/configure-vault sets {@code iam_server_id_header_value} on the mount it is given, which every IAM login
+     * there must then send: on a running cluster's {@code aws/}, which its own clients may use, that would lock them
+     * out.
+     */
+    public static final String ADOPTED_VAULT_AUTH_MOUNT = "raft-lifecycle-aws";
     /** Adopt only: the servers' security group id (sg-...), which the Lambdas' security group may reach. */
     public static final String SERVER_SECURITY_GROUP_ID = "serverSecurityGroupId";
     /** Adopt only: the servers' API port, when it is not Vault's 8200 or Consul's 8501. */
@@ -368,6 +375,11 @@ public record ClusterConfig(
         boolean adopt = !adoptedGroups.isEmpty();
         if (adopt) {
             adoptedGroups.forEach(g -> r.check(ADOPT, g, GROUP_NAME, "an Auto Scaling group name (printable, no ':' or ',')"));
+            // The names go into the handlers' IAM resources (the groups' ARNs), where '*' and '?' are wildcards and
+            // '${...}' a policy variable: CompleteLifecycleAction would reach other groups than the ones named.
+            adoptedGroups.stream().filter(g -> g.contains("*") || g.contains("?") || g.contains("${")).forEach(g ->
+                    r.problem(ADOPT, "'" + g + "' contains '*', '?' or '${', which IAM reads as a wildcard or policy "
+                            + "variable in the handlers' group ARNs: name each group exactly (no patterns)"));
             if (adoptedGroups.size() == 1 && List.of("true", "false", "yes", "no").contains(
                     adoptedGroups.get(0).toLowerCase(Locale.ROOT))) {
                 r.problem(ADOPT, "names the existing Auto Scaling groups (comma-separated), not '" + adoptedGroups.get(0)
@@ -493,7 +505,8 @@ public record ClusterConfig(
         String serverName = r.string(TLS_SERVER_NAME)
                 .orElse(consul ? consulServerName(datacenter) : "vault." + cluster + ".internal");
         r.check(TLS_SERVER_NAME, serverName, DNS_NAME, "a DNS name in the server certificate");
-        if (consul && !serverName.equals(consulServerName(datacenter))) {
+        // The servers the stack builds verify each other by that name; an adopted cluster's certificates are its own.
+        if (consul && !adopt && !serverName.equals(consulServerName(datacenter))) {
             r.problem(TLS_SERVER_NAME, "with " + SYSTEM + "=consul must be " + consulServerName(datacenter)
                     + ": the servers verify each other's certificates by that name (verify_server_hostname), "
                     + "so the handlers verify the same one");
@@ -600,6 +613,14 @@ public record ClusterConfig(
         }
 
         boolean shadow = r.bool(SHADOW, false);
+        if (adopt && r.string(SHADOW).isEmpty()) {
+            // Active from the first deploy, the launching handler would ABANDON every launch it cannot verify (the
+            // servers' security group does not admit the Lambdas yet, Vault has no role for them): the groups would
+            // replace every new server. Which mode an adoption starts in is said, never assumed.
+            r.problem(SHADOW, "is required with " + ADOPT + ": true for the first deploy (the handlers decide and log, "
+                    + "and change nothing, while you admit the Lambdas and configure the cluster's side); false only "
+                    + "once the shadow decisions were watched and the outputs' commands were run");
+        }
         Optional<String> authMount = r.string(VAULT_AUTH_MOUNT);
         if (consul && authMount.isPresent()) {
             r.problem(VAULT_AUTH_MOUNT, "applies only to " + SYSTEM + "=vault (Consul's aws-iam auth method is "
@@ -624,7 +645,8 @@ public record ClusterConfig(
                 grace, staleGrace, reconcile, rebalance, retention, jar, decommission, system,
                 consulVersion.startsWith("v") ? consulVersion.substring(1) : consulVersion, datacenter, gossipSecret,
                 gossipKey, keyAdmins, breakGlass, initCidrs, cfnRole.stream().findFirst(), snapshotInterval,
-                snapshotRetention, shadow, authMount.orElse(dev.raftlifecycle.contract.VaultAccess.AUTH_MOUNT),
+                snapshotRetention, shadow, authMount.orElse(adopt ? ADOPTED_VAULT_AUTH_MOUNT
+                        : dev.raftlifecycle.contract.VaultAccess.AUTH_MOUNT),
                 adoption);
     }
 

@@ -22,7 +22,8 @@ import software.amazon.awscdk.cxapi.CloudAssembly;
  * condition values (the rig's clusters have names of their own).
  *
  * <p>Usage: {@code HandlerPolicies <infra dir> <functions jar> <output file>} (the stack of cdk.json's context, as
- * {@code cdk synth} would build it; no CA is needed: the stack then asks for it at deploy time).
+ * {@code cdk synth} would build it, whatever context the CLI that runs the build passes; no CA is needed: the stack
+ * then asks for it at deploy time).
  */
 public final class HandlerPolicies {
     /** Stands for the cluster's name in exported condition values. */
@@ -46,7 +47,10 @@ public final class HandlerPolicies {
                 .forEach(e -> context.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
         context.put(ClusterConfig.FUNCTIONS_JAR, Path.of(args[1]).toAbsolutePath().toString());
         App app = App.Builder.create().context(context).outdir(assembly.toString()).build();
-        ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), infraDir);
+        // From cdk.json's values, not the app's: an App also reads the CDK CLI's context from the environment
+        // (CDK_CONTEXT_JSON), and this runs inside `cdk deploy` (bin/cdk-app builds first). The export is of cdk.json's
+        // stack whatever the deploy is for; an adoption's context (adopt=...) would otherwise fail the build.
+        ClusterConfig config = ClusterConfig.fromContext(context::get, infraDir);
         RaftLifecycleStack stack = RaftLifecycleApp.compose(app, config);
         CloudAssembly synthesized = app.synth();
         JsonNode template = JSON.valueToTree(synthesized.getStackByName(stack.getStackName()).getTemplate());

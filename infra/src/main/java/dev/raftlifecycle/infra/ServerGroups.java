@@ -82,6 +82,22 @@ public final class ServerGroups extends Construct {
          * terminated and replaced), a terminating instance is retained by the groups' instance lifecycle policy.
          */
         public static final String DEFAULT_RESULT = "ABANDON";
+        /**
+         * The same in shadow mode: the launch or termination goes on, as it did before the automation existed. A
+         * shadow handler completes every action with CONTINUE; one that cannot (no route to Auto Scaling, an error)
+         * must not refuse a launch the active mode was never asked to judge, nor retain an instance.
+         */
+        public static final String SHADOW_DEFAULT_RESULT = "CONTINUE";
+
+        /** The default result for the mode the stack deploys (context {@code shadow}). */
+        public static String defaultResult(ClusterConfig config) {
+            return defaultResult(config.shadow());
+        }
+
+        /** The default result for a stack in shadow mode or not. */
+        public static String defaultResult(boolean shadow) {
+            return shadow ? SHADOW_DEFAULT_RESULT : DEFAULT_RESULT;
+        }
     }
 
     /** The launch hook, then the terminate hook. */
@@ -296,7 +312,7 @@ public final class ServerGroups extends Construct {
                 (Object) CfnAutoScalingGroup.LifecycleHookSpecificationProperty.builder()
                         .lifecycleHookName(hook.name())
                         .lifecycleTransition(hook.transition())
-                        .defaultResult(Hook.DEFAULT_RESULT)
+                        .defaultResult(Hook.defaultResult(config))
                         .heartbeatTimeout(hook.heartbeatSeconds())
                         .build()).toList());
         Tags.of(group).add(AUTO_JOIN_TAG_KEY, config.clusterName(),

@@ -32,7 +32,8 @@ class AdoptConfigTest {
                 "vpcId", "vpc-0123456789abcdef0",
                 "privateSubnetIds", "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2",
                 "serverSecurityGroupId", "sg-0123456789abcdef0",
-                "caCertificateFile", "ca.pem"));
+                "caCertificateFile", "ca.pem",
+                "shadow", "false"));
     }
 
     private ClusterConfig config(Map<String, Object> context) {
@@ -49,14 +50,13 @@ class AdoptConfigTest {
     }
 
     @Test
-    void anAdoptionNamesItsGroupsAndDefaultsToActiveOnItsOwnStackName() {
+    void anAdoptionNamesItsGroupsOnItsOwnStackName() {
         ClusterConfig c = config(valid);
         assertThat(c.adopted()).isTrue();
         assertThat(c.groupNames()).containsExactly("tf-vault-a", "tf-vault-b", "tf-vault-c");
         assertThat(c.stackName()).isEqualTo("RaftLifecycleAdopt-prod-vault");
-        assertThat(c.shadow()).isFalse();
+        assertThat(c.shadow()).as("shadow=false given").isFalse();
         assertThat(c.apiPort()).isEqualTo(8200);
-        assertThat(c.vaultAuthMount()).isEqualTo("aws");
         assertThat(c.expectedServerVersion()).as("no version given: none expected").isEmpty();
         assertThat(c.existingVpc().orElseThrow().privateSubnetIds()).hasSize(2);
         valid.put("vaultVersion", "1.15.6");
@@ -156,5 +156,68 @@ class AdoptConfigTest {
                 .containsEntry(Settings.VAULT_AUTH_ROLE, "raft-lifecycle-publisher");
         assertThatThrownBy(() -> HandlerEnvironment.of("snapshot", c, "pem", "locks", "123456789012"))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Active from the first deploy, the launching handler ABANDONs every launch it cannot verify (before the servers'
+     * group admits the Lambdas and Vault has their roles): the groups would replace every new server. An adoption
+     * says which mode it starts in.
+     */
+    @Test
+    void anAdoptionSaysWhetherItRunsInShadowMode() {
+        Map<String, Object> unsaid = new HashMap<>(valid);
+        unsaid.remove("shadow");
+        assertThat(problems(unsaid)).contains("shadow: is required with adopt: true for the first deploy");
+        valid.put("shadow", "true");
+        assertThat(config(valid).shadow()).isTrue();
+        valid.put("shadow", "false");
+        assertThat(config(valid).shadow()).isFalse();
+        // A new cluster's stack keeps its default (active).
+        assertThat(config(Map.of()).shadow()).isFalse();
+    }
+
+    /**
+     * scripts/configure-vault sets iam_server_id_header_value on the mount: on a running cluster's aws/ (its own
+     * clients' mount) every login without the header would fail. An adopted cluster gets a mount of its own unless
+     * the operator names one.
+     */
+    @Test
+    void anAdoptedVaultClusterLogsInOnAMountOfItsOwnUnlessOneIsNamed() {
+        ClusterConfig c = config(valid);
+        assertThat(c.vaultAuthMount()).isEqualTo("raft-lifecycle-aws").isNotEqualTo("aws");
+        assertThat(LambdaEnvironment.terminating(c, "ca", "t")).containsEntry(Settings.VAULT_AUTH_MOUNT,
+                "raft-lifecycle-aws");
+        valid.put("vaultAuthMount", "aws");
+        assertThat(config(valid).vaultAuthMount()).as("named on purpose").isEqualTo("aws");
+        assertThat(config(Map.of()).vaultAuthMount()).as("a new cluster: its own Vault, aws/").isEqualTo("aws");
+    }
+
+    /** In the handlers' group ARNs, IAM reads '*' and '?' as wildcards and '${...}' as a policy variable. */
+    @Test
+    void groupNamesThatIamWouldReadAsPatternsAreRefused() {
+        for (String name : List.of("prod-vault-*", "vault-?", "vault-${aws:username}")) {
+            valid.put("adopt", "tf-vault-a," + name);
+            assertThat(problems(valid)).as(name).contains("adopt: '" + name + "' contains '*', '?' or '${'");
+        }
+        valid.put("adopt", "vault (prod) #1,vault.b_c+d=e@f");
+        assertThat(config(valid).groupNames()).containsExactly("vault (prod) #1", "vault.b_c+d=e@f");
+    }
+
+    /**
+     * The servers the stack builds verify each other as server.<datacenter>.consul; an adopted Consul cluster's
+     * certificates carry whatever name its owner gave (a custom domain, say): the handlers verify that name.
+     */
+    @Test
+    void anAdoptedConsulClusterIsVerifiedByTheNameItsCertificatesCarry() {
+        Map<String, Object> consul = new HashMap<>(valid);
+        consul.put("system", "consul");
+        consul.put("tlsServerName", "server.dc1.example.internal");
+        ClusterConfig c = config(consul);
+        assertThat(c.tlsServerName()).isEqualTo("server.dc1.example.internal");
+        assertThat(LambdaEnvironment.terminating(c, "ca", "t")).containsEntry(Settings.VAULT_TLS_SERVER_NAME,
+                "server.dc1.example.internal");
+        // A cluster the stack builds still needs the name its servers verify each other by.
+        assertThat(problems(Map.of("system", "consul", "tlsServerName", "server.dc1.example.internal")))
+                .contains("tlsServerName: with system=consul must be server.consul.consul");
     }
 }

@@ -40,7 +40,11 @@ class AdoptedClusterStackTest {
             JsonNode p = hook.path("Properties");
             String group = p.path("AutoScalingGroupName").asText();
             assertThat(groups(scenario)).contains(group);
-            assertThat(p.path("DefaultResult").asText()).isEqualTo("ABANDON");
+            // Shadow mode behaves as the group did before the automation: a handler that fails to complete (no route
+            // to Auto Scaling, a bug) lets the launch or termination go on when the heartbeat runs out. Active: a launch
+            // nobody verified is refused, a termination nobody cleared is retained.
+            assertThat(p.path("DefaultResult").asText()).isEqualTo(scenario == AdoptScenario.VAULT_SHADOW
+                    ? "CONTINUE" : "ABANDON");
             assertThat(p.has("NotificationTargetARN")).as("events go to EventBridge").isFalse();
             String name = p.path("LifecycleHookName").asText();
             if (name.equals(LifecycleEvents.LAUNCH_HOOK_NAME)) {
@@ -216,15 +220,22 @@ class AdoptedClusterStackTest {
         assertThat(outputs.path("Mode").path("Value").asText())
                 .isEqualTo(scenario == AdoptScenario.VAULT_SHADOW ? "shadow" : "active");
         if (scenario == AdoptScenario.VAULT_SHADOW) {
+            // How to leave shadow mode: the key cannot be left out with adopt.
+            assertThat(outputs.path("Mode").path("Description").asText()).contains("deploy with shadow=false");
+        }
+        if (scenario == AdoptScenario.VAULT_SHADOW) {
             String configure = Cfn.flatten(outputs.path("ConfigureVaultCommand").path("Value"));
             assertThat(configure).startsWith("scripts/configure-vault ").contains("--role-arn ",
                     "--read-role-arn ", "--publisher-role-arn ", "--snapshot-role-arn ",
                     "--server-id vault.prod.example.internal", "--auth-mount raft-lifecycle-aws");
-            assertThat(outputs.path("ConfigureVaultCommand").path("Description").asText()).contains("--audit-file");
+            // What the script does with the token: auth methods, policies, the canary's KV mount, the audit device.
+            assertThat(outputs.path("ConfigureVaultCommand").path("Description").asText()).contains("--audit-file",
+                    "auth methods", "policies", "secrets engines", "audit devices");
             assertThat(outputs.has("VaultBoundRoleArns")).isTrue();
         } else {
             assertThat(outputs.has("ConfigureVaultCommand")).isFalse();
-            assertThat(outputs.path("ConsulTlsServerName").path("Value").asText()).isEqualTo("server.dc1.consul");
+            assertThat(outputs.path("ConsulTlsServerName").path("Value").asText())
+                    .isEqualTo("server.dc1.example.internal");
         }
     }
 

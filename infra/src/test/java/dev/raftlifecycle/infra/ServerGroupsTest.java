@@ -23,6 +23,14 @@ class ServerGroupsTest {
     private final String serverRole = Cfn.logicalId(synth.stack(), synth.stack().servers().role());
 
     @Test
+    void inShadowModeAHookThatNoHandlerCompletesLetsTheGroupGoOnAsBefore() {
+        // The main stack with shadow=true builds its hooks with this (the adopt stack's are checked in
+        // AdoptedClusterStackTest): an unfinished launch is not refused, a terminating instance not kept.
+        assertThat(ServerGroups.Hook.defaultResult(true)).isEqualTo("CONTINUE");
+        assertThat(ServerGroups.Hook.defaultResult(false)).isEqualTo("ABANDON");
+    }
+
+    @Test
     void unsealKeyRotatesIsRetainedAndOnlyTheServerRoleMayUseIt() {
         Map<String, JsonNode> keys = Cfn.resources(template, "AWS::KMS::Key");
         JsonNode key = Cfn.resource(template, Cfn.logicalId(synth.stack(), synth.stack().unsealKey().key()));
@@ -402,5 +410,26 @@ class ServerGroupsTest {
             return port + " from " + rule.path("CidrIp").asText();
         }
         return port + " from sg:" + rule.path("SourceSecurityGroupId").path("Fn::GetAtt").path(0).asText();
+    }
+
+    /**
+     * Shadow mode on the cluster's own stack too: the hooks' default result is CONTINUE, what a group without the
+     * automation does, so that a handler that fails to complete never refuses a launch or retains an instance.
+     */
+    @Test
+    void inShadowModeTheHooksContinueWhenNoHandlerCompletes() {
+        Map<String, Object> context = TestStacks.context(Scenario.DEFAULT);
+        context.put(ClusterConfig.SHADOW, "true");
+        software.amazon.awscdk.App app = software.amazon.awscdk.App.Builder.create().context(context)
+                .outdir(TestStacks.testOut().resolve("shadow-hooks").toString()).build();
+        ClusterConfig config = ClusterConfig.fromContext(key -> app.getNode().tryGetContext(key), TestStacks.infraDir());
+        RaftLifecycleStack stack = new RaftLifecycleStack(app, "ShadowHooks",
+                software.amazon.awscdk.StackProps.builder().build(), config);
+        JsonNode template = new ObjectMapper().valueToTree(
+                software.amazon.awscdk.assertions.Template.fromStack(stack).toJSON());
+        List<String> results = new ArrayList<>();
+        Cfn.resources(template, "AWS::AutoScaling::AutoScalingGroup").values().forEach(g -> g.path("Properties")
+                .path("LifecycleHookSpecificationList").forEach(h -> results.add(h.path("DefaultResult").asText())));
+        assertThat(results).hasSize(6).containsOnly("CONTINUE");
     }
 }

@@ -128,8 +128,8 @@ final class TestStacks {
     /** The adopted clusters the tests cover (adopt=<group names>). */
     enum AdoptScenario {
         /**
-         * Three Terraform-built Vault groups in shadow mode, the Lambdas in two subnets, a dedicated auth mount, named
-         * key administrators and break-glass role.
+         * Three Terraform-built Vault groups in shadow mode, the Lambdas in two subnets, the adopted default auth mount
+         * (a dedicated one: vaultAuthMount not given), named key administrators and break-glass role.
          */
         VAULT_SHADOW(Map.ofEntries(
                 Map.entry(ClusterConfig.ADOPT, String.join(",", VAULT_GROUPS)),
@@ -139,21 +139,25 @@ final class TestStacks {
                 Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS, "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"),
                 Map.entry(ClusterConfig.SERVER_SECURITY_GROUP_ID, SERVER_SG),
                 Map.entry(ClusterConfig.SHADOW, "true"),
-                Map.entry(ClusterConfig.VAULT_AUTH_MOUNT, "raft-lifecycle-aws"),
                 Map.entry(ClusterConfig.KEY_ADMINS, "arn:aws:iam::123456789012:role/vault-key-admin"),
                 Map.entry(ClusterConfig.BREAK_GLASS_PRINCIPALS, "arn:aws:iam::123456789012:role/security/break-glass"))),
-        /** One Consul group (HashiCorp's validated designs use one group over three zones), active, CA inline. */
+        /**
+         * One Consul group (HashiCorp's validated designs use one group over three zones), active, a certificate name
+         * of a custom domain (not server.dc1.consul).
+         */
         CONSUL_ONE_GROUP(Map.ofEntries(
                 Map.entry(ClusterConfig.SYSTEM, "consul"),
                 Map.entry(ClusterConfig.ADOPT, CONSUL_GROUP),
                 Map.entry(ClusterConfig.CLUSTER_NAME, "consul-prod"),
                 Map.entry(ClusterConfig.DATACENTER, "dc1"),
-                Map.entry(ClusterConfig.TLS_SERVER_NAME, "server.dc1.consul"),
+                Map.entry(ClusterConfig.TLS_SERVER_NAME, "server.dc1.example.internal"),
                 Map.entry(ClusterConfig.CONSUL_VERSION, "1.16.3"),
                 Map.entry(ClusterConfig.VPC_ID, "vpc-0123456789abcdef0"),
                 Map.entry(ClusterConfig.PRIVATE_SUBNET_IDS, "subnet-0aaaaaaaaaaaaaaa1"),
                 Map.entry(ClusterConfig.SERVER_SECURITY_GROUP_ID, SERVER_SG),
                 Map.entry(ClusterConfig.ALARM_EMAIL, "oncall@example.com"),
+                // Active, said so (an adoption names its mode).
+                Map.entry(ClusterConfig.SHADOW, "false"),
                 Map.entry(ClusterConfig.SNAPSHOT_INTERVAL_MINUTES, "0")));
 
         private final Map<String, Object> context;

@@ -191,6 +191,16 @@ abstract class ShadowCases {
     }
 
     @Test
+    void theStatusARollGatesOnIsNotHealthyInShadowModeOnTheSameHealthyCluster() {
+        // A roll counts on the terminating handler to remove each replaced server's peer; shadow mode removes none.
+        assertThat(active.publisher().status(Duration.ofMinutes(1)).healthy()).isTrue();
+        dev.raftlifecycle.decisions.ClusterStatus status = shadow.publisher().status(Duration.ofMinutes(1));
+        assertThat(status.healthy()).isFalse();
+        assertThat(status.problems()).singleElement().asString().startsWith("MODE=shadow");
+        assertThat(status.voters()).isEqualTo(3);
+    }
+
+    @Test
     void aGroupWithoutTheRetainPolicyStopsEveryRemovalUntilTheOperatorSetsIt() throws Exception {
         RaftNode follower = cluster.follower();
         String group = follower.groupName();

@@ -115,7 +115,9 @@ final class ForeignCluster {
                 new AutopilotSettings(Duration.ofSeconds(10), Duration.ofSeconds(10)));
         List<GroupState> groups = new ArrayList<>();
         for (int g = 0; g < GROUPS.size(); g++) {
-            groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of()));
+            // Groups that retain an abandoned instance (as our stacks and the adopt walk-through set them).
+            groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of())
+                    .withTerminateHookAbandon(Optional.of(RetainPolicy.RETAIN)));
         }
         Optional<String> via = nodes.stream().filter(x -> x.leader).findFirst().map(x -> x.ip);
         return new ClusterSnapshot(GROUPS, groups, instances, NOW, health, peerHealth, NOW, Optional.of(view), via,

@@ -130,10 +130,9 @@ public sealed interface PeerMatch {
             }
             return new ByAddress(peer, InstanceHost.names(peer.host(), me).orElseThrow());
         }
-        // An IPv4 address that is not this instance's private IP is not this instance; a name, or an IPv6 address
-        // (EC2's private IP is IPv4: the instance's own IPv6 address is never compared), may be.
+        // Any address that names no instance may be this one's: a name, an IPv6 address (EC2's private IP is IPv4),
+        // or an IPv4 address that is not its primary private IP (a secondary IP, an attached network interface's).
         List<RaftPeer> suspects = candidates.stream()
-                .filter(p -> !InstanceHost.isIpLiteral(p.host()) || p.host().contains(":"))
                 .filter(p -> instances.stream().noneMatch(i -> InstanceHost.isNamedBy(p.host(), i))).toList();
         if (!suspects.isEmpty()) {
             return new Unmatchable("no peer has node_id " + instanceId + " or an address naming it ("
@@ -149,7 +148,7 @@ public sealed interface PeerMatch {
     private static String describe(List<RaftPeer> suspects) {
         return suspects.stream().map(p -> "peer " + p.nodeId() + " (" + p.address() + ")")
                 .collect(Collectors.joining(", ")) + " (node_id not an instance id, address neither an instance's"
-                + " private IPv4 address nor its private DNS name)";
+                + " private IP nor its private DNS name)";
     }
 
     private static String addresses(ClusterInstance i) {

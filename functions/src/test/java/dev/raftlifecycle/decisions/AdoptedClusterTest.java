@@ -366,4 +366,18 @@ class AdoptedClusterTest {
         assertThat(plan.why()).doesNotContain("not passing");
         assertThat(plan.status()).isEqualTo(HealthCheckSwitch.Status.READY);
     }
+
+    @Test
+    void raftAddressesOnAttachedInterfacesMakeTheMatchImpossibleRatherThanLeaveADeadVoter() {
+        // Each server's cluster_addr is the IP of a network interface attached at boot (a stable address), not the
+        // instance's primary private IP that EC2 reports.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).address = "10.0.2.5:8201";
+        c.node(B).address = "10.0.2.6:8201";
+        c.node(C).address = "10.0.2.7:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_NAMES_UNMATCHABLE);
+    }
 }

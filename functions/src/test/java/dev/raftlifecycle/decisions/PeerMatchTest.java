@@ -137,10 +137,10 @@ class PeerMatchTest {
     @Test
     void peersAllTiedToOtherInstancesLeaveThisOneNotAMember() {
         List<RaftPeer> peers = List.of(peer("vault-b", "ip-10-0-1-6.ec2.internal:8201"), peer("vault-c", "10.0.1.7:8201"),
-                // at an IP no instance has: not this instance's IP either
-                peer("vault-d", "10.0.9.9:8201"), peer(C, "c.corp.example:8201"));
+                peer(C, "c.corp.example:8201"));
         List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
-                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"),
+                instance(C, "terminated", "10.0.1.7", null));
         assertThat(PeerMatch.find(A, peers, instances)).isInstanceOf(PeerMatch.NotMember.class);
     }
 
@@ -243,8 +243,19 @@ class PeerMatchTest {
         PeerMatch m = PeerMatch.find(A, List.of(peer("uuid-a", "[2600:1f18::5]:8201")), instances);
         assertThat(m).isInstanceOfSatisfying(PeerMatch.Unmatchable.class,
                 u -> assertThat(u.suspects()).extracting(RaftPeer::nodeId).containsExactly("uuid-a"));
-        // An IPv4 address that is no instance's private IP is still not this one (its IP is known).
-        assertThat(PeerMatch.find(A, List.of(peer("uuid-x", "10.0.9.9:8201")), instances))
+    }
+
+    @Test
+    void anIpv4AddressNamingNoInstanceCouldBeThisOnesSecondaryAddress() {
+        // A network interface attached at boot for a stable address: Raft at 10.0.2.15, EC2's private IP 10.0.1.5.
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, List.of(peer("uuid-a", "10.0.2.15:8201"), peer("uuid-b", "10.0.1.6:8201")),
+                instances);
+        assertThat(m).isInstanceOfSatisfying(PeerMatch.Unmatchable.class,
+                u -> assertThat(u.suspects()).extracting(RaftPeer::nodeId).containsExactly("uuid-a"));
+        // Peers all tied to other instances: not a member.
+        assertThat(PeerMatch.find(A, List.of(peer("uuid-b", "10.0.1.6:8201")), instances))
                 .isInstanceOf(PeerMatch.NotMember.class);
     }
 }

@@ -95,6 +95,25 @@ public record ClusterSnapshot(List<String> expectedGroups, List<GroupState> grou
         return PeerMatch.owner(peer, view.map(ClusterView::peers).orElse(List.of()), instances);
     }
 
+    /**
+     * A running instance whose address the peer's host names, whose own answer in this look is an unsealed member's,
+     * and whose address no other peer of the configuration names; neither the instance the peer is named after nor
+     * {@code besides}. The peer is then most likely that instance's live server under another instance's name (node_ids
+     * swapped or copied by a config template), whatever EC2 says of the instance it is named after. A new instance that
+     * reused the address of a gone one is not such a thing: Raft keeps one server per address, so it cannot have
+     * joined while the gone one's peer is still there (it answers uninitialized).
+     */
+    public Optional<ClusterInstance> liveServerAt(RaftPeer peer, String besides) {
+        List<RaftPeer> peers = view.map(ClusterView::peers).orElse(List.of());
+        return instances.stream().filter(ClusterInstance::running)
+                .filter(i -> !i.instanceId().equals(peer.nodeId()) && !i.instanceId().equals(besides))
+                .filter(i -> InstanceHost.isNamedBy(peer.host(), i))
+                .filter(i -> Optional.ofNullable(health.get(i.instanceId())).map(NodeHealth::unsealed).orElse(false))
+                .filter(i -> peers.stream().filter(p -> !p.nodeId().equals(peer.nodeId()))
+                        .noneMatch(p -> InstanceHost.isNamedBy(p.host(), i)))
+                .findFirst();
+    }
+
     /** The same snapshot with the cluster recorded as initialized (once any handler saw it so). */
     public ClusterSnapshot withInitializedRecorded() {
         return new ClusterSnapshot(expectedGroups, groups, instances, groupsReadAt, health, peerHealth, healthReadAt,

@@ -91,7 +91,9 @@ public final class HealthCheckSwitch {
         for (ClusterInstance i : inService) {
             boolean passes = Optional.ofNullable(s.health().get(i.instanceId()))
                     .map(h -> h.answered() && TargetHealth.passes(h.state().code())).orElse(false);
-            boolean settled = autopilot.server(i.instanceId()).filter(AutopilotServer::healthy)
+            // Its server under its peer's node id (matched as the handlers match: a UUID in a cluster named otherwise).
+            String nodeId = s.peerMatch(i.instanceId()).matched().map(RaftPeer::nodeId).orElse(i.instanceId());
+            boolean settled = autopilot.server(nodeId).filter(AutopilotServer::healthy)
                     .flatMap(AutopilotServer::stableSince).map(since -> !since.plus(SETTLE).isAfter(now)).orElse(false);
             if (!passes || !settled) {
                 failing.add(i.instanceId() + (passes ? " (healthy for less than " + SETTLE.toSeconds() + " s)" : ""));

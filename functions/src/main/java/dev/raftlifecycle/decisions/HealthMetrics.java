@@ -93,14 +93,15 @@ public final class HealthMetrics {
                 .mapToLong(AutopilotServer::lastIndex).min().orElse(leaderIndex);
         out.add(new MetricValue(MetricName.MAX_INDEX_LAG, Math.max(0, leaderIndex - lowestHealthyFollower)));
         out.add(new MetricValue(MetricName.STALE_PEERS, fates.stream().filter(StalePeers.PeerFate::stale).count()));
-        Set<String> members = peers.stream().map(RaftPeer::nodeId).collect(Collectors.toSet());
         Set<String> initializedAndRunning = nodes.stream().filter(NodeHealth::initialized)
                 .map(NodeHealth::instanceId).collect(Collectors.toSet());
         out.add(new MetricValue(MetricName.MISSING_PEERS, s.instances().stream()
                 .filter(ClusterInstance::running)
                 .filter(i -> !i.terminating())
                 .filter(i -> initializedAndRunning.contains(i.instanceId()))
-                .filter(i -> !members.contains(i.instanceId()))
+                // Not a member as every handler matches (PeerMatch: node_id, else its private IP or private DNS name);
+                // an ambiguous or unmatchable match may be a member and is told by the status and the handlers.
+                .filter(i -> s.peerMatch(i.instanceId()) instanceof PeerMatch.NotMember)
                 .count()));
         return out;
     }

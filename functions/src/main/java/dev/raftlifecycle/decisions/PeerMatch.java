@@ -12,9 +12,10 @@ import java.util.stream.Collectors;
  * built otherwise, whose node_ids are UUIDs, hostnames or template names). An address match is refused when another
  * running instance's address is the same (a reused IP or DNS name is not this instance), when more than one peer sits
  * there (ambiguous), and for a peer named after another instance (its node_id is an instance id: that instance's peer,
- * never this one's). When no peer matches but some peer cannot be tied to any instance at all (its node_id is not an
- * instance id and its address names no instance EC2 reports), that peer may be this very instance: the cluster's
- * naming makes a safe match impossible ({@link Unmatchable}).
+ * never this one's). A peer named after this instance whose address is another running instance's and not this one's
+ * is ambiguous too (node_ids swapped or copied by a config template). When no peer matches but some peer cannot be
+ * tied to any instance at all (its node_id is not an instance id and its address names no instance EC2 reports), that
+ * peer may be this very instance: the cluster's naming makes a safe match impossible ({@link Unmatchable}).
  */
 public sealed interface PeerMatch {
 
@@ -81,14 +82,27 @@ public sealed interface PeerMatch {
      */
     static PeerMatch find(String instanceId, List<RaftPeer> peers, List<ClusterInstance> instances) {
         List<RaftPeer> byId = peers.stream().filter(p -> p.nodeId().equals(instanceId)).toList();
+        Optional<ClusterInstance> self = instances.stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
+        List<ClusterInstance> others = instances.stream().filter(i -> !i.instanceId().equals(instanceId)).toList();
         if (byId.size() == 1) {
-            return new ById(byId.get(0));
+            RaftPeer peer = byId.get(0);
+            // Named after this instance but at another running instance's address, not this one's (node_ids swapped
+            // or copied by a config template): which server it is cannot be told; removing it could remove the other
+            // instance's live server while this one's stays.
+            boolean notHere = self.filter(i -> i.privateIp().isPresent() || i.privateDnsName().isPresent())
+                    .filter(i -> !InstanceHost.isNamedBy(peer.host(), i)).isPresent();
+            Optional<ClusterInstance> there = notHere ? others.stream().filter(ClusterInstance::running)
+                    .filter(o -> InstanceHost.isNamedBy(peer.host(), o)).findFirst() : Optional.empty();
+            if (there.isPresent()) {
+                return new Ambiguous("peer " + peer.nodeId() + " has node_id " + instanceId + " but its address "
+                        + peer.address() + " is another running instance's, " + there.get().instanceId() + " (not "
+                        + addresses(self.get()) + ")");
+            }
+            return new ById(peer);
         }
         if (byId.size() > 1) {
             return new Ambiguous(byId.size() + " peers have node_id " + instanceId);
         }
-        Optional<ClusterInstance> self = instances.stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
-        List<ClusterInstance> others = instances.stream().filter(i -> !i.instanceId().equals(instanceId)).toList();
         // A peer named after an instance is that instance's, never this one's (an old peer at a reused address).
         List<RaftPeer> candidates = peers.stream().filter(p -> !StalePeers.isInstanceId(p.nodeId())).toList();
         boolean addressKnown = self.map(i -> i.privateIp().isPresent() || i.privateDnsName().isPresent()).orElse(false);
@@ -116,7 +130,9 @@ public sealed interface PeerMatch {
             }
             return new ByAddress(peer, InstanceHost.names(peer.host(), me).orElseThrow());
         }
-        List<RaftPeer> suspects = candidates.stream().filter(p -> !InstanceHost.isIpLiteral(p.host()))
+        // Any address that names no instance may be this one's: a name, an IPv6 address (EC2's private IP is IPv4),
+        // or an IPv4 address that is not its primary private IP (a secondary IP, an attached network interface's).
+        List<RaftPeer> suspects = candidates.stream()
                 .filter(p -> instances.stream().noneMatch(i -> InstanceHost.isNamedBy(p.host(), i))).toList();
         if (!suspects.isEmpty()) {
             return new Unmatchable("no peer has node_id " + instanceId + " or an address naming it ("

@@ -87,7 +87,10 @@ public enum Reason {
     WITHIN_GRACE("within-grace"),
     INSTANCE_STOPPED("instance-stopped"),
     REPORT_ONLY("report-only"),
-    /** EC2 does not know the instance, yet the peer's own address answers sys/health. */
+    /**
+     * EC2 does not know the instance (or reports it terminated, and the peer is tied to it by address alone), yet the
+     * peer's own address answers sys/health.
+     */
     PEER_ANSWERS("peer-answers"),
     LOCK_BUSY("lock-busy"),
     /** EC2 reports the instance gone, but its peer still leads: left to the departure path (it steps down first). */

@@ -173,6 +173,12 @@ public final class StalePeers {
                 kept.add(new Kept(fate.peer(), Reason.PEER_ANSWERS));
                 continue;
             }
+            if (snapshot.liveServerAt(fate.peer(), id).isPresent()) {
+                // The only peer at a running instance's address, where an unsealed member answers: that instance's
+                // live server under a gone instance's name (node_ids swapped by a template), never removed on it.
+                kept.add(new Kept(fate.peer(), Reason.PEER_ANSWERS));
+                continue;
+            }
             if (!removeMode) {
                 kept.add(new Kept(fate.peer(), Reason.REPORT_ONLY));
                 continue;

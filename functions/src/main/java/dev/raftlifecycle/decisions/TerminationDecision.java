@@ -135,6 +135,21 @@ public sealed interface TerminationDecision {
                     : new Refuse(reason, Optional.empty(), Optional.empty(), m);
         }
         RaftPeer peer = match.matched().orElseThrow();
+        if (match instanceof PeerMatch.ByAddress && s.instance(instanceId).map(i -> "terminated".equals(i.ec2State()))
+                .orElse(false) && s.healthOfPeer(peer.nodeId()).map(NodeHealth::somethingAnswers).orElse(false)) {
+            // Tied by address alone to an instance EC2 reports terminated (its address is free for reuse), yet
+            // something answers at that address: not this instance, which no longer runs; perhaps a server this look
+            // does not see as an instance (outside the groups, not yet described) that reused the address.
+            return decommissioning ? new Release(Reason.PEER_ANSWERS, Optional.empty(), true, m)
+                    : new Refuse(Reason.PEER_ANSWERS, Optional.of(peer), Optional.empty(), m);
+        }
+        Optional<ClusterInstance> liveThere = s.liveServerAt(peer, instanceId);
+        if (liveThere.isPresent()) {
+            // The only peer at a running instance's address, where an unsealed member answers: that instance's live
+            // server under this instance's name (node_ids swapped by a template), not this instance's.
+            return decommissioning ? new Release(Reason.PEER_ANSWERS, Optional.empty(), true, m)
+                    : new Refuse(Reason.PEER_ANSWERS, Optional.of(peer), Optional.empty(), m);
+        }
         List<RaftPeer> peers = view.peers();
         boolean otherVoters = peers.stream().anyMatch(p -> p.voter() && !p.nodeId().equals(peer.nodeId()));
         boolean stepDown = peer.leader() && otherVoters;

@@ -418,7 +418,9 @@ public final class ClusterObserver {
      * sys/health of peers no instance probe covered, at the peer's own host: unmanaged peers and peers whose instance
      * EC2 does not know. Not for a peer that is an instance ({@link PeerMatch#owner}: by node_id, or by its address
      * naming one instance's private IP or private DNS name): a running one was probed at its private IP, a gone one is
-     * dead. Not for a peer whose host another running instance's address names (the answer would be that instance's).
+     * dead; except a peer tied by its address alone to an instance EC2 reports terminated, probed at that address (the
+     * address is free for reuse: an answer there is a server this look does not see as an instance, and the decisions
+     * then do not remove the peer as the terminated instance's). Not for a peer whose host another running instance's address names (the answer would be that instance's).
      * A host that is a name and names no instance EC2 reports (a custom hostname, another DNS zone) is not probed
      * either: names are not resolved here, so an answer there could come from anything the name happens to resolve to
      * from the Lambda's network, and a failed lookup would read as a dead node. Such a peer is recorded as not probed
@@ -435,10 +437,22 @@ public final class ClusterObserver {
         for (RaftPeer peer : view.peers()) {
             ClusterInstance instance = byId.get(peer.nodeId());
             boolean ec2KnowsIt = instance != null && !"unknown".equals(instance.ec2State());
-            boolean tied = PeerMatch.owner(peer, view.peers(), instances)
-                    .filter(o -> !"unknown".equals(o.instance().ec2State())).isPresent();
-            if (health.containsKey(peer.nodeId()) || ec2KnowsIt || tied
+            Optional<PeerMatch.Owner> owner = PeerMatch.owner(peer, view.peers(), instances)
+                    .filter(o -> !"unknown".equals(o.instance().ec2State()));
+            if (health.containsKey(peer.nodeId()) || ec2KnowsIt
                     || running.stream().anyMatch(i -> InstanceHost.isNamedBy(peer.host(), i))) {
+                continue;
+            }
+            Optional<String> reusedAddress = owner.filter(o -> o.basis() != PeerMatch.Basis.NODE_ID)
+                    .filter(o -> "terminated".equals(o.instance().ec2State()))
+                    .flatMap(o -> InstanceHost.isIpLiteral(peer.host()) ? Optional.of(peer.host()) : o.instance().privateIp());
+            if (reusedAddress.isPresent()) {
+                // Tied by address alone to a terminated instance, whose address is free for reuse: whatever answers
+                // there now (a server this look does not see as an instance) is not that instance.
+                targets.put(peer.nodeId(), reusedAddress.get());
+                continue;
+            }
+            if (owner.isPresent()) {
                 continue;
             }
             if (!InstanceHost.isIpLiteral(peer.host())) {

@@ -228,4 +228,156 @@ class AdoptedClusterTest {
         assertThat(unmatchable.problems()).anyMatch(p -> p.startsWith("instance " + C + " cannot be matched safely"));
         assertThat(unmatchable.unmatchedPeers()).extracting(ClusterStatus.Peer::nodeId).containsExactly(UUID_C);
     }
+
+    @Test
+    void aTerminatedInstancesReusedAddressThatAnswersIsNotItsPeer() {
+        // C was terminated (EC2 still reports its IP; its own peer is gone), and a server outside the groups, which
+        // this look does not see as an instance, now sits at 10.0.1.7 and has joined as a voter.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(C).ec2State = "terminated";
+        c.node(C).lifecycle = "";
+        c.node(C).dns = null;
+        c.node(C).inRaft = false;
+        String uuidE = "3f2b9c1e-5d0a-4c7e-9a51-0c2d6f1e8b75";
+        c.add(null, uuidE, "10.0.1.7").address = "10.0.1.7:8201";
+        // The observer's probe at the peer's address: a live member answers there.
+        c.peerHealth.put(uuidE, new NodeHealth(uuidE, "10.0.1.7", NodeHealth.State.STANDBY, java.util.Optional.of("1.14.10"),
+                "HTTP"));
+        ClusterSnapshot s = c.build();
+        // The state change of C (doomed): the live voter at C's old address is not C's peer to remove.
+        TerminationDecision d = TerminationDecision.decide(s, C, RULES, true);
+        assertThat(d).isNotInstanceOf(TerminationDecision.Remove.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        // The schedule: kept because something answers at its address.
+        StalePeers.Plan plan = StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES);
+        assertThat(plan.remove()).isEmpty();
+        assertThat(plan.kept()).singleElement().extracting(StalePeers.Kept::reason).isEqualTo(Reason.PEER_ANSWERS);
+        // Nothing answering there: C's own old peer at its address, removed.
+        c.peerHealth.put(uuidE, NodeHealth.unreachable(uuidE, "10.0.1.7", "connection refused"));
+        ClusterSnapshot dead = c.build();
+        assertThat(TerminationDecision.decide(dead, C, RULES, true)).isInstanceOfSatisfying(TerminationDecision.Remove.class,
+                r -> assertThat(r.peer().nodeId()).isEqualTo(uuidE));
+    }
+
+    @Test
+    void aPeerNamedAfterThisInstanceAtAnotherRunningInstancesAddressIsNotRemovedForIt() {
+        // A config template swapped the node_ids: A's server calls itself B, B's calls itself A.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).nodeId = B;
+        c.node(B).nodeId = A;
+        c.node(A).address = "10.0.1.5:8201";
+        c.node(B).address = "10.0.1.6:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.AMBIGUOUS_MATCH);
+        assertThat(d.matched()).get().asString().startsWith("ambiguous: ").contains(A);
+    }
+
+    private static Map<String, Double> metrics(ClusterSnapshot s) {
+        return HealthMetrics.compute(s, StalePeers.classify(s), RULES).stream()
+                .collect(java.util.stream.Collectors.toMap(v -> v.name().metricName(), MetricValue::value));
+    }
+
+    @Test
+    void theMetricsOfAHealthyAdoptedClusterShowNoMissingPeer() {
+        // Every instance is in the configuration, under a UUID at its DNS name: none is missing.
+        assertThat(metrics(ForeignCluster.ofThree().build())).containsEntry("MissingPeers", 0.0)
+                .containsEntry("StalePeers", 0.0).containsEntry("HealthyVoters", 3.0);
+        // An initialized, running instance no peer is: missing.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.add(D, "3f2b9c1e-5d0a-4c7e-9a51-0c2d6f1e8b74", "10.0.1.8").inRaft = false;
+        assertThat(metrics(c.build())).containsEntry("MissingPeers", 1.0);
+    }
+
+    @Test
+    void raftAddressesOnIpv6MakeTheMatchImpossibleRatherThanLeaveADeadVoter() {
+        // cluster_addr on each instance's IPv6 address: EC2's private IP (IPv4) and DNS name name none of them, and
+        // any of them may be the instance's own.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).address = "[2600:1f18:abcd::5]:8201";
+        c.node(B).address = "[2600:1f18:abcd::6]:8201";
+        c.node(C).address = "[2600:1f18:abcd::7]:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_NAMES_UNMATCHABLE);
+        assertThat(d.matched()).get().asString().contains("[2600:1f18:abcd::6]:8201");
+    }
+
+    @Test
+    void aSwappedNodeIdIsNotRemovedOnceTheInstanceItNamesNoLongerReportsItsAddress() {
+        // node_ids swapped by a template (A's server calls itself B, B's calls itself A); B was killed and EC2 no longer
+        // reports its address. The peer called B is A's live server, the only one at A's address.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).nodeId = B;
+        c.node(A).address = "10.0.1.5:8201";
+        c.node(B).nodeId = A;
+        c.node(B).address = "10.0.1.6:8201";
+        c.node(B).ec2State = "terminated";
+        c.node(B).lifecycle = "";
+        c.node(B).ip = null;
+        c.node(B).dns = null;
+        c.node(B).autopilotHealthy = false;
+        // C leads (a leader is never removed by the schedule anyway).
+        c.node(A).leader = false;
+        c.node(C).leader = true;
+        ClusterSnapshot s = c.build();
+        TerminationDecision d = TerminationDecision.decide(s, B, RULES, true);
+        assertThat(d).isNotInstanceOf(TerminationDecision.Remove.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        StalePeers.Plan plan = StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES);
+        assertThat(plan.remove()).isEmpty();
+        assertThat(plan.kept()).singleElement().satisfies(k -> {
+            assertThat(k.peer().nodeId()).isEqualTo(B);
+            assertThat(k.reason()).isEqualTo(Reason.PEER_ANSWERS);
+        });
+    }
+
+    @Test
+    void anOldPeerNamedAfterItsTerminatedInstanceAtAnAddressANewInstanceReusedIsRemovedBeforeItJoins() {
+        // Raft refuses two servers at one address: the new instance joins only once the old peer is gone.
+        String old = "i-0999999999999999f";
+        ForeignCluster c = ForeignCluster.ofThree();
+        ForeignCluster.Node x = c.add(old, old, "10.0.1.8");
+        x.address = "10.0.1.8:8201";
+        x.ec2State = "terminated";
+        x.lifecycle = "";
+        x.ip = null;
+        x.dns = null;
+        x.autopilotHealthy = false;
+        ForeignCluster.Node d = c.add(D, "unused", "10.0.1.8");
+        d.inRaft = false;
+        d.lifecycle = "Pending:Wait";
+        d.answer = NodeHealth.State.UNINITIALIZED;
+        ClusterSnapshot s = c.build();
+        assertThat(TerminationDecision.decide(s, old, RULES, true)).isInstanceOfSatisfying(TerminationDecision.Remove.class,
+                r -> assertThat(r.peer().nodeId()).isEqualTo(old));
+        assertThat(StalePeers.plan(StalePeers.classify(s), Map.of(), NOW, Duration.ofMinutes(5), true, s, RULES).remove())
+                .extracting(r -> r.peer().nodeId()).containsExactly(old);
+    }
+
+    @Test
+    void theHealthCheckAdviceFindsEachInstancesServerByItsPeer() {
+        // Every node answers as a standby (or active) and autopilot has had it healthy for ten minutes, under its UUID:
+        // ready for the load balancer's checks, as a cluster named after its instances would be.
+        HealthCheckSwitch.Plan plan = HealthCheckSwitch.plan(ForeignCluster.ofThree().build(), java.util.Optional.empty(),
+                NOW);
+        assertThat(plan.why()).doesNotContain("not passing");
+        assertThat(plan.status()).isEqualTo(HealthCheckSwitch.Status.READY);
+    }
+
+    @Test
+    void raftAddressesOnAttachedInterfacesMakeTheMatchImpossibleRatherThanLeaveADeadVoter() {
+        // Each server's cluster_addr is the IP of a network interface attached at boot (a stable address), not the
+        // instance's primary private IP that EC2 reports.
+        ForeignCluster c = ForeignCluster.ofThree();
+        c.node(A).address = "10.0.2.5:8201";
+        c.node(B).address = "10.0.2.6:8201";
+        c.node(C).address = "10.0.2.7:8201";
+        c.node(B).lifecycle = "Terminating:Wait";
+        TerminationDecision d = TerminationDecision.decide(c.build(), B, RULES);
+        assertThat(d).isInstanceOf(TerminationDecision.Refuse.class);
+        assertThat(d.reason()).isEqualTo(Reason.PEER_NAMES_UNMATCHABLE);
+    }
 }

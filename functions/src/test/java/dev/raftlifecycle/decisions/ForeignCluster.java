@@ -47,6 +47,8 @@ final class ForeignCluster {
 
     final List<Node> nodes = new ArrayList<>();
     final List<RaftPeer> extraPeers = new ArrayList<>();
+    /** What the observer's probe of a peer at its own address answered, by node id. */
+    final Map<String, NodeHealth> peerHealth = new HashMap<>();
 
     static ForeignCluster ofThree() {
         ForeignCluster c = new ForeignCluster();
@@ -113,12 +115,12 @@ final class ForeignCluster {
                 new AutopilotSettings(Duration.ofSeconds(10), Duration.ofSeconds(10)));
         List<GroupState> groups = new ArrayList<>();
         for (int g = 0; g < GROUPS.size(); g++) {
-            // Retaining, as the adoption walk-through requires before anything is removed.
+            // Groups that retain an abandoned instance (as our stacks and the adopt walk-through set them).
             groups.add(new GroupState(GROUPS.get(g), desired[g], Map.of())
                     .withTerminateHookAbandon(Optional.of(RetainPolicy.RETAIN)));
         }
         Optional<String> via = nodes.stream().filter(x -> x.leader).findFirst().map(x -> x.ip);
-        return new ClusterSnapshot(GROUPS, groups, instances, NOW, health, Map.of(), NOW, Optional.of(view), via,
+        return new ClusterSnapshot(GROUPS, groups, instances, NOW, health, peerHealth, NOW, Optional.of(view), via,
                 Optional.of(NOW), java.util.Set.of(), 1, false);
     }
 }

@@ -137,10 +137,10 @@ class PeerMatchTest {
     @Test
     void peersAllTiedToOtherInstancesLeaveThisOneNotAMember() {
         List<RaftPeer> peers = List.of(peer("vault-b", "ip-10-0-1-6.ec2.internal:8201"), peer("vault-c", "10.0.1.7:8201"),
-                // at an IP no instance has: not this instance's IP either
-                peer("vault-d", "10.0.9.9:8201"), peer(C, "c.corp.example:8201"));
+                peer(C, "c.corp.example:8201"));
         List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
-                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"),
+                instance(C, "terminated", "10.0.1.7", null));
         assertThat(PeerMatch.find(A, peers, instances)).isInstanceOf(PeerMatch.NotMember.class);
     }
 
@@ -202,5 +202,60 @@ class PeerMatchTest {
         // An instance that has a peer of its own by node_id is not another peer's.
         List<RaftPeer> own = List.of(peer(B, "10.0.1.5:8201"), peer("old", "10.0.1.5:8201"));
         assertThat(PeerMatch.owner(own.get(1), own, List.of(now))).isEmpty();
+    }
+
+    @Test
+    void aPeerNamedAfterThisInstanceAtAnotherRunningInstancesAddressIsAmbiguous() {
+        // node_ids swapped by a template: the peer called A is the server at B's IP.
+        List<RaftPeer> peers = List.of(peer(B, "10.0.1.5:8201"), peer(A, "10.0.1.6:8201"));
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, peers, instances);
+        assertThat(m).isInstanceOf(PeerMatch.Ambiguous.class);
+        assertThat(m.matched()).isEmpty();
+        assertThat(m.describe()).contains("another running instance's, " + B);
+        // By DNS name likewise.
+        assertThat(PeerMatch.find(A, List.of(peer(A, "ip-10-0-1-6.ec2.internal:8201")), instances))
+                .isInstanceOf(PeerMatch.Ambiguous.class);
+    }
+
+    @Test
+    void aPeerNamedAfterThisInstanceIsItWhereverNoOtherRunningInstanceIs() {
+        List<RaftPeer> peers = List.of(peer(A, "10.0.1.7:8201"));
+        // Terminated, its IP no longer reported, and a new instance at that IP: the old peer is still A's.
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "terminated", null, null),
+                instance(B, "running", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+        // Its own address, even if another instance (not running) reports the same.
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "shutting-down", "10.0.1.7", null),
+                instance(B, "running", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+        // At an address that is nobody's (another subnet, a secondary IP), or a stopped instance's.
+        assertThat(PeerMatch.find(A, List.of(peer(A, "10.9.9.9:8201")), List.of(instance(A, "running", "10.0.1.5", null))))
+                .isInstanceOf(PeerMatch.ById.class);
+        assertThat(PeerMatch.find(A, peers, List.of(instance(A, "running", "10.0.1.5", null),
+                instance(B, "stopped", "10.0.1.7", null)))).isInstanceOf(PeerMatch.ById.class);
+    }
+
+    @Test
+    void anIpv6AddressNamingNoInstanceCouldBeThisOne() {
+        // EC2's private IP is IPv4: an IPv6 address (the instance's own, perhaps) is never compared, so it ties the
+        // peer to nothing, like a name no instance reports.
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, List.of(peer("uuid-a", "[2600:1f18::5]:8201")), instances);
+        assertThat(m).isInstanceOfSatisfying(PeerMatch.Unmatchable.class,
+                u -> assertThat(u.suspects()).extracting(RaftPeer::nodeId).containsExactly("uuid-a"));
+    }
+
+    @Test
+    void anIpv4AddressNamingNoInstanceCouldBeThisOnesSecondaryAddress() {
+        // A network interface attached at boot for a stable address: Raft at 10.0.2.15, EC2's private IP 10.0.1.5.
+        List<ClusterInstance> instances = List.of(instance(A, "running", "10.0.1.5", "ip-10-0-1-5.ec2.internal"),
+                instance(B, "running", "10.0.1.6", "ip-10-0-1-6.ec2.internal"));
+        PeerMatch m = PeerMatch.find(A, List.of(peer("uuid-a", "10.0.2.15:8201"), peer("uuid-b", "10.0.1.6:8201")),
+                instances);
+        assertThat(m).isInstanceOfSatisfying(PeerMatch.Unmatchable.class,
+                u -> assertThat(u.suspects()).extracting(RaftPeer::nodeId).containsExactly("uuid-a"));
+        // Peers all tied to other instances: not a member.
+        assertThat(PeerMatch.find(A, List.of(peer("uuid-b", "10.0.1.6:8201")), instances))
+                .isInstanceOf(PeerMatch.NotMember.class);
     }
 }

@@ -286,22 +286,7 @@ final class LifecycleDriver {
                 "state change shutting-down: " + first.path("action").asText() + " " + first.path("reason").asText()
                         + " (" + instanceId + ")");
         String next = replacement;
-        Thread later = new Thread(() -> {
-            try {
-                Thread.sleep(STATE_CHANGE_GAP.toMillis());
-                lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.TERMINATED));
-                if (next != null) {
-                    Thread.sleep(3000); // the group's health check notices the loss
-                    launch(next);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                lab.timeline.mark("after the loss of " + instanceId + ": " + e.getMessage());
-            }
-        }, "lab-replace-" + instanceId);
-        later.setDaemon(true);
-        later.start();
+        afterTheLoss(instanceId, next == null ? null : () -> launch(next));
         return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss, a failed"
                 + " host); EC2's state change (shutting-down) went to the reconciler: " + first.path("action").asText()
                 + " (" + first.path("reason").asText() + ")" + (next == null ? "; it was retained: no replacement"
@@ -330,14 +315,31 @@ final class LifecycleDriver {
         lab.timeline.mark(first.path("action").asText().equals("REMOVED") ? "continue" : "note", instanceId,
                 "state change shutting-down: " + first.path("action").asText() + " " + first.path("reason").asText()
                         + " (" + instanceId + ")");
+        afterTheLoss(instanceId, () -> {
+            String replacement = cluster.launchInstance(group);
+            lab.rig.recorder().adjustDesiredCapacity(group, -1);
+            launch(replacement);
+        });
+        return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss, a failed"
+                + " host); EC2's state change (shutting-down) went to the reconciler: " + first.path("action").asText()
+                + " (" + first.path("reason").asText() + "); the group launches a replacement through the launch hook"
+                + " — watch scripts/lab status";
+    }
+
+    /**
+     * In the background, after a lost instance's shutting-down state change: its terminated state change to the
+     * reconciler, then (when {@code replace} is given) the group's replacement, a moment later as its health check
+     * notices the loss. A failure is marked on the timeline.
+     */
+    private void afterTheLoss(String instanceId, Runnable replace) {
         Thread later = new Thread(() -> {
             try {
                 Thread.sleep(STATE_CHANGE_GAP.toMillis());
                 lab.invoke("reconciler", EventBridgeEvents.stateChange(instanceId, Ec2Events.TERMINATED));
-                Thread.sleep(3000); // the group's health check notices the loss
-                String replacement = cluster.launchInstance(group);
-                lab.rig.recorder().adjustDesiredCapacity(group, -1);
-                launch(replacement);
+                if (replace != null) {
+                    Thread.sleep(3000); // the group's health check notices the loss
+                    replace.run();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -346,10 +348,6 @@ final class LifecycleDriver {
         }, "lab-replace-" + instanceId);
         later.setDaemon(true);
         later.start();
-        return "killed " + instanceId + " and terminated its instance without a lifecycle hook (a Spot loss, a failed"
-                + " host); EC2's state change (shutting-down) went to the reconciler: " + first.path("action").asText()
-                + " (" + first.path("reason").asText() + "); the group launches a replacement through the launch hook"
-                + " — watch scripts/lab status";
     }
 
     /** Between EC2's shutting-down and terminated state changes for an instance the lab kills. */

@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  *       is unknown or below the promise (the value at the start of the run), it has no leader, the leader it names is
  *       not an InService instance Auto Scaling lists, an InService instance is not a healthy voter in the status (a
  *       new instance InService but not yet a healthy voter lands here), or Auto Scaling marks an InService instance
- *       Unhealthy. Wait while this has lasted less than {@code settle}, then Stop 4. The status and Auto Scaling may
+ *       Unhealthy. Wait while this has lasted less than {@code settle}, then Stop 4 (at once when the status says
+ *       the handlers run in shadow mode: no wait ends that, turning it off is a deploy). The status and Auto Scaling may
  *       disagree for a moment (read one after the other): that is a wait, not a conclusion.</li>
  *   <li value="4">No old instance (InService on another version than its group's): Done; a group whose desired is
  *       above MinSize is named in a warning and left alone.</li>
@@ -237,7 +238,10 @@ public sealed interface RollStep {
         if (seenByStatus.isPresent()) {
             return new Wait(WaitKind.IN_FLIGHT, seenByStatus.get());
         }
-        // Rule 3.
+        // Rule 3. Shadow mode does not pass with time (turning it off is a deploy): refused at once.
+        if (in.status() != null && in.status().problems().contains(ClusterStatus.SHADOW_MODE_PROBLEM)) {
+            return new Stop(EXIT_REFUSED, "the handlers run in shadow mode: " + ClusterStatus.SHADOW_MODE_PROBLEM);
+        }
         List<String> problems = gateProblems(groups, in.status(), in.promise());
         if (!problems.isEmpty()) {
             String why = String.join("; ", problems);

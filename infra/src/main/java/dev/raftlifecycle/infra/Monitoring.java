@@ -546,8 +546,10 @@ public final class Monitoring extends Construct {
                 + "action completed CONTINUE at once) and count what they would have done, by the active mode's "
                 + "reason. Watch a week of these before turning shadow off (a deploy). The handlers remove nothing "
                 + "either while a group lacks the retain policy (TerminateHookAbandon=retain). **Healthy:** a "
-                + "WouldRemove for each terminated server and no other, WouldAbandon only where you agree with the "
-                + "reason; GroupsWithoutRetainPolicy 0.", 24, 2)));
+                + "WouldRemove only for servers your groups terminated (one termination is counted by the terminating "
+                + "handler and again by EC2's state changes, and its peer, which shadow mode leaves, as a stale peer "
+                + "every minute: read the decision lines, RUNBOOK shadow-mode), WouldAbandon only where you agree with "
+                + "the reason; GroupsWithoutRetainPolicy 0.", 24, 2)));
         List<IMetric> shadowTotals = new ArrayList<>();
         SHADOW_METRICS.forEach(m -> shadowTotals.add(metrics.metric(m, "Sum", Duration.minutes(5))));
         rows.add(List.of(

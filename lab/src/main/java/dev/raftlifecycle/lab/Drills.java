@@ -126,6 +126,7 @@ final class Drills {
                 }
                 VaultCluster b = target[0];
                 RestoreProcedure.Outcome[] outcome = new RestoreProcedure.Outcome[1];
+                ServiceRestarts systemd = new ServiceRestarts(b, timeline, out);
                 if (!steps.run("restore through scripts/restore-snapshot's code", () -> {
                     Path ca = dir.resolve("new-cluster-ca.pem");
                     Files.writeString(ca, b.caPem());
@@ -140,9 +141,12 @@ final class Drills {
                     // The cluster answers with the snapshot's tokens now.
                     b.adoptAdminToken(rootToken);
                     timeline.mark("continue", "", "restore confirmed");
+                    systemd.close();
                     return "raft index " + outcome[0].snapshotIndex() + " restored, confirmed at applied index "
-                            + outcome[0].after().appliedIndex();
+                            + outcome[0].after().appliedIndex() + (systemd.restarts() == 0 ? ""
+                            : "; " + systemd.restarts() + " Vault process(es) exited and were started again (systemd)");
                 })) {
+                    systemd.close();
                     return finish(out, steps, timeline, dir, "restore", summary, line, false);
                 }
                 Thread.sleep(2000); // writes on the restored cluster, for the timeline

@@ -123,7 +123,8 @@ class HealthPublisherIT {
                 .containsEntry("ExpectedServers", 3.0)
                 .containsEntry("TlsFailures", 0.0)
                 .containsEntry("ClusterInitialized", 1.0)
-                .containsEntry("UnsealKeyUsable", 1.0);
+                .containsEntry("UnsealKeyUsable", 1.0)
+                .containsEntry("GroupsWithoutRetainPolicy", 0.0);
         // The rig's CA and node certificates live two days from the rig's start: one whole day left, or two in the
         // first five minutes (the certificates' notBefore is five minutes back); the test reads the CA itself.
         long caDaysLeft = Math.floorDiv(java.time.Duration.between(Instant.now(),
@@ -149,7 +150,14 @@ class HealthPublisherIT {
         assertThat(outcome.path("leaderChanges").isNull()).isTrue();
         // The leader's commit time is there when it committed in its telemetry's last finished 10 s interval (the
         // canary's writes usually make it so): its own test below makes sure of a commit.
-        assertThat(published.keySet().stream().filter(k -> !k.equals("RaftCommitTimeMs"))).hasSize(23);
+        // Exactly these (the leader's commit time aside, see below): no LeaderChanges on a first run, no
+        // SnapshotAgeSeconds without a snapshot bucket, and OutdatedInstances is not published for this cluster.
+        assertThat(published.keySet().stream().filter(k -> !k.equals("RaftCommitTimeMs"))).containsExactlyInAnyOrder(
+                "LeaderPresent", "RaftPeers", "Voters", "NonVoters", "HealthyVoters", "AutopilotHealthy",
+                "FailureTolerance", "SealedNodes", "UninitializedNodes", "UnreachableNodes", "MaxLastContactMs",
+                "MaxIndexLag", "StalePeers", "MissingPeers", "VersionCount", "ExpectedServers", "CanaryReadMs",
+                "CanaryWriteMs", "CanarySuccess", "TlsFailures", "CertificateDaysLeft", "UnsealKeyUsable",
+                "ClusterInitialized", "GroupsWithoutRetainPolicy");
         if (published.containsKey("RaftCommitTimeMs")) {
             assertThat(published.get("RaftCommitTimeMs")).isBetween(0.0, 5000.0);
         }

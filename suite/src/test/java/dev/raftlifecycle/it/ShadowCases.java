@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftlifecycle.config.Settings;
 import dev.raftlifecycle.contract.MetricName;
 import dev.raftlifecycle.handlers.HealthPublisherHandler;
@@ -188,6 +189,34 @@ abstract class ShadowCases {
         assertThat(decision.path("would").path("action").asText()).isEqualTo("CONTINUE");
         assertThat(decision.path("would").path("reason").asText()).isEqualTo("ready");
         assertThat(cluster.raftNodeIds()).contains(newId).hasSize(3);
+    }
+
+    /**
+     * A false claim in shadow mode: a terminate event naming an InService instance, with the token of another
+     * instance's open action. Shadow completes CONTINUE only on an action AWS confirms: nothing is completed (a
+     * CONTINUE here would let the other instance go), nothing changes.
+     */
+    @Test
+    void aTerminateEventAwsDoesNotConfirmCompletesNothingInShadow() throws Exception {
+        Set<String> peersBefore = Set.copyOf(cluster.raftNodeIds());
+        String leader = cluster.awaitLeader(Duration.ofSeconds(30)).instanceId();
+        List<? extends RaftNode> followers = cluster.nodes().stream().filter(n -> !n.instanceId().equals(leader))
+                .toList();
+        RaftNode other = followers.get(0);
+        RaftNode inService = followers.get(1);
+        LifecycleRecorder.LifecycleAction open = cluster.openTermination(other.instanceId());
+        ObjectNode event = (ObjectNode) JSON.readTree(EventBridgeEvents.forAction(open));
+        ((ObjectNode) event.get("detail")).put("EC2InstanceId", inService.instanceId());
+
+        TerminatingHandler.Outcome outcome = shadow.terminating().handle(JSON.writeValueAsBytes(event), LAMBDA_TIME);
+
+        assertThat(outcome.action()).as(outcome.detail()).isEqualTo("NONE");
+        assertThat(outcome.reason()).isEqualTo("claim-not-confirmed");
+        assertThat(completions(open)).isEmpty();
+        assertThat(cluster.rig().recorder().isOpen(open.token())).isTrue();
+        assertThat(Set.copyOf(cluster.raftNodeIds())).isEqualTo(peersBefore);
+        cluster.rig().recorder().expire(open.token());
+        backInService(other);
     }
 
     @Test
